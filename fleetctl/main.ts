@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { VERSION } from '../src/version.js';
+
+// Placeholder until the commands land.
+console.log(`fleetctl version ${VERSION}`);
