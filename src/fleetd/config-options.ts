@@ -1,0 +1,155 @@
+import { parseGoDuration } from './duration.js';
+
+/**
+ * Every fleet.conf option: its parser, default and one line of help. This
+ * table is the single place an option is defined; `resolveConfig` and the
+ * README's option list both come from it.
+ *
+ * Parsers receive the raw string and throw an Error whose message says what
+ * is wrong; the resolver wraps it in a ConfigError naming option and source.
+ */
+export interface OptionSpec<T> {
+  readonly name: string;
+  readonly help: string;
+  readonly defaultValue: T;
+  parse(raw: string): T;
+  /** Set for options fleet had that no longer do anything: using them logs this warning. */
+  readonly deprecated?: string;
+}
+
+function spec<T>(s: OptionSpec<T>): OptionSpec<T> {
+  return s;
+}
+
+/** Go strconv.ParseBool, which fleet uses for every boolean option. */
+export function parseBool(raw: string): boolean {
+  const v = raw.trim();
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new Error(`expected a boolean (true/false/1/0), got ${JSON.stringify(raw)}`);
+}
+
+function parseNumber(raw: string, what: { min: number; max?: number; integer?: boolean }): number {
+  const v = raw.trim();
+  const n = Number(v);
+  if (v === '' || !Number.isFinite(n)) throw new Error(`expected a number, got ${JSON.stringify(raw)}`);
+  if (what.integer && !Number.isInteger(n)) throw new Error(`expected a whole number, got ${JSON.stringify(raw)}`);
+  if (n < what.min) throw new Error(`must be at least ${what.min}, got ${v}`);
+  if (what.max !== undefined && n > what.max) throw new Error(`must be at most ${what.max}, got ${v}`);
+  return n;
+}
+
+/** Seconds as a float (fleet's `etcd_request_timeout`, `engine_reconcile_interval`) → ms. */
+function parseSeconds(raw: string, minSeconds: number): number {
+  return Math.round(parseNumber(raw, { min: minSeconds }) * 1000);
+}
+
+function parseDurationMs(raw: string, minMs: number): number {
+  const ms = parseGoDuration(raw);
+  if (ms < minMs) throw new Error(`must be at least ${minMs} ms, got ${JSON.stringify(raw)}`);
+  return ms;
+}
+
+/**
+ * `etcd_servers`: comma-separated, each item trimmed of ` [\"` / ` \"]` so
+ * both `a,b` and `["a", "b"]` work, as in fleet. Each must be an http(s) URL.
+ */
+export function parseEtcdServers(raw: string): string[] {
+  const items = raw
+    .split(',')
+    .map((s) => s.replace(/^[\s["]+/, '').replace(/[\s\]"]+$/, ''))
+    .filter((s) => s !== '');
+  if (items.length === 0) throw new Error('at least one etcd endpoint is required');
+  for (const item of items) {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch {
+      throw new Error(`${JSON.stringify(item)} is not a URL (expected e.g. http://127.0.0.1:2379)`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new Error(`${JSON.stringify(item)}: only http:// and https:// endpoints are supported`);
+    }
+  }
+  return items;
+}
+
+/**
+ * `metadata`: `k=v,k2=v2`. Fleet skipped items without `=` and accepted an
+ * empty key; both silently lost data, so both are errors here.
+ */
+export function parseMetadata(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of raw.split(',')) {
+    if (item.trim() === '') continue;
+    const eq = item.indexOf('=');
+    if (eq < 0) throw new Error(`metadata item ${JSON.stringify(item.trim())} is not key=value`);
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    if (!/^[A-Za-z0-9_.-]+$/.test(key)) {
+      throw new Error(`metadata key ${JSON.stringify(key)} must be non-empty and use only A-Z a-z 0-9 _ . -`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** `host:port` or a bare port (bound to 127.0.0.1: the API has no authentication). */
+export function parseListenAddress(raw: string): string | undefined {
+  const v = raw.trim();
+  if (v === '') return undefined;
+  const m = /^(?:(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(v);
+  if (m === null || Number(m[2]) > 65535) throw new Error(`expected host:port or a port, got ${JSON.stringify(raw)}`);
+  return `${m[1] ?? '127.0.0.1'}:${m[2]}`;
+}
+
+function parseKeyPrefix(raw: string): string {
+  let v = raw.trim();
+  if (!v.startsWith('/')) throw new Error(`must start with "/", got ${JSON.stringify(raw)}`);
+  if (!v.endsWith('/')) v += '/';
+  if (/\/\//.test(v) || /\/\.\.?\//.test(v)) throw new Error(`must not contain empty, "." or ".." segments: ${JSON.stringify(raw)}`);
+  return v;
+}
+
+function optionalString(raw: string): string | undefined {
+  const v = raw.trim();
+  return v === '' ? undefined : v;
+}
+
+function parseMachineId(raw: string): string | undefined {
+  const v = raw.trim();
+  if (v === '') return undefined;
+  if (!/^[0-9a-zA-Z_-]{1,128}$/.test(v)) throw new Error(`machine id must be 1-128 characters of 0-9 a-z A-Z _ -, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+export const OPTIONS = {
+  verbosity: spec({ name: 'verbosity', help: 'log verbosity; above 0 enables debug logs', defaultValue: 0, parse: (r) => parseNumber(r, { min: 0, integer: true }) }),
+  etcd_servers: spec({ name: 'etcd_servers', help: 'comma-separated etcd client URLs', defaultValue: ['http://127.0.0.1:2379'], parse: parseEtcdServers }),
+  etcd_username: spec({ name: 'etcd_username', help: 'etcd user (etcd authentication)', defaultValue: undefined as string | undefined, parse: optionalString }),
+  etcd_password: spec({ name: 'etcd_password', help: 'etcd password', defaultValue: undefined as string | undefined, parse: optionalString }),
+  etcd_cafile: spec({ name: 'etcd_cafile', help: 'CA bundle that signs the etcd server certificates (verification is always on)', defaultValue: undefined as string | undefined, parse: optionalString }),
+  etcd_certfile: spec({ name: 'etcd_certfile', help: 'client certificate for etcd TLS', defaultValue: undefined as string | undefined, parse: optionalString }),
+  etcd_keyfile: spec({ name: 'etcd_keyfile', help: 'client key for etcd TLS', defaultValue: undefined as string | undefined, parse: optionalString }),
+  etcd_key_prefix: spec({ name: 'etcd_key_prefix', help: 'prefix of every key fleet writes in etcd', defaultValue: '/fleet/', parse: parseKeyPrefix }),
+  etcd_request_timeout: spec({ name: 'etcd_request_timeout', help: 'seconds before one etcd request is abandoned and retried', defaultValue: 1000, parse: (r) => parseSeconds(r, 0.05) }),
+  engine_reconcile_interval: spec({ name: 'engine_reconcile_interval', help: 'seconds between full engine passes (changes are handled at once; this repairs anything missed)', defaultValue: 2000, parse: (r) => parseSeconds(r, 0.1) }),
+  engine_lease_ttl: spec({ name: 'engine_lease_ttl', help: 'Go duration: how long a dead engine leader keeps the lease before another takes over', defaultValue: 5000, parse: (r) => parseDurationMs(r, 1000) }),
+  public_ip: spec({ name: 'public_ip', help: 'IP address other hosts and fleetctl use to reach this machine (default: detected)', defaultValue: undefined as string | undefined, parse: optionalString }),
+  metadata: spec({ name: 'metadata', help: 'machine metadata, k=v pairs separated by commas (e.g. region=us-west,disk=ssd)', defaultValue: {} as Record<string, string>, parse: parseMetadata }),
+  agent_ttl: spec({ name: 'agent_ttl', help: 'Go duration: how long a silent machine stays registered before its units move elsewhere', defaultValue: 30_000, parse: (r) => parseDurationMs(r, 1000) }),
+  units_directory: spec({ name: 'units_directory', help: 'where fleetd writes the unit files it loads (default /run/fleet/units, or $XDG_RUNTIME_DIR/fleet/units with systemd_user)', defaultValue: undefined as string | undefined, parse: optionalString }),
+  systemd_user: spec({ name: 'systemd_user', help: 'drive the user manager on the session bus instead of the system manager', defaultValue: false, parse: parseBool }),
+  token_limit: spec({ name: 'token_limit', help: 'API page size (items per page)', defaultValue: 100, parse: (r) => parseNumber(r, { min: 1, max: 65535, integer: true }) }),
+  disable_engine: spec({ name: 'disable_engine', help: 'never take part in the engine election on this host', defaultValue: false, parse: parseBool }),
+  disable_watches: spec({ name: 'disable_watches', help: 'no etcd watches: pure periodic reconciles (higher latency)', defaultValue: false, parse: parseBool }),
+  machine_id: spec({ name: 'machine_id', help: 'this machine\'s id (default: contents of /etc/machine-id)', defaultValue: undefined as string | undefined, parse: parseMachineId }),
+  api_socket: spec({ name: 'api_socket', help: 'unix socket for the HTTP API (empty: none; socket-activated listeners are used when passed)', defaultValue: '/var/run/fleet.sock' as string | undefined, parse: optionalString }),
+  api_listen: spec({ name: 'api_listen', help: 'TCP host:port for the HTTP API (off by default; a bare port binds 127.0.0.1). The API has no authentication', defaultValue: undefined as string | undefined, parse: parseListenAddress }),
+  enable_grpc: spec({ name: 'enable_grpc', help: 'ignored', defaultValue: false, parse: parseBool, deprecated: 'Config option enable_grpc is no longer supported - ignoring (engine and agents talk through etcd watches)' }),
+  verify_units: spec({ name: 'verify_units', help: 'ignored', defaultValue: false, parse: parseBool, deprecated: 'Config option verify_units is no longer supported - ignoring' }),
+  authorized_keys_file: spec({ name: 'authorized_keys_file', help: 'ignored', defaultValue: undefined as string | undefined, parse: optionalString, deprecated: 'Config option authorized_keys_file is no longer supported - ignoring' }),
+} as const;
+
+export type OptionName = keyof typeof OPTIONS;
+export type OptionValues = { -readonly [K in OptionName]: ReturnType<(typeof OPTIONS)[K]['parse']> };
