@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, destination, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -8,7 +8,7 @@ export type { Logger } from 'pino';
  * as fleet's single verbosity switch did.
  */
 export function createLogger(verbosity: number, bindings: Record<string, unknown> = {}): Logger {
-  return pino({ level: verbosity > 0 ? 'debug' : 'info', base: { ...bindings } }, pino.destination({ fd: 2, sync: false }));
+  return pino({ level: verbosity > 0 ? 'debug' : 'info', base: { ...bindings } }, destination({ fd: 2, sync: false }));
 }
 
 /** A logger that drops everything, for tests and library callers that pass none. */
