@@ -1,0 +1,68 @@
+/**
+ * fleet API v1 wire entities (JSON field names exactly as fleet's
+ * schema/v1.json; empty fields are omitted, as Go's `omitempty` did).
+ * Both the API server and fleetctl's HTTP client speak these types.
+ */
+
+export type DesiredState = 'inactive' | 'loaded' | 'launched';
+export const DESIRED_STATES: readonly DesiredState[] = ['inactive', 'loaded', 'launched'];
+
+export interface ApiUnitOption {
+  section: string;
+  name: string;
+  /** Omitted when empty. */
+  value?: string;
+}
+
+export interface ApiUnit {
+  name: string;
+  options?: ApiUnitOption[];
+  desiredState?: DesiredState;
+  /** Derived: `inactive` (not scheduled or no report), `loaded` or `launched`. */
+  currentState?: DesiredState;
+  /** The machine a non-global unit is scheduled to. */
+  machineID?: string;
+}
+
+export interface ApiUnitState {
+  name: string;
+  /** Full 40-hex content hash of the unit the machine runs. */
+  hash?: string;
+  machineID?: string;
+  systemdLoadState?: string;
+  systemdActiveState?: string;
+  systemdSubState?: string;
+}
+
+export interface ApiMachine {
+  id: string;
+  primaryIP?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface ApiUnitPage {
+  units?: ApiUnit[];
+  nextPageToken?: string;
+}
+
+export interface ApiUnitStatePage {
+  states?: ApiUnitState[];
+  nextPageToken?: string;
+}
+
+export interface ApiMachinePage {
+  machines?: ApiMachine[];
+  nextPageToken?: string;
+}
+
+/** `{"error":{"code":404,"message":"unit does not exist"}}` */
+export interface ApiErrorBody {
+  error: { code: number; message: string };
+}
+
+/** One operation of `PATCH /fleet/v1/machines` (value nested as fleet's server expects). */
+export interface ApiMachineMetadataOp {
+  op: 'add' | 'replace' | 'remove';
+  path: string;
+  value?: { value: string };
+}
