@@ -114,3 +114,16 @@ test('option value parsers', () => {
   assert.equal(parseBool('F'), false);
   assert.throws(() => parseBool('on'));
 });
+
+test('deploy/fleet.conf.sample documents every option and parses as-is', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { OPTIONS } = await import('../../../src/fleetd/config-options.js');
+  const sample = readFileSync(new URL('../../../../deploy/fleet.conf.sample', import.meta.url), 'utf8');
+  for (const name of Object.keys(OPTIONS)) {
+    assert.match(sample, new RegExp(`^#${name} =`, 'm'), `sample is missing ${name}`);
+  }
+  // Uncommenting every example must give a valid configuration.
+  const text = sample.replace(/^#(\w+ =.*)$/gm, '$1').replace(/^(enable_grpc|verify_units|authorized_keys_file|etcd_username|etcd_password|etcd_cafile|etcd_certfile|etcd_keyfile|machine_id|units_directory) =.*$/gm, '');
+  const { config } = resolveConfig({ file: { path: 'sample', text }, env: {}, machineIdFile: MID });
+  assert.deepEqual(config.metadata, { region: 'us-west', disk: 'ssd' });
+});
