@@ -1,0 +1,80 @@
+/**
+ * The agent's decision: from what the schedule wants on this machine and what
+ * systemd has, the ordered list of tasks that closes the gap. Pure; the task
+ * runner executes the list.
+ */
+
+/** A unit the schedule wants on this machine. */
+export interface DesiredUnit {
+  readonly name: string;
+  /** Content hash of the scheduled unit body. */
+  readonly hash: string;
+  readonly targetState: 'loaded' | 'launched';
+}
+
+/** A fleet-managed unit present on this machine (its file is in fleet's unit directory). */
+export interface CurrentUnit {
+  readonly name: string;
+  /** Content hash of the file on disk. */
+  readonly hash: string;
+  /**
+   * Whether the unit counts as launched: the agent started it (and has not
+   * stopped it since), or systemd reports it active/activating/reloading.
+   * A unit that was started and then failed stays "launched": restarting it is
+   * systemd's job (Restart=), not a loop in fleet.
+   */
+  readonly launched: boolean;
+}
+
+export type TaskKind = 'unload' | 'load' | 'reload' | 'stop' | 'start';
+
+export interface Task {
+  readonly kind: TaskKind;
+  /** Absent only for `reload` (one daemon reload per batch). */
+  readonly unit?: string;
+  /** Why, for logs and the operator. */
+  readonly reason: string;
+}
+
+const ORDER: Record<TaskKind, number> = { unload: 0, load: 1, reload: 2, stop: 3, start: 4 };
+
+/**
+ * Plans the tasks that bring `current` to `desired`.
+ * @returns tasks ordered unload < load < reload < stop < start, by unit name
+ *   within a kind; a single `reload` follows any load/unload; empty when
+ *   nothing differs.
+ */
+export function planTasks(desired: readonly DesiredUnit[], current: readonly CurrentUnit[]): Task[] {
+  const want = new Map(desired.map((d) => [d.name, d]));
+  const have = new Map(current.map((c) => [c.name, c]));
+  const names = [...new Set([...want.keys(), ...have.keys()])].sort();
+  const tasks: Task[] = [];
+  for (const name of names) tasks.push(...planUnit(want.get(name), have.get(name)));
+  if (tasks.some((t) => t.kind === 'load' || t.kind === 'unload')) {
+    tasks.push({ kind: 'reload', reason: 'unit files changed' });
+  }
+  // Stable sort keeps name order within a kind.
+  return tasks.sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
+}
+
+function planUnit(d: DesiredUnit | undefined, c: CurrentUnit | undefined): Task[] {
+  if (d === undefined) {
+    return c === undefined ? [] : [{ kind: 'unload', unit: c.name, reason: 'unit loaded but not scheduled here' }];
+  }
+  const start: Task[] = d.targetState === 'launched' ? [{ kind: 'start', unit: d.name, reason: 'unit scheduled here with target state launched' }] : [];
+  if (c === undefined) {
+    return [{ kind: 'load', unit: d.name, reason: `unit scheduled here with target state ${d.targetState}` }, ...start];
+  }
+  if (c.hash !== d.hash) {
+    return [
+      { kind: 'unload', unit: d.name, reason: `unit content changed (${c.hash.slice(0, 7)} -> ${d.hash.slice(0, 7)})` },
+      { kind: 'load', unit: d.name, reason: `unit content changed (${c.hash.slice(0, 7)} -> ${d.hash.slice(0, 7)})` },
+      ...start,
+    ];
+  }
+  if (d.targetState === 'launched' && !c.launched) return start;
+  if (d.targetState === 'loaded' && c.launched) {
+    return [{ kind: 'stop', unit: d.name, reason: 'unit launched but target state loaded' }];
+  }
+  return [];
+}
