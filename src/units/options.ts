@@ -1,0 +1,39 @@
+/**
+ * One `Name=Value` line of a unit file, with the section it appeared in.
+ * Values are verbatim (after systemd's whitespace trimming): no unquoting,
+ * no specifier expansion. A repeated key is several options, in file order.
+ */
+export interface UnitOption {
+  readonly section: string;
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * Returns the options grouped by section in order of each section's first
+ * appearance, keeping the order within a section. This is the order the
+ * canonical text has, so `parseUnitFile(serializeUnit(o))` yields
+ * `canonicalOrder(o)`. Never throws.
+ */
+export function canonicalOrder(options: readonly UnitOption[]): UnitOption[] {
+  const bySection = new Map<string, UnitOption[]>();
+  for (const opt of options) {
+    let group = bySection.get(opt.section);
+    if (group === undefined) {
+      group = [];
+      bySection.set(opt.section, group);
+    }
+    group.push(opt);
+  }
+  return [...bySection.values()].flat();
+}
+
+/** Values of every option `name` in `section`, in order; empty when there are none. */
+export function optionValues(options: readonly UnitOption[], section: string, name: string): string[] {
+  return options.filter((o) => o.section === section && o.name === name).map((o) => o.value);
+}
+
+/** The first `[Unit] Description=` value, or "" when there is none (as fleet). */
+export function unitDescription(options: readonly UnitOption[]): string {
+  return optionValues(options, 'Unit', 'Description')[0] ?? '';
+}
