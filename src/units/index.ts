@@ -1,0 +1,15 @@
+/** Public surface of the unit-file core: parse, serialize, hash, names, [X-Fleet], validation. */
+export * from './errors.js';
+export * from './options.js';
+export { parseUnitFile, MAX_LINE_BYTES, MAX_UNIT_FILE_BYTES } from './parser.js';
+export { serializeUnit } from './serialize.js';
+export { hashUnitText, shortHash, isUnitHash } from './hash.js';
+export * from './names.js';
+export { escapeUnitNamePart, unescapeUnitNamePart } from './escape.js';
+export { expandSpecifiers, type SpecifierExpansion } from './specifiers.js';
+export * from './xfleet.js';
+export * from './validate.js';
+export * from './unit.js';
+export * from './requirements.js';
+export { globMatch, isValidGlob, isLiteralGlob } from './glob.js';
+export { goQuote } from './text.js';

@@ -1,0 +1,229 @@
+/**
+ * `[X-Fleet]` section -> UnitRequirements (fleet `job/job.go`), with the
+ * problems and warnings fleet swallows returned as data.
+ *
+ * Pipeline per option, as fleet: multi-value splitting (parseMultivalueLine),
+ * then specifier expansion when the unit name is known, then folding of the
+ * deprecated aliases into their modern key.
+ *
+ * Differences from fleet (nothing is silently dropped):
+ * - unknown keys, deprecated aliases, ignored extra MachineID values,
+ *   unexpanded specifiers and non-boolean Global values produce warnings;
+ * - `MachineMetadata=a=1 b=2` (quirk #10) is two pairs when every
+ *   whitespace-separated token is `key=value`; any value that is not made of
+ *   `key=value` pairs (no `=`, empty key or value, `a=b=c`) is a problem;
+ * - an empty MachineID, a MachineOf that is not a valid unit name (it could
+ *   never be satisfied) and a malformed Conflicts/Replaces glob (it could
+ *   never match) are problems;
+ * - Replaces values are split on whitespace like Conflicts (unit names never
+ *   contain whitespace, so fleet's unsplit pattern could never match).
+ * - MachineID is exposed as written; the scheduler matches full IDs only
+ *   (fleet's 8-character short-ID match is quirk #4).
+ */
+import { isValidGlob } from './glob.js';
+import { parseUnitName, unitNameProblem } from './names.js';
+import type { UnitOption } from './options.js';
+import type { UnitRequirements } from './requirements.js';
+import { expandSpecifiers } from './specifiers.js';
+import { goFields, goQuote } from './text.js';
+
+/** Section fleet reads its scheduling options from. */
+export const XFLEET_SECTION = 'X-Fleet';
+
+/** Deprecated `[X-Fleet]` keys and the key each folds into. */
+export const DEPRECATED_XFLEET_KEYS: ReadonlyMap<string, string> = new Map([
+  ['X-ConditionMachineID', 'MachineID'],
+  ['X-ConditionMachineBootID', 'MachineID'],
+  ['X-ConditionMachineOf', 'MachineOf'],
+  ['X-ConditionMachineMetadata', 'MachineMetadata'],
+  ['X-Conflicts', 'Conflicts'],
+]);
+
+/** Every key fleet understands in `[X-Fleet]`, current and deprecated. */
+export const XFLEET_KEYS: ReadonlySet<string> = new Set([
+  'MachineID', 'MachineOf', 'MachineMetadata', 'Conflicts', 'Replaces', 'Global',
+  ...DEPRECATED_XFLEET_KEYS.keys(),
+]);
+
+const TRUTHY = new Set(['true', 'yes', '1', 'on', 't']);
+const FALSY = new Set(['false', 'no', '0', 'off', 'f']);
+
+/** What extractRequirements found. */
+export interface RequirementsExtraction {
+  /** The requirements; values that were problems are left out. */
+  readonly requirements: UnitRequirements;
+  /** Things worth telling the user that do not stop the unit, e.g. `Unit foo.service: unrecognized requirement in [X-Fleet] section: "Bogus"`. */
+  readonly warnings: readonly string[];
+  /** Values that make the unit unusable (see module doc); empty when all is well. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * fleet's parseMultivalueLine: a value that both starts and ends with `"` is
+ * split on spaces outside quotes and loses every `"` (`"a" "b c"` -> `a`,
+ * `b c`; `""` -> one empty value); any other value is one item. Never throws.
+ */
+export function parseMultivalueLine(value: string): string[] {
+  if (!value.startsWith('"') || !value.endsWith('"')) return [value];
+  const values: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of value) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === ' ' && !quoted) {
+      values.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  values.push(cur);
+  return values;
+}
+
+/** True when fleet treats `value` as true (`true`, `yes`, `1`, `on`, `t`, any case). */
+export function isTruthy(value: string): boolean {
+  return TRUTHY.has(value.toLowerCase());
+}
+
+/**
+ * Builds the requirements of a unit from its options. `unitName` (when
+ * given and containing a dot) is used for specifier expansion and to prefix
+ * warnings. Never throws: problems are returned for the caller to raise.
+ */
+export function extractRequirements(options: readonly UnitOption[], unitName?: string): RequirementsExtraction {
+  const warnings: string[] = [];
+  const problems: string[] = [];
+  const warn = (msg: string) => warnings.push(unitName === undefined ? msg : `Unit ${unitName}: ${msg}`);
+  const values = collectValues(options, unitName, warn);
+
+  for (const key of values.keys()) {
+    if (!XFLEET_KEYS.has(key)) warn(`unrecognized requirement in [X-Fleet] section: ${goQuote(key)}`);
+    const modern = DEPRECATED_XFLEET_KEYS.get(key);
+    if (modern !== undefined) {
+      const note = key === 'X-ConditionMachineBootID' ? ' (a boot ID is compared with machine IDs, so this rarely matches)' : '';
+      warn(`[X-Fleet] ${goQuote(key)} is deprecated; use ${goQuote(modern)}${note}`);
+    }
+  }
+  const items = (...keys: string[]) => keys.flatMap((k) => values.get(k) ?? []);
+  const get = (...keys: string[]) => items(...keys).map((v) => v.value);
+
+  const machineIds = get('MachineID', 'X-ConditionMachineID', 'X-ConditionMachineBootID');
+  const machineId = machineIds[0];
+  if (machineId === '') problems.push('MachineID cannot be empty');
+  if (new Set(machineIds).size > 1) {
+    warn(`[X-Fleet] MachineID given ${machineIds.length} times; only the first, ${goQuote(machineId!)}, is used`);
+  }
+
+  const machineOf = unique(get('X-ConditionMachineOf', 'MachineOf'));
+  for (const peer of machineOf) {
+    const why = unitNameProblem(peer);
+    if (why !== undefined) problems.push(`MachineOf value ${goQuote(peer)} is not a valid unit name: ${why}`);
+  }
+
+  const metadata = new Map<string, string[]>();
+  for (const { value: v, quoted } of items('X-ConditionMachineMetadata', 'MachineMetadata')) {
+    const pairs = metadataPairs(v, quoted);
+    if (pairs === undefined) {
+      problems.push(`MachineMetadata value ${goQuote(v)} is not of the form "key=value" (several pairs: k1=v1 k2=v2)`);
+      continue;
+    }
+    for (const [k, val] of pairs) {
+      const accepted = metadata.get(k) ?? [];
+      if (!accepted.includes(val)) accepted.push(val);
+      metadata.set(k, accepted);
+    }
+  }
+
+  const conflicts = globs('Conflicts', get('X-Conflicts', 'Conflicts'), problems);
+  const replaces = globs('Replaces', get('Replaces'), problems);
+
+  const globals = get('Global');
+  const lastGlobal = globals[globals.length - 1];
+  if (lastGlobal !== undefined && !TRUTHY.has(lastGlobal.toLowerCase()) && !FALSY.has(lastGlobal.toLowerCase())) {
+    warn(`[X-Fleet] Global value ${goQuote(lastGlobal)} is not a boolean; treated as false`);
+  }
+
+  const requirements: UnitRequirements = {
+    ...(machineId !== undefined && machineId !== '' ? { machineId } : {}),
+    machineOf: machineOf.filter((p) => unitNameProblem(p) === undefined),
+    metadata,
+    conflicts,
+    replaces,
+    global: lastGlobal !== undefined && isTruthy(lastGlobal),
+  };
+  return { requirements, warnings, problems };
+}
+
+/** One `[X-Fleet]` value after multi-value splitting; `quoted` when it came from the `"a" "b"` form. */
+interface XFleetValue {
+  readonly value: string;
+  readonly quoted: boolean;
+}
+
+/** `[X-Fleet]` key -> its values after multi-value splitting and expansion, keys in order of first appearance. */
+function collectValues(
+  options: readonly UnitOption[],
+  unitName: string | undefined,
+  warn: (msg: string) => void,
+): Map<string, XFleetValue[]> {
+  const info = unitName === undefined ? undefined : parseUnitName(unitName);
+  const out = new Map<string, XFleetValue[]>();
+  for (const opt of options) {
+    if (opt.section !== XFLEET_SECTION) continue;
+    const list = out.get(opt.name) ?? [];
+    const split = parseMultivalueLine(opt.value);
+    const quoted = opt.value.startsWith('"') && opt.value.endsWith('"');
+    for (const raw of split) {
+      if (info === undefined) {
+        list.push({ value: raw, quoted });
+        continue;
+      }
+      const { value, unexpanded } = expandSpecifiers(raw, info);
+      for (const spec of unexpanded) {
+        warn(`[X-Fleet] ${opt.name}: specifier ${goQuote(spec)} in ${goQuote(raw)} is not supported and was left as written`);
+      }
+      list.push({ value, quoted });
+    }
+    out.set(opt.name, list);
+  }
+  return out;
+}
+
+/**
+ * `key=value` pairs of one MachineMetadata value, or undefined when it is
+ * not made of such pairs. A quoted item is one pair whose value may contain
+ * spaces (fleet's rule); an unquoted item with whitespace must be a list of
+ * `key=value` tokens (quirk #10).
+ */
+function metadataPairs(value: string, quoted: boolean): Array<[string, string]> | undefined {
+  const tokens = goFields(value);
+  if (quoted || tokens.length === 1) {
+    const single = splitPair(value);
+    return single === undefined ? undefined : [single];
+  }
+  if (tokens.length === 0) return undefined;
+  const pairs: Array<[string, string]> = [];
+  for (const t of tokens) {
+    const p = splitPair(t);
+    if (p === undefined) return undefined;
+    pairs.push(p);
+  }
+  return pairs;
+}
+
+function splitPair(s: string): [string, string] | undefined {
+  const parts = s.split('=');
+  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') return undefined;
+  return [parts[0]!, parts[1]!];
+}
+
+function globs(key: string, values: readonly string[], problems: string[]): string[] {
+  const out = unique(values.flatMap((v) => goFields(v)));
+  for (const g of out) {
+    if (!isValidGlob(g)) problems.push(`${key} pattern ${goQuote(g)} is not a valid glob`);
+  }
+  return out.filter((g) => isValidGlob(g));
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
