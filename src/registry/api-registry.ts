@@ -1,0 +1,166 @@
+import { CorruptRecordError, UnitExistsError, UnitNotFoundError } from './errors.js';
+import { agree, decodeEventOrAbsent } from './events.js';
+import { checkMachineId, checkMetadataKey, type KeyLayout } from './keys.js';
+import type { KeyValue, KvBackend, TxnOp } from './kv.js';
+import {
+  decodeDesired,
+  decodeUnit,
+  encodeDesired,
+  encodeUnit,
+  mergeMetadata,
+  type DesiredState,
+  type MachineRecord,
+  type ScheduleEntry,
+  type UnitRecord,
+  type UnitStateRecord,
+} from './records.js';
+import type { ApiRegistry, StateFilter, UnitWithDesired } from './roles.js';
+
+/** {@link ApiRegistry} over any {@link KvBackend}. */
+export class KvApiRegistry implements ApiRegistry {
+  constructor(
+    private readonly kv: KvBackend,
+    private readonly layout: KeyLayout,
+    private readonly warn: (err: CorruptRecordError) => void,
+  ) {}
+
+  async createUnit(unit: UnitRecord, desired: DesiredState = 'inactive'): Promise<void> {
+    const key = this.layout.unit(unit.name);
+    const res = await this.kv.txn(
+      [{ key, target: 'create', result: 'equal', value: 0n }],
+      [
+        { type: 'put', key, value: encodeUnit(unit) },
+        { type: 'put', key: this.layout.desired(unit.name), value: encodeDesired(desired) },
+      ],
+    );
+    if (!res.succeeded) throw new UnitExistsError(unit.name);
+  }
+
+  async replaceUnit(unit: UnitRecord, desired?: DesiredState): Promise<void> {
+    const key = this.layout.unit(unit.name);
+    const desiredKey = this.layout.desired(unit.name);
+    const putUnit: TxnOp = { type: 'put', key, value: encodeUnit(unit) };
+    if (desired !== undefined) {
+      await this.kv.txn([], [putUnit, { type: 'put', key: desiredKey, value: encodeDesired(desired) }]);
+      return;
+    }
+    // Keep an existing desired state; give a brand-new unit `inactive`.
+    await this.kv.txn(
+      [{ key: desiredKey, target: 'create', result: 'equal', value: 0n }],
+      [putUnit, { type: 'put', key: desiredKey, value: encodeDesired('inactive') }],
+      [putUnit],
+    );
+  }
+
+  async setDesiredState(name: string, desired: DesiredState): Promise<void> {
+    const res = await this.kv.txn(
+      [{ key: this.layout.unit(name), target: 'create', result: 'greater', value: 0n }],
+      [{ type: 'put', key: this.layout.desired(name), value: encodeDesired(desired) }],
+    );
+    if (!res.succeeded) throw new UnitNotFoundError(name);
+  }
+
+  async destroyUnit(name: string): Promise<void> {
+    const res = await this.kv.txn(
+      [{ key: this.layout.unit(name), target: 'create', result: 'greater', value: 0n }],
+      [
+        { type: 'delete', key: this.layout.unit(name) },
+        { type: 'delete', key: this.layout.desired(name) },
+      ],
+    );
+    if (!res.succeeded) throw new UnitNotFoundError(name);
+  }
+
+  async getUnit(name: string): Promise<UnitWithDesired | undefined> {
+    const res = await this.kv.txn([], [
+      { type: 'get', key: this.layout.unit(name) },
+      { type: 'get', key: this.layout.desired(name) },
+    ]);
+    const [u, d] = res.gets;
+    return u ? this.withDesired(u, d) : undefined;
+  }
+
+  async listUnits(): Promise<UnitWithDesired[]> {
+    const [units, desired] = await Promise.all([this.kv.list(this.layout.units()), this.kv.list(this.layout.desiredAll())]);
+    const byName = new Map(desired.kvs.map((kv) => [kv.key.slice(this.layout.desiredAll().length), kv]));
+    const out: UnitWithDesired[] = [];
+    for (const kv of units.kvs) {
+      const parsed = this.layout.parse(kv.key);
+      if (parsed?.kind !== 'unit') continue;
+      const u = this.withDesired(kv, byName.get(parsed.name));
+      if (u) out.push(u);
+    }
+    return out;
+  }
+
+  async listMachines(): Promise<MachineRecord[]> {
+    const [machines, meta] = await Promise.all([this.kv.list(this.layout.machines()), this.kv.list(this.layout.machineMetadataAll())]);
+    const dynamic = new Map<string, Map<string, string>>();
+    for (const kv of meta.kvs) {
+      const p = this.layout.parse(kv.key);
+      if (p?.kind !== 'machineMetadata') continue;
+      let m = dynamic.get(p.machineId);
+      if (!m) dynamic.set(p.machineId, (m = new Map()));
+      m.set(p.key, kv.value);
+    }
+    const out: MachineRecord[] = [];
+    for (const kv of machines.kvs) {
+      const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
+      if (ev?.kind !== 'machine' || !ev.machine) continue;
+      out.push({ ...ev.machine, metadata: mergeMetadata(ev.machine.metadata, dynamic.get(ev.machineId) ?? new Map()) });
+    }
+    return out;
+  }
+
+  async listSchedule(): Promise<ScheduleEntry[]> {
+    const { kvs } = await this.kv.list(this.layout.scheduleAll());
+    return kvs.flatMap((kv) => {
+      const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
+      return ev?.kind === 'schedule' && ev.entry ? [ev.entry] : [];
+    });
+  }
+
+  async listStates(filter: StateFilter = {}): Promise<UnitStateRecord[]> {
+    const names = filter.names ? new Set(filter.names) : undefined;
+    const machines = filter.machineIds ? new Set(filter.machineIds) : undefined;
+    const prefix = names?.size === 1 ? this.layout.statesOf([...names][0]!) : this.layout.statesAll();
+    const { kvs } = await this.kv.list(prefix);
+    return kvs.flatMap((kv) => {
+      const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
+      if (ev?.kind !== 'state' || !ev.state) return [];
+      if (names && !names.has(ev.name)) return [];
+      if (machines && !machines.has(ev.machineId)) return [];
+      return [ev.state];
+    });
+  }
+
+  async setMachineMetadata(machineId: string, key: string, value: string): Promise<void> {
+    if (value === '') throw new RangeError('metadata value must not be empty (use deleteMachineMetadata)');
+    await this.kv.txn([], [{ type: 'put', key: this.layout.machineMetadata(checkMachineId(machineId), checkMetadataKey(key)), value }]);
+  }
+
+  async deleteMachineMetadata(machineId: string, key: string): Promise<void> {
+    await this.kv.txn([], [{ type: 'put', key: this.layout.machineMetadata(machineId, key), value: '' }]);
+  }
+
+  private withDesired(unitKv: KeyValue, desiredKv: KeyValue | undefined): UnitWithDesired | undefined {
+    try {
+      const name = this.layout.parse(unitKv.key);
+      const unit = agree(unitKv.key, decodeUnit(unitKv.key, unitKv.value), 'name', name?.kind === 'unit' ? name.name : '');
+      let desired: DesiredState = 'inactive';
+      if (desiredKv) {
+        try {
+          desired = decodeDesired(desiredKv.key, desiredKv.value);
+        } catch (err) {
+          if (!(err instanceof CorruptRecordError)) throw err;
+          this.warn(err);
+        }
+      }
+      return { unit, desired };
+    } catch (err) {
+      if (!(err instanceof CorruptRecordError)) throw err;
+      this.warn(err);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { Etcd3, type IOptions } from 'etcd3';
+import { ExponentialBackoff, noop, type IBackoff } from 'cockatiel';
+
+/** How to reach etcd; everything but `endpoints` is optional and documented with its default. */
+export interface EtcdClientOptions {
+  /** Client URLs, e.g. `['http://127.0.0.1:2379']`. */
+  readonly endpoints: readonly string[];
+  /** Deadline of every unary call (get/txn/grant/keepalive…), ms. Default 5000: a frozen etcd must not hang callers. */
+  readonly requestTimeoutMs?: number;
+  /** Time allowed to establish a connection, ms. Default 3000. */
+  readonly dialTimeoutMs?: number;
+  /**
+   * gRPC keepalive ping interval, ms. Default 10000. etcd rejects pings more
+   * frequent than its `--grpc-keepalive-min-time` (default 5 s) with
+   * GOAWAY, so stay above that unless the server is configured otherwise.
+   */
+  readonly keepaliveTimeMs?: number;
+  /** How long a keepalive ping may go unanswered before the connection is dropped, ms. Default 5000. */
+  readonly keepaliveTimeoutMs?: number;
+  /** Cap of the watch-reconnect backoff, ms. Default 2000 (etcd3's own default grows to 30 s). */
+  readonly watchBackoffMaxMs?: number;
+  /** First watch-reconnect delay, ms. Default 100. */
+  readonly watchBackoffInitialMs?: number;
+}
+
+/** {@link EtcdClientOptions} with every default filled in. */
+export type ResolvedEtcdClientOptions = Required<EtcdClientOptions>;
+
+/** Fills defaults in one place; throws `RangeError` for an empty endpoint list. */
+export function resolveEtcdClientOptions(o: EtcdClientOptions): ResolvedEtcdClientOptions {
+  if (o.endpoints.length === 0) throw new RangeError('at least one etcd endpoint is required');
+  return {
+    endpoints: [...o.endpoints],
+    requestTimeoutMs: o.requestTimeoutMs ?? 5000,
+    dialTimeoutMs: o.dialTimeoutMs ?? 3000,
+    keepaliveTimeMs: o.keepaliveTimeMs ?? 10_000,
+    keepaliveTimeoutMs: o.keepaliveTimeoutMs ?? 5000,
+    watchBackoffMaxMs: o.watchBackoffMaxMs ?? 2000,
+    watchBackoffInitialMs: o.watchBackoffInitialMs ?? 100,
+  };
+}
+
+/**
+ * Builds the etcd3 client with the settings its known faults require:
+ * - gRPC keepalive on (also without active calls), so a dead or frozen
+ *   server breaks watch streams instead of leaving them silent forever;
+ * - a deadline on every unary call (etcd3 sets none);
+ * - no library-level retries or circuit breaker: a retried create-if-absent
+ *   could report a false conflict, and the default breaker refuses calls for
+ *   5 s after etcd is back. Callers retry on `retryable` errors themselves;
+ * - watch reconnect backoff capped at `watchBackoffMaxMs`.
+ * This is the only place that constructs an `Etcd3`.
+ */
+export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
+  const o = resolveEtcdClientOptions(options);
+  const config: IOptions = {
+    hosts: [...o.endpoints],
+    dialTimeout: o.dialTimeoutMs,
+    grpcOptions: {
+      'grpc.keepalive_time_ms': o.keepaliveTimeMs,
+      'grpc.keepalive_timeout_ms': o.keepaliveTimeoutMs,
+      'grpc.keepalive_permit_without_calls': 1,
+    },
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + o.requestTimeoutMs }),
+    faultHandling: {
+      host: () => noop,
+      global: noop,
+      // etcd3 declares an IBackoff here but calls `.next()` on it first (it
+      // wants the factory), so the factory is passed through a cast.
+      watchBackoff: new ExponentialBackoff({
+        initialDelay: o.watchBackoffInitialMs,
+        maxDelay: o.watchBackoffMaxMs,
+      }) as unknown as IBackoff<unknown>,
+    },
+  };
+  return new Etcd3(config);
+}

@@ -1,0 +1,298 @@
+import type { Etcd3, ICompare, IKeyValue, IRequestOp, Watcher } from 'etcd3';
+import { createEtcdClient, resolveEtcdClientOptions, type EtcdClientOptions } from './etcd-client.js';
+import { translateEtcdError } from './etcd-errors.js';
+import { RegistryClosedError, RegistryUnavailableError } from './errors.js';
+import type { Compare, KeyValue, KvBackend, KvEvent, KvWatchListener, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
+
+/**
+ * {@link KvBackend} on a real etcd v3 through the `etcd3` package's raw RPC
+ * clients (no namespace, no STM, no Election). Every rejection is translated
+ * once by `translateEtcdError`.
+ */
+export class EtcdKv implements KvBackend {
+  private readonly client: Etcd3;
+  private readonly requestTimeoutMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly backoffInitialMs: number;
+  private readonly watches = new Set<EtcdWatch>();
+  private closed = false;
+
+  /** Connects lazily (the first call dials). */
+  constructor(options: EtcdClientOptions) {
+    const o = resolveEtcdClientOptions(options);
+    this.client = createEtcdClient(o);
+    this.requestTimeoutMs = o.requestTimeoutMs;
+    this.backoffMaxMs = o.watchBackoffMaxMs;
+    this.backoffInitialMs = o.watchBackoffInitialMs;
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>, leaseId?: string): Promise<T> {
+    if (this.closed) throw new RegistryClosedError();
+    try {
+      return await fn();
+    } catch (err) {
+      throw translateEtcdError(err, operation, leaseId);
+    }
+  }
+
+  async get(key: string): Promise<{ kv: KeyValue | undefined; revision: bigint }> {
+    const res = await this.call('get', () => this.client.kv.range({ key: Buffer.from(key) }));
+    const kv = res.kvs[0];
+    return { kv: kv ? toKv(kv) : undefined, revision: BigInt(res.header.revision) };
+  }
+
+  async list(prefix: string): Promise<{ kvs: KeyValue[]; revision: bigint }> {
+    const res = await this.call('list', () => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }));
+    return { kvs: res.kvs.map(toKv), revision: BigInt(res.header.revision) };
+  }
+
+  async txn(compares: readonly Compare[], success: readonly TxnOp[], failure: readonly TxnOp[] = []): Promise<TxnResult> {
+    const leaseId = leaseOf(success, failure);
+    const res = await this.call(
+      'txn',
+      () => this.client.kv.txn({ compare: compares.map(toCompare), success: success.map(toOp), failure: failure.map(toOp) }),
+      leaseId,
+    );
+    const ops = res.succeeded ? success : failure;
+    const gets: (KeyValue | undefined)[] = [];
+    ops.forEach((op, i) => {
+      if (op.type !== 'get') return;
+      const kv = res.responses[i]?.response_range?.kvs[0];
+      gets.push(kv ? toKv(kv) : undefined);
+    });
+    return { succeeded: res.succeeded, revision: BigInt(res.header.revision), gets };
+  }
+
+  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener): Subscription {
+    if (this.closed) throw new RegistryClosedError();
+    const w = new EtcdWatch(this, prefix, fromRevision, listener, this.backoffInitialMs, this.backoffMaxMs);
+    this.watches.add(w);
+    w.start();
+    return {
+      close: async () => {
+        this.watches.delete(w);
+        await w.close();
+      },
+    };
+  }
+
+  async grantLease(ttlSeconds: number): Promise<LeaseGrant> {
+    const res = await this.call('grantLease', () => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }));
+    return { id: String(res.ID), ttlSeconds: Number(res.TTL) };
+  }
+
+  async keepAlive(leaseId: string): Promise<number> {
+    // LeaseKeepAlive is stream-only; one short stream per refresh keeps the
+    // bookkeeping trivial (one request, one answer, a deadline) at the cost
+    // of a stream setup every TTL/3.
+    return this.call(
+      'keepAlive',
+      async () => {
+        const stream = await this.client.leaseClient.leaseKeepAlive();
+        try {
+          return await new Promise<number>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new RegistryUnavailableError('keepAlive (timeout)')), this.requestTimeoutMs);
+            stream.on('data', (res) => {
+              clearTimeout(timer);
+              resolve(Number(res.TTL));
+            });
+            stream.on('error', (err) => {
+              clearTimeout(timer);
+              reject(err);
+            });
+            stream.on('end', () => {
+              clearTimeout(timer);
+              reject(new RegistryUnavailableError('keepAlive (stream ended)'));
+            });
+            stream.write({ ID: leaseId });
+          });
+        } finally {
+          stream.on('error', () => undefined);
+          stream.end();
+        }
+      },
+      leaseId,
+    );
+  }
+
+  async revokeLease(leaseId: string): Promise<void> {
+    try {
+      await this.call('revokeLease', () => this.client.leaseClient.leaseRevoke({ ID: leaseId }), leaseId);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'LEASE_LOST') throw err;
+    }
+  }
+
+  async compact(revision: bigint): Promise<void> {
+    await this.call('compact', () => this.client.kv.compact({ revision: revision.toString(), physical: true }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.watches].map((w) => w.close()));
+    this.watches.clear();
+    this.client.close();
+  }
+
+  /** @internal The raw client, for {@link EtcdWatch}. */
+  rawClient(): Etcd3 {
+    return this.client;
+  }
+
+  /** @internal Whether `revision` is older than the compaction point (probed with a historical range). */
+  async isCompacted(prefix: string, revision: bigint): Promise<boolean> {
+    try {
+      await this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), revision: revision.toString(), limit: 1 });
+      return false;
+    } catch (err) {
+      return /compacted/i.test((err as Error).message ?? '');
+    }
+  }
+}
+
+/**
+ * One prefix watch that never skips an event. etcd3's Watcher resumes after
+ * a disconnect from the header revision of the last response, which can be
+ * past events it never delivered; so on `disconnected` we drop that watcher
+ * and start a fresh one from (last delivered event revision + 1) ourselves,
+ * with a capped exponential backoff. An unexpected cancel (compaction,
+ * permission) ends the watch with `onResync`.
+ */
+class EtcdWatch {
+  private watcher: Watcher | undefined;
+  private next: bigint;
+  private closed = false;
+  private disconnected = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly kv: EtcdKv,
+    private readonly prefix: string,
+    from: bigint,
+    private readonly listener: KvWatchListener,
+    private readonly backoffInitialMs: number,
+    private readonly backoffMaxMs: number,
+  ) {
+    this.next = from;
+  }
+
+  start(): void {
+    if (this.closed) return;
+    const w = this.kv.rawClient().watch().prefix(this.prefix).startRevision(this.next.toString()).watcher();
+    this.watcher = w;
+    w.on('connected', () => {
+      if (w !== this.watcher || this.closed) return;
+      this.attempt = 0;
+      if (this.disconnected) {
+        this.disconnected = false;
+        this.listener.onConnection?.(true);
+      }
+    });
+    w.on('data', (res) => {
+      if (w !== this.watcher || this.closed) return;
+      const events: KvEvent[] = res.events.map((ev) => ({ type: ev.type === 'Delete' ? 'delete' : 'put', kv: toKv(ev.kv) }));
+      if (events.length === 0) return;
+      this.next = events[events.length - 1]!.kv.modRevision + 1n;
+      this.listener.onEvents(events);
+    });
+    w.on('disconnected', () => {
+      if (w !== this.watcher || this.closed) return;
+      this.drop(w);
+      if (!this.disconnected) {
+        this.disconnected = true;
+        this.listener.onConnection?.(false);
+      }
+      const delay = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** this.attempt++);
+      this.retryTimer = setTimeout(() => this.start(), delay);
+      this.retryTimer.unref();
+    });
+    w.on('error', (err) => {
+      if (w !== this.watcher || this.closed) return;
+      this.drop(w);
+      this.closed = true;
+      const from = this.next;
+      void this.kv.isCompacted(this.prefix, from).then((compacted) => {
+        this.listener.onResync(compacted ? 'compacted' : 'canceled', err.message);
+      });
+    });
+  }
+
+  private drop(w: Watcher): void {
+    this.watcher = undefined;
+    w.removeAllListeners('data');
+    w.on('error', () => undefined);
+    w.cancel().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const w = this.watcher;
+    this.watcher = undefined;
+    if (w) {
+      w.on('error', () => undefined);
+      w.removeAllListeners('data');
+      // Cancel can wait for a reconnect that never comes; don't let close() hang on it.
+      await Promise.race([w.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+  }
+}
+
+function leaseOf(a: readonly TxnOp[], b: readonly TxnOp[]): string | undefined {
+  for (const op of [...a, ...b]) if (op.type === 'put' && op.lease && op.lease !== '0') return op.lease;
+  return undefined;
+}
+
+function toKv(kv: IKeyValue): KeyValue {
+  return {
+    key: kv.key.toString('utf8'),
+    value: kv.value ? kv.value.toString('utf8') : '',
+    createRevision: BigInt(kv.create_revision ?? '0'),
+    modRevision: BigInt(kv.mod_revision ?? '0'),
+    lease: String(kv.lease ?? '0'),
+  };
+}
+
+const TARGET = { create: 'Create', mod: 'Mod', value: 'Value', lease: 'Lease' } as const;
+const RESULT = { equal: 'Equal', notEqual: 'NotEqual', greater: 'Greater', less: 'Less' } as const;
+
+function toCompare(c: Compare): ICompare {
+  const base: ICompare = { key: Buffer.from(c.key), target: TARGET[c.target], result: RESULT[c.result] };
+  switch (c.target) {
+    case 'create':
+      return { ...base, create_revision: BigInt(c.value).toString() };
+    case 'mod':
+      return { ...base, mod_revision: BigInt(c.value).toString() };
+    case 'value':
+      return { ...base, value: Buffer.from(String(c.value)) };
+    case 'lease':
+      return { ...base, lease: String(c.value) };
+  }
+}
+
+function toOp(op: TxnOp): IRequestOp {
+  switch (op.type) {
+    case 'put':
+      return { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value), lease: op.lease ?? '0' } };
+    case 'delete':
+      return { request_delete_range: { key: Buffer.from(op.key) } };
+    case 'deletePrefix':
+      return { request_delete_range: { key: Buffer.from(op.prefix), range_end: prefixEnd(op.prefix) } };
+    case 'get':
+      return { request_range: { key: Buffer.from(op.key) } };
+  }
+}
+
+/** etcd's range_end for "every key starting with prefix": the prefix with its last byte incremented. */
+export function prefixEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i] = end[i]! + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}

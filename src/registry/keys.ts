@@ -1,0 +1,184 @@
+import { InvalidNameError } from './errors.js';
+
+/** The default key prefix; every fleet key lives below it. */
+export const DEFAULT_PREFIX = '/fleet/';
+
+/** What a key under the prefix refers to; produced by {@link KeyLayout.parse}. */
+export type ParsedKey =
+  | { readonly kind: 'unit'; readonly name: string }
+  | { readonly kind: 'desired'; readonly name: string }
+  | { readonly kind: 'machine'; readonly machineId: string }
+  | { readonly kind: 'machineMetadata'; readonly machineId: string; readonly key: string }
+  | { readonly kind: 'schedule'; readonly machineId: string; readonly name: string }
+  | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
+  | { readonly kind: 'leader' };
+
+// systemd's unit-name alphabet; it has no '/', so a name is always one key segment.
+const UNIT_NAME = /^[A-Za-z0-9:_.@\\-]+$/;
+// Machine ids (fleet uses the 32-hex /etc/machine-id, tests use short names) and metadata keys.
+const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+const MAX_SEGMENT = 255;
+
+function check(kind: string, value: string, pattern: RegExp): string {
+  if (typeof value !== 'string' || value.length === 0) throw new InvalidNameError(kind, String(value), 'empty');
+  if (value.length > MAX_SEGMENT) throw new InvalidNameError(kind, value, `longer than ${MAX_SEGMENT} characters`);
+  if (value === '.' || value === '..') throw new InvalidNameError(kind, value, 'is a path component');
+  if (!pattern.test(value)) throw new InvalidNameError(kind, value, 'contains a character not allowed in a registry key');
+  return value;
+}
+
+/** Returns `name` if it can be a unit key segment; throws {@link InvalidNameError} otherwise. */
+export function checkUnitName(name: string): string {
+  return check('unit name', name, UNIT_NAME);
+}
+
+/** Returns `id` if it can be a machine key segment; throws {@link InvalidNameError} otherwise. */
+export function checkMachineId(id: string): string {
+  return check('machine id', id, TOKEN);
+}
+
+/** Returns `key` if it can be a metadata key segment; throws {@link InvalidNameError} otherwise. */
+export function checkMetadataKey(key: string): string {
+  return check('metadata key', key, TOKEN);
+}
+
+/** True when `name` passes {@link checkUnitName}. */
+export function isValidUnitName(name: string): boolean {
+  return typeof name === 'string' && name.length > 0 && name.length <= MAX_SEGMENT && name !== '.' && name !== '..' && UNIT_NAME.test(name);
+}
+
+/**
+ * Normalizes a user-given prefix: must be absolute; a trailing '/' is added;
+ * empty segments, '.' and '..' are rejected so keys built from it are unambiguous.
+ * Throws {@link InvalidNameError}.
+ */
+export function normalizePrefix(prefix: string): string {
+  if (!prefix.startsWith('/')) throw new InvalidNameError('key prefix', prefix, 'must start with "/"');
+  const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  const segments = p.slice(1, -1);
+  if (p.length > 1) {
+    for (const s of segments.split('/')) {
+      if (s === '' || s === '.' || s === '..') throw new InvalidNameError('key prefix', prefix, 'has an empty, "." or ".." segment');
+    }
+  }
+  return p;
+}
+
+/**
+ * Builds and parses every registry key (pure). All builders validate the
+ * names they embed, so no caller input can produce a key outside its
+ * directory (e.g. `schedule/<id>/` can only ever contain that machine's
+ * entries).
+ */
+export class KeyLayout {
+  /** The normalized prefix, always ending in '/'. */
+  readonly prefix: string;
+
+  /** Throws {@link InvalidNameError} for an unusable prefix. */
+  constructor(prefix: string = DEFAULT_PREFIX) {
+    this.prefix = normalizePrefix(prefix);
+  }
+
+  /** `units/<name>`: the unit record. */
+  unit(name: string): string {
+    return `${this.prefix}units/${checkUnitName(name)}`;
+  }
+  /** Directory of all unit records. */
+  units(): string {
+    return `${this.prefix}units/`;
+  }
+  /** `desired/<name>`: inactive | loaded | launched. */
+  desired(name: string): string {
+    return `${this.prefix}desired/${checkUnitName(name)}`;
+  }
+  /** Directory of all desired states. */
+  desiredAll(): string {
+    return `${this.prefix}desired/`;
+  }
+  /** `machines/<id>`: the machine record (on the agent's lease). */
+  machine(id: string): string {
+    return `${this.prefix}machines/${checkMachineId(id)}`;
+  }
+  /** Directory of all machine records. */
+  machines(): string {
+    return `${this.prefix}machines/`;
+  }
+  /** `machine-metadata/<id>/<key>`: dynamic metadata set through the API (no lease). */
+  machineMetadata(id: string, key: string): string {
+    return `${this.machineMetadataOf(id)}${checkMetadataKey(key)}`;
+  }
+  /** Directory of one machine's dynamic metadata. */
+  machineMetadataOf(id: string): string {
+    return `${this.prefix}machine-metadata/${checkMachineId(id)}/`;
+  }
+  /** Directory of all dynamic metadata. */
+  machineMetadataAll(): string {
+    return `${this.prefix}machine-metadata/`;
+  }
+  /** `schedule/<machineId>/<name>`: a unit assigned to a machine (engine leader, fenced). */
+  schedule(machineId: string, name: string): string {
+    return `${this.scheduleOf(machineId)}${checkUnitName(name)}`;
+  }
+  /** Directory of one machine's schedule: the only thing an agent watches. */
+  scheduleOf(machineId: string): string {
+    return `${this.prefix}schedule/${checkMachineId(machineId)}/`;
+  }
+  /** Directory of the whole schedule. */
+  scheduleAll(): string {
+    return `${this.prefix}schedule/`;
+  }
+  /** `state/<name>/<machineId>`: a unit state report (on the agent's lease). */
+  state(name: string, machineId: string): string {
+    return `${this.statesOf(name)}${checkMachineId(machineId)}`;
+  }
+  /** Directory of one unit's state reports. */
+  statesOf(name: string): string {
+    return `${this.prefix}state/${checkUnitName(name)}/`;
+  }
+  /** Directory of all state reports. */
+  statesAll(): string {
+    return `${this.prefix}state/`;
+  }
+  /** `engine/leader`: the election key (on the leader's lease). */
+  leader(): string {
+    return `${this.prefix}engine/leader`;
+  }
+
+  /**
+   * Parses a full key. Returns undefined for keys outside the prefix, of an
+   * unknown directory, or with a segment that would not pass validation
+   * (such keys were not written by us and are ignored).
+   */
+  parse(key: string): ParsedKey | undefined {
+    if (!key.startsWith(this.prefix)) return undefined;
+    const parts = key.slice(this.prefix.length).split('/');
+    const ok = (f: () => unknown): boolean => {
+      try {
+        f();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const [dir, a, b] = parts;
+    if (a === undefined) return undefined;
+    switch (parts.length === 2 ? dir : parts.length === 3 ? `${dir}/` : '') {
+      case 'units':
+        return ok(() => checkUnitName(a)) ? { kind: 'unit', name: a } : undefined;
+      case 'desired':
+        return ok(() => checkUnitName(a)) ? { kind: 'desired', name: a } : undefined;
+      case 'machines':
+        return ok(() => checkMachineId(a)) ? { kind: 'machine', machineId: a } : undefined;
+      case 'engine':
+        return a === 'leader' ? { kind: 'leader' } : undefined;
+      case 'machine-metadata/':
+        return ok(() => checkMachineId(a) && checkMetadataKey(b!)) ? { kind: 'machineMetadata', machineId: a, key: b! } : undefined;
+      case 'schedule/':
+        return ok(() => checkMachineId(a) && checkUnitName(b!)) ? { kind: 'schedule', machineId: a, name: b! } : undefined;
+      case 'state/':
+        return ok(() => checkUnitName(a) && checkMachineId(b!)) ? { kind: 'state', name: a, machineId: b! } : undefined;
+      default:
+        return undefined;
+    }
+  }
+}

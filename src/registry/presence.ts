@@ -1,0 +1,131 @@
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { TypedEmitter } from './emitter.js';
+import { RegistryClosedError } from './errors.js';
+import type { KeyLayout } from './keys.js';
+import type { KvBackend } from './kv.js';
+import { asRegistryError, LeaseKeeper } from './lease.js';
+import { encodeMachine, type MachineRecord } from './records.js';
+import type { MachinePresence, PresenceEvents } from './roles.js';
+
+/** Options of {@link announceMachine}. */
+export interface PresenceOptions {
+  readonly ttlSeconds: number;
+  readonly clock?: Clock;
+  /** Aborting stops the initial registration attempts. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Keeps `machines/<id>` on the agent's lease. A brief outage only produces
+ * `keepaliveFailed` warnings (nothing is withdrawn or concluded); if the
+ * lease turns out to be gone when etcd answers again, a new lease is granted,
+ * the record is put again and `reregistered` tells the agent to republish
+ * its unit states.
+ */
+class LeasePresence extends TypedEmitter<PresenceEvents> implements MachinePresence {
+  private record: MachineRecord;
+  private stopped = false;
+  private readonly keeper: LeaseKeeper;
+
+  constructor(
+    private readonly kv: KvBackend,
+    private readonly layout: KeyLayout,
+    record: MachineRecord,
+    private readonly options: PresenceOptions,
+  ) {
+    super();
+    this.record = record;
+    this.keeper = new LeaseKeeper(kv, { ttlSeconds: options.ttlSeconds, clock: options.clock, regrant: true });
+    this.keeper.on('keepalive', (until) => this.emit('keepalive', until));
+    this.keeper.on('keepaliveFailed', (err) => this.emit('keepaliveFailed', err));
+    this.keeper.on('unconfirmed', (id) => this.emit('unconfirmed', id));
+    this.keeper.on('lost', (id, reason) => this.emit('lost', id, reason));
+    this.keeper.on('granted', (id, regranted) => {
+      this.emit('granted', id, regranted);
+      if (regranted) void this.reregister(id);
+    });
+  }
+
+  get machineId(): string {
+    return this.record.id;
+  }
+
+  get leaseId(): string {
+    return this.keeper.leaseId ?? '0';
+  }
+
+  /** Grants the lease and puts the record, retrying while etcd is unavailable. */
+  async begin(): Promise<void> {
+    const signal = this.options.signal;
+    const onAbort = (): void => void this.keeper.stop();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const id = await this.keeper.start();
+      await this.putRecord(id);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async putRecord(leaseId: string): Promise<boolean> {
+    const clock = this.options.clock ?? systemClock;
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopped || this.options.signal?.aborted) throw new RegistryClosedError();
+      if (this.keeper.leaseId !== leaseId) return false; // superseded by a newer lease
+      try {
+        await this.kv.txn([], [{ type: 'put', key: this.layout.machine(this.record.id), value: encodeMachine(this.record), lease: leaseId }]);
+        return true;
+      } catch (err) {
+        const e = asRegistryError(err);
+        // A lost lease is handled by the keeper (it re-grants and we re-register then).
+        if (e.code === 'LEASE_LOST') return false;
+        if (!e.retryable) throw e;
+        this.emit('keepaliveFailed', e);
+        await new Promise<void>((r) => clock.setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async reregister(leaseId: string): Promise<void> {
+    try {
+      if (await this.putRecord(leaseId)) this.emit('reregistered', leaseId);
+    } catch (err) {
+      if (!this.stopped) this.emit('keepaliveFailed', asRegistryError(err));
+    }
+  }
+
+  async update(record: MachineRecord): Promise<void> {
+    if (record.id !== this.record.id) throw new RangeError(`presence of ${this.record.id} cannot announce ${record.id}`);
+    this.record = record;
+    const id = this.keeper.leaseId;
+    if (id === undefined) return; // the re-grant will put the new record
+    await this.kv.txn([], [{ type: 'put', key: this.layout.machine(record.id), value: encodeMachine(record), lease: id }]);
+  }
+
+  async stop(options: { graceful?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    await this.keeper.stop({ revoke: options.graceful ?? true });
+  }
+}
+
+/**
+ * Announces `record` on a new lease and keeps it alive. Resolves once the
+ * record is in the registry; rejects on a non-retryable error or abort.
+ */
+export async function announceMachine(
+  kv: KvBackend,
+  layout: KeyLayout,
+  record: MachineRecord,
+  options: PresenceOptions,
+): Promise<MachinePresence> {
+  layout.machine(record.id); // validate before granting anything
+  const p = new LeasePresence(kv, layout, record, options);
+  try {
+    await p.begin();
+  } catch (err) {
+    await p.stop({ graceful: true });
+    throw err;
+  }
+  return p;
+}

@@ -1,0 +1,227 @@
+import { CorruptRecordError } from './errors.js';
+
+/**
+ * The records stored in the registry and their JSON codecs. Values are data
+ * given by callers (the unit parser, the agent, the engine); the registry
+ * only checks their shape when decoding, so a hand-edited or foreign value
+ * surfaces as a {@link CorruptRecordError} with the key, never as a crash
+ * further down.
+ */
+
+/** What the operator wants a unit to be. */
+export type DesiredState = 'inactive' | 'loaded' | 'launched';
+
+/** All desired states, in fleet's order. */
+export const DESIRED_STATES: readonly DesiredState[] = ['inactive', 'loaded', 'launched'];
+
+/** True when `s` is a {@link DesiredState}. */
+export function isDesiredState(s: unknown): s is DesiredState {
+  return s === 'inactive' || s === 'loaded' || s === 'launched';
+}
+
+/** One `Name=value` line of a unit file, in file order (repeated keys are separate entries). */
+export interface UnitOption {
+  readonly section: string;
+  readonly name: string;
+  readonly value: string;
+}
+
+/** `units/<name>`: an immutable unit body as given by the API. */
+export interface UnitRecord {
+  readonly name: string;
+  readonly options: readonly UnitOption[];
+  /** Canonical unit-file text. */
+  readonly text: string;
+  /** Content hash of the canonical text (computed by the unit library). */
+  readonly hash: string;
+}
+
+/** `machines/<id>`: what an agent announces about its host. */
+export interface MachineRecord {
+  readonly id: string;
+  readonly publicIP: string;
+  /** Metadata from the agent's configuration (before dynamic metadata is merged). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** fleetd version string. */
+  readonly version: string;
+  /** Feature flags, e.g. `disableEngine: true` for machines that never lead. */
+  readonly capabilities: Readonly<Record<string, boolean>>;
+}
+
+/** `schedule/<machineId>/<name>`: the engine's decision that a unit runs on a machine. */
+export interface ScheduleEntry {
+  readonly machineId: string;
+  readonly name: string;
+  /** Hash of the unit body the decision was made for. */
+  readonly hash: string;
+  /** What the agent should make of it. */
+  readonly targetState: DesiredState;
+}
+
+/** `state/<name>/<machineId>`: systemd's view of a unit on one machine. */
+export interface UnitStateRecord {
+  readonly name: string;
+  readonly machineId: string;
+  readonly loadState: string;
+  readonly activeState: string;
+  readonly subState: string;
+  /** Hash of the unit body the agent loaded. */
+  readonly hash: string;
+  /** When the agent observed this state, milliseconds since the Unix epoch. */
+  readonly timestamp: number;
+}
+
+type Json = Record<string, unknown>;
+
+function parseObject(key: string, raw: string): Json {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    throw new CorruptRecordError(key, `not JSON (${(err as Error).message})`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CorruptRecordError(key, 'not a JSON object');
+  return v as Json;
+}
+
+function str(key: string, o: Json, field: string): string {
+  const v = o[field];
+  if (typeof v !== 'string') throw new CorruptRecordError(key, `field ${field} is not a string`);
+  return v;
+}
+
+function stringMap(key: string, o: Json, field: string): Record<string, string> {
+  const v = o[field] ?? {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CorruptRecordError(key, `field ${field} is not an object`);
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'string') throw new CorruptRecordError(key, `field ${field}.${k} is not a string`);
+    out[k] = x;
+  }
+  return out;
+}
+
+function boolMap(key: string, o: Json, field: string): Record<string, boolean> {
+  const v = o[field] ?? {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CorruptRecordError(key, `field ${field} is not an object`);
+  const out: Record<string, boolean> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'boolean') throw new CorruptRecordError(key, `field ${field}.${k} is not a boolean`);
+    out[k] = x;
+  }
+  return out;
+}
+
+function desired(key: string, v: unknown): DesiredState {
+  if (!isDesiredState(v)) throw new CorruptRecordError(key, `invalid value ${JSON.stringify(v)} for desired state`);
+  return v;
+}
+
+/** Serializes a unit record (stable field order). */
+export function encodeUnit(u: UnitRecord): string {
+  return JSON.stringify({
+    name: u.name,
+    options: u.options.map((o) => ({ section: o.section, name: o.name, value: o.value })),
+    text: u.text,
+    hash: u.hash,
+  });
+}
+
+/** Decodes `units/<name>`; throws {@link CorruptRecordError}. */
+export function decodeUnit(key: string, raw: string): UnitRecord {
+  const o = parseObject(key, raw);
+  const opts = o['options'];
+  if (!Array.isArray(opts)) throw new CorruptRecordError(key, 'field options is not an array');
+  const options = opts.map((x: unknown, i): UnitOption => {
+    if (typeof x !== 'object' || x === null) throw new CorruptRecordError(key, `options[${i}] is not an object`);
+    const ox = x as Json;
+    return { section: str(key, ox, 'section'), name: str(key, ox, 'name'), value: str(key, ox, 'value') };
+  });
+  return { name: str(key, o, 'name'), options, text: str(key, o, 'text'), hash: str(key, o, 'hash') };
+}
+
+/** Serializes a desired state (the bare word, like fleet's target-state). */
+export function encodeDesired(s: DesiredState): string {
+  return s;
+}
+
+/** Decodes `desired/<name>`; throws {@link CorruptRecordError}. */
+export function decodeDesired(key: string, raw: string): DesiredState {
+  return desired(key, raw);
+}
+
+/** Serializes a machine record. */
+export function encodeMachine(m: MachineRecord): string {
+  return JSON.stringify({ id: m.id, publicIP: m.publicIP, metadata: m.metadata, version: m.version, capabilities: m.capabilities });
+}
+
+/** Decodes `machines/<id>`; throws {@link CorruptRecordError}. */
+export function decodeMachine(key: string, raw: string): MachineRecord {
+  const o = parseObject(key, raw);
+  return {
+    id: str(key, o, 'id'),
+    publicIP: typeof o['publicIP'] === 'string' ? (o['publicIP'] as string) : '',
+    metadata: stringMap(key, o, 'metadata'),
+    version: typeof o['version'] === 'string' ? (o['version'] as string) : '',
+    capabilities: boolMap(key, o, 'capabilities'),
+  };
+}
+
+/** Serializes a schedule entry. */
+export function encodeSchedule(e: ScheduleEntry): string {
+  return JSON.stringify({ machineId: e.machineId, name: e.name, hash: e.hash, targetState: e.targetState });
+}
+
+/** Decodes `schedule/<machineId>/<name>`; throws {@link CorruptRecordError}. */
+export function decodeSchedule(key: string, raw: string): ScheduleEntry {
+  const o = parseObject(key, raw);
+  return { machineId: str(key, o, 'machineId'), name: str(key, o, 'name'), hash: str(key, o, 'hash'), targetState: desired(key, o['targetState']) };
+}
+
+/** Serializes a unit state report. */
+export function encodeState(s: UnitStateRecord): string {
+  return JSON.stringify({
+    name: s.name,
+    machineId: s.machineId,
+    loadState: s.loadState,
+    activeState: s.activeState,
+    subState: s.subState,
+    hash: s.hash,
+    timestamp: s.timestamp,
+  });
+}
+
+/** Decodes `state/<name>/<machineId>`; throws {@link CorruptRecordError}. */
+export function decodeState(key: string, raw: string): UnitStateRecord {
+  const o = parseObject(key, raw);
+  const ts = o['timestamp'];
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) throw new CorruptRecordError(key, 'field timestamp is not a number');
+  return {
+    name: str(key, o, 'name'),
+    machineId: str(key, o, 'machineId'),
+    loadState: str(key, o, 'loadState'),
+    activeState: str(key, o, 'activeState'),
+    subState: str(key, o, 'subState'),
+    hash: str(key, o, 'hash'),
+    timestamp: ts,
+  };
+}
+
+/**
+ * fleet's metadata merge: start from the machine's configured metadata, then
+ * apply dynamic metadata in key order, where an empty value deletes the key
+ * (that is how the API's "delete" is stored, so it also hides configured
+ * values). Returns a new object with keys sorted.
+ */
+export function mergeMetadata(
+  configured: Readonly<Record<string, string>>,
+  dynamic: ReadonlyMap<string, string>,
+): Record<string, string> {
+  const merged = new Map(Object.entries(configured));
+  for (const k of [...dynamic.keys()].sort()) {
+    const v = dynamic.get(k)!;
+    if (v === '') merged.delete(k);
+    else merged.set(k, v);
+  }
+  return Object.fromEntries([...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,186 @@
+/**
+ * What each component may ask of the registry — one small interface per
+ * role instead of one interface every consumer depends on. Implemented once
+ * over a `KvBackend` (`engine-registry.ts`, `agent-registry.ts`,
+ * `api-registry.ts`), so the etcd and in-memory registries behave the same.
+ *
+ * Every method rejects only with `RegistryError`s; `RegistryUnavailableError`
+ * (retryable) means nothing can be concluded about the data.
+ */
+import type { RegistryEvent } from './events.js';
+import type { Subscription } from './kv.js';
+import type { LeaseEvents } from './lease.js';
+import type { TypedEmitter } from './emitter.js';
+import type { DesiredState, MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord } from './records.js';
+
+export type { Subscription } from './kv.js';
+
+/** Everything the engine decides from, read at one revision. Lists are sorted (see each field). */
+export interface ClusterSnapshot {
+  /** The store revision the snapshot was read at; watch from `revision + 1`. */
+  readonly revision: bigint;
+  /** By name. */
+  readonly units: readonly UnitRecord[];
+  /** Unit name -> desired state. A unit without an entry counts as `inactive`. */
+  readonly desired: ReadonlyMap<string, DesiredState>;
+  /** Machines present (lease alive), by id, metadata as announced (see `machineMetadata`). */
+  readonly machines: readonly MachineRecord[];
+  /** Machine id -> dynamic metadata (key -> value, '' = deleted); merge with `mergeMetadata`. */
+  readonly machineMetadata: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** By machine id, then unit name. */
+  readonly schedule: readonly ScheduleEntry[];
+  /** By unit name, then machine id. */
+  readonly states: readonly UnitStateRecord[];
+}
+
+/** Receives changes after a listed revision. */
+export interface RegistryWatchListener<E = RegistryEvent> {
+  /** Decoded changes of one or more consecutive revisions, in order. */
+  onEvents(events: readonly E[]): void;
+  /** The watch ended with a gap (compaction, cancel): re-list, then watch again. */
+  onResync(reason: 'compacted' | 'canceled'): void;
+  /** Connection lost (`false`) / back (`true`); the watch resumes by itself without a gap. */
+  onConnection?(connected: boolean): void;
+}
+
+/** One schedule change made by the engine leader. */
+export type ScheduleOp =
+  | { readonly type: 'put'; readonly entry: ScheduleEntry }
+  | { readonly type: 'delete'; readonly machineId: string; readonly name: string };
+
+/** Proof of leadership carried by every engine write (from `LeaderElection.fence()`). */
+export interface LeaderFence {
+  /** The leader's machine id (the election key's value). */
+  readonly machineId: string;
+  /** Create revision of the election key when this leader created it. */
+  readonly createRevision: bigint;
+}
+
+/** The engine's view: everything, consistently, plus fenced schedule writes. */
+export interface EngineRegistry {
+  /** Lists the whole cluster state at one revision. */
+  snapshot(): Promise<ClusterSnapshot>;
+  /** Watches every registry key from `fromRevision` (inclusive), decoded into {@link RegistryEvent}s. */
+  watchCluster(fromRevision: bigint, listener: RegistryWatchListener): Subscription;
+  /**
+   * Applies schedule puts/deletes, each chunk of at most `maxOpsPerTxn` in one
+   * transaction fenced on `fence`. Rejects with `NotLeaderError` (carrying how
+   * many ops earlier chunks applied) when the fence no longer holds; no op of
+   * the failed chunk or later is applied. An empty batch is a no-op.
+   */
+  applySchedule(ops: readonly ScheduleOp[], fence: LeaderFence): Promise<void>;
+}
+
+/** A machine's presence: its record kept alive on its lease. */
+export interface MachinePresence extends TypedEmitter<PresenceEvents> {
+  /** The announcing machine. */
+  readonly machineId: string;
+  /** The current lease id (changes when the lease is lost and re-granted). */
+  readonly leaseId: string;
+  /** Replaces the machine record (same lease). */
+  update(record: MachineRecord): Promise<void>;
+  /**
+   * Stops keepalives. `graceful` (default true) revokes the lease, deleting
+   * the machine record and every state published on it; otherwise they
+   * expire after the TTL.
+   */
+  stop(options?: { graceful?: boolean }): Promise<void>;
+}
+
+/** Events of a {@link MachinePresence}. */
+export interface PresenceEvents extends LeaseEvents {
+  /**
+   * The lease had been lost (expired while etcd was unreachable, or revoked)
+   * and a new lease now carries the machine record again. Everything written
+   * on the old lease (unit states) is gone: republish it on `leaseId`.
+   */
+  reregistered(leaseId: string): void;
+}
+
+/** The agent's view: its own presence, its own schedule, the units it runs, its state reports. */
+export interface AgentRegistry {
+  /**
+   * Grants a lease of `ttlSeconds`, puts the machine record on it and keeps it
+   * alive until stopped. Retries while etcd is unavailable (until `signal`
+   * aborts); rejects only on a non-retryable error or abort.
+   */
+  announce(record: MachineRecord, options: { ttlSeconds: number; signal?: AbortSignal }): Promise<MachinePresence>;
+  /** This machine's schedule entries, sorted by unit name, and the revision read at. */
+  listSchedule(machineId: string): Promise<{ entries: ScheduleEntry[]; revision: bigint }>;
+  /** Watches only `schedule/<machineId>/` from `fromRevision` (inclusive). */
+  watchSchedule(machineId: string, fromRevision: bigint, listener: RegistryWatchListener): Subscription;
+  /** The unit records for `names` (missing ones are absent from the map). */
+  getUnits(names: readonly string[]): Promise<Map<string, UnitRecord>>;
+  /**
+   * Writes state reports on the presence's current lease, batched. Rejects with
+   * `LeaseLostError` if the lease is gone (wait for `reregistered`, then republish).
+   */
+  publishStates(presence: MachinePresence, states: readonly UnitStateRecord[]): Promise<void>;
+  /** Deletes this machine's reports for `names` (other machines' reports are untouched). */
+  deleteStates(machineId: string, names: readonly string[]): Promise<void>;
+}
+
+/** A unit with its desired state, as the API shows it. */
+export interface UnitWithDesired {
+  readonly unit: UnitRecord;
+  /** `inactive` when no desired state is stored. */
+  readonly desired: DesiredState;
+}
+
+/** Filters for {@link ApiRegistry.listStates}; an absent field matches everything. */
+export interface StateFilter {
+  readonly names?: readonly string[];
+  readonly machineIds?: readonly string[];
+}
+
+/** The API's / fleetctl's view: unit CRUD, desired state, read-only cluster listings, dynamic metadata. */
+export interface ApiRegistry {
+  /** Creates the unit and its desired state atomically; rejects with `UnitExistsError`. */
+  createUnit(unit: UnitRecord, desired?: DesiredState): Promise<void>;
+  /** Creates or overwrites the unit (and sets `desired` when given; a new unit defaults to `inactive`). */
+  replaceUnit(unit: UnitRecord, desired?: DesiredState): Promise<void>;
+  /** Sets the desired state of an existing unit; rejects with `UnitNotFoundError`. */
+  setDesiredState(name: string, desired: DesiredState): Promise<void>;
+  /** Deletes the unit and its desired state; rejects with `UnitNotFoundError`. Schedule and states are cleaned up by engine and agents. */
+  destroyUnit(name: string): Promise<void>;
+  /** One unit; undefined when it does not exist. */
+  getUnit(name: string): Promise<UnitWithDesired | undefined>;
+  /** All units, sorted by name. */
+  listUnits(): Promise<UnitWithDesired[]>;
+  /** Present machines with dynamic metadata merged in, sorted by id. */
+  listMachines(): Promise<MachineRecord[]>;
+  /** The whole schedule, sorted by machine id then unit name. */
+  listSchedule(): Promise<ScheduleEntry[]>;
+  /** State reports, sorted by unit name then machine id. */
+  listStates(filter?: StateFilter): Promise<UnitStateRecord[]>;
+  /** Sets dynamic metadata (kept when the machine leaves). Empty values are rejected with `RangeError`. */
+  setMachineMetadata(machineId: string, key: string, value: string): Promise<void>;
+  /** Hides a metadata key (also a configured one), as fleet does, by storing ''. */
+  deleteMachineMetadata(machineId: string, key: string): Promise<void>;
+}
+
+/** Events of a {@link LeaderElection}. */
+export interface ElectionEvents {
+  /** This candidate became leader; `fence` must accompany every engine write. */
+  elected(fence: LeaderFence): void;
+  /** This candidate stopped being leader (resigned, key lost, or lease unconfirmed); stop acting now. */
+  deposed(reason: string): void;
+  /** Keepalive or campaign trouble (warning only). */
+  warning(error: Error): void;
+}
+
+/** One candidate in the engine-leader election. */
+export interface LeaderElection extends TypedEmitter<ElectionEvents> {
+  /** Whether this candidate currently leads (and its lease was confirmed within the TTL). */
+  readonly isLeader: boolean;
+  /** The fence to pass to fenced writes; undefined when not leader. */
+  fence(): LeaderFence | undefined;
+  /** Starts campaigning (idempotent). Resolves once the first attempt finished, leader or not. */
+  start(): Promise<void>;
+  /** Gives up leadership (deletes the key if still ours) and campaigns again unless `stop` is set. */
+  resign(options?: { stop?: boolean }): Promise<void>;
+  /** Stops campaigning and resigns. */
+  stop(): Promise<void>;
+  /** The current leader's machine id as last observed; undefined when there is none. */
+  currentLeader(): string | undefined;
+}
