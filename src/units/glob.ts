@@ -38,7 +38,7 @@ function compileGlob(pattern: string): RegExp | null {
 }
 
 function escapeRegExpChar(c: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? `\\${c}` : c;
+  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
 }
 
 /** Go path.Match pattern -> anchored RegExp, or null when malformed. */

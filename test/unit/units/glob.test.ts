@@ -65,3 +65,9 @@ test('isLiteralGlob spots patterns without metacharacters', () => {
   assert.equal(isLiteralGlob('foo?.service'), false);
   assert.equal(isLiteralGlob('[ab].service'), false);
 });
+
+test('dashes and other punctuation outside classes are literal', () => {
+  assert.equal(globMatch('web-*.service', 'web-1.service'), true);
+  assert.equal(globMatch('a-b/c{d}|e', 'a-b/c{d}|e'), true);
+  assert.equal(globMatch('a.b', 'axb'), false);
+});
