@@ -1,0 +1,354 @@
+/**
+ * ONE contract for every registry: the same suite runs against the
+ * in-memory registry (manual clock) and against a real etcd (system clock).
+ * Anything a component relies on belongs here, so the memory registry can
+ * stand in for etcd in every other test.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock, settle } from '../../src/registry/clock.js';
+import { createEtcdRegistry } from '../../src/registry/etcd-registry.js';
+import { createMemoryRegistry } from '../../src/registry/memory-registry.js';
+import type { Registry } from '../../src/registry/registry.js';
+import { follow } from '../../src/registry/watch.js';
+import type { RegistryEvent } from '../../src/registry/events.js';
+import type { ClusterSnapshot } from '../../src/registry/roles.js';
+import type { MachineRecord, UnitRecord, UnitStateRecord } from '../../src/registry/records.js';
+import { CorruptRecordError, InvalidNameError, NotLeaderError, UnitExistsError, UnitNotFoundError, LeaseLostError } from '../../src/registry/errors.js';
+import { startEtcd, type TestEtcd } from '../support/etcd.js';
+
+/** What each backend gives a test. */
+export interface ContractHarness {
+  readonly registry: Registry;
+  /** Lets `ms` of time pass (manual clock: advance; real clock: sleep). */
+  advance(ms: number): Promise<void>;
+  /** Corrupt-record reports seen so far. */
+  readonly warnings: CorruptRecordError[];
+}
+
+/** Builds a fresh registry (own key prefix) per test. */
+export type ContractFactory = () => Promise<ContractHarness>;
+
+const unit = (name: string, hash = 'h1'): UnitRecord => ({
+  name,
+  options: [{ section: 'Service', name: 'ExecStart', value: '/bin/sleep 1000' }],
+  text: '[Service]\nExecStart=/bin/sleep 1000\n',
+  hash,
+});
+const machine = (id: string, metadata: Record<string, string> = {}): MachineRecord => ({
+  id,
+  publicIP: '127.0.0.1',
+  metadata,
+  version: '0.1.0',
+  capabilities: {},
+});
+const state = (name: string, machineId: string, activeState = 'active'): UnitStateRecord => ({
+  name,
+  machineId,
+  loadState: 'loaded',
+  activeState,
+  subState: activeState === 'active' ? 'running' : 'dead',
+  hash: 'h1',
+  timestamp: 1,
+});
+
+/** Polls `check` (advancing time by `step`) until it passes or `timeoutMs` of harness time elapsed. */
+async function eventually(h: ContractHarness, check: () => Promise<void>, timeoutMs = 5000, step = 100): Promise<void> {
+  for (let waited = 0; ; waited += step) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (waited >= timeoutMs) throw err;
+    }
+    await h.advance(step);
+  }
+}
+
+/** The registry contract; `make` gives a fresh harness per test. */
+export function registryContract(name: string, make: ContractFactory): void {
+  describe(`registry contract: ${name}`, () => {
+    let h: ContractHarness;
+    const run = (title: string, fn: (r: Registry) => Promise<void>): void => {
+      test(title, async () => {
+        h = await make();
+        try {
+          await fn(h.registry);
+        } finally {
+          await h.registry.close();
+        }
+      });
+    };
+
+    run('create, get and list units; desired state defaults to inactive', async (r) => {
+      await r.api.createUnit(unit('b.service'));
+      await r.api.createUnit(unit('a.service'), 'launched');
+      assert.deepEqual(await r.api.getUnit('b.service'), { unit: unit('b.service'), desired: 'inactive' });
+      assert.deepEqual((await r.api.listUnits()).map((u) => [u.unit.name, u.desired]), [
+        ['a.service', 'launched'],
+        ['b.service', 'inactive'],
+      ]);
+      assert.equal(await r.api.getUnit('c.service'), undefined);
+      await assert.rejects(r.api.createUnit(unit('a.service', 'h2')), UnitExistsError);
+      assert.equal((await r.api.getUnit('a.service'))!.unit.hash, 'h1');
+    });
+
+    run('replace keeps the desired state; set/destroy need an existing unit', async (r) => {
+      await r.api.createUnit(unit('a.service'), 'loaded');
+      await r.api.replaceUnit(unit('a.service', 'h2'));
+      assert.deepEqual(await r.api.getUnit('a.service'), { unit: unit('a.service', 'h2'), desired: 'loaded' });
+      await r.api.replaceUnit(unit('n.service'));
+      assert.equal((await r.api.getUnit('n.service'))!.desired, 'inactive');
+      await r.api.setDesiredState('a.service', 'launched');
+      assert.equal((await r.api.getUnit('a.service'))!.desired, 'launched');
+      await assert.rejects(r.api.setDesiredState('x.service', 'launched'), UnitNotFoundError);
+      await r.api.destroyUnit('a.service');
+      assert.equal(await r.api.getUnit('a.service'), undefined);
+      const snap = await r.engine.snapshot();
+      assert.equal(snap.desired.has('a.service'), false, 'destroy removes the desired state too');
+      await assert.rejects(r.api.destroyUnit('a.service'), UnitNotFoundError);
+    });
+
+    run('names that could escape their key are refused before anything is written', async (r) => {
+      await assert.rejects(r.api.createUnit(unit('../x.service')), InvalidNameError);
+      await assert.rejects(r.api.setMachineMetadata('m1', 'a/b', 'x'), InvalidNameError);
+      await assert.rejects(r.agent.announce(machine('m/1'), { ttlSeconds: 5 }), InvalidNameError);
+      assert.deepEqual((await r.kv.list(r.layout.prefix)).kvs, []);
+    });
+
+    run('snapshot at revision R, then watch from R+1 delivers every later change in order', async (r) => {
+      await r.api.createUnit(unit('a.service'));
+      const snap = await r.engine.snapshot();
+      assert.deepEqual(snap.units.map((u) => u.name), ['a.service']);
+      const seen: RegistryEvent[] = [];
+      const sub = r.engine.watchCluster(snap.revision + 1n, { onEvents: (e) => seen.push(...e), onResync: () => assert.fail('no resync expected') });
+      try {
+        await r.api.setDesiredState('a.service', 'launched');
+        await r.api.createUnit(unit('b.service'));
+        await r.api.destroyUnit('a.service');
+        await eventually(h, async () => assert.equal(seen.length, 5));
+        assert.deepEqual(
+          seen.map((e) => [e.kind, 'name' in e ? e.name : '', e.kind === 'desired' ? e.desired : e.kind === 'unit' ? e.unit?.hash : '']),
+          [
+            ['desired', 'a.service', 'launched'],
+            ['unit', 'b.service', 'h1'],
+            ['desired', 'b.service', 'inactive'],
+            ['unit', 'a.service', undefined],
+            ['desired', 'a.service', undefined],
+          ],
+        );
+        const revs = seen.map((e) => e.revision);
+        assert.deepEqual([...revs].sort((a, b) => (a < b ? -1 : 1)), revs);
+        assert.ok(revs[0]! > snap.revision);
+      } finally {
+        await sub.close();
+      }
+    });
+
+    run('machine presence: record on a lease, own-schedule watch, states on the lease, graceful stop', async (r) => {
+      const p1 = await r.agent.announce(machine('m1', { region: 'eu' }), { ttlSeconds: 5 });
+      const p10 = await r.agent.announce(machine('m10'), { ttlSeconds: 5 });
+      try {
+        assert.deepEqual((await r.api.listMachines()).map((m) => m.id), ['m1', 'm10']);
+        const election = r.election({ machineId: 'm1', ttlSeconds: 5 });
+        await election.start();
+        const fence = election.fence();
+        assert.ok(fence, 'the only candidate leads');
+        const { entries, revision } = await r.agent.listSchedule('m1');
+        assert.deepEqual(entries, []);
+        const seen: RegistryEvent[] = [];
+        const sub = r.agent.watchSchedule('m1', revision + 1n, { onEvents: (e) => seen.push(...e), onResync: () => assert.fail('no resync') });
+        await r.api.createUnit(unit('a.service'), 'launched');
+        await r.engine.applySchedule(
+          [
+            { type: 'put', entry: { machineId: 'm10', name: 'b.service', hash: 'h1', targetState: 'launched' } },
+            { type: 'put', entry: { machineId: 'm1', name: 'a.service', hash: 'h1', targetState: 'launched' } },
+          ],
+          fence,
+        );
+        await eventually(h, async () => assert.equal(seen.length, 1));
+        assert.deepEqual(seen[0], { revision: seen[0]!.revision, kind: 'schedule', machineId: 'm1', name: 'a.service', entry: { machineId: 'm1', name: 'a.service', hash: 'h1', targetState: 'launched' } });
+        await sub.close();
+        await election.stop();
+
+        const units = await r.agent.getUnits(['a.service', 'missing.service']);
+        assert.deepEqual([...units.keys()], ['a.service']);
+
+        await r.agent.publishStates(p1, [state('a.service', 'm1'), state('b.service', 'm1')]);
+        await r.agent.publishStates(p10, [state('a.service', 'm10')]);
+        await assert.rejects(r.agent.publishStates(p1, [state('a.service', 'm10')]), RangeError);
+        assert.deepEqual((await r.api.listStates()).map((s) => `${s.name}/${s.machineId}`), ['a.service/m1', 'a.service/m10', 'b.service/m1']);
+        assert.deepEqual((await r.api.listStates({ names: ['a.service'] })).map((s) => s.machineId), ['m1', 'm10']);
+        await r.agent.deleteStates('m1', ['a.service']);
+        assert.deepEqual((await r.api.listStates()).map((s) => `${s.name}/${s.machineId}`), ['a.service/m10', 'b.service/m1']);
+
+        await p1.stop();
+        assert.deepEqual((await r.api.listMachines()).map((m) => m.id), ['m10']);
+        assert.deepEqual((await r.api.listStates()).map((s) => `${s.name}/${s.machineId}`), ['a.service/m10'], 'states go with the lease');
+      } finally {
+        await p1.stop();
+        await p10.stop();
+      }
+    });
+
+    run('a dead agent: machine and states vanish when its lease expires; a new lease re-registers', async (r) => {
+      const p = await r.agent.announce(machine('m1'), { ttlSeconds: 1 });
+      try {
+        await r.agent.publishStates(p, [state('a.service', 'm1')]);
+        const oldLease = p.leaseId;
+        await r.kv.revokeLease(oldLease); // what etcd does when the TTL passes unrefreshed
+        assert.deepEqual(await r.api.listStates(), []);
+        // Writes bound to the dead lease fail with a typed error (never a silent success).
+        await assert.rejects(
+          r.kv.txn([], [{ type: 'put', key: r.layout.state('a.service', 'm1'), value: '{}', lease: oldLease }]),
+          LeaseLostError,
+        );
+        let reregistered = '';
+        p.on('reregistered', (id) => (reregistered = id));
+        await eventually(h, async () => assert.notEqual(reregistered, ''), 5000);
+        assert.notEqual(reregistered, oldLease);
+        assert.deepEqual((await r.api.listMachines()).map((m) => m.id), ['m1']);
+        await r.agent.publishStates(p, [state('a.service', 'm1')]);
+        assert.equal((await r.api.listStates()).length, 1);
+      } finally {
+        await p.stop({ graceful: false });
+      }
+      await eventually(h, async () => assert.deepEqual(await r.api.listMachines(), []), 5000);
+      assert.deepEqual(await r.api.listStates(), []);
+    });
+
+    run('dynamic metadata merges over announced metadata and outlives the machine', async (r) => {
+      const p = await r.agent.announce(machine('m1', { region: 'eu', disk: 'ssd' }), { ttlSeconds: 5 });
+      await r.api.setMachineMetadata('m1', 'region', 'us');
+      await r.api.deleteMachineMetadata('m1', 'disk');
+      await assert.rejects(r.api.setMachineMetadata('m1', 'x', ''), RangeError);
+      assert.deepEqual((await r.api.listMachines())[0]!.metadata, { region: 'us' });
+      await p.stop();
+      assert.deepEqual(await r.api.listMachines(), []);
+      const p2 = await r.agent.announce(machine('m1', { region: 'eu', disk: 'ssd' }), { ttlSeconds: 5 });
+      assert.deepEqual((await r.api.listMachines())[0]!.metadata, { region: 'us' });
+      const snap = await r.engine.snapshot();
+      assert.deepEqual([...snap.machineMetadata.get('m1')!.entries()], [['disk', ''], ['region', 'us']]);
+      await p2.stop();
+    });
+
+    run('fenced schedule writes: big batches are split; a stale fence writes nothing', async (r) => {
+      const a = r.election({ machineId: 'ma', ttlSeconds: 5 });
+      await a.start();
+      const fence = a.fence()!;
+      const ops = Array.from({ length: 300 }, (_, i) => ({
+        type: 'put' as const,
+        entry: { machineId: 'm1', name: `u${String(i).padStart(3, '0')}.service`, hash: 'h', targetState: 'launched' as const },
+      }));
+      await r.engine.applySchedule(ops, fence);
+      assert.equal((await r.api.listSchedule()).length, 300);
+      await r.engine.applySchedule([], fence);
+      await a.resign({ stop: true });
+      assert.equal(a.isLeader, false);
+      const b = r.election({ machineId: 'mb', ttlSeconds: 5 });
+      await b.start();
+      assert.ok(b.isLeader);
+      const before = await r.kv.list(r.layout.scheduleAll());
+      await assert.rejects(r.engine.applySchedule([{ type: 'delete', machineId: 'm1', name: 'u000.service' }], fence), NotLeaderError);
+      // Same machine id re-elected later still cannot use its old fence (create revision differs).
+      await b.stop();
+      const a2 = r.election({ machineId: 'ma', ttlSeconds: 5 });
+      await a2.start();
+      assert.ok(a2.isLeader);
+      await assert.rejects(r.engine.applySchedule([{ type: 'delete', machineId: 'm1', name: 'u000.service' }], fence), NotLeaderError);
+      assert.deepEqual((await r.kv.list(r.layout.scheduleAll())).kvs, before.kvs);
+      await r.engine.applySchedule([{ type: 'delete', machineId: 'm1', name: 'u000.service' }], a2.fence()!);
+      assert.equal((await r.api.listSchedule()).length, 299);
+      await a2.stop();
+    });
+
+    run('election: exactly one of three candidates leads; resigning hands over', async (r) => {
+      const cs = ['m1', 'm2', 'm3'].map((id) => r.election({ machineId: id, ttlSeconds: 5 }));
+      try {
+        await Promise.all(cs.map((c) => c.start()));
+        await eventually(h, async () => assert.equal(cs.filter((c) => c.isLeader).length, 1));
+        const leader = cs.find((c) => c.isLeader)!;
+        let deposed = '';
+        leader.on('deposed', (reason) => (deposed = reason));
+        await leader.resign({ stop: true });
+        assert.equal(deposed, 'resigned');
+        await eventually(h, async () => assert.equal(cs.filter((c) => c.isLeader).length, 1));
+        assert.notEqual(cs.find((c) => c.isLeader), leader);
+        for (const c of cs) if (c !== leader) assert.equal(c.currentLeader(), cs.find((x) => x.isLeader)!.fence()!.machineId);
+      } finally {
+        await Promise.all(cs.map((c) => c.stop()));
+      }
+    });
+
+    run('follow() re-lists when its watch start revision was compacted', async (r) => {
+      await r.api.createUnit(unit('a.service'));
+      const stale = await r.engine.snapshot();
+      await r.api.createUnit(unit('b.service'));
+      await r.api.setDesiredState('a.service', 'launched');
+      const now = await r.engine.snapshot();
+      await r.kv.compact(now.revision);
+      let lists = 0;
+      const snapshots: ClusterSnapshot[] = [];
+      const resyncs: string[] = [];
+      const events: RegistryEvent[] = [];
+      const sub = follow<ClusterSnapshot, RegistryEvent>(
+        {
+          // The first list pretends to be old, so its watch starts below the compaction point.
+          list: async () => (lists++ === 0 ? stale : r.engine.snapshot()),
+          watch: (from, l) => r.engine.watchCluster(from, l),
+        },
+        { onSnapshot: (s) => snapshots.push(s), onEvents: (e) => events.push(...e), onResync: (why) => resyncs.push(why) },
+      );
+      try {
+        await eventually(h, async () => assert.equal(snapshots.length, 2));
+        assert.deepEqual(resyncs, ['compacted']);
+        assert.deepEqual(snapshots[1]!.units.map((u) => u.name), ['a.service', 'b.service']);
+        assert.equal(snapshots[1]!.desired.get('a.service'), 'launched');
+        await r.api.createUnit(unit('c.service'));
+        await eventually(h, async () => assert.ok(events.some((e) => e.kind === 'unit' && e.name === 'c.service')));
+      } finally {
+        await sub.close();
+      }
+    });
+
+    run('corrupt values are reported and treated as absent', async (r) => {
+      await r.api.createUnit(unit('a.service'));
+      await r.kv.txn([], [
+        { type: 'put', key: r.layout.unit('bad.service'), value: '{not json' },
+        { type: 'put', key: r.layout.desired('a.service'), value: 'sideways' },
+      ]);
+      const snap = await r.engine.snapshot();
+      assert.deepEqual(snap.units.map((u) => u.name), ['a.service']);
+      assert.equal(snap.desired.has('a.service'), false);
+      assert.deepEqual((await r.api.listUnits()).map((u) => [u.unit.name, u.desired]), [['a.service', 'inactive']]);
+      assert.ok(h.warnings.length >= 2);
+      assert.ok(h.warnings.every((w) => w instanceof CorruptRecordError));
+    });
+  });
+}
+
+// --- the two registries -----------------------------------------------------
+
+let prefixSeq = 0;
+
+registryContract('in-memory (manual clock)', async () => {
+  const clock = new ManualClock(1_000_000);
+  const warnings: CorruptRecordError[] = [];
+  const registry = createMemoryRegistry({ clock, prefix: `/t${++prefixSeq}/`, warn: (w) => warnings.push(w) });
+  return { registry, warnings, advance: (ms) => clock.advance(ms) };
+});
+
+describe('against a real etcd', () => {
+  let etcd: TestEtcd | undefined;
+  before(async () => {
+    etcd = await startEtcd();
+  });
+  after(async () => {
+    await etcd?.stop();
+  });
+  registryContract('etcd', async () => {
+    const warnings: CorruptRecordError[] = [];
+    const registry = createEtcdRegistry({ endpoints: etcd!.endpoints, prefix: `/t${++prefixSeq}/`, warn: (w) => warnings.push(w) });
+    return { registry, warnings, advance: async (ms) => { await settle(); await new Promise((res) => setTimeout(res, ms)); } };
+  });
+});
