@@ -1,0 +1,131 @@
+/**
+ * Placement benchmark: plans 10,000 units onto 1,000 machines from scratch
+ * (no current schedule) with a realistic mix of constraints, then re-plans
+ * the settled cluster (which must produce no decisions). Prints median and
+ * minimum wall time over several runs after a warm-up.
+ *
+ *   npm run build && node dist/bench/placement.js [units] [machines]
+ */
+import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { NO_REQUIREMENTS, type UnitRequirements } from '../src/units/requirements.js';
+import { applyPlan, planSchedule } from '../src/scheduler/index.js';
+import type { ClusterSnapshot, MachineSnapshot, UnitSnapshot } from '../src/scheduler/index.js';
+
+/** Size of the generated cluster. */
+export interface BenchSize {
+  readonly units: number;
+  readonly machines: number;
+  /** PRNG seed; the same seed gives the same snapshot. */
+  readonly seed?: number;
+}
+
+/**
+ * A deterministic snapshot with an empty schedule. Machines carry
+ * `region` (eu/us/ap), `disk=ssd` on ~30% and `role=edge` on ~10%. Units:
+ * 4 global units (two of them conflicting, one edge-only); ~8% `web@N`
+ * spread by `Conflicts=web@*`; ~20% pinned to a region; ~5% needing ssd and
+ * conflicting with `db@*`; ~20% in `app@N` + `app-sidekick@N` MachineOf
+ * pairs; ~1% `worker-v2@N` replacing `worker-v1@N`; a few pinned to a
+ * machine (one to a missing machine); the rest unconstrained.
+ */
+export function buildPlacementSnapshot(size: BenchSize): ClusterSnapshot {
+  const rand = mulberry32(size.seed ?? 42);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const machines: MachineSnapshot[] = [];
+  for (let i = 0; i < size.machines; i++) {
+    const metadata: Record<string, string> = { region: pick(['eu', 'us', 'ap']) };
+    if (rand() < 0.3) metadata['disk'] = 'ssd';
+    if (rand() < 0.1) metadata['role'] = 'edge';
+    machines.push({ id: hexId(rand), metadata });
+  }
+
+  const units: UnitSnapshot[] = [];
+  const add = (name: string, req: Partial<UnitRequirements> = {}) =>
+    units.push({ name, desiredState: rand() < 0.1 ? 'loaded' : 'launched', requirements: { ...NO_REQUIREMENTS, ...req } });
+  add('journald-forwarder.service', { global: true });
+  add('edge-proxy.service', { global: true, metadata: new Map([['role', ['edge']]]) });
+  add('legacy-exporter.service', { global: true, metadata: new Map([['disk', ['ssd']]]), conflicts: ['node-exporter.service'] });
+  add('node-exporter.service', { global: true });
+
+  const n = Math.max(0, size.units - units.length);
+  const share = (f: number) => Math.floor(n * f);
+  for (let i = 0; i < share(0.08); i++) add(`web@${i}.service`, { conflicts: ['web@*.service'] });
+  for (let i = 0; i < share(0.2); i++) {
+    const region = pick(['eu', 'us', 'ap']);
+    add(`api-${region}@${i}.service`, { metadata: new Map([['region', [region]]]) });
+  }
+  for (let i = 0; i < share(0.05); i++) add(`db@${i}.service`, { metadata: new Map([['disk', ['ssd']]]), conflicts: ['db@*.service'] });
+  for (let i = 0; i < share(0.1); i++) {
+    add(`app@${i}.service`);
+    add(`app-sidekick@${i}.service`, { machineOf: [`app@${i}.service`] });
+  }
+  for (let i = 0; i < share(0.005); i++) {
+    add(`worker-v1@${i}.service`);
+    add(`worker-v2@${i}.service`, { replaces: [`worker-v1@${i}.service`] });
+  }
+  for (let i = 0; i < 10; i++) add(`pinned@${i}.service`, { machineId: machines[i % Math.max(1, machines.length)]?.id ?? 'none' });
+  add('pinned-missing.service', { machineId: 'ffffffffffffffffffffffffffffffff' });
+  for (let i = 0; units.length < size.units; i++) add(`svc-${i}.service`);
+  return { machines, units, schedule: new Map() };
+}
+
+/** Timing of one scenario, in milliseconds. */
+export interface BenchResult {
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly decisions: number;
+  readonly unplaced: number;
+}
+
+/** Plans `snapshot` `warmup + runs` times and times the last `runs`. */
+export function timePlanning(snapshot: ClusterSnapshot, runs: number, warmup: number): BenchResult {
+  let plan = planSchedule(snapshot);
+  for (let i = 1; i < warmup; i++) plan = planSchedule(snapshot);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    plan = planSchedule(snapshot);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    medianMs: times[Math.floor(times.length / 2)]!,
+    minMs: times[0]!,
+    decisions: plan.decisions.length,
+    unplaced: plan.unplaced.length,
+  };
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hexId(rand: () => number): string {
+  let s = '';
+  for (let i = 0; i < 32; i++) s += Math.floor(rand() * 16).toString(16);
+  return s;
+}
+
+function main(): void {
+  const units = Number(process.argv[2] ?? 10_000);
+  const machines = Number(process.argv[3] ?? 1_000);
+  const snapshot = buildPlacementSnapshot({ units, machines });
+  const fresh = timePlanning(snapshot, 9, 3);
+  const settled = applyPlan(snapshot, planSchedule(snapshot));
+  const again = timePlanning(settled, 9, 3);
+  const fmt = (r: BenchResult) =>
+    `median ${r.medianMs.toFixed(1)} ms, min ${r.minMs.toFixed(1)} ms, ${r.decisions} decisions, ${r.unplaced} unplaced`;
+  console.log(`placement: ${units} units onto ${machines} machines (node ${process.version})`);
+  console.log(`  from scratch: ${fmt(fresh)}`);
+  console.log(`  settled re-plan: ${fmt(again)}`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

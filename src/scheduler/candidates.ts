@@ -1,0 +1,70 @@
+import type { MachineIndex } from './model.js';
+
+/**
+ * A set of candidate machines produced by pre-filters. `key` is set when the
+ * set depends only on machine data that is fixed for the whole pass (for
+ * example "machines with region=eu"), which lets the ranking keep a
+ * load-ordered index per key instead of sorting on every placement.
+ */
+export interface CandidateSet {
+  /** Ascending machine indices. */
+  readonly machines: readonly MachineIndex[];
+  /** Stable cache key, or undefined for a set that depends on current placements. */
+  readonly key: string | undefined;
+  /** True when `m` is in the set. */
+  has(m: MachineIndex): boolean;
+}
+
+class ListCandidates implements CandidateSet {
+  private members: Set<MachineIndex> | undefined;
+  constructor(
+    readonly machines: readonly MachineIndex[],
+    readonly key: string | undefined,
+  ) {}
+  has(m: MachineIndex): boolean {
+    this.members ??= new Set(this.machines);
+    return this.members.has(m);
+  }
+}
+
+class AllCandidates implements CandidateSet {
+  readonly key = '*';
+  readonly machines: readonly MachineIndex[];
+  constructor(private readonly count: number) {
+    this.machines = Array.from({ length: count }, (_, i) => i);
+  }
+  has(m: MachineIndex): boolean {
+    return m >= 0 && m < this.count;
+  }
+}
+
+/** Every machine of a pass with `count` machines; its key is `'*'`. */
+export function allCandidates(count: number): CandidateSet {
+  return new AllCandidates(count);
+}
+
+/** A candidate set from ascending, duplicate-free indices; `key` as in {@link CandidateSet}. */
+export function candidateList(machines: readonly MachineIndex[], key?: string): CandidateSet {
+  return new ListCandidates(machines, key);
+}
+
+/** Machines in both sets. The result keeps a stable key only when one side is "all machines". */
+export function intersectCandidates(a: CandidateSet, b: CandidateSet): CandidateSet {
+  if (a.key === '*') return b;
+  if (b.key === '*') return a;
+  if (a.key !== undefined && a.key === b.key) return a;
+  const out: MachineIndex[] = [];
+  const x = a.machines;
+  const y = b.machines;
+  let i = 0;
+  let j = 0;
+  while (i < x.length && j < y.length) {
+    if (x[i]! === y[j]!) {
+      out.push(x[i]!);
+      i++;
+      j++;
+    } else if (x[i]! < y[j]!) i++;
+    else j++;
+  }
+  return new ListCandidates(out, undefined);
+}

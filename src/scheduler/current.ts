@@ -1,0 +1,39 @@
+/**
+ * Reads the snapshot's schedule: entries for destroyed or inactive units and
+ * for machines that went away are journaled for removal; the rest are the
+ * placements the pass starts from.
+ */
+import type { ClusterSnapshot } from './types.js';
+import type { MachineIndex } from './model.js';
+import type { Prepared } from './prepare.js';
+import type { Journal } from './journal.js';
+
+/** The usable part of the current schedule. */
+export interface CurrentSchedule {
+  /** unit name -> machines it is on, ascending, duplicates removed (known machines, active units only). */
+  readonly placements: ReadonlyMap<string, readonly MachineIndex[]>;
+  /** unit name -> why it lost a placement before planning started (its machine went away). */
+  readonly causes: ReadonlyMap<string, string>;
+}
+
+/** Splits the schedule into usable placements and journaled removals. */
+export function readSchedule(snapshot: ClusterSnapshot, prepared: Prepared, journal: Journal): CurrentSchedule {
+  const byId = new Map(prepared.machines.map((m) => [m.id, m.index]));
+  const placements = new Map<string, MachineIndex[]>();
+  const causes = new Map<string, string>();
+  for (const [unit, ids] of snapshot.schedule) {
+    const desired = prepared.desired.get(unit);
+    const on = new Set<MachineIndex>();
+    for (const id of ids) {
+      const m = byId.get(id);
+      if (desired === undefined) journal.unplaced(unit, id, 'unit no longer exists');
+      else if (desired === 'inactive') journal.unplaced(unit, id, 'desired state inactive');
+      else if (m === undefined) {
+        journal.unplaced(unit, id, `machine ${id} went away`);
+        causes.set(unit, `machine ${id} went away`);
+      } else on.add(m);
+    }
+    if (on.size > 0) placements.set(unit, [...on].sort((a, b) => a - b));
+  }
+  return { placements, causes };
+}

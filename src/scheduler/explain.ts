@@ -1,0 +1,68 @@
+/**
+ * Why a unit could not be placed: every machine's first failing filter,
+ * counted per filter, as data (for the API) and as one line (for fleetctl):
+ * `0 of 5 machines eligible: 3 by Conflicts (web@*), 2 by MachineMetadata (region=eu)`.
+ */
+import type { FilterName, Filter } from './filter.js';
+import { runFilters } from './filter.js';
+import type { PlanUnit } from './model.js';
+import type { PlacementView } from './state.js';
+import { compareStrings } from './name-index.js';
+
+/** Machines rejected by one filter. */
+export interface RejectionCount {
+  readonly filter: FilterName;
+  /** How many machines this filter rejected first. */
+  readonly machines: number;
+  /** The unit's failing requirements (globs, `key=value`, peer names, machine ids), distinct and sorted. */
+  readonly constraints: readonly string[];
+  /** One example reason, from the first rejected machine (by id). */
+  readonly example: string;
+}
+
+/** Why `unit` has no machine. */
+export interface Explanation {
+  readonly unit: string;
+  /** Machines considered (all registered machines). */
+  readonly machines: number;
+  /** Machines that passed every filter when explained (0 unless placement was cut short). */
+  readonly eligible: number;
+  /** Per filter, most machines first, then filter name. */
+  readonly rejections: readonly RejectionCount[];
+}
+
+/** Runs every filter on every machine for `unit` (which must not be placed) and counts the first rejection of each. */
+export function explainUnplaced(unit: PlanUnit, view: PlacementView, filters: readonly Filter[]): Explanation {
+  const byFilter = new Map<FilterName, { machines: number; constraints: Set<string>; example: string }>();
+  let eligible = 0;
+  for (const machine of view.machines) {
+    const r = runFilters(filters, unit, machine.index, view);
+    if (r.ok) {
+      eligible++;
+      continue;
+    }
+    let entry = byFilter.get(r.filter);
+    if (entry === undefined) {
+      entry = { machines: 0, constraints: new Set(), example: `${machine.id}: ${r.reason}` };
+      byFilter.set(r.filter, entry);
+    }
+    entry.machines++;
+    entry.constraints.add(r.constraint);
+  }
+  const rejections = [...byFilter]
+    .map(([filter, e]) => ({
+      filter,
+      machines: e.machines,
+      constraints: [...e.constraints].sort(compareStrings),
+      example: e.example,
+    }))
+    .sort((a, b) => b.machines - a.machines || compareStrings(a.filter, b.filter));
+  return { unit: unit.name, machines: view.machines.length, eligible, rejections };
+}
+
+/** One line for operators, e.g. `0 of 5 machines eligible: 3 by Conflicts (web@*), 2 by MachineMetadata (region=eu)`. */
+export function formatExplanation(e: Explanation): string {
+  if (e.machines === 0) return '0 of 0 machines eligible: no machines registered';
+  const parts = e.rejections.map((r) => `${r.machines} by ${r.filter} (${r.constraints.join(', ')})`);
+  return `${e.eligible} of ${e.machines} machines eligible${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
+}

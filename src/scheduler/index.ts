@@ -1,0 +1,22 @@
+/**
+ * Public surface of the scheduler: snapshot in, plan out.
+ */
+export type {
+  ClusterSnapshot,
+  Decision,
+  DesiredState,
+  MachineSnapshot,
+  Plan,
+  PlanWarning,
+  ScheduleDecision,
+  UnitSnapshot,
+  UnscheduleDecision,
+} from './types.js';
+export type { Explanation, RejectionCount } from './explain.js';
+export type { Filter, FilterName, FilterResult, PreFilter, Rejection } from './filter.js';
+export type { Preference, Ranking } from './scorers/scorer.js';
+export type { Pipeline } from './pipeline.js';
+export { planSchedule } from './planner.js';
+export { applyPlan } from './apply.js';
+export { formatExplanation } from './explain.js';
+export { createPipeline } from './pipeline.js';

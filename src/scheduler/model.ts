@@ -1,0 +1,41 @@
+/**
+ * Internal, pre-computed view of units and machines used during one planning
+ * pass. Built once by `prepare.ts` so that filters only do hash lookups.
+ */
+import type { UnitRequirements } from '../units/requirements.js';
+
+/** Position of a machine in the pass's machine list, which is sorted by id (string compare). */
+export type MachineIndex = number;
+
+/** A machine during planning. */
+export interface MachineInfo {
+  readonly index: MachineIndex;
+  readonly id: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** An active (desired state `loaded` or `launched`) unit during planning. */
+export interface PlanUnit {
+  readonly name: string;
+  /** Position in placement order (MachineOf leaders and Replaces declarers first, then by name). */
+  readonly rank: number;
+  readonly desiredState: 'loaded' | 'launched';
+  readonly global: boolean;
+  readonly requirements: UnitRequirements;
+  /** Cache key of the MachineMetadata requirement; '' when there is none. */
+  readonly metadataKey: string;
+  /** Own `Conflicts=` globs, deduplicated. */
+  readonly conflicts: readonly string[];
+  /** Every `Conflicts=` glob declared by some active unit that matches this unit's name. */
+  readonly conflictedBy: readonly string[];
+  /** Own `Replaces=` globs, deduplicated. */
+  readonly replaces: readonly string[];
+  /** Every `Replaces=` glob declared by some active unit that matches this unit's name. */
+  readonly replacedBy: readonly string[];
+  /** Names of active units this one's `Replaces=` globs match (itself excluded). */
+  readonly replaceTargets: ReadonlySet<string>;
+  /** Id of the Replaces cycle this unit is part of; undefined when it is in none. */
+  readonly replaceCycle: number | undefined;
+  /** Names of active units whose `MachineOf=` names this one. */
+  readonly followers: readonly string[];
+}

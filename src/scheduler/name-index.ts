@@ -1,0 +1,52 @@
+import { globMatch, isLiteralGlob } from '../units/glob.js';
+
+/**
+ * Finds the unit names a glob matches without testing every name: names are
+ * kept sorted, so only the run sharing the pattern's literal prefix (the text
+ * before its first metacharacter) is tested. `web@*.service` against 10,000
+ * names touches just the `web@` run; a pattern starting with `*` still scans
+ * everything, which is rare in unit files.
+ */
+export class NameIndex {
+  private readonly sorted: readonly string[];
+  private readonly members: ReadonlySet<string>;
+
+  constructor(names: Iterable<string>) {
+    this.members = new Set(names);
+    this.sorted = [...this.members].sort(compareStrings);
+  }
+
+  /** Names matching `pattern` (Go path.Match), ascending; empty for a malformed pattern. */
+  match(pattern: string): string[] {
+    if (isLiteralGlob(pattern)) return this.members.has(pattern) ? [pattern] : [];
+    const prefix = literalPrefix(pattern);
+    const out: string[] = [];
+    for (let i = lowerBound(this.sorted, prefix); i < this.sorted.length; i++) {
+      const name = this.sorted[i]!;
+      if (!name.startsWith(prefix)) break;
+      if (globMatch(pattern, name)) out.push(name);
+    }
+    return out;
+  }
+}
+
+/** Code-unit string order, the tie-break order used everywhere in the scheduler. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function literalPrefix(pattern: string): string {
+  const i = pattern.search(/[*?[\\]/);
+  return i < 0 ? pattern : pattern.slice(0, i);
+}
+
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

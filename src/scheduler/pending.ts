@@ -1,0 +1,38 @@
+import type { PlanUnit } from './model.js';
+import { MinHeap } from './heap.js';
+
+/**
+ * Ordinary units waiting for a machine, handed out in placement order
+ * (lowest rank first) so leaders are placed before their followers even when
+ * a unit is re-queued mid-pass. Remembers why each unit needs a machine.
+ */
+export class PendingQueue {
+  private readonly heap = new MinHeap();
+  private readonly queued = new Set<string>();
+  private readonly causes = new Map<string, string>();
+
+  /** `order` is the pass's placement order: `order[u.rank] === u`. */
+  constructor(private readonly order: readonly PlanUnit[]) {}
+
+  /** Queues `unit` (once); `cause` says why it left its machine (undefined: it never had one). */
+  push(unit: PlanUnit, cause?: string): void {
+    if (cause !== undefined) this.causes.set(unit.name, cause);
+    if (this.queued.has(unit.name)) return;
+    this.queued.add(unit.name);
+    this.heap.push(unit.rank);
+  }
+
+  /** The queued unit with the lowest rank; undefined when empty. */
+  pop(): PlanUnit | undefined {
+    const rank = this.heap.pop();
+    if (rank === undefined) return undefined;
+    const unit = this.order[rank]!;
+    this.queued.delete(unit.name);
+    return unit;
+  }
+
+  /** Why `name` was queued after leaving a machine; undefined for a unit that had none. */
+  cause(name: string): string | undefined {
+    return this.causes.get(name);
+  }
+}

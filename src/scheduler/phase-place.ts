@@ -1,0 +1,70 @@
+/**
+ * Phase 3: ordinary units without a machine are placed in placement order
+ * (leaders before followers, so both land in one pass). A placement may
+ * displace units it replaces; they are queued again. When the queue drains,
+ * units that did not fit are retried if something they depend on changed
+ * since (a removal, or one of their MachineOf peers being placed), so one
+ * pass reaches what a second pass would (idempotence).
+ */
+import type { PlanUnit } from './model.js';
+import type { PlacementState } from './state.js';
+import type { Pipeline } from './pipeline.js';
+import type { Journal } from './journal.js';
+import type { PendingQueue } from './pending.js';
+import type { OnRemoved } from './evict.js';
+import { displaceReplaced } from './evict.js';
+import { selectMachine } from './select.js';
+
+/** Result of phase 3. */
+export interface PlaceResult {
+  /** Units left without a machine. */
+  readonly unplaced: readonly PlanUnit[];
+  /** True when the placement budget ran out (a pathological Replaces/MachineOf chain). */
+  readonly exhausted: boolean;
+}
+
+/** Places every queued unit that fits somewhere. `budget` bounds the number of placement attempts. */
+export function placePending(
+  state: PlacementState,
+  pipeline: Pipeline,
+  journal: Journal,
+  pending: PendingQueue,
+  onRemoved: OnRemoved,
+  budget: number,
+): PlaceResult {
+  const failed = new Map<string, { unit: PlanUnit; tick: number }>();
+  let attempts = 0;
+  for (;;) {
+    for (let unit = pending.pop(); unit !== undefined; unit = pending.pop()) {
+      if (state.machinesOf(unit.name).size > 0) continue;
+      if (++attempts > budget) {
+        failed.set(unit.name, { unit, tick: state.tick });
+        continue;
+      }
+      const m = selectMachine(unit, state, pipeline);
+      if (m === undefined) {
+        failed.set(unit.name, { unit, tick: state.tick });
+        continue;
+      }
+      failed.delete(unit.name);
+      const cause = pending.cause(unit.name);
+      state.add(unit, m);
+      journal.placed(
+        unit.name,
+        state.machines[m]!.id,
+        cause === undefined ? `desired state ${unit.desiredState} and unit not scheduled` : `rescheduled: ${cause}`,
+      );
+      displaceReplaced(unit, m, state, onRemoved);
+    }
+    if (attempts > budget) break;
+    let retry = false;
+    for (const { unit, tick } of failed.values()) {
+      if (state.lastRemoval > tick || unit.requirements.machineOf.some((p) => (state.lastAdded.get(p) ?? 0) > tick)) {
+        pending.push(unit);
+        retry = true;
+      }
+    }
+    if (!retry) break;
+  }
+  return { unplaced: [...failed.values()].map((f) => f.unit), exhausted: attempts > budget };
+}

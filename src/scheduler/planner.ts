@@ -1,0 +1,57 @@
+/**
+ * The scheduler: a pure function from a cluster snapshot to a plan.
+ *
+ * 1. global units claim every eligible machine (phase-globals.ts);
+ * 2. ordinary units keep their machine while it stays valid (phase-keep.ts);
+ * 3. the rest are placed through the pipeline (phase-place.ts);
+ * then the final placement is diffed against the schedule (journal.ts).
+ */
+import type { ClusterSnapshot, Plan, PlanWarning } from './types.js';
+import type { OnRemoved } from './evict.js';
+import { prepare } from './prepare.js';
+import { PlacementState } from './state.js';
+import { Journal } from './journal.js';
+import { PendingQueue } from './pending.js';
+import { readSchedule } from './current.js';
+import { createPipeline, type Pipeline } from './pipeline.js';
+import { placeGlobalUnits } from './phase-globals.js';
+import { keepCurrentPlacements } from './phase-keep.js';
+import { placePending } from './phase-place.js';
+import { explainUnplaced } from './explain.js';
+import { compareStrings } from './name-index.js';
+
+/**
+ * Decides where every unit of `snapshot` should run. Deterministic for a
+ * given snapshot (input order does not matter), stable (valid placements are
+ * kept) and idempotent (`planSchedule(applyPlan(s, p))` has no decisions).
+ * Never throws; problems in the snapshot become warnings.
+ */
+export function planSchedule(snapshot: ClusterSnapshot, pipeline: Pipeline = createPipeline()): Plan {
+  const prepared = prepare(snapshot);
+  const state = new PlacementState(prepared.machines, prepared.units);
+  const journal = new Journal();
+  const pending = new PendingQueue(prepared.order);
+  const onRemoved: OnRemoved = (unit, m, reason) => {
+    journal.unplaced(unit.name, state.machines[m]!.id, reason);
+    if (!unit.global) pending.push(unit, reason);
+  };
+
+  const current = readSchedule(snapshot, prepared, journal);
+  const unplaced = placeGlobalUnits(prepared, current, state, pipeline, journal);
+  keepCurrentPlacements(prepared, current, state, pipeline, journal, pending, onRemoved);
+  const placed = placePending(state, pipeline, journal, pending, onRemoved, 8 * prepared.order.length + 64);
+  for (const unit of placed.unplaced) unplaced.push(explainUnplaced(unit, state, pipeline.filters));
+
+  const warnings: PlanWarning[] = [...prepared.warnings];
+  if (placed.exhausted) {
+    warnings.push({
+      units: placed.unplaced.map((u) => u.name).sort(compareStrings),
+      message: 'placement did not settle (Replaces/MachineOf chain); these units are retried on the next pass',
+    });
+  }
+  return {
+    decisions: journal.diff(snapshot.schedule, state, prepared.machines),
+    unplaced: unplaced.sort((a, b) => compareStrings(a.unit, b.unit)),
+    warnings: warnings.sort((a, b) => compareStrings(a.units[0] ?? '', b.units[0] ?? '') || compareStrings(a.message, b.message)),
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Turns a snapshot into the pass's pre-computed model: machines sorted by id,
+ * active units with their glob relations resolved once (which declared
+ * Conflicts/Replaces patterns match which names), placement order, and the
+ * cycles to warn about.
+ */
+import type { ClusterSnapshot, DesiredState, MachineSnapshot, PlanWarning, UnitSnapshot } from './types.js';
+import type { MachineInfo, PlanUnit } from './model.js';
+import { NameIndex, compareStrings } from './name-index.js';
+import { cycles, topologicalOrder } from './graph.js';
+
+/** The pre-computed model of one pass. */
+export interface Prepared {
+  /** Sorted by id; a machine's index is its position. */
+  readonly machines: readonly MachineInfo[];
+  /** Active units by name. */
+  readonly units: ReadonlyMap<string, PlanUnit>;
+  /** Active units in placement order (rank order). */
+  readonly order: readonly PlanUnit[];
+  /** Desired state of every unit in the snapshot, active or not. */
+  readonly desired: ReadonlyMap<string, DesiredState>;
+  readonly warnings: readonly PlanWarning[];
+}
+
+type MutableUnit = { -readonly [K in keyof PlanUnit]: PlanUnit[K] };
+
+/** Builds the model; never throws (duplicate machines/units: the first one wins, with a warning). */
+export function prepare(snapshot: ClusterSnapshot): Prepared {
+  const warnings: PlanWarning[] = [];
+  const machines = prepareMachines(snapshot.machines, warnings);
+  const desired = new Map<string, DesiredState>();
+  const active: UnitSnapshot[] = [];
+  for (const u of snapshot.units) {
+    if (desired.has(u.name)) {
+      warnings.push({ units: [u.name], message: `unit ${u.name} appears more than once in the snapshot; the first is used` });
+      continue;
+    }
+    desired.set(u.name, u.desiredState);
+    if (u.desiredState !== 'inactive') active.push(u);
+  }
+  active.sort((a, b) => compareStrings(a.name, b.name));
+  const names = new NameIndex(active.map((u) => u.name));
+  const conflictedBy = matchDeclared(active, (u) => u.requirements.conflicts, names);
+  const replacedBy = matchDeclared(active, (u) => u.requirements.replaces, names);
+
+  const units = new Map<string, MutableUnit>();
+  for (const u of active) {
+    const req = u.requirements;
+    const replaceTargets = new Set<string>();
+    for (const p of dedupe(req.replaces)) for (const n of names.match(p)) if (n !== u.name) replaceTargets.add(n);
+    units.set(u.name, {
+      name: u.name,
+      rank: 0,
+      desiredState: u.desiredState as 'loaded' | 'launched',
+      global: req.global,
+      requirements: req,
+      metadataKey: metadataKey(req.metadata),
+      conflicts: dedupe(req.conflicts),
+      conflictedBy: conflictedBy.get(u.name) ?? [],
+      replaces: dedupe(req.replaces),
+      replacedBy: replacedBy.get(u.name) ?? [],
+      replaceTargets,
+      replaceCycle: undefined,
+      followers: [],
+    });
+  }
+  for (const u of units.values()) {
+    for (const peer of new Set(u.requirements.machineOf)) {
+      const leader = units.get(peer);
+      if (leader && leader !== u) (leader.followers as string[]).push(u.name);
+    }
+  }
+
+  const sortedNames = active.map((u) => u.name);
+  const replaceEdges = new Map<string, string[]>();
+  for (const u of units.values()) if (u.replaceTargets.size > 0) replaceEdges.set(u.name, [...u.replaceTargets].sort(compareStrings));
+  const replaceCycles = cycles([...replaceEdges.keys()], replaceEdges);
+  replaceCycles.forEach((members, id) => {
+    for (const n of members) units.get(n)!.replaceCycle = id;
+    warnings.push({
+      units: members,
+      message: `circular Replaces among ${members.join(', ')}: none displaces another; they are kept apart like Conflicts`,
+    });
+  });
+  const peerEdges = new Map<string, string[]>();
+  for (const u of units.values()) if (u.followers.length > 0) peerEdges.set(u.name, [...u.followers].sort(compareStrings));
+  for (const members of cycles([...peerEdges.keys()], peerEdges)) {
+    warnings.push({ units: members, message: `circular MachineOf among ${members.join(', ')}: these units can never be placed` });
+  }
+
+  const orderEdges = new Map<string, string[]>(peerEdges);
+  for (const [from, tos] of replaceEdges) {
+    const cycle = units.get(from)!.replaceCycle;
+    const acyclic = tos.filter((t) => cycle === undefined || units.get(t)!.replaceCycle !== cycle);
+    orderEdges.set(from, [...(orderEdges.get(from) ?? []), ...acyclic]);
+  }
+  const order = topologicalOrder(sortedNames, orderEdges).map((n, rank) => {
+    const u = units.get(n)!;
+    u.rank = rank;
+    return u as PlanUnit;
+  });
+  return { machines, units, order, desired, warnings };
+}
+
+function prepareMachines(list: readonly MachineSnapshot[], warnings: PlanWarning[]): MachineInfo[] {
+  const byId = new Map<string, MachineSnapshot>();
+  for (const m of list) {
+    if (byId.has(m.id)) {
+      warnings.push({ units: [], message: `machine ${m.id} appears more than once in the snapshot; the first is used` });
+      continue;
+    }
+    byId.set(m.id, m);
+  }
+  return [...byId.keys()].sort(compareStrings).map((id, index) => ({ index, id, metadata: byId.get(id)!.metadata }));
+}
+
+/** name -> the distinct declared patterns (over all active units) that match it. */
+function matchDeclared(
+  units: readonly UnitSnapshot[],
+  patternsOf: (u: UnitSnapshot) => readonly string[],
+  names: NameIndex,
+): Map<string, string[]> {
+  const patterns = new Set<string>();
+  for (const u of units) for (const p of patternsOf(u)) patterns.add(p);
+  const out = new Map<string, string[]>();
+  for (const p of [...patterns].sort(compareStrings)) {
+    for (const n of names.match(p)) {
+      const list = out.get(n);
+      if (list) list.push(p);
+      else out.set(n, [p]);
+    }
+  }
+  return out;
+}
+
+function dedupe(list: readonly string[]): string[] {
+  return [...new Set(list)];
+}
+
+/** Canonical, collision-free key for a MachineMetadata requirement ('' = none). */
+function metadataKey(metadata: ReadonlyMap<string, readonly string[]>): string {
+  if (metadata.size === 0) return '';
+  const entries = [...metadata].map(([k, vs]) => [k, [...new Set(vs)].sort(compareStrings)] as const);
+  entries.sort((a, b) => compareStrings(a[0], b[0]));
+  return `md:${JSON.stringify(entries)}`;
+}

@@ -1,0 +1,92 @@
+import type { MachineIndex } from '../model.js';
+
+/**
+ * Machines ordered by (load, index) for the least-loaded ranking, kept up to
+ * date as units are placed so each placement walks from the least-loaded
+ * machine instead of sorting all machines. One bucket queue is kept per
+ * stable candidate-set key (all machines, "region=eu", ...), created on first
+ * use; a load change updates every queue the machine belongs to.
+ */
+export interface LoadOrderView {
+  /** Units currently on `m`. */
+  load(m: MachineIndex): number;
+  /** `machines` (the members of the set named `key`) by ascending load, then index. Do not place while iterating. */
+  walk(key: string, machines: readonly MachineIndex[]): Iterable<MachineIndex>;
+}
+
+/** Mutable {@link LoadOrderView}. */
+export class LoadOrder implements LoadOrderView {
+  private readonly loads: number[];
+  private readonly queues = new Map<string, BucketQueue>();
+  private readonly memberships: BucketQueue[][];
+
+  constructor(machineCount: number) {
+    this.loads = new Array<number>(machineCount).fill(0);
+    this.memberships = Array.from({ length: machineCount }, () => []);
+  }
+
+  load(m: MachineIndex): number {
+    return this.loads[m]!;
+  }
+
+  /** Changes `m`'s load by `delta`. */
+  adjust(m: MachineIndex, delta: number): void {
+    const before = this.loads[m]!;
+    const after = before + delta;
+    this.loads[m] = after;
+    for (const q of this.memberships[m]!) q.move(m, before, after);
+  }
+
+  walk(key: string, machines: readonly MachineIndex[]): Iterable<MachineIndex> {
+    let q = this.queues.get(key);
+    if (q === undefined) {
+      q = new BucketQueue();
+      for (const m of machines) {
+        q.append(m, this.loads[m]!);
+        this.memberships[m]!.push(q);
+      }
+      this.queues.set(key, q);
+    }
+    return q;
+  }
+}
+
+/** Buckets by load; each bucket holds ascending machine indices. */
+class BucketQueue implements Iterable<MachineIndex> {
+  private readonly buckets: MachineIndex[][] = [];
+
+  /** Adds `m`, which must be greater than every index already in its bucket. */
+  append(m: MachineIndex, load: number): void {
+    this.bucket(load).push(m);
+  }
+
+  move(m: MachineIndex, from: number, to: number): void {
+    const src = this.bucket(from);
+    src.splice(lowerBound(src, m), 1);
+    const dst = this.bucket(to);
+    dst.splice(lowerBound(dst, m), 0, m);
+  }
+
+  *[Symbol.iterator](): Iterator<MachineIndex> {
+    for (const b of this.buckets) {
+      if (b === undefined) continue;
+      for (const m of b) yield m;
+    }
+  }
+
+  private bucket(load: number): MachineIndex[] {
+    while (this.buckets.length <= load) this.buckets.push([]);
+    return this.buckets[load]!;
+  }
+}
+
+function lowerBound(a: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,131 @@
+/**
+ * The placement state of one planning pass: which active units are on which
+ * machine, with the indexes filters and rankings read (per-machine name sets,
+ * glob-relation counters, loads). Mutable, but private to a pass: the
+ * planner as a whole stays a pure function of its snapshot.
+ */
+import type { MachineIndex, MachineInfo, PlanUnit } from './model.js';
+import { PatternCounts, type PatternCountsView } from './pattern-counts.js';
+import { LoadOrder, type LoadOrderView } from './scorers/load-order.js';
+import { allCandidates, type CandidateSet } from './candidates.js';
+
+const NONE: ReadonlySet<never> = new Set();
+
+/** What filters, pre-filters and scorers may read. */
+export interface PlacementView {
+  /** All machines, sorted by id; `machines[i].index === i`. */
+  readonly machines: readonly MachineInfo[];
+  /** Every machine, as a candidate set with key `'*'`. */
+  readonly everyMachine: CandidateSet;
+  /** The active unit called `name`; undefined when there is none (unknown or inactive). */
+  unit(name: string): PlanUnit | undefined;
+  /** The units currently on `m`, by name (in arrival order). */
+  unitsOn(m: MachineIndex): ReadonlyMap<string, PlanUnit>;
+  /** True when unit `name` is currently on `m`. */
+  hosts(m: MachineIndex, name: string): boolean;
+  /** Machines unit `name` is currently on (empty when none). */
+  machinesOf(name: string): ReadonlySet<MachineIndex>;
+  /** Machines whose id is `id` or whose 8-character short id is `id`, ascending. */
+  machinesWithId(id: string): readonly MachineIndex[];
+  /** `Conflicts=` counters per machine. */
+  readonly conflicts: PatternCountsView;
+  /** `Replaces=` counters per machine. */
+  readonly replaces: PatternCountsView;
+  /** Loads, and machines in least-loaded order. */
+  readonly loads: LoadOrderView;
+  /** Memoises a value that depends only on fixed machine data (e.g. a metadata candidate set). */
+  memo<T>(key: string, compute: () => T): T;
+}
+
+/** Mutable {@link PlacementView} used by the planner. */
+export class PlacementState implements PlacementView {
+  readonly everyMachine: CandidateSet;
+  readonly conflicts: PatternCounts;
+  readonly replaces: PatternCounts;
+  readonly loads: LoadOrder;
+  /** Increases on every add and remove. */
+  tick = 0;
+  /** Tick of the latest removal (a removal can make room for units that did not fit). */
+  lastRemoval = 0;
+  /** unit name -> tick it was last added somewhere (a new peer can make room for its followers). */
+  readonly lastAdded = new Map<string, number>();
+
+  private readonly names: Array<Map<string, PlanUnit>>;
+  private readonly placed = new Map<string, Set<MachineIndex>>();
+  private readonly ids = new Map<string, MachineIndex[]>();
+  private readonly memos = new Map<string, unknown>();
+
+  constructor(
+    readonly machines: readonly MachineInfo[],
+    private readonly units: ReadonlyMap<string, PlanUnit>,
+  ) {
+    const n = machines.length;
+    this.everyMachine = allCandidates(n);
+    this.conflicts = new PatternCounts(n);
+    this.replaces = new PatternCounts(n);
+    this.loads = new LoadOrder(n);
+    this.names = Array.from({ length: n }, () => new Map());
+    for (const m of machines) {
+      this.indexId(m.id, m.index);
+      if (m.id.length > 8) this.indexId(m.id.slice(0, 8), m.index);
+    }
+  }
+
+  unit(name: string): PlanUnit | undefined {
+    return this.units.get(name);
+  }
+
+  unitsOn(m: MachineIndex): ReadonlyMap<string, PlanUnit> {
+    return this.names[m]!;
+  }
+
+  hosts(m: MachineIndex, name: string): boolean {
+    return this.names[m]!.has(name);
+  }
+
+  machinesOf(name: string): ReadonlySet<MachineIndex> {
+    return this.placed.get(name) ?? NONE;
+  }
+
+  machinesWithId(id: string): readonly MachineIndex[] {
+    return this.ids.get(id) ?? [];
+  }
+
+  memo<T>(key: string, compute: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, compute());
+    return this.memos.get(key) as T;
+  }
+
+  /** Places `unit` on `m`; a no-op when it is already there. */
+  add(unit: PlanUnit, m: MachineIndex): void {
+    const names = this.names[m]!;
+    if (names.has(unit.name)) return;
+    names.set(unit.name, unit);
+    let set = this.placed.get(unit.name);
+    if (set === undefined) this.placed.set(unit.name, (set = new Set()));
+    set.add(m);
+    this.conflicts.update(m, unit.conflictedBy, unit.conflicts, 1);
+    this.replaces.update(m, unit.replacedBy, unit.replaces, 1);
+    this.loads.adjust(m, 1);
+    this.lastAdded.set(unit.name, ++this.tick);
+  }
+
+  /** Removes `unit` from `m`; a no-op when it is not there. */
+  remove(unit: PlanUnit, m: MachineIndex): void {
+    const names = this.names[m]!;
+    if (!names.delete(unit.name)) return;
+    const set = this.placed.get(unit.name)!;
+    set.delete(m);
+    if (set.size === 0) this.placed.delete(unit.name);
+    this.conflicts.update(m, unit.conflictedBy, unit.conflicts, -1);
+    this.replaces.update(m, unit.replacedBy, unit.replaces, -1);
+    this.loads.adjust(m, -1);
+    this.lastRemoval = ++this.tick;
+  }
+
+  private indexId(id: string, m: MachineIndex): void {
+    const list = this.ids.get(id);
+    if (list === undefined) this.ids.set(id, [m]);
+    else if (!list.includes(m)) list.push(m);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The scheduler's input and output shapes. The scheduler is a pure function
+ * from a {@link ClusterSnapshot} to a {@link Plan}; the engine builds the
+ * snapshot from its cache and executes the plan with fenced writes.
+ */
+import type { UnitRequirements } from '../units/requirements.js';
+import type { Explanation } from './explain.js';
+
+/** What the operator asked for a unit (`desired/<name>`). */
+export type DesiredState = 'inactive' | 'loaded' | 'launched';
+
+/** A registered machine, as its agent published it (metadata already merged). */
+export interface MachineSnapshot {
+  /** Full machine id (systemd machine-id). */
+  readonly id: string;
+  /** `metadata=` from fleet.conf plus dynamic metadata: key -> value. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Resources the machine offers (e.g. `{ memoryMiB: 8192 }`); reserved for resource scoring, unused by today's pipeline. */
+  readonly capacity?: Readonly<Record<string, number>>;
+}
+
+/** A unit as the scheduler sees it: its name, desired state and extracted `[X-Fleet]` requirements. */
+export interface UnitSnapshot {
+  readonly name: string;
+  readonly desiredState: DesiredState;
+  readonly requirements: UnitRequirements;
+}
+
+/** Everything the scheduler decides from. */
+export interface ClusterSnapshot {
+  readonly machines: readonly MachineSnapshot[];
+  readonly units: readonly UnitSnapshot[];
+  /**
+   * Current schedule: unit name -> machine ids it is scheduled to. An ordinary
+   * unit has at most one entry (more are repaired); a global unit one per machine.
+   * Entries may name machines or units that no longer exist.
+   */
+  readonly schedule: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Write a schedule entry: run `unit` on `machine`. */
+export interface ScheduleDecision {
+  readonly kind: 'schedule';
+  readonly unit: string;
+  readonly machine: string;
+  /** Why, for logs and `fleetctl`: e.g. `rescheduled: machine abc went away`. */
+  readonly reason: string;
+}
+
+/** Delete a schedule entry: stop running `unit` on `machine`. */
+export interface UnscheduleDecision {
+  readonly kind: 'unschedule';
+  readonly unit: string;
+  readonly machine: string;
+  readonly reason: string;
+}
+
+/** One schedule change. */
+export type Decision = ScheduleDecision | UnscheduleDecision;
+
+/** Something in the snapshot the operator should fix (it never blocks planning). */
+export interface PlanWarning {
+  /** Units involved, sorted. */
+  readonly units: readonly string[];
+  readonly message: string;
+}
+
+/** The scheduler's answer for one snapshot. */
+export interface Plan {
+  /** All unschedules (by unit, then machine id), then all schedules (same order); execute in this order. */
+  readonly decisions: readonly Decision[];
+  /** Every active unit left without a machine (a global unit: without any machine), sorted by unit name. */
+  readonly unplaced: readonly Explanation[];
+  /** Sorted by first unit name. */
+  readonly warnings: readonly PlanWarning[];
+}
