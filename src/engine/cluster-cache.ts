@@ -1,0 +1,123 @@
+import {
+  mergeMetadata,
+  type ClusterSnapshot as RegistrySnapshot,
+  type DesiredState,
+  type MachineRecord,
+  type RegistryEvent,
+  type ScheduleEntry,
+  type ScheduleOp,
+  type UnitRecord,
+} from '../registry/index.js';
+
+/**
+ * The engine's in-memory picture of the cluster: filled from one registry
+ * snapshot, then kept current by watch events (house example 2). Every
+ * reconcile works from here, so etcd is never re-read wholesale per change.
+ *
+ * Unit states are not kept: placement does not depend on them, and at scale
+ * they are the busiest keys.
+ */
+export class ClusterCache {
+  readonly units = new Map<string, UnitRecord>();
+  readonly desired = new Map<string, DesiredState>();
+  readonly machines = new Map<string, MachineRecord>();
+  /** machine id -> dynamic metadata key -> value ('' = deleted). */
+  readonly machineMetadata = new Map<string, Map<string, string>>();
+  /** machine id -> unit name -> entry. */
+  readonly schedule = new Map<string, Map<string, ScheduleEntry>>();
+  /** Revision of the last snapshot or event applied. */
+  revision = 0n;
+
+  /** Replaces everything with `snap`. */
+  load(snap: RegistrySnapshot): void {
+    this.units.clear();
+    this.desired.clear();
+    this.machines.clear();
+    this.machineMetadata.clear();
+    this.schedule.clear();
+    for (const u of snap.units) this.units.set(u.name, u);
+    for (const [name, d] of snap.desired) this.desired.set(name, d);
+    for (const m of snap.machines) this.machines.set(m.id, m);
+    for (const [id, md] of snap.machineMetadata) this.machineMetadata.set(id, new Map(md));
+    for (const e of snap.schedule) this.putEntry(e);
+    this.revision = snap.revision;
+  }
+
+  /**
+   * Applies watch events in order.
+   * @returns true when something placement depends on changed (unit states
+   *   and leader changes do not count).
+   */
+  apply(events: readonly RegistryEvent[]): boolean {
+    let relevant = false;
+    for (const ev of events) {
+      if (ev.revision > this.revision) this.revision = ev.revision;
+      switch (ev.kind) {
+        case 'unit':
+          setOrDelete(this.units, ev.name, ev.unit);
+          relevant = true;
+          break;
+        case 'desired':
+          setOrDelete(this.desired, ev.name, ev.desired);
+          relevant = true;
+          break;
+        case 'machine':
+          setOrDelete(this.machines, ev.machineId, ev.machine);
+          relevant = true;
+          break;
+        case 'machineMetadata': {
+          let md = this.machineMetadata.get(ev.machineId);
+          if (md === undefined) this.machineMetadata.set(ev.machineId, (md = new Map()));
+          setOrDelete(md, ev.key, ev.value);
+          relevant = true;
+          break;
+        }
+        case 'schedule':
+          if (ev.entry === undefined) this.deleteEntry(ev.machineId, ev.name);
+          else this.putEntry(ev.entry);
+          relevant = true;
+          break;
+        case 'state':
+        case 'leader':
+          break;
+      }
+    }
+    return relevant;
+  }
+
+  /** Records schedule writes the engine just made, before their watch events arrive. */
+  applyOps(ops: readonly ScheduleOp[]): void {
+    for (const op of ops) {
+      if (op.type === 'put') this.putEntry(op.entry);
+      else this.deleteEntry(op.machineId, op.name);
+    }
+  }
+
+  /** A machine's metadata with dynamic metadata merged in (fleet's rule). */
+  metadataOf(machine: MachineRecord): Record<string, string> {
+    return mergeMetadata(machine.metadata, this.machineMetadata.get(machine.id) ?? new Map());
+  }
+
+  /** Every schedule entry, by machine then name. */
+  *entries(): Iterable<ScheduleEntry> {
+    for (const byName of this.schedule.values()) yield* byName.values();
+  }
+
+  private putEntry(e: ScheduleEntry): void {
+    let byName = this.schedule.get(e.machineId);
+    if (byName === undefined) this.schedule.set(e.machineId, (byName = new Map()));
+    byName.set(e.name, e);
+  }
+
+  private deleteEntry(machineId: string, name: string): void {
+    const byName = this.schedule.get(machineId);
+    if (byName === undefined) return;
+    byName.delete(name);
+    if (byName.size === 0) this.schedule.delete(machineId);
+  }
+}
+
+function setOrDelete<K, V>(map: Map<K, V>, key: K, value: V | undefined): void {
+  if (value === undefined) map.delete(key);
+  else map.set(key, value);
+}

@@ -1,0 +1,91 @@
+import { planSchedule, type ClusterSnapshot, type Plan, type Pipeline, type UnitSnapshot } from '../scheduler/index.js';
+import type { ScheduleEntry, ScheduleOp } from '../registry/index.js';
+import type { ClusterCache } from './cluster-cache.js';
+import type { RequirementsCache } from './requirements-cache.js';
+
+/** One engine pass, decided: the writes to make and why. */
+export interface ReconcilePlan {
+  /** Schedule writes, deletes first, then puts; deterministic order. */
+  readonly ops: readonly ScheduleOp[];
+  /** The scheduler's plan (decisions, unplaced units with explanations, warnings). */
+  readonly plan: Plan;
+  /** Units left out of scheduling because their `[X-Fleet]` cannot be read. */
+  readonly broken: ReadonlyArray<{ readonly unit: string; readonly problems: readonly string[] }>;
+}
+
+/**
+ * Decides one engine pass from the cache. Pure apart from memoizing unit
+ * requirements in `requirements`.
+ *
+ * Besides the scheduler's schedule/unschedule decisions, entries the plan
+ * keeps are refreshed when the unit's content hash or desired state changed,
+ * so agents see `fleetctl stop` (launched -> loaded) and `--replace` (new
+ * hash) through the same per-machine keys they already watch.
+ */
+export function planReconcile(cache: ClusterCache, requirements: RequirementsCache, pipeline?: Pipeline): ReconcilePlan {
+  const broken: Array<{ unit: string; problems: readonly string[] }> = [];
+  const brokenNames = new Set<string>();
+  const units: UnitSnapshot[] = [];
+  for (const unit of cache.units.values()) {
+    const r = requirements.get(unit);
+    if (!r.ok) {
+      broken.push({ unit: unit.name, problems: r.problems });
+      brokenNames.add(unit.name);
+      continue;
+    }
+    units.push({ name: unit.name, desiredState: cache.desired.get(unit.name) ?? 'inactive', requirements: r.requirements });
+  }
+  requirements.retain(cache.units);
+
+  const schedule = new Map<string, string[]>();
+  for (const e of cache.entries()) {
+    // A broken unit's entries are left alone (not moved, not removed): a
+    // running unit is not stopped because its record became unreadable.
+    if (brokenNames.has(e.name)) continue;
+    const list = schedule.get(e.name);
+    if (list === undefined) schedule.set(e.name, [e.machineId]);
+    else list.push(e.machineId);
+  }
+  const snapshot: ClusterSnapshot = {
+    machines: [...cache.machines.values()].map((m) => ({ id: m.id, metadata: cache.metadataOf(m) })),
+    units,
+    schedule,
+  };
+  const plan = planSchedule(snapshot, pipeline);
+  return { ops: scheduleOps(cache, plan), plan, broken: broken.sort((a, b) => (a.unit < b.unit ? -1 : 1)) };
+}
+
+/** Turns decisions into registry ops and adds refreshes for kept entries whose hash or target state is stale. */
+function scheduleOps(cache: ClusterCache, plan: Plan): ScheduleOp[] {
+  const deletes: ScheduleOp[] = [];
+  const puts: ScheduleOp[] = [];
+  const touched = new Set<string>();
+  const entryFor = (unit: string, machineId: string): ScheduleEntry | undefined => {
+    const u = cache.units.get(unit);
+    const d = cache.desired.get(unit);
+    if (u === undefined || d === undefined || d === 'inactive') return undefined;
+    return { machineId, name: unit, hash: u.hash, targetState: d };
+  };
+  for (const dec of plan.decisions) {
+    touched.add(`${dec.machine}\0${dec.unit}`);
+    if (dec.kind === 'unschedule') {
+      deletes.push({ type: 'delete', machineId: dec.machine, name: dec.unit });
+    } else {
+      const entry = entryFor(dec.unit, dec.machine);
+      if (entry !== undefined) puts.push({ type: 'put', entry });
+    }
+  }
+  for (const e of cache.entries()) {
+    if (touched.has(`${e.machineId}\0${e.name}`)) continue;
+    const want = entryFor(e.name, e.machineId);
+    if (want === undefined) {
+      // The scheduler keeps only entries of active units; this covers entries
+      // it has not seen (e.g. a unit left out as broken).
+      continue;
+    }
+    if (want.hash !== e.hash || want.targetState !== e.targetState) puts.push({ type: 'put', entry: want });
+  }
+  const key = (op: ScheduleOp) => (op.type === 'put' ? `${op.entry.machineId}\0${op.entry.name}` : `${op.machineId}\0${op.name}`);
+  const byKey = (a: ScheduleOp, b: ScheduleOp) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  return [...deletes.sort(byKey), ...puts.sort(byKey)];
+}

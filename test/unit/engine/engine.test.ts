@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMemoryRegistry, type MachineRecord, type MachinePresence, type ScheduleEntry } from '../../../src/registry/index.js';
+import { Engine } from '../../../src/engine/engine.js';
+import { silentLogger } from '../../../src/fleetd/logger.js';
+import { sleeper } from '../../support/units.js';
+import { waitFor } from '../../support/wait.js';
+
+const machine = (id: string, metadata: Record<string, string> = {}): MachineRecord => ({ id, publicIP: '127.0.0.1', metadata, version: 'test', capabilities: {} });
+
+function countBy(entries: ScheduleEntry[], pick: (e: ScheduleEntry) => boolean = () => true): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of entries) if (pick(e)) out[e.machineId] = (out[e.machineId] ?? 0) + 1;
+  return out;
+}
+
+test('engine on the in-memory registry: spread, globals, machine loss, desired changes, destroy', async () => {
+  const reg = createMemoryRegistry();
+  const presences: Record<string, MachinePresence> = {};
+  const engine = new Engine({ registry: reg.engine, election: reg.election({ machineId: 'm1', ttlSeconds: 5 }), logger: silentLogger(), reconcileIntervalMs: 200 });
+  try {
+    for (const id of ['m1', 'm2', 'm3']) presences[id] = await reg.agent.announce(machine(id), { ttlSeconds: 5 });
+    await engine.start();
+    for (let i = 1; i <= 9; i++) await reg.api.createUnit(sleeper(`u${i}.service`), 'launched');
+    let schedule = await waitFor('9 units scheduled', async () => {
+      const s = await reg.api.listSchedule();
+      return s.length === 9 ? s : undefined;
+    });
+    assert.deepEqual(countBy(schedule), { m1: 3, m2: 3, m3: 3 });
+    assert.ok(schedule.every((e) => e.targetState === 'launched'));
+
+    await reg.api.createUnit(sleeper('mon.service', 'Global=true'), 'launched');
+    await waitFor('global unit on 3 machines', async () => countBy(await reg.api.listSchedule(), (e) => e.name === 'mon.service').m3 === 1 && (await reg.api.listSchedule()).filter((e) => e.name === 'mon.service').length === 3);
+    presences.m4 = await reg.agent.announce(machine('m4'), { ttlSeconds: 5 });
+    await waitFor('global unit on the machine that joined', async () => (await reg.api.listSchedule()).some((e) => e.name === 'mon.service' && e.machineId === 'm4'));
+
+    const onM2 = (await reg.api.listSchedule()).filter((e) => e.machineId === 'm2' && e.name !== 'mon.service').map((e) => e.name);
+    assert.equal(onM2.length, 3);
+    await presences.m2!.stop({ graceful: true });
+    schedule = await waitFor('units of m2 moved elsewhere', async () => {
+      const s = await reg.api.listSchedule();
+      return s.some((e) => e.machineId === 'm2') || s.filter((e) => e.name !== 'mon.service').length !== 9 ? undefined : s;
+    });
+    for (const name of onM2) assert.ok(schedule.some((e) => e.name === name && e.machineId !== 'm2'), `${name} rescheduled`);
+
+    await reg.api.setDesiredState('u1.service', 'loaded');
+    await waitFor('target state loaded reaches the entry', async () => (await reg.api.listSchedule()).find((e) => e.name === 'u1.service')?.targetState === 'loaded');
+    await reg.api.setDesiredState('u1.service', 'inactive');
+    await waitFor('inactive unit unscheduled', async () => !(await reg.api.listSchedule()).some((e) => e.name === 'u1.service'));
+
+    await reg.api.destroyUnit('u2.service');
+    await reg.api.destroyUnit('mon.service');
+    await waitFor('destroyed units unscheduled', async () => !(await reg.api.listSchedule()).some((e) => e.name === 'u2.service' || e.name === 'mon.service'));
+
+    const replaced = sleeper('u3.service', 'Conflicts=nothing.service');
+    await reg.api.replaceUnit(replaced);
+    await waitFor('replaced content reaches the entry', async () => (await reg.api.listSchedule()).find((e) => e.name === 'u3.service')?.hash === replaced.hash);
+    assert.ok(engine.stats.passes > 0 && engine.stats.failedPasses === 0);
+  } finally {
+    await engine.stop();
+    for (const p of Object.values(presences)) await p.stop({ graceful: true }).catch(() => undefined);
+    await reg.close();
+  }
+});
+
+test('a unit no machine can take stays unscheduled until one joins', async () => {
+  const reg = createMemoryRegistry();
+  const engine = new Engine({ registry: reg.engine, election: reg.election({ machineId: 'm1', ttlSeconds: 5 }), logger: silentLogger(), reconcileIntervalMs: 200 });
+  const presences: MachinePresence[] = [];
+  try {
+    presences.push(await reg.agent.announce(machine('m1', { region: 'us' }), { ttlSeconds: 5 }));
+    await engine.start();
+    await reg.api.createUnit(sleeper('eu.service', 'MachineMetadata=region=eu'), 'launched');
+    await reg.api.createUnit(sleeper('us.service', 'MachineMetadata=region=us'), 'launched');
+    await waitFor('us unit scheduled', async () => (await reg.api.listSchedule()).some((e) => e.name === 'us.service'));
+    assert.ok(!(await reg.api.listSchedule()).some((e) => e.name === 'eu.service'));
+    presences.push(await reg.agent.announce(machine('m2', { region: 'eu' }), { ttlSeconds: 5 }));
+    await waitFor('eu unit placed on the eu machine', async () => (await reg.api.listSchedule()).find((e) => e.name === 'eu.service')?.machineId === 'm2');
+  } finally {
+    await engine.stop();
+    for (const p of presences) await p.stop({ graceful: true }).catch(() => undefined);
+    await reg.close();
+  }
+});
