@@ -1,0 +1,70 @@
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UnitFileIoError } from './errors.js';
+import { assertSafeUnitName } from './unit-names.js';
+
+/**
+ * Fleet's runtime units directory on disk (thin shell over node:fs). Names
+ * are checked with assertSafeUnitName before any path is built.
+ */
+export class UnitFileStore {
+  constructor(readonly dir: string) {}
+
+  /** Absolute path of a unit's file. Throws InvalidUnitNameError. */
+  pathOf(name: string): string {
+    assertSafeUnitName(name);
+    return join(this.dir, name);
+  }
+
+  /** Creates the directory (mode 0755, as fleet). Throws UnitFileIoError. */
+  async ensureDir(): Promise<void> {
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o755 });
+    } catch (cause) {
+      throw new UnitFileIoError(this.dir, 'mkdir', { cause });
+    }
+  }
+
+  /**
+   * Writes `text` as the unit's file, mode 0644, via a dot-prefixed temp
+   * file and rename so systemd never reads half a file. Returns the path.
+   * Throws InvalidUnitNameError, UnitFileIoError.
+   */
+  async write(name: string, text: string): Promise<string> {
+    const path = this.pathOf(name);
+    const tmp = join(this.dir, `.${name}.${process.pid}.tmp`);
+    try {
+      await this.ensureDir();
+      await writeFile(tmp, text, { mode: 0o644 });
+      await rename(tmp, path);
+    } catch (cause) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw cause instanceof UnitFileIoError ? cause : new UnitFileIoError(path, 'write', { cause });
+    }
+    return path;
+  }
+
+  /** Deletes the unit's file; a missing file is fine. Throws InvalidUnitNameError, UnitFileIoError. */
+  async remove(name: string): Promise<void> {
+    const path = this.pathOf(name);
+    try {
+      await rm(path, { force: true });
+    } catch (cause) {
+      throw new UnitFileIoError(path, 'remove', { cause });
+    }
+  }
+
+  /** Unit file names present (regular files, dot-files skipped), sorted; [] when the dir does not exist. */
+  async list(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.dir, { withFileTypes: true });
+      return entries
+        .filter((e) => e.isFile() && !e.name.startsWith('.'))
+        .map((e) => e.name)
+        .sort();
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new UnitFileIoError(this.dir, 'readdir', { cause });
+    }
+  }
+}
