@@ -1,0 +1,177 @@
+import type { EventEmitter } from 'node:events';
+import { DBusError, Message, MessageType, sessionBus, type MessageBus } from '@jellybrick/dbus-next';
+import { SystemdCallError, SystemdTimeoutError, SystemdUnavailableError } from './errors.js';
+import type { DriverClock } from './options.js';
+import { plain } from './plain.js';
+
+/** One method call, spelled out (we never build proxy objects). */
+export interface BusCall {
+  readonly destination: string;
+  readonly path: string;
+  readonly interface: string;
+  readonly member: string;
+  readonly signature?: string;
+  readonly body?: readonly unknown[];
+}
+
+/** A received signal, body already converted by {@link plain}. */
+export interface BusSignal {
+  readonly path: string;
+  readonly interface: string;
+  readonly member: string;
+  readonly body: readonly unknown[];
+}
+
+/**
+ * One D-Bus connection with timeouts and loss detection; the only file that
+ * touches the D-Bus library, so its errors are translated here once:
+ * an error reply becomes SystemdCallError, no reply in time
+ * SystemdTimeoutError, a dead socket SystemdUnavailableError. When the
+ * connection dies, `onLost` runs once and every pending call is rejected.
+ */
+export class BusConnection {
+  private readonly pending = new Set<(err: Error) => void>();
+  private lost = false;
+
+  private constructor(
+    private readonly bus: MessageBus,
+    private readonly clock: DriverClock,
+    private readonly onLost: (err: Error) => void,
+  ) {}
+
+  /**
+   * Connects and completes the Hello handshake within `timeoutMs`.
+   * Throws SystemdUnavailableError (cause attached) or SystemdTimeoutError.
+   */
+  static async open(
+    address: string,
+    clock: DriverClock,
+    timeoutMs: number,
+    handlers: { readonly onSignal: (s: BusSignal) => void; readonly onLost: (err: Error) => void },
+  ): Promise<BusConnection> {
+    const bus = sessionBus({ busAddress: address });
+    const conn = new BusConnection(bus, clock, handlers.onLost);
+    // One permanent listener: an 'error' event with none would crash the process.
+    let failOpen: ((err: unknown) => void) | undefined;
+    // MessageBus emits 'error' although its typings do not declare it.
+    (bus as unknown as EventEmitter).on('error', (err: unknown) => {
+      if (failOpen) failOpen(err);
+      else conn.markLost(err instanceof Error ? err : new Error(String(err)));
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = clock.setTimeout(() => reject(new SystemdTimeoutError('Hello', timeoutMs)), timeoutMs);
+      failOpen = (err) => {
+        clock.clearTimeout(timer);
+        reject(new SystemdUnavailableError('connect', { cause: err }));
+      };
+      bus.once('connect', () => {
+        clock.clearTimeout(timer);
+        resolve();
+      });
+    })
+      .catch((err: unknown) => {
+        conn.close();
+        throw err;
+      })
+      .finally(() => {
+        failOpen = undefined;
+      });
+    // The library does not forward the socket's 'end' to the bus; without it a
+    // closed bus would only show up as timeouts.
+    const raw = (bus as unknown as { _connection?: EventEmitter })._connection;
+    raw?.on('end', () => conn.markLost(new Error('D-Bus connection closed by peer')));
+    bus.on('message', (msg: Message) => {
+      if (msg.type !== MessageType.SIGNAL) return;
+      handlers.onSignal({
+        path: msg.path,
+        interface: msg.interface,
+        member: msg.member,
+        body: (msg.body ?? []).map(plain),
+      });
+    });
+    return conn;
+  }
+
+  /** Whether the connection has been lost or closed. */
+  get isLost(): boolean {
+    return this.lost;
+  }
+
+  /**
+   * Sends a method call and resolves with the reply body (converted by
+   * {@link plain}). Throws SystemdCallError on an error reply,
+   * SystemdTimeoutError after `timeoutMs`, SystemdUnavailableError when the
+   * connection is or goes down. `unitName` is only for error context.
+   */
+  call(c: BusCall, timeoutMs: number, unitName?: string): Promise<unknown[]> {
+    if (this.lost) return Promise.reject(new SystemdUnavailableError(c.member));
+    return new Promise<unknown[]>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        this.clock.clearTimeout(timer);
+        this.pending.delete(onLost);
+        fn();
+      };
+      const onLost = (err: Error): void => finish(() => reject(new SystemdUnavailableError(c.member, { cause: err })));
+      const timer = this.clock.setTimeout(() => finish(() => reject(new SystemdTimeoutError(c.member, timeoutMs, unitName))), timeoutMs);
+      this.pending.add(onLost);
+      const msg = new Message({
+        destination: c.destination,
+        path: c.path,
+        interface: c.interface,
+        member: c.member,
+        signature: c.signature ?? '',
+        body: [...(c.body ?? [])],
+      });
+      let sent: Promise<Message | null>;
+      try {
+        sent = this.bus.call(msg);
+      } catch (err) {
+        sent = Promise.reject(err);
+      }
+      sent.then(
+        (reply) => finish(() => resolve((reply?.body ?? []).map(plain))),
+        (err: unknown) => {
+          if (err instanceof DBusError) {
+            finish(() => reject(new SystemdCallError(c.member, err.type, err.text ?? err.message, unitName)));
+          } else {
+            const e = err instanceof Error ? err : new Error(String(err));
+            finish(() => reject(new SystemdUnavailableError(c.member, { cause: e })));
+            this.markLost(e);
+          }
+        },
+      );
+    });
+  }
+
+  /** Drops the connection; pending calls fail with SystemdUnavailableError. `onLost` is not called. Idempotent. */
+  close(): void {
+    const wasLost = this.lost;
+    this.lost = true;
+    if (!wasLost) this.rejectPending(new Error('connection closed'));
+    try {
+      this.bus.disconnect();
+    } catch {
+      // already torn down
+    }
+  }
+
+  private markLost(err: Error): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.rejectPending(err);
+    try {
+      this.bus.disconnect();
+    } catch {
+      // already torn down
+    }
+    this.onLost(err);
+  }
+
+  private rejectPending(err: Error): void {
+    for (const reject of [...this.pending]) reject(err);
+    this.pending.clear();
+  }
+}

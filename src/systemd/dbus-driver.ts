@@ -1,0 +1,331 @@
+import { BusConnection, type BusSignal } from './dbus-connection.js';
+import type { DriverEvent, SystemdDriver, UnitFile, UnitResult, UnitState } from './driver.js';
+import {
+  isNoSuchUnit,
+  SystemdCallError,
+  SystemdClosedError,
+  SystemdError,
+  SystemdUnavailableError,
+  UnitEnableError,
+  UnitJobFailedError,
+} from './errors.js';
+import { JobWaiter } from './job-waiter.js';
+import { ManagerCalls } from './manager-calls.js';
+import { resolveDriverOptions, type ResolvedDriverOptions, type SystemdDriverOptions } from './options.js';
+import { StateTracker } from './state-tracker.js';
+import { UnitFileStore } from './unit-files.js';
+import { assertSafeUnitName, hasInstallSection, unitNameFromPath } from './unit-names.js';
+
+/** Signals for one unit arrive in bursts (systemd sends most twice); one re-read per burst. */
+const COALESCE_MS = 10;
+
+/** Active states in which a service has a main process worth reporting. */
+const HAS_PROCESS = new Set(['active', 'activating', 'deactivating', 'reloading']);
+
+/**
+ * The real driver: systemd over D-Bus, with explicit method calls (no proxy
+ * objects), one match rule and Subscribe. Signals only mark units dirty;
+ * state always comes from ListUnitsByNames, so duplicated or out-of-order
+ * signals cannot produce wrong states, and a periodic resync repairs missed
+ * ones. A lost connection is re-established with exponential backoff,
+ * re-subscribed and resynced (`disconnected` ... `reconnected` events).
+ */
+export class DbusSystemdDriver implements SystemdDriver {
+  private conn: BusConnection | undefined;
+  private calls: ManagerCalls | undefined;
+  private closed = false;
+  private readonly tracker = new StateTracker();
+  private readonly files: UnitFileStore;
+  private readonly dirty = new Set<string>();
+  private readonly jobs: JobWaiter;
+  private flushTimer: object | undefined;
+  private resyncTimer: object | undefined;
+  private reconnectTimer: object | undefined;
+  private reconnectDelay: number;
+  private refreshChain: Promise<void> = Promise.resolve();
+
+  private constructor(readonly options: ResolvedDriverOptions) {
+    this.files = new UnitFileStore(options.unitsDir);
+    this.jobs = new JobWaiter(options.clock);
+    this.reconnectDelay = options.reconnectInitialMs;
+  }
+
+  /**
+   * Resolves options, creates the units directory, connects, subscribes and
+   * reports the initial state of every unit file already in the directory.
+   * Throws SystemdConfigError, UnitFileIoError, or the connection's
+   * SystemdUnavailableError / SystemdTimeoutError (no background retry for
+   * the first connection: the caller decides).
+   */
+  static async connect(opts: SystemdDriverOptions = {}, env?: Readonly<Record<string, string | undefined>>): Promise<DbusSystemdDriver> {
+    const driver = new DbusSystemdDriver(resolveDriverOptions(opts, env));
+    await driver.files.ensureDir();
+    for (const name of await driver.files.list()) driver.tracker.track(name);
+    await driver.establish();
+    await driver.refresh(driver.tracker.names());
+    driver.scheduleResync();
+    return driver;
+  }
+
+  /** Whether the bus connection is currently up. */
+  get connected(): boolean {
+    return !!this.conn && !this.conn.isLost;
+  }
+
+  async loadUnits(units: readonly UnitFile[], opts: { readonly reload?: boolean } = {}): Promise<UnitResult[]> {
+    const results: UnitResult[] = [];
+    let loaded = 0;
+    for (const unit of units) {
+      try {
+        await this.loadOne(unit);
+        loaded++;
+        results.push({ name: unit.name });
+      } catch (err) {
+        if (!(err instanceof SystemdError)) throw err;
+        results.push({ name: unit.name, error: err });
+      }
+    }
+    if (loaded > 0 && opts.reload !== false) await this.reload();
+    return results;
+  }
+
+  private async loadOne(unit: UnitFile): Promise<void> {
+    assertSafeUnitName(unit.name);
+    const calls = this.requireCalls('LinkUnitFiles');
+    const path = await this.files.write(unit.name, unit.text);
+    await calls.linkRuntime(path, unit.name);
+    if (unit.hasInstall ?? hasInstallSection(unit.text)) {
+      let carries = false;
+      let cause: unknown;
+      try {
+        carries = await calls.enableRuntime(path, unit.name);
+      } catch (err) {
+        cause = err;
+      }
+      if (!carries) {
+        // As fleet: a unit that cannot be enabled is removed again.
+        await calls.disableRuntime(unit.name).catch(() => undefined);
+        await this.files.remove(unit.name).catch(() => undefined);
+        throw new UnitEnableError(unit.name, cause === undefined ? undefined : { cause });
+      }
+    }
+    this.tracker.track(unit.name);
+    this.markDirty(unit.name);
+  }
+
+  async writeUnit(unit: UnitFile): Promise<void> {
+    this.requireOpen();
+    await this.files.write(unit.name, unit.text);
+  }
+
+  async unload(name: string): Promise<void> {
+    assertSafeUnitName(name);
+    const calls = this.requireCalls('StopUnit');
+    // fleet quirk #6 fixed: if the stop fails or does not finish, the file
+    // stays and the error reaches the caller, so the next pass retries.
+    let job: string | undefined;
+    try {
+      job = await calls.stopUnit(name);
+    } catch (err) {
+      if (!isNoSuchUnit(err)) throw err;
+    }
+    // Reset-failed and file removal are only right once the unit is down.
+    if (job !== undefined) {
+      const result = await this.jobs.wait(job, this.options.stopTimeoutMs, name);
+      if (result !== 'done') throw new UnitJobFailedError(name, 'stop', result);
+    }
+    await calls.disableRuntime(name);
+    try {
+      await calls.resetFailed(name);
+    } catch (err) {
+      if (!(err instanceof SystemdCallError)) throw err; // nothing failed to reset is fine
+    }
+    await this.files.remove(name);
+    this.tracker.untrack(name);
+  }
+
+  async start(name: string): Promise<void> {
+    assertSafeUnitName(name);
+    await this.requireCalls('StartUnit').startUnit(name);
+    this.markDirty(name);
+  }
+
+  async stop(name: string): Promise<void> {
+    assertSafeUnitName(name);
+    await this.requireCalls('StopUnit').stopUnit(name);
+    this.markDirty(name);
+  }
+
+  async reload(): Promise<void> {
+    await this.requireCalls('Reload').reload();
+    for (const name of this.tracker.names()) this.markDirty(name);
+  }
+
+  async listStates(names: readonly string[]): Promise<UnitState[]> {
+    const calls = this.requireCalls('ListUnitsByNames');
+    const rows = await calls.listUnitsByNames(names);
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    return Promise.all(
+      names.map(async (name) => {
+        const row = byName.get(name) ?? { name, loadState: 'not-found', activeState: 'inactive', subState: 'dead' };
+        return this.withMainPid(calls, row);
+      }),
+    );
+  }
+
+  async unitFileState(name: string): Promise<string | undefined> {
+    return this.requireCalls('GetUnitFileState').unitFileState(name);
+  }
+
+  async managedUnits(): Promise<string[]> {
+    this.requireOpen();
+    return this.files.list();
+  }
+
+  subscribe(listener: (event: DriverEvent) => void): () => void {
+    return this.tracker.subscribe(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const { clock } = this.options;
+    for (const t of [this.flushTimer, this.resyncTimer, this.reconnectTimer]) if (t) clock.clearTimeout(t);
+    this.conn?.close();
+    this.conn = undefined;
+    this.calls = undefined;
+    this.jobs.failAll('close', new Error('driver closed'));
+    await this.refreshChain;
+  }
+
+  // --- connection lifecycle -------------------------------------------------
+
+  private async establish(): Promise<void> {
+    const { busAddress, clock, callTimeoutMs } = this.options;
+    const conn = await BusConnection.open(busAddress, clock, callTimeoutMs, {
+      onSignal: (s) => this.onSignal(s),
+      onLost: (err) => this.onLost(conn, err),
+    });
+    const calls = new ManagerCalls(conn, callTimeoutMs);
+    try {
+      await calls.addMatch();
+      await calls.subscribe();
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+    if (this.closed) {
+      conn.close();
+      throw new SystemdClosedError();
+    }
+    this.conn = conn;
+    this.calls = calls;
+  }
+
+  private onLost(conn: BusConnection, err: Error): void {
+    if (this.closed || conn !== this.conn) return;
+    this.conn = undefined;
+    this.calls = undefined;
+    this.jobs.failAll('JobRemoved', err);
+    this.tracker.emit({ type: 'disconnected', error: err });
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const { clock, reconnectMaxMs, reconnectInitialMs } = this.options;
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(delay * 2, reconnectMaxMs);
+    this.reconnectTimer = clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.closed) return;
+      this.establish().then(
+        async () => {
+          this.reconnectDelay = reconnectInitialMs;
+          await this.refresh(this.tracker.names());
+          if (!this.closed) this.tracker.emit({ type: 'reconnected' });
+        },
+        () => {
+          if (!this.closed) this.scheduleReconnect();
+        },
+      );
+    }, delay);
+  }
+
+  // --- state tracking ---------------------------------------------------------
+
+  private onSignal(s: BusSignal): void {
+    if (s.interface === 'org.freedesktop.DBus.Properties' && s.member === 'PropertiesChanged') {
+      const name = unitNameFromPath(s.path);
+      if (name !== undefined && this.tracker.has(name)) this.markDirty(name);
+    } else if (s.interface === 'org.freedesktop.systemd1.Manager') {
+      if (s.member === 'JobRemoved') {
+        this.jobs.removed(String(s.body[1]), String(s.body[3]));
+        this.markDirtyIfTracked(s.body[2]);
+      }
+      else if (s.member === 'UnitNew' || s.member === 'UnitRemoved') this.markDirtyIfTracked(s.body[0]);
+      else if (s.member === 'Reloading' && s.body[0] === false) for (const n of this.tracker.names()) this.markDirty(n);
+    }
+  }
+
+  private markDirtyIfTracked(name: unknown): void {
+    if (typeof name === 'string' && this.tracker.has(name)) this.markDirty(name);
+  }
+
+  private markDirty(name: string): void {
+    if (this.closed || !this.tracker.has(name)) return;
+    this.dirty.add(name);
+    if (this.flushTimer) return;
+    this.flushTimer = this.options.clock.setTimeout(() => {
+      this.flushTimer = undefined;
+      const names = [...this.dirty].sort();
+      this.dirty.clear();
+      void this.refresh(names);
+    }, COALESCE_MS);
+  }
+
+  private scheduleResync(): void {
+    if (this.closed) return;
+    this.resyncTimer = this.options.clock.setTimeout(() => {
+      this.resyncTimer = undefined;
+      void this.refresh(this.tracker.names()).finally(() => this.scheduleResync());
+    }, this.options.resyncIntervalMs);
+  }
+
+  /**
+   * Re-reads `names` and reports changes. Serialized, so reports for one unit
+   * keep their order. Failures are dropped: the next resync repairs them, and
+   * a lost connection has its own path.
+   */
+  private refresh(names: readonly string[]): Promise<void> {
+    const run = async (): Promise<void> => {
+      const calls = this.calls;
+      const wanted = names.filter((n) => this.tracker.has(n));
+      if (!calls || this.closed || wanted.length === 0) return;
+      const rows = await calls.listUnitsByNames(wanted);
+      for (const row of rows) {
+        if (!this.tracker.has(row.name)) continue;
+        const last = this.tracker.lastState(row.name);
+        if (last && last.loadState === row.loadState && last.activeState === row.activeState && last.subState === row.subState) continue;
+        this.tracker.report(await this.withMainPid(calls, row));
+      }
+    };
+    this.refreshChain = this.refreshChain.then(run).catch(() => undefined);
+    return this.refreshChain;
+  }
+
+  private async withMainPid(calls: ManagerCalls, row: UnitState): Promise<UnitState> {
+    if (!row.name.endsWith('.service') || !HAS_PROCESS.has(row.activeState)) return row;
+    const mainPid = await calls.mainPid(row.name);
+    return mainPid === undefined ? row : { ...row, mainPid };
+  }
+
+  private requireOpen(): void {
+    if (this.closed) throw new SystemdClosedError();
+  }
+
+  private requireCalls(method: string): ManagerCalls {
+    this.requireOpen();
+    if (!this.calls || !this.conn || this.conn.isLost) throw new SystemdUnavailableError(method);
+    return this.calls;
+  }
+}

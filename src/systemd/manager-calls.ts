@@ -1,0 +1,132 @@
+import type { BusConnection } from './dbus-connection.js';
+import type { UnitState } from './driver.js';
+import { isNoSuchUnit, SystemdCallError } from './errors.js';
+import { unitObjectPath } from './unit-names.js';
+
+const SYSTEMD = 'org.freedesktop.systemd1';
+const MANAGER_PATH = '/org/freedesktop/systemd1';
+const MANAGER = 'org.freedesktop.systemd1.Manager';
+
+/**
+ * The one match rule the driver installs: every signal systemd sends
+ * (PropertiesChanged on unit objects, JobRemoved, UnitNew/UnitRemoved,
+ * Reloading). One rule instead of one per unit keeps the bus daemon's rule
+ * table constant-size (the system bus allows 512 per connection).
+ */
+export const SYSTEMD_MATCH_RULE = `type='signal',sender='${SYSTEMD}'`;
+
+/**
+ * Typed wrappers over the systemd Manager methods fleet uses, each with the
+ * driver's timeout. Every method throws what {@link BusConnection.call}
+ * throws (SystemdCallError / SystemdTimeoutError / SystemdUnavailableError).
+ */
+export class ManagerCalls {
+  constructor(
+    private readonly conn: BusConnection,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private manager(member: string, signature: string, body: unknown[], unitName?: string): Promise<unknown[]> {
+    return this.conn.call({ destination: SYSTEMD, path: MANAGER_PATH, interface: MANAGER, member, signature, body }, this.timeoutMs, unitName);
+  }
+
+  /** Installs {@link SYSTEMD_MATCH_RULE} on the bus daemon. */
+  async addMatch(): Promise<void> {
+    await this.conn.call(
+      { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'AddMatch', signature: 's', body: [SYSTEMD_MATCH_RULE] },
+      this.timeoutMs,
+    );
+  }
+
+  /** Asks systemd to emit unit and job signals to this connection. */
+  async subscribe(): Promise<void> {
+    await this.manager('Subscribe', '', []);
+  }
+
+  /** ListUnitsByNames: load/active/sub for each name (unknown ones come back not-found), in systemd's order. */
+  async listUnitsByNames(names: readonly string[]): Promise<UnitState[]> {
+    if (names.length === 0) return [];
+    const [rows] = await this.manager('ListUnitsByNames', 'as', [[...names]]);
+    return (rows as unknown[][]).map((r) => ({
+      name: String(r[0]),
+      loadState: String(r[2]),
+      activeState: String(r[3]),
+      subState: String(r[4]),
+    }));
+  }
+
+  /** MainPID of a service; undefined when 0 or when the unit is not loaded. */
+  async mainPid(name: string): Promise<number | undefined> {
+    try {
+      const [pid] = await this.conn.call(
+        {
+          destination: SYSTEMD,
+          path: unitObjectPath(name),
+          interface: 'org.freedesktop.DBus.Properties',
+          member: 'Get',
+          signature: 'ss',
+          body: ['org.freedesktop.systemd1.Service', 'MainPID'],
+        },
+        this.timeoutMs,
+        name,
+      );
+      return typeof pid === 'number' && pid > 0 ? pid : undefined;
+    } catch (err) {
+      if (err instanceof SystemdCallError) return undefined; // not loaded any more / not a service
+      throw err;
+    }
+  }
+
+  /** LinkUnitFiles(paths, runtime=true, force=true). */
+  async linkRuntime(path: string, unitName: string): Promise<void> {
+    await this.manager('LinkUnitFiles', 'asbb', [[path], true, true], unitName);
+  }
+
+  /** EnableUnitFiles(paths, runtime=true, force=true); returns systemd's carries_install_info. */
+  async enableRuntime(path: string, unitName: string): Promise<boolean> {
+    const [carries] = await this.manager('EnableUnitFiles', 'asbb', [[path], true, true], unitName);
+    return carries === true;
+  }
+
+  /** DisableUnitFiles([name], runtime=true); a unit without files is not an error. */
+  async disableRuntime(name: string): Promise<void> {
+    try {
+      await this.manager('DisableUnitFiles', 'asb', [[name], true], name);
+    } catch (err) {
+      if (!isNoSuchUnit(err) && !(err instanceof SystemdCallError && err.dbusName === 'org.freedesktop.DBus.Error.FileNotFound')) throw err;
+    }
+  }
+
+  /** StartUnit(name, "replace"); resolves with the job path once queued. */
+  async startUnit(name: string): Promise<string> {
+    const [job] = await this.manager('StartUnit', 'ss', [name, 'replace'], name);
+    return String(job);
+  }
+
+  /** StopUnit(name, "replace"); resolves with the job path once queued. */
+  async stopUnit(name: string): Promise<string> {
+    const [job] = await this.manager('StopUnit', 'ss', [name, 'replace'], name);
+    return String(job);
+  }
+
+  /** ResetFailedUnit(name). */
+  async resetFailed(name: string): Promise<void> {
+    await this.manager('ResetFailedUnit', 's', [name], name);
+  }
+
+  /** Reload (daemon-reload); resolves when systemd has finished reloading. */
+  async reload(): Promise<void> {
+    await this.manager('Reload', '', []);
+  }
+
+  /** GetUnitFileState(name); undefined when systemd finds no file for it. */
+  async unitFileState(name: string): Promise<string | undefined> {
+    try {
+      const [state] = await this.manager('GetUnitFileState', 's', [name], name);
+      return String(state);
+    } catch (err) {
+      if (isNoSuchUnit(err) || (err instanceof SystemdCallError && err.dbusName === 'org.freedesktop.DBus.Error.FileNotFound')) return undefined;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Variant } from '@jellybrick/dbus-next';
+import { ManualClock } from '../../../src/registry/clock.js';
+import { SystemdTimeoutError, SystemdUnavailableError } from '../../../src/systemd/errors.js';
+import { JobWaiter } from '../../../src/systemd/job-waiter.js';
+import { plain } from '../../../src/systemd/plain.js';
+import { UnitFileStore } from '../../../src/systemd/unit-files.js';
+
+test('plain() unwraps variants and makes 64-bit values JSON-safe', () => {
+  const v = plain([new Variant('t', 1795244017491682n), new Variant('t', 2n ** 64n - 1n), { MainPID: new Variant('u', 42) }, ['x', 3n]]);
+  assert.deepEqual(v, [1795244017491682, '18446744073709551615', { MainPID: 42 }, ['x', 3]]);
+  assert.doesNotThrow(() => JSON.stringify(v));
+});
+
+test('job waiter: early and late JobRemoved, timeout, connection loss', async () => {
+  const clock = new ManualClock();
+  const w = new JobWaiter(clock);
+  w.removed('/job/1', 'done'); // signal before the waiter registers
+  assert.equal(await w.wait('/job/1', 100, 'a.service'), 'done');
+  const late = w.wait('/job/2', 100, 'a.service');
+  w.removed('/job/2', 'canceled');
+  assert.equal(await late, 'canceled');
+  const slow = w.wait('/job/3', 100, 'a.service').catch((e: unknown) => e);
+  await clock.advance(100);
+  assert.ok((await slow) instanceof SystemdTimeoutError);
+  const lost = w.wait('/job/4', 100, 'a.service').catch((e: unknown) => e);
+  w.failAll('JobRemoved', new Error('bus gone'));
+  assert.ok((await lost) instanceof SystemdUnavailableError);
+  assert.equal(clock.pendingTimers(), 0);
+});
+
+test('unit file store: atomic 0644 writes, dot-files ignored, missing dir is empty', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'fleet-units-'));
+  try {
+    const store = new UnitFileStore(join(root, 'units'));
+    assert.deepEqual(await store.list(), []);
+    await store.write('b.service', 'B');
+    await store.write('a.service', 'A');
+    writeFileSync(join(root, 'units', '.a.service.123.tmp'), 'partial');
+    assert.deepEqual(await store.list(), ['a.service', 'b.service']);
+    assert.equal(statSync(join(root, 'units', 'a.service')).mode & 0o777, 0o644);
+    await store.remove('a.service');
+    await store.remove('a.service');
+    assert.deepEqual(await store.list(), ['b.service']);
+    assert.ok(readdirSync(join(root, 'units')).every((f) => f === 'b.service' || f.startsWith('.')));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
