@@ -7,6 +7,7 @@ import type { ClusterSnapshot } from './types.js';
 import type { MachineIndex } from './model.js';
 import type { Prepared } from './prepare.js';
 import type { Journal } from './journal.js';
+import { compareStrings } from './name-index.js';
 
 /** The usable part of the current schedule. */
 export interface CurrentSchedule {
@@ -24,7 +25,8 @@ export function readSchedule(snapshot: ClusterSnapshot, prepared: Prepared, jour
   for (const [unit, ids] of snapshot.schedule) {
     const desired = prepared.desired.get(unit);
     const on = new Set<MachineIndex>();
-    for (const id of ids) {
+    // Sorted, so the recorded cause does not depend on the order of the list.
+    for (const id of [...new Set(ids)].sort(compareStrings)) {
       const m = byId.get(id);
       if (desired === undefined) journal.unplaced(unit, id, 'unit no longer exists');
       else if (desired === 'inactive') journal.unplaced(unit, id, 'desired state inactive');

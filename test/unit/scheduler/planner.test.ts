@@ -175,6 +175,14 @@ const cases: Case[] = [
     decisions: ['+pong.service@B'],
   },
   {
+    name: 'a unit that did not fit is retried in the same pass once a displacement frees a machine',
+    snap: snapshot([machine('A')], [unit('a.service', { conflicts: ['v.service'] }), unit('v.service'), unit('w.service', { replaces: ['v.service'] })], {
+      'v.service': ['A'],
+    }),
+    decisions: ['-v.service@A', '+a.service@A', '+w.service@A'],
+    unplaced: { 'v.service': '0 of 1 machines eligible: 1 by Conflicts (v.service)' },
+  },
+  {
     name: 'duplicate schedule entries of an ordinary unit: the first valid one is kept',
     snap: snapshot(AB, [unit('x.service')], { 'x.service': ['B', 'A'] }),
     decisions: ['-x.service@B'],
