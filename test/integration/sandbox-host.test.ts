@@ -74,12 +74,15 @@ describe('sandbox host', () => {
   test('spawnInHost runs inside the host and is stopped with it', async () => {
     const child = a.spawnInHost('sleep', ['600']);
     const pid = child.pid ?? -1;
-    for (let i = 0; i < 100 && !a.processes().includes(pid); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(a.processes().includes(pid), 'spawned process is in the host cgroup');
     const ns = (p: number, kind: string): string => readlinkSync(`/proc/${p}/ns/${kind}`);
+    // the pid is a shell until it has joined the cgroups and exec'd through nsenter into sleep
+    for (let i = 0; i < 200 && ns(pid, 'mnt') !== ns(a.systemdPid, 'mnt'); i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(ns(pid, 'mnt'), ns(a.systemdPid, 'mnt'));
     assert.equal(ns(pid, 'cgroup'), ns(a.systemdPid, 'cgroup'));
     assert.notEqual(ns(pid, 'mnt'), ns(process.pid, 'mnt'));
+    assert.ok(a.processes().includes(pid), 'spawned process is in the host cgroup');
+    assert.equal(readlinkSync(`/proc/${pid}/cwd`), process.cwd(), 'keeps the caller\'s working directory');
+    assert.equal((await a.exec(['pwd'], { cwd: a.runtimeDir })).stdout.trim(), a.runtimeDir);
   });
 
   test('stop leaves no process, cgroup or scratch dir behind, and is idempotent', async () => {

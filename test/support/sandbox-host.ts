@@ -46,12 +46,16 @@ export interface SandboxHost {
   /** Environment that points a client at this host (XDG_RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS). */
   readonly env: Readonly<Record<string, string>>;
   /** Runs a short command inside the host (mount + cgroup ns, host env); resolves with its output. */
-  exec(cmd: readonly string[], opts?: { readonly timeoutMs?: number; readonly env?: Record<string, string> }): Promise<ExecResult>;
+  exec(cmd: readonly string[], opts?: { readonly timeoutMs?: number; readonly env?: Record<string, string>; readonly cwd?: string }): Promise<ExecResult>;
   /**
    * Starts a long-running process inside the host (in its cgroup subtree, so
    * stop() kills it too). The returned child's pid is the command's pid.
    */
-  spawnInHost(cmd: string, args: readonly string[], opts?: { readonly env?: Record<string, string>; readonly stdio?: StdioOptions }): ChildProcess;
+  spawnInHost(
+    cmd: string,
+    args: readonly string[],
+    opts?: { readonly env?: Record<string, string>; readonly stdio?: StdioOptions; readonly cwd?: string },
+  ): ChildProcess;
   /** PIDs currently in the host's cgroup subtree, sorted; [] after stop(). */
   processes(): number[];
   /** Kills every process of the host, removes its cgroups and scratch dir. Idempotent. */
@@ -164,7 +168,8 @@ export async function startSandboxHost(opts: SandboxHostOptions = {}): Promise<S
     new Promise((resolve) => {
       execFile(
         'nsenter',
-        ['-t', String(systemdPid), '-m', '-C', '--', ...cmd],
+        // nsenter -m would otherwise start the command in /
+        ['-t', String(systemdPid), '-m', '-C', `--wd=${execOpts.cwd ?? process.cwd()}`, '--', ...cmd],
         { env: hostEnv(env, execOpts.env), timeout: execOpts.timeoutMs ?? 15_000, maxBuffer: 16 * 1024 * 1024 },
         (err, stdout, stderr) => {
           const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
@@ -179,9 +184,9 @@ export async function startSandboxHost(opts: SandboxHostOptions = {}): Promise<S
     const script = [
       `echo $$ > ${cgroupDirs(cgroupName)[0]}/cgroup.procs`,
       `echo $$ > ${cgroupDirs(cgroupName)[1]}/cgroup.procs`,
-      `exec nsenter -t ${systemdPid} -m -C -- "$@"`,
+      `exec nsenter -t ${systemdPid} -m -C "--wd=$0" -- "$@"`,
     ].join(' && ');
-    const c = spawn('/bin/sh', ['-c', script, 'sh', cmd, ...args], {
+    const c = spawn('/bin/sh', ['-c', script, spawnOpts.cwd ?? process.cwd(), cmd, ...args], {
       env: hostEnv(env, spawnOpts.env),
       stdio: spawnOpts.stdio ?? 'ignore',
     });
