@@ -15,6 +15,8 @@ export interface BusProxy {
   connections(): number;
   /** Destroys every open connection (both sides). */
   dropAll(): void;
+  /** While false, new connections are closed at once (the bus looks down). Default true. */
+  setAccepting(accepting: boolean): void;
   /** Drops everything and stops listening; removes the socket file. Idempotent. */
   close(): Promise<void>;
 }
@@ -24,7 +26,12 @@ export async function startBusProxy(socketPath: string, targetAddress: string): 
   const target = /^unix:path=([^,;]+)/.exec(targetAddress)?.[1];
   if (!target) throw new Error(`bus proxy: unsupported address ${targetAddress}`);
   const pairs = new Set<[Socket, Socket]>();
+  let accepting = true;
   const server = createServer((client) => {
+    if (!accepting) {
+      client.destroy();
+      return;
+    }
     const upstream = createConnection(target);
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
@@ -55,6 +62,9 @@ export async function startBusProxy(socketPath: string, targetAddress: string): 
     address: `unix:path=${socketPath}`,
     connections: () => pairs.size,
     dropAll,
+    setAccepting(value) {
+      accepting = value;
+    },
     close() {
       closed ??= new Promise<void>((resolve) => {
         dropAll();

@@ -1,0 +1,104 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { DbusSystemdDriver } from '../../src/systemd/dbus-driver.js';
+import type { DriverEvent } from '../../src/systemd/driver.js';
+import { SYSTEMD_MATCH_RULE } from '../../src/systemd/manager-calls.js';
+import { startBusProxy, type BusProxy } from '../support/sandbox-bus-proxy.js';
+import { startSandboxHost, type SandboxHost } from '../support/sandbox-host.js';
+
+// Real-driver properties the shared contract cannot express (they need
+// systemctl behind the driver's back, or the bus daemon's own counters).
+
+const SLEEP = '[Service]\nExecStart=/bin/sleep 600\n';
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('D-Bus driver on a sandbox host', () => {
+  let host: SandboxHost;
+  let proxy: BusProxy;
+  let driver: DbusSystemdDriver | undefined;
+  const events: DriverEvent[] = [];
+  /** Active states reported for `name`, in order. */
+  const reported = (name: string): string[] =>
+    events.flatMap((e) => (e.type === 'state' && e.state.name === name ? [e.state.activeState] : []));
+
+  before(async () => {
+    host = await startSandboxHost({ label: 'dbus' });
+    proxy = await startBusProxy(join(host.runtimeDir, 'proxy.sock'), host.busAddress);
+  });
+  after(async () => {
+    await driver?.close();
+    await proxy?.close();
+    await host?.stop();
+  });
+
+  /** Match rules per bus connection, from the bus daemon's debug stats. */
+  const matchRules = async (): Promise<Map<string, string[]>> => {
+    const r = await host.exec(['dbus-send', '--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.Debug.Stats.GetAllMatchRules']);
+    const out = new Map<string, string[]>();
+    for (const entry of r.stdout.split('dict entry(').slice(1)) {
+      const strings = [...entry.matchAll(/string "((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] as string);
+      const [conn, ...rules] = strings;
+      if (conn) out.set(conn, rules);
+    }
+    return out;
+  };
+  const total = (m: Map<string, string[]>): number => [...m.values()].reduce((n, r) => n + r.length, 0);
+
+  test('one match rule, however many units come and go', async () => {
+    driver = await DbusSystemdDriver.connect(
+      { scope: 'user', busAddress: proxy.address, unitsDir: join(host.runtimeDir, 'fleet-units'), resyncIntervalMs: 60_000, callTimeoutMs: 3000, reconnectInitialMs: 50 },
+      host.env,
+    );
+    driver.subscribe((e) => events.push(e));
+    const connected = await matchRules();
+    const ours = [...connected].filter(([, rules]) => rules.includes(SYSTEMD_MATCH_RULE));
+    assert.equal(ours.length, 1, 'exactly one connection holds our rule');
+    assert.deepEqual(ours[0]?.[1], [SYSTEMD_MATCH_RULE], 'and it holds nothing else');
+    for (let i = 0; i < 30; i++) {
+      const name = `churn${i % 5}.service`;
+      await driver.loadUnits([{ name, text: SLEEP }], { reload: false });
+      await driver.start(name);
+      await driver.unload(name);
+    }
+    await driver.reload();
+    const after = await matchRules();
+    assert.deepEqual(after.get(ours[0]?.[0] ?? ''), [SYSTEMD_MATCH_RULE]);
+    assert.equal(total(after), total(connected), 'no rules accumulate anywhere on the bus');
+  });
+
+  test('changes made behind the driver\'s back arrive by signal (resync is 60 s here)', async () => {
+    assert.ok(driver);
+    await driver.loadUnits([{ name: 'behind.service', text: SLEEP }]);
+    const r = await host.exec(['systemctl', '--user', 'start', 'behind.service']);
+    assert.equal(r.code, 0, r.stderr);
+    await until(() => reported('behind.service').at(-1) === 'active', 'active event');
+    await host.exec(['systemctl', '--user', 'stop', 'behind.service']);
+    await until(() => reported('behind.service').at(-1) === 'inactive', 'inactive event after active');
+  });
+
+  test('a change made while the bus was down is reported by the resync after reconnecting', async () => {
+    assert.ok(driver);
+    const d = driver;
+    events.length = 0;
+    proxy.setAccepting(false);
+    proxy.dropAll();
+    await until(() => events.some((e) => e.type === 'disconnected'), 'disconnected');
+    await assert.rejects(d.listStates(['behind.service']), (e: unknown) => (e as { code?: string }).code === 'SYSTEMD_UNAVAILABLE');
+    const r = await host.exec(['systemctl', '--user', 'start', 'behind.service']);
+    assert.equal(r.code, 0, r.stderr);
+    proxy.setAccepting(true);
+    await until(() => events.some((e) => e.type === 'reconnected'), 'reconnected');
+    const types = events.map((e) => (e.type === 'state' ? `state:${e.state.activeState}` : e.type));
+    const at = types.indexOf('reconnected');
+    assert.ok(types.slice(0, at).includes('state:active'), `resync before reconnected: ${types.join(',')}`);
+    assert.equal(driver.connected, true);
+  });
+});
