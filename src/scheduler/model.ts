@@ -38,4 +38,11 @@ export interface PlanUnit {
   readonly replaceCycle: number | undefined;
   /** Names of active units whose `MachineOf=` names this one. */
   readonly followers: readonly string[];
+  /**
+   * Everything the filters look at for this unit, as a key: two unplaced units
+   * with the same signature fit exactly the same machines (so one failed
+   * search answers for both). Undefined for units that declare `Replaces=`,
+   * whose placement depends on their own targets.
+   */
+  readonly signature: string | undefined;
 }

@@ -33,6 +33,10 @@ export function placePending(
   budget: number,
 ): PlaceResult {
   const failed = new Map<string, { unit: PlanUnit; tick: number }>();
+  // signature -> tick of a search that found no machine: a unit with the same
+  // signature cannot fit either until something it depends on changes. This
+  // keeps an oversubscribed template from costing units x machines.
+  const hopeless = new Map<string, number>();
   let attempts = 0;
   for (;;) {
     for (let unit = pending.pop(); unit !== undefined; unit = pending.pop()) {
@@ -41,9 +45,15 @@ export function placePending(
         failed.set(unit.name, { unit, tick: state.tick });
         continue;
       }
+      const since = unit.signature === undefined ? undefined : hopeless.get(unit.signature);
+      if (since !== undefined && !mayFitSince(unit, since, state)) {
+        failed.set(unit.name, { unit, tick: since });
+        continue;
+      }
       const m = selectMachine(unit, state, pipeline);
       if (m === undefined) {
         failed.set(unit.name, { unit, tick: state.tick });
+        if (unit.signature !== undefined) hopeless.set(unit.signature, state.tick);
         continue;
       }
       failed.delete(unit.name);
@@ -59,7 +69,7 @@ export function placePending(
     if (attempts > budget) break;
     let retry = false;
     for (const { unit, tick } of failed.values()) {
-      if (state.lastRemoval > tick || unit.requirements.machineOf.some((p) => (state.lastAdded.get(p) ?? 0) > tick)) {
+      if (mayFitSince(unit, tick, state)) {
         pending.push(unit);
         retry = true;
       }
@@ -67,4 +77,13 @@ export function placePending(
     if (!retry) break;
   }
   return { unplaced: [...failed.values()].map((f) => f.unit), exhausted: attempts > budget };
+}
+
+/**
+ * False when nothing that could make room for `unit` happened after `tick`:
+ * placements only add constraints, except for a removal anywhere or the
+ * arrival of one of its MachineOf peers.
+ */
+function mayFitSince(unit: PlanUnit, tick: number, state: PlacementState): boolean {
+  return state.lastRemoval > tick || unit.requirements.machineOf.some((p) => (state.lastAdded.get(p) ?? 0) > tick);
 }

@@ -17,7 +17,7 @@ import { createPipeline, type Pipeline } from './pipeline.js';
 import { placeGlobalUnits } from './phase-globals.js';
 import { keepCurrentPlacements } from './phase-keep.js';
 import { placePending } from './phase-place.js';
-import { explainUnplaced } from './explain.js';
+import { explainUnplaced, type Explanation } from './explain.js';
 import { compareStrings } from './name-index.js';
 
 /**
@@ -40,7 +40,14 @@ export function planSchedule(snapshot: ClusterSnapshot, pipeline: Pipeline = cre
   const unplaced = placeGlobalUnits(prepared, current, state, pipeline, journal);
   keepCurrentPlacements(prepared, current, state, pipeline, journal, pending, onRemoved);
   const placed = placePending(state, pipeline, journal, pending, onRemoved, 8 * prepared.order.length + 64);
-  for (const unit of placed.unplaced) unplaced.push(explainUnplaced(unit, state, pipeline.filters));
+  // Units with one signature fit the same machines, so they share one explanation.
+  const bySignature = new Map<string, Explanation>();
+  for (const unit of placed.unplaced) {
+    const known = unit.signature === undefined ? undefined : bySignature.get(unit.signature);
+    const e = known === undefined ? explainUnplaced(unit, state, pipeline.filters) : { ...known, unit: unit.name };
+    if (unit.signature !== undefined) bySignature.set(unit.signature, e);
+    unplaced.push(e);
+  }
 
   const warnings: PlanWarning[] = [...prepared.warnings];
   if (placed.exhausted) {

@@ -62,6 +62,7 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
       replaceTargets,
       replaceCycle: undefined,
       followers: [],
+      signature: undefined,
     });
   }
   for (const u of units.values()) {
@@ -71,6 +72,7 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
     }
   }
 
+  for (const u of units.values()) u.signature = signature(u);
   const sortedNames = active.map((u) => u.name);
   const replaceEdges = new Map<string, string[]>();
   for (const u of units.values()) if (u.replaceTargets.size > 0) replaceEdges.set(u.name, [...u.replaceTargets].sort(compareStrings));
@@ -131,6 +133,13 @@ function matchDeclared(
     }
   }
   return out;
+}
+
+function signature(u: PlanUnit): string | undefined {
+  if (u.replaces.length > 0) return undefined;
+  const sorted = (xs: readonly string[]) => [...new Set(xs)].sort(compareStrings);
+  const r = u.requirements;
+  return JSON.stringify([r.global, r.machineId ?? null, u.metadataKey, sorted(r.machineOf), sorted(u.conflicts), u.conflictedBy, u.replacedBy]);
 }
 
 function dedupe(list: readonly string[]): string[] {
