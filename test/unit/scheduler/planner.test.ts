@@ -86,9 +86,12 @@ const cases: Case[] = [
   },
   {
     name: 'conflicting template instances spread over machines',
-    snap: snapshot(ABC, [1, 2, 3, 4].map((i) => unit(`web@${i}.service`, { conflicts: ['web@*.service'] }))),
+    snap: snapshot(ABC, [1, 2, 3, 4, 5].map((i) => unit(`web@${i}.service`, { conflicts: ['web@*.service'] }))),
     decisions: ['+web@1.service@A', '+web@2.service@B', '+web@3.service@C'],
-    unplaced: { 'web@4.service': '0 of 3 machines eligible: 3 by Conflicts (web@*.service)' },
+    unplaced: {
+      'web@4.service': '0 of 3 machines eligible: 3 by Conflicts (web@*.service)',
+      'web@5.service': '0 of 3 machines eligible: 3 by Conflicts (web@*.service)',
+    },
   },
   {
     name: 'MachineOf: follower sorted before its leader is still placed with it in one pass',
