@@ -9,7 +9,7 @@ import type { MachineIndex } from './model.js';
 export interface CandidateSet {
   /** Ascending machine indices. */
   readonly machines: readonly MachineIndex[];
-  /** Stable cache key, or undefined for a set that depends on current placements. */
+  /** Stable cache key; undefined for a set that depends on current placements or is too small to be worth indexing (sorted on use). */
   readonly key: string | undefined;
   /** True when `m` is in the set. */
   has(m: MachineIndex): boolean;

@@ -24,6 +24,6 @@ export const machineIdPreFilter: PreFilter = {
   narrow(unit, view) {
     const want = unit.requirements.machineId;
     if (want === undefined) return undefined;
-    return candidateList(view.machinesWithId(want), `id:${want}`);
+    return candidateList(view.machinesWithId(want));
   },
 };
