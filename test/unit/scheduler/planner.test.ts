@@ -164,6 +164,13 @@ const cases: Case[] = [
     decisions: ['+intruder.service@B'],
   },
   {
+    name: "Replaces: when the replaced unit's machine does not suit the new unit, it goes elsewhere and nothing moves",
+    snap: snapshot([machine('A', { region: 'us' }), machine('B', { region: 'eu' })], [unit('v1.service'), unit('v2.service', { replaces: ['v1.service'], metadata: { region: ['eu'] } })], {
+      'v1.service': ['A'],
+    }),
+    decisions: ['+v2.service@B'],
+  },
+  {
     name: 'Replaces: the replaced unit takes its MachineOf followers along',
     snap: snapshot(
       AB,
