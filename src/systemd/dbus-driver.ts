@@ -182,6 +182,11 @@ export class DbusSystemdDriver implements SystemdDriver {
     return this.files.list();
   }
 
+  async readUnit(name: string): Promise<string | undefined> {
+    this.requireOpen();
+    return this.files.read(name);
+  }
+
   subscribe(listener: (event: DriverEvent) => void): () => void {
     return this.tracker.subscribe(listener);
   }

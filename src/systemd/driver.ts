@@ -48,6 +48,12 @@ export interface SystemdDriver {
   /** Names of the unit files in fleet's units directory, sorted. */
   managedUnits(): Promise<string[]>;
   /**
+   * The text of a unit file in fleet's units directory (what was written by
+   * `loadUnits`/`writeUnit`), so the agent can hash what is on disk after a
+   * restart; undefined when there is no such file. Throws InvalidUnitNameError, UnitFileIoError.
+   */
+  readUnit(name: string): Promise<string | undefined>;
+  /**
    * Registers a listener for state changes of managed units and connection
    * events; returns the function that unregisters it. Events for one unit
    * arrive in order, deduplicated: a `state` event only when load, active or

@@ -214,6 +214,12 @@ export class FakeSystemdDriver implements SystemdDriver {
     return [...this.files.keys()].sort();
   }
 
+  async readUnit(name: string): Promise<string | undefined> {
+    this.requireOpen();
+    assertSafeUnitName(name);
+    return this.files.get(name);
+  }
+
   subscribe(listener: (event: DriverEvent) => void): () => void {
     return this.tracker.subscribe(listener);
   }

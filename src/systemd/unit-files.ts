@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnitFileIoError } from './errors.js';
 import { assertSafeUnitName } from './unit-names.js';
@@ -42,6 +42,17 @@ export class UnitFileStore {
       throw cause instanceof UnitFileIoError ? cause : new UnitFileIoError(path, 'write', { cause });
     }
     return path;
+  }
+
+  /** The unit's file contents; undefined when it does not exist. Throws InvalidUnitNameError, UnitFileIoError. */
+  async read(name: string): Promise<string | undefined> {
+    const path = this.pathOf(name);
+    try {
+      return await readFile(path, 'utf8');
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new UnitFileIoError(path, 'read', { cause });
+    }
   }
 
   /** Deletes the unit's file; a missing file is fine. Throws InvalidUnitNameError, UnitFileIoError. */

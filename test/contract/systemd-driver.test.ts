@@ -58,6 +58,7 @@ function driverContract(makeHarness: () => Promise<DriverHarness>): void {
     const results = await h.driver.loadUnits([{ name, text: SLEEP }]);
     assert.deepEqual(results, [{ name }]);
     assert.deepEqual(await h.driver.managedUnits(), [name]);
+    assert.equal(await h.driver.readUnit(name), SLEEP, 'the file holds exactly the text given');
     assert.equal(triple(await stateOf(name)), 'loaded/inactive/dead');
     assert.equal(await h.driver.unitFileState(name), 'linked-runtime');
 
@@ -77,6 +78,7 @@ function driverContract(makeHarness: () => Promise<DriverHarness>): void {
     await h.driver.reload();
     assert.equal(triple(await stateOf(name)), 'not-found/inactive/dead');
     assert.deepEqual(await h.driver.managedUnits(), []);
+    assert.equal(await h.driver.readUnit(name), undefined);
     assert.equal(await h.driver.unitFileState(name), undefined);
     assert.ok(events.some((e) => e.type === 'removed' && e.name === name), 'removed event');
   });
