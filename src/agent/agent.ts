@@ -1,0 +1,280 @@
+import type { Logger } from 'pino';
+import {
+  follow,
+  systemClock,
+  type AgentRegistry,
+  type Clock,
+  type MachinePresence,
+  type MachineRecord,
+  type RegistryEvent,
+  type ScheduleEntry,
+  type Subscription,
+  type TimerHandle,
+} from '../registry/index.js';
+import type { DriverEvent, SystemdDriver, UnitState } from '../systemd/driver.js';
+import { hashUnitText } from '../units/hash.js';
+import { planTasks, type CurrentUnit, type DesiredUnit } from './plan-tasks.js';
+import { StatePublisher } from './state-publisher.js';
+import { runTasks } from './task-runner.js';
+import { UnitBodies } from './unit-bodies.js';
+
+/** Options of {@link Agent}. */
+export interface AgentOptions {
+  readonly registry: AgentRegistry;
+  readonly driver: SystemdDriver;
+  /** This machine's record (id, public IP, configured metadata, version). */
+  readonly machine: MachineRecord;
+  /** `agent_ttl`: lifetime of the presence lease (and of state reports with it), ms. */
+  readonly ttlMs: number;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Quiet time after a schedule change before tasks run; default 5 ms. */
+  readonly debounceMs?: number;
+  /** How soon failed tasks are retried; default 5000 ms (fleet's agent interval). */
+  readonly retryIntervalMs?: number;
+}
+
+/**
+ * The agent: keeps this machine registered, runs what the schedule assigns
+ * to it through systemd, and reports what systemd says.
+ *
+ * It watches only its own schedule prefix and reads unit bodies only for new
+ * hashes, so changes elsewhere in the cluster cost it nothing. While etcd is
+ * unreachable nothing is concluded: the schedule cache stays as last seen,
+ * units keep running, and state reports are queued until etcd answers.
+ */
+export class Agent {
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private presence: MachinePresence | undefined;
+  private publisher: StatePublisher | undefined;
+  private scheduleSub: Subscription | undefined;
+  private unsubscribeDriver: (() => void) | undefined;
+  /** This machine's schedule entries by unit name; undefined until first listed. */
+  private schedule: Map<string, ScheduleEntry> | undefined;
+  /** Hash of each fleet unit file on disk. */
+  private readonly onDisk = new Map<string, string>();
+  /** Units this agent launched (or found running at start-up) and has not stopped since. */
+  private readonly launched = new Set<string>();
+  /** Last systemd state per unit. */
+  private readonly systemd = new Map<string, UnitState>();
+  private readonly bodies: UnitBodies;
+  private timer: TimerHandle | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.log = opts.logger.child({ component: 'agent' });
+    this.clock = opts.clock ?? systemClock;
+    this.bodies = new UnitBodies(opts.registry);
+  }
+
+  /** The machine's presence (after `start`). */
+  get machinePresence(): MachinePresence | undefined {
+    return this.presence;
+  }
+
+  /** Units this agent considers launched (for the SIGUSR1 dump and tests). */
+  launchedUnits(): string[] {
+    return [...this.launched].sort();
+  }
+
+  /**
+   * Registers the machine (retrying while etcd is unavailable), adopts the
+   * fleet units already on disk and starts following the schedule.
+   * @throws when registration fails for a non-retryable reason or `signal` aborts.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
+    const { registry, driver, machine } = this.opts;
+    this.presence = await registry.announce(machine, { ttlSeconds: Math.max(1, Math.ceil(this.opts.ttlMs / 1000)), ...(signal ? { signal } : {}) });
+    this.presence.on('keepaliveFailed', (err) => this.log.warn({ err }, 'machine lease keepalive failed; units keep running'));
+    this.presence.on('reregistered', (leaseId) => this.log.warn({ leaseId }, 'machine lease had expired; registered again'));
+    this.publisher = new StatePublisher({ registry, presence: this.presence, logger: this.log, clock: this.clock });
+
+    // Adopt what a previous run left: files on disk and what systemd runs.
+    this.unsubscribeDriver = driver.subscribe((ev) => this.onDriverEvent(ev));
+    const managed = await driver.managedUnits();
+    for (const name of managed) {
+      const text = await driver.readUnit(name);
+      if (text !== undefined) this.onDisk.set(name, hashUnitText(text));
+    }
+    for (const s of await driver.listStates(managed)) {
+      this.systemd.set(s.name, s);
+      if (isRunning(s)) this.launched.add(s.name);
+    }
+    this.publishKnownStates();
+    if (managed.length > 0) this.log.info({ units: managed.length, running: this.launched.size }, 'found fleet units from a previous run');
+
+    const id = machine.id;
+    this.scheduleSub = follow<{ revision: bigint; entries: ScheduleEntry[] }, RegistryEvent>(
+      { list: () => registry.listSchedule(id), watch: (rev, l) => registry.watchSchedule(id, rev, l) },
+      {
+        onSnapshot: (s) => {
+          this.schedule = new Map(s.entries.map((e) => [e.name, e]));
+          this.kick(0);
+        },
+        onEvents: (events) => {
+          const schedule = this.schedule;
+          if (schedule === undefined) return;
+          for (const ev of events) {
+            if (ev.kind !== 'schedule' || ev.machineId !== id) continue;
+            if (ev.entry === undefined) schedule.delete(ev.name);
+            else schedule.set(ev.name, ev.entry);
+          }
+          this.kick();
+        },
+        onResync: (reason) => this.log.info({ reason }, 'schedule watch lost its place; re-listing'),
+        onConnection: (connected) => {
+          if (!connected) this.log.warn('lost the etcd watch; units keep running as they are');
+          else this.log.info('etcd watch back');
+        },
+        onError: (err) => this.log.warn({ err }, 'could not list this machine\'s schedule; retrying'),
+      },
+      { clock: this.clock },
+    );
+  }
+
+  /**
+   * Stops the agent. `graceful` (SIGTERM) leaves the cluster as fleet does:
+   * every fleet unit here is stopped and unloaded, and the lease is revoked so
+   * the machine and its reports vanish and the engine reschedules at once.
+   * Otherwise units keep running and the lease simply expires (or is adopted
+   * by a restarted fleetd).
+   */
+  async stop(options: { graceful: boolean }): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    await this.scheduleSub?.close();
+    await this.running;
+    if (options.graceful) {
+      for (const name of await this.opts.driver.managedUnits().catch(() => [...this.onDisk.keys()])) {
+        try {
+          await this.opts.driver.unload(name);
+          this.log.info({ unit: name }, 'unloaded unit on shutdown');
+        } catch (err) {
+          this.log.warn({ err, unit: name }, 'could not unload unit on shutdown');
+        }
+      }
+      await this.opts.driver.reload().catch((err: unknown) => this.log.warn({ err }, 'daemon reload on shutdown failed'));
+    }
+    this.unsubscribeDriver?.();
+    this.publisher?.close();
+    await this.presence?.stop({ graceful: options.graceful });
+  }
+
+  private kick(delay = this.opts.debounceMs ?? 5): void {
+    if (this.stopped || this.timer !== undefined) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.pass();
+    }, delay);
+  }
+
+  private async pass(): Promise<void> {
+    if (this.running !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.running = this.reconcile()
+      .catch((err: unknown) => {
+        this.log.warn({ err }, 'agent pass failed; retrying');
+        this.retryLater();
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick(0);
+        }
+      });
+    await this.running;
+  }
+
+  private retryLater(): void {
+    if (this.stopped) return;
+    this.clock.setTimeout(() => this.kick(0), this.opts.retryIntervalMs ?? 5000);
+  }
+
+  private async reconcile(): Promise<void> {
+    const schedule = this.schedule;
+    if (schedule === undefined || this.stopped) return; // never act without having seen the schedule
+    const entries = [...schedule.values()].filter((e) => e.targetState !== 'inactive');
+    const wantedHashes = new Map(entries.map((e) => [e.name, e.hash]));
+    this.bodies.retain(wantedHashes);
+    const needBodies = new Map([...wantedHashes].filter(([name, hash]) => this.onDisk.get(name) !== hash));
+    try {
+      await this.bodies.ensure(needBodies);
+    } catch (err) {
+      this.log.warn({ err }, 'could not read unit bodies; loading them later');
+    }
+    const desired: DesiredUnit[] = entries.map((e) => ({ name: e.name, hash: e.hash, targetState: e.targetState as DesiredUnit['targetState'] }));
+    const current: CurrentUnit[] = [...this.onDisk].map(([name, hash]) => ({ name, hash, launched: this.launched.has(name) }));
+    const tasks = planTasks(desired, current);
+    if (tasks.length === 0) return;
+    const outcomes = await runTasks(
+      tasks,
+      this.opts.driver,
+      {
+        body: (name) => {
+          const u = this.bodies.get(name, wantedHashes.get(name) ?? '');
+          return u === undefined ? undefined : { name, text: u.text };
+        },
+        loaded: (name) => this.onDisk.set(name, wantedHashes.get(name)!),
+        started: (name) => this.launched.add(name),
+        stopped: (name) => this.launched.delete(name),
+        unloaded: (name) => {
+          this.onDisk.delete(name);
+          this.launched.delete(name);
+          this.systemd.delete(name);
+          this.publisher?.remove(name);
+        },
+      },
+      this.log,
+    );
+    this.publishKnownStates();
+    if (outcomes.some((o) => o.error !== undefined)) this.retryLater();
+  }
+
+  private onDriverEvent(ev: DriverEvent): void {
+    switch (ev.type) {
+      case 'state':
+        this.systemd.set(ev.state.name, ev.state);
+        this.publishState(ev.state.name);
+        break;
+      case 'removed':
+        this.systemd.delete(ev.name);
+        break;
+      case 'disconnected':
+        this.log.warn({ err: ev.error }, 'lost the systemd bus connection; reconnecting');
+        break;
+      case 'reconnected':
+        this.log.info('systemd bus connection back');
+        this.kick(0);
+        break;
+    }
+  }
+
+  private publishKnownStates(): void {
+    for (const name of this.onDisk.keys()) this.publishState(name);
+  }
+
+  private publishState(name: string): void {
+    const hash = this.onDisk.get(name);
+    const s = this.systemd.get(name);
+    if (hash === undefined || s === undefined || this.publisher === undefined) return;
+    this.publisher.update({
+      name,
+      machineId: this.opts.machine.id,
+      loadState: s.loadState,
+      activeState: s.activeState,
+      subState: s.subState,
+      hash,
+      timestamp: this.clock.now(),
+    });
+  }
+}
+
+function isRunning(s: UnitState): boolean {
+  return s.activeState === 'active' || s.activeState === 'activating' || s.activeState === 'reloading';
+}

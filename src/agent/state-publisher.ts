@@ -1,0 +1,135 @@
+import type { Logger } from 'pino';
+import {
+  systemClock,
+  LeaseLostError,
+  type AgentRegistry,
+  type Clock,
+  type MachinePresence,
+  type TimerHandle,
+  type UnitStateRecord,
+} from '../registry/index.js';
+
+/** Options of {@link StatePublisher}. */
+export interface StatePublisherOptions {
+  readonly registry: AgentRegistry;
+  readonly presence: MachinePresence;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Changes arriving within this window go out in one write; default 10 ms. */
+  readonly batchMs?: number;
+  /** Cap of the retry backoff while etcd is unreachable; default 2000 ms. */
+  readonly retryMaxMs?: number;
+}
+
+/**
+ * Publishes this machine's unit states to the registry: only what changed,
+ * batched, on the machine's lease (so reports vanish with the machine).
+ * While etcd is unreachable changes accumulate (latest per unit) and go out
+ * when it answers again; after the lease was re-granted, everything is
+ * republished, since reports on the old lease are gone.
+ */
+export class StatePublisher {
+  /** What etcd holds (as far as we know), per unit. */
+  private readonly published = new Map<string, UnitStateRecord>();
+  /** Latest state per unit still to write; `null` = delete the report. */
+  private readonly pending = new Map<string, UnitStateRecord | null>();
+  private timer: TimerHandle | undefined;
+  private flushing = false;
+  private attempt = 0;
+  private closed = false;
+  private readonly clock: Clock;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly opts: StatePublisherOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.unsubscribe = opts.presence.on('reregistered', () => this.republishAll());
+  }
+
+  /** Queues `state` for publishing if it differs from what was last published. */
+  update(state: UnitStateRecord): void {
+    const prev = this.pending.get(state.name) ?? this.published.get(state.name);
+    if (prev && sameState(prev, state)) {
+      if (this.pending.has(state.name)) this.pending.set(state.name, state);
+      return;
+    }
+    this.pending.set(state.name, state);
+    this.schedule(this.opts.batchMs ?? 10);
+  }
+
+  /** Queues removal of the unit's report (after it was unloaded here). */
+  remove(name: string): void {
+    if (!this.published.has(name) && !this.pending.has(name)) return;
+    this.pending.set(name, null);
+    this.schedule(this.opts.batchMs ?? 10);
+  }
+
+  /** The states as last published, by name (for the SIGUSR1 dump and tests). */
+  snapshot(): Map<string, UnitStateRecord> {
+    return new Map(this.published);
+  }
+
+  /** Writes everything pending now (used on shutdown); errors are logged, not thrown. */
+  async flush(): Promise<void> {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
+    await this.write();
+  }
+
+  /** Stops publishing; pending changes are dropped (the lease takes the reports with it). */
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private republishAll(): void {
+    for (const [name, state] of this.published) if (!this.pending.has(name)) this.pending.set(name, state);
+    this.published.clear();
+    this.opts.logger.info({ units: this.pending.size }, 'machine re-registered; republishing unit states');
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed || this.timer !== undefined) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.write();
+    }, ms);
+  }
+
+  private async write(): Promise<void> {
+    if (this.closed || this.flushing || this.pending.size === 0) return;
+    this.flushing = true;
+    const batch = new Map(this.pending);
+    this.pending.clear();
+    const puts = [...batch.values()].filter((s): s is UnitStateRecord => s !== null);
+    const deletes = [...batch].filter(([, s]) => s === null).map(([name]) => name);
+    try {
+      if (puts.length > 0) await this.opts.registry.publishStates(this.opts.presence, puts);
+      if (deletes.length > 0) await this.opts.registry.deleteStates(this.opts.presence.machineId, deletes);
+      for (const s of puts) this.published.set(s.name, s);
+      for (const name of deletes) this.published.delete(name);
+      this.attempt = 0;
+    } catch (err) {
+      // Put back what is not superseded by newer changes, then retry later.
+      for (const [name, s] of batch) if (!this.pending.has(name)) this.pending.set(name, s);
+      if (err instanceof LeaseLostError) {
+        this.opts.logger.info('lease lost; unit states wait for re-registration');
+      } else {
+        const delay = Math.min(this.opts.retryMaxMs ?? 2000, 100 * 2 ** this.attempt++);
+        this.opts.logger.warn({ err, retryInMs: delay }, 'could not publish unit states; retrying');
+        this.flushing = false;
+        this.schedule(delay);
+        return;
+      }
+    }
+    this.flushing = false;
+    if (this.pending.size > 0) this.schedule(this.opts.batchMs ?? 10);
+  }
+}
+
+function sameState(a: UnitStateRecord, b: UnitStateRecord): boolean {
+  return a.loadState === b.loadState && a.activeState === b.activeState && a.subState === b.subState && a.hash === b.hash;
+}

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryCluster } from '../../support/memory-cluster.js';
+import { sleeper, unitRecord } from '../../support/units.js';
+import { waitFor } from '../../support/wait.js';
+
+const running = async (c: MemoryCluster, name: string): Promise<string[]> => {
+  const out: string[] = [];
+  for (const h of c.hosts.values()) {
+    const [s] = await h.driver.listStates([name]);
+    if (s?.activeState === 'active') out.push(h.id);
+  }
+  return out;
+};
+
+test('engine + agents over fake systemd: start, spread, states, stop, destroy', async () => {
+  const c = new MemoryCluster();
+  try {
+    await c.start();
+    for (const id of ['a', 'b', 'c']) await c.addHost(id);
+    for (const n of [1, 2, 3]) await c.registry.api.createUnit(sleeper(`s${n}.service`), 'launched');
+    await waitFor('3 units running', async () => {
+      const where = (await Promise.all([1, 2, 3].map((n) => running(c, `s${n}.service`)))).flat();
+      return where.length === 3 ? where : undefined;
+    }).then((where) => assert.deepEqual([...where].sort(), ['a', 'b', 'c'], 'spread 1/1/1'));
+
+    const states = await waitFor('states reported', async () => {
+      const s = await c.registry.api.listStates();
+      return s.length === 3 && s.every((x) => x.activeState === 'active' && x.subState === 'running') ? s : undefined;
+    });
+    assert.ok(states.every((s) => s.hash === sleeper('s1.service').hash));
+
+    await c.registry.api.setDesiredState('s1.service', 'loaded');
+    await waitFor('s1 stopped', async () => (await running(c, 's1.service')).length === 0);
+    await waitFor('s1 state inactive', async () => (await c.registry.api.listStates({ names: ['s1.service'] }))[0]?.activeState === 'inactive');
+
+    await c.registry.api.destroyUnit('s2.service');
+    await waitFor('s2 unloaded and its state gone', async () => {
+      for (const h of c.hosts.values()) if ((await h.driver.managedUnits()).includes('s2.service')) return false;
+      return (await c.registry.api.listStates({ names: ['s2.service'] })).length === 0;
+    });
+  } finally {
+    await c.stop();
+  }
+});
+
+test('a restarted agent adopts running units without restarting them', async () => {
+  const c = new MemoryCluster();
+  try {
+    await c.start();
+    const h = await c.addHost('a');
+    await c.registry.api.createUnit(sleeper('keep.service'), 'launched');
+    const before = await waitFor('running with a pid', async () => (await h.driver.listStates(['keep.service']))[0]?.mainPid);
+    await h.restartAgent();
+    await new Promise((r) => setTimeout(r, 300));
+    const [after] = await h.driver.listStates(['keep.service']);
+    assert.equal(after?.activeState, 'active');
+    assert.equal(after?.mainPid, before, 'same main pid after the agent restart');
+  } finally {
+    await c.stop();
+  }
+});
+
+test('a failing unit is reported failed and the others still run', async () => {
+  const c = new MemoryCluster();
+  try {
+    await c.start();
+    await c.addHost('a');
+    await c.registry.api.createUnit(unitRecord('bad.service', '[Service]\nExecStart=/bin/false\n'), 'launched');
+    await c.registry.api.createUnit(sleeper('good.service'), 'launched');
+    await waitFor('bad reported failed', async () => (await c.registry.api.listStates({ names: ['bad.service'] }))[0]?.activeState === 'failed');
+    await waitFor('good running', async () => (await c.registry.api.listStates({ names: ['good.service'] }))[0]?.subState === 'running');
+  } finally {
+    await c.stop();
+  }
+});
+
+test('SIGTERM-style leave: units stop here and run elsewhere', async () => {
+  const c = new MemoryCluster();
+  try {
+    await c.start();
+    const a = await c.addHost('a');
+    await c.registry.api.createUnit(sleeper('mover.service'), 'launched');
+    await waitFor('running on a', async () => (await running(c, 'mover.service')).join() === 'a');
+    await c.addHost('b');
+    await a.agent.stop({ graceful: true });
+    c.hosts.delete('a');
+    assert.deepEqual(await a.driver.managedUnits(), [], 'unloaded from the leaving host');
+    await waitFor('running on b', async () => (await running(c, 'mover.service')).join() === 'b');
+    await a.driver.close();
+  } finally {
+    await c.stop();
+  }
+});
