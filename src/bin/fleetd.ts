@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-import { VERSION } from '../version.js';
+import { main } from '../fleetd/main.js';
 
-// Placeholder until the composition root lands (src/fleetd).
-console.log(`fleetd version ${VERSION}`);
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`fleetd: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
