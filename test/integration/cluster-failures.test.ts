@@ -1,0 +1,114 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SandboxCluster } from '../support/sandbox-cluster.js';
+import { runningOn, mainPid } from '../support/cluster-probes.js';
+import { sleeper, unitRecord } from '../support/units.js';
+import { waitFor } from '../support/wait.js';
+
+// Failure handling on real etcd + systemd: agent_ttl 5 s.
+const AGENT_TTL_MS = 5000;
+let c: SandboxCluster;
+
+before(async () => {
+  c = await SandboxCluster.start({ hosts: 3, agentTtl: `${AGENT_TTL_MS / 1000}s` });
+  await waitFor('3 machines registered', async () => (await c.registry.api.listMachines()).length === 3, 20_000);
+});
+
+after(async () => {
+  await c?.stop();
+});
+
+test('a failing unit and a unit systemd rejects are reported, and the rest keeps running', async () => {
+  const api = c.registry.api;
+  await api.createUnit(unitRecord('fails.service', '[Service]\nExecStart=/bin/false\n\n[X-Fleet]\nMachineID=' + c.hosts[0]!.machineId + '\n'), 'launched');
+  await api.createUnit(unitRecord('rejected.service', '[Service]\nType=simple\n\n[X-Fleet]\nMachineID=' + c.hosts[0]!.machineId + '\n'), 'launched');
+  await api.createUnit(sleeper('fine.service', `MachineID=${c.hosts[0]!.machineId}`), 'launched');
+  const failed = await waitFor('fails.service reported failed', async () => (await api.listStates({ names: ['fails.service'] })).find((s) => s.activeState === 'failed'));
+  assert.equal(failed.subState, 'failed');
+  const rejected = await waitFor('rejected.service reported bad-setting', async () => (await api.listStates({ names: ['rejected.service'] })).find((s) => s.loadState === 'bad-setting'));
+  assert.equal(rejected.activeState, 'inactive');
+  await waitFor('fine.service running', async () => (await api.listStates({ names: ['fine.service'] })).find((s) => s.subState === 'running'));
+  for (const n of ['fails.service', 'rejected.service', 'fine.service']) await api.destroyUnit(n);
+  await waitFor('cleaned up', async () => (await api.listStates()).length === 0);
+});
+
+test('fleetd SIGKILL + restart adopts running units: same MainPID', async () => {
+  await c.registry.api.createUnit(sleeper('steady.service'), 'launched');
+  const [i] = await waitFor('steady running', async () => {
+    const on = await runningOn(c, 'steady.service');
+    return on.length === 1 ? on : undefined;
+  });
+  const h = c.hosts[i!]!;
+  const pid = await mainPid(c, h, 'steady.service');
+  assert.ok(pid > 0);
+  await c.stopFleetd(h, 'SIGKILL');
+  c.startFleetd(h);
+  // Give the new fleetd time to register, list its schedule and reconcile.
+  await waitFor('restarted fleetd re-published the state', async () => {
+    const s = await c.registry.api.listStates({ names: ['steady.service'] });
+    return s.length === 1 && s[0]!.subState === 'running' ? s : undefined;
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await mainPid(c, h, 'steady.service'), pid, 'unit not restarted');
+  assert.deepEqual(await runningOn(c, 'steady.service'), [i]);
+});
+
+test('etcd down for 30 s: units keep running, states are current again soon after', async () => {
+  const api = c.registry.api;
+  const [i] = await runningOn(c, 'steady.service');
+  const h = c.hosts[i!]!;
+  const pid = await mainPid(c, h, 'steady.service');
+  await c.etcd.kill();
+  await new Promise((r) => setTimeout(r, 15_000));
+  // A change made while etcd is away must show up once it is back.
+  await c.systemctl(h, 'stop', 'steady.service');
+  await new Promise((r) => setTimeout(r, 15_000));
+  for (const host of c.hosts) assert.ok(host.fleetd?.exitCode === null, `fleetd ${host.index} still running`);
+  await c.etcd.restart();
+  const t0 = Date.now();
+  await waitFor('state shows the stop made during the outage', async () => (await api.listStates({ names: ['steady.service'] })).find((s) => s.activeState === 'inactive'), 15_000);
+  const lag = Date.now() - t0;
+  assert.ok(lag < 10_000, `states current ${lag} ms after etcd came back`);
+  await c.systemctl(h, 'start', 'steady.service');
+  const pid2 = await mainPid(c, h, 'steady.service');
+  assert.notEqual(pid2, pid);
+  await c.registry.api.createUnit(sleeper('during.service'), 'launched');
+  await waitFor('cluster schedules again after the outage', async () => (await runningOn(c, 'during.service')).length === 1, 15_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await mainPid(c, h, 'steady.service'), pid2, 'the outage did not restart units');
+});
+
+test('etcd down for 30 s without local changes: every unit keeps its MainPID', async () => {
+  const before = new Map<string, number>();
+  for (const u of ['steady.service', 'during.service']) {
+    const [i] = await runningOn(c, u);
+    before.set(u, await mainPid(c, c.hosts[i!]!, u));
+  }
+  await c.etcd.kill();
+  await new Promise((r) => setTimeout(r, 30_000));
+  await c.etcd.restart();
+  await new Promise((r) => setTimeout(r, 3000));
+  for (const [u, pid] of before) {
+    const on = await runningOn(c, u);
+    assert.equal(on.length, 1, `${u} runs on one host`);
+    assert.equal(await mainPid(c, c.hosts[on[0]!]!, u), pid, `${u} kept its MainPID`);
+  }
+});
+
+test('SIGKILL of a host: its units run elsewhere within agent_ttl + 5 s', async () => {
+  const api = c.registry.api;
+  for (const n of [1, 2, 3, 4, 5, 6]) await api.createUnit(sleeper(`move${n}.service`), 'launched');
+  await waitFor('6 units running', async () => (await Promise.all([1, 2, 3, 4, 5, 6].map((n) => runningOn(c, `move${n}.service`)))).flat().length === 6);
+  const victim = c.hosts[(await runningOn(c, 'move1.service'))[0]!]!;
+  const t0 = Date.now();
+  await c.killHost(victim);
+  await waitFor('every unit running on a surviving host', async () => {
+    for (const n of [1, 2, 3, 4, 5, 6]) {
+      const on = await runningOn(c, `move${n}.service`);
+      if (on.length !== 1 || on[0] === victim.index) return false;
+    }
+    return true;
+  }, AGENT_TTL_MS + 15_000, 100);
+  const took = Date.now() - t0;
+  assert.ok(took <= AGENT_TTL_MS + 5000, `moved in ${took} ms (agent_ttl ${AGENT_TTL_MS} ms)`);
+});
