@@ -1,0 +1,23 @@
+import type { ApiRegistry } from '../registry/index.js';
+import type { LocalCommands } from './local-commands.js';
+
+/** The logging the API does (pino's `Logger` fits). */
+export interface ApiLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** What every handler works with; built once by `startApiServer`. */
+export interface ApiContext {
+  readonly registry: ApiRegistry;
+  /** This fleetd's machine id (status/journal run only for units scheduled here). */
+  readonly machineId: string;
+  /** Page size (fleet's `token_limit`). */
+  readonly tokenLimit: number;
+  /** Largest accepted request body, bytes. */
+  readonly maxBodyBytes: number;
+  readonly commands: LocalCommands;
+  readonly logger: ApiLogger;
+}

@@ -1,0 +1,46 @@
+/** `/machines`: list (metadata merged) and PATCH of dynamic metadata. */
+import type { MachineRecord } from '../registry/index.js';
+import type { ApiContext } from './context.js';
+import { ApiError } from './errors.js';
+import { parseMetadataOps } from './machine-ops.js';
+import { decodePageToken, paginate } from './pagination.js';
+import { empty, json, type Reply } from './reply.js';
+import { readJson, requireJsonContentType, type ApiRequest } from './request.js';
+import type { ApiMachine, ApiMachinePage } from './schema.js';
+
+/** `GET|PATCH /machines`. Throws ApiError / registry errors. */
+export async function machinesResource(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
+  if (req.method === 'GET') return listMachines(req, ctx);
+  if (req.method === 'PATCH') return patchMachines(req, ctx);
+  throw new ApiError(405, 'only GET and PATCH supported against this resource');
+}
+
+async function listMachines(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
+  const token = decodePageToken(req.query.getAll('nextPageToken'), ctx.tokenLimit);
+  const page = paginate(await ctx.registry.listMachines(), token);
+  const body: ApiMachinePage = {};
+  if (page.items.length > 0) body.machines = page.items.map(toApiMachine);
+  if (page.nextPageToken !== undefined) body.nextPageToken = page.nextPageToken;
+  return json(200, body);
+}
+
+async function patchMachines(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
+  // fleet never checked the type of PATCH bodies; a missing header stays accepted, a wrong one is refused.
+  requireJsonContentType(req.raw, true);
+  const ops = parseMetadataOps(await readJson(req.raw, ctx.maxBodyBytes));
+  // Applied in order, one write each (as fleet): an etcd failure midway leaves earlier ops applied.
+  for (const op of ops) {
+    if (op.op === 'set') await ctx.registry.setMachineMetadata(op.machineId, op.key, op.value);
+    else await ctx.registry.deleteMachineMetadata(op.machineId, op.key);
+  }
+  ctx.logger.info({ ops: ops.length }, 'machine metadata patched');
+  return empty(204, true);
+}
+
+/** A machine as fleet's API shows it (`metadata` omitted when empty). */
+export function toApiMachine(m: MachineRecord): ApiMachine {
+  const out: ApiMachine = { id: m.id };
+  if (Object.keys(m.metadata).length > 0) out.metadata = { ...m.metadata };
+  if (m.publicIP !== '') out.primaryIP = m.publicIP;
+  return out;
+}

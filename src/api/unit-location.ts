@@ -1,0 +1,25 @@
+import { unitNameProblem } from '../units/index.js';
+import type { ApiContext } from './context.js';
+import { ApiError } from './errors.js';
+
+/**
+ * Checks that `name` is scheduled to this fleetd's machine, the only place
+ * its systemd status and journal can be read.
+ * @returns nothing when it is scheduled here.
+ * @throws {ApiError} 404 `unit does not exist` (unknown and unscheduled),
+ *   404 `unit is not scheduled to any machine`, or 409 naming the machine(s)
+ *   it is scheduled to (also in `X-Fleet-Machine-ID`, the first by id), so a
+ *   client can ask that machine's fleetd instead.
+ */
+export async function requireScheduledHere(ctx: ApiContext, name: string): Promise<void> {
+  if (unitNameProblem(name) !== undefined) throw new ApiError(404, 'unit does not exist');
+  const [unit, schedule] = await Promise.all([ctx.registry.getUnit(name), ctx.registry.listSchedule()]);
+  const machines = schedule.filter((e) => e.name === name).map((e) => e.machineId).sort();
+  if (machines.includes(ctx.machineId)) return;
+  if (machines.length > 0) {
+    const where = machines.length === 1 ? `machine ${machines[0]}` : `machines ${machines.join(', ')}`;
+    throw new ApiError(409, `unit ${name} runs on ${where}, not on this machine (${ctx.machineId})`, { 'X-Fleet-Machine-ID': machines[0]! });
+  }
+  if (unit === undefined) throw new ApiError(404, 'unit does not exist');
+  throw new ApiError(404, 'unit is not scheduled to any machine');
+}

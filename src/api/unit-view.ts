@@ -1,0 +1,84 @@
+/**
+ * How a unit looks on the wire, in particular its derived `currentState`.
+ *
+ * fleet derived currentState from a heartbeat its agents wrote; we derive
+ * it from the schedule entry and the state the scheduled machine reported:
+ *
+ * Per schedule entry (unit U on machine M, entry hash H):
+ * 1. `inactive` when M reported no state for U, or reported one for another
+ *    hash (it has not loaded the current body yet);
+ * 2. `launched` when that state's systemd ActiveState is `active`,
+ *    `activating` or `reloading` (the agent started it and systemd runs it);
+ * 3. `loaded` otherwise (loaded but not running: stopped, failed, not yet started).
+ *
+ * Ordinary unit: no entry ⇒ `inactive`, no machineID; else the entry's
+ * state, machineID = M (several entries, left by a move in progress: the
+ * first by machine id).
+ *
+ * Global unit (fleet reported `inactive` in lists and "" for a single unit;
+ * fixed): no machineID; currentState = the least advanced state over all of
+ * its entries (inactive < loaded < launched), `inactive` when it has none.
+ * So a global unit reads `launched` once every machine it is scheduled to
+ * runs the current body, the same in lists and single GETs.
+ */
+import type { DesiredState, ScheduleEntry, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
+import { extractRequirements } from '../units/index.js';
+import type { ApiUnit } from './schema.js';
+
+const RUNNING = new Set(['active', 'activating', 'reloading']);
+const RANK: Record<DesiredState, number> = { inactive: 0, loaded: 1, launched: 2 };
+
+/** Schedule entries and states of the units being shown, indexed for lookup. */
+export interface UnitRuntimeIndex {
+  /** Unit name -> its entries, by machine id. */
+  readonly entries: ReadonlyMap<string, readonly ScheduleEntry[]>;
+  /** `name\0machineId` -> state. */
+  readonly states: ReadonlyMap<string, UnitStateRecord>;
+}
+
+/** Indexes a registry schedule and state listing. Never throws. */
+export function indexRuntime(schedule: readonly ScheduleEntry[], states: readonly UnitStateRecord[]): UnitRuntimeIndex {
+  const entries = new Map<string, ScheduleEntry[]>();
+  for (const e of [...schedule].sort((a, b) => cmp(a.machineId, b.machineId))) {
+    const list = entries.get(e.name);
+    if (list === undefined) entries.set(e.name, [e]);
+    else list.push(e);
+  }
+  return { entries, states: new Map(states.map((s) => [`${s.name}\0${s.machineId}`, s])) };
+}
+
+/** The derived state of one schedule entry (rules 1–3 above). */
+export function entryState(entry: ScheduleEntry, state: UnitStateRecord | undefined): DesiredState {
+  if (state === undefined || state.hash !== entry.hash) return 'inactive';
+  return RUNNING.has(state.activeState) ? 'launched' : 'loaded';
+}
+
+/** True when the unit's `[X-Fleet]` says `Global=true` (unreadable sections count as not global). */
+export function isGlobalUnit(u: UnitWithDesired): boolean {
+  return extractRequirements(u.unit.options, u.unit.name).requirements.global;
+}
+
+/** The unit as fleet's API shows it, with currentState and machineID derived as documented above. */
+export function toApiUnit(u: UnitWithDesired, runtime: UnitRuntimeIndex): ApiUnit {
+  const entries = runtime.entries.get(u.unit.name) ?? [];
+  const stateOf = (e: ScheduleEntry) => entryState(e, runtime.states.get(`${e.name}\0${e.machineId}`));
+  const options = u.unit.options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : { section: o.section, name: o.name, value: o.value }));
+  let currentState: DesiredState = 'inactive';
+  let machineID: string | undefined;
+  if (isGlobalUnit(u)) {
+    if (entries.length > 0) currentState = entries.map(stateOf).reduce((a, b) => (RANK[b] < RANK[a] ? b : a));
+  } else if (entries[0] !== undefined) {
+    currentState = stateOf(entries[0]);
+    machineID = entries[0].machineId;
+  }
+  // Go's encoding/json order (fields sorted as fleet's schema declares them).
+  const out: ApiUnit = { currentState, desiredState: u.desired } as ApiUnit;
+  if (machineID !== undefined) out.machineID = machineID;
+  out.name = u.unit.name;
+  if (options.length > 0) out.options = options;
+  return out;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

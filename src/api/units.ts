@@ -1,0 +1,85 @@
+/** `/units` and `/units/<name>`: list, get, create/update (PUT), delete. */
+import type { UnitRecord } from '../registry/index.js';
+import { unitNameProblem, type Unit } from '../units/index.js';
+import type { ApiContext } from './context.js';
+import { ApiError } from './errors.js';
+import { decodePageToken, paginate } from './pagination.js';
+import { empty, json, type Reply } from './reply.js';
+import { readJson, requireJsonContentType, type ApiRequest } from './request.js';
+import type { ApiUnitPage } from './schema.js';
+import { checkPutRequest, decodePutBody, planUnitPut } from './unit-put.js';
+import { indexRuntime, toApiUnit } from './unit-view.js';
+
+/** `GET /units`: one page of units sorted by name. Throws ApiError / registry errors. */
+export async function listUnits(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
+  if (req.method !== 'GET') throw new ApiError(405, 'only GET supported against this resource');
+  const token = decodePageToken(req.query.getAll('nextPageToken'), ctx.tokenLimit);
+  const [units, schedule, states] = await Promise.all([ctx.registry.listUnits(), ctx.registry.listSchedule(), ctx.registry.listStates()]);
+  const page = paginate(units, token);
+  const runtime = indexRuntime(schedule, states);
+  const body: ApiUnitPage = {};
+  if (page.items.length > 0) body.units = page.items.map((u) => toApiUnit(u, runtime));
+  if (page.nextPageToken !== undefined) body.nextPageToken = page.nextPageToken;
+  return json(200, body);
+}
+
+/** `GET|PUT|DELETE /units/<name>`. Throws ApiError / registry / unit errors. */
+export async function unitResource(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
+  switch (req.method) {
+    case 'GET':
+      return getUnit(ctx, name);
+    case 'PUT':
+      return putUnit(req, ctx, name);
+    case 'DELETE':
+      return deleteUnit(ctx, name);
+    default:
+      throw new ApiError(405, 'only GET, PUT and DELETE supported against this resource');
+  }
+}
+
+async function getUnit(ctx: ApiContext, name: string): Promise<Reply> {
+  // A name that breaks the rules cannot have been stored: not found, without asking etcd.
+  if (unitNameProblem(name) !== undefined) throw new ApiError(404, 'unit does not exist');
+  const [unit, schedule, states] = await Promise.all([
+    ctx.registry.getUnit(name),
+    ctx.registry.listSchedule(),
+    ctx.registry.listStates({ names: [name] }),
+  ]);
+  if (unit === undefined) throw new ApiError(404, 'unit does not exist');
+  return json(200, toApiUnit(unit, indexRuntime(schedule.filter((e) => e.name === name), states)));
+}
+
+async function putUnit(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
+  requireJsonContentType(req.raw);
+  const body = decodePutBody(await readJson(req.raw, ctx.maxBodyBytes));
+  // Validate what needs no registry first, so a bad request is answered even while etcd is down.
+  checkPutRequest(name, body);
+  const existing = await ctx.registry.getUnit(name);
+  const action = planUnitPut(name, body, existing);
+  switch (action.kind) {
+    case 'create':
+      await ctx.registry.createUnit(record(action.unit), action.desired);
+      ctx.logger.info({ unit: name, desired: action.desired, hash: action.unit.hash }, 'unit created');
+      return empty(201);
+    case 'replace':
+      await ctx.registry.replaceUnit(record(action.unit), action.desired);
+      ctx.logger.info({ unit: name, desired: action.desired, hash: action.unit.hash }, 'unit replaced');
+      return empty(201);
+    case 'setDesired':
+      await ctx.registry.setDesiredState(name, action.desired);
+      ctx.logger.debug({ unit: name, desired: action.desired }, 'desired state set');
+      return empty(204);
+  }
+}
+
+async function deleteUnit(ctx: ApiContext, name: string): Promise<Reply> {
+  if (unitNameProblem(name) !== undefined) throw new ApiError(404, 'unit does not exist');
+  await ctx.registry.destroyUnit(name);
+  ctx.logger.info({ unit: name }, 'unit destroyed');
+  return empty(204);
+}
+
+/** The stored part of a built unit (description, requirements and warnings are derived again by readers). */
+function record(u: Unit): UnitRecord {
+  return { name: u.name, options: u.options, text: u.text, hash: u.hash };
+}
