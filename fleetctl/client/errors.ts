@@ -1,0 +1,73 @@
+/**
+ * Typed client errors. Both drivers reject with these, so commands turn a
+ * failure into one stderr line and an exit code without knowing the driver.
+ */
+
+/** Base class of every error a `FleetClient` rejects with. */
+export abstract class FleetClientError extends Error {
+  /** Stable identifier of the failure kind. */
+  abstract readonly code: string;
+}
+
+/**
+ * The API refused a request: `status` is the HTTP status (the etcd driver
+ * uses the status the API would have answered), `message` the API's text.
+ */
+export class ApiError extends FleetClientError {
+  readonly code = 'API_ERROR';
+  constructor(
+    readonly status: number,
+    readonly apiMessage: string,
+  ) {
+    super(apiMessage === '' ? `API error ${status}` : apiMessage);
+    this.name = 'ApiError';
+  }
+}
+
+/** The endpoint could not be reached or answered something that is not the fleet API. */
+export class TransportError extends FleetClientError {
+  readonly code = 'TRANSPORT_ERROR';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransportError';
+  }
+}
+
+/** The client cannot be built from the given flags (bad endpoint URL, unknown driver). */
+export class ClientConfigError extends FleetClientError {
+  readonly code = 'CLIENT_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClientConfigError';
+  }
+}
+
+/**
+ * The unit runs on another machine whose own API could not be reached
+ * (none published, or the connection failed): `reason` says which.
+ */
+export class MachineUnreachableError extends FleetClientError {
+  readonly code = 'MACHINE_UNREACHABLE';
+  constructor(
+    readonly machineId: string,
+    readonly unitName: string,
+    readonly reason: string,
+  ) {
+    super(`Unit ${unitName} runs on machine ${machineId}, and no API endpoint of that machine is reachable: ${reason}`);
+    this.name = 'MachineUnreachableError';
+  }
+}
+
+/** The unit cannot be found where a remote stream expected it (deleted meanwhile, or not scheduled). */
+export class UnitNotRunningError extends FleetClientError {
+  readonly code = 'UNIT_NOT_RUNNING';
+  constructor(readonly unitName: string) {
+    super(`Unit ${unitName} is not scheduled to any machine`);
+    this.name = 'UnitNotRunningError';
+  }
+}
+
+/** Message text of any error, for one stderr line. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

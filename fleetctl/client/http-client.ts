@@ -1,0 +1,161 @@
+/**
+ * `FleetClient` over fleet's HTTP API v1 (`--driver api`): follows
+ * `nextPageToken` until absent, sends `?alt=json` like fleet's generated
+ * client, and turns `{"error":{...}}` answers into {@link ApiError}s.
+ */
+import type { ApiMachine, ApiMachinePage, ApiUnit, ApiUnitPage, ApiUnitState, ApiUnitStatePage, DesiredState } from '../../src/api/schema.js';
+import { ApiError, TransportError, UnitNotRunningError } from './errors.js';
+import { apiPath, requestJson, type HttpTarget, type JsonResponse } from './http-transport.js';
+import { requestStream, streamFromMachine, streamResource } from './remote-stream.js';
+import type { FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget, UnitOption } from './types.js';
+
+/** Converts a wire unit (omitted empty values) to the client's shape. */
+export function fromApiUnit(u: ApiUnit): FleetUnit {
+  return {
+    name: u.name,
+    options: (u.options ?? []).map((o) => ({ section: o.section, name: o.name, value: o.value ?? '' })),
+    desiredState: u.desiredState ?? 'inactive',
+    ...(u.currentState ? { currentState: u.currentState } : {}),
+    ...(u.machineID ? { machineId: u.machineID } : {}),
+  };
+}
+
+/** Converts a wire machine; `apiEndpoint` is our addition to fleet's entity. */
+export function fromApiMachine(m: ApiMachine & { apiEndpoint?: unknown }): FleetMachine {
+  return {
+    id: m.id,
+    ...(m.primaryIP ? { primaryIP: m.primaryIP } : {}),
+    metadata: m.metadata ?? {},
+    ...(typeof m.apiEndpoint === 'string' && m.apiEndpoint !== '' ? { apiEndpoint: m.apiEndpoint } : {}),
+  };
+}
+
+/** Converts a wire unit state. */
+export function fromApiState(s: ApiUnitState): FleetUnitState {
+  return {
+    name: s.name,
+    machineId: s.machineID ?? '',
+    hash: s.hash ?? '',
+    loadState: s.systemdLoadState ?? '',
+    activeState: s.systemdActiveState ?? '',
+    subState: s.systemdSubState ?? '',
+  };
+}
+
+function failure(res: JsonResponse): ApiError {
+  const body = res.body as { error?: { message?: unknown } } | undefined;
+  const message = typeof body?.error?.message === 'string' ? body.error.message : res.text.trim();
+  return new ApiError(res.status, message);
+}
+
+function unitPath(name: string): string {
+  return `/units/${encodeURIComponent(name)}`;
+}
+
+/** The API driver. */
+export class HttpFleetClient implements FleetClient {
+  constructor(private readonly target: HttpTarget) {}
+
+  private async call(method: string, resource: string, body?: unknown): Promise<JsonResponse> {
+    const sep = resource.includes('?') ? '&' : '?';
+    const res = await requestJson(this.target, method, `${apiPath(this.target, resource)}${sep}alt=json`, body);
+    if (res.status >= 400) throw failure(res);
+    if (res.status >= 300 || res.status < 200) throw new TransportError(`unexpected HTTP status ${res.status} from the fleet API`);
+    return res;
+  }
+
+  /** Fetches every page of a list resource. */
+  private async pages<T>(resource: string, pick: (page: unknown) => { items?: T[]; nextPageToken?: string }): Promise<T[]> {
+    const out: T[] = [];
+    const seen = new Set<string>();
+    let token: string | undefined;
+    for (;;) {
+      const sep = resource.includes('?') ? '&' : '?';
+      const res = await this.call('GET', token === undefined ? resource : `${resource}${sep}nextPageToken=${encodeURIComponent(token)}`);
+      const page = pick(res.body ?? {});
+      out.push(...(page.items ?? []));
+      if (!page.nextPageToken) return out;
+      // A server handing out the same token twice would keep us here forever.
+      if (seen.has(page.nextPageToken)) throw new TransportError(`the fleet API repeated page token ${page.nextPageToken}`);
+      seen.add(page.nextPageToken);
+      token = page.nextPageToken;
+    }
+  }
+
+  async listUnits(): Promise<FleetUnit[]> {
+    const units = await this.pages('/units', (p) => ({ items: (p as ApiUnitPage).units, nextPageToken: (p as ApiUnitPage).nextPageToken }));
+    return units.map(fromApiUnit).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async getUnit(name: string): Promise<FleetUnit | undefined> {
+    try {
+      const res = await this.call('GET', unitPath(name));
+      return fromApiUnit(res.body as ApiUnit);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState): Promise<void> {
+    const wire = options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : { section: o.section, name: o.name, value: o.value }));
+    await this.call('PUT', unitPath(name), { name, options: wire, ...(desiredState ? { desiredState } : {}) });
+  }
+
+  async setDesiredState(name: string, state: DesiredState): Promise<void> {
+    await this.call('PUT', unitPath(name), { name, desiredState: state });
+  }
+
+  async destroyUnit(name: string): Promise<void> {
+    await this.call('DELETE', unitPath(name));
+  }
+
+  async listMachines(): Promise<FleetMachine[]> {
+    const machines = await this.pages('/machines', (p) => ({ items: (p as ApiMachinePage).machines, nextPageToken: (p as ApiMachinePage).nextPageToken }));
+    return machines.map(fromApiMachine).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async listUnitStates(filter: StateFilter = {}): Promise<FleetUnitState[]> {
+    const params = new URLSearchParams();
+    if (filter.unitName !== undefined) params.set('unitName', filter.unitName);
+    if (filter.machineId !== undefined) params.set('machineID', filter.machineId);
+    const query = params.toString();
+    const states = await this.pages(`/state${query ? `?${query}` : ''}`, (p) => ({
+      items: (p as ApiUnitStatePage).states,
+      nextPageToken: (p as ApiUnitStatePage).nextPageToken,
+    }));
+    return states.map(fromApiState);
+  }
+
+  async explain(name: string): Promise<string | undefined> {
+    try {
+      const res = await this.call('GET', `${unitPath(name)}/explain`);
+      const body = res.body as { explanation?: unknown; message?: unknown } | undefined;
+      if (typeof body?.explanation === 'string' && body.explanation !== '') return body.explanation;
+      if (typeof body?.message === 'string' && body.message !== '') return body.message;
+      return body === undefined && res.text.trim() !== '' ? res.text.trim() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  status(name: string, target: StreamTarget): Promise<number> {
+    return this.stream(name, streamResource(name, 'status', target.machineId), target);
+  }
+
+  journal(name: string, options: JournalOptions, target: StreamTarget): Promise<number> {
+    return this.stream(name, streamResource(name, { journal: options }, target.machineId), target);
+  }
+
+  /** Asks our endpoint first; on 409 goes to the machine that runs the unit. */
+  private async stream(name: string, resource: string, target: StreamTarget): Promise<number> {
+    const outcome = await requestStream(this.target, resource, target);
+    if (outcome.kind === 'done') return outcome.exitCode;
+    const machineId = outcome.machineId ?? target.machineId ?? (await this.getUnit(name))?.machineId;
+    if (machineId === undefined) throw new UnitNotRunningError(name);
+    const machine = (await this.listMachines()).find((m) => m.id === machineId);
+    return streamFromMachine(machineId, machine, name, resource, target, { tls: this.target.tls });
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,173 @@
+/**
+ * `FleetClient` straight over the registry (`--driver etcd`). It applies the
+ * API's rules itself (name and option validation, no activated templates,
+ * a changed body keeps the desired state) so both drivers behave alike.
+ */
+import {
+  UnitNotFoundError,
+  UnitExistsError,
+  type ApiRegistry,
+  type MachineRecord,
+  type UnitStateRecord,
+} from '../../src/registry/index.js';
+import { formatExplanation, planSchedule, type ClusterSnapshot } from '../../src/scheduler/index.js';
+import { buildUnit, extractRequirements, parseUnitName, UnitError, type Unit } from '../../src/units/index.js';
+import { goQuote } from '../../src/units/index.js';
+import { ApiError, UnitNotRunningError } from './errors.js';
+import type { TlsFiles } from './http-transport.js';
+import { streamFromMachine, streamResource } from './remote-stream.js';
+import type { DesiredState, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget, UnitOption } from './types.js';
+import { deriveUnitView } from './unit-view.js';
+
+/** Converts a machine record; `apiEndpoint` is read when the record carries one. */
+export function fromMachineRecord(m: MachineRecord): FleetMachine {
+  const endpoint = (m as MachineRecord & { apiEndpoint?: unknown }).apiEndpoint;
+  return {
+    id: m.id,
+    ...(m.publicIP ? { primaryIP: m.publicIP } : {}),
+    metadata: m.metadata,
+    ...(typeof endpoint === 'string' && endpoint !== '' ? { apiEndpoint: endpoint } : {}),
+  };
+}
+
+function fromStateRecord(s: UnitStateRecord): FleetUnitState {
+  return { name: s.name, machineId: s.machineId, hash: s.hash, loadState: s.loadState, activeState: s.activeState, subState: s.subState };
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    let list = out.get(k);
+    if (!list) out.set(k, (list = []));
+    list.push(item);
+  }
+  return out;
+}
+
+function checkActivation(name: string, desired: DesiredState | undefined): void {
+  if (desired !== undefined && desired !== 'inactive' && parseUnitName(name)?.isTemplate) {
+    throw new ApiError(400, `cannot activate template ${goQuote(name)}`);
+  }
+}
+
+/** The etcd driver. `tls` is used for streams fetched from machines' own APIs. */
+export class RegistryFleetClient implements FleetClient {
+  constructor(
+    private readonly api: ApiRegistry,
+    private readonly options: { tls?: TlsFiles; close?: () => Promise<void> } = {},
+  ) {}
+
+  async listUnits(): Promise<FleetUnit[]> {
+    const [units, schedule, states] = await Promise.all([this.api.listUnits(), this.api.listSchedule(), this.api.listStates()]);
+    const scheduleOf = groupBy(schedule, (e) => e.name);
+    const statesOf = groupBy(states, (s) => s.name);
+    return units.map(({ unit, desired }) => deriveUnitView(unit, desired, scheduleOf.get(unit.name) ?? [], statesOf.get(unit.name) ?? [], true));
+  }
+
+  async getUnit(name: string): Promise<FleetUnit | undefined> {
+    const found = await this.api.getUnit(name);
+    if (found === undefined) return undefined;
+    const [schedule, states] = await Promise.all([this.api.listSchedule(), this.api.listStates({ names: [name] })]);
+    return deriveUnitView(found.unit, found.desired, schedule.filter((e) => e.name === name), states, false);
+  }
+
+  async putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState): Promise<void> {
+    let unit: Unit;
+    try {
+      unit = buildUnit(name, options);
+    } catch (err) {
+      if (err instanceof UnitError) throw new ApiError(400, err.message);
+      throw err;
+    }
+    checkActivation(name, desiredState);
+    const record = { name: unit.name, options: unit.options, text: unit.text, hash: unit.hash };
+    const existing = await this.api.getUnit(name);
+    if (existing === undefined) {
+      try {
+        await this.api.createUnit(record, desiredState ?? 'inactive');
+        return;
+      } catch (err) {
+        if (!(err instanceof UnitExistsError)) throw err;
+      }
+    }
+    if (existing?.unit.hash === record.hash) {
+      if (desiredState !== undefined) await this.setDesiredState(name, desiredState);
+      return;
+    }
+    await this.api.replaceUnit(record, desiredState);
+  }
+
+  async setDesiredState(name: string, state: DesiredState): Promise<void> {
+    checkActivation(name, state);
+    try {
+      await this.api.setDesiredState(name, state);
+    } catch (err) {
+      if (err instanceof UnitNotFoundError) throw new ApiError(404, 'unit does not exist');
+      throw err;
+    }
+  }
+
+  async destroyUnit(name: string): Promise<void> {
+    try {
+      await this.api.destroyUnit(name);
+    } catch (err) {
+      if (err instanceof UnitNotFoundError) throw new ApiError(404, 'unit does not exist');
+      throw err;
+    }
+  }
+
+  async listMachines(): Promise<FleetMachine[]> {
+    return (await this.api.listMachines()).map(fromMachineRecord);
+  }
+
+  async listUnitStates(filter: StateFilter = {}): Promise<FleetUnitState[]> {
+    const states = await this.api.listStates({
+      ...(filter.unitName !== undefined ? { names: [filter.unitName] } : {}),
+      ...(filter.machineId !== undefined ? { machineIds: [filter.machineId] } : {}),
+    });
+    return states.map(fromStateRecord);
+  }
+
+  /** Runs the scheduler on the current registry contents and reports why `name` is left unplaced. */
+  async explain(name: string): Promise<string | undefined> {
+    try {
+      const [units, machines, schedule] = await Promise.all([this.api.listUnits(), this.api.listMachines(), this.api.listSchedule()]);
+      const scheduled = new Map<string, string[]>();
+      for (const e of schedule) scheduled.set(e.name, [...(scheduled.get(e.name) ?? []), e.machineId]);
+      const snapshot: ClusterSnapshot = {
+        machines: machines.map((m) => ({ id: m.id, metadata: m.metadata })),
+        units: units.map(({ unit, desired }) => ({
+          name: unit.name,
+          desiredState: desired,
+          requirements: extractRequirements(unit.options, unit.name).requirements,
+        })),
+        schedule: scheduled,
+      };
+      const found = planSchedule(snapshot).unplaced.find((e) => e.unit === name);
+      return found === undefined ? undefined : formatExplanation(found);
+    } catch {
+      return undefined;
+    }
+  }
+
+  status(name: string, target: StreamTarget): Promise<number> {
+    return this.stream(name, streamResource(name, 'status', target.machineId), target);
+  }
+
+  journal(name: string, options: JournalOptions, target: StreamTarget): Promise<number> {
+    return this.stream(name, streamResource(name, { journal: options }, target.machineId), target);
+  }
+
+  /** The registry cannot run commands on machines: go to the API of the machine that runs the unit. */
+  private async stream(name: string, resource: string, target: StreamTarget): Promise<number> {
+    const machineId = target.machineId ?? (await this.getUnit(name))?.machineId;
+    if (machineId === undefined) throw new UnitNotRunningError(name);
+    const machine = (await this.listMachines()).find((m) => m.id === machineId);
+    return streamFromMachine(machineId, machine, name, resource, target, { tls: this.options.tls });
+  }
+
+  async close(): Promise<void> {
+    await this.options.close?.();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * What fleetctl's commands need from a cluster, independent of how it is
+ * reached (HTTP API v1 or straight to etcd). Both implementations present the
+ * same derived view, so a command prints the same lines with either driver.
+ */
+import type { DesiredState } from '../../src/api/schema.js';
+import type { UnitOption } from '../../src/units/index.js';
+
+export type { DesiredState } from '../../src/api/schema.js';
+export type { UnitOption } from '../../src/units/index.js';
+
+/** A unit as the API shows it. */
+export interface FleetUnit {
+  readonly name: string;
+  /** Options in canonical order; an empty value is `''` (the wire omits it). */
+  readonly options: readonly UnitOption[];
+  readonly desiredState: DesiredState;
+  /**
+   * Derived state: `inactive` unless scheduled and reported by its machine,
+   * then `loaded` or `launched`. Undefined for a single global unit (the API
+   * leaves it empty, as fleet did).
+   */
+  readonly currentState?: DesiredState;
+  /** The machine a non-global unit is scheduled to; undefined when unscheduled or global. */
+  readonly machineId?: string;
+}
+
+/** A present machine. */
+export interface FleetMachine {
+  readonly id: string;
+  /** Undefined when the machine announced none. */
+  readonly primaryIP?: string;
+  /** Merged metadata (configured + dynamic). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /**
+   * URL of this machine's own fleet API (`http://10.0.0.3:49153`), used to
+   * reach the fleetd that runs a unit for `status`/`journal`. Undefined when
+   * the machine publishes none (fleet never did; it is our addition).
+   */
+  readonly apiEndpoint?: string;
+}
+
+/** systemd's view of a unit on one machine. */
+export interface FleetUnitState {
+  readonly name: string;
+  readonly machineId: string;
+  /** Full content hash of the unit body the machine runs; '' when unknown. */
+  readonly hash: string;
+  readonly loadState: string;
+  readonly activeState: string;
+  readonly subState: string;
+}
+
+/** Narrows {@link FleetClient.listUnitStates}; absent fields match everything. */
+export interface StateFilter {
+  readonly unitName?: string;
+  readonly machineId?: string;
+}
+
+/** Options of {@link FleetClient.journal}, as `journalctl` takes them. */
+export interface JournalOptions {
+  /** `-n`: how many recent lines. */
+  readonly lines: number;
+  /** `--output` mode (`short`, `json`, `cat`, ...). */
+  readonly output: string;
+  /** `-f`: keep streaming until aborted. */
+  readonly follow: boolean;
+}
+
+/** Where a remote command's output goes, and how to stop it. */
+export interface StreamTarget {
+  /** Receives the command's output as it arrives. */
+  write(chunk: string | Uint8Array): void;
+  /** Stops the stream (journal --follow); the call then resolves with exit code 0. */
+  readonly signal?: AbortSignal;
+  /**
+   * For a global unit: the machine whose copy to ask about. Undefined: the
+   * machine the unit is scheduled to.
+   */
+  readonly machineId?: string;
+}
+
+/**
+ * The cluster, as commands see it. Every method rejects with a
+ * `FleetClientError` subclass (see `errors.ts`) so commands can print one
+ * message per failure.
+ */
+export interface FleetClient {
+  /** All units, sorted by name. */
+  listUnits(): Promise<FleetUnit[]>;
+  /** One unit; undefined when it does not exist. */
+  getUnit(name: string): Promise<FleetUnit | undefined>;
+  /**
+   * Creates the unit, or replaces the body of an existing one (new hash, same
+   * name). `desiredState` undefined: `inactive` for a new unit, unchanged for
+   * an existing one (the agent swaps a running unit to the new body).
+   * Rejects with `ApiError` (400) for an invalid name or options.
+   */
+  putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState): Promise<void>;
+  /** Sets the desired state; rejects with `ApiError` 404 for a missing unit, 400 for activating a template. */
+  setDesiredState(name: string, state: DesiredState): Promise<void>;
+  /** Deletes the unit; rejects with `ApiError` 404 when it does not exist. */
+  destroyUnit(name: string): Promise<void>;
+  /** Present machines, sorted by id. */
+  listMachines(): Promise<FleetMachine[]>;
+  /** Unit states, sorted by unit name then machine id. */
+  listUnitStates(filter?: StateFilter): Promise<FleetUnitState[]>;
+  /**
+   * Why an unscheduled unit has no machine (`0 of 3 machines eligible: ...`),
+   * or undefined when the cluster cannot tell (yet). Never rejects: an
+   * explanation is a courtesy.
+   */
+  explain(name: string): Promise<string | undefined>;
+  /**
+   * Streams `systemctl status` of the unit from the fleetd of the machine
+   * that runs it. Resolves with that command's exit code. Rejects with
+   * `MachineUnreachableError` when no API of that machine can be reached.
+   */
+  status(name: string, target: StreamTarget): Promise<number>;
+  /** Streams the unit's journal like `status`; resolves with `journalctl`'s exit code. */
+  journal(name: string, options: JournalOptions, target: StreamTarget): Promise<number>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
