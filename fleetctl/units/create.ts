@@ -1,0 +1,156 @@
+/**
+ * Creating units from local files before submit/load/start (§5.4). Every
+ * argument is resolved and validated first; only when all are usable is
+ * anything written, so one bad file never leaves half a batch behind.
+ * `--replace` swaps the body in place and keeps the desired state (the
+ * agent moves a running unit to the new body), unlike fleet, which reset
+ * replaced units to `inactive`.
+ */
+import { buildUnit, goQuote, templateOf, unitNameProblem, UnitError, type Unit } from '../../src/units/index.js';
+import type { CommandContext } from '../context.js';
+import { errorMessage } from '../client/errors.js';
+import type { DesiredState, FleetUnit } from '../client/types.js';
+import { readLocal, sameBody, templatePath, unitArg, type UnitArg } from './local-files.js';
+
+/** The command creating units; decides which desired states `--replace` may touch. */
+export type CreatingCommand = 'submit' | 'load' | 'start';
+
+/** fleet's allowed states for `--replace`: a command only replaces what it would not move backwards. */
+const REPLACEABLE: Readonly<Record<CreatingCommand, readonly DesiredState[]>> = {
+  submit: ['inactive'],
+  load: ['inactive', 'loaded'],
+  start: ['inactive', 'loaded', 'launched'],
+};
+
+/** One write to make. */
+interface Planned {
+  readonly unit: Unit;
+  readonly kind: 'create' | 'replace';
+}
+
+/** What {@link createUnits} did. */
+export interface CreateResult {
+  /** False when anything failed (messages already printed); nothing was written unless the failure came from the API. */
+  readonly ok: boolean;
+  /** Units whose body was replaced: name -> new hash (waits should look for that body). */
+  readonly replaced: ReadonlyMap<string, string>;
+}
+
+class CreateError extends Error {}
+
+function build(name: string, source: string | FleetUnit['options'], what: string): Unit {
+  try {
+    return buildUnit(name, source);
+  } catch (err) {
+    if (err instanceof UnitError) throw new CreateError(`failed getting Unit(${name}) from ${what}: ${err.message}`);
+    throw err;
+  }
+}
+
+async function read(path: string): Promise<string | undefined> {
+  try {
+    return await readLocal(path);
+  } catch (err) {
+    throw new CreateError(`failed reading ${path}: ${errorMessage(err)}`);
+  }
+}
+
+/** The local body of `a`: its file, or for an instance the template file beside it. */
+async function localBody(a: UnitArg): Promise<{ text: string; template?: string } | undefined> {
+  const text = await read(a.path);
+  if (text !== undefined) return { text };
+  const template = templateOf(a.name);
+  if (template === undefined) return undefined;
+  const tText = await read(templatePath(a.path, template));
+  return tText === undefined ? undefined : { text: tText, template };
+}
+
+/** Decides what to do for an argument whose unit already exists. */
+async function planExisting(ctx: CommandContext, a: UnitArg, existing: FleetUnit, command: CreatingCommand, replace: boolean): Promise<Planned | undefined> {
+  const local = await localBody(a);
+  const differs = local !== undefined && !sameBody(a.name, local.text, existing.options);
+  if (!replace) {
+    if (differs) {
+      const what = local.template === undefined ? `local unit file ${a.path}` : `local template unit file ${templatePath(a.path, local.template)}`;
+      ctx.out.stderr.write(`WARNING: Unit ${a.name} in registry differs from ${what}. Add --replace to override.\n`);
+    }
+    return undefined;
+  }
+  if (local === undefined) throw new CreateError(`unable to find local Unit(${a.name}) to replace it (looked for ${a.path})`);
+  if (!differs) {
+    ctx.out.stdout.write(`Found same Unit(${a.name}) in Registry, nothing to do\n`);
+    return undefined;
+  }
+  if (!REPLACEABLE[command].includes(existing.desiredState)) {
+    ctx.out.stderr.write(`Warning: can not replace Unit(${a.name}) in state '${existing.desiredState}', use the appropriate command\n`);
+    return undefined;
+  }
+  return { unit: build(a.name, local.text, local.template === undefined ? 'file' : 'template'), kind: 'replace' };
+}
+
+/** Decides how to create an argument's unit that does not exist yet. */
+async function planNew(ctx: CommandContext, a: UnitArg): Promise<Planned> {
+  const text = await read(a.path);
+  if (text !== undefined) return { unit: build(a.name, text, 'file'), kind: 'create' };
+  const template = templateOf(a.name);
+  if (template === undefined) throw new CreateError(`unable to find Unit(${a.name}) in Registry or on filesystem`);
+  const localPath = templatePath(a.path, template);
+  const registered = await ctx.client.getUnit(template);
+  const localText = await read(localPath);
+  if (registered !== undefined) {
+    if (localText !== undefined && !sameBody(template, localText, registered.options)) {
+      ctx.out.stderr.write(`WARNING: Unit ${template} in registry differs from local template unit file ${localPath}. Add --replace to override.\n`);
+    }
+    return { unit: build(a.name, registered.options, 'template'), kind: 'create' };
+  }
+  if (localText === undefined) throw new CreateError(`unable to find template Unit(${template}) in Registry or on filesystem`);
+  return { unit: build(a.name, localText, 'template'), kind: 'create' };
+}
+
+/**
+ * Makes sure a unit exists for every argument, creating missing ones from
+ * local files (or templates) and replacing changed ones with `replace`.
+ * Prints warnings, `Unit X inactive` (`Unit X submitted` for submit) per
+ * new unit, `Unit X replaced` per replaced one, and on failure
+ * `Error creating units: ...` lines. Never rejects.
+ */
+export async function createUnits(ctx: CommandContext, args: readonly string[], command: CreatingCommand, replace: boolean): Promise<CreateResult> {
+  const planned: Planned[] = [];
+  const failures: string[] = [];
+  const seen = new Set<string>();
+  for (const arg of args) {
+    const a = unitArg(arg);
+    if (seen.has(a.name)) continue;
+    seen.add(a.name);
+    const problem = unitNameProblem(a.name);
+    if (problem !== undefined) {
+      failures.push(`invalid unit name ${goQuote(a.name)}: ${problem}`);
+      continue;
+    }
+    try {
+      const existing = await ctx.client.getUnit(a.name);
+      const plan = existing === undefined ? await planNew(ctx, a) : await planExisting(ctx, a, existing, command, replace);
+      if (plan !== undefined) planned.push(plan);
+    } catch (err) {
+      failures.push(err instanceof CreateError ? err.message : `failed getting Unit(${a.name}): ${errorMessage(err)}`);
+    }
+  }
+  for (const f of failures) ctx.out.stderr.write(`Error creating units: ${f}\n`);
+  if (failures.length > 0) return { ok: false, replaced: new Map() };
+  const replaced = new Map<string, string>();
+  let ok = true;
+  for (const { unit, kind } of planned) {
+    for (const w of unit.warnings) ctx.out.stderr.write(`${w}\n`);
+    try {
+      await ctx.client.putUnit(unit.name, unit.options);
+    } catch (err) {
+      ctx.out.stderr.write(`Error creating units: failed creating unit ${unit.name}: ${errorMessage(err)}\n`);
+      ok = false;
+      continue;
+    }
+    if (kind === 'replace') replaced.set(unit.name, unit.hash);
+    const line = kind === 'replace' ? 'replaced' : command === 'submit' ? 'submitted' : 'inactive';
+    ctx.out.stdout.write(`Unit ${unit.name} ${line}\n`);
+  }
+  return { ok, replaced };
+}
