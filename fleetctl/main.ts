@@ -1,5 +1,39 @@
 #!/usr/bin/env node
-import { VERSION } from '../src/version.js';
+/**
+ * fleetctl's entry point (`node dist/fleetctl/main.js`): real stdout/stderr,
+ * the process environment, Ctrl-C as cancellation; everything else is in
+ * `cli/program.ts`.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runCli } from './cli/program.js';
+import { createOutput } from './output/io.js';
 
-// Placeholder until the commands land.
-console.log(`fleetctl version ${VERSION}`);
+/** Runs fleetctl for `process.argv` and exits with its code. */
+export async function main(): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    // The first Ctrl-C ends `journal -f` and waits cleanly; a second one exits at once.
+    if (interrupts++ > 0) process.exit(130);
+    controller.abort(new Error('interrupted'));
+  });
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
+  const out = createOutput({ stdout: process.stdout, stderr: process.stderr, isTTY: process.stdout.isTTY === true });
+  const code = await runCli(process.argv.slice(2), { out, env: process.env, signal: controller.signal });
+  process.exitCode = controller.signal.aborted && code === 0 && interrupts > 0 ? 0 : code;
+  // Clients may hold sockets (etcd's gRPC channel); do not linger on them.
+  process.stdout.write('', () => process.exit(process.exitCode));
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) void main();

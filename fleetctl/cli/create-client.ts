@@ -1,0 +1,49 @@
+/**
+ * Builds the `FleetClient` the root flags ask for: the HTTP API driver
+ * (default) or the registry driver straight to etcd.
+ */
+import { readFileSync } from 'node:fs';
+import { createEtcdRegistry } from '../../src/registry/index.js';
+import { parseApiEndpoint } from '../client/endpoint.js';
+import { ClientConfigError, errorMessage } from '../client/errors.js';
+import { HttpFleetClient } from '../client/http-client.js';
+import type { TlsFiles } from '../client/http-transport.js';
+import { RegistryFleetClient } from '../client/registry-client.js';
+import type { FleetClient } from '../client/types.js';
+import { DEFAULT_ETCD_ENDPOINT, type GlobalOptions } from './global-options.js';
+
+function readTls(g: GlobalOptions): TlsFiles {
+  const read = (path: string): string | undefined => {
+    if (path === '') return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ClientConfigError(`unable to read ${path}: ${errorMessage(err)}`);
+    }
+  };
+  const tls = { key: read(g.keyFile), cert: read(g.certFile), ca: read(g.caFile) };
+  return Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) as TlsFiles;
+}
+
+/**
+ * Builds the client. `warn` receives lines for stderr (e.g. ignored extra
+ * endpoints).
+ * @throws {ClientConfigError} for an unknown driver, a bad endpoint or
+ *   unreadable TLS files; the caller prints `Unable to initialize client: ...`.
+ */
+export function createClient(g: GlobalOptions, warn: (line: string) => void): FleetClient {
+  if (g.tunnel !== '') throw new ClientConfigError('--tunnel is not supported: fleetctl reaches machines through their fleet API, not SSH');
+  const timeoutMs = Number.isFinite(g.requestTimeout) && g.requestTimeout > 0 ? Math.round(g.requestTimeout * 1000) : 3000;
+  if (g.driver === 'api') {
+    const { endpoint, warnings } = parseApiEndpoint(g.endpoint);
+    warnings.forEach(warn);
+    return new HttpFleetClient({ endpoint, tls: readTls(g), idleTimeoutMs: timeoutMs });
+  }
+  if (g.driver === 'etcd') {
+    if (g.keyFile !== '' || g.certFile !== '' || g.caFile !== '') throw new ClientConfigError('TLS is not supported by the etcd driver yet; use --driver api');
+    const endpoints = (g.endpointGiven ? g.endpoint : DEFAULT_ETCD_ENDPOINT).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const registry = createEtcdRegistry({ endpoints, prefix: g.etcdKeyPrefix, requestTimeoutMs: timeoutMs, dialTimeoutMs: timeoutMs });
+    return new RegistryFleetClient(registry.api, { close: () => registry.close() });
+  }
+  throw new ClientConfigError(`unrecognized driver ${JSON.stringify(g.driver)}`);
+}

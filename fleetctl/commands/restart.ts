@@ -1,0 +1,97 @@
+/**
+ * `fleetctl restart UNIT...`: stop then start units. Fixed from fleet: the
+ * stop phase waits for `loaded` (fleet waited for `launched`, so the restart
+ * could be a no-op), and global units are restarted too (fleet did nothing),
+ * waiting on every machine's state report.
+ */
+import type { CommandContext } from '../context.js';
+import { errorMessage } from '../client/errors.js';
+import type { DesiredState, FleetUnit } from '../client/types.js';
+import { isGlobalUnit } from '../client/unit-view.js';
+import { createUnits } from '../units/create.js';
+import { findUnits } from '../units/find.js';
+import { MachineLegends } from '../units/legend.js';
+import { reportWaitFailures } from '../units/report.js';
+import { waitForStates } from '../wait/states.js';
+import { pollBudget } from '../wait/timing.js';
+import { count, parseCount, type CommandSpec } from './spec.js';
+
+/** Waits until every machine's report of a global unit is (`launched`) or is not (`loaded`) active. */
+async function waitGlobal(ctx: CommandContext, name: string, target: DesiredState, attempts: number): Promise<string | undefined> {
+  const budget = pollBudget(ctx.timing, attempts);
+  for (let polls = 0; ; polls++) {
+    const states = await ctx.client.listUnitStates({ unitName: name });
+    if (states.every((s) => (s.activeState === 'active') === (target === 'launched'))) {
+      ctx.out.stdout.write(`Unit ${name} ${target} on ${states.length} machine${states.length === 1 ? '' : 's'}\n`);
+      return undefined;
+    }
+    if (polls >= budget) return `timed out waiting for global unit ${name} to report state ${target} on every machine`;
+    await ctx.timing.sleep(ctx.timing.pollMs, ctx.signal);
+  }
+}
+
+async function restartOne(ctx: CommandContext, unit: FleetUnit, attempts: number, legends: MachineLegends): Promise<boolean> {
+  const { client, out } = ctx;
+  const global = isGlobalUnit(unit);
+  // Only a running unit needs the stop phase; a loaded (or just created) one is simply started.
+  const phases: DesiredState[] = global || unit.currentState === 'launched' ? ['loaded', 'launched'] : ['launched'];
+  for (const target of phases) {
+    await client.setDesiredState(unit.name, target);
+    if (global) {
+      const err = await waitGlobal(ctx, unit.name, target, attempts);
+      if (err !== undefined) return reportWaitFailures(out, [{ name: unit.name, phase: 'state', message: err }]);
+    } else {
+      const failures = await waitForStates(ctx, [{ name: unit.name, target, systemdActive: target === 'launched' }], attempts, legends);
+      if (!reportWaitFailures(out, failures)) return false;
+    }
+  }
+  return true;
+}
+
+/** The restart command. */
+export const restartCommand: CommandSpec = {
+  name: 'restart',
+  usage: 'UNIT...',
+  summary: 'Instruct systemd to restart one or more units in the cluster',
+  description: 'A launched unit is stopped (waiting for loaded), then started (waiting for launched); a loaded one is started. Missing units are created from local files first.',
+  flags: [{ flags: '--block-attempts <n>', description: 'Wait up to N windows of 2s for each phase; 0 waits forever.', defaultValue: 0, parse: parseCount }],
+  async run(ctx, args, flags) {
+    const { out, client } = ctx;
+    if (args.length === 0) {
+      out.stderr.write('No units given\n');
+      return 1;
+    }
+    const attempts = count(flags, 'blockAttempts', 0);
+    let existing: FleetUnit[];
+    let fresh: FleetUnit[] = [];
+    try {
+      const found = await findUnits(client, args);
+      existing = found.units;
+      if (found.missing.length > 0) {
+        // Units that did not exist are created from local files and started.
+        const created = await createUnits(ctx, found.missing, 'start', false);
+        if (!created.ok) return 1;
+        fresh = (await findUnits(client, found.missing)).units;
+      }
+    } catch (err) {
+      out.stderr.write(`Error restarting units: ${errorMessage(err)}\n`);
+      return 1;
+    }
+    let code = 0;
+    const legends = new MachineLegends(client);
+    for (const unit of [...existing, ...fresh]) {
+      if (existing.includes(unit) && !isGlobalUnit(unit) && (unit.currentState ?? 'inactive') === 'inactive') {
+        out.stderr.write(`Unable to restart unit ${unit.name} in state inactive\n`);
+        code = 1;
+        continue;
+      }
+      try {
+        if (!(await restartOne(ctx, unit, attempts, legends))) code = 1;
+      } catch (err) {
+        out.stderr.write(`Error restarting units: ${errorMessage(err)}\n`);
+        code = 1;
+      }
+    }
+    return code;
+  },
+};
