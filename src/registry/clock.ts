@@ -78,6 +78,7 @@ export class ManualClock implements Clock {
    */
   async advance(ms: number): Promise<void> {
     const target = this.current + ms;
+    await settle(); // let already-running work register its timers first
     for (;;) {
       let next: ManualTimer | undefined;
       for (const t of this.timers) {
