@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startApiServer, type ApiServer, type StartApiServerOptions } from '../../../src/api/server.js';
 import { FakeLocalCommands } from '../../../src/api/fake-local-commands.js';
 import { createFleetMetrics, type FleetMetrics } from '../../../src/metrics/index.js';
+import { silentLogger } from '../../../src/fleetd/logger.js';
 import {
   createMemoryRegistry,
   encodeMachine,
@@ -61,6 +62,8 @@ export async function startHarness(overrides: Partial<StartApiServerOptions> = {
     listen: { socket },
     commands,
     metrics,
+    // fleetd's pino logger must fit ApiLogger.
+    logger: silentLogger(),
     ...overrides,
   });
   const put = async (key: string, value: string) => {
