@@ -6,6 +6,7 @@
 import type { ApiMachine, ApiMachinePage, ApiUnit, ApiUnitPage, ApiUnitState, ApiUnitStatePage, DesiredState } from '../../src/api/schema.js';
 import { ApiError, TransportError, UnitNotRunningError } from './errors.js';
 import { apiPath, requestJson, type HttpTarget, type JsonResponse } from './http-transport.js';
+import { EXPLAINED } from './explained.js';
 import { requestStream, streamFromMachine, streamResource } from './remote-stream.js';
 import type { FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget, UnitOption } from './types.js';
 
@@ -130,10 +131,10 @@ export class HttpFleetClient implements FleetClient {
   async explain(name: string): Promise<string | undefined> {
     try {
       const res = await this.call('GET', `${unitPath(name)}/explain`);
-      const body = res.body as { explanation?: unknown; message?: unknown } | undefined;
-      if (typeof body?.explanation === 'string' && body.explanation !== '') return body.explanation;
-      if (typeof body?.message === 'string' && body.message !== '') return body.message;
-      return body === undefined && res.text.trim() !== '' ? res.text.trim() : undefined;
+      // `{"status":"unschedulable","message":"0 of 3 machines eligible: ..."}` (src/api/explain.ts).
+      const body = res.body as { status?: unknown; message?: unknown } | undefined;
+      if (typeof body?.status !== 'string' || !EXPLAINED.has(body.status)) return undefined;
+      return typeof body.message === 'string' && body.message !== '' ? body.message : undefined;
     } catch {
       return undefined;
     }

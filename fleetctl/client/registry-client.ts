@@ -1,7 +1,9 @@
 /**
  * `FleetClient` straight over the registry (`--driver etcd`). It applies the
  * API's rules itself (name and option validation, no activated templates,
- * a changed body keeps the desired state) so both drivers behave alike.
+ * a changed body keeps the desired state) and derives units and
+ * explanations with the API's own pure functions, so both drivers show the
+ * same thing.
  */
 import {
   UnitNotFoundError,
@@ -10,14 +12,15 @@ import {
   type MachineRecord,
   type UnitStateRecord,
 } from '../../src/registry/index.js';
-import { formatExplanation, planSchedule, type ClusterSnapshot } from '../../src/scheduler/index.js';
-import { buildUnit, extractRequirements, parseUnitName, UnitError, type Unit } from '../../src/units/index.js';
-import { goQuote } from '../../src/units/index.js';
+import { explainFrom } from '../../src/api/explain.js';
+import { indexRuntime, toApiUnit } from '../../src/api/unit-view.js';
+import { buildUnit, goQuote, parseUnitName, UnitError, type Unit } from '../../src/units/index.js';
 import { ApiError, UnitNotRunningError } from './errors.js';
+import { EXPLAINED } from './explained.js';
+import { fromApiUnit } from './http-client.js';
 import type { TlsFiles } from './http-transport.js';
 import { streamFromMachine, streamResource } from './remote-stream.js';
 import type { DesiredState, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget, UnitOption } from './types.js';
-import { deriveUnitView } from './unit-view.js';
 
 /** Converts a machine record; `apiEndpoint` is read when the record carries one. */
 export function fromMachineRecord(m: MachineRecord): FleetMachine {
@@ -32,17 +35,6 @@ export function fromMachineRecord(m: MachineRecord): FleetMachine {
 
 function fromStateRecord(s: UnitStateRecord): FleetUnitState {
   return { name: s.name, machineId: s.machineId, hash: s.hash, loadState: s.loadState, activeState: s.activeState, subState: s.subState };
-}
-
-function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    let list = out.get(k);
-    if (!list) out.set(k, (list = []));
-    list.push(item);
-  }
-  return out;
 }
 
 function checkActivation(name: string, desired: DesiredState | undefined): void {
@@ -60,16 +52,15 @@ export class RegistryFleetClient implements FleetClient {
 
   async listUnits(): Promise<FleetUnit[]> {
     const [units, schedule, states] = await Promise.all([this.api.listUnits(), this.api.listSchedule(), this.api.listStates()]);
-    const scheduleOf = groupBy(schedule, (e) => e.name);
-    const statesOf = groupBy(states, (s) => s.name);
-    return units.map(({ unit, desired }) => deriveUnitView(unit, desired, scheduleOf.get(unit.name) ?? [], statesOf.get(unit.name) ?? [], true));
+    const runtime = indexRuntime(schedule, states);
+    return units.map((u) => fromApiUnit(toApiUnit(u, runtime)));
   }
 
   async getUnit(name: string): Promise<FleetUnit | undefined> {
     const found = await this.api.getUnit(name);
     if (found === undefined) return undefined;
     const [schedule, states] = await Promise.all([this.api.listSchedule(), this.api.listStates({ names: [name] })]);
-    return deriveUnitView(found.unit, found.desired, schedule.filter((e) => e.name === name), states, false);
+    return fromApiUnit(toApiUnit(found, indexRuntime(schedule.filter((e) => e.name === name), states)));
   }
 
   async putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState): Promise<void> {
@@ -129,23 +120,14 @@ export class RegistryFleetClient implements FleetClient {
     return states.map(fromStateRecord);
   }
 
-  /** Runs the scheduler on the current registry contents and reports why `name` is left unplaced. */
+  /** Runs the scheduler on the current registry contents, as the API's explain resource does. */
   async explain(name: string): Promise<string | undefined> {
     try {
       const [units, machines, schedule] = await Promise.all([this.api.listUnits(), this.api.listMachines(), this.api.listSchedule()]);
-      const scheduled = new Map<string, string[]>();
-      for (const e of schedule) scheduled.set(e.name, [...(scheduled.get(e.name) ?? []), e.machineId]);
-      const snapshot: ClusterSnapshot = {
-        machines: machines.map((m) => ({ id: m.id, metadata: m.metadata })),
-        units: units.map(({ unit, desired }) => ({
-          name: unit.name,
-          desiredState: desired,
-          requirements: extractRequirements(unit.options, unit.name).requirements,
-        })),
-        schedule: scheduled,
-      };
-      const found = planSchedule(snapshot).unplaced.find((e) => e.unit === name);
-      return found === undefined ? undefined : formatExplanation(found);
+      const unit = units.find((u) => u.unit.name === name);
+      if (unit === undefined) return undefined;
+      const e = explainFrom(unit, units, machines, schedule);
+      return EXPLAINED.has(e.status) ? e.message : undefined;
     } catch {
       return undefined;
     }

@@ -14,6 +14,9 @@ import type { FleetMachine, JournalOptions, StreamTarget } from './types.js';
 /** Header (or trailer) carrying the remote command's exit code. */
 export const EXIT_CODE_HEADER = 'x-fleet-exit-code';
 
+/** Header of a 409 naming the machine that runs the unit. */
+export const MACHINE_HEADER = 'x-fleet-machine-id';
+
 /** The API resource (below `/fleet/v1`) of a unit's status or journal stream. */
 export function streamResource(name: string, what: 'status' | { journal: JournalOptions }, machineId?: string): string {
   const params = new URLSearchParams();
@@ -76,7 +79,12 @@ export async function requestStream(http: HttpTarget, resource: string, target: 
   } catch {
     error = { message: text.trim() };
   }
-  if (status === 409) return typeof error.machineID === 'string' ? { kind: 'elsewhere', machineId: error.machineID } : { kind: 'elsewhere' };
+  if (status === 409) {
+    // The API names the machine in `X-Fleet-Machine-ID` (src/api/unit-location.ts); a body field is accepted too.
+    const header = res.headers[MACHINE_HEADER];
+    const machineId = typeof header === 'string' && header !== '' ? header : typeof error.machineID === 'string' ? error.machineID : undefined;
+    return machineId === undefined ? { kind: 'elsewhere' } : { kind: 'elsewhere', machineId };
+  }
   throw new ApiError(status, typeof error.message === 'string' ? error.message : '');
 }
 

@@ -3,17 +3,12 @@
  * through that machine's fleet API (fleet used SSH). `-f` follows until
  * interrupted.
  */
+import { JOURNAL_OUTPUT_MODES } from '../../src/api/command-argv.js';
 import { mangleUnitName } from '../../src/units/index.js';
 import { errorMessage } from '../client/errors.js';
 import { isGlobalUnit } from '../client/unit-view.js';
 import { SSH_PORT_FLAG } from './status.js';
 import { count, flag, parseCount, text, type CommandSpec } from './spec.js';
-
-/** journalctl's `--output` modes. */
-export const JOURNAL_OUTPUT_MODES: readonly string[] = [
-  'short', 'short-full', 'short-iso', 'short-iso-precise', 'short-precise', 'short-monotonic', 'short-unix',
-  'verbose', 'export', 'json', 'json-pretty', 'json-sse', 'json-seq', 'cat', 'with-unit',
-];
 
 /** The journal command. */
 export const journalCommand: CommandSpec = {

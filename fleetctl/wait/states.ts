@@ -63,7 +63,7 @@ async function waitOne(ctx: CommandContext, goal: StateGoal, attempts: number, l
       if (polls % perWindow === 0 && goal.target !== 'inactive' && unit.machineId === undefined) {
         const why = await client.explain(goal.name);
         // Without a terminal there is no progress line: say it once per new reason on stderr instead.
-        if (why !== undefined && why !== reason && !out.isTTY) out.stderr.write(`Unit ${goal.name} cannot be scheduled yet: ${why}\n`);
+        if (why !== undefined && why !== reason && !out.isTTY) out.stderr.write(`Still waiting for unit ${goal.name}: ${why}\n`);
         reason = why ?? reason;
       }
       progress.update(goal.name, polls * timing.pollMs, reason);

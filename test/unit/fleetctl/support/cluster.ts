@@ -1,0 +1,114 @@
+/**
+ * A fake cluster for fleetctl tests: the in-memory registry plus one
+ * `tick()` that does what engine and agents would (place with the real
+ * scheduler, keep schedule entries' hash/target fresh, publish the systemd
+ * state each agent would report). Waits call `tick()` as their sleep, so
+ * every poll sees the cluster one step further, deterministically.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryRegistry, encodeMachine, encodeSchedule, encodeState, type MemoryRegistry, type ScheduleEntry, type TxnOp } from '../../../../src/registry/index.js';
+import { planSchedule } from '../../../../src/scheduler/index.js';
+import { extractRequirements } from '../../../../src/units/index.js';
+import { runCli } from '../../../../fleetctl/cli/program.js';
+import { RegistryFleetClient } from '../../../../fleetctl/client/registry-client.js';
+import type { FleetClient } from '../../../../fleetctl/client/types.js';
+import { bufferOutput } from '../../../../fleetctl/output/io.js';
+
+/** Machine ids used throughout the tests. */
+export const M1 = '113f16a7a9f14c8d9b0bd4e0d9e6a0c1';
+export const M2 = '2c5e8a1b0d0e4b4f9a6c7d8e9f001122';
+
+/** How a fake agent treats a unit it runs. */
+export type AgentBehaviour = 'normal' | 'frozen' | 'failing' | 'activating';
+
+export class FakeCluster {
+  readonly registry: MemoryRegistry = createMemoryRegistry();
+  readonly client: FleetClient = new RegistryFleetClient(this.registry.api);
+  /** Per unit: how its agent behaves (default normal). */
+  readonly behaviour = new Map<string, AgentBehaviour>();
+  ticks = 0;
+
+  async addMachine(id: string, publicIP: string, metadata: Record<string, string> = {}, apiEndpoint?: string): Promise<void> {
+    const record = { id, publicIP, metadata, version: '0.1.0', capabilities: {} };
+    const raw = apiEndpoint === undefined ? encodeMachine(record) : JSON.stringify({ ...JSON.parse(encodeMachine(record)), apiEndpoint });
+    await this.registry.kv.txn([], [{ type: 'put', key: this.registry.layout.machine(id), value: raw }]);
+  }
+
+  /** One engine pass and one agent pass. */
+  async tick(): Promise<void> {
+    this.ticks++;
+    const api = this.registry.api;
+    const layout = this.registry.layout;
+    const [units, machines, schedule] = await Promise.all([api.listUnits(), api.listMachines(), api.listSchedule()]);
+    const byUnit = new Map<string, string[]>();
+    for (const e of schedule) byUnit.set(e.name, [...(byUnit.get(e.name) ?? []), e.machineId]);
+    const plan = planSchedule({
+      machines: machines.map((m) => ({ id: m.id, metadata: m.metadata })),
+      units: units.map((u) => ({ name: u.unit.name, desiredState: u.desired, requirements: extractRequirements(u.unit.options, u.unit.name).requirements })),
+      schedule: byUnit,
+    });
+    const ops: TxnOp[] = [];
+    const live = new Map<string, ScheduleEntry>(schedule.map((e) => [`${e.machineId}/${e.name}`, e]));
+    for (const d of plan.decisions) {
+      if (d.kind === 'unschedule') {
+        live.delete(`${d.machine}/${d.unit}`);
+        ops.push({ type: 'delete', key: layout.schedule(d.machine, d.unit) }, { type: 'delete', key: layout.state(d.unit, d.machine) });
+      } else {
+        live.set(`${d.machine}/${d.unit}`, { machineId: d.machine, name: d.unit, hash: '', targetState: 'inactive' });
+      }
+    }
+    const unitByName = new Map(units.map((u) => [u.unit.name, u]));
+    for (const [key, e] of live) {
+      const u = unitByName.get(e.name);
+      if (u === undefined || u.desired === 'inactive') {
+        ops.push({ type: 'delete', key: layout.schedule(e.machineId, e.name) }, { type: 'delete', key: layout.state(e.name, e.machineId) });
+        live.delete(key);
+        continue;
+      }
+      const entry: ScheduleEntry = { machineId: e.machineId, name: e.name, hash: u.unit.hash, targetState: u.desired };
+      ops.push({ type: 'put', key: layout.schedule(e.machineId, e.name), value: encodeSchedule(entry) });
+      const how = this.behaviour.get(e.name) ?? 'normal';
+      if (how === 'frozen') continue;
+      const running = entry.targetState === 'launched';
+      const activeState = !running ? 'inactive' : how === 'failing' ? 'failed' : how === 'activating' ? 'activating' : 'active';
+      const state = { name: e.name, machineId: e.machineId, loadState: 'loaded', activeState, subState: running && how === 'normal' ? 'running' : 'dead', hash: entry.hash, timestamp: 0 };
+      ops.push({ type: 'put', key: layout.state(e.name, e.machineId), value: encodeState(state) });
+    }
+    // States of destroyed units disappear as their agents unload them.
+    for (const s of await api.listStates()) {
+      if (!unitByName.has(s.name)) ops.push({ type: 'delete', key: layout.state(s.name, s.machineId) });
+    }
+    if (ops.length > 0) await this.registry.kv.txn([], ops);
+  }
+}
+
+/** A temp dir with unit files: name -> text. Returns the dir. */
+export function unitDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetctl-test-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** A plain service body. */
+export const HELLO = '[Unit]\nDescription=Hello World\n\n[Service]\nExecStart=/bin/sh -c "while true; do echo hi; sleep 1; done"\n';
+
+/** What one fleetctl run printed. */
+export interface RunResult {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** Runs fleetctl against the fake cluster; polls advance it by one tick each. */
+export async function fleetctl(cluster: FakeCluster, argv: readonly string[], options: { tty?: boolean; env?: Record<string, string> } = {}): Promise<RunResult> {
+  const out = bufferOutput(options.tty ?? false);
+  const code = await runCli(argv, {
+    out,
+    env: options.env ?? {},
+    timing: { pollMs: 1, attemptMs: 8, sleep: () => cluster.tick() },
+    createClient: () => cluster.client,
+  });
+  return { code, out: out.out(), err: out.err() };
+}
