@@ -37,6 +37,12 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     endpoints: config.etcd.servers,
     prefix: config.etcd.keyPrefix,
     requestTimeoutMs: config.etcd.requestTimeoutMs,
+    tls: {
+      ...(config.etcd.caFile !== undefined ? { caFile: config.etcd.caFile } : {}),
+      ...(config.etcd.certFile !== undefined ? { certFile: config.etcd.certFile } : {}),
+      ...(config.etcd.keyFile !== undefined ? { keyFile: config.etcd.keyFile } : {}),
+    },
+    ...(config.etcd.username !== undefined && config.etcd.password !== undefined ? { auth: { username: config.etcd.username, password: config.etcd.password } } : {}),
     warn: (err) => logger.warn({ err }, 'skipping a registry record that cannot be read'),
   });
   let driver: SystemdDriver | undefined;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { Etcd3, type IOptions } from 'etcd3';
 import { ExponentialBackoff, noop, type IBackoff } from 'cockatiel';
 
@@ -21,10 +23,19 @@ export interface EtcdClientOptions {
   readonly watchBackoffMaxMs?: number;
   /** First watch-reconnect delay, ms. Default 100. */
   readonly watchBackoffInitialMs?: number;
+  /**
+   * TLS files (PEM). With any of them, or with https:// endpoints, the
+   * connection is TLS and the server certificate is always verified: against
+   * `caFile` when given, else the system roots (fleet skipped verification
+   * when only a CA was given; we never do).
+   */
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  /** etcd user authentication. */
+  readonly auth?: { readonly username: string; readonly password: string };
 }
 
 /** {@link EtcdClientOptions} with every default filled in. */
-export type ResolvedEtcdClientOptions = Required<EtcdClientOptions>;
+export type ResolvedEtcdClientOptions = Required<Omit<EtcdClientOptions, 'tls' | 'auth'>> & Pick<EtcdClientOptions, 'tls' | 'auth'>;
 
 /** Fills defaults in one place; throws `RangeError` for an empty endpoint list. */
 export function resolveEtcdClientOptions(o: EtcdClientOptions): ResolvedEtcdClientOptions {
@@ -37,6 +48,27 @@ export function resolveEtcdClientOptions(o: EtcdClientOptions): ResolvedEtcdClie
     keepaliveTimeoutMs: o.keepaliveTimeoutMs ?? 5000,
     watchBackoffMaxMs: o.watchBackoffMaxMs ?? 2000,
     watchBackoffInitialMs: o.watchBackoffInitialMs ?? 100,
+    ...(o.tls !== undefined ? { tls: o.tls } : {}),
+    ...(o.auth !== undefined ? { auth: o.auth } : {}),
+  };
+}
+
+/** etcd3 credentials from TLS file names; undefined for plain-text endpoints without TLS files. Throws naming an unreadable file. */
+function tlsCredentials(o: ResolvedEtcdClientOptions): IOptions['credentials'] {
+  const t = o.tls ?? {};
+  const wantsTls = t.caFile !== undefined || t.certFile !== undefined || o.endpoints.some((e) => e.startsWith('https://'));
+  if (!wantsTls) return undefined;
+  const read = (what: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new RangeError(`cannot read etcd ${what} ${file}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    rootCertificate: t.caFile !== undefined ? read('CA file', t.caFile) : Buffer.from(rootCertificates.join('\n')),
+    ...(t.keyFile !== undefined ? { privateKey: read('key file', t.keyFile) } : {}),
+    ...(t.certFile !== undefined ? { certChain: read('certificate file', t.certFile) } : {}),
   };
 }
 
@@ -53,8 +85,11 @@ export function resolveEtcdClientOptions(o: EtcdClientOptions): ResolvedEtcdClie
  */
 export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
   const o = resolveEtcdClientOptions(options);
+  const credentials = tlsCredentials(o);
   const config: IOptions = {
     hosts: [...o.endpoints],
+    ...(credentials !== undefined ? { credentials } : {}),
+    ...(o.auth !== undefined ? { auth: { username: o.auth.username, password: o.auth.password } } : {}),
     dialTimeout: o.dialTimeoutMs,
     grpcOptions: {
       'grpc.keepalive_time_ms': o.keepaliveTimeMs,
