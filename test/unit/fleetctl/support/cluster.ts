@@ -36,6 +36,11 @@ export class FakeCluster {
     await this.registry.kv.txn([], [{ type: 'put', key: this.registry.layout.machine(id), value: raw }]);
   }
 
+  /** The agent's removal of a state report; a frozen agent never removes anything. */
+  private dropState(name: string, machineId: string): TxnOp[] {
+    return this.behaviour.get(name) === 'frozen' ? [] : [{ type: 'delete', key: this.registry.layout.state(name, machineId) }];
+  }
+
   /** One engine pass and one agent pass. */
   async tick(): Promise<void> {
     this.ticks++;
@@ -54,7 +59,7 @@ export class FakeCluster {
     for (const d of plan.decisions) {
       if (d.kind === 'unschedule') {
         live.delete(`${d.machine}/${d.unit}`);
-        ops.push({ type: 'delete', key: layout.schedule(d.machine, d.unit) }, { type: 'delete', key: layout.state(d.unit, d.machine) });
+        ops.push({ type: 'delete', key: layout.schedule(d.machine, d.unit) }, ...this.dropState(d.unit, d.machine));
       } else {
         live.set(`${d.machine}/${d.unit}`, { machineId: d.machine, name: d.unit, hash: '', targetState: 'inactive' });
       }
@@ -63,7 +68,7 @@ export class FakeCluster {
     for (const [key, e] of live) {
       const u = unitByName.get(e.name);
       if (u === undefined || u.desired === 'inactive') {
-        ops.push({ type: 'delete', key: layout.schedule(e.machineId, e.name) }, { type: 'delete', key: layout.state(e.name, e.machineId) });
+        ops.push({ type: 'delete', key: layout.schedule(e.machineId, e.name) }, ...this.dropState(e.name, e.machineId));
         live.delete(key);
         continue;
       }
@@ -76,9 +81,9 @@ export class FakeCluster {
       const state = { name: e.name, machineId: e.machineId, loadState: 'loaded', activeState, subState: running && how === 'normal' ? 'running' : 'dead', hash: entry.hash, timestamp: 0 };
       ops.push({ type: 'put', key: layout.state(e.name, e.machineId), value: encodeState(state) });
     }
-    // States of destroyed units disappear as their agents unload them.
+    // States of destroyed units disappear as their agents unload them (a frozen agent never does).
     for (const s of await api.listStates()) {
-      if (!unitByName.has(s.name)) ops.push({ type: 'delete', key: layout.state(s.name, s.machineId) });
+      if (!unitByName.has(s.name)) ops.push(...this.dropState(s.name, s.machineId));
     }
     if (ops.length > 0) await this.registry.kv.txn([], ops);
   }
