@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { buildUnit } from '../../../src/units/index.js';
+import { FakeCluster, HELLO, M1, M2, fleetctl, unitDir } from './support/cluster.js';
+
+const GLOBAL = `${HELLO}\n[X-Fleet]\nGlobal=true\n`;
+
+async function cluster(): Promise<FakeCluster> {
+  const c = new FakeCluster();
+  await c.addMachine(M1, '172.17.8.101', { az: 'us-west-1a', disk: 'ssd' });
+  await c.addMachine(M2, '');
+  const dir = unitDir({ 'hello.service': HELLO, 'idle.service': HELLO, 'g.service': GLOBAL });
+  assert.equal((await fleetctl(c, ['start', join(dir, 'hello.service')])).code, 0);
+  assert.equal((await fleetctl(c, ['submit', join(dir, 'idle.service'), join(dir, 'g.service')])).code, 0);
+  return c;
+}
+
+test('list-machines: fleet layout, legends, sorted metadata', async () => {
+  const c = await cluster();
+  assert.deepEqual(await fleetctl(c, ['list-machines']), {
+    code: 0,
+    out: 'MACHINE\t\tIP\t\tMETADATA\n113f16a7...\t172.17.8.101\taz=us-west-1a,disk=ssd\n2c5e8a1b...\t-\t\t-\n',
+    err: '',
+  });
+  assert.deepEqual(await fleetctl(c, ['list-m', '--no-legend', '-l', '--fields', 'machine']), { code: 0, out: `${M1}\n${M2}\n`, err: '' }, 'prefix matching, --full as -l');
+});
+
+test('list-units: one row per state report', async () => {
+  const c = await cluster();
+  const hash = buildUnit('hello.service', HELLO).hash;
+  assert.deepEqual(await fleetctl(c, ['list-units']), {
+    code: 0,
+    out: 'UNIT\t\tMACHINE\t\t\t\tACTIVE\tSUB\nhello.service\t113f16a7.../172.17.8.101\tactive\trunning\n',
+    err: '',
+  });
+  assert.deepEqual(await fleetctl(c, ['list-units', '--no-legend', '--fields=unit,hash,load']), { code: 0, out: `hello.service\t${hash.slice(0, 7)}\tloaded\n`, err: '' });
+  assert.deepEqual(await fleetctl(c, ['list-units', '--no-legend', '--full', '--fields=hash,machine']), { code: 0, out: `${hash}\t${M1}/172.17.8.101\n`, err: '' });
+  assert.deepEqual(await fleetctl(c, ['list-units', '--l', '--no-legend', '--fields=machine']), { code: 0, out: `${M1}/172.17.8.101\n`, err: '' }, "fleet's --l spelling");
+});
+
+test('list-unit-files: desired and current state, targets, globals', async () => {
+  const c = await cluster();
+  const h = (n: string, t: string): string => buildUnit(n, t).hash.slice(0, 7);
+  assert.deepEqual(await fleetctl(c, ['list-unit-files']), {
+    code: 0,
+    out:
+      'UNIT\t\tHASH\tDSTATE\t\tSTATE\t\tTARGET\n' +
+      `g.service\t${h('g.service', GLOBAL)}\tinactive\t-\t\tglobal\n` +
+      `hello.service\t${h('hello.service', HELLO)}\tlaunched\tlaunched\t113f16a7.../172.17.8.101\n` +
+      `idle.service\t${h('idle.service', HELLO)}\tinactive\tinactive\t-\n`,
+    err: '',
+  });
+  assert.deepEqual(await fleetctl(c, ['list-unit-files', '--no-legend', '--fields=unit,global,desc,tmachine']), {
+    code: 0,
+    out: 'g.service\ttrue\tHello World\tglobal\nhello.service\tfalse\tHello World\t113f16a7.../172.17.8.101\nidle.service\tfalse\tHello World\t-\n',
+    err: 'WARNING: The "tmachine" field is deprecated. Use "target" instead\n',
+  });
+});
+
+test('--fields errors are fleet\'s, exit 1', async () => {
+  const c = await cluster();
+  assert.deepEqual(await fleetctl(c, ['list-units', '--fields=']), { code: 1, out: '', err: 'Must define output format\n' });
+  assert.deepEqual(await fleetctl(c, ['list-machines', '--fields=machine,bogus']), { code: 1, out: '', err: 'Invalid key in output format: "bogus"\n' });
+  assert.deepEqual(await fleetctl(c, ['list-units', '-o', 'yaml']), { code: 1, out: '', err: 'Invalid output format "yaml": use table or json\n' });
+});
+
+test('-o json prints an array of objects with full values', async () => {
+  const c = await cluster();
+  const machines = JSON.parse((await fleetctl(c, ['list-machines', '-o', 'json'])).out) as unknown;
+  assert.deepEqual(machines, [
+    { machine: M1, ip: '172.17.8.101', metadata: { az: 'us-west-1a', disk: 'ssd' } },
+    { machine: M2, ip: null, metadata: {} },
+  ]);
+  const units = JSON.parse((await fleetctl(c, ['list-units', '--output', 'json'])).out) as unknown;
+  const hash = buildUnit('hello.service', HELLO).hash;
+  assert.deepEqual(units, [{ unit: 'hello.service', machine: M1, ip: '172.17.8.101', hash, load: 'loaded', active: 'active', sub: 'running' }]);
+  const files = JSON.parse((await fleetctl(c, ['list-unit-files', '-o', 'json'])).out) as Array<Record<string, unknown>>;
+  assert.deepEqual(files.map((f) => [f['unit'], f['dstate'], f['state'], f['target'], f['global']]), [
+    ['g.service', 'inactive', null, 'global', true],
+    ['hello.service', 'launched', 'launched', M1, false],
+    ['idle.service', 'inactive', 'inactive', null, false],
+  ]);
+});
+
+test('list commands report registry failures', async () => {
+  const c = await cluster();
+  await c.registry.close();
+  const r = await fleetctl(c, ['list-machines']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^Error retrieving list of active machines from fleet API \(.+\)\nPossible issues:\n {2}etcd is unhealthy and\/or lost quorum\n {2}connection cannot be established to any etcd servers\n$/);
+  const r2 = await fleetctl(c, ['list-units']);
+  assert.equal(r2.code, 1);
+  assert.match(r2.err, /^Error retrieving list of units from repository: /);
+});
