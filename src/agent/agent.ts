@@ -13,6 +13,7 @@ import {
 } from '../registry/index.js';
 import type { DriverEvent, SystemdDriver, UnitState } from '../systemd/driver.js';
 import { hashUnitText } from '../units/hash.js';
+import type { AgentMetrics } from '../metrics/agent.js';
 import { planTasks, type CurrentUnit, type DesiredUnit } from './plan-tasks.js';
 import { StatePublisher } from './state-publisher.js';
 import { runTasks } from './task-runner.js';
@@ -32,6 +33,8 @@ export interface AgentOptions {
   readonly debounceMs?: number;
   /** How soon failed tasks are retried; default 5000 ms (fleet's agent interval). */
   readonly retryIntervalMs?: number;
+  /** Prometheus recorder (`fleet_agent_task_count_total`); default none. */
+  readonly metrics?: AgentMetrics;
 }
 
 /**
@@ -233,6 +236,7 @@ export class Agent {
       this.log,
     );
     this.publishKnownStates();
+    for (const o of outcomes) if (!o.skipped) this.opts.metrics?.task(o.task.kind, o.error === undefined);
     if (outcomes.some((o) => o.error !== undefined)) this.retryLater();
   }
 

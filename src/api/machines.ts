@@ -42,5 +42,6 @@ export function toApiMachine(m: MachineRecord): ApiMachine {
   const out: ApiMachine = { id: m.id };
   if (Object.keys(m.metadata).length > 0) out.metadata = { ...m.metadata };
   if (m.publicIP !== '') out.primaryIP = m.publicIP;
+  if (m.apiEndpoint !== undefined) out.apiEndpoint = m.apiEndpoint;
   return out;
 }

@@ -38,6 +38,8 @@ export interface ApiMachine {
   id: string;
   primaryIP?: string;
   metadata?: Record<string, string>;
+  /** Not in fleet's schema: where this machine's own fleetd API answers (for status/journal). */
+  apiEndpoint?: string;
 }
 
 export interface ApiUnitPage {

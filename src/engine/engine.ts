@@ -13,6 +13,7 @@ import {
   type TimerHandle,
 } from '../registry/index.js';
 import { formatExplanation, type Pipeline } from '../scheduler/index.js';
+import type { EngineMetrics } from '../metrics/engine.js';
 import { ClusterCache } from './cluster-cache.js';
 import { planReconcile } from './plan-reconcile.js';
 import { RequirementsCache } from './requirements-cache.js';
@@ -31,6 +32,8 @@ export interface EngineOptions {
   readonly maxDelayMs?: number;
   readonly clock?: Clock;
   readonly pipeline?: Pipeline;
+  /** Prometheus recorder (`fleet_engine_*`); default none. */
+  readonly metrics?: EngineMetrics;
 }
 
 /** Counters for metrics and tests. */
@@ -97,6 +100,7 @@ export class Engine {
   private lead(): void {
     if (this.stopped) return;
     this.log.info('Engine leadership acquired');
+    this.opts.metrics?.leaderStarted(this.clock.now());
     const cache = new ClusterCache();
     this.cache = cache;
     this.requirements = new RequirementsCache();
@@ -122,7 +126,10 @@ export class Engine {
   }
 
   private follow(reason: string): void {
-    if (this.cache !== undefined) this.log.warn({ reason }, 'Engine leadership lost');
+    if (this.cache !== undefined) {
+      this.log.warn({ reason }, 'Engine leadership lost');
+      this.opts.metrics?.leaderStopped();
+    }
     this.dropCache();
   }
 
@@ -173,11 +180,16 @@ export class Engine {
     this.stats.lastPlanMs = performance.now() - t0;
     this.stats.passes++;
     this.report(plan, broken);
-    if (ops.length === 0) return;
+    if (ops.length === 0) {
+      this.opts.metrics?.reconciled(performance.now() - t0);
+      return;
+    }
     const fence = this.opts.election.fence();
     if (fence === undefined) return; // deposed meanwhile; the new leader decides
     try {
       await this.opts.registry.applySchedule(ops, fence);
+      this.opts.metrics?.reconciled(performance.now() - t0);
+      for (const op of ops) this.opts.metrics?.task(op.type === 'put' ? 'schedule' : 'unschedule', true);
       if (this.cache === cache) cache.applyOps(ops);
       this.stats.opsWritten += ops.length;
       for (const d of plan.decisions) {
@@ -187,6 +199,8 @@ export class Engine {
       if (refreshed > 0) this.log.debug({ refreshed }, 'refreshed schedule entries (target state or content changed)');
     } catch (err) {
       this.stats.failedPasses++;
+      this.opts.metrics?.reconciled(performance.now() - t0, 'schedule');
+      for (const op of ops) this.opts.metrics?.task(op.type === 'put' ? 'schedule' : 'unschedule', false);
       if (err instanceof NotLeaderError) {
         this.log.warn({ err }, 'engine write refused: no longer leader');
         return;

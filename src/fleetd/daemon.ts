@@ -7,6 +7,8 @@ import type { SystemdDriver } from '../systemd/driver.js';
 import { VERSION } from '../version.js';
 import type { FleetdConfig } from './config.js';
 import { detectPublicIp } from './public-ip.js';
+import { startApiServer, SpawnLocalCommands, type ApiServer } from '../api/index.js';
+import { createFleetMetrics } from '../metrics/index.js';
 
 /** A running fleetd: everything one host runs, built from one config. */
 export interface Daemon {
@@ -46,16 +48,37 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     warn: (err) => logger.warn({ err }, 'skipping a registry record that cannot be read'),
   });
   let driver: SystemdDriver | undefined;
+  let api: ApiServer | undefined;
+  const metrics = createFleetMetrics({ processMetrics: true });
   try {
     driver = await DbusSystemdDriver.connect({ scope: config.systemdScope, unitsDir: config.unitsDirectory });
+    // The API comes up before the machine registers, as in fleet; requests
+    // that need etcd answer 503 until it is reachable.
+    api = await startApiServer({
+      registry: registry.api,
+      machineId: config.machineId,
+      tokenLimit: config.tokenLimit,
+      logger: logger.child({ component: 'api' }),
+      listen: {
+        ...(config.api.socket !== undefined ? { socket: config.api.socket } : {}),
+        ...(config.api.listen !== undefined ? { tcp: config.api.listen } : {}),
+        activation: true,
+      },
+      commands: new SpawnLocalCommands({ scope: config.systemdScope }),
+      metrics,
+    });
+    logger.info({ addresses: api.addresses }, 'API listening');
+    const publicIP = config.publicIp ?? detectPublicIp() ?? '';
+    const apiEndpoint = advertisedEndpoint(config, publicIP);
     const machine: MachineRecord = {
       id: config.machineId,
-      publicIP: config.publicIp ?? detectPublicIp() ?? '',
+      publicIP,
       metadata: config.metadata,
       version: VERSION,
       capabilities: { disableEngine: config.engine.disabled },
+      ...(apiEndpoint !== undefined ? { apiEndpoint } : {}),
     };
-    const agent = new Agent({ registry: registry.agent, driver, machine, ttlMs: config.agentTtlMs, logger });
+    const agent = new Agent({ registry: registry.agent, driver, machine, ttlMs: config.agentTtlMs, logger, metrics: metrics.agent });
     await agent.start(signal);
     logger.info({ publicIp: machine.publicIP }, 'machine registered');
     let engine: Engine | undefined;
@@ -65,17 +88,20 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
         election: registry.election({ machineId: machine.id, ttlSeconds: Math.max(1, Math.round(config.engine.leaseTtlMs / 1000)) }),
         logger,
         reconcileIntervalMs: config.engine.reconcileIntervalMs,
+        metrics: metrics.engine,
       });
       await engine.start();
     }
     const closeExtra = (await hooks.onStarted?.({ registry, driver, machine, engine, logger })) ?? undefined;
     const d = driver;
+    const a = api;
     return {
       config,
       agent,
       engine,
       async stop({ graceful }) {
-        await closeExtra?.().catch((err: unknown) => logger.warn({ err }, 'closing the API failed'));
+        await closeExtra?.().catch((err: unknown) => logger.warn({ err }, 'closing a component failed'));
+        await a.close();
         await engine?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the engine failed'));
         await agent.stop({ graceful }).catch((err: unknown) => logger.warn({ err }, 'stopping the agent failed'));
         await d.close();
@@ -87,8 +113,26 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
       }),
     };
   } catch (err) {
+    await api?.close().catch(() => undefined);
     await driver?.close().catch(() => undefined);
     await registry.close().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * The API address other hosts' fleetctl can use to reach this machine for
+ * status/journal: the TCP listener (with the public IP when bound to every
+ * interface), else the unix socket (reachable only from this host, or from
+ * the same filesystem as in the sandbox cluster).
+ */
+function advertisedEndpoint(config: FleetdConfig, publicIP: string): string | undefined {
+  const tcp = config.api.listen;
+  if (tcp !== undefined) {
+    const i = tcp.lastIndexOf(':');
+    const host = tcp.slice(0, i);
+    const port = tcp.slice(i + 1);
+    return `http://${host === '0.0.0.0' || host === '[::]' ? publicIP || '127.0.0.1' : host}:${port}`;
+  }
+  return config.api.socket !== undefined ? `unix://${config.api.socket}` : undefined;
 }

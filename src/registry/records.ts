@@ -46,6 +46,12 @@ export interface MachineRecord {
   readonly version: string;
   /** Feature flags, e.g. `disableEngine: true` for machines that never lead. */
   readonly capabilities: Readonly<Record<string, boolean>>;
+  /**
+   * Where this machine's own fleetd API answers (`unix:///path` or
+   * `http://host:port`), so `fleetctl status`/`journal` can reach the host a
+   * unit runs on; absent when it serves no API others can reach.
+   */
+  readonly apiEndpoint?: string;
 }
 
 /** `schedule/<machineId>/<name>`: the engine's decision that a unit runs on a machine. */
@@ -152,7 +158,7 @@ export function decodeDesired(key: string, raw: string): DesiredState {
 
 /** Serializes a machine record. */
 export function encodeMachine(m: MachineRecord): string {
-  return JSON.stringify({ id: m.id, publicIP: m.publicIP, metadata: m.metadata, version: m.version, capabilities: m.capabilities });
+  return JSON.stringify({ id: m.id, publicIP: m.publicIP, metadata: m.metadata, version: m.version, capabilities: m.capabilities, ...(m.apiEndpoint ? { apiEndpoint: m.apiEndpoint } : {}) });
 }
 
 /** Decodes `machines/<id>`; throws {@link CorruptRecordError}. */
@@ -164,6 +170,7 @@ export function decodeMachine(key: string, raw: string): MachineRecord {
     metadata: stringMap(key, o, 'metadata'),
     version: typeof o['version'] === 'string' ? (o['version'] as string) : '',
     capabilities: boolMap(key, o, 'capabilities'),
+    ...(typeof o['apiEndpoint'] === 'string' && o['apiEndpoint'] !== '' ? { apiEndpoint: o['apiEndpoint'] as string } : {}),
   };
 }
 
