@@ -15,7 +15,7 @@ import type { RegistryEvent } from '../../src/registry/events.js';
 import type { ClusterSnapshot } from '../../src/registry/roles.js';
 import type { MachineRecord, UnitRecord, UnitStateRecord } from '../../src/registry/records.js';
 import { CorruptRecordError, InvalidNameError, NotLeaderError, UnitExistsError, UnitNotFoundError, LeaseLostError } from '../../src/registry/errors.js';
-import { startEtcd, type TestEtcd } from '../support/etcd.js';
+import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
 
 /** What each backend gives a test. */
 export interface ContractHarness {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { DriverEvent, UnitState } from '../../src/systemd/driver.js';
 import { InvalidUnitNameError, SystemdCallError, SystemdTimeoutError, UnitEnableError } from '../../src/systemd/errors.js';
 import { dbusHarness, fakeHarness, type DriverHarness } from '../support/sandbox-driver-harness.js';
-import { startSandboxHost, type SandboxHost } from '../support/sandbox-host.js';
+import { startSandboxHost, type SandboxHost } from '../../src/sandbox/host.js';
 
 const SLEEP = '[Unit]\nDescription=sleeps\n\n[Service]\nExecStart=/bin/sleep 600\n';
 const FALSE = '[Service]\nExecStart=/bin/false\n';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { FakeLocalCommands } from '../../src/api/fake-local-commands.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { createEtcdRegistry, type Registry } from '../../src/registry/index.js';
-import { startEtcd, type TestEtcd } from '../support/etcd.js';
+import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
 import { rawRequest } from '../unit/api/harness.js';
 
 let etcd: TestEtcd | undefined;

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SandboxCluster } from '../support/sandbox-cluster.js';
+import { SandboxCluster } from '../../src/sandbox/cluster.js';
 import { runningOn, mainPid } from '../support/cluster-probes.js';
 import { sleeper, unitRecord } from '../support/units.js';
 import { waitFor } from '../support/wait.js';

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SandboxCluster } from '../support/sandbox-cluster.js';
+import { SandboxCluster } from '../../src/sandbox/cluster.js';
 import { runningOn, activeState, loadState } from '../support/cluster-probes.js';
 import { sleeper } from '../support/units.js';
 import { waitFor } from '../support/wait.js';

@@ -11,7 +11,7 @@ import type { Registry } from '../../src/registry/registry.js';
 import type { RegistryEvent } from '../../src/registry/events.js';
 import type { ClusterSnapshot } from '../../src/registry/roles.js';
 import { follow } from '../../src/registry/watch.js';
-import { startEtcd, type TestEtcd } from '../support/etcd.js';
+import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
 
 const TTL = 3;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

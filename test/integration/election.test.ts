@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createEtcdRegistry } from '../../src/registry/etcd-registry.js';
 import type { Registry } from '../../src/registry/registry.js';
 import type { LeaderElection } from '../../src/registry/roles.js';
-import { startEtcd, type TestEtcd } from '../support/etcd.js';
+import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
 
 const TTL = 2;
 let seq = 0;

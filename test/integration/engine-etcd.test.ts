@@ -5,7 +5,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { Agent } from '../../src/agent/agent.js';
 import { FakeSystemdDriver } from '../../src/systemd/fake-driver.js';
 import { silentLogger } from '../../src/fleetd/logger.js';
-import { startEtcd, type TestEtcd } from '../support/etcd.js';
+import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
 import { sleeper } from '../support/units.js';
 import { waitFor } from '../support/wait.js';
 

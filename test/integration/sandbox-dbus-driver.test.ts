@@ -5,7 +5,7 @@ import { DbusSystemdDriver } from '../../src/systemd/dbus-driver.js';
 import type { DriverEvent } from '../../src/systemd/driver.js';
 import { SYSTEMD_MATCH_RULE } from '../../src/systemd/manager-calls.js';
 import { startBusProxy, type BusProxy } from '../support/sandbox-bus-proxy.js';
-import { startSandboxHost, type SandboxHost } from '../support/sandbox-host.js';
+import { startSandboxHost, type SandboxHost } from '../../src/sandbox/host.js';
 
 // Real-driver properties the shared contract cannot express (they need
 // systemctl behind the driver's back, or the bus daemon's own counters).

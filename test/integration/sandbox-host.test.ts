@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isLive } from '../support/sandbox-cgroup.js';
-import { startSandboxHost, type SandboxHost } from '../support/sandbox-host.js';
+import { isLive } from '../../src/sandbox/cgroup.js';
+import { startSandboxHost, type SandboxHost } from '../../src/sandbox/host.js';
 
 function writeUserUnit(host: SandboxHost, name: string, text: string): void {
   const dir = join(host.runtimeDir, 'systemd', 'user');

@@ -1,4 +1,4 @@
-import type { ClusterHost, SandboxCluster } from './sandbox-cluster.js';
+import type { ClusterHost, SandboxCluster } from '../../src/sandbox/cluster.js';
 
 /** `systemctl --user is-active` of a unit on one host (`active`, `inactive`, `failed`, ...). */
 export async function activeState(c: SandboxCluster, h: ClusterHost, unit: string): Promise<string> {

@@ -3,7 +3,7 @@ import { DbusSystemdDriver } from '../../src/systemd/dbus-driver.js';
 import type { SystemdDriver } from '../../src/systemd/driver.js';
 import { FakeSystemdDriver } from '../../src/systemd/fake-driver.js';
 import { startBusProxy } from './sandbox-bus-proxy.js';
-import type { SandboxHost } from './sandbox-host.js';
+import type { SandboxHost } from '../../src/sandbox/host.js';
 
 /**
  * A driver under test plus the faults the contract suite injects. Both the

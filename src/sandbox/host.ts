@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cgroupDirs, cgroupPids, createCgroups, isLive, killPids, removeCgroups } from './sandbox-cgroup.js';
-import { INNER_SCRIPT, OUTER_SCRIPT } from './sandbox-scripts.js';
+import { cgroupDirs, cgroupPids, createCgroups, isLive, killPids, removeCgroups } from './cgroup.js';
+import { INNER_SCRIPT, OUTER_SCRIPT } from './scripts.js';
 
 /** Options for {@link startSandboxHost}; all optional. */
 export interface SandboxHostOptions {

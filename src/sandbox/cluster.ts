@@ -1,0 +1,160 @@
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEtcdRegistry, type Registry } from '../registry/index.js';
+import { startEtcd, type TestEtcd } from './etcd.js';
+import { startSandboxHost, type SandboxHost } from './host.js';
+
+/** Compiled fleetd entry point (this file lives in dist/src/sandbox/). */
+const FLEETD = new URL('../bin/fleetd.js', import.meta.url).pathname;
+
+/** Options of {@link SandboxCluster.start}; all optional. */
+export interface SandboxClusterOptions {
+  /** Number of hosts to start with; default 3. */
+  readonly hosts?: number;
+  /** `agent_ttl` for every fleetd; default `5s` (tests want fast failure detection). */
+  readonly agentTtl?: string;
+  /** `engine_lease_ttl`; default `3s`. */
+  readonly engineLeaseTtl?: string;
+  /** Metadata per host index (`k=v,k2=v2`). */
+  readonly metadata?: (index: number) => string | undefined;
+  /** Extra FLEET_* variables for every fleetd. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Label mixed into host names; default `fc`. */
+  readonly label?: string;
+}
+
+/** One sandbox host with its fleetd. */
+export interface ClusterHost {
+  readonly index: number;
+  readonly host: SandboxHost;
+  readonly machineId: string;
+  readonly publicIp: string;
+  /** The fleetd API socket of this host. */
+  readonly apiSocket: string;
+  /** The running fleetd process, if any. */
+  fleetd: ChildProcess | undefined;
+  /** Path of this host's fleetd log (all runs appended). */
+  readonly logPath: string;
+}
+
+/**
+ * A local fleet cluster for tests, benchmarks and the quick start: one real
+ * etcd on loopback and N sandbox hosts, each a real `systemd --user` in its
+ * own namespaces running its own fleetd (distinct machine id, public IP
+ * 127.0.0.<n+1>, metadata, API socket). Everything is stopped by PID.
+ */
+export class SandboxCluster {
+  readonly hosts: ClusterHost[] = [];
+  /** A registry client on the cluster's etcd, for assertions. */
+  readonly registry: Registry;
+  private stopped = false;
+
+  private constructor(
+    readonly etcd: TestEtcd,
+    private readonly options: SandboxClusterOptions,
+  ) {
+    this.registry = createEtcdRegistry({ endpoints: etcd.endpoints });
+  }
+
+  /** Starts etcd and the hosts; on failure stops whatever started and rethrows. */
+  static async start(options: SandboxClusterOptions = {}): Promise<SandboxCluster> {
+    const etcd = await startEtcd();
+    const cluster = new SandboxCluster(etcd, options);
+    try {
+      for (let i = 0; i < (options.hosts ?? 3); i++) await cluster.addHost();
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** Starts one more host with its fleetd. */
+  async addHost(extraEnv: Readonly<Record<string, string>> = {}): Promise<ClusterHost> {
+    const index = this.hosts.length;
+    const host = await startSandboxHost({ label: `${this.options.label ?? 'fc'}${index}` });
+    const ch: ClusterHost = {
+      index,
+      host,
+      machineId: host.machineId,
+      publicIp: `127.0.0.${index + 2}`,
+      apiSocket: join(host.scratchDir, 'fleet.sock'),
+      fleetd: undefined,
+      logPath: join(host.scratchDir, 'fleetd.log'),
+    };
+    this.hosts.push(ch);
+    this.startFleetd(ch, extraEnv);
+    return ch;
+  }
+
+  /** Environment a fleetd on `h` runs with. */
+  fleetdEnv(h: ClusterHost, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+    const metadata = this.options.metadata?.(h.index);
+    return {
+      ...h.host.env,
+      FLEET_ETCD_SERVERS: this.etcd.endpoints.join(','),
+      FLEET_MACHINE_ID: h.machineId,
+      FLEET_PUBLIC_IP: h.publicIp,
+      FLEET_SYSTEMD_USER: 'true',
+      FLEET_API_SOCKET: h.apiSocket,
+      FLEET_AGENT_TTL: this.options.agentTtl ?? '5s',
+      FLEET_ENGINE_LEASE_TTL: this.options.engineLeaseTtl ?? '3s',
+      ...(metadata ? { FLEET_METADATA: metadata } : {}),
+      ...this.options.env,
+      ...extra,
+    };
+  }
+
+  /** Starts fleetd on `h` (inside its namespaces), logging to `h.logPath`. */
+  startFleetd(h: ClusterHost, extraEnv: Readonly<Record<string, string>> = {}): ChildProcess {
+    if (h.fleetd !== undefined && h.fleetd.exitCode === null && h.fleetd.signalCode === null) throw new Error(`fleetd already runs on host ${h.index}`);
+    const log = openSync(h.logPath, 'a');
+    try {
+      h.fleetd = h.host.spawnInHost(process.execPath, [FLEETD], { env: this.fleetdEnv(h, extraEnv), stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log);
+    }
+    return h.fleetd;
+  }
+
+  /** Sends `signal` to fleetd on `h` and waits for it to exit. */
+  async stopFleetd(h: ClusterHost, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 20_000): Promise<void> {
+    const p = h.fleetd;
+    if (p === undefined || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill(signal);
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** SIGKILLs the whole host: its fleetd, systemd and every unit process. */
+  async killHost(h: ClusterHost): Promise<void> {
+    await this.stopFleetd(h, 'SIGKILL');
+    await h.host.stop();
+  }
+
+  /** The host's fleetd log so far ('' if none). */
+  logs(h: ClusterHost): string {
+    return existsSync(h.logPath) ? readFileSync(h.logPath, 'utf8') : '';
+  }
+
+  /** Runs `systemctl --user <args>` inside host `h`. */
+  async systemctl(h: ClusterHost, ...args: string[]): Promise<string> {
+    const r = await h.host.exec(['systemctl', '--user', ...args]);
+    return r.stdout;
+  }
+
+  /** Stops every fleetd (SIGKILL: tests do not need a graceful exit), every host and etcd. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.registry.close().catch(() => undefined);
+    for (const h of this.hosts) {
+      await this.stopFleetd(h, 'SIGKILL').catch(() => undefined);
+      await h.host.stop().catch(() => undefined);
+    }
+    await this.etcd.stop();
+  }
+}
