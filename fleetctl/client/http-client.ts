@@ -148,8 +148,16 @@ export class HttpFleetClient implements FleetClient {
     return this.stream(name, streamResource(name, { journal: options }, target.machineId), target);
   }
 
-  /** Asks our endpoint first; on 409 goes to the machine that runs the unit. */
+  /**
+   * Asks our endpoint first; on 409 goes to the machine that runs the unit.
+   * A named machine (a global unit's copy) is asked directly when it
+   * publishes an endpoint, since our own fleetd would answer for its copy.
+   */
   private async stream(name: string, resource: string, target: StreamTarget): Promise<number> {
+    if (target.machineId !== undefined) {
+      const machine = (await this.listMachines()).find((m) => m.id === target.machineId);
+      if (machine?.apiEndpoint) return streamFromMachine(target.machineId, machine, name, resource, target, { tls: this.target.tls });
+    }
     const outcome = await requestStream(this.target, resource, target);
     if (outcome.kind === 'done') return outcome.exitCode;
     const machineId = outcome.machineId ?? target.machineId ?? (await this.getUnit(name))?.machineId;

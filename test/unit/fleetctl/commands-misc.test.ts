@@ -137,3 +137,17 @@ test('root flags come from the command line, then FLEETCTL_* variables; --debug 
   assert.equal(await runCli(['list-units'], { out: o, env: { FLEETCTL_DRIVER: 'x' } }), 1);
   assert.equal(o.err(), 'Unable to initialize client: unrecognized driver "x"\n');
 });
+
+test('status of a global unit shows every machine that runs it', async (t) => {
+  const stubs = await Promise.all(
+    ['one', 'two'].map((who) => startStub('tcp', { 'GET /fleet/v1/units/g.service/status': (_req, res) => streamWithTrailer(res, [`● g.service on ${who}\n`], 0) })),
+  );
+  t.after(() => Promise.all(stubs.map((s) => s.close())));
+  const c = new FakeCluster();
+  await c.addMachine(M1, '172.17.8.101', {}, stubs[0]!.endpoint);
+  await c.addMachine('2c5e8a1b0d0e4b4f9a6c7d8e9f001122', '172.17.8.102', {}, stubs[1]!.endpoint);
+  const dir = unitDir({ 'g.service': `${HELLO}\n[X-Fleet]\nGlobal=true\n` });
+  assert.equal((await fleetctl(c, ['start', join(dir, 'g.service')])).code, 0);
+  await c.tick();
+  assert.deepEqual(await fleetctl(c, ['status', 'g']), { code: 0, out: '● g.service on one\n\n● g.service on two\n', err: '' });
+});
