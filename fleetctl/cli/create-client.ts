@@ -40,9 +40,19 @@ export function createClient(g: GlobalOptions, warn: (line: string) => void): Fl
     return new HttpFleetClient({ endpoint, tls: readTls(g), idleTimeoutMs: timeoutMs });
   }
   if (g.driver === 'etcd') {
-    if (g.keyFile !== '' || g.certFile !== '' || g.caFile !== '') throw new ClientConfigError('TLS is not supported by the etcd driver yet; use --driver api');
+    if ((g.keyFile === '') !== (g.certFile === '')) throw new ClientConfigError('--key-file and --cert-file must be given together');
     const endpoints = (g.endpointGiven ? g.endpoint : DEFAULT_ETCD_ENDPOINT).split(',').map((s) => s.trim()).filter((s) => s !== '');
-    const registry = createEtcdRegistry({ endpoints, prefix: g.etcdKeyPrefix, requestTimeoutMs: timeoutMs, dialTimeoutMs: timeoutMs });
+    const tls = {
+      ...(g.caFile !== '' ? { caFile: g.caFile } : {}),
+      ...(g.certFile !== '' ? { certFile: g.certFile } : {}),
+      ...(g.keyFile !== '' ? { keyFile: g.keyFile } : {}),
+    };
+    let registry;
+    try {
+      registry = createEtcdRegistry({ endpoints, prefix: g.etcdKeyPrefix, requestTimeoutMs: timeoutMs, dialTimeoutMs: timeoutMs, tls });
+    } catch (err) {
+      throw new ClientConfigError((err as Error).message);
+    }
     return new RegistryFleetClient(registry.api, { close: () => registry.close() });
   }
   throw new ClientConfigError(`unrecognized driver ${JSON.stringify(g.driver)}`);

@@ -74,7 +74,7 @@ function tlsCredentials(o: ResolvedEtcdClientOptions): IOptions['credentials'] {
 
 /**
  * Builds the etcd3 client with the settings its known faults require:
- * - gRPC keepalive on (also without active calls), so a dead or frozen
+ * - gRPC keepalive on while calls or watches are open, so a dead or frozen
  *   server breaks watch streams instead of leaving them silent forever;
  * - a deadline on every unary call (etcd3 sets none);
  * - no library-level retries or circuit breaker: a retried create-if-absent
@@ -94,7 +94,11 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
     grpcOptions: {
       'grpc.keepalive_time_ms': o.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': o.keepaliveTimeoutMs,
-      'grpc.keepalive_permit_without_calls': 1,
+      // etcd's server enforcement (PermitWithoutStream=false) answers pings
+      // on a connection with no open stream with GOAWAY "too_many_pings", so
+      // ping only while calls or watches are open. fleetd always has a watch
+      // open, which is where a dead server must be noticed.
+      'grpc.keepalive_permit_without_calls': 0,
     },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + o.requestTimeoutMs }),
     faultHandling: {
