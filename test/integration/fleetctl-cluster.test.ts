@@ -1,0 +1,172 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SandboxCluster } from '../../src/sandbox/cluster.js';
+import { waitFor } from '../support/wait.js';
+
+// The real fleetctl binary against a sandbox cluster (real etcd, systemd, fleetd).
+const FLEETCTL = fileURLToPath(new URL('../../fleetctl/main.js', import.meta.url));
+let c: SandboxCluster;
+let dir: string;
+let endpoint: string;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function fleetctl(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [FLEETCTL, '--endpoint', endpoint, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('error', reject);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const legend = (i: number): string => `${c.hosts[i]!.machineId.slice(0, 8)}.../${c.hosts[i]!.publicIp}`;
+const hostOf = (machinePrefix: string): number => c.hosts.findIndex((h) => h.machineId.startsWith(machinePrefix));
+
+before(async () => {
+  c = await SandboxCluster.start({ hosts: 2, metadata: (i) => `role=${['a', 'b'][i]}` });
+  await waitFor('machines registered', async () => (await c.registry.api.listMachines()).length === 2, 20_000);
+  endpoint = `unix://${c.hosts[0]!.apiSocket}`;
+  dir = mkdtempSync(join(tmpdir(), 'fleetctl-e2e-'));
+  writeFileSync(join(dir, 'hello.service'), '[Unit]\nDescription=Hello\n\n[Service]\nExecStart=/bin/sh -c "while true; do echo hello-out; sleep 1; done"\n');
+  writeFileSync(join(dir, 'tpl@.service'), '[Service]\nExecStart=/bin/sleep 1000\n');
+  writeFileSync(join(dir, 'bad.service'), '[Service]\nExecStart=/bin/true\n\n[X-Fleet]\nGlobal=true\nMachineID=abc\n');
+  writeFileSync(join(dir, 'we{ird.service'), '[Service]\nExecStart=/bin/true\n');
+});
+
+after(async () => {
+  await c?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('submit, list-unit-files, load, start, list-units, cat', async () => {
+  assert.deepEqual(await fleetctl('submit', 'hello.service'), { code: 0, stdout: 'Unit hello.service submitted\n', stderr: '' });
+  const files = await fleetctl('list-unit-files');
+  assert.equal(files.code, 0);
+  assert.match(files.stdout, /^UNIT\t\tHASH\tDSTATE\t\tSTATE\t\tTARGET\nhello\.service\t[0-9a-f]{7}\tinactive\tinactive\t-\n$/);
+
+  const load = await fleetctl('load', 'hello.service');
+  assert.equal(load.code, 0, load.stderr);
+  const m = /^Unit hello\.service loaded on ([0-9a-f]{8})\.\.\.\/127\.0\.0\.\d+\n$/.exec(load.stdout);
+  assert.ok(m, load.stdout);
+  const i = hostOf(m[1]!);
+  assert.equal(load.stdout, `Unit hello.service loaded on ${legend(i)}\n`);
+
+  assert.deepEqual(await fleetctl('start', 'hello.service'), { code: 0, stdout: `Unit hello.service launched on ${legend(i)}\n`, stderr: '' });
+  assert.equal((await c.systemctl(c.hosts[i]!, 'is-active', 'hello.service')).trim(), 'active');
+  assert.deepEqual(await fleetctl('list-units'), { code: 0, stdout: `UNIT\t\tMACHINE\t\t\tACTIVE\tSUB\nhello.service\t${legend(i)}\tactive\trunning\n`, stderr: '' });
+  assert.deepEqual(await fleetctl('cat', 'hello.service'), {
+    code: 0,
+    stdout: '[Unit]\nDescription=Hello\n\n[Service]\nExecStart=/bin/sh -c "while true; do echo hello-out; sleep 1; done"\n',
+    stderr: '',
+  });
+});
+
+test('list-machines (table and json)', async () => {
+  const sorted = [...c.hosts].sort((a, b) => (a.machineId < b.machineId ? -1 : 1));
+  const rows = sorted.map((h) => `${h.machineId.slice(0, 8)}...\t${h.publicIp}\trole=${['a', 'b'][h.index]}\n`).join('');
+  assert.deepEqual(await fleetctl('list-machines'), { code: 0, stdout: `MACHINE\t\tIP\t\tMETADATA\n${rows}`, stderr: '' });
+  const json = await fleetctl('list-machines', '-o', 'json');
+  assert.deepEqual(JSON.parse(json.stdout), sorted.map((h) => ({ machine: h.machineId, ip: h.publicIp, metadata: { role: ['a', 'b'][h.index] } })));
+});
+
+test('status and journal show systemd output from the unit\'s host, through any host\'s API', async () => {
+  for (const h of c.hosts) {
+    endpoint = `unix://${h.apiSocket}`;
+    const status = await fleetctl('status', 'hello.service');
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /hello\.service - Hello\n[\s\S]*Active: active \(running\)/);
+  }
+  endpoint = `unix://${c.hosts[0]!.apiSocket}`;
+  await waitFor('three lines of output in the journal', async () => ((await fleetctl('journal', '--lines', '3', 'hello.service')).stdout.match(/hello-out/g) ?? []).length === 3);
+  const journal = await fleetctl('journal', '-n', '2', 'hello.service');
+  assert.equal(journal.code, 0);
+  assert.equal(journal.stdout.trim().split('\n').length, 2);
+  assert.match(journal.stdout, /sh\[\d+\]: hello-out/);
+});
+
+test('stop, stop again, unload, and stopping an inactive unit', async () => {
+  const stop = await fleetctl('stop', 'hello.service');
+  assert.equal(stop.code, 0);
+  assert.match(stop.stdout, /^Unit hello\.service loaded on [0-9a-f]{8}\.\.\.\/127\.0\.0\.\d+\n$/);
+  assert.equal(stop.stderr, 'Successfully stopped units [hello.service].\n');
+  assert.deepEqual(await fleetctl('stop', 'hello.service'), { code: 0, stdout: '', stderr: 'Successfully stopped units [hello.service].\n' });
+  assert.deepEqual(await fleetctl('unload', 'hello.service'), { code: 0, stdout: 'Unit hello.service inactive\n', stderr: 'Successfully unloaded units [hello.service].\n' });
+  assert.deepEqual(await fleetctl('stop', 'hello.service'), { code: 1, stdout: '', stderr: 'Unable to stop unit hello.service in state inactive\n' });
+});
+
+test('template instances from a local template file, restart, --fields --full', async () => {
+  const start = await fleetctl('start', 'tpl@1.service', 'tpl@2');
+  assert.equal(start.code, 0, start.stderr);
+  // Units are waited on concurrently, so the "launched" lines come in completion order.
+  const lines = start.stdout.split('\n');
+  assert.deepEqual(lines.slice(0, 2), ['Unit tpl@1.service inactive', 'Unit tpl@2.service inactive']);
+  assert.deepEqual(lines.slice(2).map((l) => l.replace(/ on .*/, '')).sort(), ['', 'Unit tpl@1.service launched', 'Unit tpl@2.service launched']);
+  const pidBefore = await waitFor('tpl@1 pid', async () => {
+    for (const h of c.hosts) {
+      const pid = Number((await c.systemctl(h, 'show', '-p', 'MainPID', '--value', 'tpl@1.service')).trim());
+      if (pid > 0) return { h, pid };
+    }
+    return undefined;
+  });
+  const restart = await fleetctl('restart', 'tpl@1.service');
+  assert.equal(restart.code, 0, restart.stderr);
+  assert.match(restart.stdout, /^Unit tpl@1\.service loaded on .+\nUnit tpl@1\.service launched on .+\n$/);
+  const pidAfter = Number((await c.systemctl(pidBefore.h, 'show', '-p', 'MainPID', '--value', 'tpl@1.service')).trim());
+  assert.ok(pidAfter > 0 && pidAfter !== pidBefore.pid, 'restarted: new main pid');
+  const full = await fleetctl('list-units', '--fields', 'unit,hash,load', '--full', '--no-legend');
+  assert.match(full.stdout, /^tpl@1\.service\t[0-9a-f]{40}\tloaded\ntpl@2\.service\t[0-9a-f]{40}\tloaded\n$/);
+});
+
+test('destroy removes units from systemd and the registry', async () => {
+  assert.deepEqual(await fleetctl('destroy', 'hello.service', 'tpl@1.service', 'tpl@2.service'), {
+    code: 0,
+    stdout: 'Destroyed hello.service\nDestroyed tpl@1.service\nDestroyed tpl@2.service\n',
+    stderr: '',
+  });
+  assert.deepEqual(await fleetctl('list-units', '--no-legend'), { code: 0, stdout: '', stderr: '' });
+  for (const h of c.hosts) assert.equal((await c.systemctl(h, 'show', '-p', 'LoadState', '--value', 'tpl@1.service')).trim(), 'not-found');
+});
+
+test('bad input: clear message on stderr, non-zero exit, nothing created', async () => {
+  const cases: Array<[string[], string]> = [
+    [['start', 'nope.service'], 'Error creating units: unable to find Unit(nope.service) in Registry or on filesystem\n'],
+    [['start', 'bad.service'], 'Error creating units: failed getting Unit(bad.service) from file: MachineID cannot be used with Global\n'],
+    [['start', 'we{ird.service'], 'Error creating units: invalid unit name "we{ird.service": invalid character \'{\' in unit name\n'],
+    [['status', 'missing.service'], 'Unit missing.service does not exist.\n'],
+    [['journal', 'missing.service'], 'Unit missing.service does not exist.\n'],
+    [['cat', 'missing.service'], 'Unit missing.service not found\n'],
+    [['bogus-cmd'], "error: unknown command 'bogus-cmd'\n"],
+    [['list-units', '--bogus'], "error: unknown option '--bogus'\n"],
+    [['list-units', '--fields', 'unit,nope'], 'Invalid key in output format: "nope"\n'],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = await fleetctl(...args);
+    assert.equal(r.code, 1, `${args.join(' ')}: exit code`);
+    assert.equal(r.stderr, stderr, args.join(' '));
+  }
+  assert.deepEqual(await c.registry.api.listUnits(), [], 'nothing was created');
+});
+
+test('version and help', async () => {
+  assert.match((await fleetctl('version')).stdout, /^fleetctl version \d+\.\d+\.\d+\n$/);
+  const help = await fleetctl('help');
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /COMMANDS:[\s\S]*list-units/);
+});
