@@ -1,0 +1,116 @@
+/**
+ * The six scenarios CoreOS fleet v1.0 was measured with (issue 6), plus
+ * 1,000 units and fleetd RSS, on a real sandbox cluster: one etcd, 3 hosts
+ * each with a real `systemd --user` and a real fleetd, default settings
+ * (agent_ttl 30 s unless noted, engine_lease_ttl 5 s). Units are
+ * `ExecStart=/bin/sleep 100000`. Each scenario runs `--runs` times (default
+ * 3) and prints the median beside fleet's figure.
+ *
+ * "Start" means: create the unit(s) with desired state launched through the
+ * registry's API role (the etcd writes the API makes), then wait until
+ * systemd on a host reports active/running (polled over D-Bus), i.e. what
+ * `fleetctl start` blocking waits for. `--launcher fleetctl` submits with
+ * the fleetctl binary instead (`node dist/fleetctl/main.js --driver etcd`).
+ *
+ *   npm run build && node dist/bench/sandbox-scenarios.js [--runs 3] [--scenarios start-1,global,...] [--launcher registry|fleetctl]
+ */
+import { pathToFileURL } from 'node:url';
+import { BenchArgs } from './lib/args.js';
+import { describeContext, runContext } from './lib/machine.js';
+import { saveResults } from './lib/results.js';
+import { formatMiB, formatMs, median, table } from './lib/stats.js';
+import { BenchCluster } from './sandbox/bench-cluster.js';
+import { SCENARIOS, type RunFigure, type Scenario } from './sandbox/scenarios.js';
+
+/** One scenario's outcome. */
+export interface ScenarioResult {
+  readonly name: string;
+  readonly description: string;
+  readonly fleet: string;
+  readonly target: string;
+  readonly unit: 'ms' | 'bytes';
+  readonly runs: RunFigure[];
+  readonly median: number;
+  readonly met: boolean | undefined;
+  readonly error?: string;
+}
+
+function format(value: number, unit: 'ms' | 'bytes'): string {
+  return unit === 'ms' ? formatMs(value) : formatMiB(value);
+}
+
+/** Runs the selected scenarios; prints the table and returns the results. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<ScenarioResult[]> {
+  const args = new BenchArgs(argv);
+  const runs = args.number('runs', 3);
+  const wanted = args.list('scenarios', SCENARIOS.map((s) => s.name));
+  const unknown = wanted.filter((w) => !SCENARIOS.some((s) => s.name === w));
+  if (unknown.length > 0) throw new RangeError(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const selected = SCENARIOS.filter((s) => wanted.includes(s.name));
+  const ctx = runContext();
+  console.log(`sandbox scenarios: 3 hosts (real systemd --user + fleetd), one etcd, ${runs} run(s) each`);
+  console.log(describeContext(ctx));
+
+  // Scenarios sharing an agent_ttl share a cluster (each leaves it clean).
+  const results: ScenarioResult[] = [];
+  const byTtl = new Map<string, Scenario[]>();
+  for (const s of selected) byTtl.set(s.agentTtl, [...(byTtl.get(s.agentTtl) ?? []), s]);
+  let launcherLabel = '';
+  for (const [ttl, scenarios] of byTtl) {
+    const c = await BenchCluster.start({ hosts: 3, agentTtl: ttl, engineLeaseTtl: '5s', label: 'bn', launcher: args.string('launcher') ?? 'registry' });
+    launcherLabel = c.launcher.label;
+    try {
+      for (const s of scenarios) {
+        const figures: RunFigure[] = [];
+        let error: string | undefined;
+        for (let r = 0; r < runs && error === undefined; r++) {
+          try {
+            const f = await s.run(c, r);
+            figures.push(f);
+            console.log(`  ${s.name} run ${r + 1}: ${format(f.value, s.unit)}${f.extra ? ` ${JSON.stringify(roundAll(f.extra))}` : ''}`);
+          } catch (err) {
+            error = String((err as Error)?.message ?? err);
+            console.log(`  ${s.name} run ${r + 1} FAILED: ${error}`);
+            await c.clean().catch(() => undefined);
+          }
+        }
+        const m = median(figures.map((f) => f.value));
+        results.push({ name: s.name, description: s.description, fleet: s.fleet, target: s.target, unit: s.unit, runs: figures, median: m, met: s.targetValue === undefined || figures.length === 0 ? undefined : m <= s.targetValue, ...(error ? { error } : {}) });
+      }
+    } finally {
+      await c.stop();
+    }
+  }
+
+  console.log(`\nsubmitted via: ${launcherLabel}; times measured until systemd reports the state`);
+  console.log(
+    table(
+      ['scenario', 'fleet v1.0', 'target', 'ours (median)', 'runs', 'met'],
+      results.map((r) => [
+        r.description,
+        r.fleet,
+        r.target,
+        r.runs.length === 0 ? 'failed' : format(r.median, r.unit),
+        r.runs.map((f) => format(f.value, r.unit)).join(', ') + (r.error ? ' (failed run)' : ''),
+        r.met === undefined ? '-' : r.met ? 'yes' : 'NO',
+      ]),
+    ),
+  );
+  const path = saveResults('sandbox-scenarios', { runs, launcher: launcherLabel, results }, ctx);
+  if (path) console.log(`results: ${path}`);
+  return results;
+}
+
+function roundAll(o: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().then(
+    () => process.exit(0), // sandbox bus connections and child handles must not keep us alive
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApiRegistry, UnitRecord } from '../../src/registry/index.js';
+
+/**
+ * How a scenario submits work: the same etcd writes the API makes (the
+ * default, while fleetctl is being written), or the fleetctl binary itself
+ * (`--launcher fleetctl`). Both return once the request is accepted; the
+ * scenario then waits on systemd itself, as `fleetctl start` blocking does.
+ */
+export interface UnitLauncher {
+  /** Short description for the output. */
+  readonly label: string;
+  /** Creates `units` with desired state `launched`. */
+  start(units: readonly UnitRecord[]): Promise<void>;
+  /** Destroys the named units. */
+  destroy(names: readonly string[]): Promise<void>;
+}
+
+/** Launches through the registry's API role (createUnit + destroyUnit), `concurrency` requests in flight. */
+export class RegistryLauncher implements UnitLauncher {
+  readonly label = 'registry API role (createUnit launched / destroyUnit), as fleetctl --driver etcd writes them';
+
+  constructor(private readonly api: ApiRegistry, private readonly concurrency = 16) {}
+
+  start(units: readonly UnitRecord[]): Promise<void> {
+    return this.each(units, (u) => this.api.createUnit(u, 'launched'));
+  }
+
+  destroy(names: readonly string[]): Promise<void> {
+    return this.each(names, (n) => this.api.destroyUnit(n));
+  }
+
+  private async each<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(this.concurrency, items.length) }, async () => {
+        for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
+      }),
+    );
+  }
+}
+
+/** Compiled fleetctl entry point (this file lives in dist/bench/sandbox/). */
+const FLEETCTL = new URL('../../fleetctl/main.js', import.meta.url).pathname;
+
+/**
+ * Launches with the real fleetctl binary: `node dist/fleetctl/main.js
+ * --driver etcd --endpoint <url> start --no-block <files>` and `destroy
+ * <names>`, one invocation per call (as an operator would type it).
+ */
+export class FleetctlLauncher implements UnitLauncher {
+  readonly label: string;
+
+  constructor(private readonly endpoint: string) {
+    this.label = `fleetctl binary (${FLEETCTL}, --driver etcd)`;
+  }
+
+  async start(units: readonly UnitRecord[]): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-bench-units-'));
+    try {
+      const files = units.map((u) => {
+        const path = join(dir, u.name);
+        writeFileSync(path, u.text);
+        return path;
+      });
+      await this.run(['start', '--no-block', ...files]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  destroy(names: readonly string[]): Promise<void> {
+    return this.run(['destroy', ...names]);
+  }
+
+  private run(args: readonly string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, [FLEETCTL, '--driver', 'etcd', '--endpoint', this.endpoint, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+      p.once('error', reject);
+      p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`fleetctl ${args[0]} exited ${code}: ${err}`))));
+    });
+  }
+}
