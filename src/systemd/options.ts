@@ -1,31 +1,12 @@
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
 import { SystemdConfigError } from './errors.js';
 
-/**
- * Timers as the driver sees them; structurally the same as the registry's
- * `Clock`, so fleetd can pass one clock to both and tests a manual one.
- */
-export interface DriverClock {
-  /** Milliseconds since an arbitrary epoch. */
-  now(): number;
-  /** Calls `fn` once after `ms`; returns a handle for clearTimeout. */
-  setTimeout(fn: () => void, ms: number): object;
-  /** Cancels a pending timer; unknown handles are ignored. */
-  clearTimeout(handle: object): void;
-}
+/** Timers as the driver sees them: fleet's shared clock, so fleetd can pass one clock to everything and tests a manual one. */
+export type DriverClock = Clock;
 
 /** Node timers, unref'd so a forgotten driver never keeps a process alive. */
-export const realClock: DriverClock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref();
-    return t;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
-};
+export const realClock: DriverClock = systemClock;
 
 /**
  * `system`: the system bus and `/run/systemd/system` (production).

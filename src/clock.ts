@@ -1,0 +1,101 @@
+/**
+ * Time as fleet sees it. Leases, elections, retry loops and the systemd
+ * driver take a `Clock` so tests can drive expiry with a {@link ManualClock}
+ * instead of sleeping.
+ */
+export interface Clock {
+  /** Milliseconds since an arbitrary epoch; only differences matter. */
+  now(): number;
+  /** Calls `fn` once after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Cancels a pending timer; unknown or already-fired handles are ignored. */
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** Opaque timer handle returned by {@link Clock.setTimeout}. */
+export type TimerHandle = object;
+
+/** The real clock: `Date.now()` and Node timers (unref'd, so a forgotten timer never keeps a process alive). */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref();
+    return t;
+  },
+  clearTimeout(handle) {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
+interface ManualTimer {
+  readonly at: number;
+  readonly seq: number;
+  readonly fn: () => void;
+}
+
+/**
+ * A clock that only moves when told to. Timers fire in due-time order (ties in
+ * creation order) during {@link ManualClock.advance}, with `now()` set to each
+ * timer's due time while it runs, so code observes a consistent timeline.
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private seq = 0;
+  private readonly timers = new Set<ManualTimer>();
+
+  /** Starts at `start` milliseconds (default 0). */
+  constructor(start = 0) {
+    this.current = start;
+  }
+
+  /** Current manual time in milliseconds. */
+  now(): number {
+    return this.current;
+  }
+
+  /** Registers `fn` to run when the clock reaches now + `ms`. */
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const timer: ManualTimer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn };
+    this.timers.add(timer);
+    return timer;
+  }
+
+  /** Removes a pending timer. */
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete(handle as ManualTimer);
+  }
+
+  /** Number of timers not yet fired (useful to assert nothing leaks). */
+  pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /**
+   * Moves time forward by `ms`, running every timer that falls due (including
+   * timers scheduled by those timers), then settles microtasks after each one
+   * so promise continuations see the time at which they were triggered.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.current + ms;
+    await settle(); // let already-running work register its timers first
+    for (;;) {
+      let next: ManualTimer | undefined;
+      for (const t of this.timers) {
+        if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+      }
+      if (!next) break;
+      this.timers.delete(next);
+      this.current = Math.max(this.current, next.at);
+      next.fn();
+      await settle();
+    }
+    this.current = target;
+    await settle();
+  }
+}
+
+/** Lets pending promise callbacks (and one macrotask turn) run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+}
