@@ -51,7 +51,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
   let api: ApiServer | undefined;
   const metrics = createFleetMetrics({ processMetrics: true });
   try {
-    driver = await DbusSystemdDriver.connect({ scope: config.systemdScope, unitsDir: config.unitsDirectory });
+    driver = await DbusSystemdDriver.connect({ scope: config.systemdScope, unitsDir: config.unitsDirectory, onCall: (method, ok) => metrics.dbus.call(method, ok) });
     // The API comes up before the machine registers, as in fleet; requests
     // that need etcd answer 503 until it is reachable.
     api = await startApiServer({

@@ -37,6 +37,7 @@ export class BusConnection {
     private readonly bus: MessageBus,
     private readonly clock: DriverClock,
     private readonly onLost: (err: Error) => void,
+    private readonly onCall: ((method: string, ok: boolean) => void) | undefined,
   ) {}
 
   /**
@@ -47,10 +48,15 @@ export class BusConnection {
     address: string,
     clock: DriverClock,
     timeoutMs: number,
-    handlers: { readonly onSignal: (s: BusSignal) => void; readonly onLost: (err: Error) => void },
+    handlers: {
+      readonly onSignal: (s: BusSignal) => void;
+      readonly onLost: (err: Error) => void;
+      /** Told the outcome of every method call (for `fleet_dbus_call_count_total`). */
+      readonly onCall?: (method: string, ok: boolean) => void;
+    },
   ): Promise<BusConnection> {
     const bus = sessionBus({ busAddress: address });
-    const conn = new BusConnection(bus, clock, handlers.onLost);
+    const conn = new BusConnection(bus, clock, handlers.onLost, handlers.onCall);
     // One permanent listener: an 'error' event with none would crash the process.
     let failOpen: ((err: unknown) => void) | undefined;
     // MessageBus emits 'error' although its typings do not declare it.
@@ -107,11 +113,12 @@ export class BusConnection {
     if (this.lost) return Promise.reject(new SystemdUnavailableError(c.member));
     return new Promise<unknown[]>((resolve, reject) => {
       let settled = false;
-      const finish = (fn: () => void): void => {
+      const finish = (fn: () => void, ok = false): void => {
         if (settled) return;
         settled = true;
         this.clock.clearTimeout(timer);
         this.pending.delete(onLost);
+        this.onCall?.(c.member, ok);
         fn();
       };
       const onLost = (err: Error): void => finish(() => reject(new SystemdUnavailableError(c.member, { cause: err })));
@@ -132,7 +139,7 @@ export class BusConnection {
         sent = Promise.reject(err);
       }
       sent.then(
-        (reply) => finish(() => resolve((reply?.body ?? []).map(plain))),
+        (reply) => finish(() => resolve((reply?.body ?? []).map(plain)), true),
         (err: unknown) => {
           if (err instanceof DBusError) {
             finish(() => reject(new SystemdCallError(c.member, err.type, err.text ?? err.message, unitName)));

@@ -210,6 +210,7 @@ export class DbusSystemdDriver implements SystemdDriver {
     const conn = await BusConnection.open(busAddress, clock, callTimeoutMs, {
       onSignal: (s) => this.onSignal(s),
       onLost: (err) => this.onLost(conn, err),
+      ...(this.options.onCall !== undefined ? { onCall: this.options.onCall } : {}),
     });
     const calls = new ManagerCalls(conn, callTimeoutMs);
     try {

@@ -42,6 +42,8 @@ export interface SystemdDriverOptions {
   readonly reconnectMaxMs?: number;
   /** Default {@link realClock}. */
   readonly clock?: DriverClock;
+  /** Told the method name and outcome of every D-Bus call (metrics); default none. */
+  readonly onCall?: (method: string, ok: boolean) => void;
 }
 
 /** Options with every default applied. */
@@ -57,6 +59,7 @@ export interface ResolvedDriverOptions {
   readonly reconnectInitialMs: number;
   readonly reconnectMaxMs: number;
   readonly clock: DriverClock;
+  readonly onCall?: (method: string, ok: boolean) => void;
 }
 
 /**
@@ -99,5 +102,6 @@ export function resolveDriverOptions(
     reconnectInitialMs: positive('reconnectInitialMs', opts.reconnectInitialMs, 100),
     reconnectMaxMs: positive('reconnectMaxMs', opts.reconnectMaxMs, 10_000),
     clock: opts.clock ?? realClock,
+    ...(opts.onCall !== undefined ? { onCall: opts.onCall } : {}),
   };
 }

@@ -171,3 +171,26 @@ test('version and help', async () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /COMMANDS:[\s\S]*list-units/);
 });
+
+test('/metrics reports engine, agent and D-Bus activity from a real fleetd', async () => {
+  const { request } = await import('node:http');
+  const texts = await Promise.all(
+    c.hosts.map(
+      (h) =>
+        new Promise<string>((resolve, reject) => {
+          const req = request({ socketPath: h.apiSocket, path: '/metrics' }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve(body));
+          });
+          req.on('error', reject);
+          req.end();
+        }),
+    ),
+  );
+  const all = texts.join('\n');
+  assert.match(all, /^fleet_engine_task_count_total\{type="schedule"\} [1-9]/m);
+  assert.match(all, /^fleet_agent_task_count_total\{type="start",result="success"\} [1-9]/m);
+  assert.match(all, /^fleet_dbus_call_count_total\{method="StartUnit",result="success"\} [1-9]/m);
+  assert.match(all, /^fleet_dbus_call_count_total\{method="ListUnitsByNames",result="success"\} [1-9]/m);
+});
