@@ -112,3 +112,42 @@ test('SIGKILL of a host: its units run elsewhere within agent_ttl + 5 s', async 
   const took = Date.now() - t0;
   assert.ok(took <= AGENT_TTL_MS + 5000, `moved in ${took} ms (agent_ttl ${AGENT_TTL_MS} ms)`);
 });
+
+test('SIGHUP reloads fleetd in place: it keeps running and units keep their MainPID', async () => {
+  const on = await runningOn(c, 'steady.service');
+  const h = c.hosts[on[0]!]!;
+  const pid = await mainPid(c, h, 'steady.service');
+  h.fleetd!.kill('SIGHUP');
+  await waitFor('reload logged', () => /Reloading configuration/.test(c.logs(h)));
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(h.fleetd!.exitCode, null, 'fleetd still running');
+  assert.equal(await mainPid(c, h, 'steady.service'), pid, 'unit not restarted');
+  await c.registry.api.createUnit(sleeper('after-hup.service', `MachineID=${h.machineId}`), 'launched');
+  await waitFor('the reloaded fleetd still runs new work', async () => (await runningOn(c, 'after-hup.service')).length === 1);
+  await c.registry.api.destroyUnit('after-hup.service');
+});
+
+test('SIGTERM: fleetd leaves the cluster, its units stop there and run elsewhere at once', async () => {
+  const api = c.registry.api;
+  const alive = c.hosts.filter((h) => h.fleetd !== undefined && h.fleetd.exitCode === null && h.fleetd.signalCode === null);
+  assert.ok(alive.length >= 2);
+  const leaving = alive[0]!;
+  await api.createUnit(sleeper('leaver.service'), 'launched');
+  await waitFor('leaver running', async () => (await runningOn(c, 'leaver.service')).length === 1);
+  const mine: string[] = [];
+  for (const u of await api.listStates()) if (u.machineId === leaving.machineId && u.subState === 'running') mine.push(u.name);
+  assert.ok(mine.length > 0, 'the leaving host runs something');
+  const t0 = Date.now();
+  await c.stopFleetd(leaving, 'SIGTERM');
+  assert.equal(leaving.fleetd!.exitCode, 0, 'clean exit');
+  for (const u of mine) assert.equal((await c.systemctl(leaving, 'show', '-p', 'LoadState', '--value', u)).trim(), 'not-found', `${u} unloaded from the leaving host`);
+  assert.ok(!(await api.listMachines()).some((m) => m.id === leaving.machineId), 'machine gone at once');
+  await waitFor('its units run on another host', async () => {
+    for (const u of mine) {
+      const s = await api.listStates({ names: [u] });
+      if (!s.some((x) => x.machineId !== leaving.machineId && x.subState === 'running')) return false;
+    }
+    return true;
+  }, AGENT_TTL_MS);
+  assert.ok(Date.now() - t0 < AGENT_TTL_MS, 'rescheduled without waiting for the lease to expire');
+});
