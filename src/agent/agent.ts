@@ -90,7 +90,11 @@ export class Agent {
    */
   async start(signal?: AbortSignal): Promise<void> {
     const { registry, driver, machine } = this.opts;
-    this.presence = await registry.announce(machine, { ttlSeconds: Math.max(1, Math.ceil(this.opts.ttlMs / 1000)), ...(signal ? { signal } : {}) });
+    this.presence = await registry.announce(machine, {
+      ttlSeconds: Math.max(1, Math.ceil(this.opts.ttlMs / 1000)),
+      ...(signal ? { signal } : {}),
+      onDuplicate: (err) => this.log.error({ err }, err.message),
+    });
     this.presence.on('keepaliveFailed', (err) => this.log.warn({ err }, 'machine lease keepalive failed; units keep running'));
     this.presence.on('reregistered', (leaseId) => this.log.warn({ leaseId }, 'machine lease had expired; registered again'));
     this.publisher = new StatePublisher({ registry, presence: this.presence, logger: this.log, clock: this.clock });

@@ -7,6 +7,8 @@ import type { SystemdDriver } from '../systemd/driver.js';
 import { VERSION } from '../version.js';
 import type { FleetdConfig } from './config.js';
 import { detectPublicIp } from './public-ip.js';
+import { instanceId } from './instance-id.js';
+import { dirname } from 'node:path';
 import { startApiServer, SpawnLocalCommands, type ApiServer } from '../api/index.js';
 import { createFleetMetrics } from '../metrics/index.js';
 
@@ -77,6 +79,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
       version: VERSION,
       capabilities: { disableEngine: config.engine.disabled },
       ...(apiEndpoint !== undefined ? { apiEndpoint } : {}),
+      instance: instanceId(dirname(config.unitsDirectory)),
     };
     const agent = new Agent({ registry: registry.agent, driver, machine, ttlMs: config.agentTtlMs, logger, metrics: metrics.agent });
     await agent.start(signal);

@@ -5,7 +5,7 @@ import type { KeyLayout } from './keys.js';
 import type { KvBackend, Subscription, TxnOp } from './kv.js';
 import { announceMachine } from './presence.js';
 import { decodeUnit, encodeState, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnitStateRecord } from './records.js';
-import type { AgentRegistry, MachinePresence, RegistryWatchListener } from './roles.js';
+import type { AgentRegistry, AnnounceOptions, MachinePresence, RegistryWatchListener } from './roles.js';
 
 /** {@link AgentRegistry} over any {@link KvBackend}. */
 export class KvAgentRegistry implements AgentRegistry {
@@ -17,7 +17,7 @@ export class KvAgentRegistry implements AgentRegistry {
     private readonly clock: Clock | undefined,
   ) {}
 
-  announce(record: MachineRecord, options: { ttlSeconds: number; signal?: AbortSignal }): Promise<MachinePresence> {
+  announce(record: MachineRecord, options: AnnounceOptions): Promise<MachinePresence> {
     return announceMachine(this.kv, this.layout, record, { ...options, clock: this.clock });
   }
 

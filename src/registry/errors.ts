@@ -14,7 +14,8 @@ export type RegistryErrorCode =
   | 'INVALID_NAME'
   | 'CORRUPT_RECORD'
   | 'WATCH_COMPACTED'
-  | 'REGISTRY_INTERNAL';
+  | 'REGISTRY_INTERNAL'
+  | 'DUPLICATE_MACHINE';
 
 /** Base class: `code` names the failure, `retryable` says whether the same call may succeed later. */
 export abstract class RegistryError extends Error {
@@ -132,4 +133,24 @@ export class RegistryInternalError extends RegistryError {
 /** True when `err` is a registry error whose operation may succeed if retried later. */
 export function isRetryable(err: unknown): boolean {
   return err instanceof RegistryError && err.retryable;
+}
+
+/**
+ * Another fleetd (a different host instance) holds a live registration under
+ * the same machine id. Registering anyway would let two agents act on one
+ * schedule, so the newcomer waits until that registration is gone.
+ * Retryable: the other host may leave or its lease may expire.
+ */
+export class DuplicateMachineError extends RegistryError {
+  readonly code = 'DUPLICATE_MACHINE';
+  readonly retryable = true;
+  constructor(
+    readonly machineId: string,
+    readonly otherPublicIP: string,
+  ) {
+    super(
+      `machine id ${machineId} is already registered by another fleetd${otherPublicIP ? ` (public IP ${otherPublicIP})` : ''}; ` +
+        'every host needs a distinct /etc/machine-id (or machine_id). Waiting for that registration to go away',
+    );
+  }
 }

@@ -1,11 +1,12 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { TypedEmitter } from './emitter.js';
-import { RegistryClosedError } from './errors.js';
+import { DuplicateMachineError, RegistryClosedError } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import type { KvBackend } from './kv.js';
 import { asRegistryError, LeaseKeeper } from './lease.js';
-import { encodeMachine, type MachineRecord } from './records.js';
+import { decodeMachine, encodeMachine, type MachineRecord } from './records.js';
+import type { Compare } from './kv.js';
 import type { MachinePresence, PresenceEvents } from './roles.js';
 
 /** Options of {@link announceMachine}. */
@@ -14,6 +15,8 @@ export interface PresenceOptions {
   readonly clock?: Clock;
   /** Aborting stops the initial registration attempts. */
   readonly signal?: AbortSignal;
+  /** See `AnnounceOptions.onDuplicate`. */
+  readonly onDuplicate?: (error: DuplicateMachineError) => void;
 }
 
 /**
@@ -74,17 +77,47 @@ class LeasePresence extends TypedEmitter<PresenceEvents> implements MachinePrese
       if (this.stopped || this.options.signal?.aborted) throw new RegistryClosedError();
       if (this.keeper.leaseId !== leaseId) return false; // superseded by a newer lease
       try {
-        await this.kv.txn([], [{ type: 'put', key: this.layout.machine(this.record.id), value: encodeMachine(this.record), lease: leaseId }]);
-        return true;
+        if (await this.putIfOurs(leaseId)) return true;
+        attempt = -1; // lost a race with another writer: look again at once
+        continue;
       } catch (err) {
         const e = asRegistryError(err);
         // A lost lease is handled by the keeper (it re-grants and we re-register then).
         if (e.code === 'LEASE_LOST') return false;
         if (!e.retryable) throw e;
+        if (e instanceof DuplicateMachineError) {
+          this.options.onDuplicate?.(e);
+          this.emit('duplicate', e);
+          await new Promise<void>((r) => clock.setTimeout(r, Math.min(5000, this.options.ttlSeconds * 500)));
+          continue;
+        }
         this.emit('keepaliveFailed', e);
         await new Promise<void>((r) => clock.setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
       }
     }
+  }
+
+  /**
+   * Puts the record unless another fleetd instance holds a live registration
+   * under the same id (compare-and-set on what was read).
+   * @returns false when the key changed between read and write.
+   * @throws DuplicateMachineError, RegistryError.
+   */
+  private async putIfOurs(leaseId: string): Promise<boolean> {
+    const key = this.layout.machine(this.record.id);
+    const { kv } = await this.kv.get(key);
+    if (kv !== undefined && kv.lease !== leaseId && this.record.instance !== undefined) {
+      let other: MachineRecord | undefined;
+      try {
+        other = decodeMachine(key, kv.value);
+      } catch {
+        other = undefined; // unreadable: ours to overwrite
+      }
+      if (other?.instance !== undefined && other.instance !== this.record.instance) throw new DuplicateMachineError(this.record.id, other.publicIP);
+    }
+    const guard: Compare = kv === undefined ? { key, target: 'create', result: 'equal', value: 0n } : { key, target: 'mod', result: 'equal', value: kv.modRevision };
+    const r = await this.kv.txn([guard], [{ type: 'put', key, value: encodeMachine(this.record), lease: leaseId }]);
+    return r.succeeded;
   }
 
   private async reregister(leaseId: string): Promise<void> {

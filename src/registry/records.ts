@@ -52,6 +52,12 @@ export interface MachineRecord {
    * unit runs on; absent when it serves no API others can reach.
    */
   readonly apiEndpoint?: string;
+  /**
+   * Identifies one fleetd installation per boot (a random id kept in fleet's
+   * runtime directory). A restarted fleetd keeps it and re-registers at once;
+   * another host with the same machine id has a different one and is refused.
+   */
+  readonly instance?: string;
 }
 
 /** `schedule/<machineId>/<name>`: the engine's decision that a unit runs on a machine. */
@@ -158,7 +164,7 @@ export function decodeDesired(key: string, raw: string): DesiredState {
 
 /** Serializes a machine record. */
 export function encodeMachine(m: MachineRecord): string {
-  return JSON.stringify({ id: m.id, publicIP: m.publicIP, metadata: m.metadata, version: m.version, capabilities: m.capabilities, ...(m.apiEndpoint ? { apiEndpoint: m.apiEndpoint } : {}) });
+  return JSON.stringify({ id: m.id, publicIP: m.publicIP, metadata: m.metadata, version: m.version, capabilities: m.capabilities, ...(m.apiEndpoint ? { apiEndpoint: m.apiEndpoint } : {}), ...(m.instance ? { instance: m.instance } : {}) });
 }
 
 /** Decodes `machines/<id>`; throws {@link CorruptRecordError}. */
@@ -171,6 +177,7 @@ export function decodeMachine(key: string, raw: string): MachineRecord {
     version: typeof o['version'] === 'string' ? (o['version'] as string) : '',
     capabilities: boolMap(key, o, 'capabilities'),
     ...(typeof o['apiEndpoint'] === 'string' && o['apiEndpoint'] !== '' ? { apiEndpoint: o['apiEndpoint'] as string } : {}),
+    ...(typeof o['instance'] === 'string' && o['instance'] !== '' ? { instance: o['instance'] as string } : {}),
   };
 }
 

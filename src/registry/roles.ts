@@ -8,6 +8,7 @@
  * (retryable) means nothing can be concluded about the data.
  */
 import type { RegistryEvent } from './events.js';
+import type { DuplicateMachineError } from './errors.js';
 import type { Subscription } from './kv.js';
 import type { LeaseEvents } from './lease.js';
 import type { TypedEmitter } from './emitter.js';
@@ -95,6 +96,21 @@ export interface PresenceEvents extends LeaseEvents {
    * on the old lease (unit states) is gone: republish it on `leaseId`.
    */
   reregistered(leaseId: string): void;
+  /** Another fleetd holds a live registration under this machine id; registration is retried until it is gone. */
+  duplicate(error: DuplicateMachineError): void;
+}
+
+/** Options of {@link AgentRegistry.announce}. */
+export interface AnnounceOptions {
+  readonly ttlSeconds: number;
+  /** Aborting stops the registration attempts. */
+  readonly signal?: AbortSignal;
+  /**
+   * Called each time registration is refused because another fleetd holds a
+   * live registration under the same machine id (it is retried until gone);
+   * later refusals (after a lost lease) are `duplicate` events.
+   */
+  readonly onDuplicate?: (error: DuplicateMachineError) => void;
 }
 
 /** The agent's view: its own presence, its own schedule, the units it runs, its state reports. */
@@ -104,7 +120,7 @@ export interface AgentRegistry {
    * alive until stopped. Retries while etcd is unavailable (until `signal`
    * aborts); rejects only on a non-retryable error or abort.
    */
-  announce(record: MachineRecord, options: { ttlSeconds: number; signal?: AbortSignal }): Promise<MachinePresence>;
+  announce(record: MachineRecord, options: AnnounceOptions): Promise<MachinePresence>;
   /** This machine's schedule entries, sorted by unit name, and the revision read at. */
   listSchedule(machineId: string): Promise<{ entries: ScheduleEntry[]; revision: bigint }>;
   /** Watches only `schedule/<machineId>/` from `fromRevision` (inclusive). */

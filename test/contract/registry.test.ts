@@ -217,6 +217,26 @@ export function registryContract(name: string, make: ContractFactory): void {
       assert.deepEqual(await r.api.listStates(), []);
     });
 
+    run('a second fleetd with the same machine id waits; a restart of the same instance takes over at once', async (r) => {
+      const first = await r.agent.announce({ ...machine('m1'), publicIP: '10.0.0.1', instance: 'aaaa' }, { ttlSeconds: 5 });
+      // Same instance (fleetd restarted on the same host): registers on its new lease at once.
+      const restarted = await r.agent.announce({ ...machine('m1'), instance: 'aaaa' }, { ttlSeconds: 5 });
+      await first.stop({ graceful: false });
+      const duplicates: string[] = [];
+      const abort = new AbortController();
+      const other = r.agent.announce({ ...machine('m1'), publicIP: '10.0.0.2', instance: 'bbbb' }, { ttlSeconds: 5, signal: abort.signal, onDuplicate: (e) => duplicates.push(e.message) });
+      let registered = false;
+      void other.then(() => (registered = true), () => undefined);
+      await eventually(h, async () => assert.ok(duplicates.length > 0), 5000);
+      assert.match(duplicates[0]!, /machine id m1 is already registered by another fleetd/);
+      assert.equal(registered, false, 'the duplicate does not register');
+      assert.equal((await r.api.listMachines())[0]!.publicIP, '127.0.0.1', 'the registered record is untouched');
+      await restarted.stop({ graceful: true });
+      await eventually(h, async () => assert.ok(registered), 10_000);
+      assert.equal((await r.api.listMachines())[0]!.publicIP, '10.0.0.2');
+      await (await other).stop();
+    });
+
     run('dynamic metadata merges over announced metadata and outlives the machine', async (r) => {
       const p = await r.agent.announce(machine('m1', { region: 'eu', disk: 'ssd' }), { ttlSeconds: 5 });
       await r.api.setMachineMetadata('m1', 'region', 'us');
