@@ -219,6 +219,15 @@ export class Agent {
     const current: CurrentUnit[] = [...this.onDisk].map(([name, hash]) => ({ name, hash, launched: this.launched.has(name) }));
     const tasks = planTasks(desired, current);
     if (tasks.length === 0) return;
+    const release = this.publisher?.hold();
+    try {
+      await this.runPlanned(tasks, wantedHashes);
+    } finally {
+      release?.();
+    }
+  }
+
+  private async runPlanned(tasks: ReturnType<typeof planTasks>, wantedHashes: ReadonlyMap<string, string>): Promise<void> {
     const outcomes = await runTasks(
       tasks,
       this.opts.driver,

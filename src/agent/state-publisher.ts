@@ -19,6 +19,8 @@ export interface StatePublisherOptions {
   readonly batchMs?: number;
   /** Cap of the retry backoff while etcd is unreachable; default 2000 ms. */
   readonly retryMaxMs?: number;
+  /** Longest a {@link StatePublisher.hold} delays a write; default 1000 ms. */
+  readonly maxHoldMs?: number;
 }
 
 /**
@@ -33,10 +35,14 @@ export class StatePublisher {
   private readonly published = new Map<string, UnitStateRecord>();
   /** Latest state per unit still to write; `null` = delete the report. */
   private readonly pending = new Map<string, UnitStateRecord | null>();
+  /** The batch being written right now (what etcd will hold if the write succeeds). */
+  private inflight = new Map<string, UnitStateRecord | null>();
   private timer: TimerHandle | undefined;
   private flushing = false;
   private attempt = 0;
   private closed = false;
+  private holds = 0;
+  private heldSince = 0;
   private readonly clock: Clock;
   private readonly unsubscribe: () => void;
 
@@ -47,13 +53,40 @@ export class StatePublisher {
 
   /** Queues `state` for publishing if it differs from what was last published. */
   update(state: UnitStateRecord): void {
-    const prev = this.pending.get(state.name) ?? this.published.get(state.name);
+    // Compare with what etcd will hold: a report being written counts as written (a failed write is re-queued).
+    const prev = this.expected(state.name);
     if (prev && sameState(prev, state)) {
       if (this.pending.has(state.name)) this.pending.set(state.name, state);
       return;
     }
     this.pending.set(state.name, state);
     this.schedule(this.opts.batchMs ?? 10);
+  }
+
+  /**
+   * Holds writes back (up to `maxHoldMs`) until the returned function is
+   * called. The agent holds while a pass runs, so a unit it loads and
+   * starts in one pass is reported once, in its final state, instead of
+   * once as loaded/inactive and again as active/running: one write per
+   * started unit instead of two. Holds nest; releasing twice is harmless.
+   */
+  hold(): () => void {
+    if (this.holds++ === 0) this.heldSince = this.clock.now();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds > 0 || this.pending.size === 0) return;
+      if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+      this.schedule(this.opts.batchMs ?? 10);
+    };
+  }
+
+  /** What etcd holds for `name` once pending and in-flight writes land; undefined = no report. */
+  private expected(name: string): UnitStateRecord | undefined {
+    for (const m of [this.pending, this.inflight]) if (m.has(name)) return m.get(name) ?? undefined;
+    return this.published.get(name);
   }
 
   /** Queues removal of the unit's report (after it was unloaded here). */
@@ -93,6 +126,7 @@ export class StatePublisher {
 
   private schedule(ms: number): void {
     if (this.closed || this.timer !== undefined) return;
+    if (this.holds > 0) ms = Math.max(ms, this.heldSince + (this.opts.maxHoldMs ?? 1000) - this.clock.now());
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       void this.write();
@@ -103,6 +137,7 @@ export class StatePublisher {
     if (this.closed || this.flushing || this.pending.size === 0) return;
     this.flushing = true;
     const batch = new Map(this.pending);
+    this.inflight = batch;
     this.pending.clear();
     const puts = [...batch.values()].filter((s): s is UnitStateRecord => s !== null);
     const deletes = [...batch].filter(([, s]) => s === null).map(([name]) => name);
@@ -112,7 +147,9 @@ export class StatePublisher {
       for (const s of puts) this.published.set(s.name, s);
       for (const name of deletes) this.published.delete(name);
       this.attempt = 0;
+      this.inflight = new Map();
     } catch (err) {
+      this.inflight = new Map();
       // Put back what is not superseded by newer changes, then retry later.
       for (const [name, s] of batch) if (!this.pending.has(name)) this.pending.set(name, s);
       if (err instanceof LeaseLostError) {

