@@ -27,6 +27,8 @@ export class ClusterCache {
   readonly schedule = new Map<string, Map<string, ScheduleEntry>>();
   /** Revision of the last snapshot or event applied. */
   revision = 0n;
+  /** Merged metadata per machine, valid while the machine record is the same object (dropped on metadata events). */
+  private readonly merged = new Map<string, { readonly record: MachineRecord; readonly metadata: Record<string, string> }>();
 
   /** Replaces everything with `snap`. */
   load(snap: RegistrySnapshot): void {
@@ -35,6 +37,7 @@ export class ClusterCache {
     this.machines.clear();
     this.machineMetadata.clear();
     this.schedule.clear();
+    this.merged.clear();
     for (const u of snap.units) this.units.set(u.name, u);
     for (const [name, d] of snap.desired) this.desired.set(name, d);
     for (const m of snap.machines) this.machines.set(m.id, m);
@@ -69,6 +72,7 @@ export class ClusterCache {
           let md = this.machineMetadata.get(ev.machineId);
           if (md === undefined) this.machineMetadata.set(ev.machineId, (md = new Map()));
           setOrDelete(md, ev.key, ev.value);
+          this.merged.delete(ev.machineId);
           relevant = true;
           break;
         }
@@ -95,7 +99,12 @@ export class ClusterCache {
 
   /** A machine's metadata with dynamic metadata merged in (fleet's rule). */
   metadataOf(machine: MachineRecord): Record<string, string> {
-    return mergeMetadata(machine.metadata, this.machineMetadata.get(machine.id) ?? new Map());
+    // Every pass asks for every machine; merging 1,000 machines' metadata per pass showed in profiles.
+    const hit = this.merged.get(machine.id);
+    if (hit !== undefined && hit.record === machine) return hit.metadata;
+    const metadata = mergeMetadata(machine.metadata, this.machineMetadata.get(machine.id) ?? new Map());
+    this.merged.set(machine.id, { record: machine, metadata });
+    return metadata;
   }
 
   /** Every schedule entry, by machine then name. */
