@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Lists and runs the compiled benchmarks by name: `npm run bench` lists them,
+// `npm run bench -- <name> [options]` runs one (options go to the benchmark).
+// Benchmarks print their figures; none of them is a pass/fail test.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const BENCHES = {
+  placement: ['placement.js', 'scheduler speed: 10,000 units on 1,000 machines, pure planning ([units] [machines])'],
+  'etcd-floor': ['etcd-floor.js', 'raw etcd txn throughput on this machine (--puts, --configs KxC,...)'],
+  'cost-per-unit': ['cost-per-unit.js', 'etcd writes per started unit; reads on an uninvolved host (--units, --hosts)'],
+  'scale-hollow': ['scale-hollow.js', '1,000 hollow machines x 10,000 units; steady state (--machines, --units, --children)'],
+  sandbox: ['sandbox-scenarios.js', "fleet's six scenarios + 1,000 units + RSS on real systemd (--runs, --scenarios, --launcher)"],
+};
+
+const [name, ...rest] = process.argv.slice(2);
+if (name === undefined || name === 'list' || name === '--help') {
+  console.log('usage: npm run bench -- <name> [options]\n');
+  for (const [n, [, help]] of Object.entries(BENCHES)) console.log(`  ${n.padEnd(14)} ${help}`);
+  process.exit(name === undefined || name === 'list' || name === '--help' ? 0 : 1);
+}
+const entry = BENCHES[name];
+if (entry === undefined) {
+  console.error(`unknown benchmark ${JSON.stringify(name)}; known: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(1);
+}
+const file = join(root, 'dist', 'bench', entry[0]);
+if (!existsSync(file)) {
+  console.error(`${file} is missing: run \`npm run build\` first`);
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, [file, ...rest], { stdio: 'inherit', cwd: root });
+process.exit(r.status ?? 1);
