@@ -1,7 +1,8 @@
 import type { Etcd3, ICompare, IKeyValue, IRequestOp, Watcher } from 'etcd3';
 import { createEtcdClient, resolveEtcdClientOptions, type EtcdClientOptions } from './etcd-client.js';
 import { translateEtcdError } from './etcd-errors.js';
-import { RegistryClosedError, RegistryUnavailableError } from './errors.js';
+import { KeepAliveChannel } from './etcd-keepalive.js';
+import { RegistryClosedError } from './errors.js';
 import type { Compare, KeyValue, KvBackend, KvEvent, KvWatchListener, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
 
 /**
@@ -15,6 +16,7 @@ export class EtcdKv implements KvBackend {
   private readonly backoffMaxMs: number;
   private readonly backoffInitialMs: number;
   private readonly watches = new Set<EtcdWatch>();
+  private readonly keepAlives: KeepAliveChannel;
   private closed = false;
 
   /** Connects lazily (the first call dials). */
@@ -24,6 +26,7 @@ export class EtcdKv implements KvBackend {
     this.requestTimeoutMs = o.requestTimeoutMs;
     this.backoffMaxMs = o.watchBackoffMaxMs;
     this.backoffInitialMs = o.watchBackoffInitialMs;
+    this.keepAlives = new KeepAliveChannel(() => this.client.leaseClient.leaseKeepAlive(), this.requestTimeoutMs);
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>, leaseId?: string): Promise<T> {
@@ -82,37 +85,8 @@ export class EtcdKv implements KvBackend {
   }
 
   async keepAlive(leaseId: string): Promise<number> {
-    // LeaseKeepAlive is stream-only; one short stream per refresh keeps the
-    // bookkeeping trivial (one request, one answer, a deadline) at the cost
-    // of a stream setup every TTL/3.
-    return this.call(
-      'keepAlive',
-      async () => {
-        const stream = await this.client.leaseClient.leaseKeepAlive();
-        try {
-          return await new Promise<number>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new RegistryUnavailableError('keepAlive (timeout)')), this.requestTimeoutMs);
-            stream.on('data', (res) => {
-              clearTimeout(timer);
-              resolve(Number(res.TTL));
-            });
-            stream.on('error', (err) => {
-              clearTimeout(timer);
-              reject(err);
-            });
-            stream.on('end', () => {
-              clearTimeout(timer);
-              reject(new RegistryUnavailableError('keepAlive (stream ended)'));
-            });
-            stream.write({ ID: leaseId });
-          });
-        } finally {
-          stream.on('error', () => undefined);
-          stream.end();
-        }
-      },
-      leaseId,
-    );
+    // Multiplexed on one long-lived LeaseKeepAlive stream (see KeepAliveChannel).
+    return this.call('keepAlive', () => this.keepAlives.keepAlive(leaseId), leaseId);
   }
 
   async revokeLease(leaseId: string): Promise<void> {
@@ -130,6 +104,7 @@ export class EtcdKv implements KvBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.keepAlives.close();
     await Promise.all([...this.watches].map((w) => w.close()));
     this.watches.clear();
     this.client.close();
