@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1
+// Memory settings: see src/fleetd/node-flags.ts (keep the two in sync).
 import { main } from '../fleetd/main.js';
 
 main(process.argv.slice(2)).then(

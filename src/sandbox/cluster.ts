@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createEtcdRegistry, type Registry } from '../registry/index.js';
 import { startEtcd, type TestEtcd } from './etcd.js';
 import { startSandboxHost, type SandboxHost } from './host.js';
+import { FLEETD_ENV, FLEETD_NODE_FLAGS } from '../fleetd/node-flags.js';
 
 /** Compiled fleetd entry point (this file lives in dist/src/sandbox/). */
 const FLEETD = new URL('../bin/fleetd.js', import.meta.url).pathname;
@@ -22,6 +23,8 @@ export interface SandboxClusterOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Label mixed into host names; default `fc`. */
   readonly label?: string;
+  /** Node/V8 flags for every fleetd; default the ones the fleetd bin uses ({@link FLEETD_NODE_FLAGS}). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** One sandbox host with its fleetd. */
@@ -93,6 +96,7 @@ export class SandboxCluster {
     const metadata = this.options.metadata?.(h.index);
     return {
       ...h.host.env,
+      ...FLEETD_ENV,
       FLEET_ETCD_SERVERS: this.etcd.endpoints.join(','),
       FLEET_MACHINE_ID: h.machineId,
       FLEET_PUBLIC_IP: h.publicIp,
@@ -111,7 +115,8 @@ export class SandboxCluster {
     if (h.fleetd !== undefined && h.fleetd.exitCode === null && h.fleetd.signalCode === null) throw new Error(`fleetd already runs on host ${h.index}`);
     const log = openSync(h.logPath, 'a');
     try {
-      h.fleetd = h.host.spawnInHost(process.execPath, [FLEETD], { env: this.fleetdEnv(h, extraEnv), stdio: ['ignore', log, log] });
+      const nodeArgs = this.options.nodeArgs ?? FLEETD_NODE_FLAGS;
+      h.fleetd = h.host.spawnInHost(process.execPath, [...nodeArgs, FLEETD], { env: this.fleetdEnv(h, extraEnv), stdio: ['ignore', log, log] });
     } finally {
       closeSync(log);
     }
