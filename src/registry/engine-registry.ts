@@ -2,8 +2,9 @@ import { decodeEventOrAbsent } from './events.js';
 import type { CorruptRecordError } from './errors.js';
 import { applyFenced } from './fenced.js';
 import type { KeyLayout } from './keys.js';
-import type { KvBackend, Subscription, TxnOp } from './kv.js';
-import { encodeSchedule, type DesiredState, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnitStateRecord } from './records.js';
+import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
+import { watchPrefixes } from './multi-watch.js';
+import { encodeSchedule, type DesiredState, type MachineRecord, type ScheduleEntry, type UnitRecord } from './records.js';
 import type { ClusterSnapshot, EngineRegistry, LeaderFence, RegistryWatchListener, ScheduleOp } from './roles.js';
 
 /** {@link EngineRegistry} over any {@link KvBackend}. */
@@ -16,15 +17,26 @@ export class KvEngineRegistry implements EngineRegistry {
     private readonly maxOpsPerTxn: number,
   ) {}
 
+  /**
+   * The directories placement depends on. Not `state/`: it is the largest
+   * directory and the busiest (agents rewrite a unit's state on every
+   * change), and placement never reads it; at 1,000 machines receiving and
+   * decoding it was most of the engine's watch cost. Not `engine/leader`
+   * either: the election watches that key itself.
+   */
+  private placementPrefixes(): string[] {
+    const l = this.layout;
+    return [l.units(), l.desiredAll(), l.machines(), l.machineMetadataAll(), l.scheduleAll()];
+  }
+
   async snapshot(): Promise<ClusterSnapshot> {
-    // One range over the whole prefix: every part of the snapshot is from the same revision.
-    const { kvs, revision } = await this.kv.list(this.layout.prefix);
+    const prefixes = this.placementPrefixes();
+    const { kvs, revision } = await listAtOneRevision(this.kv, this.layout.prefix, prefixes);
     const units: UnitRecord[] = [];
     const desired = new Map<string, DesiredState>();
     const machines: MachineRecord[] = [];
     const machineMetadata = new Map<string, Map<string, string>>();
     const schedule: ScheduleEntry[] = [];
-    const states: UnitStateRecord[] = [];
     for (const kv of kvs) {
       const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
       if (!ev) continue;
@@ -49,18 +61,16 @@ export class KvEngineRegistry implements EngineRegistry {
           if (ev.entry) schedule.push(ev.entry);
           break;
         case 'state':
-          if (ev.state) states.push(ev.state);
-          break;
         case 'leader':
           break;
       }
     }
-    // Keys come sorted from the store; the key order is exactly the documented sort order.
-    return { revision, units, desired, machines, machineMetadata, schedule, states };
+    // Each directory comes sorted by key from the store; the key order is exactly the documented sort order.
+    return { revision, units, desired, machines, machineMetadata, schedule };
   }
 
   watchCluster(fromRevision: bigint, listener: RegistryWatchListener): Subscription {
-    return this.kv.watch(this.layout.prefix, fromRevision, {
+    return watchPrefixes(this.kv, this.placementPrefixes(), fromRevision, {
       onEvents: (events) => {
         const decoded = events.flatMap((ev) => decodeEventOrAbsent(this.layout, ev, this.warn) ?? []);
         if (decoded.length > 0) listener.onEvents(decoded);
@@ -78,4 +88,18 @@ export class KvEngineRegistry implements EngineRegistry {
     );
     await applyFenced(this.kv, this.layout, fence, txnOps, this.maxOpsPerTxn);
   }
+}
+
+/**
+ * The keys under `prefixes` (each a directory below `root`) at one revision:
+ * one multi-range read when the backend has `listPrefixes`, else one list of
+ * `root` filtered here (same keys, more bytes on the wire).
+ */
+async function listAtOneRevision(kv: KvBackend, root: string, prefixes: readonly string[]): Promise<{ kvs: KeyValue[]; revision: bigint }> {
+  if (kv.listPrefixes) {
+    const { lists, revision } = await kv.listPrefixes(prefixes);
+    return { kvs: lists.flat(), revision };
+  }
+  const { kvs, revision } = await kv.list(root);
+  return { kvs: kvs.filter((k) => prefixes.some((p) => k.key.startsWith(p))), revision };
 }

@@ -49,6 +49,17 @@ export class EtcdKv implements KvBackend {
     return { kvs: res.kvs.map(toKv), revision: BigInt(res.header.revision) };
   }
 
+  async listPrefixes(prefixes: readonly string[]): Promise<{ lists: KeyValue[][]; revision: bigint }> {
+    const res = await this.call('list', () =>
+      this.client.kv.txn({
+        compare: [],
+        success: prefixes.map((p) => ({ request_range: { key: Buffer.from(p), range_end: prefixEnd(p) } })),
+        failure: [],
+      }),
+    );
+    return { lists: prefixes.map((_, i) => (res.responses[i]?.response_range?.kvs ?? []).map(toKv)), revision: BigInt(res.header.revision) };
+  }
+
   async txn(compares: readonly Compare[], success: readonly TxnOp[], failure: readonly TxnOp[] = []): Promise<TxnResult> {
     const leaseId = leaseOf(success, failure);
     const res = await this.call(

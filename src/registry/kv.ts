@@ -87,6 +87,15 @@ export interface KvBackend {
   get(key: string): Promise<{ kv: KeyValue | undefined; revision: bigint }>;
   /** All keys starting with `prefix`, sorted by key, at one revision. */
   list(prefix: string): Promise<{ kvs: KeyValue[]; revision: bigint }>;
+  /**
+   * Several prefixes at ONE revision (etcd: one read-only transaction of
+   * ranges), each list sorted by key, in the order of `prefixes`. Lets a
+   * reader skip a large directory lying between the ones it needs without
+   * giving up a single-revision snapshot. Optional so that wrappers written
+   * before it still satisfy the interface; without it, callers list a common
+   * prefix and filter (same result, more bytes).
+   */
+  listPrefixes?(prefixes: readonly string[]): Promise<{ lists: KeyValue[][]; revision: bigint }>;
   /** Atomically: if every compare holds run `success`, else `failure`. */
   txn(compares: readonly Compare[], success: readonly TxnOp[], failure?: readonly TxnOp[]): Promise<TxnResult>;
   /** Watches keys starting with `prefix` from `fromRevision` (inclusive). */

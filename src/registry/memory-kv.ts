@@ -90,6 +90,12 @@ export class MemoryKv implements KvBackend {
     return { kvs, revision: this.revision };
   }
 
+  async listPrefixes(prefixes: readonly string[]): Promise<{ lists: KeyValue[][]; revision: bigint }> {
+    this.guard('list');
+    const all = [...this.data.values()].sort((a, b) => cmpKey(a.key, b.key));
+    return { lists: prefixes.map((p) => all.filter((kv) => kv.key.startsWith(p))), revision: this.revision };
+  }
+
   async txn(compares: readonly Compare[], success: readonly TxnOp[], failure: readonly TxnOp[] = []): Promise<TxnResult> {
     this.guard('txn');
     const succeeded = compares.every((c) => this.holds(c));

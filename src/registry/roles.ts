@@ -16,7 +16,12 @@ import type { DesiredState, MachineRecord, ScheduleEntry, UnitRecord, UnitStateR
 
 export type { Subscription } from './kv.js';
 
-/** Everything the engine decides from, read at one revision. Lists are sorted (see each field). */
+/**
+ * Everything the engine decides from, read at one revision. Lists are sorted
+ * (see each field). Unit states are deliberately absent: placement does not
+ * depend on them and they are the largest directory (the API reads them
+ * with `ApiRegistry.listStates`).
+ */
 export interface ClusterSnapshot {
   /** The store revision the snapshot was read at; watch from `revision + 1`. */
   readonly revision: bigint;
@@ -30,8 +35,6 @@ export interface ClusterSnapshot {
   readonly machineMetadata: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** By machine id, then unit name. */
   readonly schedule: readonly ScheduleEntry[];
-  /** By unit name, then machine id. */
-  readonly states: readonly UnitStateRecord[];
 }
 
 /** Receives changes after a listed revision. */
@@ -57,11 +60,25 @@ export interface LeaderFence {
   readonly createRevision: bigint;
 }
 
-/** The engine's view: everything, consistently, plus fenced schedule writes. */
+/**
+ * The engine's view: what placement depends on (units, desired states,
+ * machines, dynamic metadata, the schedule), consistently, plus fenced
+ * schedule writes. Unit states and the leader key are not part of it.
+ */
 export interface EngineRegistry {
-  /** Lists the whole cluster state at one revision. */
+  /** Lists units, desired states, machines, dynamic metadata and the schedule at one revision (not unit states). */
   snapshot(): Promise<ClusterSnapshot>;
-  /** Watches every registry key from `fromRevision` (inclusive), decoded into {@link RegistryEvent}s. */
+  /**
+   * Watches the same directories as {@link EngineRegistry.snapshot} from
+   * `fromRevision` (inclusive), decoded into {@link RegistryEvent}s. `state`
+   * and `leader` events are never delivered (state events are the busiest
+   * traffic at scale and the engine has no use for them). Each directory is
+   * its own etcd watch: every event arrives exactly once and events of one
+   * key (one directory) in revision order, but events of different
+   * directories may interleave out of revision order, and a transaction
+   * touching two directories arrives in two calls. Fine for a per-key cache
+   * like the engine's; a resync of any directory ends the whole watch.
+   */
   watchCluster(fromRevision: bigint, listener: RegistryWatchListener): Subscription;
   /**
    * Applies schedule puts/deletes, each chunk of at most `maxOpsPerTxn` in one

@@ -127,8 +127,11 @@ export function registryContract(name: string, make: ContractFactory): void {
         await r.api.createUnit(unit('b.service'));
         await r.api.destroyUnit('a.service');
         await eventually(h, async () => assert.equal(seen.length, 5));
+        // Each directory is its own watch: order holds per directory, so compare in (revision, op) order.
+        const rank = (e: RegistryEvent): number => ['unit', 'desired'].indexOf(e.kind);
+        const ordered = [...seen].sort((a, b) => (a.revision < b.revision ? -1 : a.revision > b.revision ? 1 : rank(a) - rank(b)));
         assert.deepEqual(
-          seen.map((e) => [e.kind, 'name' in e ? e.name : '', e.kind === 'desired' ? e.desired : e.kind === 'unit' ? e.unit?.hash : '']),
+          ordered.map((e) => [e.kind, 'name' in e ? e.name : '', e.kind === 'desired' ? e.desired : e.kind === 'unit' ? e.unit?.hash : '']),
           [
             ['desired', 'a.service', 'launched'],
             ['unit', 'b.service', 'h1'],
@@ -137,11 +140,46 @@ export function registryContract(name: string, make: ContractFactory): void {
             ['desired', 'a.service', undefined],
           ],
         );
-        const revs = seen.map((e) => e.revision);
-        assert.deepEqual([...revs].sort((a, b) => (a < b ? -1 : 1)), revs);
-        assert.ok(revs[0]! > snap.revision);
+        for (const kind of ['unit', 'desired']) {
+          const revs = seen.filter((e) => e.kind === kind).map((e) => e.revision);
+          assert.deepEqual([...revs].sort((a, b) => (a < b ? -1 : 1)), revs, `${kind} events in revision order`);
+        }
+        assert.ok(ordered[0]!.revision > snap.revision);
       } finally {
         await sub.close();
+      }
+    });
+
+    run('the engine view leaves out unit states and the leader key: not listed, not watched', async (r) => {
+      const p = await r.agent.announce(machine('m1'), { ttlSeconds: 5 });
+      const election = r.election({ machineId: 'm1', ttlSeconds: 5 });
+      try {
+        await r.api.createUnit(unit('a.service'), 'launched');
+        await r.agent.publishStates(p, [state('a.service', 'm1')]);
+        const snap = await r.engine.snapshot();
+        assert.equal('states' in snap, false, 'no states in the engine snapshot');
+        assert.deepEqual(snap.units.map((u) => u.name), ['a.service']);
+        assert.deepEqual(snap.machines.map((m) => m.id), ['m1']);
+        const seen: RegistryEvent[] = [];
+        const sub = r.engine.watchCluster(snap.revision + 1n, { onEvents: (e) => seen.push(...e), onResync: () => assert.fail('no resync expected') });
+        try {
+          await election.start();
+          const fence = election.fence();
+          assert.ok(fence);
+          await r.agent.publishStates(p, [state('a.service', 'm1', 'inactive')]);
+          await r.api.setMachineMetadata('m1', 'disk', 'ssd');
+          await r.engine.applySchedule([{ type: 'put', entry: { machineId: 'm1', name: 'a.service', hash: 'h1', targetState: 'launched' } }], fence);
+          await r.agent.publishStates(p, [state('a.service', 'm1', 'active')]);
+          await r.api.setDesiredState('a.service', 'loaded');
+          await eventually(h, async () => assert.deepEqual(seen.map((e) => e.kind).sort(), ['desired', 'machineMetadata', 'schedule']));
+          await h.advance(200);
+          assert.deepEqual(seen.map((e) => e.kind).sort(), ['desired', 'machineMetadata', 'schedule'], 'no state or leader events, ever');
+        } finally {
+          await sub.close();
+        }
+      } finally {
+        await election.stop();
+        await p.stop();
       }
     });
 
