@@ -4,9 +4,9 @@
  * engine/agent ticking in this process: checks the HTTP driver and the API
  * agree on the wire, and that exit codes reach the shell.
  */
+import { runFleetctl, type FleetctlRun } from '../support/run-fleetctl.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,6 @@ import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { FakeLocalCommands } from '../../src/api/fake-local-commands.js';
 import { FakeCluster, HELLO, M1, unitDir } from '../unit/fleetctl/support/cluster.js';
 
-const MAIN = new URL('../../fleetctl/main.js', import.meta.url).pathname;
 
 let cluster: FakeCluster;
 let server: ApiServer;
@@ -35,20 +34,9 @@ after(async () => {
   await server.close();
 });
 
-/** Runs the binary; kills it (by pid) if it outlives 20 s. */
-function fleetctl(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, '--endpoint', `unix://${socket}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
+/** Runs the binary against this test's API socket. */
+function fleetctl(...args: string[]): Promise<FleetctlRun> {
+  return runFleetctl(['--endpoint', `unix://${socket}`, ...args]);
 }
 
 test('start, list, status, destroy through the API', async () => {

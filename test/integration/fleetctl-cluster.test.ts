@@ -1,39 +1,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SandboxCluster } from '../../src/sandbox/cluster.js';
 import { waitFor } from '../support/wait.js';
+import { runFleetctl, type FleetctlRun } from '../support/run-fleetctl.js';
 
 // The real fleetctl binary against a sandbox cluster (real etcd, systemd, fleetd).
-const FLEETCTL = fileURLToPath(new URL('../../fleetctl/main.js', import.meta.url));
 let c: SandboxCluster;
 let dir: string;
 let endpoint: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function fleetctl(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [FLEETCTL, '--endpoint', endpoint, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('error', reject);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function fleetctl(...args: string[]): Promise<FleetctlRun> {
+  return runFleetctl(['--endpoint', endpoint, ...args], { cwd: dir, timeoutMs: 60_000 });
 }
 
 const legend = (i: number): string => `${c.hosts[i]!.machineId.slice(0, 8)}.../${c.hosts[i]!.publicIp}`;
@@ -56,67 +36,67 @@ after(async () => {
 });
 
 test('submit, list-unit-files, load, start, list-units, cat', async () => {
-  assert.deepEqual(await fleetctl('submit', 'hello.service'), { code: 0, stdout: 'Unit hello.service submitted\n', stderr: '' });
+  assert.deepEqual(await fleetctl('submit', 'hello.service'), { code: 0, out: 'Unit hello.service submitted\n', err: '' });
   const files = await fleetctl('list-unit-files');
   assert.equal(files.code, 0);
-  assert.match(files.stdout, /^UNIT\t\tHASH\tDSTATE\t\tSTATE\t\tTARGET\nhello\.service\t[0-9a-f]{7}\tinactive\tinactive\t-\n$/);
+  assert.match(files.out, /^UNIT\t\tHASH\tDSTATE\t\tSTATE\t\tTARGET\nhello\.service\t[0-9a-f]{7}\tinactive\tinactive\t-\n$/);
 
   const load = await fleetctl('load', 'hello.service');
-  assert.equal(load.code, 0, load.stderr);
-  const m = /^Unit hello\.service loaded on ([0-9a-f]{8})\.\.\.\/127\.0\.0\.\d+\n$/.exec(load.stdout);
-  assert.ok(m, load.stdout);
+  assert.equal(load.code, 0, load.err);
+  const m = /^Unit hello\.service loaded on ([0-9a-f]{8})\.\.\.\/127\.0\.0\.\d+\n$/.exec(load.out);
+  assert.ok(m, load.out);
   const i = hostOf(m[1]!);
-  assert.equal(load.stdout, `Unit hello.service loaded on ${legend(i)}\n`);
+  assert.equal(load.out, `Unit hello.service loaded on ${legend(i)}\n`);
 
-  assert.deepEqual(await fleetctl('start', 'hello.service'), { code: 0, stdout: `Unit hello.service launched on ${legend(i)}\n`, stderr: '' });
+  assert.deepEqual(await fleetctl('start', 'hello.service'), { code: 0, out: `Unit hello.service launched on ${legend(i)}\n`, err: '' });
   assert.equal((await c.systemctl(c.hosts[i]!, 'is-active', 'hello.service')).trim(), 'active');
-  assert.deepEqual(await fleetctl('list-units'), { code: 0, stdout: `UNIT\t\tMACHINE\t\t\tACTIVE\tSUB\nhello.service\t${legend(i)}\tactive\trunning\n`, stderr: '' });
+  assert.deepEqual(await fleetctl('list-units'), { code: 0, out: `UNIT\t\tMACHINE\t\t\tACTIVE\tSUB\nhello.service\t${legend(i)}\tactive\trunning\n`, err: '' });
   assert.deepEqual(await fleetctl('cat', 'hello.service'), {
     code: 0,
-    stdout: '[Unit]\nDescription=Hello\n\n[Service]\nExecStart=/bin/sh -c "while true; do echo hello-out; sleep 1; done"\n',
-    stderr: '',
+    out: '[Unit]\nDescription=Hello\n\n[Service]\nExecStart=/bin/sh -c "while true; do echo hello-out; sleep 1; done"\n',
+    err: '',
   });
 });
 
 test('list-machines (table and json)', async () => {
   const sorted = [...c.hosts].sort((a, b) => (a.machineId < b.machineId ? -1 : 1));
   const rows = sorted.map((h) => `${h.machineId.slice(0, 8)}...\t${h.publicIp}\trole=${['a', 'b'][h.index]}\n`).join('');
-  assert.deepEqual(await fleetctl('list-machines'), { code: 0, stdout: `MACHINE\t\tIP\t\tMETADATA\n${rows}`, stderr: '' });
+  assert.deepEqual(await fleetctl('list-machines'), { code: 0, out: `MACHINE\t\tIP\t\tMETADATA\n${rows}`, err: '' });
   const json = await fleetctl('list-machines', '-o', 'json');
-  assert.deepEqual(JSON.parse(json.stdout), sorted.map((h) => ({ machine: h.machineId, ip: h.publicIp, metadata: { role: ['a', 'b'][h.index] } })));
+  assert.deepEqual(JSON.parse(json.out), sorted.map((h) => ({ machine: h.machineId, ip: h.publicIp, metadata: { role: ['a', 'b'][h.index] } })));
 });
 
 test('status and journal show systemd output from the unit\'s host, through any host\'s API', async () => {
   for (const h of c.hosts) {
     endpoint = `unix://${h.apiSocket}`;
     const status = await fleetctl('status', 'hello.service');
-    assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /hello\.service - Hello\n[\s\S]*Active: active \(running\)/);
+    assert.equal(status.code, 0, status.err);
+    assert.match(status.out, /hello\.service - Hello\n[\s\S]*Active: active \(running\)/);
   }
   endpoint = `unix://${c.hosts[0]!.apiSocket}`;
-  await waitFor('three lines of output in the journal', async () => ((await fleetctl('journal', '--lines', '3', 'hello.service')).stdout.match(/hello-out/g) ?? []).length === 3);
+  await waitFor('three lines of output in the journal', async () => ((await fleetctl('journal', '--lines', '3', 'hello.service')).out.match(/hello-out/g) ?? []).length === 3);
   const journal = await fleetctl('journal', '-n', '2', 'hello.service');
-  assert.equal(journal.code, 0, journal.stderr);
+  assert.equal(journal.code, 0, journal.err);
   // journalctl may add a "-- Journal begins ..." style header line; count the entries.
-  const entries = journal.stdout.split('\n').filter((l) => /sh\[\d+\]: hello-out/.test(l));
-  assert.equal(entries.length, 2, journal.stdout);
+  const entries = journal.out.split('\n').filter((l) => /sh\[\d+\]: hello-out/.test(l));
+  assert.equal(entries.length, 2, journal.out);
 });
 
 test('stop, stop again, unload, and stopping an inactive unit', async () => {
   const stop = await fleetctl('stop', 'hello.service');
   assert.equal(stop.code, 0);
-  assert.match(stop.stdout, /^Unit hello\.service loaded on [0-9a-f]{8}\.\.\.\/127\.0\.0\.\d+\n$/);
-  assert.equal(stop.stderr, 'Successfully stopped units [hello.service].\n');
-  assert.deepEqual(await fleetctl('stop', 'hello.service'), { code: 0, stdout: '', stderr: 'Successfully stopped units [hello.service].\n' });
-  assert.deepEqual(await fleetctl('unload', 'hello.service'), { code: 0, stdout: 'Unit hello.service inactive\n', stderr: 'Successfully unloaded units [hello.service].\n' });
-  assert.deepEqual(await fleetctl('stop', 'hello.service'), { code: 1, stdout: '', stderr: 'Unable to stop unit hello.service in state inactive\n' });
+  assert.match(stop.out, /^Unit hello\.service loaded on [0-9a-f]{8}\.\.\.\/127\.0\.0\.\d+\n$/);
+  assert.equal(stop.err, 'Successfully stopped units [hello.service].\n');
+  assert.deepEqual(await fleetctl('stop', 'hello.service'), { code: 0, out: '', err: 'Successfully stopped units [hello.service].\n' });
+  assert.deepEqual(await fleetctl('unload', 'hello.service'), { code: 0, out: 'Unit hello.service inactive\n', err: 'Successfully unloaded units [hello.service].\n' });
+  assert.deepEqual(await fleetctl('stop', 'hello.service'), { code: 1, out: '', err: 'Unable to stop unit hello.service in state inactive\n' });
 });
 
 test('template instances from a local template file, restart, --fields --full', async () => {
   const start = await fleetctl('start', 'tpl@1.service', 'tpl@2');
-  assert.equal(start.code, 0, start.stderr);
+  assert.equal(start.code, 0, start.err);
   // Units are waited on concurrently, so the "launched" lines come in completion order.
-  const lines = start.stdout.split('\n');
+  const lines = start.out.split('\n');
   assert.deepEqual(lines.slice(0, 2), ['Unit tpl@1.service inactive', 'Unit tpl@2.service inactive']);
   assert.deepEqual(lines.slice(2).map((l) => l.replace(/ on .*/, '')).sort(), ['', 'Unit tpl@1.service launched', 'Unit tpl@2.service launched']);
   const pidBefore = await waitFor('tpl@1 pid', async () => {
@@ -127,21 +107,21 @@ test('template instances from a local template file, restart, --fields --full', 
     return undefined;
   });
   const restart = await fleetctl('restart', 'tpl@1.service');
-  assert.equal(restart.code, 0, restart.stderr);
-  assert.match(restart.stdout, /^Unit tpl@1\.service loaded on .+\nUnit tpl@1\.service launched on .+\n$/);
+  assert.equal(restart.code, 0, restart.err);
+  assert.match(restart.out, /^Unit tpl@1\.service loaded on .+\nUnit tpl@1\.service launched on .+\n$/);
   const pidAfter = Number((await c.systemctl(pidBefore.h, 'show', '-p', 'MainPID', '--value', 'tpl@1.service')).trim());
   assert.ok(pidAfter > 0 && pidAfter !== pidBefore.pid, 'restarted: new main pid');
   const full = await fleetctl('list-units', '--fields', 'unit,hash,load', '--full', '--no-legend');
-  assert.match(full.stdout, /^tpl@1\.service\t[0-9a-f]{40}\tloaded\ntpl@2\.service\t[0-9a-f]{40}\tloaded\n$/);
+  assert.match(full.out, /^tpl@1\.service\t[0-9a-f]{40}\tloaded\ntpl@2\.service\t[0-9a-f]{40}\tloaded\n$/);
 });
 
 test('destroy removes units from systemd and the registry', async () => {
   assert.deepEqual(await fleetctl('destroy', 'hello.service', 'tpl@1.service', 'tpl@2.service'), {
     code: 0,
-    stdout: 'Destroyed hello.service\nDestroyed tpl@1.service\nDestroyed tpl@2.service\n',
-    stderr: '',
+    out: 'Destroyed hello.service\nDestroyed tpl@1.service\nDestroyed tpl@2.service\n',
+    err: '',
   });
-  assert.deepEqual(await fleetctl('list-units', '--no-legend'), { code: 0, stdout: '', stderr: '' });
+  assert.deepEqual(await fleetctl('list-units', '--no-legend'), { code: 0, out: '', err: '' });
   for (const h of c.hosts) assert.equal((await c.systemctl(h, 'show', '-p', 'LoadState', '--value', 'tpl@1.service')).trim(), 'not-found');
 });
 
@@ -160,16 +140,16 @@ test('bad input: clear message on stderr, non-zero exit, nothing created', async
   for (const [args, stderr] of cases) {
     const r = await fleetctl(...args);
     assert.equal(r.code, 1, `${args.join(' ')}: exit code`);
-    assert.equal(r.stderr, stderr, args.join(' '));
+    assert.equal(r.err, stderr, args.join(' '));
   }
   assert.deepEqual(await c.registry.api.listUnits(), [], 'nothing was created');
 });
 
 test('version and help', async () => {
-  assert.match((await fleetctl('version')).stdout, /^fleetctl version \d+\.\d+\.\d+\n$/);
+  assert.match((await fleetctl('version')).out, /^fleetctl version \d+\.\d+\.\d+\n$/);
   const help = await fleetctl('help');
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /COMMANDS:[\s\S]*list-units/);
+  assert.match(help.out, /COMMANDS:[\s\S]*list-units/);
 });
 
 test('/metrics reports engine, agent and D-Bus activity from a real fleetd', async () => {

@@ -3,6 +3,7 @@
  * go straight into the registry, and the process exits promptly although
  * it held a gRPC channel.
  */
+import { FLEETCTL_MAIN, runFleetctl, type FleetctlRun } from '../support/run-fleetctl.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
 import { HELLO, unitDir } from '../unit/fleetctl/support/cluster.js';
 
-const MAIN = new URL('../../fleetctl/main.js', import.meta.url).pathname;
+const MAIN = FLEETCTL_MAIN;
 let etcd: TestEtcd;
 
 before(async () => {
@@ -21,21 +22,8 @@ after(async () => {
   await etcd.stop();
 });
 
-function fleetctl(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, '--driver', 'etcd', '--endpoint', etcd.endpoints.join(','), '--etcd-key-prefix', '/fleetctl-test/', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
+function fleetctl(...args: string[]): Promise<FleetctlRun> {
+  return runFleetctl(['--driver', 'etcd', '--endpoint', etcd.endpoints.join(','), '--etcd-key-prefix', '/fleetctl-test/', ...args]);
 }
 
 test('submit, list, cat, destroy over etcd', async () => {

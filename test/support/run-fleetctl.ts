@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The compiled fleetctl binary. */
+export const FLEETCTL_MAIN = fileURLToPath(new URL('../../fleetctl/main.js', import.meta.url));
+
+/** What one fleetctl run printed and how it exited. */
+export interface FleetctlRun {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+}
+
+/**
+ * Runs the real fleetctl binary with `args` and collects its output; kills it
+ * (by pid) if it outlives `timeoutMs`.
+ */
+export function runFleetctl(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<FleetctlRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FLEETCTL_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
