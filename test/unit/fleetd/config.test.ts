@@ -123,7 +123,7 @@ test('deploy/fleet.conf.sample documents every option and parses as-is', async (
     assert.match(sample, new RegExp(`^#${name} =`, 'm'), `sample is missing ${name}`);
   }
   // Uncommenting every example must give a valid configuration.
-  const text = sample.replace(/^#(\w+ =.*)$/gm, '$1').replace(/^(enable_grpc|verify_units|authorized_keys_file|etcd_username|etcd_password|etcd_cafile|etcd_certfile|etcd_keyfile|machine_id|units_directory) =.*$/gm, '');
+  const text = sample.replace(/^#(\w+ =.*)$/gm, '$1').replace(/^(disable_watches|enable_grpc|verify_units|authorized_keys_file|etcd_username|etcd_password|etcd_cafile|etcd_certfile|etcd_keyfile|machine_id|units_directory) =.*$/gm, '');
   const { config } = resolveConfig({ file: { path: 'sample', text }, env: {}, machineIdFile: MID });
   assert.deepEqual(config.metadata, { region: 'us-west', disk: 'ssd' });
 });
