@@ -76,11 +76,20 @@ export class ClusterCache {
           relevant = true;
           break;
         }
-        case 'schedule':
-          if (ev.entry === undefined) this.deleteEntry(ev.machineId, ev.name);
-          else this.putEntry(ev.entry);
-          relevant = true;
+        case 'schedule': {
+          // The engine records its own writes at once (applyOps); their
+          // echo from the watch changes nothing and must not cause another
+          // pass, which at 10,000 units costs as much as a real one.
+          const cached = this.schedule.get(ev.machineId)?.get(ev.name);
+          if (ev.entry === undefined) {
+            if (cached !== undefined) relevant = true;
+            this.deleteEntry(ev.machineId, ev.name);
+          } else {
+            if (cached === undefined || cached.hash !== ev.entry.hash || cached.targetState !== ev.entry.targetState) relevant = true;
+            this.putEntry(ev.entry);
+          }
           break;
+        }
         case 'state':
         case 'leader':
           break;
