@@ -46,18 +46,19 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
   const units = new Map<string, MutableUnit>();
   for (const u of active) {
     const req = u.requirements;
+    const derived = derivedOf(req);
     const replaceTargets = new Set<string>();
-    for (const p of dedupe(req.replaces)) for (const n of names.match(p)) if (n !== u.name) replaceTargets.add(n);
+    for (const p of derived.replaces) for (const n of names.match(p)) if (n !== u.name) replaceTargets.add(n);
     units.set(u.name, {
       name: u.name,
       rank: 0,
       desiredState: u.desiredState as 'loaded' | 'launched',
       global: req.global,
       requirements: req,
-      metadataKey: metadataKey(req.metadata),
-      conflicts: dedupe(req.conflicts),
+      metadataKey: derived.metadataKey,
+      conflicts: derived.conflicts,
       conflictedBy: conflictedBy.get(u.name) ?? [],
-      replaces: dedupe(req.replaces),
+      replaces: derived.replaces,
       replacedBy: replacedBy.get(u.name) ?? [],
       replaceTargets,
       replaceCycle: undefined,
@@ -137,9 +138,44 @@ function matchDeclared(
 
 function signature(u: PlanUnit): string | undefined {
   if (u.replaces.length > 0) return undefined;
-  const sorted = (xs: readonly string[]) => [...new Set(xs)].sort(compareStrings);
-  const r = u.requirements;
-  return JSON.stringify([r.global, r.machineId ?? null, u.metadataKey, sorted(r.machineOf), sorted(u.conflicts), u.conflictedBy, u.replacedBy]);
+  const own = derivedOf(u.requirements).signature;
+  if (u.conflictedBy.length === 0 && u.replacedBy.length === 0) return own;
+  return `${own}|${JSON.stringify([u.conflictedBy, u.replacedBy])}`;
+}
+
+/** What a pass derives from one unit's own requirements alone. */
+interface Derived {
+  readonly metadataKey: string;
+  readonly conflicts: readonly string[];
+  readonly replaces: readonly string[];
+  /** The requirements part of the unit's signature (see {@link signature}). */
+  readonly signature: string;
+}
+
+/**
+ * Derived data per requirements object. Requirements are immutable and the
+ * engine hands the scheduler the same object for a unit until its content
+ * changes, so at 10,000 units every pass after the first reuses these
+ * instead of rebuilding strings (most of a settled pass's cost was here and
+ * in the garbage it made).
+ */
+const derivedCache = new WeakMap<UnitSnapshot['requirements'], Derived>();
+
+function derivedOf(r: UnitSnapshot['requirements']): Derived {
+  let d = derivedCache.get(r);
+  if (d === undefined) {
+    const sorted = (xs: readonly string[]) => [...new Set(xs)].sort(compareStrings);
+    const md = metadataKey(r.metadata);
+    const conflicts = dedupe(r.conflicts);
+    d = {
+      metadataKey: md,
+      conflicts,
+      replaces: dedupe(r.replaces),
+      signature: JSON.stringify([r.global, r.machineId ?? null, md, sorted(r.machineOf), sorted(conflicts)]),
+    };
+    derivedCache.set(r, d);
+  }
+  return d;
 }
 
 function dedupe(list: readonly string[]): string[] {
