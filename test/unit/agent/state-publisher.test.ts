@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StatePublisher } from '../../../src/agent/state-publisher.js';
+import { silentLogger } from '../../../src/fleetd/logger.js';
+import { createMemoryRegistry, type AgentRegistry, type UnitStateRecord } from '../../../src/registry/index.js';
+
+const state = (name: string, activeState: string): UnitStateRecord => ({
+  name,
+  machineId: 'm1',
+  loadState: 'loaded',
+  activeState,
+  subState: activeState === 'active' ? 'running' : 'dead',
+  hash: 'h',
+  timestamp: 1,
+});
+
+test('a unit removed while its last state is being written leaves no report behind', async () => {
+  const reg = createMemoryRegistry();
+  try {
+    const presence = await reg.agent.announce({ id: 'm1', publicIP: '127.0.0.1', metadata: {}, version: 'test', capabilities: {} }, { ttlSeconds: 30 });
+    let release: (() => void) | undefined;
+    let writing: (() => void) | undefined;
+    const inWrite = new Promise<void>((r) => (writing = r));
+    // publishStates blocks until released, so remove() lands while the put is in flight
+    const registry: AgentRegistry = Object.assign(Object.create(reg.agent) as AgentRegistry, {
+      publishStates: async (p: typeof presence, states: readonly UnitStateRecord[]) => {
+        writing?.();
+        await new Promise<void>((r) => (release = r));
+        await reg.agent.publishStates(p, states);
+      },
+    });
+    const pub = new StatePublisher({ registry, presence, logger: silentLogger(), batchMs: 1 });
+    pub.update(state('a.service', 'inactive'));
+    await inWrite;
+    pub.remove('a.service');
+    release?.();
+    await pub.flush();
+    await new Promise((r) => setTimeout(r, 20));
+    await pub.flush();
+    assert.deepEqual(await reg.api.listStates(), []);
+    assert.equal(pub.snapshot().size, 0);
+    pub.close();
+    await presence.stop({ graceful: true });
+  } finally {
+    await reg.close();
+  }
+});
