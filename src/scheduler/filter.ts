@@ -8,7 +8,7 @@ import type { PlacementView } from './state.js';
 import type { CandidateSet } from './candidates.js';
 
 /** Names of the constraints, as shown to operators. */
-export type FilterName = 'MachineID' | 'MachineMetadata' | 'MachineOf' | 'Conflicts' | 'Replaces';
+export type FilterName = 'MachineID' | 'MachineMetadata' | 'MachineOf' | 'Conflicts' | 'Replaces' | 'Cordon';
 
 /** A filter's "no". */
 export interface Rejection {
@@ -29,7 +29,17 @@ export const OK: FilterResult = Object.freeze({ ok: true as const });
 /** One constraint: may `unit` be on machine `m`, given what is already placed (`m` must not hold `unit` itself)? */
 export interface Filter {
   readonly name: FilterName;
+  /**
+   * Only asked about placements a unit does not have yet: a unit already
+   * on a machine keeps it whatever this filter would say (e.g. Cordon).
+   */
+  readonly newPlacementsOnly?: boolean;
   check(unit: PlanUnit, m: MachineIndex, view: PlacementView): FilterResult;
+}
+
+/** The filters that decide whether a unit may keep a machine it already has. */
+export function keepFilters(filters: readonly Filter[]): readonly Filter[] {
+  return filters.some((f) => f.newPlacementsOnly) ? filters.filter((f) => !f.newPlacementsOnly) : filters;
 }
 
 /**

@@ -12,6 +12,8 @@ export interface MachineInfo {
   readonly index: MachineIndex;
   readonly id: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Why the machine takes no new units; undefined when it does. */
+  readonly cordoned: string | undefined;
 }
 
 /** An active (desired state `loaded` or `launched`) unit during planning. */

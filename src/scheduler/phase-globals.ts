@@ -12,7 +12,7 @@ import type { CurrentSchedule } from './current.js';
 import type { PlacementState } from './state.js';
 import type { Pipeline } from './pipeline.js';
 import type { Journal } from './journal.js';
-import { runFilters } from './filter.js';
+import { keepFilters, runFilters } from './filter.js';
 import { explainUnplaced, type Explanation } from './explain.js';
 
 /** Places every global unit; returns explanations for those that fit no machine. */
@@ -24,12 +24,13 @@ export function placeGlobalUnits(
   journal: Journal,
 ): Explanation[] {
   const unplaced: Explanation[] = [];
+  const kept = keepFilters(pipeline.filters);
   for (const unit of prepared.order) {
     if (!unit.global) continue;
     const was = new Set(current.placements.get(unit.name) ?? []);
     let placed = 0;
     for (const machine of state.machines) {
-      const r = runFilters(pipeline.filters, unit, machine.index, state);
+      const r = runFilters(was.has(machine.index) ? kept : pipeline.filters, unit, machine.index, state);
       if (r.ok) {
         state.add(unit, machine.index);
         placed++;

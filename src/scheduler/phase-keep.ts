@@ -13,7 +13,7 @@ import type { Journal } from './journal.js';
 import type { PendingQueue } from './pending.js';
 import type { OnRemoved } from './evict.js';
 import { displaceReplaced } from './evict.js';
-import { runFilters } from './filter.js';
+import { keepFilters, runFilters } from './filter.js';
 
 /** Keeps valid placements; queues every ordinary unit left without a machine. */
 export function keepCurrentPlacements(
@@ -25,6 +25,7 @@ export function keepCurrentPlacements(
   pending: PendingQueue,
   onRemoved: OnRemoved,
 ): void {
+  const filters = keepFilters(pipeline.filters);
   for (const unit of prepared.order) {
     if (unit.global) continue;
     let cause = current.causes.get(unit.name);
@@ -35,7 +36,7 @@ export function keepCurrentPlacements(
         journal.unplaced(unit.name, id, `duplicate schedule entry: unit stays on ${kept}`);
         continue;
       }
-      const r = runFilters(pipeline.filters, unit, m, state);
+      const r = runFilters(filters, unit, m, state);
       if (r.ok) {
         state.add(unit, m);
         kept = id;

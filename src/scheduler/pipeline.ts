@@ -11,6 +11,7 @@ import { machineMetadataFilter, machineMetadataPreFilter } from './filters/machi
 import { machineOfFilter, machineOfPreFilter } from './filters/machine-of.js';
 import { conflictsFilter } from './filters/conflicts.js';
 import { replacesFilter } from './filters/replaces.js';
+import { cordonFilter } from './filters/cordon.js';
 import { replacesAffinity } from './scorers/replaces-affinity.js';
 import { leastLoaded } from './scorers/least-loaded.js';
 
@@ -32,7 +33,7 @@ export function createPipeline(): Pipeline {
     // Cheap narrowing: the pinned machine, the metadata class, the machines of the peers.
     preFilters: [machineIdPreFilter, machineMetadataPreFilter, machineOfPreFilter],
     // Static constraints first, then those that depend on what is already placed.
-    filters: [machineIdFilter, machineMetadataFilter, machineOfFilter, conflictsFilter, replacesFilter],
+    filters: [machineIdFilter, machineMetadataFilter, machineOfFilter, conflictsFilter, replacesFilter, cordonFilter],
     // An upgrade goes where the unit it replaces runs.
     preferences: [replacesAffinity],
     // Everything else: fewest units, then machine id.

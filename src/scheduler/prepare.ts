@@ -114,7 +114,7 @@ function prepareMachines(list: readonly MachineSnapshot[], warnings: PlanWarning
     }
     byId.set(m.id, m);
   }
-  return [...byId.keys()].sort(compareStrings).map((id, index) => ({ index, id, metadata: byId.get(id)!.metadata }));
+  return [...byId.keys()].sort(compareStrings).map((id, index) => ({ index, id, metadata: byId.get(id)!.metadata, cordoned: byId.get(id)!.cordoned }));
 }
 
 /** name -> the distinct declared patterns (over all active units) that match it. */

@@ -17,6 +17,12 @@ export interface MachineSnapshot {
   readonly metadata: Readonly<Record<string, string>>;
   /** Resources the machine offers (e.g. `{ memoryMiB: 8192 }`); reserved for resource scoring, unused by today's pipeline. */
   readonly capacity?: Readonly<Record<string, number>>;
+  /**
+   * Set (to the reason) when the machine takes no new units: what runs there
+   * stays, nothing new is placed there. The engine cordons a machine it
+   * suspects is dead but whose registration has not expired yet.
+   */
+  readonly cordoned?: string;
 }
 
 /** A unit as the scheduler sees it: its name, desired state and extracted `[X-Fleet]` requirements. */

@@ -1,0 +1,17 @@
+/**
+ * Cordon: a cordoned machine takes no new units; units already there stay.
+ * The engine cordons a machine it suspects is dead while its registration
+ * has not expired yet (e.g. the previous engine leader right after a
+ * failover), so new work does not land where nothing will run it.
+ */
+import { OK, reject, type Filter } from '../filter.js';
+
+/** Rejects new placements on cordoned machines. */
+export const cordonFilter: Filter = {
+  name: 'Cordon',
+  newPlacementsOnly: true,
+  check(_unit, m, view) {
+    const why = view.machines[m]!.cordoned;
+    return why === undefined ? OK : reject('Cordon', `machine ${view.machines[m]!.id} takes no new units: ${why}`, 'cordoned');
+  },
+};
