@@ -44,6 +44,15 @@ export interface EngineOptions {
   readonly pipeline?: Pipeline;
   /** Prometheus recorder (`fleet_engine_*`); default none. */
   readonly metrics?: EngineMetrics;
+  /**
+   * After taking over from another leader whose machine is still
+   * registered, that machine takes no new units for this long (ms), or until
+   * it leaves: its engine lease expired, so it is probably dead, but its
+   * registration lives up to agent_ttl longer. fleetd passes agent_ttl + 1 s
+   * (a live machine's registration cannot outlast that if it were dead).
+   * Default 0: no cordon.
+   */
+  readonly suspectPreviousLeaderMs?: number;
 }
 
 /** Counters for metrics and tests. */
@@ -79,6 +88,8 @@ export class Engine {
   private stopped = false;
   /** What was last logged per unit/warning, so repeated passes do not repeat logs. */
   private readonly reported = new Map<string, string>();
+  /** Machines that take no new units while this engine leads: machine id -> reason. */
+  private readonly cordons = new Map<string, string>();
 
   constructor(private readonly opts: EngineOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -95,7 +106,7 @@ export class Engine {
   /** Joins the election; leading starts by itself when elected. */
   async start(): Promise<void> {
     const e = this.opts.election;
-    e.on('elected', () => this.lead());
+    e.on('elected', (fence) => this.lead(fence.machineId));
     e.on('deposed', (reason) => this.follow(reason));
     e.on('warning', (err) => this.log.warn({ err }, 'engine election trouble'));
     await e.start();
@@ -109,12 +120,13 @@ export class Engine {
     await this.opts.election.stop();
   }
 
-  private lead(): void {
+  private lead(self: string): void {
     if (this.stopped) return;
     this.log.info('Engine leadership acquired');
     this.opts.metrics?.leaderStarted(this.clock.now());
     const cache = new ClusterCache();
     this.cache = cache;
+    this.cordonPreviousLeader(self);
     this.requirements = new RequirementsCache();
     this.reported.clear();
     const registry = this.opts.registry;
@@ -128,13 +140,40 @@ export class Engine {
           this.kick(0);
         },
         onEvents: (events) => {
-          if (this.cache === cache && cache.apply(events)) this.kick();
+          if (this.cache !== cache) return;
+          for (const ev of events) {
+            // A cordoned machine that left (or whose lease expired) is gone; if it registers again it is alive.
+            if (ev.kind === 'machine' && ev.machine === undefined && this.cordons.delete(ev.machineId)) {
+              this.log.info({ machine: ev.machineId }, 'cordoned machine left; cordon lifted');
+            }
+          }
+          if (cache.apply(events)) this.kick();
         },
         onResync: (reason) => this.log.info({ reason }, 'engine watch lost its place; re-listing'),
         onError: (err: RegistryError) => this.log.warn({ err }, 'engine could not list the cluster; retrying'),
       },
       { clock: this.clock },
     );
+  }
+
+  /**
+   * Cordons the machine that led before us (see `suspectPreviousLeaderMs`).
+   * The cordon ends after that time, when the machine leaves, or when this
+   * engine stops leading.
+   */
+  private cordonPreviousLeader(self: string): void {
+    this.cordons.clear();
+    const prev = this.opts.election.previousLeader();
+    const ms = this.opts.suspectPreviousLeaderMs ?? 0;
+    if (prev === undefined || prev === self || ms <= 0) return;
+    this.cordons.set(prev, 'it was the engine leader until its lease expired, so it may be dead; its registration has not expired yet');
+    this.log.info({ machine: prev, forMs: ms }, 'cordoned the previous engine leader: no new units there until it leaves or proves alive');
+    this.clock.setTimeout(() => {
+      if (this.cordons.delete(prev)) {
+        this.log.info({ machine: prev }, 'previous engine leader is still registered after the suspicion period: cordon lifted');
+        this.kick(0);
+      }
+    }, ms);
   }
 
   private follow(reason: string): void {
@@ -188,7 +227,7 @@ export class Engine {
     const cache = this.cache;
     if (cache === undefined) return;
     const t0 = performance.now();
-    const { ops, plan, broken } = planReconcile(cache, this.requirements, this.opts.pipeline);
+    const { ops, plan, broken } = planReconcile(cache, this.requirements, this.opts.pipeline, this.cordons);
     this.stats.lastPlanMs = performance.now() - t0;
     this.notBefore = this.clock.now() + (this.opts.busyFactor ?? 2) * this.stats.lastPlanMs;
     this.stats.passes++;

@@ -22,7 +22,12 @@ export interface ReconcilePlan {
  * so agents see `fleetctl stop` (launched -> loaded) and `--replace` (new
  * hash) through the same per-machine keys they already watch.
  */
-export function planReconcile(cache: ClusterCache, requirements: RequirementsCache, pipeline?: Pipeline): ReconcilePlan {
+export function planReconcile(
+  cache: ClusterCache,
+  requirements: RequirementsCache,
+  pipeline?: Pipeline,
+  cordons: ReadonlyMap<string, string> = new Map(),
+): ReconcilePlan {
   const broken: Array<{ unit: string; problems: readonly string[] }> = [];
   const brokenNames = new Set<string>();
   const units: UnitSnapshot[] = [];
@@ -47,7 +52,10 @@ export function planReconcile(cache: ClusterCache, requirements: RequirementsCac
     else list.push(e.machineId);
   }
   const snapshot: ClusterSnapshot = {
-    machines: [...cache.machines.values()].map((m) => ({ id: m.id, metadata: cache.metadataOf(m) })),
+    machines: [...cache.machines.values()].map((m) => {
+      const cordoned = cordons.get(m.id);
+      return cordoned === undefined ? { id: m.id, metadata: cache.metadataOf(m) } : { id: m.id, metadata: cache.metadataOf(m), cordoned };
+    }),
     units,
     schedule,
   };

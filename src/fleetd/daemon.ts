@@ -92,6 +92,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
         logger,
         reconcileIntervalMs: config.engine.reconcileIntervalMs,
         metrics: metrics.engine,
+        suspectPreviousLeaderMs: config.agentTtlMs + 1000,
       });
       await engine.start();
     }

@@ -38,6 +38,7 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
   private keeper: LeaseKeeper | undefined;
   private leading: LeaderFence | undefined;
   private leader: string | undefined;
+  private lastOtherLeader: string | undefined;
   private watch: Subscription | undefined;
   private running = false;
   private looping = false;
@@ -70,6 +71,16 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
 
   currentLeader(): string | undefined {
     return this.leader;
+  }
+
+  previousLeader(): string | undefined {
+    return this.lastOtherLeader;
+  }
+
+  /** Records an observed leader; remembers the last one that was not us. */
+  private observeLeader(id: string | undefined): void {
+    this.leader = id;
+    if (id !== undefined && id !== this.options.machineId) this.lastOtherLeader = id;
   }
 
   start(): Promise<void> {
@@ -172,14 +183,14 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
       this.attempt = 0;
       if (!this.running) return;
       if (res.succeeded) {
-        this.leader = me;
+        this.observeLeader(me);
         if (this.keeper === keeper && keeper.isConfirmed()) {
           this.leading = { machineId: me, createRevision: res.revision };
           this.emit('elected', this.leading);
         }
       } else {
         const holder = res.gets[0];
-        this.leader = holder?.value;
+        this.observeLeader(holder?.value);
         if (holder && holder.value === me && holder.lease === leaseId) {
           // Ours on our live lease (an earlier success we could not vouch for at the time).
           if (keeper.isConfirmed() && !this.leading) {
@@ -223,11 +234,11 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
         for (const ev of events) {
           if (ev.kv.key !== key) continue;
           if (ev.type === 'delete') {
-            this.leader = undefined;
+            this.observeLeader(undefined);
             this.depose('leader key deleted', true);
             this.kick();
           } else {
-            this.leader = ev.kv.value;
+            this.observeLeader(ev.kv.value);
             const mine = this.leading;
             if (mine && ev.kv.createRevision !== mine.createRevision) this.depose('leader key replaced', true);
           }

@@ -216,4 +216,9 @@ export interface LeaderElection extends TypedEmitter<ElectionEvents> {
   stop(): Promise<void>;
   /** The current leader's machine id as last observed; undefined when there is none. */
   currentLeader(): string | undefined;
+  /**
+   * The last other machine this candidate saw leading before it was elected
+   * (undefined when it saw none, e.g. it led from the start).
+   */
+  previousLeader(): string | undefined;
 }

@@ -82,3 +82,35 @@ test('a unit no machine can take stays unscheduled until one joins', async () =>
     await reg.close();
   }
 });
+
+test('after a failover the previous leader\'s machine gets no new units until it leaves or the suspicion period ends', async () => {
+  const reg = createMemoryRegistry();
+  const mk = (id: string) => new Engine({ registry: reg.engine, election: reg.election({ machineId: id, ttlSeconds: 5 }), logger: silentLogger(), reconcileIntervalMs: 200, suspectPreviousLeaderMs: 800 });
+  const e1 = mk('m1');
+  const e2 = mk('m2');
+  const presences: Record<string, MachinePresence> = {};
+  try {
+    for (const id of ['m1', 'm2', 'm3']) presences[id] = await reg.agent.announce(machine(id), { ttlSeconds: 5 });
+    await e1.start();
+    await waitFor('m1 leads', () => e1.active);
+    await e2.start();
+    // m2 and m3 get one unit each, so m1 is the least loaded machine.
+    await reg.api.createUnit(sleeper('on2.service', 'MachineID=m2'), 'launched');
+    await reg.api.createUnit(sleeper('on3.service', 'MachineID=m3'), 'launched');
+    await waitFor('pinned units placed', async () => (await reg.api.listSchedule()).length === 2);
+    await e1.stop(); // leadership moves to m2 while m1 stays registered
+    await waitFor('m2 leads', () => e2.active);
+    await reg.api.createUnit(sleeper('new.service'), 'launched');
+    const placed = await waitFor('new unit placed', async () => (await reg.api.listSchedule()).find((e) => e.name === 'new.service'));
+    assert.notEqual(placed.machineId, 'm1', 'not on the suspect previous leader');
+    await reg.api.destroyUnit('new.service');
+    await new Promise((r) => setTimeout(r, 900)); // suspicion period over: m1 is evidently alive
+    await reg.api.createUnit(sleeper('later.service'), 'launched');
+    const later = await waitFor('later unit placed', async () => (await reg.api.listSchedule()).find((e) => e.name === 'later.service'));
+    assert.equal(later.machineId, 'm1', 'least loaded machine again');
+  } finally {
+    await e2.stop();
+    for (const p of Object.values(presences)) await p.stop({ graceful: true }).catch(() => undefined);
+    await reg.close();
+  }
+});
