@@ -4,16 +4,16 @@ import {
   isNoSuchUnit,
   SystemdCallError,
   SystemdClosedError,
-  SystemdError,
   SystemdUnavailableError,
-  UnitEnableError,
   UnitJobFailedError,
 } from './errors.js';
 import { JobWaiter } from './job-waiter.js';
 import { ManagerCalls } from './manager-calls.js';
 import { resolveDriverOptions, type ResolvedDriverOptions, type SystemdDriverOptions } from './options.js';
 import { StateTracker } from './state-tracker.js';
+import { RuntimeLinks } from './runtime-links.js';
 import { UnitFileStore } from './unit-files.js';
+import { loadBatch } from './unit-loader.js';
 import { assertSafeUnitName, hasInstallSection, unitNameFromPath } from './unit-names.js';
 
 /** Signals for one unit arrive in bursts (systemd sends most twice); one re-read per burst. */
@@ -36,6 +36,8 @@ export class DbusSystemdDriver implements SystemdDriver {
   private closed = false;
   private readonly tracker = new StateTracker();
   private readonly files: UnitFileStore;
+  /** Runtime links made directly; undefined = over D-Bus (set at connect, see `chooseLinks`). */
+  private links: RuntimeLinks | undefined;
   private readonly dirty = new Set<string>();
   private readonly jobs: JobWaiter;
   private flushTimer: object | undefined;
@@ -43,6 +45,8 @@ export class DbusSystemdDriver implements SystemdDriver {
   private reconnectTimer: object | undefined;
   private reconnectDelay: number;
   private refreshChain: Promise<void> = Promise.resolve();
+  /** Daemon reloads this driver asked for (each costs systemd ~1 ms per loaded unit); lets tests and benches check batching. */
+  reloadCount = 0;
 
   private constructor(readonly options: ResolvedDriverOptions) {
     this.files = new UnitFileStore(options.unitsDir);
@@ -62,6 +66,7 @@ export class DbusSystemdDriver implements SystemdDriver {
     await driver.files.ensureDir();
     for (const name of await driver.files.list()) driver.tracker.track(name);
     await driver.establish();
+    await driver.chooseLinks();
     await driver.refresh(driver.tracker.names());
     driver.scheduleResync();
     return driver;
@@ -73,44 +78,15 @@ export class DbusSystemdDriver implements SystemdDriver {
   }
 
   async loadUnits(units: readonly UnitFile[], opts: { readonly reload?: boolean } = {}): Promise<UnitResult[]> {
-    const results: UnitResult[] = [];
-    let loaded = 0;
-    for (const unit of units) {
-      try {
-        await this.loadOne(unit);
-        loaded++;
-        results.push({ name: unit.name });
-      } catch (err) {
-        if (!(err instanceof SystemdError)) throw err;
-        results.push({ name: unit.name, error: err });
-      }
-    }
-    if (loaded > 0 && opts.reload !== false) await this.reload();
-    return results;
-  }
-
-  private async loadOne(unit: UnitFile): Promise<void> {
-    assertSafeUnitName(unit.name);
     const calls = this.requireCalls('LinkUnitFiles');
-    const path = await this.files.write(unit.name, unit.text);
-    await calls.linkRuntime(path, unit.name);
-    if (unit.hasInstall ?? hasInstallSection(unit.text)) {
-      let carries = false;
-      let cause: unknown;
-      try {
-        carries = await calls.enableRuntime(path, unit.name);
-      } catch (err) {
-        cause = err;
-      }
-      if (!carries) {
-        // As fleet: a unit that cannot be enabled is removed again.
-        await calls.disableRuntime(unit.name).catch(() => undefined);
-        await this.files.remove(unit.name).catch(() => undefined);
-        throw new UnitEnableError(unit.name, cause === undefined ? undefined : { cause });
-      }
+    const reload = opts.reload !== false;
+    const { results, loaded, reloadNeeded } = await loadBatch({ calls, files: this.files, links: this.links }, units, { check: reload });
+    for (const name of loaded) {
+      this.tracker.track(name);
+      this.markDirty(name);
     }
-    this.tracker.track(unit.name);
-    this.markDirty(unit.name);
+    if (reload && reloadNeeded) await this.reload();
+    return results;
   }
 
   async writeUnit(unit: UnitFile): Promise<void> {
@@ -121,6 +97,7 @@ export class DbusSystemdDriver implements SystemdDriver {
   async unload(name: string): Promise<void> {
     assertSafeUnitName(name);
     const calls = this.requireCalls('StopUnit');
+    const text = await this.files.read(name);
     // fleet quirk #6 fixed: if the stop fails or does not finish, the file
     // stays and the error reaches the caller, so the next pass retries.
     let job: string | undefined;
@@ -134,7 +111,11 @@ export class DbusSystemdDriver implements SystemdDriver {
       const result = await this.jobs.wait(job, this.options.stopTimeoutMs, name);
       if (result !== 'done') throw new UnitJobFailedError(name, 'stop', result);
     }
-    await calls.disableRuntime(name);
+    // Our own link goes the way it came (DisableUnitFiles re-scans every unit
+    // directory per call, like LinkUnitFiles); [Install] units have .wants/
+    // links only systemd knows how to find.
+    if (this.links !== undefined && text !== undefined && !hasInstallSection(text)) await this.links.unlink(name);
+    else await calls.disableRuntime(name);
     try {
       await calls.resetFailed(name);
     } catch (err) {
@@ -157,6 +138,7 @@ export class DbusSystemdDriver implements SystemdDriver {
   }
 
   async reload(): Promise<void> {
+    this.reloadCount++;
     await this.requireCalls('Reload').reload();
     for (const name of this.tracker.names()) this.markDirty(name);
   }
@@ -204,6 +186,22 @@ export class DbusSystemdDriver implements SystemdDriver {
   }
 
   // --- connection lifecycle -------------------------------------------------
+
+  /**
+   * Links directly into the runtime directory only when systemd's UnitPath
+   * lists it (a symlink systemd never looks at would be silently ignored);
+   * otherwise, or when the property cannot be read, keeps LinkUnitFiles.
+   */
+  private async chooseLinks(): Promise<void> {
+    const dir = this.options.systemdRuntimeDir;
+    const paths = await this.requireCalls('Get').unitPath().catch(() => [] as string[]);
+    this.links = paths.map((p) => p.replace(/\/+$/, '')).includes(dir.replace(/\/+$/, '')) ? new RuntimeLinks(dir) : undefined;
+  }
+
+  /** Whether unit links are made directly rather than with LinkUnitFiles (for tests and the metrics dump). */
+  get linksDirectly(): boolean {
+    return this.links !== undefined;
+  }
 
   private async establish(): Promise<void> {
     const { busAddress, clock, callTimeoutMs } = this.options;

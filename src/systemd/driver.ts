@@ -12,11 +12,18 @@ import type { SystemdError } from './errors.js';
 export interface SystemdDriver {
   /**
    * Writes each unit's (canonical) text to fleet's units directory, links it
-   * into systemd's runtime directory (LinkUnitFiles runtime+force), enables
-   * it (runtime) when it has an `[Install]` section, then issues ONE daemon
-   * reload for the batch (unless `reload: false`). Loaded units join the
-   * state stream. Returns one result per unit, in input order; a unit that
-   * fails does not stop the others. Throws only for a failed Reload.
+   * into systemd's runtime directory (what LinkUnitFiles runtime+force does:
+   * `systemctl is-enabled` says `linked-runtime`), enables it (runtime) when
+   * it has an `[Install]` section, then issues at most ONE daemon reload for
+   * the batch, and only when systemd needs it to see the files as written:
+   * when it already held a definition of one of them (a replaced unit gets
+   * its new definition) or `[Install]` links changed. A unit new to systemd
+   * needs none: systemd loads it from its link on first reference
+   * (StartUnit, ListUnitsByNames). `reload: false` never reloads; the caller
+   * then must call {@link reload} before relying on new definitions.
+   * Loaded units join the state stream. Returns one result per unit, in
+   * input order; a unit that fails does not stop the others. Throws only for
+   * a failed Reload.
    */
   loadUnits(units: readonly UnitFile[], opts?: { readonly reload?: boolean }): Promise<UnitResult[]>;
   /** Writes one unit file (mode 0644, atomically) without telling systemd. Throws InvalidUnitNameError, UnitFileIoError. */
@@ -38,6 +45,12 @@ export interface SystemdDriver {
   stop(name: string): Promise<void>;
   /** systemd daemon-reload: re-reads every unit file. */
   reload(): Promise<void>;
+  /**
+   * Daemon reloads this driver has issued (attempted) so far. Diagnostic: a
+   * reload stalls systemd for ~1 ms per loaded unit, so tests and benches
+   * check that batches do not multiply them.
+   */
+  readonly reloadCount: number;
   /**
    * Current state of each named unit as systemd reports it (ListUnitsByNames),
    * in input order; unknown units come back `not-found`/`inactive`/`dead`.

@@ -115,10 +115,15 @@ export class FakeSystemdDriver implements SystemdDriver {
   async loadUnits(units: readonly UnitFile[], opts: { readonly reload?: boolean } = {}): Promise<UnitResult[]> {
     const results: UnitResult[] = [];
     let loaded = 0;
+    // As the real driver: a reload only when systemd's memory holds an older
+    // definition of one of them, or [Install] links changed.
+    let reloadNeeded = false;
     for (const unit of units) {
       try {
         await this.gate('LinkUnitFiles', unit.name);
         assertSafeUnitName(unit.name);
+        const held = this.loaded.get(unit.name);
+        if (held !== undefined && (held.loadState !== 'not-found' || held.activeState !== 'inactive')) reloadNeeded = true;
         this.files.set(unit.name, unit.text);
         this.links.add(unit.name);
         if (unit.hasInstall ?? hasInstallSection(unit.text)) {
@@ -129,6 +134,7 @@ export class FakeSystemdDriver implements SystemdDriver {
             throw new UnitEnableError(unit.name);
           }
           this.enabled.add(unit.name);
+          reloadNeeded = true;
         }
         this.tracker.track(unit.name);
         loaded++;
@@ -139,7 +145,7 @@ export class FakeSystemdDriver implements SystemdDriver {
         results.push({ name: unit.name, error: err });
       }
     }
-    if (loaded > 0 && opts.reload !== false) await this.reload();
+    if (loaded > 0 && reloadNeeded && opts.reload !== false) await this.reload();
     return results;
   }
 

@@ -77,6 +77,19 @@ export class ManagerCalls {
     }
   }
 
+  /**
+   * The manager's unit search path (`UnitPath` property), in priority order.
+   * Lets the driver check that the runtime directory it links into is one
+   * systemd actually reads before bypassing LinkUnitFiles.
+   */
+  async unitPath(): Promise<string[]> {
+    const [paths] = await this.conn.call(
+      { destination: SYSTEMD, path: MANAGER_PATH, interface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: [MANAGER, 'UnitPath'] },
+      this.timeoutMs,
+    );
+    return Array.isArray(paths) ? paths.map(String) : [];
+  }
+
   /** LinkUnitFiles(paths, runtime=true, force=true). */
   async linkRuntime(path: string, unitName: string): Promise<void> {
     await this.manager('LinkUnitFiles', 'asbb', [[path], true, true], unitName);

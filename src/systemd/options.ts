@@ -51,7 +51,12 @@ export interface ResolvedDriverOptions {
   readonly scope: SystemdScope;
   readonly busAddress: string;
   readonly unitsDir: string;
-  /** Where LinkUnitFiles(runtime) puts its links (informational: systemd decides). */
+  /**
+   * Where LinkUnitFiles(runtime) puts its links. The real driver creates the
+   * links there itself when systemd's `UnitPath` lists this directory, and
+   * falls back to LinkUnitFiles otherwise (e.g. the `$XDG_RUNTIME_DIR`
+   * placeholder when that variable is unset).
+   */
   readonly systemdRuntimeDir: string;
   readonly callTimeoutMs: number;
   readonly stopTimeoutMs: number;

@@ -128,6 +128,46 @@ function driverContract(makeHarness: () => Promise<DriverHarness>): void {
     await waitState(wanted, 'loaded/active/running');
   });
 
+  test('a replaced unit gets its new definition, whether systemd held it loaded, bad or just unloaded', async () => {
+    const name = unitName('replaced');
+    await h.driver.loadUnits([{ name, text: NO_EXEC }]);
+    assert.equal(triple(await stateOf(name)), 'bad-setting/inactive/dead');
+    await h.driver.loadUnits([{ name, text: SLEEP }]);
+    assert.equal(triple(await stateOf(name)), 'loaded/inactive/dead');
+    await h.driver.start(name);
+    await waitState(name, 'loaded/active/running');
+    await h.driver.stop(name);
+    await waitState(name, 'loaded/inactive/dead');
+    await h.driver.loadUnits([{ name, text: NO_EXEC }]);
+    assert.equal(triple(await stateOf(name)), 'bad-setting/inactive/dead');
+    // the agent's replace: unload (no reload of its own), then load the new text
+    await h.driver.loadUnits([{ name, text: SLEEP }]);
+    await h.driver.start(name);
+    await waitState(name, 'loaded/active/running');
+    await h.driver.unload(name);
+    await h.driver.loadUnits([{ name, text: NO_EXEC }]);
+    assert.equal(triple(await stateOf(name)), 'bad-setting/inactive/dead');
+    assert.equal(await h.driver.unitFileState(name), 'linked-runtime');
+  });
+
+  test('a batch of new units is linked and started without a daemon reload; unload removes the links', async () => {
+    const names = Array.from({ length: 60 }, () => unitName('batch'));
+    const reloads = h.driver.reloadCount;
+    const results = await h.driver.loadUnits(names.map((name) => ({ name, text: SLEEP })));
+    assert.deepEqual(results, names.map((name) => ({ name })));
+    assert.equal(h.driver.reloadCount, reloads, 'systemd loads units new to it on first reference');
+    assert.equal(await h.driver.unitFileState(names[0]!), 'linked-runtime');
+    assert.equal(await h.driver.unitFileState(names.at(-1)!), 'linked-runtime');
+    await Promise.all(names.map((n) => h.driver.start(n)));
+    await eventually(() => h.driver.listStates(names), (ss) => ss.every((s) => triple(s) === 'loaded/active/running'), 'all running', 30_000);
+    await Promise.all(names.map((n) => h.driver.unload(n)));
+    await h.driver.reload();
+    assert.deepEqual(await h.driver.managedUnits(), []);
+    assert.equal(await h.driver.unitFileState(names[0]!), undefined);
+    const after = await h.driver.listStates(names);
+    assert.deepEqual(after.filter((s) => triple(s) !== 'not-found/inactive/dead'), []);
+  });
+
   test('an [Install] unit that cannot be enabled is removed again and reported', async () => {
     const name = unitName('noinstall');
     const [result] = await h.driver.loadUnits([{ name, text: SLEEP, hasInstall: true }]);

@@ -101,4 +101,28 @@ describe('D-Bus driver on a sandbox host', () => {
     assert.ok(types.slice(0, at).includes('state:active'), `resync before reconnected: ${types.join(',')}`);
     assert.equal(driver.connected, true);
   });
+
+  test('links go straight into the runtime dir systemd reads; without one it knows, LinkUnitFiles still works', async () => {
+    const direct = await DbusSystemdDriver.connect({ scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, 'fleet-direct') }, host.env);
+    // No XDG_RUNTIME_DIR: the driver cannot know systemd's runtime dir, so it must not guess.
+    const { XDG_RUNTIME_DIR: _unused, ...noXdg } = host.env;
+    const viaDbus = await DbusSystemdDriver.connect({ scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, 'fleet-dbus') }, noXdg);
+    try {
+      assert.equal(direct.linksDirectly, true);
+      assert.equal(viaDbus.linksDirectly, false);
+      for (const [d, name] of [[direct, 'direct-link.service'], [viaDbus, 'dbus-link.service']] as const) {
+        assert.deepEqual(await d.loadUnits([{ name, text: SLEEP }]), [{ name }]);
+        assert.equal(d.reloadCount, 0, `${name}: new unit, no reload`);
+        const r = await host.exec(['systemctl', '--user', 'is-enabled', name]);
+        assert.equal(r.stdout.trim(), 'linked-runtime', `${name}: ${r.stderr}`);
+        await d.start(name);
+        await until(async () => (await d.listStates([name]))[0]?.subState === 'running', `${name} running`);
+        await d.unload(name);
+        assert.equal(await d.unitFileState(name), undefined, `${name}: link gone`);
+      }
+    } finally {
+      await direct.close();
+      await viaDbus.close();
+    }
+  });
 });

@@ -16,14 +16,20 @@ function setup(): { clock: ManualClock; d: FakeSystemdDriver; events: DriverEven
   return { clock, d, events, state: async (n) => triple((await d.listStates([n]))[0]) };
 }
 
-test('one daemon reload per batch, none when asked not to', async () => {
-  const { d } = setup();
+test('new units need no daemon reload; a batch replacing a loaded unit gets exactly one', async () => {
+  const { d, state } = setup();
   await d.loadUnits([{ name: 'a.service', text: SLEEP }, { name: 'b.service', text: SLEEP }, { name: 'c.service', text: SLEEP }]);
-  assert.equal(d.reloadCount, 1);
-  await d.loadUnits([{ name: 'd.service', text: SLEEP }], { reload: false });
-  assert.equal(d.reloadCount, 1);
+  assert.equal(d.reloadCount, 0, 'systemd loads new units on first reference');
+  assert.equal(await state('a.service'), 'loaded/inactive/dead');
+  await d.loadUnits([{ name: 'a.service', text: '[Service]\nType=simple\n' }, { name: 'b.service', text: SLEEP }, { name: 'e.service', text: SLEEP }]);
+  assert.equal(d.reloadCount, 1, 'a and b were held in memory: one reload for the batch');
+  assert.equal(await state('a.service'), 'bad-setting/inactive/dead', 'the replaced unit has its new definition');
+  await d.loadUnits([{ name: 'a.service', text: SLEEP }], { reload: false });
+  assert.equal(d.reloadCount, 1, 'none when asked not to');
+  await d.loadUnits([{ name: 'w.service', text: `${SLEEP}[Install]\nWantedBy=a.service\n` }]);
+  assert.equal(d.reloadCount, 2, 'enabling changes dependencies: reload');
   await d.loadUnits([{ name: '../bad', text: SLEEP }]);
-  assert.equal(d.reloadCount, 1, 'nothing loaded, nothing to reload');
+  assert.equal(d.reloadCount, 2, 'nothing loaded, nothing to reload');
 });
 
 test('a changed file only takes effect after reload, as in systemd', async () => {

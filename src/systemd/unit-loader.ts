@@ -1,0 +1,132 @@
+import type { UnitFile, UnitResult, UnitState } from './driver.js';
+import { SystemdError, UnitEnableError } from './errors.js';
+import type { ManagerCalls } from './manager-calls.js';
+import type { RuntimeLinks } from './runtime-links.js';
+import type { UnitFileStore } from './unit-files.js';
+import { assertSafeUnitName, hasInstallSection } from './unit-names.js';
+
+/** File writes and links in flight at once (fs work in libuv's pool; systemd is not involved). */
+const FILE_CONCURRENCY = 16;
+
+/** What a batch load needs from the driver. */
+export interface LoaderDeps {
+  readonly calls: ManagerCalls;
+  readonly files: UnitFileStore;
+  /** Direct runtime links; undefined = LinkUnitFiles over D-Bus (systemd does not read the runtime dir we know of). */
+  readonly links: RuntimeLinks | undefined;
+}
+
+/** Outcome of {@link loadBatch}. */
+export interface LoadBatchOutcome {
+  /** One per input unit, in input order. */
+  readonly results: UnitResult[];
+  /** Units written and linked (and enabled if they have `[Install]`). */
+  readonly loaded: string[];
+  /** Whether systemd needs a daemon reload to see the batch as written (see {@link loadBatch}). */
+  readonly reloadNeeded: boolean;
+}
+
+/**
+ * Whether systemd holds a definition of the unit that a new file would not
+ * replace without a daemon reload. systemd loads a unit from disk on first
+ * reference (StartUnit, ListUnitsByNames) and re-tries a `not-found` stub when
+ * its unit directories changed, so only an inactive `not-found` unit is
+ * "fresh"; anything loaded (or still running) keeps its old definition in
+ * memory until a reload.
+ */
+export function holdsDefinition(s: UnitState): boolean {
+  return s.loadState !== 'not-found' || s.activeState !== 'inactive';
+}
+
+/**
+ * Writes, links and (for `[Install]` units) enables a batch of units, and
+ * works out whether a daemon reload is needed. The reload is what costs at
+ * scale: it re-reads and re-serializes every unit, ~1 s of systemd's time
+ * with 1,000 running units on a sandbox host, during which it answers
+ * nothing. So it is only asked for when
+ * - systemd already held a definition of one of the units (a replaced unit
+ *   must get its new definition), checked with one ListUnitsByNames BEFORE
+ *   linking (afterwards it would load the new file and look stale);
+ * - an `[Install]` unit was enabled (new `.wants/` links change other units'
+ *   dependencies, which only a reload applies);
+ * - after linking, systemd still answers `not-found` for one of them. systemd
+ *   notices new links by the unit directories' mtimes, which the kernel keeps
+ *   at jiffy granularity, so a link made in the same tick as the previous
+ *   change can go unseen; the reload is the safety net.
+ * With `check: false` (the caller reloads anyway) the two ListUnitsByNames
+ * calls are skipped and `reloadNeeded` is true. A unit that fails does not
+ * stop the others. Throws only programming errors (non-SystemdError).
+ */
+export async function loadBatch(deps: LoaderDeps, units: readonly UnitFile[], opts: { readonly check: boolean }): Promise<LoadBatchOutcome> {
+  const results: Array<UnitResult | undefined> = units.map(() => undefined);
+  const valid: number[] = [];
+  units.forEach((u, i) => {
+    try {
+      assertSafeUnitName(u.name);
+      valid.push(i);
+    } catch (err) {
+      results[i] = { name: u.name, error: err as SystemdError };
+    }
+  });
+  const names = valid.map((i) => units[i]!.name);
+  let held: ReadonlySet<string> | undefined; // undefined = unknown: assume a reload is needed
+  if (opts.check && names.length > 0) {
+    held = await deps.calls.listUnitsByNames(names).then(
+      (rows) => new Set(rows.filter(holdsDefinition).map((r) => r.name)),
+      () => undefined,
+    );
+  }
+
+  let enabledAny = false;
+  await pooled(valid, FILE_CONCURRENCY, async (i) => {
+    const unit = units[i]!;
+    try {
+      enabledAny = (await loadOne(deps, unit)) || enabledAny;
+      results[i] = { name: unit.name };
+    } catch (err) {
+      if (!(err instanceof SystemdError)) throw err;
+      results[i] = { name: unit.name, error: err };
+    }
+  });
+  const loaded = units.filter((_, i) => results[i]?.error === undefined).map((u) => u.name);
+  let reloadNeeded = !opts.check || held === undefined || enabledAny || loaded.some((n) => held.has(n));
+  if (!reloadNeeded && loaded.length > 0) {
+    reloadNeeded = await deps.calls.listUnitsByNames(loaded).then(
+      (rows) => rows.length !== loaded.length || rows.some((r) => r.loadState === 'not-found'),
+      () => true,
+    );
+  }
+  return { results: results.map((r, i) => r ?? { name: units[i]!.name }), loaded, reloadNeeded: reloadNeeded && loaded.length > 0 };
+}
+
+/** Writes, links and maybe enables one unit; returns whether it was enabled. Throws SystemdError. */
+async function loadOne({ calls, files, links }: LoaderDeps, unit: UnitFile): Promise<boolean> {
+  const path = await files.write(unit.name, unit.text);
+  if (links) await links.link(unit.name, path);
+  else await calls.linkRuntime(path, unit.name);
+  if (!(unit.hasInstall ?? hasInstallSection(unit.text))) return false;
+  let carries = false;
+  let cause: unknown;
+  try {
+    carries = await calls.enableRuntime(path, unit.name);
+  } catch (err) {
+    cause = err;
+  }
+  if (!carries) {
+    // As fleet: a unit that cannot be enabled is removed again.
+    await calls.disableRuntime(unit.name).catch(() => undefined);
+    await files.remove(unit.name).catch(() => undefined);
+    throw new UnitEnableError(unit.name, cause === undefined ? undefined : { cause });
+  }
+  return true;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; rejects with the first error `fn` throws. */
+async function pooled<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
+    }),
+  );
+}
