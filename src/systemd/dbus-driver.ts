@@ -80,10 +80,13 @@ export class DbusSystemdDriver implements SystemdDriver {
   async loadUnits(units: readonly UnitFile[], opts: { readonly reload?: boolean } = {}): Promise<UnitResult[]> {
     const calls = this.requireCalls('LinkUnitFiles');
     const reload = opts.reload !== false;
-    const { results, loaded, reloadNeeded } = await loadBatch({ calls, files: this.files, links: this.links }, units, { check: reload });
+    const { results, loaded, reloadNeeded, states } = await loadBatch({ calls, files: this.files, links: this.links }, units, { check: reload });
+    for (const name of loaded) this.tracker.track(name);
+    const fresh = new Map((states ?? []).filter((s) => !HAS_PROCESS.has(s.activeState)).map((s) => [s.name, s]));
     for (const name of loaded) {
-      this.tracker.track(name);
-      this.markDirty(name);
+      const state = fresh.get(name);
+      if (state !== undefined) this.tracker.report(state);
+      else this.markDirty(name);
     }
     if (reload && reloadNeeded) await this.reload();
     return results;

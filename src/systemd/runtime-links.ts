@@ -1,4 +1,4 @@
-import { lstat, mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnitFileIoError } from './errors.js';
 import { assertSafeUnitName } from './unit-names.js';
@@ -20,27 +20,39 @@ export class RuntimeLinks {
   constructor(readonly dir: string) {}
 
   /**
-   * Points `<dir>/<name>` at `target`, replacing any link there atomically
-   * (a dot-named temporary link, which systemd ignores, renamed over it).
+   * Points `<dir>/<name>` at `target`: a new link is made in place (one
+   * metadata operation), an existing one is replaced atomically (a
+   * dot-named temporary link, which systemd ignores, renamed over it).
    * Throws InvalidUnitNameError, UnitFileIoError.
    */
   async link(name: string, target: string): Promise<void> {
     assertSafeUnitName(name);
     const path = join(this.dir, name);
+    try {
+      await this.symlinkIn(target, path);
+      return;
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw new UnitFileIoError(path, 'link', { cause });
+    }
     const tmp = join(this.dir, `.${name}.${process.pid}.lnk`);
     try {
       await rm(tmp, { force: true });
-      try {
-        await symlink(target, tmp);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        await mkdir(this.dir, { recursive: true, mode: 0o755 });
-        await symlink(target, tmp);
-      }
+      await symlink(target, tmp);
       await rename(tmp, path);
     } catch (cause) {
       await rm(tmp, { force: true }).catch(() => undefined);
       throw new UnitFileIoError(path, 'link', { cause });
+    }
+  }
+
+  /** symlink(2), creating the directory when it is missing. */
+  private async symlinkIn(target: string, path: string): Promise<void> {
+    try {
+      await symlink(target, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(this.dir, { recursive: true, mode: 0o755 });
+      await symlink(target, path);
     }
   }
 
@@ -54,7 +66,7 @@ export class RuntimeLinks {
     const path = join(this.dir, name);
     try {
       if (!(await lstat(path)).isSymbolicLink()) return false;
-      await rm(path, { force: true });
+      await unlink(path);
       return true;
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return false;

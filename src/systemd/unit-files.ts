@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnitFileIoError } from './errors.js';
 import { assertSafeUnitName } from './unit-names.js';
@@ -26,22 +26,42 @@ export class UnitFileStore {
   }
 
   /**
-   * Writes `text` as the unit's file, mode 0644, via a dot-prefixed temp
-   * file and rename so systemd never reads half a file. Returns the path.
-   * Throws InvalidUnitNameError, UnitFileIoError.
+   * Writes `text` as the unit's file, mode 0644, so systemd never reads half
+   * a file: a new file is created exclusively (nothing links to it yet), an
+   * existing one is replaced via a dot-prefixed temp file and rename. New
+   * files take one metadata operation instead of four (mkdir, create,
+   * rename), which matters where the directory shares a journaling disk with
+   * etcd's fsyncs (the sandbox): each can wait for a journal commit.
+   * Returns the path. Throws InvalidUnitNameError, UnitFileIoError.
    */
   async write(name: string, text: string): Promise<string> {
     const path = this.pathOf(name);
+    try {
+      await this.createExclusive(path, text);
+      return path;
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw new UnitFileIoError(path, 'write', { cause });
+    }
     const tmp = join(this.dir, `.${name}.${process.pid}.tmp`);
     try {
-      await this.ensureDir();
       await writeFile(tmp, text, { mode: 0o644 });
       await rename(tmp, path);
     } catch (cause) {
       await rm(tmp, { force: true }).catch(() => undefined);
-      throw cause instanceof UnitFileIoError ? cause : new UnitFileIoError(path, 'write', { cause });
+      throw new UnitFileIoError(path, 'write', { cause });
     }
     return path;
+  }
+
+  /** Creates `path` with `text` unless it exists (EEXIST); creates the directory when missing. */
+  private async createExclusive(path: string, text: string): Promise<void> {
+    try {
+      await writeFile(path, text, { mode: 0o644, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await this.ensureDir();
+      await writeFile(path, text, { mode: 0o644, flag: 'wx' });
+    }
   }
 
   /** The unit's file contents; undefined when it does not exist. Throws InvalidUnitNameError, UnitFileIoError. */
@@ -59,8 +79,9 @@ export class UnitFileStore {
   async remove(name: string): Promise<void> {
     const path = this.pathOf(name);
     try {
-      await rm(path, { force: true });
+      await unlink(path);
     } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new UnitFileIoError(path, 'remove', { cause });
     }
   }

@@ -24,6 +24,13 @@ export interface LoadBatchOutcome {
   readonly loaded: string[];
   /** Whether systemd needs a daemon reload to see the batch as written (see {@link loadBatch}). */
   readonly reloadNeeded: boolean;
+  /**
+   * systemd's view of the loaded units right after linking, when it was
+   * read and no reload is needed: the driver reports these as the units'
+   * first states instead of reading them again (every read of a unit systemd
+   * has garbage-collected loads its file anew).
+   */
+  readonly states?: UnitState[];
 }
 
 /**
@@ -90,13 +97,13 @@ export async function loadBatch(deps: LoaderDeps, units: readonly UnitFile[], op
   });
   const loaded = units.filter((_, i) => results[i]?.error === undefined).map((u) => u.name);
   let reloadNeeded = !opts.check || held === undefined || enabledAny || loaded.some((n) => held.has(n));
+  let states: UnitState[] | undefined;
   if (!reloadNeeded && loaded.length > 0) {
-    reloadNeeded = await deps.calls.listUnitsByNames(loaded).then(
-      (rows) => rows.length !== loaded.length || rows.some((r) => r.loadState === 'not-found'),
-      () => true,
-    );
+    states = await deps.calls.listUnitsByNames(loaded).catch(() => undefined);
+    reloadNeeded = states === undefined || states.length !== loaded.length || states.some((r) => r.loadState === 'not-found');
   }
-  return { results: results.map((r, i) => r ?? { name: units[i]!.name }), loaded, reloadNeeded: reloadNeeded && loaded.length > 0 };
+  const out = { results: results.map((r, i) => r ?? { name: units[i]!.name }), loaded, reloadNeeded: reloadNeeded && loaded.length > 0 };
+  return reloadNeeded || states === undefined ? out : { ...out, states };
 }
 
 /** Writes, links and maybe enables one unit; returns whether it was enabled. Throws SystemdError. */

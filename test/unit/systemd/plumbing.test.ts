@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Variant } from '@jellybrick/dbus-next';
 import { ManualClock } from '../../../src/registry/clock.js';
-import { SystemdTimeoutError, SystemdUnavailableError } from '../../../src/systemd/errors.js';
+import { InvalidUnitNameError, SystemdTimeoutError, SystemdUnavailableError } from '../../../src/systemd/errors.js';
 import { JobWaiter } from '../../../src/systemd/job-waiter.js';
 import { plain } from '../../../src/systemd/plain.js';
+import { RuntimeLinks } from '../../../src/systemd/runtime-links.js';
 import { UnitFileStore } from '../../../src/systemd/unit-files.js';
 
 test('plain() unwraps variants and makes 64-bit values JSON-safe', () => {
@@ -43,10 +44,32 @@ test('unit file store: atomic 0644 writes, dot-files ignored, missing dir is emp
     writeFileSync(join(root, 'units', '.a.service.123.tmp'), 'partial');
     assert.deepEqual(await store.list(), ['a.service', 'b.service']);
     assert.equal(statSync(join(root, 'units', 'a.service')).mode & 0o777, 0o644);
+    await store.write('a.service', 'A2');
+    assert.equal(await store.read('a.service'), 'A2', 'an existing file is replaced');
     await store.remove('a.service');
     await store.remove('a.service');
     assert.deepEqual(await store.list(), ['b.service']);
     assert.ok(readdirSync(join(root, 'units')).every((f) => f === 'b.service' || f.startsWith('.')));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('runtime links: made in place, replaced atomically, and only symlinks are removed', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'fleet-links-'));
+  try {
+    const links = new RuntimeLinks(join(root, 'systemd', 'user'));
+    await links.link('a.service', '/units/a.service');
+    assert.equal(readlinkSync(join(root, 'systemd', 'user', 'a.service')), '/units/a.service', 'directory created on demand');
+    await links.link('a.service', '/units/v2/a.service');
+    assert.equal(readlinkSync(join(root, 'systemd', 'user', 'a.service')), '/units/v2/a.service');
+    assert.deepEqual(readdirSync(join(root, 'systemd', 'user')), ['a.service'], 'no temporary link left');
+    writeFileSync(join(root, 'systemd', 'user', 'mine.service'), '[Service]\n');
+    assert.equal(await links.unlink('mine.service'), false, 'a regular file is not ours');
+    assert.equal(await links.unlink('a.service'), true);
+    assert.equal(await links.unlink('a.service'), false);
+    assert.deepEqual(readdirSync(join(root, 'systemd', 'user')), ['mine.service']);
+    await assert.rejects(links.link('../x.service', '/units/x'), InvalidUnitNameError);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
