@@ -1,4 +1,4 @@
-import { startEtcd, type TestEtcd } from '../../test/support/etcd.js';
+import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
 import type { BenchArgs } from './args.js';
 
 /** The etcd a benchmark talks to: its own throwaway one, or one given with `--endpoint`. */

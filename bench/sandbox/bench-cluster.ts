@@ -1,5 +1,5 @@
 import type { Registry, UnitRecord } from '../../src/registry/index.js';
-import { SandboxCluster, type ClusterHost, type SandboxClusterOptions } from '../../test/support/sandbox-cluster.js';
+import { SandboxCluster, type ClusterHost, type SandboxClusterOptions } from '../../src/sandbox/cluster.js';
 import { waitUntil } from '../lib/wait.js';
 import { FleetctlLauncher, RegistryLauncher, type UnitLauncher } from './launcher.js';
 import { isGone, isRunning, SystemdProbe } from './probe.js';

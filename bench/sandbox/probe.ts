@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { DbusSystemdDriver } from '../../src/systemd/dbus-driver.js';
 import type { UnitState } from '../../src/systemd/driver.js';
-import type { ClusterHost } from '../../test/support/sandbox-cluster.js';
+import type { ClusterHost } from '../../src/sandbox/cluster.js';
 
 /**
  * Asks one sandbox host's systemd what it runs, over its session bus from

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { sleeper } from '../../test/support/units.js';
-import type { ClusterHost } from '../../test/support/sandbox-cluster.js';
+import type { ClusterHost } from '../../src/sandbox/cluster.js';
 import { rssOf } from '../lib/machine.js';
 import { waitUntil } from '../lib/wait.js';
 import type { BenchCluster } from './bench-cluster.js';
