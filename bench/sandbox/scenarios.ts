@@ -171,8 +171,15 @@ export const SCENARIOS: readonly Scenario[] = [
           return c.waitRunning(ns);
         })();
         const leader = await c.leaderHost();
-        const victim = c.liveHosts().find((h) => h !== leader)!;
-        const onVictim = ns.filter((n) => where.get(n)?.includes(victim));
+        // The non-leader host running the most of these units: killing an
+        // empty host would measure nothing (one early run did exactly that).
+        const unitsOn = (h: ClusterHost) => ns.filter((n) => where.get(n)?.includes(h));
+        const victim = c
+          .liveHosts()
+          .filter((h) => h !== leader)
+          .sort((a, b) => unitsOn(b).length - unitsOn(a).length)[0];
+        const onVictim = victim === undefined ? [] : unitsOn(victim);
+        if (victim === undefined || onVictim.length === 0) throw new Error('no non-leader host runs any of the units; nothing to measure');
         const t0 = performance.now();
         await c.forget(victim);
         await c.cluster.killHost(victim);
