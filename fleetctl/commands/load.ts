@@ -1,6 +1,6 @@
 /** `fleetctl load UNIT...`: schedule units to machines and load them into systemd, without starting them. */
 import { activate } from '../units/activate.js';
-import { BLOCK_FLAGS, count, flag, noBlock, REPLACE_FLAG, type CommandSpec } from './spec.js';
+import { BLOCK_FLAGS, blockOptions, flag, REPLACE_FLAG, type CommandSpec } from './spec.js';
 
 /** The load command. */
 export const loadCommand: CommandSpec = {
@@ -9,6 +9,6 @@ export const loadCommand: CommandSpec = {
   summary: 'Schedule one or more units in the cluster, first submitting them if necessary',
   flags: [...BLOCK_FLAGS, REPLACE_FLAG],
   run(ctx, args, flags) {
-    return activate(ctx, args, 'load', { replace: flag(flags, 'replace'), noBlock: noBlock(flags), blockAttempts: count(flags, 'blockAttempts', 0) });
+    return activate(ctx, args, 'load', { replace: flag(flags, 'replace'), ...blockOptions(flags) });
   },
 };

@@ -70,3 +70,8 @@ export const REPLACE_FLAG: FlagSpec = { flags: '--replace', description: 'Replac
 export function noBlock(flags: Flags): boolean {
   return flags['block'] === false;
 }
+
+/** `--no-block` and `--block-attempts` as the waiting commands take them. */
+export function blockOptions(flags: Flags): { noBlock: boolean; blockAttempts: number } {
+  return { noBlock: noBlock(flags), blockAttempts: count(flags, 'blockAttempts', 0) };
+}

@@ -1,6 +1,6 @@
 /** `fleetctl stop UNIT...`: stop running units, leaving them loaded on their machines. */
 import { deactivate } from '../units/deactivate.js';
-import { BLOCK_FLAGS, count, noBlock, type CommandSpec } from './spec.js';
+import { BLOCK_FLAGS, blockOptions, type CommandSpec } from './spec.js';
 
 /** The stop command. */
 export const stopCommand: CommandSpec = {
@@ -9,6 +9,6 @@ export const stopCommand: CommandSpec = {
   summary: 'Instruct systemd to stop one or more units in the cluster',
   flags: BLOCK_FLAGS,
   run(ctx, args, flags) {
-    return deactivate(ctx, args, 'stop', { noBlock: noBlock(flags), blockAttempts: count(flags, 'blockAttempts', 0) });
+    return deactivate(ctx, args, 'stop', blockOptions(flags));
   },
 };

@@ -1,6 +1,6 @@
 /** `fleetctl unload UNIT...`: unschedule units (they stay in the cluster, inactive). */
 import { deactivate } from '../units/deactivate.js';
-import { BLOCK_FLAGS, count, noBlock, type CommandSpec } from './spec.js';
+import { BLOCK_FLAGS, blockOptions, type CommandSpec } from './spec.js';
 
 /** The unload command. */
 export const unloadCommand: CommandSpec = {
@@ -9,6 +9,6 @@ export const unloadCommand: CommandSpec = {
   summary: 'Unschedule one or more units in the cluster',
   flags: BLOCK_FLAGS,
   run(ctx, args, flags) {
-    return deactivate(ctx, args, 'unload', { noBlock: noBlock(flags), blockAttempts: count(flags, 'blockAttempts', 0) });
+    return deactivate(ctx, args, 'unload', blockOptions(flags));
   },
 };

@@ -101,12 +101,12 @@ export class StatePublisher {
     this.schedule(this.opts.batchMs ?? 10);
   }
 
-  /** The states as last published, by name (for the SIGUSR1 dump and tests). */
+  /** The states as last published, by name (for tests and diagnostics). */
   snapshot(): Map<string, UnitStateRecord> {
     return new Map(this.published);
   }
 
-  /** Writes everything pending now (used on shutdown); errors are logged, not thrown. */
+  /** Writes everything pending now (tests use it to wait for the writes); errors are logged, not thrown. */
   async flush(): Promise<void> {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;

@@ -4,8 +4,9 @@
  * Both the API server and fleetctl's HTTP client speak these types.
  */
 
-export type DesiredState = 'inactive' | 'loaded' | 'launched';
-export const DESIRED_STATES: readonly DesiredState[] = ['inactive', 'loaded', 'launched'];
+import type { DesiredState } from '../registry/records.js';
+
+export type { DesiredState };
 
 export interface ApiUnitOption {
   section: string;
