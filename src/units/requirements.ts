@@ -1,3 +1,5 @@
+import type { ResourceAmounts } from '../resources/amounts.js';
+
 /**
  * What a unit's `[X-Fleet]` section asks of the machine it runs on, after
  * deprecated aliases are folded in, multi-value lines split and the unit-name
@@ -21,6 +23,12 @@ export interface UnitRequirements {
   readonly replaces: readonly string[];
   /** `Global=true`: run on every eligible machine instead of one. */
   readonly global: boolean;
+  /**
+   * `Resources=` (completed by the unit's CPUQuota=/MemoryMax= limits): what
+   * the unit reserves on its machine, e.g. `{ cpu: 0.5, memory: 268435456 }`.
+   * Absent when the unit requests nothing (best effort).
+   */
+  readonly resources?: ResourceAmounts;
 }
 
 /** Requirements of a unit without an `[X-Fleet]` section. */

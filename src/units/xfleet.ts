@@ -17,6 +17,8 @@
  *   never match) are problems;
  * - Replaces values are split on whitespace like Conflicts (unit names never
  *   contain whitespace, so fleet's unsplit pattern could never match).
+ * - `Resources=` (not in fleet) is parsed by resources.ts: a bad item is a
+ *   problem naming the line.
  * - MachineID is exposed as written; the scheduler matches full IDs only
  *   (fleet's 8-character short-ID match is quirk #4).
  */
@@ -24,6 +26,7 @@ import { isValidGlob } from './glob.js';
 import { parseUnitName, unitNameProblem } from './names.js';
 import type { UnitOption } from './options.js';
 import type { UnitRequirements } from './requirements.js';
+import { extractResourceRequests } from './resources.js';
 import { expandSpecifiers } from './specifiers.js';
 import { goFields, goQuote } from './text.js';
 
@@ -41,7 +44,7 @@ export const DEPRECATED_XFLEET_KEYS: ReadonlyMap<string, string> = new Map([
 
 /** Every key fleet understands in `[X-Fleet]`, current and deprecated. */
 export const XFLEET_KEYS: ReadonlySet<string> = new Set([
-  'MachineID', 'MachineOf', 'MachineMetadata', 'Conflicts', 'Replaces', 'Global',
+  'MachineID', 'MachineOf', 'MachineMetadata', 'Conflicts', 'Replaces', 'Global', 'Resources',
   ...DEPRECATED_XFLEET_KEYS.keys(),
 ]);
 
@@ -142,6 +145,9 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
     warn(`[X-Fleet] Global value ${goQuote(lastGlobal)} is not a boolean; treated as false`);
   }
 
+  const { requests, problems: resourceProblems } = extractResourceRequests(items('Resources'), options);
+  problems.push(...resourceProblems);
+
   const requirements: UnitRequirements = {
     ...(machineId !== undefined && machineId !== '' ? { machineId } : {}),
     machineOf: machineOf.filter((p) => unitNameProblem(p) === undefined),
@@ -149,6 +155,7 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
     conflicts,
     replaces,
     global: lastGlobal !== undefined && isTruthy(lastGlobal),
+    ...(requests !== undefined ? { resources: requests } : {}),
   };
   return { requirements, warnings, problems };
 }
@@ -157,6 +164,8 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
 interface XFleetValue {
   readonly value: string;
   readonly quoted: boolean;
+  /** The option as written (`Name=value`), for messages. */
+  readonly line: string;
 }
 
 /** `[X-Fleet]` key -> its values after multi-value splitting and expansion, keys in order of first appearance. */
@@ -172,16 +181,17 @@ function collectValues(
     const list = out.get(opt.name) ?? [];
     const split = parseMultivalueLine(opt.value);
     const quoted = opt.value.startsWith('"') && opt.value.endsWith('"');
+    const line = `${opt.name}=${opt.value}`;
     for (const raw of split) {
       if (info === undefined) {
-        list.push({ value: raw, quoted });
+        list.push({ value: raw, quoted, line });
         continue;
       }
       const { value, unexpanded } = expandSpecifiers(raw, info);
       for (const spec of unexpanded) {
         warn(`[X-Fleet] ${opt.name}: specifier ${goQuote(spec)} in ${goQuote(raw)} is not supported and was left as written`);
       }
-      list.push({ value, quoted });
+      list.push({ value, quoted, line });
     }
     out.set(opt.name, list);
   }

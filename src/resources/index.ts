@@ -1,0 +1,3 @@
+/** Resource quantities and amounts: parse, format, arithmetic (pure). */
+export * from './quantity.js';
+export * from './amounts.js';
