@@ -15,7 +15,9 @@ export type RegistryErrorCode =
   | 'CORRUPT_RECORD'
   | 'WATCH_COMPACTED'
   | 'REGISTRY_INTERNAL'
-  | 'DUPLICATE_MACHINE';
+  | 'DUPLICATE_MACHINE'
+  | 'TOKEN_NOT_FOUND'
+  | 'ALREADY_BOOTSTRAPPED';
 
 /** Base class: `code` names the failure, `retryable` says whether the same call may succeed later. */
 export abstract class RegistryError extends Error {
@@ -152,5 +154,23 @@ export class DuplicateMachineError extends RegistryError {
       `machine id ${machineId} is already registered by another fleetd${otherPublicIP ? ` (public IP ${otherPublicIP})` : ''}; ` +
         'every host needs a distinct /etc/machine-id (or machine_id). Waiting for that registration to go away',
     );
+  }
+}
+
+/** No API token with that id exists (never created, or revoked). */
+export class TokenNotFoundError extends RegistryError {
+  readonly code = 'TOKEN_NOT_FOUND';
+  readonly retryable = false;
+  constructor(readonly tokenId: string) {
+    super(`token ${tokenId} does not exist`);
+  }
+}
+
+/** The cluster's first admin token was created before; bootstrap works once per cluster. */
+export class AlreadyBootstrappedError extends RegistryError {
+  readonly code = 'ALREADY_BOOTSTRAPPED';
+  readonly retryable = false;
+  constructor() {
+    super('this cluster has already been bootstrapped: create further tokens with an admin token (fleetctl token create)');
   }
 }

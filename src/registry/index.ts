@@ -14,6 +14,8 @@ export { LeaseKeeper, type LeaseEvents, type LeaseKeeperOptions } from './lease.
 export { KvElection, type ElectionOptions } from './election.js';
 export { applyFenced, fenceCompares, DEFAULT_MAX_TXN_OPS } from './fenced.js';
 export { follow, type FollowListener, type FollowOptions, type FollowSource } from './watch.js';
+export { KvTokenRegistry, type TokenRegistry, type TokenEvent } from './token-registry.js';
+export { TokenCache, type TokenCacheOptions } from './token-cache.js';
 export { createRegistry, type Registry, type RegistryOptions } from './registry.js';
 export { createMemoryRegistry, type MemoryRegistry } from './memory-registry.js';
 export { MemoryKv, type MemoryKvOptions } from './memory-kv.js';

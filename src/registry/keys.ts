@@ -42,6 +42,12 @@ export function checkMetadataKey(key: string): string {
   return check('metadata key', key, TOKEN);
 }
 
+/** Returns `id` if it is a token id (16 lowercase hex characters); throws {@link InvalidNameError} otherwise. */
+export function checkTokenId(id: string): string {
+  if (typeof id !== 'string' || !/^[0-9a-f]{16}$/.test(id)) throw new InvalidNameError('token id', String(id), 'expected 16 lowercase hex characters');
+  return id;
+}
+
 /** True when `name` passes {@link checkUnitName}. */
 export function isValidUnitName(name: string): boolean {
   return typeof name === 'string' && name.length > 0 && name.length <= MAX_SEGMENT && name !== '.' && name !== '..' && UNIT_NAME.test(name);
@@ -138,6 +144,18 @@ export class KeyLayout {
   /** Directory of all state reports. */
   statesAll(): string {
     return `${this.prefix}state/`;
+  }
+  /** `tokens/<id>`: an API token record (salted hash, never the secret). */
+  token(id: string): string {
+    return `${this.tokens()}${checkTokenId(id)}`;
+  }
+  /** Directory of all API tokens: what every fleetd watches. */
+  tokens(): string {
+    return `${this.prefix}tokens/`;
+  }
+  /** `auth/bootstrapped`: created once, with the first admin token; its presence refuses a second bootstrap. */
+  authBootstrapped(): string {
+    return `${this.prefix}auth/bootstrapped`;
   }
   /** `engine/leader`: the election key (on the leader's lease). */
   leader(): string {

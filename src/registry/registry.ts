@@ -8,6 +8,7 @@ import { DEFAULT_MAX_TXN_OPS } from './fenced.js';
 import { DEFAULT_PREFIX, KeyLayout } from './keys.js';
 import type { KvBackend } from './kv.js';
 import type { AgentRegistry, ApiRegistry, EngineRegistry, LeaderElection } from './roles.js';
+import { KvTokenRegistry, type TokenRegistry } from './token-registry.js';
 
 /** Options shared by every registry; all optional. */
 export interface RegistryOptions {
@@ -33,6 +34,8 @@ export interface Registry {
   readonly agent: AgentRegistry;
   /** What the API and fleetctl need. */
   readonly api: ApiRegistry;
+  /** API tokens (the API's authentication and `fleetctl token`). */
+  readonly tokens: TokenRegistry;
   /** A new (not yet started) engine-leader candidate. */
   election(options: Omit<ElectionOptions, 'clock'>): LeaderElection;
   /** Closes the backend; elections and presences on it stop working. */
@@ -50,6 +53,7 @@ export function createRegistry(kv: KvBackend, options: RegistryOptions = {}): Re
     engine: new KvEngineRegistry(kv, layout, warn, maxOps),
     agent: new KvAgentRegistry(kv, layout, warn, maxOps, options.clock),
     api: new KvApiRegistry(kv, layout, warn),
+    tokens: new KvTokenRegistry(kv, layout, warn),
     election: (o) => new KvElection(kv, layout, { ...o, clock: options.clock }),
     close: () => kv.close(),
   };
