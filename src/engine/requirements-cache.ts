@@ -6,7 +6,7 @@ import type { UnitRecord } from '../registry/index.js';
 export type RequirementsResult = { readonly ok: true; readonly requirements: UnitRequirements } | { readonly ok: false; readonly problems: readonly string[] };
 
 /**
- * Parses each unit body's `[X-Fleet]` once per content hash: unit bodies are
+ * Parses each unit's `[X-Fleet]` once per (name, content hash): unit bodies are
  * immutable, and at 10,000 units re-reading them on every pass would be the
  * engine's main cost (fleet's scaling notes name exactly this).
  */

@@ -6,7 +6,7 @@ export { serializeUnit } from './serialize.js';
 export { hashUnitText, shortHash, isUnitHash } from './hash.js';
 export * from './names.js';
 export { escapeUnitNamePart, unescapeUnitNamePart } from './escape.js';
-export { expandSpecifiers, type SpecifierExpansion } from './specifiers.js';
+export { dependsOnInstance, expandSpecifiers, type SpecifierExpansion } from './specifiers.js';
 export * from './xfleet.js';
 export * from './validate.js';
 export * from './unit.js';

@@ -3,7 +3,8 @@ import type { ResourceAmounts } from '../resources/amounts.js';
 /**
  * What a unit's `[X-Fleet]` section asks of the machine it runs on, after
  * deprecated aliases are folded in, multi-value lines split and the unit-name
- * specifiers (%n %N %p %i) substituted. This is the only shape the scheduler
+ * specifiers (%n %N %p %i %P %I %%) substituted for the unit's own name
+ * (each instance of a template has its own). This is the only shape the scheduler
  * sees; it never reads unit options itself.
  */
 export interface UnitRequirements {

@@ -53,6 +53,23 @@ export function expandSpecifiers(value: string, info: UnitNameInfo): SpecifierEx
   return { value: out, unexpanded };
 }
 
+/** Specifiers whose expansion contains the instance: `%n %N %i %I`. */
+const INSTANCE_SPECIFIERS: ReadonlySet<string> = new Set(['n', 'N', 'i', 'I']);
+
+/**
+ * True when `value` uses a specifier whose expansion depends on the instance
+ * (`%n %N %i %I`; `%%i` is a literal and does not count), so a template can
+ * only be judged on this value once it is instantiated. Never throws.
+ */
+export function dependsOnInstance(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    if (value[i] !== '%') continue;
+    if (INSTANCE_SPECIFIERS.has(value[i + 1] ?? '')) return true;
+    i++;
+  }
+  return false;
+}
+
 function substitute(spec: string, info: UnitNameInfo): string | undefined {
   switch (spec) {
     case 'n': return info.fullName;

@@ -10,16 +10,19 @@ import { parseUnitFile } from './parser.js';
 import type { UnitRequirements } from './requirements.js';
 import { serializeUnit } from './serialize.js';
 import { goQuote } from './text.js';
-import { extractRequirements } from './xfleet.js';
+import { extractRequirements, type RequirementKind } from './xfleet.js';
 
 /**
  * Returns the contradictions in `req`, in fleet's order and wording:
  * peers matched by a conflict or replace glob, then the forbidden
  * combinations (Global goes only with MachineMetadata and Conflicts;
  * Replaces not with Global or Conflicts; MachineID with nothing but
- * MachineMetadata). Empty when consistent. Never throws.
+ * MachineMetadata). `deferred` names requirements a template gives only
+ * through instance-dependent values: they count as present for the
+ * combination rules (which hold for every instance) but their values are
+ * judged per instance. Empty when consistent. Never throws.
  */
-export function requirementConflicts(req: UnitRequirements): string[] {
+export function requirementConflicts(req: UnitRequirements, deferred: ReadonlySet<RequirementKind> = new Set()): string[] {
   const problems: string[] = [];
   for (const peer of req.machineOf) {
     for (const conflict of req.conflicts) {
@@ -35,10 +38,10 @@ export function requirementConflicts(req: UnitRequirements): string[] {
       }
     }
   }
-  const hasTarget = req.machineId !== undefined;
-  const hasPeers = req.machineOf.length > 0;
-  const hasConflicts = req.conflicts.length > 0;
-  const hasReplaces = req.replaces.length > 0;
+  const hasTarget = req.machineId !== undefined || deferred.has('machineId');
+  const hasPeers = req.machineOf.length > 0 || deferred.has('machineOf');
+  const hasConflicts = req.conflicts.length > 0 || deferred.has('conflicts');
+  const hasReplaces = req.replaces.length > 0 || deferred.has('replaces');
   const rules: Array<[boolean, string]> = [
     [hasTarget && hasPeers, 'MachineID cannot be used with Peers'],
     [hasTarget && hasConflicts, 'MachineID cannot be used with Conflicts'],
@@ -88,15 +91,16 @@ export interface ValidatedOptions {
  * text, their `[X-Fleet]` values must be well-formed, and the requirements
  * must not contradict each other. `unitName`, when given, is used for
  * specifier expansion (so `Conflicts=%p@*.service` is checked as the unit
- * will be scheduled) and in warnings. Returns the requirements and warnings;
+ * will be scheduled) and in warnings; a template is checked only on what
+ * cannot depend on its instance (each instance is checked when created). Returns the requirements and warnings;
  * throws UnitValidationError listing every problem.
  */
 export function validateUnitOptions(options: readonly UnitOption[], unitName?: string): ValidatedOptions {
   const problems: string[] = [];
   const roundTrip = roundTripProblem(options);
   if (roundTrip !== undefined) problems.push(roundTrip);
-  const { requirements, warnings, problems: valueProblems } = extractRequirements(options, unitName);
-  problems.push(...valueProblems, ...requirementConflicts(requirements));
+  const { requirements, warnings, problems: valueProblems, deferred } = extractRequirements(options, unitName);
+  problems.push(...valueProblems, ...requirementConflicts(requirements, deferred));
   if (problems.length > 0) throw new UnitValidationError(unitName, problems);
   return { requirements, warnings };
 }

@@ -21,13 +21,20 @@
  *   problem naming the line.
  * - MachineID is exposed as written; the scheduler matches full IDs only
  *   (fleet's 8-character short-ID match is quirk #4).
+ * - A template (`ms@.service`) is judged only on what cannot depend on the
+ *   instance: a value using `%n %N %i %I` is deferred (left out of the
+ *   template's requirements, counted only for which options are present) and
+ *   each instance is judged on its own expansion; a problem found in an
+ *   expanded value names the value as written and the unit it was expanded for.
+ *   fleet validated with every specifier empty, so `MachineMetadata=host=%i`
+ *   could never be submitted.
  */
 import { isValidGlob } from './glob.js';
 import { parseUnitName, unitNameProblem } from './names.js';
 import type { UnitOption } from './options.js';
 import type { UnitRequirements } from './requirements.js';
 import { extractResourceRequests } from './resources.js';
-import { expandSpecifiers } from './specifiers.js';
+import { dependsOnInstance, expandSpecifiers } from './specifiers.js';
 import { goFields, goQuote } from './text.js';
 
 /** Section fleet reads its scheduling options from. */
@@ -51,14 +58,19 @@ export const XFLEET_KEYS: ReadonlySet<string> = new Set([
 const TRUTHY = new Set(['true', 'yes', '1', 'on', 't']);
 const FALSY = new Set(['false', 'no', '0', 'off', 'f']);
 
+/** A requirement of UnitRequirements, by its field name. */
+export type RequirementKind = 'machineId' | 'machineOf' | 'metadata' | 'conflicts' | 'replaces' | 'global' | 'resources';
+
 /** What extractRequirements found. */
 export interface RequirementsExtraction {
-  /** The requirements; values that were problems are left out. */
+  /** The requirements; values that were problems (and a template's deferred values) are left out. */
   readonly requirements: UnitRequirements;
   /** Things worth telling the user that do not stop the unit, e.g. `Unit foo.service: unrecognized requirement in [X-Fleet] section: "Bogus"`. */
   readonly warnings: readonly string[];
   /** Values that make the unit unusable (see module doc); empty when all is well. */
   readonly problems: readonly string[];
+  /** For a template: the requirements given by values that depend on the instance, checked per instance; empty otherwise. */
+  readonly deferred: ReadonlySet<RequirementKind>;
 }
 
 /**
@@ -90,13 +102,17 @@ export function isTruthy(value: string): boolean {
 /**
  * Builds the requirements of a unit from its options. `unitName` (when
  * given and containing a dot) is used for specifier expansion and to prefix
- * warnings. Never throws: problems are returned for the caller to raise.
+ * warnings; for a template name, values that depend on the instance are
+ * deferred (see module doc). Never throws: problems are returned for the
+ * caller to raise.
  */
 export function extractRequirements(options: readonly UnitOption[], unitName?: string): RequirementsExtraction {
   const warnings: string[] = [];
   const problems: string[] = [];
+  const deferred = new Set<RequirementKind>();
   const warn = (msg: string) => warnings.push(unitName === undefined ? msg : `Unit ${unitName}: ${msg}`);
   const values = collectValues(options, unitName, warn);
+  const shown = (v: XFleetValue, text = v.value) => (v.value === v.raw ? goQuote(text) : `${goQuote(text)} (${goQuote(v.raw)} expanded for ${unitName})`);
 
   for (const key of values.keys()) {
     if (!XFLEET_KEYS.has(key)) warn(`unrecognized requirement in [X-Fleet] section: ${goQuote(key)}`);
@@ -106,27 +122,37 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
       warn(`[X-Fleet] ${goQuote(key)} is deprecated; use ${goQuote(modern)}${note}`);
     }
   }
-  const items = (...keys: string[]) => keys.flatMap((k) => values.get(k) ?? []);
-  const get = (...keys: string[]) => items(...keys).map((v) => v.value);
+  /** The values of `keys` in order; deferred ones are left out and recorded as `kind`. */
+  const items = (kind: RequirementKind, ...keys: string[]): XFleetValue[] => {
+    const all = keys.flatMap((k) => values.get(k) ?? []);
+    if (all.some((v) => v.deferred)) deferred.add(kind);
+    return all.filter((v) => !v.deferred);
+  };
 
-  const machineIds = get('MachineID', 'X-ConditionMachineID', 'X-ConditionMachineBootID');
-  const machineId = machineIds[0];
-  if (machineId === '') problems.push('MachineID cannot be empty');
-  if (new Set(machineIds).size > 1) {
-    warn(`[X-Fleet] MachineID given ${machineIds.length} times; only the first, ${goQuote(machineId!)}, is used`);
+  const machineIds = ['MachineID', 'X-ConditionMachineID', 'X-ConditionMachineBootID'].flatMap((k) => values.get(k) ?? []);
+  const first = machineIds[0];
+  if (first?.deferred === true) deferred.add('machineId');
+  const machineId = first === undefined || first.deferred ? undefined : first.value;
+  if (machineId === '') problems.push(first!.value === first!.raw ? 'MachineID cannot be empty' : `MachineID ${shown(first!)} cannot be empty`);
+  if (new Set(machineIds.map((v) => v.raw)).size > 1) {
+    warn(`[X-Fleet] MachineID given ${machineIds.length} times; only the first, ${goQuote(first!.raw)}, is used`);
   }
 
-  const machineOf = unique(get('X-ConditionMachineOf', 'MachineOf'));
-  for (const peer of machineOf) {
-    const why = unitNameProblem(peer);
-    if (why !== undefined) problems.push(`MachineOf value ${goQuote(peer)} is not a valid unit name: ${why}`);
+  const machineOf: string[] = [];
+  const seenPeers = new Set<string>();
+  for (const peer of items('machineOf', 'X-ConditionMachineOf', 'MachineOf')) {
+    if (seenPeers.has(peer.value)) continue;
+    seenPeers.add(peer.value);
+    const why = unitNameProblem(peer.value);
+    if (why !== undefined) problems.push(`MachineOf value ${shown(peer)} is not a valid unit name: ${why}`);
+    else machineOf.push(peer.value);
   }
 
   const metadata = new Map<string, string[]>();
-  for (const { value: v, quoted } of items('X-ConditionMachineMetadata', 'MachineMetadata')) {
-    const pairs = metadataPairs(v, quoted);
+  for (const item of items('metadata', 'X-ConditionMachineMetadata', 'MachineMetadata')) {
+    const pairs = metadataPairs(item.value, item.quoted);
     if (pairs === undefined) {
-      problems.push(`MachineMetadata value ${goQuote(v)} is not of the form "key=value" (several pairs: k1=v1 k2=v2)`);
+      problems.push(`MachineMetadata value ${shown(item)} is not of the form "key=value" (several pairs: k1=v1 k2=v2)`);
       continue;
     }
     for (const [k, val] of pairs) {
@@ -136,34 +162,43 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
     }
   }
 
-  const conflicts = globs('Conflicts', get('X-Conflicts', 'Conflicts'), problems);
-  const replaces = globs('Replaces', get('Replaces'), problems);
+  const conflicts = globs('Conflicts', items('conflicts', 'X-Conflicts', 'Conflicts'), problems, shown);
+  const replaces = globs('Replaces', items('replaces', 'Replaces'), problems, shown);
 
-  const globals = get('Global');
-  const lastGlobal = globals[globals.length - 1];
+  const globals = values.get('Global') ?? [];
+  const last = globals[globals.length - 1];
+  if (last?.deferred === true) deferred.add('global');
+  const lastGlobal = last === undefined || last.deferred ? undefined : last.value;
   if (lastGlobal !== undefined && !TRUTHY.has(lastGlobal.toLowerCase()) && !FALSY.has(lastGlobal.toLowerCase())) {
-    warn(`[X-Fleet] Global value ${goQuote(lastGlobal)} is not a boolean; treated as false`);
+    warn(`[X-Fleet] Global value ${shown(last!)} is not a boolean; treated as false`);
   }
 
-  const { requests, problems: resourceProblems } = extractResourceRequests(items('Resources'), options);
+  const { requests, problems: resourceProblems } = extractResourceRequests(items('resources', 'Resources'), options);
   problems.push(...resourceProblems);
 
   const requirements: UnitRequirements = {
     ...(machineId !== undefined && machineId !== '' ? { machineId } : {}),
-    machineOf: machineOf.filter((p) => unitNameProblem(p) === undefined),
+    machineOf,
     metadata,
     conflicts,
     replaces,
     global: lastGlobal !== undefined && isTruthy(lastGlobal),
     ...(requests !== undefined ? { resources: requests } : {}),
   };
-  return { requirements, warnings, problems };
+  return { requirements, warnings, problems, deferred };
 }
 
-/** One `[X-Fleet]` value after multi-value splitting; `quoted` when it came from the `"a" "b"` form. */
+/**
+ * One `[X-Fleet]` value after multi-value splitting and specifier expansion.
+ * `raw` is the value as written; `quoted` when it came from the `"a" "b"`
+ * form; `deferred` when the unit is a template and the value depends on the
+ * instance (then `value` is `raw`, unexpanded).
+ */
 interface XFleetValue {
   readonly value: string;
+  readonly raw: string;
   readonly quoted: boolean;
+  readonly deferred: boolean;
   /** The option as written (`Name=value`), for messages. */
   readonly line: string;
 }
@@ -184,14 +219,15 @@ function collectValues(
     const line = `${opt.name}=${opt.value}`;
     for (const raw of split) {
       if (info === undefined) {
-        list.push({ value: raw, quoted, line });
+        list.push({ value: raw, raw, quoted, deferred: false, line });
         continue;
       }
       const { value, unexpanded } = expandSpecifiers(raw, info);
       for (const spec of unexpanded) {
         warn(`[X-Fleet] ${opt.name}: specifier ${goQuote(spec)} in ${goQuote(raw)} is not supported and was left as written`);
       }
-      list.push({ value, quoted, line });
+      const deferred = info.isTemplate && dependsOnInstance(raw);
+      list.push({ value: deferred ? raw : value, raw, quoted, deferred, line });
     }
     out.set(opt.name, list);
   }
@@ -226,14 +262,16 @@ function splitPair(s: string): [string, string] | undefined {
   return [parts[0]!, parts[1]!];
 }
 
-function globs(key: string, values: readonly string[], problems: string[]): string[] {
-  const out = unique(values.flatMap((v) => goFields(v)));
-  for (const g of out) {
-    if (!isValidGlob(g)) problems.push(`${key} pattern ${goQuote(g)} is not a valid glob`);
+function globs(key: string, values: readonly XFleetValue[], problems: string[], shown: (v: XFleetValue, text: string) => string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const v of values) {
+    for (const g of goFields(v.value)) {
+      if (seen.has(g)) continue;
+      seen.add(g);
+      if (isValidGlob(g)) out.push(g);
+      else problems.push(`${key} pattern ${shown(v, g)} is not a valid glob`);
+    }
   }
-  return out.filter((g) => isValidGlob(g));
-}
-
-function unique(values: readonly string[]): string[] {
-  return [...new Set(values)];
+  return out;
 }

@@ -86,3 +86,12 @@ test('validateUnitOptions: a single problem reads exactly like fleet', () => {
     { name: 'UnitValidationError', message: 'Global cannot be used with Peers' },
   );
 });
+
+test('template: combination rules hold for deferred values, their contents are judged per instance', () => {
+  const opts = parseUnitFile('[X-Fleet]\nMachineID=%i\nConflicts=other.service\n');
+  assert.throws(() => validateUnitOptions(opts, 'ms@.service'), (e: unknown) => e instanceof UnitValidationError && e.message === 'MachineID cannot be used with Conflicts');
+  const peer = parseUnitFile('[X-Fleet]\nMachineOf=%p@%i.service\nConflicts=ms@a.service\n');
+  assert.doesNotThrow(() => validateUnitOptions(peer, 'ms@.service'));
+  assert.throws(() => validateUnitOptions(peer, 'ms@a.service'), (e: unknown) => e instanceof UnitValidationError && e.message === 'unresolvable requirements: peer "ms@a.service" matches conflict "ms@a.service"');
+  assert.doesNotThrow(() => validateUnitOptions(peer, 'ms@b.service'));
+});

@@ -165,3 +165,80 @@ test('Conflicts pattern with a dash', () => {
   assert.deepEqual(r.problems, []);
   assert.deepEqual(r.requirements.conflicts, ['web-*.service']);
 });
+
+test('template: values that depend on the instance are deferred, the rest is judged', () => {
+  const body = 'MachineMetadata=host=%i\nMachineMetadata=zone=%p\nMachineOf=%N-db.service\nConflicts=%p@*.service %n-x\nMachineID=%I';
+  const t = extractRequirements(xf(body), 'ms@.service');
+  assert.deepEqual(t.problems, []);
+  assert.deepEqual([...t.deferred].sort(), ['conflicts', 'machineId', 'machineOf', 'metadata']);
+  assert.deepEqual([...t.requirements.metadata], [['zone', ['ms']]], 'the %p value is expanded and kept');
+  assert.deepEqual(t.requirements.conflicts, [], 'a value is deferred whole, with every token in it');
+  assert.equal(t.requirements.machineId, undefined);
+  const i = extractRequirements(xf(body), 'ms@h2.service');
+  assert.deepEqual(i.deferred, new Set());
+  assert.deepEqual([...i.requirements.metadata], [['host', ['h2']], ['zone', ['ms']]]);
+  assert.deepEqual(i.requirements.machineOf, ['ms@h2-db.service']);
+  assert.deepEqual(i.requirements.conflicts, ['ms@*.service', 'ms@h2.service-x']);
+  assert.equal(i.requirements.machineId, 'h2');
+});
+
+test('template: a value without instance specifiers is still judged, %% is not an instance specifier', () => {
+  assert.deepEqual(extractRequirements(xf('MachineMetadata=%p'), 'ms@.service').problems, [
+    'MachineMetadata value "ms" ("%p" expanded for ms@.service) is not of the form "key=value" (several pairs: k1=v1 k2=v2)',
+  ]);
+  assert.deepEqual(extractRequirements(xf('MachineMetadata=a%%i'), 'ms@.service').problems, [
+    'MachineMetadata value "a%i" ("a%%i" expanded for ms@.service) is not of the form "key=value" (several pairs: k1=v1 k2=v2)',
+  ]);
+});
+
+const instanceProblems: Array<[string, string, string, string]> = [
+  ['MachineMetadata', 'MachineMetadata=%i', 'ms@h2.service', 'MachineMetadata value "h2" ("%i" expanded for ms@h2.service) is not of the form "key=value" (several pairs: k1=v1 k2=v2)'],
+  ['MachineOf', 'MachineOf=%i', 'ms@db.service', 'MachineOf value "db" ("%i" expanded for ms@db.service) is not a valid unit name: unit name must contain "."'],
+  ['Conflicts', 'Conflicts=%I', 'ms@a\\x5b.service', 'Conflicts pattern "a[" ("%I" expanded for ms@a\\x5b.service) is not a valid glob'],
+  ['Replaces', 'Replaces=x%I', 'ms@\\x5b.service', 'Replaces pattern "x[" ("x%I" expanded for ms@\\x5b.service) is not a valid glob'],
+];
+for (const [key, body, unit, problem] of instanceProblems) {
+  test(`instance: an invalid expansion of ${key} names the value as written and the instance`, () => {
+    assert.deepEqual(extractRequirements(xf(body), 'ms@.service').problems, [], 'the template is fine');
+    assert.deepEqual(extractRequirements(xf(body), unit).problems, [problem]);
+  });
+}
+
+// Every specifier in every key that takes one, for a template and one of its instances.
+const expansions: Array<[string, string, boolean]> = [
+  // specifier, expansion for `my\x2dapp@a\x2db.service`, depends on the instance
+  ['%n', 'my\\x2dapp@a\\x2db.service', true],
+  ['%N', 'my\\x2dapp@a\\x2db', true],
+  ['%p', 'my\\x2dapp', false],
+  ['%i', 'a\\x2db', true],
+  ['%P', 'my-app', false],
+  ['%I', 'a-b', true],
+  ['%%', '%', false],
+];
+const keyShapes: Array<[string, (v: string) => string, (r: ReturnType<typeof extractRequirements>['requirements']) => unknown, (x: string) => unknown]> = [
+  ['MachineID', (v) => `MachineID=m${v}`, (r) => r.machineId, (x) => `m${x}`],
+  ['MachineOf', (v) => `MachineOf=x${v}.service`, (r) => r.machineOf, (x) => [`x${x}.service`]],
+  ['MachineMetadata', (v) => `MachineMetadata=k=${v}`, (r) => [...r.metadata], (x) => [['k', [x]]]],
+  ['Conflicts', (v) => `Conflicts=${v}*`, (r) => r.conflicts, (x) => [`${x}*`]],
+  ['Replaces', (v) => `Replaces=${v}.service`, (r) => r.replaces, (x) => [`${x}.service`]],
+];
+for (const [key, line, pick, want] of keyShapes) {
+  for (const [spec, expansion, instanceDependent] of expansions) {
+    if (key === 'MachineOf' && spec === '%%') continue; // '%' is not allowed in unit names: see below
+    test(`${key} with ${spec}: expanded for the instance, ${instanceDependent ? 'deferred' : 'expanded'} for the template`, () => {
+      const instance = extractRequirements(xf(line(spec)), 'my\\x2dapp@a\\x2db.service');
+      assert.deepEqual(instance.problems, []);
+      assert.deepEqual(pick(instance.requirements), want(expansion));
+      const template = extractRequirements(xf(line(spec)), 'my\\x2dapp@.service');
+      assert.deepEqual(template.problems, []);
+      assert.equal(template.deferred.size, instanceDependent ? 1 : 0);
+      if (!instanceDependent) assert.deepEqual(pick(template.requirements), want(expansion));
+    });
+  }
+}
+
+test('MachineOf with %%: a literal % makes an invalid unit name, for the template too', () => {
+  assert.deepEqual(extractRequirements(xf('MachineOf=x%%.service'), 'a@.service').problems, [
+    'MachineOf value "x%.service" ("x%%.service" expanded for a@.service) is not a valid unit name: invalid character \'%\' in unit name',
+  ]);
+});
