@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Etcd3, type IOptions } from 'etcd3';
 import { ExponentialBackoff, noop, type IBackoff } from 'cockatiel';
+import { installEtcd3WatchFixes } from './etcd3-watch-fixes.js';
 
 /** How to reach etcd; everything but `endpoints` is optional and documented with its default. */
 export interface EtcdClientOptions {
@@ -112,5 +113,6 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
       }) as unknown as IBackoff<unknown>,
     },
   };
+  installEtcd3WatchFixes();
   return new Etcd3(config);
 }
