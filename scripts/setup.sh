@@ -19,7 +19,11 @@ fi
 # The Debian package starts an etcd service where an init system runs; ours
 # start their own etcd on free loopback ports and never use that one.
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a symlink is a shared install (git worktrees of one
+# checkout): npm ci would empty the linked directory for every worktree.
+if [ -L node_modules ]; then
+  :
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund >/dev/null
 fi
