@@ -3,7 +3,7 @@
  * counted per filter, as data (for the API) and as one line (for fleetctl):
  * `0 of 5 machines eligible: 3 by Conflicts (web@*), 2 by MachineMetadata (region=eu)`.
  */
-import type { FilterName, Filter } from './filter.js';
+import type { FilterName, Filter, RejectionKind } from './filter.js';
 import { runFilters } from './filter.js';
 import type { PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
@@ -12,6 +12,8 @@ import { compareStrings } from './name-index.js';
 /** Machines rejected by one filter. */
 export interface RejectionCount {
   readonly filter: FilterName;
+  /** `never` when every one of these rejections was `never` (see {@link RejectionKind}), else `not-now`. */
+  readonly kind: RejectionKind;
   /** How many machines this filter rejected first. */
   readonly machines: number;
   /** The unit's failing requirements (globs, `key=value`, peer names, machine ids), distinct and sorted. */
@@ -33,7 +35,7 @@ export interface Explanation {
 
 /** Runs every filter on every machine for `unit` (which must not be placed) and counts the first rejection of each. */
 export function explainUnplaced(unit: PlanUnit, view: PlacementView, filters: readonly Filter[]): Explanation {
-  const byFilter = new Map<FilterName, { machines: number; constraints: Set<string>; example: string }>();
+  const byFilter = new Map<FilterName, { kind: RejectionKind; machines: number; constraints: Set<string>; example: string }>();
   let eligible = 0;
   for (const machine of view.machines) {
     const r = runFilters(filters, unit, machine.index, view);
@@ -43,15 +45,16 @@ export function explainUnplaced(unit: PlanUnit, view: PlacementView, filters: re
     }
     let entry = byFilter.get(r.filter);
     if (entry === undefined) {
-      entry = { machines: 0, constraints: new Set(), example: `${machine.id}: ${r.reason}` };
+      entry = { kind: r.kind, machines: 0, constraints: new Set(), example: `${machine.id}: ${r.reason}` };
       byFilter.set(r.filter, entry);
-    }
+    } else if (r.kind === 'not-now') entry.kind = 'not-now';
     entry.machines++;
     entry.constraints.add(r.constraint);
   }
   const rejections = [...byFilter]
     .map(([filter, e]) => ({
       filter,
+      kind: e.kind,
       machines: e.machines,
       constraints: [...e.constraints].sort(compareStrings),
       example: e.example,

@@ -10,10 +10,29 @@ import type { CandidateSet } from './candidates.js';
 /** Names of the constraints, as shown to operators. */
 export type FilterName = 'MachineID' | 'MachineMetadata' | 'MachineOf' | 'Conflicts' | 'Replaces' | 'Cordon';
 
+/**
+ * How lasting a "no" is (Kubernetes' Unschedulable vs UnschedulableAndUnresolvable):
+ * - `never`: the answer depends only on the unit's own requirements and the
+ *   machine's record (its id, its metadata). Nothing the scheduler can do
+ *   (moving, stopping or preempting other units, waiting) changes it; only
+ *   editing the unit, or the machine's configuration, does. MachineID and
+ *   MachineMetadata say `never`. A unit pinned to a machine that is not
+ *   registered is `never` on every registered machine: it waits for that
+ *   machine to join (a new machine is a new answer, not a changed one).
+ * - `not-now`: the answer depends on what runs where, or on a passing
+ *   condition of the machine, and may change by itself: Conflicts, MachineOf,
+ *   Replaces, capacity taken by other units, and Cordon (it lifts with time or
+ *   when the machine leaves). Moving or stopping other units may help, except
+ *   for Cordon, which only time does.
+ */
+export type RejectionKind = 'not-now' | 'never';
+
 /** A filter's "no". */
 export interface Rejection {
   readonly ok: false;
   readonly filter: FilterName;
+  /** Whether this machine may take the unit later without the unit or the machine changing (see {@link RejectionKind}). */
+  readonly kind: RejectionKind;
   /** Human reason for this machine, e.g. `conflicts with web@2.service`. */
   readonly reason: string;
   /** The unit's requirement that failed, used to group rejections, e.g. `web@*` or `region=eu`. */
@@ -26,7 +45,12 @@ export type FilterResult = { readonly ok: true } | Rejection;
 /** The shared "yes". */
 export const OK: FilterResult = Object.freeze({ ok: true as const });
 
-/** One constraint: may `unit` be on machine `m`, given what is already placed (`m` must not hold `unit` itself)? */
+/**
+ * One constraint: may `unit` be on machine `m` (`view.machines[m]`: id,
+ * metadata, capacity, cordon), given the units already placed in this pass
+ * (`view.unitsOn(m)`, counters, loads)? `m` must not hold `unit` itself.
+ * Reads the unit only through what its signature covers (`PlanUnit.signature`).
+ */
 export interface Filter {
   readonly name: FilterName;
   /**
@@ -63,6 +87,6 @@ export function runFilters(filters: readonly Filter[], unit: PlanUnit, m: Machin
 }
 
 /** Builds a rejection. */
-export function reject(filter: FilterName, reason: string, constraint: string): Rejection {
-  return { ok: false, filter, reason, constraint };
+export function reject(filter: FilterName, kind: RejectionKind, reason: string, constraint: string): Rejection {
+  return { ok: false, filter, kind, reason, constraint };
 }

@@ -14,7 +14,7 @@ export type {
 } from './types.js';
 export type { Explanation, RejectionCount } from './explain.js';
 export type { Filter, FilterName, FilterResult, PreFilter, Rejection } from './filter.js';
-export type { Preference, Ranking } from './scorers/scorer.js';
+export type { Scorer, WeightedScorer } from './scorers/scorer.js';
 export type { Pipeline } from './pipeline.js';
 export { planSchedule } from './planner.js';
 export { applyPlan } from './apply.js';

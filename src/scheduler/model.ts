@@ -12,6 +12,8 @@ export interface MachineInfo {
   readonly index: MachineIndex;
   readonly id: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Resources the machine offers (resource name -> amount), as published; undefined when it publishes none. */
+  readonly capacity: Readonly<Record<string, number>> | undefined;
   /** Why the machine takes no new units; undefined when it does. */
   readonly cordoned: string | undefined;
 }
@@ -41,10 +43,15 @@ export interface PlanUnit {
   /** Names of active units whose `MachineOf=` names this one. */
   readonly followers: readonly string[];
   /**
-   * Everything the filters look at for this unit, as a key: two unplaced units
-   * with the same signature fit exactly the same machines (so one failed
-   * search answers for both). Undefined for units that declare `Replaces=`,
-   * whose placement depends on their own targets.
+   * Everything filters and scorers may read of this unit, as a key: every
+   * field of its requirements (canonically, including fields added later,
+   * e.g. resource requests) plus the Conflicts/Replaces globs of others that
+   * match its name. Two unplaced units with the same signature fit exactly
+   * the same machines, so one failed search and one explanation answer for
+   * both (`phase-place.ts`, `planner.ts`). A filter or scorer must therefore
+   * read the unit only through what the signature covers: never its name.
+   * Undefined for units that declare `Replaces=`, whose placement depends on
+   * their own targets.
    */
   readonly signature: string | undefined;
 }

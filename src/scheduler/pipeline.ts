@@ -1,11 +1,11 @@
 /**
  * The placement pipeline, assembled in one place and read top to bottom. A
  * new constraint is one more file under `filters/` and one line here; a new
- * preference or ranking likewise under `scorers/`. Ordinary and global units
- * go through the same pipeline.
+ * scorer likewise under `scorers/`, with its weight. Ordinary and global
+ * units go through the same pipeline.
  */
 import type { Filter, PreFilter } from './filter.js';
-import type { Preference, Ranking } from './scorers/scorer.js';
+import type { WeightedScorer } from './scorers/scorer.js';
 import { machineIdFilter, machineIdPreFilter } from './filters/machine-id.js';
 import { machineMetadataFilter, machineMetadataPreFilter } from './filters/machine-metadata.js';
 import { machineOfFilter, machineOfPreFilter } from './filters/machine-of.js';
@@ -21,11 +21,16 @@ export interface Pipeline {
   readonly preFilters: readonly PreFilter[];
   /** Yes/no per machine, in order; the first "no" is the reason reported. */
   readonly filters: readonly Filter[];
-  /** Machines tried before the ranking's order, in list order. */
-  readonly preferences: readonly Preference[];
-  /** Order in which all remaining candidates are tried. */
-  readonly ranking: Ranking;
+  /**
+   * Order in which feasible candidates are tried: highest weighted mean score
+   * first, ties by machine id (`scorers/ranker.ts`). With least-loaded as
+   * the only dense scorer the ranker needs no per-machine scoring.
+   */
+  readonly scorers: readonly WeightedScorer[];
 }
+
+/** Weight of {@link replacesAffinity}: more than every other default weight together, so it decides first. */
+export const REPLACES_AFFINITY_WEIGHT = 10;
 
 /** fleet's placement policy, with the fixes listed in the scheduler's docs. */
 export function createPipeline(): Pipeline {
@@ -34,9 +39,12 @@ export function createPipeline(): Pipeline {
     preFilters: [machineIdPreFilter, machineMetadataPreFilter, machineOfPreFilter],
     // Static constraints first, then those that depend on what is already placed.
     filters: [machineIdFilter, machineMetadataFilter, machineOfFilter, conflictsFilter, replacesFilter, cordonFilter],
-    // An upgrade goes where the unit it replaces runs.
-    preferences: [replacesAffinity],
-    // Everything else: fewest units, then machine id.
-    ranking: leastLoaded,
+    scorers: [
+      // Fewest units, then machine id (fleet's policy).
+      { scorer: leastLoaded, weight: 1 },
+      // An upgrade goes where the unit it replaces runs: its 100 x 10 outweighs
+      // any least-loaded difference (at most 100 x 1), as fleet always did.
+      { scorer: replacesAffinity, weight: REPLACES_AFFINITY_WEIGHT },
+    ],
   };
 }

@@ -114,7 +114,10 @@ function prepareMachines(list: readonly MachineSnapshot[], warnings: PlanWarning
     }
     byId.set(m.id, m);
   }
-  return [...byId.keys()].sort(compareStrings).map((id, index) => ({ index, id, metadata: byId.get(id)!.metadata, cordoned: byId.get(id)!.cordoned }));
+  return [...byId.keys()].sort(compareStrings).map((id, index) => {
+    const m = byId.get(id)!;
+    return { index, id, metadata: m.metadata, capacity: m.capacity, cordoned: m.cordoned };
+  });
 }
 
 /** name -> the distinct declared patterns (over all active units) that match it. */
@@ -171,11 +174,41 @@ function derivedOf(r: UnitSnapshot['requirements']): Derived {
       metadataKey: md,
       conflicts,
       replaces: dedupe(r.replaces),
-      signature: JSON.stringify([r.global, r.machineId ?? null, md, sorted(r.machineOf), sorted(conflicts)]),
+      signature: requirementsKey(r, md, sorted),
     };
     derivedCache.set(r, d);
   }
   return d;
+}
+
+/**
+ * Every field of the requirements, canonically: so a field added later (e.g.
+ * resource requests read by a capacity filter or scorer) is part of the
+ * signature without anyone having to remember it. The set-valued lists are
+ * sorted and deduplicated; any other value is serialised with sorted keys.
+ */
+function requirementsKey(r: UnitSnapshot['requirements'], md: string, sorted: (xs: readonly string[]) => string[]): string {
+  const known = { global: r.global, machineId: r.machineId ?? null, metadata: md, machineOf: sorted(r.machineOf), conflicts: sorted(r.conflicts) };
+  const rest: Array<[string, unknown]> = [];
+  for (const key of Object.keys(r).sort(compareStrings)) {
+    // `replaces` is left out: a unit that declares it has no signature at all.
+    if (key in known || key === 'replaces') continue;
+    rest.push([key, canonical((r as unknown as Record<string, unknown>)[key])]);
+  }
+  return JSON.stringify([known.global, known.machineId, known.metadata, known.machineOf, known.conflicts, rest]);
+}
+
+/** `value` with Maps and Sets as sorted entry lists and object keys sorted, for JSON.stringify. */
+function canonical(value: unknown): unknown {
+  if (value instanceof Map) return [...value].map(([k, v]) => [canonical(k), canonical(v)]).sort((a, b) => compareStrings(JSON.stringify(a[0]), JSON.stringify(b[0])));
+  if (value instanceof Set) return [...value].map(canonical).sort((a, b) => compareStrings(JSON.stringify(a), JSON.stringify(b)));
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort(compareStrings)) out[k] = canonical((value as Record<string, unknown>)[k]);
+    return out;
+  }
+  return value === undefined ? null : value;
 }
 
 function dedupe(list: readonly string[]): string[] {

@@ -15,7 +15,7 @@ export interface MachineSnapshot {
   readonly id: string;
   /** `metadata=` from fleet.conf plus dynamic metadata: key -> value. */
   readonly metadata: Readonly<Record<string, string>>;
-  /** Resources the machine offers (e.g. `{ memoryMiB: 8192 }`); reserved for resource scoring, unused by today's pipeline. */
+  /** Resources the machine offers (e.g. `{ memoryMiB: 8192 }`), kept through to filters and scorers (`MachineInfo.capacity`); no default filter reads it yet. */
   readonly capacity?: Readonly<Record<string, number>>;
   /**
    * Set (to the reason) when the machine takes no new units: what runs there

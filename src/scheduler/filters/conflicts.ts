@@ -13,12 +13,12 @@ export const conflictsFilter: Filter = {
     for (const p of unit.conflicts) {
       if (view.conflicts.hosted(m, p) === 0) continue;
       const other = findOn(view, m, unit, (o) => o.conflictedBy.includes(p));
-      return reject('Conflicts', `conflicts with ${other}`, p);
+      return reject('Conflicts', 'not-now', `conflicts with ${other}`, p);
     }
     for (const p of unit.conflictedBy) {
       if (view.conflicts.declared(m, p) === 0) continue;
       const other = findOn(view, m, unit, (o) => o.conflicts.includes(p));
-      return reject('Conflicts', `${other} conflicts with it (${p})`, p);
+      return reject('Conflicts', 'not-now', `${other} conflicts with it (${p})`, p);
     }
     return OK;
   },

@@ -12,6 +12,6 @@ export const cordonFilter: Filter = {
   newPlacementsOnly: true,
   check(_unit, m, view) {
     const why = view.machines[m]!.cordoned;
-    return why === undefined ? OK : reject('Cordon', `machine ${view.machines[m]!.id} takes no new units: ${why}`, 'cordoned');
+    return why === undefined ? OK : reject('Cordon', 'not-now', `machine ${view.machines[m]!.id} takes no new units: ${why}`, 'cordoned');
   },
 };

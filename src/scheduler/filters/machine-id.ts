@@ -14,7 +14,7 @@ export const machineIdFilter: Filter = {
     if (want === undefined) return OK;
     const id = view.machines[m]!.id;
     if (id === want || id.slice(0, 8) === want) return OK;
-    return reject('MachineID', `machine ${id} is not the required machine ${want}`, want);
+    return reject('MachineID', 'never', `machine ${id} is not the required machine ${want}`, want);
   },
 };
 

@@ -17,8 +17,7 @@ export const machineMetadataFilter: Filter = {
     const [key, values] = missing;
     const have = ownValue(view.machines[m]!.metadata, key);
     const constraint = `${key}=${values.join('|')}`;
-    return reject(
-      'MachineMetadata',
+    return reject('MachineMetadata', 'never',
       have === undefined ? `machine has no ${key} metadata (needs ${constraint})` : `machine has ${key}=${have} (needs ${constraint})`,
       constraint,
     );

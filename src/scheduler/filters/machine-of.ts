@@ -12,7 +12,7 @@ export const machineOfFilter: Filter = {
   name: 'MachineOf',
   check(unit, m, view) {
     for (const peer of unit.requirements.machineOf) {
-      if (!view.hosts(m, peer)) return reject('MachineOf', `required peer ${peer} is not on this machine`, peer);
+      if (!view.hosts(m, peer)) return reject('MachineOf', 'not-now', `required peer ${peer} is not on this machine`, peer);
     }
     return OK;
   },

@@ -17,13 +17,13 @@ export const replacesFilter: Filter = {
     for (const p of unit.replacedBy) {
       if (view.replaces.declared(m, p) === 0) continue;
       const other = findOn(view, m, unit, (o) => o.replaces.includes(p));
-      return reject('Replaces', `replaced by ${other} on this machine`, p);
+      return reject('Replaces', 'not-now', `replaced by ${other} on this machine`, p);
     }
     for (const p of unit.replaces) {
       if (view.replaces.hosted(m, p) === 0) continue;
       for (const [n, other] of view.unitsOn(m)) {
         if (n === unit.name || !other.replacedBy.includes(p)) continue;
-        if (!canDisplace(unit, other)) return reject('Replaces', `replaces ${n} but cannot displace it`, p);
+        if (!canDisplace(unit, other)) return reject('Replaces', 'not-now', `replaces ${n} but cannot displace it`, p);
       }
     }
     return OK;

@@ -1,18 +1,16 @@
 /**
- * Least-loaded ranking, as in fleet: fewest units first (ordinary and global
- * units alike), ties by machine id (string compare, which is the machine
- * index order).
+ * Least-loaded, as in fleet: fewest units first (ordinary and global units
+ * alike). As a score: 100 on the least possible load (0), 0 on the most
+ * loaded machine of the pass, linear in between, so fewer units is always a
+ * higher score and equal loads score equally (ties go to the machine id).
  */
-import type { Ranking } from './scorer.js';
+import type { Scorer } from './scorer.js';
 
-/** Ranks machines by current unit count, then id. */
-export const leastLoaded: Ranking = {
+/** Scores machines by current unit count: fewer is better. */
+export const leastLoaded: Scorer = {
   name: 'LeastLoaded',
-  score(m, view) {
-    return view.loads.load(m);
-  },
-  walk(candidates, view) {
-    if (candidates.key !== undefined) return view.loads.walk(candidates.key, candidates.machines);
-    return [...candidates.machines].sort((a, b) => view.loads.load(a) - view.loads.load(b) || a - b);
+  score(_unit, m, view) {
+    const most = view.loads.most();
+    return most === 0 ? 100 : (100 * (most - view.loads.load(m))) / most;
   },
 };

@@ -10,6 +10,8 @@ import type { MachineIndex } from '../model.js';
 export interface LoadOrderView {
   /** Units currently on `m`. */
   load(m: MachineIndex): number;
+  /** The highest load of any machine (0 when there are none). */
+  most(): number;
   /** `machines` (the members of the set named `key`) by ascending load, then index. Do not place while iterating. */
   walk(key: string, machines: readonly MachineIndex[]): Iterable<MachineIndex>;
 }
@@ -19,9 +21,13 @@ export class LoadOrder implements LoadOrderView {
   private readonly loads: number[];
   private readonly queues = new Map<string, BucketQueue>();
   private readonly memberships: BucketQueue[][];
+  /** load -> how many machines have it. */
+  private readonly counts: number[];
+  private highest = 0;
 
   constructor(machineCount: number) {
     this.loads = new Array<number>(machineCount).fill(0);
+    this.counts = [machineCount];
     this.memberships = Array.from({ length: machineCount }, () => []);
   }
 
@@ -29,11 +35,19 @@ export class LoadOrder implements LoadOrderView {
     return this.loads[m]!;
   }
 
+  most(): number {
+    return this.highest;
+  }
+
   /** Changes `m`'s load by `delta`. */
   adjust(m: MachineIndex, delta: number): void {
     const before = this.loads[m]!;
     const after = before + delta;
     this.loads[m] = after;
+    this.counts[before]!--;
+    this.counts[after] = (this.counts[after] ?? 0) + 1;
+    if (after > this.highest) this.highest = after;
+    while (this.highest > 0 && !this.counts[this.highest]) this.highest--;
     for (const q of this.memberships[m]!) q.move(m, before, after);
   }
 

@@ -1,26 +1,35 @@
 /**
- * Scoring contracts. A feasible machine is chosen in two steps: machines a
- * {@link Preference} favours are tried first (best ranked first), then every
- * remaining candidate in {@link Ranking} order. The first machine that passes
- * all filters wins, which is the best-scored feasible machine without scoring
- * every machine for every unit.
+ * Scoring contracts (Nomad/Kubernetes style). Every machine that passes the
+ * filters gets a score from each scorer, 0 (worst) to 100 (best); the ranker
+ * (`ranker.ts`) orders candidates by the weighted mean of those scores,
+ * highest first, ties by machine id, and the first machine that passes every
+ * filter wins.
  */
 import type { MachineIndex, PlanUnit } from '../model.js';
 import type { PlacementView } from '../state.js';
-import type { CandidateSet } from '../candidates.js';
 
-/** A soft preference for a few machines (sparse score). */
-export interface Preference {
+/** How good a machine is for a unit. */
+export interface Scorer {
+  /** Shown to operators and used in policies, e.g. `LeastLoaded`. */
   readonly name: string;
-  /** Machines to try before all others; empty for no preference. */
-  favoured(unit: PlanUnit, view: PlacementView): readonly MachineIndex[];
+  /**
+   * 0..100, higher is better, for `unit` on machine `m` given what is already
+   * placed in this pass (`view`). Pure; may read the unit, the machine and the
+   * view, nothing else. A scorer that reads unit data beyond its requirements
+   * must make that data part of the unit's signature (see `PlanUnit.signature`).
+   */
+  score(unit: PlanUnit, m: MachineIndex, view: PlacementView): number;
+  /**
+   * Set on sparse scorers: the only machines that may score above 0 for
+   * `unit` (e.g. the machines of the units it replaces). Lets the ranker
+   * score a few machines instead of all of them.
+   */
+  favoured?(unit: PlanUnit, view: PlacementView): readonly MachineIndex[];
 }
 
-/** The base order every candidate is tried in (dense score). */
-export interface Ranking {
-  readonly name: string;
-  /** Lower is better; ties are broken by machine id. */
-  score(m: MachineIndex, view: PlacementView): number;
-  /** `candidates` by ascending (score, machine id). Must not be iterated across a placement. */
-  walk(candidates: CandidateSet, view: PlacementView): Iterable<MachineIndex>;
+/** A scorer and how much it counts. */
+export interface WeightedScorer {
+  readonly scorer: Scorer;
+  /** > 0. A machine's total is sum(weight * score) / sum(weight), so 0..100. */
+  readonly weight: number;
 }

@@ -264,7 +264,7 @@ test('planSchedule: explanation data carries counts, constraints and an example'
       unit: 'eu.service',
       machines: 1,
       eligible: 0,
-      rejections: [{ filter: 'MachineMetadata', machines: 1, constraints: ['region=eu'], example: 'A: machine has region=us (needs region=eu)' }],
+      rejections: [{ filter: 'MachineMetadata', kind: 'never', machines: 1, constraints: ['region=eu'], example: 'A: machine has region=us (needs region=eu)' }],
     },
   ]);
 });

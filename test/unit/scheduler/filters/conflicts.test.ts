@@ -33,7 +33,7 @@ for (const c of cases) {
     const { state, unit: u, m } = stateFor(snap);
     const r = conflictsFilter.check(u(c.unit), m(c.machine), state);
     if (c.reason === undefined) assert.deepEqual(r, { ok: true });
-    else assert.deepEqual(r, { ok: false, filter: 'Conflicts', reason: c.reason, constraint: c.constraint });
+    else assert.deepEqual(r, { ok: false, filter: 'Conflicts', kind: 'not-now', reason: c.reason, constraint: c.constraint });
   });
 }
 

@@ -11,6 +11,7 @@ test('Cordon filter: rejects a cordoned machine with its reason, accepts others'
   assert.deepEqual(cordonFilter.check(u('x.service'), m('A'), state), {
     ok: false,
     filter: 'Cordon',
+    kind: 'not-now',
     reason: 'machine A takes no new units: previous engine leader not renewing',
     constraint: 'cordoned',
   });

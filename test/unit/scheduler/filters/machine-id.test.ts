@@ -32,6 +32,7 @@ test('MachineID rejection names the machine and the requirement', () => {
   assert.deepEqual(machineIdFilter.check(u('gone.service'), m('other'), state), {
     ok: false,
     filter: 'MachineID',
+    kind: 'never',
     reason: 'machine other is not the required machine nope',
     constraint: 'nope',
   });

@@ -30,6 +30,7 @@ for (const c of cases) {
       assert.equal(r.ok, false);
       if (!r.ok) {
         assert.equal(r.filter, 'MachineMetadata');
+        assert.equal(r.kind, 'never', 'only a change of the unit or the machine can fix it');
         assert.equal(r.reason, c.reason);
       }
     }

@@ -41,6 +41,7 @@ test('MachineOf rejection names the missing peer', () => {
   assert.deepEqual(machineOfFilter.check(u('both.service'), m('A'), state), {
     ok: false,
     filter: 'MachineOf',
+    kind: 'not-now',
     reason: 'required peer cache.service is not on this machine',
     constraint: 'cache.service',
   });

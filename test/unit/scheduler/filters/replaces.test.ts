@@ -35,6 +35,7 @@ for (const c of cases) {
       assert.equal(r.ok, false);
       if (!r.ok) {
         assert.equal(r.filter, 'Replaces');
+        assert.equal(r.kind, 'not-now', 'moving units can change it');
         assert.equal(r.reason, c.reason);
       }
     }

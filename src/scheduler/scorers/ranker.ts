@@ -1,0 +1,94 @@
+/**
+ * The normalising ranker: candidates in the order they are tried, by the
+ * weighted mean of every scorer's 0..100 score (highest first), ties by
+ * machine id (the machine index order).
+ *
+ * Fast path: when the only dense scorer is least-loaded (fleet's policy, the
+ * default), the dense order is exactly the least-loaded order the bucket
+ * queues in `load-order.ts` keep up to date, so no machine is scored; the few
+ * machines sparse scorers favour are scored and merged into that order.
+ * Otherwise every candidate is scored once and handed out best first from a
+ * heap (most placements take the first or second machine).
+ */
+import type { MachineIndex, PlanUnit } from '../model.js';
+import type { PlacementView } from '../state.js';
+import type { CandidateSet } from '../candidates.js';
+import type { WeightedScorer } from './scorer.js';
+import { leastLoaded } from './least-loaded.js';
+
+/** `candidates` best first for `unit`. Must not be iterated across a placement. */
+export function rankCandidates(
+  unit: PlanUnit,
+  candidates: CandidateSet,
+  view: PlacementView,
+  scorers: readonly WeightedScorer[],
+): Iterable<MachineIndex> {
+  const dense = scorers.filter((s) => s.scorer.favoured === undefined);
+  const sparse = scorers.filter((s) => s.scorer.favoured !== undefined);
+  const favoured = new Set<MachineIndex>();
+  for (const s of sparse) for (const m of s.scorer.favoured!(unit, view)) if (candidates.has(m)) favoured.add(m);
+  const total = (m: MachineIndex): number => {
+    let t = 0;
+    for (const s of dense) t += s.weight * s.scorer.score(unit, m, view);
+    if (favoured.has(m)) for (const s of sparse) t += s.weight * s.scorer.score(unit, m, view);
+    return t;
+  };
+  if (dense.length === 1 && dense[0]!.scorer === leastLoaded) {
+    const walk = leastLoadedWalk(candidates, view);
+    if (favoured.size === 0) return walk;
+    return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
+  }
+  return bestFirst(candidates.machines, total);
+}
+
+/** Candidates by ascending load, then index: descending least-loaded score. */
+function leastLoadedWalk(candidates: CandidateSet, view: PlacementView): Iterable<MachineIndex> {
+  if (candidates.key !== undefined) return view.loads.walk(candidates.key, candidates.machines);
+  return [...candidates.machines].sort((a, b) => view.loads.load(a) - view.loads.load(b) || a - b);
+}
+
+function byTotal(machines: MachineIndex[], total: (m: MachineIndex) => number): Array<{ m: MachineIndex; t: number }> {
+  return machines.map((m) => ({ m, t: total(m) })).sort((a, b) => b.t - a.t || a.m - b.m);
+}
+
+/** Merges the scored favoured machines into `walk` (already best first, favoured ones skipped there). */
+function* mergeFavoured(
+  favouredList: ReadonlyArray<{ m: MachineIndex; t: number }>,
+  walk: Iterable<MachineIndex>,
+  favoured: ReadonlySet<MachineIndex>,
+  total: (m: MachineIndex) => number,
+): Iterable<MachineIndex> {
+  let i = 0;
+  for (const m of walk) {
+    if (favoured.has(m)) continue;
+    if (i < favouredList.length) {
+      const t = total(m);
+      while (i < favouredList.length && (favouredList[i]!.t > t || (favouredList[i]!.t === t && favouredList[i]!.m < m))) yield favouredList[i++]!.m;
+    }
+    yield m;
+  }
+  while (i < favouredList.length) yield favouredList[i++]!.m;
+}
+
+/** Every machine scored once, handed out by descending total then ascending index, lazily (a binary heap). */
+function* bestFirst(machines: readonly MachineIndex[], total: (m: MachineIndex) => number): Iterable<MachineIndex> {
+  const heap = machines.map((m) => ({ m, t: total(m) }));
+  const better = (a: { m: number; t: number }, b: { m: number; t: number }) => a.t > b.t || (a.t === b.t && a.m < b.m);
+  const down = (i: number, n: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) return;
+      const r = l + 1;
+      const c = r < n && better(heap[r]!, heap[l]!) ? r : l;
+      if (!better(heap[c]!, heap[i]!)) return;
+      [heap[i], heap[c]] = [heap[c]!, heap[i]!];
+      i = c;
+    }
+  };
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i, heap.length);
+  for (let n = heap.length; n > 0; n--) {
+    yield heap[0]!.m;
+    heap[0] = heap[n - 1]!;
+    down(0, n - 1);
+  }
+}
