@@ -5,9 +5,9 @@
  */
 import type { CommandContext } from '../context.js';
 import { ApiError, errorMessage } from '../client/errors.js';
-import { findUnits } from '../units/find.js';
+import { findUnits, reportMissing } from '../units/find.js';
 import { pollBudget, resolveBlockAttempts } from '../wait/timing.js';
-import { BLOCK_FLAGS, count, noBlock, type CommandSpec } from './spec.js';
+import { BLOCK_FLAGS, IGNORE_MISSING_FLAG, count, ignoreMissing, noBlock, type CommandSpec } from './spec.js';
 
 /** Waits until `name` is gone and no machine reports it; resolves with an error message or undefined. */
 async function waitGone(ctx: CommandContext, name: string, attempts: number): Promise<string | undefined> {
@@ -32,22 +32,21 @@ export const destroyCommand: CommandSpec = {
   name: 'destroy',
   usage: 'UNIT...',
   summary: 'Destroy one or more units in the cluster',
-  description: 'Waits until the units are stopped and removed on every machine, unless --no-block is given.',
-  flags: BLOCK_FLAGS,
+  description: 'Waits until the units are stopped and removed on every machine, unless --no-block is given. A named unit that does not exist makes it exit 1 (the others are still destroyed) unless --ignore-missing is given.',
+  flags: [...BLOCK_FLAGS, IGNORE_MISSING_FLAG],
   async run(ctx, args, flags) {
     const { out, client } = ctx;
     let units;
+    let code = 0;
     try {
-      units = (await findUnits(client, args)).units;
+      const found = await findUnits(client, args);
+      units = found.units;
+      if (reportMissing(out, found.missing, ignoreMissing(flags))) code = 1;
     } catch (err) {
       out.stderr.write(`Error destroying units: ${errorMessage(err)}\n`);
       return 1;
     }
-    if (units.length === 0) {
-      out.stderr.write('Units not found in registry\n');
-      return 0;
-    }
-    let code = 0;
+    if (units.length === 0) return code;
     const destroyed: string[] = [];
     for (const u of units) {
       try {

@@ -63,6 +63,12 @@ export const BLOCK_FLAGS: readonly FlagSpec[] = [
   { flags: '--no-block', description: 'Do not wait for the units to reach their state.' },
 ];
 
+/** `--ignore-missing`, shared by stop/unload/destroy. */
+export const IGNORE_MISSING_FLAG: FlagSpec = {
+  flags: '--ignore-missing',
+  description: 'Do not fail when a named unit does not exist (without it: "Unit X not found" on stderr and exit 1; the other units are still acted on).',
+};
+
 /** `--replace`, shared by submit/load/start. */
 export const REPLACE_FLAG: FlagSpec = { flags: '--replace', description: 'Replace the unit in the cluster with the local unit file (keeps its desired state).' };
 
@@ -74,4 +80,9 @@ export function noBlock(flags: Flags): boolean {
 /** `--no-block` and `--block-attempts` as the waiting commands take them. */
 export function blockOptions(flags: Flags): { noBlock: boolean; blockAttempts: number } {
   return { noBlock: noBlock(flags), blockAttempts: count(flags, 'blockAttempts', 0) };
+}
+
+/** `--ignore-missing` was given. */
+export function ignoreMissing(flags: Flags): boolean {
+  return flag(flags, 'ignoreMissing');
 }

@@ -9,7 +9,7 @@ import type { DesiredState, FleetUnit } from '../client/types.js';
 import { isGlobalUnit } from '../client/unit-view.js';
 import { resolveBlockAttempts } from '../wait/timing.js';
 import { waitForStates, type StateGoal } from '../wait/states.js';
-import { findUnits } from './find.js';
+import { findUnits, reportMissing } from './find.js';
 import { MachineLegends } from './legend.js';
 import { goList } from './report.js';
 
@@ -18,21 +18,29 @@ const VERBS = {
   unload: { target: 'inactive' as DesiredState, done: 'unloaded', failed: 'unload' },
 };
 
-/** Runs `stop` or `unload`; resolves with the exit code. */
-export async function deactivate(ctx: CommandContext, args: readonly string[], command: 'stop' | 'unload', opts: { noBlock: boolean; blockAttempts: number }): Promise<number> {
+/**
+ * Runs `stop` or `unload`; resolves with the exit code (non-zero when a
+ * named unit does not exist, unless `ignoreMissing`; the others are still acted on).
+ */
+export async function deactivate(
+  ctx: CommandContext,
+  args: readonly string[],
+  command: 'stop' | 'unload',
+  opts: { noBlock: boolean; blockAttempts: number; ignoreMissing: boolean },
+): Promise<number> {
   const { out, client } = ctx;
   const verb = VERBS[command];
   let units: FleetUnit[];
+  let missingFails: boolean;
   try {
-    units = (await findUnits(client, args)).units;
+    const found = await findUnits(client, args);
+    units = found.units;
+    missingFails = reportMissing(out, found.missing, opts.ignoreMissing);
   } catch (err) {
     out.stderr.write(`Error retrieving units: ${errorMessage(err)}\n`);
     return 1;
   }
-  if (units.length === 0) {
-    out.stderr.write('Units not found in registry\n');
-    return 0;
-  }
+  if (units.length === 0) return missingFails ? 1 : 0;
   if (command === 'stop') {
     const refused = units.find((u) => !isGlobalUnit(u) && (u.currentState ?? 'inactive') === 'inactive');
     if (refused) {
@@ -65,5 +73,5 @@ export async function deactivate(ctx: CommandContext, args: readonly string[], c
     }
   }
   out.stderr.write(`Successfully ${verb.done} units ${goList(names)}.\n`);
-  return 0;
+  return missingFails ? 1 : 0;
 }

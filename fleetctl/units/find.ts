@@ -1,5 +1,6 @@
 /** Looking up the units named on the command line. */
 import type { FleetClient, FleetUnit } from '../client/types.js';
+import type { Output } from '../output/io.js';
 import { mangleUnitName } from '../../src/units/index.js';
 
 /**
@@ -14,4 +15,17 @@ export async function findUnits(client: FleetClient, args: readonly string[]): P
   const missing: string[] = [];
   names.forEach((n, i) => (found[i] ? units.push(found[i]!) : missing.push(n)));
   return { units, missing };
+}
+
+/**
+ * stop / unload / destroy of units that do not exist: each missing name
+ * gets `Unit NAME not found` on stderr and makes the command fail (as
+ * `systemctl stop` and `kubectl delete` do; fleet warned and exited 0),
+ * unless `ignoreMissing` (`--ignore-missing`), which keeps scripts
+ * idempotent and prints nothing. Returns true when the command must exit non-zero.
+ */
+export function reportMissing(out: Output, missing: readonly string[], ignoreMissing: boolean): boolean {
+  if (ignoreMissing) return false;
+  for (const name of missing) out.stderr.write(`Unit ${name} not found\n`);
+  return missing.length > 0;
 }

@@ -60,6 +60,6 @@ test('start, list, status, destroy through the API', async () => {
 test('errors reach the shell as exit codes', async () => {
   assert.equal((await fleetctl('bogus')).code, 1);
   assert.equal((await fleetctl('list-units', '--bogus')).code, 1);
-  const r = await fleetctl('stop', 'ghost');
-  assert.deepEqual(r, { code: 0, out: '', err: 'Units not found in registry\n' });
+  assert.deepEqual(await fleetctl('stop', 'ghost'), { code: 1, out: '', err: 'Unit ghost.service not found\n' });
+  assert.deepEqual(await fleetctl('stop', '--ignore-missing', 'ghost'), { code: 0, out: '', err: '' });
 });

@@ -31,9 +31,25 @@ test('stop refuses an inactive unit before changing anything', async () => {
   assert.equal((await c.client.getUnit('a.service'))?.desiredState, 'launched');
 });
 
-test('stop of units that do not exist', async () => {
+test('stop / unload / destroy of units that do not exist: exit 1 naming each; --ignore-missing makes it idempotent', async () => {
   const c = await running();
-  assert.deepEqual(await fleetctl(c, ['stop', 'ghost']), { code: 0, out: '', err: 'Units not found in registry\n' });
+  for (const cmd of ['stop', 'unload', 'destroy']) {
+    assert.deepEqual(await fleetctl(c, [cmd, 'ghost', 'nosuch.service']), { code: 1, out: '', err: 'Unit ghost.service not found\nUnit nosuch.service not found\n' }, cmd);
+    assert.deepEqual(await fleetctl(c, [cmd, '--ignore-missing', 'ghost']), { code: 0, out: '', err: '' }, cmd);
+  }
+});
+
+test('a mix of existing and missing units: the existing ones are still acted on, exit 1', async () => {
+  const c = await running('a.service', 'b.service');
+  assert.deepEqual(await fleetctl(c, ['stop', 'a', 'nosuch']), {
+    code: 1,
+    out: `Unit a.service loaded on ${LEGEND}\n`,
+    err: 'Unit nosuch.service not found\nSuccessfully stopped units [a.service].\n',
+  });
+  assert.equal((await c.client.getUnit('a.service'))?.currentState, 'loaded');
+  assert.deepEqual(await fleetctl(c, ['unload', '--ignore-missing', 'nosuch', 'a']), { code: 0, out: 'Unit a.service inactive\n', err: 'Successfully unloaded units [a.service].\n' });
+  assert.deepEqual(await fleetctl(c, ['destroy', 'nosuch', 'b']), { code: 1, out: 'Destroyed b.service\n', err: 'Unit nosuch.service not found\n' });
+  assert.equal(await c.client.getUnit('b.service'), undefined);
 });
 
 test('stop --no-block triggers', async () => {
@@ -54,7 +70,8 @@ test('destroy waits until no machine reports the unit (fleet only waited with --
   assert.deepEqual(r, { code: 0, out: 'Destroyed a.service\n', err: '' });
   assert.equal(await c.client.getUnit('a.service'), undefined);
   assert.deepEqual(await c.client.listUnitStates(), []);
-  assert.deepEqual(await fleetctl(c, ['destroy', 'a']), { code: 0, out: '', err: 'Units not found in registry\n' });
+  assert.deepEqual(await fleetctl(c, ['destroy', 'a']), { code: 1, out: '', err: 'Unit a.service not found\n' });
+  assert.deepEqual(await fleetctl(c, ['destroy', '--ignore-missing', 'a']), { code: 0, out: '', err: '' });
 });
 
 test('destroy --no-block returns at once; a frozen agent makes a bounded wait fail', async () => {

@@ -1,0 +1,67 @@
+/**
+ * fleetctl behaviours where this fleet deliberately differs from CoreOS
+ * fleet, on a sandbox cluster (real etcd, systemd, fleetd): missing units
+ * make stop/unload/destroy fail unless --ignore-missing.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SandboxCluster } from '../../src/sandbox/cluster.js';
+import { activeState, runningOn } from '../support/cluster-probes.js';
+import { runFleetctl, type FleetctlRun } from '../support/run-fleetctl.js';
+import { waitFor } from '../support/wait.js';
+
+let c: SandboxCluster;
+let dir: string;
+
+function fleetctl(...args: string[]): Promise<FleetctlRun> {
+  return runFleetctl(['--endpoint', `unix://${c.hosts[0]!.apiSocket}`, ...args], { cwd: dir, timeoutMs: 60_000 });
+}
+
+before(async () => {
+  c = await SandboxCluster.start({ hosts: 2, label: 'fp' });
+  await waitFor('machines registered', async () => (await c.registry.api.listMachines()).length === 2, 20_000);
+  dir = mkdtempSync(join(tmpdir(), 'fleetctl-parity-'));
+  for (const n of ['a', 'b', 'c']) writeFileSync(join(dir, `${n}.service`), '[Service]\nExecStart=/bin/sleep 100000\n');
+});
+
+after(async () => {
+  await c?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('stop / unload / destroy with missing units: exit 1 naming them, existing ones still acted on; --ignore-missing', async () => {
+  const start = await fleetctl('start', 'a.service', 'b.service', 'c.service');
+  assert.equal(start.code, 0, start.err);
+  const [aHost] = await waitFor('a running', async () => ((await runningOn(c, 'a.service')).length === 1 ? runningOn(c, 'a.service') : undefined), 20_000);
+
+  const stop = await fleetctl('stop', 'a.service', 'nosuch.service');
+  assert.equal(stop.code, 1);
+  assert.match(stop.out, /^Unit a\.service loaded on [0-9a-f]{8}\.\.\.\/127\.0\.0\.\d+\n$/);
+  assert.equal(stop.err, 'Unit nosuch.service not found\nSuccessfully stopped units [a.service].\n');
+  assert.equal(await activeState(c, c.hosts[aHost!]!, 'a.service'), 'inactive', 'a.service was stopped in systemd');
+
+  assert.deepEqual(await fleetctl('stop', '--ignore-missing', 'a.service', 'nosuch.service'), { code: 0, out: '', err: 'Successfully stopped units [a.service].\n' });
+
+  const unload = await fleetctl('unload', 'nosuch.service', 'b.service');
+  assert.deepEqual(unload, { code: 1, out: 'Unit b.service inactive\n', err: 'Unit nosuch.service not found\nSuccessfully unloaded units [b.service].\n' });
+  assert.deepEqual(await runningOn(c, 'b.service'), [], 'b.service was unloaded');
+
+  assert.deepEqual(await fleetctl('destroy', 'c.service', 'nosuch.service', 'other.service'), {
+    code: 1,
+    out: 'Destroyed c.service\n',
+    err: 'Unit nosuch.service not found\nUnit other.service not found\n',
+  });
+  assert.equal(await c.registry.api.getUnit('c.service'), undefined);
+  assert.deepEqual(await fleetctl('destroy', '--ignore-missing', 'c.service'), { code: 0, out: '', err: '' }, 'idempotent');
+  assert.deepEqual(await fleetctl('destroy', 'c.service'), { code: 1, out: '', err: 'Unit c.service not found\n' });
+});
+
+test('help documents --ignore-missing', async () => {
+  for (const cmd of ['stop', 'unload', 'destroy']) {
+    const help = await fleetctl('help', cmd);
+    assert.match(help.out, /--ignore-missing/, cmd);
+  }
+});
