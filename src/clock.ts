@@ -28,6 +28,37 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * The real clock on ref'd timers: a pending timer keeps the process alive.
+ * For waits that are the only thing a process is doing (fleetctl polling,
+ * fleetd's start-up retries, the fake driver's process exits in tests).
+ */
+export const keepAliveClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * Resolves after `ms` on `clock`. If `signal` aborts first, the timer is
+ * cleared and the promise rejects with `signal.reason` (at once when it is
+ * already aborted).
+ */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clock.clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 interface ManualTimer {
   readonly at: number;
   readonly seq: number;

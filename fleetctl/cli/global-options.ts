@@ -2,14 +2,13 @@
  * fleetctl's root flags (§5.1) and their `FLEETCTL_*` environment fallbacks,
  * resolved in one place: command line > environment > default.
  */
+import { DEFAULT_KEY_PREFIX, parseLooseBool } from '../../src/domain/index.js';
 import type { FlagSpec } from '../commands/spec.js';
 
 /** The default API endpoint. */
 export const DEFAULT_ENDPOINT = 'unix:///var/run/fleet.sock';
 /** The etcd endpoint used with `--driver etcd` when no endpoint was given. */
 export const DEFAULT_ETCD_ENDPOINT = 'http://127.0.0.1:2379';
-/** Our registry's key prefix (fleet's was `/_coreos.com/fleet/`). */
-export const DEFAULT_KEY_PREFIX = '/fleet/';
 
 /** Root flags as commands use them. */
 export interface GlobalOptions {
@@ -91,7 +90,7 @@ export function resolveGlobalOptions(cli: Readonly<Record<string, unknown>>, fro
     certFile: withAlias('--cert-file', '--etcd-certfile'),
     caFile: withAlias('--ca-file', '--etcd-cafile'),
     requestTimeout: Number(get('--request-timeout', '3.0')),
-    debug: ['true', '1', 't', 'yes', 'on'].includes(debugText.toLowerCase()),
+    debug: parseLooseBool(debugText) === true,
     tunnel: get('--tunnel', ''),
   };
 }

@@ -3,12 +3,14 @@
  * `nextPageToken` until absent, sends `?alt=json` like fleet's generated
  * client, and turns `{"error":{...}}` answers into {@link ApiError}s.
  */
-import type { ApiMachine, ApiMachinePage, ApiUnit, ApiUnitPage, ApiUnitState, ApiUnitStatePage, DesiredState } from '../../src/api/schema.js';
+import type { ApiMachine, ApiMachinePage, ApiUnit, ApiUnitPage, ApiUnitState, ApiUnitStatePage } from '../../src/api/schema.js';
 import { ApiError, TransportError, UnitNotRunningError } from './errors.js';
 import { apiPath, requestJson, type HttpTarget, type JsonResponse } from './http-transport.js';
 import { EXPLAINED } from './explained.js';
 import { requestStream, streamFromMachine, streamResource } from './remote-stream.js';
-import type { FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget, UnitOption } from './types.js';
+import type { FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
+import type { DesiredState } from '../../src/domain/index.js';
+import type { UnitOption } from '../../src/units/index.js';
 
 /** Converts a wire unit (omitted empty values) to the client's shape. */
 export function fromApiUnit(u: ApiUnit): FleetUnit {

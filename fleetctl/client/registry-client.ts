@@ -14,13 +14,14 @@ import {
 } from '../../src/registry/index.js';
 import { explainFrom } from '../../src/api/explain.js';
 import { indexRuntime, toApiUnit } from '../../src/api/unit-view.js';
-import { buildUnit, goQuote, parseUnitName, UnitError, type Unit } from '../../src/units/index.js';
+import { buildUnit, goQuote, parseUnitName, UnitError, type Unit, type UnitOption } from '../../src/units/index.js';
 import { ApiError, UnitNotRunningError } from './errors.js';
 import { EXPLAINED } from './explained.js';
 import { fromApiUnit } from './http-client.js';
 import type { TlsFiles } from './http-transport.js';
 import { streamFromMachine, streamResource } from './remote-stream.js';
-import type { DesiredState, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget, UnitOption } from './types.js';
+import type { FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
+import type { DesiredState } from '../../src/domain/index.js';
 
 /** Converts a machine record; `apiEndpoint` is read when the record carries one. */
 export function fromMachineRecord(m: MachineRecord): FleetMachine {

@@ -3,11 +3,9 @@
  * reached (HTTP API v1 or straight to etcd). Both implementations present the
  * same derived view, so a command prints the same lines with either driver.
  */
-import type { DesiredState } from '../../src/api/schema.js';
+import type { DesiredState } from '../../src/domain/index.js';
 import type { UnitOption } from '../../src/units/index.js';
 
-export type { DesiredState } from '../../src/api/schema.js';
-export type { UnitOption } from '../../src/units/index.js';
 
 /** A unit as the API shows it. */
 export interface FleetUnit {

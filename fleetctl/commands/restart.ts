@@ -6,7 +6,7 @@
  */
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../client/errors.js';
-import type { DesiredState, FleetUnit } from '../client/types.js';
+import type { FleetUnit } from '../client/types.js';
 import { isGlobalUnit } from '../client/unit-view.js';
 import { createUnits } from '../units/create.js';
 import { findUnits } from '../units/find.js';
@@ -15,13 +15,14 @@ import { reportWaitFailures } from '../units/report.js';
 import { waitForStates } from '../wait/states.js';
 import { pollBudget } from '../wait/timing.js';
 import { count, parseCount, type CommandSpec } from './spec.js';
+import { isRunning, isStarted, type DesiredState } from '../../src/domain/index.js';
 
-/** Waits until every machine's report of a global unit is (`launched`) or is not (`loaded`) active. */
+/** Waits until every machine's report of a global unit is started (`launched`) or not running (`loaded`). */
 async function waitGlobal(ctx: CommandContext, name: string, target: DesiredState, attempts: number): Promise<string | undefined> {
   const budget = pollBudget(ctx.timing, attempts);
   for (let polls = 0; ; polls++) {
     const states = await ctx.client.listUnitStates({ unitName: name });
-    if (states.every((s) => (s.activeState === 'active') === (target === 'launched'))) {
+    if (states.every((s) => (target === 'launched' ? isStarted(s.activeState) : !isRunning(s.activeState)))) {
       ctx.out.stdout.write(`Unit ${name} ${target} on ${states.length} machine${states.length === 1 ? '' : 's'}\n`);
       return undefined;
     }

@@ -5,7 +5,6 @@
  */
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../client/errors.js';
-import type { DesiredState } from '../client/types.js';
 import { mangleUnitName } from '../../src/units/index.js';
 import { isGlobalUnit } from '../client/unit-view.js';
 import { resolveBlockAttempts } from '../wait/timing.js';
@@ -13,6 +12,7 @@ import { waitForStates, type StateGoal } from '../wait/states.js';
 import { createUnits } from './create.js';
 import { MachineLegends } from './legend.js';
 import { reportWaitFailures } from './report.js';
+import type { DesiredState } from '../../src/domain/index.js';
 
 /** Which verb: the state it sets and its words. */
 const VERBS = {

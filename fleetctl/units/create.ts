@@ -9,8 +9,9 @@
 import { buildUnit, goQuote, templateOf, unitNameProblem, UnitError, type Unit } from '../../src/units/index.js';
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../client/errors.js';
-import type { DesiredState, FleetUnit } from '../client/types.js';
+import type { FleetUnit } from '../client/types.js';
 import { readLocal, sameBody, templatePath, unitArg, type UnitArg } from './local-files.js';
+import type { DesiredState } from '../../src/domain/index.js';
 
 /** The command creating units; decides which desired states `--replace` may touch. */
 export type CreatingCommand = 'submit' | 'load' | 'start';

@@ -5,13 +5,14 @@
  */
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../client/errors.js';
-import type { DesiredState, FleetUnit } from '../client/types.js';
+import type { FleetUnit } from '../client/types.js';
 import { isGlobalUnit } from '../client/unit-view.js';
 import { resolveBlockAttempts } from '../wait/timing.js';
 import { waitForStates, type StateGoal } from '../wait/states.js';
 import { findUnits, reportMissing } from './find.js';
 import { MachineLegends } from './legend.js';
 import { goList } from './report.js';
+import type { DesiredState } from '../../src/domain/index.js';
 
 const VERBS = {
   stop: { target: 'loaded' as DesiredState, done: 'stopped', failed: 'stop' },

@@ -5,11 +5,12 @@
  * unit that cannot be scheduled says why (when the cluster can tell).
  */
 import type { CommandContext } from '../context.js';
-import type { DesiredState, FleetUnit } from '../client/types.js';
+import type { FleetUnit } from '../client/types.js';
 import { errorMessage } from '../client/errors.js';
 import type { MachineLegends } from '../units/legend.js';
 import { WaitProgress } from './progress.js';
 import { pollBudget, windowText } from './timing.js';
+import { isStarted, type DesiredState } from '../../src/domain/index.js';
 
 /** What one unit must reach. */
 export interface StateGoal {
@@ -79,13 +80,13 @@ async function waitOne(ctx: CommandContext, goal: StateGoal, attempts: number, l
   }
 }
 
-/** start's check that systemd agrees: loaded and active on the unit's machine, within the same bound. */
+/** start's check that systemd agrees: loaded and started (src/domain `isStarted`, i.e. active) on the unit's machine, within the same bound. */
 async function waitSystemd(ctx: CommandContext, unit: FleetUnit, attempts: number): Promise<WaitFailure | undefined> {
   const budget = pollBudget(ctx.timing, attempts);
   for (let polls = 0; ; polls++) {
     const states = await ctx.client.listUnitStates({ unitName: unit.name });
     const s = states.find((x) => x.machineId === unit.machineId);
-    if (s !== undefined && s.loadState === 'loaded' && s.activeState === 'active') return undefined;
+    if (s !== undefined && s.loadState === 'loaded' && isStarted(s.activeState)) return undefined;
     if (polls >= budget) {
       const seen = s === undefined ? 'no state reported' : `state ${s.loadState}/${s.activeState}/${s.subState}`;
       return { name: unit.name, phase: 'systemd', message: `Failed to find an active unit ${unit.name} within ${windowText(ctx.timing, attempts)} (${seen})` };

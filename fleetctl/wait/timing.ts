@@ -3,6 +3,7 @@
  * polled every 250 ms. Injected so tests can run the same logic in
  * milliseconds.
  */
+import { keepAliveClock, sleep as sleepOn } from '../../src/clock.js';
 
 /** Poll pacing. */
 export interface WaitTiming {
@@ -14,20 +15,9 @@ export interface WaitTiming {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** Sleeps on a normal (ref'd) timer: the CLI must stay alive while it waits. */
+/** Sleeps on a ref'd timer (the CLI must stay alive while it waits); rejects when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleepOn(keepAliveClock, ms, signal);
 }
 
 /** fleet's pacing. */

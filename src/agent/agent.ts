@@ -1,15 +1,12 @@
 import type { Logger } from 'pino';
 import {
   follow,
-  systemClock,
   type AgentRegistry,
-  type Clock,
   type MachinePresence,
   type MachineRecord,
   type RegistryEvent,
   type ScheduleEntry,
   type Subscription,
-  type TimerHandle,
 } from '../registry/index.js';
 import type { DriverEvent, SystemdDriver, UnitState } from '../systemd/driver.js';
 import { hashUnitText } from '../units/hash.js';
@@ -18,6 +15,8 @@ import { planTasks, type CurrentUnit, type DesiredUnit } from './plan-tasks.js';
 import { StatePublisher } from './state-publisher.js';
 import { runTasks } from './task-runner.js';
 import { UnitBodies } from './unit-bodies.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { isRunning } from '../domain/index.js';
 
 /** Options of {@link Agent}. */
 export interface AgentOptions {
@@ -108,7 +107,7 @@ export class Agent {
     }
     for (const s of await driver.listStates(managed)) {
       this.systemd.set(s.name, s);
-      if (isRunning(s)) this.launched.add(s.name);
+      if (isRunning(s.activeState)) this.launched.add(s.name);
     }
     this.publishKnownStates();
     if (managed.length > 0) this.log.info({ units: managed.length, running: this.launched.size }, 'found fleet units from a previous run');
@@ -290,8 +289,4 @@ export class Agent {
       timestamp: this.clock.now(),
     });
   }
-}
-
-function isRunning(s: UnitState): boolean {
-  return s.activeState === 'active' || s.activeState === 'activating' || s.activeState === 'reloading';
 }

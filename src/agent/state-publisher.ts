@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import {
-  systemClock,
   LeaseLostError,
   type AgentRegistry,
-  type Clock,
   type MachinePresence,
-  type TimerHandle,
   type UnitStateRecord,
 } from '../registry/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../domain/index.js';
 
 /** Options of {@link StatePublisher}. */
 export interface StatePublisherOptions {
@@ -160,7 +159,7 @@ export class StatePublisher {
       if (err instanceof LeaseLostError) {
         this.opts.logger.info('lease lost; unit states wait for re-registration');
       } else {
-        const delay = Math.min(this.opts.retryMaxMs ?? 2000, 100 * 2 ** this.attempt++);
+        const delay = backoffDelay(this.attempt++, { ...DEFAULT_BACKOFF, maxMs: this.opts.retryMaxMs ?? DEFAULT_BACKOFF.maxMs });
         this.opts.logger.warn({ err, retryInMs: delay }, 'could not publish unit states; retrying');
         this.flushing = false;
         this.schedule(delay);

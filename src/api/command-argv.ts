@@ -4,9 +4,7 @@
  * (`-.mount`), so it follows `--` for systemctl and is `-u`'s argument
  * (never parsed as an option) for journalctl.
  */
-
-/** Which systemd instance fleetd drives: the system manager, or a user manager (sandboxes, unprivileged use). */
-export type SystemdScope = 'system' | 'user';
+import type { SystemdScope } from '../domain/index.js';
 
 /** journalctl's `--output` modes (journalctl(1)). */
 export const JOURNAL_OUTPUT_MODES: readonly string[] = Object.freeze([

@@ -4,8 +4,9 @@
  * answers from a script.
  */
 import { PassThrough } from 'node:stream';
-import { journalArgv, statusArgv, type JournalOptions, type SystemdScope } from './command-argv.js';
+import { journalArgv, statusArgv, type JournalOptions } from './command-argv.js';
 import { LocalCommandError, type LocalCommands, type RunningCommand } from './local-commands.js';
+import type { SystemdScope } from '../domain/index.js';
 
 /** What a fake command does. */
 export interface FakeRun {

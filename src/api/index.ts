@@ -3,10 +3,9 @@ export { startApiServer, type ApiServer, type StartApiServerOptions, type ApiLis
 export type { ApiLogger } from './context.js';
 export { SpawnLocalCommands, LocalCommandError, type LocalCommands, type RunningCommand, type SpawnLocalCommandsOptions } from './local-commands.js';
 export { FakeLocalCommands, type FakeRun } from './fake-local-commands.js';
-export { JOURNAL_OUTPUT_MODES, statusArgv, journalArgv, type JournalOptions, type SystemdScope } from './command-argv.js';
+export { JOURNAL_OUTPUT_MODES, statusArgv, journalArgv, type JournalOptions } from './command-argv.js';
 export { EXIT_CODE_TRAILER } from './unit-commands.js';
 export { ETCD_UNAVAILABLE_MESSAGE } from './errors.js';
-export { parseTcpAddress, type TcpAddress } from './listeners.js';
 export type { UnitExplanation } from './explain.js';
 export * from './schema.js';
 export { encodePageToken, decodePageToken, paginate, InvalidPageTokenError, type PageToken } from './pagination.js';

@@ -7,34 +7,13 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
+import type { HostPort } from '../domain/index.js';
 
 /** The first descriptor systemd passes (`SD_LISTEN_FDS_START`). */
 export const LISTEN_FDS_START = 3;
 
 /** Default mode of the API socket: owner and group (e.g. a `fleet` group) may connect. */
 export const DEFAULT_SOCKET_MODE = 0o660;
-
-/** A TCP listen address; `host` defaults to 127.0.0.1 (the API has no authentication). */
-export interface TcpAddress {
-  readonly host?: string;
-  readonly port: number;
-}
-
-/**
- * Parses `host:port`, `[v6]:port` or a bare port (fleetd's `api_listen` format).
- * @throws {RangeError} for anything else.
- */
-export function parseTcpAddress(text: string): TcpAddress {
-  const t = text.trim();
-  const bad = () => new RangeError(`expected host:port or a port, got ${JSON.stringify(text)}`);
-  if (/^\d{1,5}$/.test(t)) {
-    if (Number(t) > 65535) throw bad();
-    return { port: Number(t) };
-  }
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(t);
-  if (m === null || Number(m[3]) > 65535) throw bad();
-  return { host: (m[1] ?? m[2])!, port: Number(m[3]) };
-}
 
 /**
  * The descriptors systemd passed to this process, per sd_listen_fds(3):
@@ -79,7 +58,7 @@ export async function listenUnix(server: Server, path: string, mode = DEFAULT_SO
  * Listens on TCP.
  * @returns `tcp://host:port` with the bound port (useful with port 0).
  */
-export async function listenTcp(server: Server, address: TcpAddress): Promise<string> {
+export async function listenTcp(server: Server, address: HostPort): Promise<string> {
   await listen(server, { host: address.host ?? '127.0.0.1', port: address.port });
   const bound = server.address();
   if (bound === null || typeof bound === 'string') return `tcp://${address.host ?? '127.0.0.1'}:${address.port}`;

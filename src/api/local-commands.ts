@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import { constants } from 'node:os';
-import { journalArgv, statusArgv, type JournalOptions, type SystemdScope } from './command-argv.js';
+import { journalArgv, statusArgv, type JournalOptions } from './command-argv.js';
+import type { SystemdScope } from '../domain/index.js';
 
 /** A started command. */
 export interface RunningCommand {

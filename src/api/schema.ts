@@ -4,9 +4,7 @@
  * Both the API server and fleetctl's HTTP client speak these types.
  */
 
-import type { DesiredState } from '../registry/records.js';
-
-export type { DesiredState };
+import type { DesiredState } from '../domain/index.js';
 
 export interface ApiUnitOption {
   section: string;

@@ -8,7 +8,8 @@ import type { ApiRegistry } from '../registry/index.js';
 import { VERSION } from '../version.js';
 import type { ApiContext, ApiLogger } from './context.js';
 import { ApiError, toApiError } from './errors.js';
-import { activationFds, clearActivationEnv, listenFd, listenTcp, listenUnix, parseTcpAddress, type TcpAddress } from './listeners.js';
+import { activationFds, clearActivationEnv, listenFd, listenTcp, listenUnix } from './listeners.js';
+import { parseHostPort, type HostPort } from '../domain/index.js';
 import type { LocalCommands } from './local-commands.js';
 import { text, type Reply } from './reply.js';
 import { DEFAULT_MAX_BODY_BYTES, type ApiRequest } from './request.js';
@@ -21,7 +22,7 @@ export interface ApiListenOptions {
   /** Mode of the socket file; default 0o660. */
   readonly socketMode?: number;
   /** TCP address (`host:port`, a bare port, or an object); undefined = none (the default: the API has no authentication). */
-  readonly tcp?: string | TcpAddress;
+  readonly tcp?: string | HostPort;
   /** Also serve on the sockets systemd passed (`LISTEN_PID`/`LISTEN_FDS`); the variables are then removed from `env`. */
   readonly activation?: boolean;
   /** Environment holding the activation variables; default `process.env`. */
@@ -107,7 +108,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     }
     if (listen.socket !== undefined) await open((s) => listenUnix(s, listen.socket!, listen.socketMode));
     if (listen.tcp !== undefined) {
-      const address = typeof listen.tcp === 'string' ? parseTcpAddress(listen.tcp) : listen.tcp;
+      const address = typeof listen.tcp === 'string' ? parseHostPort(listen.tcp) : listen.tcp;
       await open((s) => listenTcp(s, address));
     }
     if (servers.length === 0) throw new Error('the API has no listener: configure a socket or TCP address, or start fleetd socket-activated');

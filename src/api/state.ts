@@ -47,8 +47,8 @@ export function toApiUnitState(s: UnitStateRecord): ApiUnitState {
   if (s.hash !== '') out.hash = s.hash;
   if (s.machineId !== '') out.machineID = s.machineId;
   out.name = s.name;
-  if (s.activeState !== '') out.systemdActiveState = s.activeState;
-  if (s.loadState !== '') out.systemdLoadState = s.loadState;
+  out.systemdActiveState = s.activeState;
+  out.systemdLoadState = s.loadState;
   if (s.subState !== '') out.systemdSubState = s.subState;
   return out;
 }

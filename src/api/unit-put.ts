@@ -5,9 +5,10 @@
  * they replace a unit. Decoding and deciding are pure; `units.ts` executes
  * the decision, so a rejected request never reaches the registry.
  */
-import { isDesiredState, type DesiredState, type UnitWithDesired } from '../registry/index.js';
+import { type UnitWithDesired } from '../registry/index.js';
 import { buildUnit, canonicalOrder, hashUnitText, parseUnitName, serializeUnit, unitNameProblem, type Unit, type UnitOption } from '../units/index.js';
 import { ApiError } from './errors.js';
+import { isDesiredState, type DesiredState } from '../domain/index.js';
 
 /** A decoded PUT body (fleet's Unit entity; currentState and machineID are ignored). */
 export interface PutBody {

@@ -7,8 +7,8 @@
  * Per schedule entry (unit U on machine M, entry hash H):
  * 1. `inactive` when M reported no state for U, or reported one for another
  *    hash (it has not loaded the current body yet);
- * 2. `launched` when that state's systemd ActiveState is `active`,
- *    `activating` or `reloading` (the agent started it and systemd runs it);
+ * 2. `launched` when that state's systemd ActiveState is running
+ *    (`isRunning`, src/domain: `active`, `activating`, `reloading`);
  * 3. `loaded` otherwise (loaded but not running: stopped, failed, not yet started).
  *
  * Ordinary unit: no entry ⇒ `inactive`, no machineID; else the entry's
@@ -21,12 +21,11 @@
  * So a global unit reads `launched` once every machine it is scheduled to
  * runs the current body, the same in lists and single GETs.
  */
-import type { DesiredState, ScheduleEntry, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
+import type { ScheduleEntry, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
 import { extractRequirements } from '../units/index.js';
 import type { ApiUnit } from './schema.js';
+import { isRunning, leastAdvanced, type DesiredState } from '../domain/index.js';
 
-const RUNNING = new Set(['active', 'activating', 'reloading']);
-const RANK: Record<DesiredState, number> = { inactive: 0, loaded: 1, launched: 2 };
 
 /** Schedule entries and states of the units being shown, indexed for lookup. */
 export interface UnitRuntimeIndex {
@@ -50,7 +49,7 @@ export function indexRuntime(schedule: readonly ScheduleEntry[], states: readonl
 /** The derived state of one schedule entry (rules 1–3 above). */
 export function entryState(entry: ScheduleEntry, state: UnitStateRecord | undefined): DesiredState {
   if (state === undefined || state.hash !== entry.hash) return 'inactive';
-  return RUNNING.has(state.activeState) ? 'launched' : 'loaded';
+  return isRunning(state.activeState) ? 'launched' : 'loaded';
 }
 
 /** True when the unit's `[X-Fleet]` says `Global=true` (unreadable sections count as not global). */
@@ -66,7 +65,7 @@ export function toApiUnit(u: UnitWithDesired, runtime: UnitRuntimeIndex): ApiUni
   let currentState: DesiredState = 'inactive';
   let machineID: string | undefined;
   if (isGlobalUnit(u)) {
-    if (entries.length > 0) currentState = entries.map(stateOf).reduce((a, b) => (RANK[b] < RANK[a] ? b : a));
+    if (entries.length > 0) currentState = entries.map(stateOf).reduce(leastAdvanced);
   } else if (entries[0] !== undefined) {
     currentState = stateOf(entries[0]);
     machineID = entries[0].machineId;

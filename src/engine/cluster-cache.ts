@@ -1,13 +1,13 @@
 import {
   mergeMetadata,
   type ClusterSnapshot as RegistrySnapshot,
-  type DesiredState,
   type MachineRecord,
   type RegistryEvent,
   type ScheduleEntry,
   type ScheduleOp,
   type UnitRecord,
 } from '../registry/index.js';
+import type { DesiredState } from '../domain/index.js';
 
 /**
  * The engine's in-memory picture of the cluster: filled from one registry

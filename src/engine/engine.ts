@@ -1,22 +1,20 @@
 import type { Logger } from 'pino';
 import {
   follow,
-  systemClock,
   NotLeaderError,
-  type Clock,
   type ClusterSnapshot as RegistrySnapshot,
   type EngineRegistry,
   type LeaderElection,
   type RegistryError,
   type RegistryEvent,
   type Subscription,
-  type TimerHandle,
 } from '../registry/index.js';
 import { formatExplanation, type Pipeline } from '../scheduler/index.js';
 import type { EngineMetrics } from '../metrics/engine.js';
 import { ClusterCache } from './cluster-cache.js';
 import { planReconcile } from './plan-reconcile.js';
 import { RequirementsCache } from './requirements-cache.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 
 /** Options of {@link Engine}; see fleet.conf for the user-facing ones. */
 export interface EngineOptions {

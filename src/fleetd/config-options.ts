@@ -1,3 +1,4 @@
+import { DEFAULT_KEY_PREFIX, formatHostPort, normalizeKeyPrefix, parseHostPort, parseStrictBool } from '../domain/index.js';
 import { parseGoDuration } from './duration.js';
 
 /**
@@ -19,14 +20,6 @@ export interface OptionSpec<T> {
 
 function spec<T>(s: OptionSpec<T>): OptionSpec<T> {
   return s;
-}
-
-/** Go strconv.ParseBool, which fleet uses for every boolean option. */
-export function parseBool(raw: string): boolean {
-  const v = raw.trim();
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  throw new Error(`expected a boolean (true/false/1/0), got ${JSON.stringify(raw)}`);
 }
 
 function parseNumber(raw: string, what: { min: number; max?: number; integer?: boolean }): number {
@@ -94,21 +87,10 @@ export function parseMetadata(raw: string): Record<string, string> {
   return out;
 }
 
-/** `host:port` or a bare port (bound to 127.0.0.1: the API has no authentication). */
+/** `host:port` or a bare port (bound to 127.0.0.1: the API has no authentication); empty: none. */
 export function parseListenAddress(raw: string): string | undefined {
-  const v = raw.trim();
-  if (v === '') return undefined;
-  const m = /^(?:(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(v);
-  if (m === null || Number(m[2]) > 65535) throw new Error(`expected host:port or a port, got ${JSON.stringify(raw)}`);
-  return `${m[1] ?? '127.0.0.1'}:${m[2]}`;
-}
-
-function parseKeyPrefix(raw: string): string {
-  let v = raw.trim();
-  if (!v.startsWith('/')) throw new Error(`must start with "/", got ${JSON.stringify(raw)}`);
-  if (!v.endsWith('/')) v += '/';
-  if (/\/\//.test(v) || /\/\.\.?\//.test(v)) throw new Error(`must not contain empty, "." or ".." segments: ${JSON.stringify(raw)}`);
-  return v;
+  if (raw.trim() === '') return undefined;
+  return formatHostPort(parseHostPort(raw));
 }
 
 function optionalString(raw: string): string | undefined {
@@ -131,7 +113,7 @@ export const OPTIONS = {
   etcd_cafile: spec({ name: 'etcd_cafile', help: 'CA bundle that signs the etcd server certificates (verification is always on)', defaultValue: undefined as string | undefined, parse: optionalString }),
   etcd_certfile: spec({ name: 'etcd_certfile', help: 'client certificate for etcd TLS', defaultValue: undefined as string | undefined, parse: optionalString }),
   etcd_keyfile: spec({ name: 'etcd_keyfile', help: 'client key for etcd TLS', defaultValue: undefined as string | undefined, parse: optionalString }),
-  etcd_key_prefix: spec({ name: 'etcd_key_prefix', help: 'prefix of every key fleet writes in etcd', defaultValue: '/fleet/', parse: parseKeyPrefix }),
+  etcd_key_prefix: spec({ name: 'etcd_key_prefix', help: 'prefix of every key fleet writes in etcd', defaultValue: DEFAULT_KEY_PREFIX, parse: normalizeKeyPrefix }),
   etcd_request_timeout: spec({ name: 'etcd_request_timeout', help: 'seconds before one etcd request is abandoned and retried', defaultValue: 1000, parse: (r) => parseSeconds(r, 0.05) }),
   engine_reconcile_interval: spec({ name: 'engine_reconcile_interval', help: 'seconds between full engine passes (changes are handled at once; this repairs anything missed)', defaultValue: 2000, parse: (r) => parseSeconds(r, 0.1) }),
   engine_lease_ttl: spec({ name: 'engine_lease_ttl', help: 'Go duration: how long a dead engine leader keeps the lease before another takes over', defaultValue: 5000, parse: (r) => parseDurationMs(r, 1000) }),
@@ -139,21 +121,21 @@ export const OPTIONS = {
   metadata: spec({ name: 'metadata', help: 'machine metadata, k=v pairs separated by commas (e.g. region=us-west,disk=ssd)', defaultValue: {} as Record<string, string>, parse: parseMetadata }),
   agent_ttl: spec({ name: 'agent_ttl', help: 'Go duration: how long a silent machine stays registered before its units move elsewhere', defaultValue: 30_000, parse: (r) => parseDurationMs(r, 1000) }),
   units_directory: spec({ name: 'units_directory', help: 'where fleetd writes the unit files it loads (default /run/fleet/units, or $XDG_RUNTIME_DIR/fleet/units with systemd_user)', defaultValue: undefined as string | undefined, parse: optionalString }),
-  systemd_user: spec({ name: 'systemd_user', help: 'drive the user manager on the session bus instead of the system manager', defaultValue: false, parse: parseBool }),
+  systemd_user: spec({ name: 'systemd_user', help: 'drive the user manager on the session bus instead of the system manager', defaultValue: false, parse: parseStrictBool }),
   token_limit: spec({ name: 'token_limit', help: 'API page size (items per page)', defaultValue: 100, parse: (r) => parseNumber(r, { min: 1, max: 65535, integer: true }) }),
-  disable_engine: spec({ name: 'disable_engine', help: 'never take part in the engine election on this host', defaultValue: false, parse: parseBool }),
+  disable_engine: spec({ name: 'disable_engine', help: 'never take part in the engine election on this host', defaultValue: false, parse: parseStrictBool }),
   disable_watches: spec({
     name: 'disable_watches',
     help: 'ignored',
     defaultValue: false,
-    parse: parseBool,
+    parse: parseStrictBool,
     deprecated: 'Config option disable_watches is not supported - ignoring (fleetd reacts to etcd watches; each host watches only its own schedule, so they are cheap)',
   }),
   machine_id: spec({ name: 'machine_id', help: 'this machine\'s id (default: contents of /etc/machine-id)', defaultValue: undefined as string | undefined, parse: parseMachineId }),
   api_socket: spec({ name: 'api_socket', help: 'unix socket for the HTTP API (empty: none; socket-activated listeners are used when passed)', defaultValue: '/var/run/fleet.sock' as string | undefined, parse: optionalString }),
   api_listen: spec({ name: 'api_listen', help: 'TCP host:port for the HTTP API (off by default; a bare port binds 127.0.0.1). The API has no authentication', defaultValue: undefined as string | undefined, parse: parseListenAddress }),
-  enable_grpc: spec({ name: 'enable_grpc', help: 'ignored', defaultValue: false, parse: parseBool, deprecated: 'Config option enable_grpc is no longer supported - ignoring (engine and agents talk through etcd watches)' }),
-  verify_units: spec({ name: 'verify_units', help: 'ignored', defaultValue: false, parse: parseBool, deprecated: 'Config option verify_units is no longer supported - ignoring' }),
+  enable_grpc: spec({ name: 'enable_grpc', help: 'ignored', defaultValue: false, parse: parseStrictBool, deprecated: 'Config option enable_grpc is no longer supported - ignoring (engine and agents talk through etcd watches)' }),
+  verify_units: spec({ name: 'verify_units', help: 'ignored', defaultValue: false, parse: parseStrictBool, deprecated: 'Config option verify_units is no longer supported - ignoring' }),
   authorized_keys_file: spec({ name: 'authorized_keys_file', help: 'ignored', defaultValue: undefined as string | undefined, parse: optionalString, deprecated: 'Config option authorized_keys_file is no longer supported - ignoring' }),
 } as const;
 

@@ -1,6 +1,7 @@
 import { parse as parseIni } from 'ini';
 import { ConfigError } from './config-error.js';
 import { OPTIONS, type OptionName, type OptionValues } from './config-options.js';
+import type { SystemdScope } from '../domain/index.js';
 
 /** fleetd's fully resolved configuration: every field has a usable value. */
 export interface FleetdConfig {
@@ -25,7 +26,7 @@ export interface FleetdConfig {
     readonly leaseTtlMs: number;
   };
   readonly disableWatches: boolean;
-  readonly systemdScope: 'system' | 'user';
+  readonly systemdScope: SystemdScope;
   readonly unitsDirectory: string;
   readonly tokenLimit: number;
   readonly api: { readonly socket?: string; readonly listen?: string };

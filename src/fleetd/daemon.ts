@@ -11,6 +11,7 @@ import { instanceId } from './instance-id.js';
 import { dirname } from 'node:path';
 import { startApiServer, SpawnLocalCommands, type ApiServer } from '../api/index.js';
 import { createFleetMetrics } from '../metrics/index.js';
+import { formatHostPort, parseHostPort } from '../domain/index.js';
 
 /** A running fleetd: everything one host runs, built from one config. */
 export interface Daemon {
@@ -133,10 +134,9 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
 function advertisedEndpoint(config: FleetdConfig, publicIP: string): string | undefined {
   const tcp = config.api.listen;
   if (tcp !== undefined) {
-    const i = tcp.lastIndexOf(':');
-    const host = tcp.slice(0, i);
-    const port = tcp.slice(i + 1);
-    return `http://${host === '0.0.0.0' || host === '[::]' ? publicIP || '127.0.0.1' : host}:${port}`;
+    const { host, port } = parseHostPort(tcp);
+    const anyHost = host === undefined || host === '0.0.0.0' || host === '::';
+    return `http://${formatHostPort({ host: anyHost ? publicIP || '127.0.0.1' : host, port })}`;
   }
   return config.api.socket !== undefined ? `unix://${config.api.socket}` : undefined;
 }

@@ -3,6 +3,8 @@ import { ConfigError } from './config-error.js';
 import { loadConfig } from './load-config.js';
 import { createLogger, type Logger } from './logger.js';
 import { startDaemon, type Daemon, type DaemonHooks } from './daemon.js';
+import { Backoff, type BackoffPolicy } from '../domain/index.js';
+import { keepAliveClock, sleep, type Clock } from '../clock.js';
 
 const USAGE = `Usage: fleetd [--config PATH] [--version]
 
@@ -118,12 +120,12 @@ export async function main(argv: readonly string[], hooks: DaemonHooks = {}): Pr
       for (const w of next.warnings) logger.warn(w);
       await daemon?.stop({ graceful: false });
       logger = createLogger(next.config.verbosity, { machineId: next.config.machineId });
-      daemon = await startWithRetry(next.config, logger, hooks, abort.signal);
+      daemon = await startWithRetry((sig) => startDaemon(next.config, logger, hooks, sig), logger, abort.signal);
     });
   });
 
   try {
-    daemon = await startWithRetry(resolved.config, logger, hooks, abort.signal);
+    daemon = await startWithRetry((sig) => startDaemon(resolved.config, logger, hooks, sig), logger, abort.signal);
   } catch (err) {
     if (stopping) return done;
     logger.fatal({ err }, 'fleetd could not start');
@@ -132,17 +134,32 @@ export async function main(argv: readonly string[], hooks: DaemonHooks = {}): Pr
   return done;
 }
 
-/** Starts the daemon, retrying with backoff (1 s doubling to 60 s, as fleet) while etcd or systemd is unreachable. */
-async function startWithRetry(config: Parameters<typeof startDaemon>[0], logger: Logger, hooks: DaemonHooks, signal: AbortSignal): Promise<Daemon> {
-  for (let attempt = 0; ; attempt++) {
+/** fleet's start-up retry pacing: 1 s doubling to 60 s. */
+export const START_BACKOFF: BackoffPolicy = Object.freeze({ initialMs: 1000, maxMs: 60_000 });
+
+/**
+ * Starts the daemon, retrying with {@link START_BACKOFF} while etcd or
+ * systemd is unreachable. The wait between attempts ends at once when
+ * `signal` aborts (SIGTERM during start-up), and then the last error is
+ * rethrown. `start` and `clock` are injected for tests.
+ */
+export async function startWithRetry<D>(
+  start: (signal: AbortSignal) => Promise<D>,
+  logger: Pick<Logger, 'warn'>,
+  signal: AbortSignal,
+  clock: Clock = keepAliveClock,
+): Promise<D> {
+  const backoff = new Backoff(START_BACKOFF);
+  for (;;) {
     try {
-      return await startDaemon(config, logger, hooks, signal);
+      return await start(signal);
     } catch (err) {
       if (signal.aborted || err instanceof ConfigError || (err as { retryable?: boolean }).retryable === false) throw err;
-      const delay = Math.min(60_000, 1000 * 2 ** attempt);
+      const delay = backoff.next();
       logger.warn({ err, retryInMs: delay }, 'fleetd could not start; retrying');
-      await new Promise((r) => setTimeout(r, delay));
-      if (signal.aborted) throw err;
+      await sleep(clock, delay, signal).catch(() => {
+        throw err;
+      });
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { CorruptRecordError } from './errors.js';
 import { agree, decodeEventOrAbsent } from './events.js';
 import type { KeyLayout } from './keys.js';

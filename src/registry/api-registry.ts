@@ -8,13 +8,13 @@ import {
   encodeDesired,
   encodeUnit,
   mergeMetadata,
-  type DesiredState,
   type MachineRecord,
   type ScheduleEntry,
   type UnitRecord,
   type UnitStateRecord,
 } from './records.js';
 import type { ApiRegistry, StateFilter, UnitWithDesired } from './roles.js';
+import type { DesiredState } from '../domain/index.js';
 
 /** {@link ApiRegistry} over any {@link KvBackend}. */
 export class KvApiRegistry implements ApiRegistry {

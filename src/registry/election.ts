@@ -1,9 +1,10 @@
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { TypedEmitter } from './emitter.js';
 import type { KeyLayout } from './keys.js';
 import type { KvBackend, Subscription } from './kv.js';
 import { asRegistryError, LeaseKeeper } from './lease.js';
 import type { ElectionEvents, LeaderElection, LeaderFence } from './roles.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../domain/index.js';
 
 /** Options of {@link KvElection}. */
 export interface ElectionOptions {
@@ -131,7 +132,7 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
   private retryLater(): void {
     if (!this.running) return;
     if (this.retryTimer) this.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = this.clock.setTimeout(() => this.kick(), Math.min(this.retryMaxMs, 100 * 2 ** this.attempt++));
+    this.retryTimer = this.clock.setTimeout(() => this.kick(), backoffDelay(this.attempt++, { ...DEFAULT_BACKOFF, maxMs: this.retryMaxMs }));
   }
 
   private ensureKeeper(): LeaseKeeper {

@@ -4,8 +4,9 @@ import { applyFenced } from './fenced.js';
 import type { KeyLayout } from './keys.js';
 import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
 import { watchPrefixes } from './multi-watch.js';
-import { encodeSchedule, type DesiredState, type MachineRecord, type ScheduleEntry, type UnitRecord } from './records.js';
+import { encodeSchedule, type MachineRecord, type ScheduleEntry, type UnitRecord } from './records.js';
 import type { ClusterSnapshot, EngineRegistry, LeaderFence, RegistryWatchListener, ScheduleOp } from './roles.js';
+import type { DesiredState } from '../domain/index.js';
 
 /** {@link EngineRegistry} over any {@link KvBackend}. */
 export class KvEngineRegistry implements EngineRegistry {

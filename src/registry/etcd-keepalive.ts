@@ -1,5 +1,5 @@
 import { castGrpcError } from 'etcd3';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { translateEtcdError } from './etcd-errors.js';
 import { RegistryClosedError, RegistryError, RegistryUnavailableError } from './errors.js';
 

@@ -4,6 +4,7 @@ import { translateEtcdError } from './etcd-errors.js';
 import { KeepAliveChannel } from './etcd-keepalive.js';
 import { RegistryClosedError } from './errors.js';
 import type { Compare, KeyValue, KvBackend, KvEvent, KvWatchListener, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
+import { backoffDelay } from '../domain/index.js';
 
 /**
  * {@link KvBackend} on a real etcd v3 through the `etcd3` package's raw RPC
@@ -190,7 +191,7 @@ class EtcdWatch {
         this.disconnected = true;
         this.listener.onConnection?.(false);
       }
-      const delay = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** this.attempt++);
+      const delay = backoffDelay(this.attempt++, { initialMs: this.backoffInitialMs, maxMs: this.backoffMaxMs });
       this.retryTimer = setTimeout(() => this.start(), delay);
       this.retryTimer.unref();
     });

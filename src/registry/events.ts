@@ -7,12 +7,12 @@ import {
   decodeSchedule,
   decodeState,
   decodeUnit,
-  type DesiredState,
   type MachineRecord,
   type ScheduleEntry,
   type UnitRecord,
   type UnitStateRecord,
 } from './records.js';
+import type { DesiredState } from '../domain/index.js';
 
 /**
  * A decoded registry change. The record field is the new value, or

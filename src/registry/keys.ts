@@ -1,7 +1,6 @@
+import { DEFAULT_KEY_PREFIX, normalizeKeyPrefix } from '../domain/index.js';
+import { unitNameProblem } from '../units/names.js';
 import { InvalidNameError } from './errors.js';
-
-/** The default key prefix; every fleet key lives below it. */
-export const DEFAULT_PREFIX = '/fleet/';
 
 /** What a key under the prefix refers to; produced by {@link KeyLayout.parse}. */
 export type ParsedKey =
@@ -13,8 +12,6 @@ export type ParsedKey =
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
   | { readonly kind: 'leader' };
 
-// systemd's unit-name alphabet; it has no '/', so a name is always one key segment.
-const UNIT_NAME = /^[A-Za-z0-9:_.@\\-]+$/;
 // Machine ids (fleet uses the 32-hex /etc/machine-id, tests use short names) and metadata keys.
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const MAX_SEGMENT = 255;
@@ -27,9 +24,15 @@ function check(kind: string, value: string, pattern: RegExp): string {
   return value;
 }
 
-/** Returns `name` if it can be a unit key segment; throws {@link InvalidNameError} otherwise. */
+/**
+ * Returns `name` if it is a valid unit name (the one rule, `src/units/names.ts`,
+ * whose alphabet has no `/`, so a name is always one key segment); throws
+ * {@link InvalidNameError} with that rule's message otherwise.
+ */
 export function checkUnitName(name: string): string {
-  return check('unit name', name, UNIT_NAME);
+  const problem = typeof name === 'string' ? unitNameProblem(name) : 'not a string';
+  if (problem !== undefined) throw new InvalidNameError('unit name', String(name), problem);
+  return name;
 }
 
 /** Returns `id` if it can be a machine key segment; throws {@link InvalidNameError} otherwise. */
@@ -48,26 +51,13 @@ export function checkTokenId(id: string): string {
   return id;
 }
 
-/** True when `name` passes {@link checkUnitName}. */
-export function isValidUnitName(name: string): boolean {
-  return typeof name === 'string' && name.length > 0 && name.length <= MAX_SEGMENT && name !== '.' && name !== '..' && UNIT_NAME.test(name);
-}
-
-/**
- * Normalizes a user-given prefix: must be absolute; a trailing '/' is added;
- * empty segments, '.' and '..' are rejected so keys built from it are unambiguous.
- * Throws {@link InvalidNameError}.
- */
+/** {@link normalizeKeyPrefix} (the one rule, in `src/domain`), throwing {@link InvalidNameError}. */
 export function normalizePrefix(prefix: string): string {
-  if (!prefix.startsWith('/')) throw new InvalidNameError('key prefix', prefix, 'must start with "/"');
-  const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
-  const segments = p.slice(1, -1);
-  if (p.length > 1) {
-    for (const s of segments.split('/')) {
-      if (s === '' || s === '.' || s === '..') throw new InvalidNameError('key prefix', prefix, 'has an empty, "." or ".." segment');
-    }
+  try {
+    return normalizeKeyPrefix(prefix);
+  } catch (err) {
+    throw new InvalidNameError('key prefix', prefix, (err as Error).message);
   }
-  return p;
 }
 
 /**
@@ -81,7 +71,7 @@ export class KeyLayout {
   readonly prefix: string;
 
   /** Throws {@link InvalidNameError} for an unusable prefix. */
-  constructor(prefix: string = DEFAULT_PREFIX) {
+  constructor(prefix: string = DEFAULT_KEY_PREFIX) {
     this.prefix = normalizePrefix(prefix);
   }
 

@@ -1,7 +1,8 @@
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { TypedEmitter } from './emitter.js';
 import { RegistryClosedError, RegistryError, RegistryInternalError } from './errors.js';
 import type { KvBackend } from './kv.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../domain/index.js';
 
 /** Events of a {@link LeaseKeeper}. */
 export interface LeaseEvents {
@@ -225,7 +226,7 @@ export class LeaseKeeper extends TypedEmitter<LeaseEvents> {
   }
 
   private backoff(): number {
-    return Math.min(this.retryMaxMs, 100 * 2 ** this.attempt++);
+    return backoffDelay(this.attempt++, { ...DEFAULT_BACKOFF, maxMs: this.retryMaxMs });
   }
 
   private clearTimers(): void {

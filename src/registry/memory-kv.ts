@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { LeaseLostError, RegistryClosedError, RegistryInternalError, RegistryUnavailableError } from './errors.js';
 import type { Compare, KeyValue, KvBackend, KvEvent, KvWatchListener, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
 

@@ -1,5 +1,5 @@
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import { TypedEmitter } from './emitter.js';
 import { DuplicateMachineError, RegistryClosedError } from './errors.js';
 import type { KeyLayout } from './keys.js';
@@ -8,6 +8,7 @@ import { asRegistryError, LeaseKeeper } from './lease.js';
 import { decodeMachine, encodeMachine, type MachineRecord } from './records.js';
 import type { Compare } from './kv.js';
 import type { MachinePresence, PresenceEvents } from './roles.js';
+import { backoffDelay } from '../domain/index.js';
 
 /** Options of {@link announceMachine}. */
 export interface PresenceOptions {
@@ -92,7 +93,7 @@ class LeasePresence extends TypedEmitter<PresenceEvents> implements MachinePrese
           continue;
         }
         this.emit('keepaliveFailed', e);
-        await new Promise<void>((r) => clock.setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+        await new Promise<void>((r) => clock.setTimeout(r, backoffDelay(attempt)));
       }
     }
   }

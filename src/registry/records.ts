@@ -1,3 +1,5 @@
+import { isActiveState, isDesiredState, isLoadState, type ActiveState, type DesiredState, type LoadState, type SubState } from '../domain/index.js';
+import type { UnitOption } from '../units/options.js';
 import { CorruptRecordError } from './errors.js';
 
 /**
@@ -7,24 +9,6 @@ import { CorruptRecordError } from './errors.js';
  * surfaces as a {@link CorruptRecordError} with the key, never as a crash
  * further down.
  */
-
-/** What the operator wants a unit to be. */
-export type DesiredState = 'inactive' | 'loaded' | 'launched';
-
-/** All desired states, in fleet's order. */
-export const DESIRED_STATES: readonly DesiredState[] = ['inactive', 'loaded', 'launched'];
-
-/** True when `s` is a {@link DesiredState}. */
-export function isDesiredState(s: unknown): s is DesiredState {
-  return s === 'inactive' || s === 'loaded' || s === 'launched';
-}
-
-/** One `Name=value` line of a unit file, in file order (repeated keys are separate entries). */
-export interface UnitOption {
-  readonly section: string;
-  readonly name: string;
-  readonly value: string;
-}
 
 /** `units/<name>`: an immutable unit body as given by the API. */
 export interface UnitRecord {
@@ -74,9 +58,9 @@ export interface ScheduleEntry {
 export interface UnitStateRecord {
   readonly name: string;
   readonly machineId: string;
-  readonly loadState: string;
-  readonly activeState: string;
-  readonly subState: string;
+  readonly loadState: LoadState;
+  readonly activeState: ActiveState;
+  readonly subState: SubState;
   /** Hash of the unit body the agent loaded. */
   readonly hash: string;
   /** When the agent observed this state, milliseconds since the Unix epoch. */
@@ -205,6 +189,12 @@ export function encodeState(s: UnitStateRecord): string {
   });
 }
 
+function systemdState<T extends string>(key: string, o: Json, field: string, is: (v: unknown) => v is T): T {
+  const v = str(key, o, field);
+  if (!is(v)) throw new CorruptRecordError(key, `field ${field} is not a systemd ${field}: ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** Decodes `state/<name>/<machineId>`; throws {@link CorruptRecordError}. */
 export function decodeState(key: string, raw: string): UnitStateRecord {
   const o = parseObject(key, raw);
@@ -213,8 +203,8 @@ export function decodeState(key: string, raw: string): UnitStateRecord {
   return {
     name: str(key, o, 'name'),
     machineId: str(key, o, 'machineId'),
-    loadState: str(key, o, 'loadState'),
-    activeState: str(key, o, 'activeState'),
+    loadState: systemdState(key, o, 'loadState', isLoadState),
+    activeState: systemdState(key, o, 'activeState', isActiveState),
     subState: str(key, o, 'subState'),
     hash: str(key, o, 'hash'),
     timestamp: ts,

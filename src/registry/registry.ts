@@ -1,11 +1,12 @@
 import { KvAgentRegistry } from './agent-registry.js';
 import { KvApiRegistry } from './api-registry.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { KvElection, type ElectionOptions } from './election.js';
 import { KvEngineRegistry } from './engine-registry.js';
 import type { CorruptRecordError } from './errors.js';
 import { DEFAULT_MAX_TXN_OPS } from './fenced.js';
-import { DEFAULT_PREFIX, KeyLayout } from './keys.js';
+import { DEFAULT_KEY_PREFIX } from '../domain/index.js';
+import { KeyLayout } from './keys.js';
 import type { KvBackend } from './kv.js';
 import type { AgentRegistry, ApiRegistry, EngineRegistry, LeaderElection } from './roles.js';
 import { KvTokenRegistry, type TokenRegistry } from './token-registry.js';
@@ -44,7 +45,7 @@ export interface Registry {
 
 /** Builds the role implementations over `kv`. Throws `InvalidNameError` for a bad prefix. */
 export function createRegistry(kv: KvBackend, options: RegistryOptions = {}): Registry {
-  const layout = new KeyLayout(options.prefix ?? DEFAULT_PREFIX);
+  const layout = new KeyLayout(options.prefix ?? DEFAULT_KEY_PREFIX);
   const warn = options.warn ?? (() => undefined);
   const maxOps = options.maxOpsPerTxn ?? DEFAULT_MAX_TXN_OPS;
   return {

@@ -12,7 +12,8 @@ import type { DuplicateMachineError } from './errors.js';
 import type { Subscription } from './kv.js';
 import type { LeaseEvents } from './lease.js';
 import type { TypedEmitter } from './emitter.js';
-import type { DesiredState, MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord } from './records.js';
+import type { MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord } from './records.js';
+import type { DesiredState } from '../domain/index.js';
 
 export type { Subscription } from './kv.js';
 

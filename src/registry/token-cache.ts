@@ -5,7 +5,7 @@
  * as soon as its watch delivers the deletion.
  */
 import type { TokenRecord } from '../auth/token.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { RegistryError } from './errors.js';
 import type { Subscription } from './kv.js';
 import type { TokenEvent, TokenRegistry } from './token-registry.js';

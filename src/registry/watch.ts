@@ -1,8 +1,9 @@
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { asRegistryError } from './lease.js';
 import type { Subscription } from './kv.js';
 import type { RegistryError } from './errors.js';
 import type { RegistryWatchListener } from './roles.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../domain/index.js';
 
 /** A list-then-watch source: one of the role methods pairs (`snapshot`/`watchCluster`, `listSchedule`/`watchSchedule`). */
 export interface FollowSource<S extends { readonly revision: bigint }, E> {
@@ -81,7 +82,7 @@ export function follow<S extends { readonly revision: bigint }, E>(
     } catch (err) {
       if (closed || gen !== generation) return;
       listener.onError?.(asRegistryError(err));
-      timer = clock.setTimeout(() => void run(), Math.min(retryMaxMs, 100 * 2 ** attempt++));
+      timer = clock.setTimeout(() => void run(), backoffDelay(attempt++, { ...DEFAULT_BACKOFF, maxMs: retryMaxMs }));
     }
   };
   void run();

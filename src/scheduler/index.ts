@@ -4,7 +4,6 @@
 export type {
   ClusterSnapshot,
   Decision,
-  DesiredState,
   MachineSnapshot,
   Plan,
   PlanWarning,

@@ -4,10 +4,11 @@
  * Conflicts/Replaces patterns match which names), placement order, and the
  * cycles to warn about.
  */
-import type { ClusterSnapshot, DesiredState, MachineSnapshot, PlanWarning, UnitSnapshot } from './types.js';
+import type { ClusterSnapshot, MachineSnapshot, PlanWarning, UnitSnapshot } from './types.js';
 import type { MachineInfo, PlanUnit } from './model.js';
 import { NameIndex, compareStrings } from './name-index.js';
 import { cycles, topologicalOrder } from './graph.js';
+import type { DesiredState } from '../domain/index.js';
 
 /** The pre-computed model of one pass. */
 export interface Prepared {

@@ -3,11 +3,10 @@
  * from a {@link ClusterSnapshot} to a {@link Plan}; the engine builds the
  * snapshot from its cache and executes the plan with fenced writes.
  */
+import type { DesiredState } from '../domain/index.js';
 import type { UnitRequirements } from '../units/requirements.js';
 import type { Explanation } from './explain.js';
 
-/** What the operator asked for a unit (`desired/<name>`). */
-export type DesiredState = 'inactive' | 'loaded' | 'launched';
 
 /** A registered machine, as its agent published it (metadata already merged). */
 export interface MachineSnapshot {

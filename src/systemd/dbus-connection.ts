@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { DBusError, Message, MessageType, sessionBus, type MessageBus } from '@jellybrick/dbus-next';
 import { SystemdCallError, SystemdTimeoutError, SystemdUnavailableError } from './errors.js';
-import type { DriverClock } from './options.js';
+import type { Clock } from '../clock.js';
 import { plain } from './plain.js';
 
 /** One method call, spelled out (we never build proxy objects). */
@@ -35,7 +35,7 @@ export class BusConnection {
 
   private constructor(
     private readonly bus: MessageBus,
-    private readonly clock: DriverClock,
+    private readonly clock: Clock,
     private readonly onLost: (err: Error) => void,
     private readonly onCall: ((method: string, ok: boolean) => void) | undefined,
   ) {}
@@ -46,7 +46,7 @@ export class BusConnection {
    */
   static async open(
     address: string,
-    clock: DriverClock,
+    clock: Clock,
     timeoutMs: number,
     handlers: {
       readonly onSignal: (s: BusSignal) => void;

@@ -14,13 +14,13 @@ import { StateTracker } from './state-tracker.js';
 import { RuntimeLinks } from './runtime-links.js';
 import { UnitFileStore } from './unit-files.js';
 import { loadBatch } from './unit-loader.js';
-import { assertSafeUnitName, hasInstallSection, unitNameFromPath } from './unit-names.js';
+import { unitNameFromPath } from './unit-names.js';
+import { hasInstallSection } from './unit-text.js';
+import { validateUnitName } from '../units/index.js';
+import { Backoff, mayHaveMainProcess } from '../domain/index.js';
 
 /** Signals for one unit arrive in bursts (systemd sends most twice); one re-read per burst. */
 const COALESCE_MS = 10;
-
-/** Active states in which a service has a main process worth reporting. */
-const HAS_PROCESS = new Set(['active', 'activating', 'deactivating', 'reloading']);
 
 /**
  * The real driver: systemd over D-Bus, with explicit method calls (no proxy
@@ -43,7 +43,7 @@ export class DbusSystemdDriver implements SystemdDriver {
   private flushTimer: object | undefined;
   private resyncTimer: object | undefined;
   private reconnectTimer: object | undefined;
-  private reconnectDelay: number;
+  private readonly reconnect: Backoff;
   private refreshChain: Promise<void> = Promise.resolve();
   /** Daemon reloads this driver asked for (each costs systemd ~1 ms per loaded unit); lets tests and benches check batching. */
   reloadCount = 0;
@@ -51,7 +51,7 @@ export class DbusSystemdDriver implements SystemdDriver {
   private constructor(readonly options: ResolvedDriverOptions) {
     this.files = new UnitFileStore(options.unitsDir);
     this.jobs = new JobWaiter(options.clock);
-    this.reconnectDelay = options.reconnectInitialMs;
+    this.reconnect = new Backoff({ initialMs: options.reconnectInitialMs, maxMs: options.reconnectMaxMs });
   }
 
   /**
@@ -82,7 +82,7 @@ export class DbusSystemdDriver implements SystemdDriver {
     const reload = opts.reload !== false;
     const { results, loaded, reloadNeeded, states } = await loadBatch({ calls, files: this.files, links: this.links }, units, { check: reload });
     for (const name of loaded) this.tracker.track(name);
-    const fresh = new Map((states ?? []).filter((s) => !HAS_PROCESS.has(s.activeState)).map((s) => [s.name, s]));
+    const fresh = new Map((states ?? []).filter((s) => !mayHaveMainProcess(s.activeState)).map((s) => [s.name, s]));
     for (const name of loaded) {
       const state = fresh.get(name);
       if (state !== undefined) this.tracker.report(state);
@@ -98,7 +98,7 @@ export class DbusSystemdDriver implements SystemdDriver {
   }
 
   async unload(name: string): Promise<void> {
-    assertSafeUnitName(name);
+    validateUnitName(name);
     const calls = this.requireCalls('StopUnit');
     const text = await this.files.read(name);
     // fleet quirk #6 fixed: if the stop fails or does not finish, the file
@@ -129,13 +129,13 @@ export class DbusSystemdDriver implements SystemdDriver {
   }
 
   async start(name: string): Promise<void> {
-    assertSafeUnitName(name);
+    validateUnitName(name);
     await this.requireCalls('StartUnit').startUnit(name);
     this.markDirty(name);
   }
 
   async stop(name: string): Promise<void> {
-    assertSafeUnitName(name);
+    validateUnitName(name);
     await this.requireCalls('StopUnit').stopUnit(name);
     this.markDirty(name);
   }
@@ -239,15 +239,14 @@ export class DbusSystemdDriver implements SystemdDriver {
   }
 
   private scheduleReconnect(): void {
-    const { clock, reconnectMaxMs, reconnectInitialMs } = this.options;
-    const delay = this.reconnectDelay;
-    this.reconnectDelay = Math.min(delay * 2, reconnectMaxMs);
+    const { clock } = this.options;
+    const delay = this.reconnect.next();
     this.reconnectTimer = clock.setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.closed) return;
       this.establish().then(
         async () => {
-          this.reconnectDelay = reconnectInitialMs;
+          this.reconnect.reset();
           await this.refresh(this.tracker.names());
           if (!this.closed) this.tracker.emit({ type: 'reconnected' });
         },
@@ -321,7 +320,7 @@ export class DbusSystemdDriver implements SystemdDriver {
   }
 
   private async withMainPid(calls: ManagerCalls, row: UnitState): Promise<UnitState> {
-    if (!row.name.endsWith('.service') || !HAS_PROCESS.has(row.activeState)) return row;
+    if (!row.name.endsWith('.service') || !mayHaveMainProcess(row.activeState)) return row;
     const mainPid = await calls.mainPid(row.name);
     return mainPid === undefined ? row : { ...row, mainPid };
   }

@@ -1,4 +1,6 @@
 import type { SystemdError } from './errors.js';
+import type { ActiveState, LoadState, SubState } from '../domain/index.js';
+import type { InvalidUnitNameError } from '../units/index.js';
 
 /**
  * What the agent needs from the local systemd, and nothing more. Two
@@ -92,18 +94,17 @@ export interface UnitFile {
 /** Outcome of one unit in a batch; `error` undefined = success. */
 export interface UnitResult {
   readonly name: string;
-  readonly error?: SystemdError;
+  /** Why this unit failed: a systemd error, or InvalidUnitNameError (src/units) for a name the one rule refuses. */
+  readonly error?: SystemdError | InvalidUnitNameError;
 }
 
 /** systemd's view of one unit. All strings are systemd's own words. */
 export interface UnitState {
   readonly name: string;
-  /** `loaded`, `not-found`, `bad-setting`, `error`, `masked`, ... */
-  readonly loadState: string;
-  /** `active`, `inactive`, `failed`, `activating`, `deactivating`, `reloading`. */
-  readonly activeState: string;
+  readonly loadState: LoadState;
+  readonly activeState: ActiveState;
   /** Type-specific, e.g. `running`, `dead`, `failed`, `exited`, `start`. */
-  readonly subState: string;
+  readonly subState: SubState;
   /** Main process of a service while it has one; undefined otherwise. */
   readonly mainPid?: number;
 }

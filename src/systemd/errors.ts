@@ -93,15 +93,6 @@ export class SystemdConfigError extends SystemdError {
   }
 }
 
-/** A unit name that would escape the units directory (`/`, leading `.`, NUL, empty). */
-export class InvalidUnitNameError extends SystemdError {
-  readonly code = 'INVALID_UNIT_NAME';
-  readonly retryable = false;
-  constructor(readonly unitName: string) {
-    super(`refusing unsafe unit name ${JSON.stringify(unitName)}`);
-  }
-}
-
 /**
  * A unit with an `[Install]` section could not be enabled (runtime), or
  * systemd said it carries no install info. The unit has been removed again,

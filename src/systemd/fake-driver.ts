@@ -9,9 +9,11 @@ import {
   UnitEnableError,
 } from './errors.js';
 import { carriesInstallInfo, loadStateOf, optionList, parseFakeUnit, startOutcome, type FakeUnitDef } from './fake-unit-model.js';
-import type { DriverClock } from './options.js';
+import { keepAliveClock, type Clock } from '../clock.js';
 import { StateTracker } from './state-tracker.js';
-import { assertSafeUnitName, hasInstallSection } from './unit-names.js';
+import { hasInstallSection } from './unit-text.js';
+import { InvalidUnitNameError, validateUnitName } from '../units/index.js';
+import type { ActiveState, LoadState, SubState } from '../domain/index.js';
 
 /** Options of the fake; all optional. */
 export interface FakeDriverOptions {
@@ -20,7 +22,7 @@ export interface FakeDriverOptions {
    * driver's unref'd ones, since here nothing else, no socket, would while a
    * stalled call waits for its timeout).
    */
-  readonly clock?: DriverClock;
+  readonly clock?: Clock;
   /** Timeout a stalled call fails with. Default 10 s. */
   readonly callTimeoutMs?: number;
   /** Delay before a started process "exits" (ExecStart=/bin/false, true). Default 5 ms. */
@@ -29,20 +31,14 @@ export interface FakeDriverOptions {
 
 interface LoadedUnit {
   def: FakeUnitDef;
-  loadState: string;
-  activeState: string;
-  subState: string;
+  loadState: LoadState;
+  activeState: ActiveState;
+  subState: SubState;
   mainPid?: number;
   exitTimer?: object;
 }
 
 const NO_SUCH = 'org.freedesktop.systemd1.NoSuchUnit';
-
-const refClock: DriverClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /**
  * In-memory twin of {@link DbusSystemdDriver}: the same contract, with
@@ -58,7 +54,7 @@ const refClock: DriverClock = {
  * {@link simulateBusLoss} plays a lost connection and its reconnection.
  */
 export class FakeSystemdDriver implements SystemdDriver {
-  private readonly clock: DriverClock;
+  private readonly clock: Clock;
   private readonly callTimeoutMs: number;
   private readonly exitDelayMs: number;
   private readonly tracker = new StateTracker();
@@ -74,7 +70,7 @@ export class FakeSystemdDriver implements SystemdDriver {
   reloadCount = 0;
 
   constructor(opts: FakeDriverOptions = {}) {
-    this.clock = opts.clock ?? refClock;
+    this.clock = opts.clock ?? keepAliveClock;
     this.callTimeoutMs = opts.callTimeoutMs ?? 10_000;
     this.exitDelayMs = opts.exitDelayMs ?? 5;
   }
@@ -121,7 +117,7 @@ export class FakeSystemdDriver implements SystemdDriver {
     for (const unit of units) {
       try {
         await this.gate('LinkUnitFiles', unit.name);
-        assertSafeUnitName(unit.name);
+        validateUnitName(unit.name);
         const held = this.loaded.get(unit.name);
         if (held !== undefined && (held.loadState !== 'not-found' || held.activeState !== 'inactive')) reloadNeeded = true;
         this.files.set(unit.name, unit.text);
@@ -141,7 +137,7 @@ export class FakeSystemdDriver implements SystemdDriver {
         results.push({ name: unit.name });
         this.report(unit.name);
       } catch (err) {
-        if (!(err instanceof SystemdError)) throw err;
+        if (!(err instanceof SystemdError) && !(err instanceof InvalidUnitNameError)) throw err;
         results.push({ name: unit.name, error: err });
       }
     }
@@ -151,12 +147,12 @@ export class FakeSystemdDriver implements SystemdDriver {
 
   async writeUnit(unit: UnitFile): Promise<void> {
     this.requireOpen();
-    assertSafeUnitName(unit.name);
+    validateUnitName(unit.name);
     this.files.set(unit.name, unit.text);
   }
 
   async unload(name: string): Promise<void> {
-    assertSafeUnitName(name);
+    validateUnitName(name);
     try {
       await this.stop(name);
     } catch (err) {
@@ -174,13 +170,13 @@ export class FakeSystemdDriver implements SystemdDriver {
   }
 
   async start(name: string): Promise<void> {
-    assertSafeUnitName(name);
+    validateUnitName(name);
     await this.gate('StartUnit', name);
     this.startInternal(name, new Set());
   }
 
   async stop(name: string): Promise<void> {
-    assertSafeUnitName(name);
+    validateUnitName(name);
     await this.gate('StopUnit', name);
     const u = this.lookup(name);
     if (!u) throw new SystemdCallError('StopUnit', NO_SUCH, `Unit ${name} not loaded.`, name);
@@ -222,7 +218,7 @@ export class FakeSystemdDriver implements SystemdDriver {
 
   async readUnit(name: string): Promise<string | undefined> {
     this.requireOpen();
-    assertSafeUnitName(name);
+    validateUnitName(name);
     return this.files.get(name);
   }
 
@@ -289,7 +285,7 @@ export class FakeSystemdDriver implements SystemdDriver {
     }
   }
 
-  private setState(name: string, u: LoadedUnit, activeState: string, subState: string, mainPid?: number): void {
+  private setState(name: string, u: LoadedUnit, activeState: ActiveState, subState: SubState, mainPid?: number): void {
     if (u.exitTimer && activeState !== 'active') {
       this.clock.clearTimeout(u.exitTimer);
       u.exitTimer = undefined;

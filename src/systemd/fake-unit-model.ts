@@ -9,7 +9,13 @@
  * - The first word of `ExecStart=` (prefixes `-@:+!` stripped) decides the
  *   outcome: `false` exits 1, `true` exits 0, anything else keeps running.
  * - Other unit types load and start as `active`/`active`.
+ *
+ * The text is read with the one unit-file parser (`src/units`, through
+ * `unit-text.ts`); this file only interprets the options as systemd does.
  */
+import { parseLooseBool, type ActiveState, type SubState } from '../domain/index.js';
+import { unitTextOptions } from './unit-text.js';
+
 export interface FakeUnitDef {
   readonly name: string;
   /** Section -> key -> values in order (repeated keys kept). */
@@ -19,31 +25,20 @@ export interface FakeUnitDef {
 /** Where a started unit ends up once its main process has done what it does. */
 export interface StartOutcome {
   /** State right after the start job (what systemd reports first). */
-  readonly initial: { readonly activeState: string; readonly subState: string; readonly running: boolean };
+  readonly initial: { readonly activeState: ActiveState; readonly subState: SubState; readonly running: boolean };
   /** State after the process exits; undefined = keeps running. */
-  readonly final?: { readonly activeState: string; readonly subState: string };
+  readonly final?: { readonly activeState: ActiveState; readonly subState: SubState };
 }
 
-/** Parses `key=value` lines per `[Section]`; comments and blank lines skipped, continuations joined. */
+/** Groups the unit's options per section as systemd reads them: a continuation (`\\` newline) is a space, an empty assignment resets the list. */
 export function parseFakeUnit(name: string, text: string): FakeUnitDef {
   const sections = new Map<string, Map<string, string[]>>();
-  let current: Map<string, string[]> | undefined;
-  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
-  for (const raw of lines) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    if (line.startsWith('[') && line.endsWith(']')) {
-      const title = line.slice(1, -1);
-      current = sections.get(title) ?? new Map();
-      sections.set(title, current);
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (!current || eq < 0) continue;
-    const key = line.slice(0, eq).trim();
-    const value = line.slice(eq + 1).trim();
-    if (value === '') current.delete(key); // an empty assignment resets the list, as in systemd
-    else current.set(key, [...(current.get(key) ?? []), value]);
+  for (const o of unitTextOptions(text)) {
+    const current = sections.get(o.section) ?? new Map<string, string[]>();
+    sections.set(o.section, current);
+    const value = o.value.replace(/\\\r?\n/g, ' ').trim();
+    if (value === '') current.delete(o.name);
+    else current.set(o.name, [...(current.get(o.name) ?? []), value]);
   }
   return { name, sections };
 }
@@ -69,10 +64,6 @@ export function loadStateOf(def: FakeUnitDef): 'loaded' | 'bad-setting' {
   return 'loaded';
 }
 
-function isTrue(v: string | undefined): boolean {
-  return v !== undefined && ['1', 'yes', 'true', 'on'].includes(v.toLowerCase());
-}
-
 /** What starting the (loaded) unit leads to. */
 export function startOutcome(def: FakeUnitDef): StartOutcome {
   if (!def.name.endsWith('.service')) return { initial: { activeState: 'active', subState: 'active', running: false } };
@@ -81,16 +72,16 @@ export function startOutcome(def: FakeUnitDef): StartOutcome {
   const base = program.slice(program.lastIndexOf('/') + 1);
   const exit: 'fail' | 'ok' | undefined = exec === undefined ? 'ok' : base === 'false' ? 'fail' : base === 'true' ? 'ok' : undefined;
   const oneshot = option(def, 'Service', 'Type') === 'oneshot';
-  const failed = { activeState: 'failed', subState: 'failed' };
+  const failed = { activeState: 'failed', subState: 'failed' } as const;
   if (oneshot) {
     // the start job only completes when the process exits; the first report is already the end state
     if (exit === undefined) return { initial: { activeState: 'activating', subState: 'start', running: true } };
-    const end = exit === 'fail' ? failed : isTrue(option(def, 'Service', 'RemainAfterExit')) ? { activeState: 'active', subState: 'exited' } : { activeState: 'inactive', subState: 'dead' };
+    const end = exit === 'fail' ? failed : parseLooseBool(option(def, 'Service', 'RemainAfterExit') ?? '') === true ? ({ activeState: 'active', subState: 'exited' } as const) : ({ activeState: 'inactive', subState: 'dead' } as const);
     return { initial: { ...end, running: false } };
   }
-  const running = { activeState: 'active', subState: 'running', running: true };
+  const running = { activeState: 'active', subState: 'running', running: true } as const;
   if (exit === undefined) return { initial: running };
-  return { initial: running, final: exit === 'fail' ? failed : { activeState: 'inactive', subState: 'dead' } };
+  return { initial: running, final: exit === 'fail' ? failed : ({ activeState: 'inactive', subState: 'dead' } as const) };
 }
 
 /** systemd's carries_install_info: the [Install] section has WantedBy=, RequiredBy=, UpheldBy=, Alias= or Also=. */

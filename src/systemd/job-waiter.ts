@@ -1,5 +1,5 @@
 import { SystemdTimeoutError, SystemdUnavailableError } from './errors.js';
-import type { DriverClock } from './options.js';
+import type { Clock } from '../clock.js';
 
 /** How many finished jobs to remember for waiters that register late. */
 const REMEMBERED = 256;
@@ -13,7 +13,7 @@ export class JobWaiter {
   private readonly waiters = new Map<string, { resolve: (result: string) => void; reject: (err: Error) => void }>();
   private readonly finished = new Map<string, string>();
 
-  constructor(private readonly clock: DriverClock) {}
+  constructor(private readonly clock: Clock) {}
 
   /** Feed from a JobRemoved(id, job, unit, result) signal. */
   removed(job: string, result: string): void {

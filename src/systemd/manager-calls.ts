@@ -2,6 +2,7 @@ import type { BusConnection } from './dbus-connection.js';
 import type { UnitState } from './driver.js';
 import { isNoSuchUnit, SystemdCallError } from './errors.js';
 import { unitObjectPath } from './unit-names.js';
+import { toActiveState, toLoadState } from '../domain/index.js';
 
 const SYSTEMD = 'org.freedesktop.systemd1';
 const MANAGER_PATH = '/org/freedesktop/systemd1';
@@ -49,8 +50,8 @@ export class ManagerCalls {
     const [rows] = await this.manager('ListUnitsByNames', 'as', [[...names]]);
     return (rows as unknown[][]).map((r) => ({
       name: String(r[0]),
-      loadState: String(r[2]),
-      activeState: String(r[3]),
+      loadState: toLoadState(String(r[2])),
+      activeState: toActiveState(String(r[3])),
       subState: String(r[4]),
     }));
   }

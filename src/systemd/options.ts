@@ -1,19 +1,7 @@
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
+import type { SystemdScope } from '../domain/index.js';
 import { SystemdConfigError } from './errors.js';
-
-/** Timers as the driver sees them: fleet's shared clock, so fleetd can pass one clock to everything and tests a manual one. */
-export type DriverClock = Clock;
-
-/** Node timers, unref'd so a forgotten driver never keeps a process alive. */
-export const realClock: DriverClock = systemClock;
-
-/**
- * `system`: the system bus and `/run/systemd/system` (production).
- * `user`: the session bus of `DBUS_SESSION_BUS_ADDRESS` and
- * `$XDG_RUNTIME_DIR/systemd/user` (sandboxes, unprivileged use).
- */
-export type SystemdScope = 'system' | 'user';
 
 /** User-facing driver options; every field optional and documented with its default. */
 export interface SystemdDriverOptions {
@@ -40,8 +28,8 @@ export interface SystemdDriverOptions {
   readonly reconnectInitialMs?: number;
   /** Cap of the reconnect backoff. Default 10 s. */
   readonly reconnectMaxMs?: number;
-  /** Default {@link realClock}. */
-  readonly clock?: DriverClock;
+  /** Default {@link systemClock} (fleet's one clock; tests pass a manual one). */
+  readonly clock?: Clock;
   /** Told the method name and outcome of every D-Bus call (metrics); default none. */
   readonly onCall?: (method: string, ok: boolean) => void;
 }
@@ -63,7 +51,7 @@ export interface ResolvedDriverOptions {
   readonly resyncIntervalMs: number;
   readonly reconnectInitialMs: number;
   readonly reconnectMaxMs: number;
-  readonly clock: DriverClock;
+  readonly clock: Clock;
   readonly onCall?: (method: string, ok: boolean) => void;
 }
 
@@ -106,7 +94,7 @@ export function resolveDriverOptions(
     resyncIntervalMs: positive('resyncIntervalMs', opts.resyncIntervalMs, 5_000),
     reconnectInitialMs: positive('reconnectInitialMs', opts.reconnectInitialMs, 100),
     reconnectMaxMs: positive('reconnectMaxMs', opts.reconnectMaxMs, 10_000),
-    clock: opts.clock ?? realClock,
+    clock: opts.clock ?? systemClock,
     ...(opts.onCall !== undefined ? { onCall: opts.onCall } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { lstat, mkdir, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnitFileIoError } from './errors.js';
-import { assertSafeUnitName } from './unit-names.js';
+import { validateUnitName } from '../units/index.js';
 
 /**
  * systemd's runtime unit directory (`/run/systemd/system`, or
@@ -26,7 +26,7 @@ export class RuntimeLinks {
    * Throws InvalidUnitNameError, UnitFileIoError.
    */
   async link(name: string, target: string): Promise<void> {
-    assertSafeUnitName(name);
+    validateUnitName(name);
     const path = join(this.dir, name);
     try {
       await this.symlinkIn(target, path);
@@ -62,7 +62,7 @@ export class RuntimeLinks {
    * link was removed. Throws InvalidUnitNameError, UnitFileIoError.
    */
   async unlink(name: string): Promise<boolean> {
-    assertSafeUnitName(name);
+    validateUnitName(name);
     const path = join(this.dir, name);
     try {
       if (!(await lstat(path)).isSymbolicLink()) return false;

@@ -1,18 +1,18 @@
 import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnitFileIoError } from './errors.js';
-import { assertSafeUnitName } from './unit-names.js';
+import { validateUnitName } from '../units/index.js';
 
 /**
  * Fleet's runtime units directory on disk (thin shell over node:fs). Names
- * are checked with assertSafeUnitName before any path is built.
+ * are checked with the one unit-name rule (validateUnitName, src/units) before any path is built.
  */
 export class UnitFileStore {
   constructor(readonly dir: string) {}
 
-  /** Absolute path of a unit's file. Throws InvalidUnitNameError. */
+  /** Absolute path of a unit's file. Throws InvalidUnitNameError (src/units). */
   pathOf(name: string): string {
-    assertSafeUnitName(name);
+    validateUnitName(name);
     return join(this.dir, name);
   }
 

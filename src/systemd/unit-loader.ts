@@ -3,7 +3,8 @@ import { SystemdError, UnitEnableError } from './errors.js';
 import type { ManagerCalls } from './manager-calls.js';
 import type { RuntimeLinks } from './runtime-links.js';
 import type { UnitFileStore } from './unit-files.js';
-import { assertSafeUnitName, hasInstallSection } from './unit-names.js';
+import { hasInstallSection } from './unit-text.js';
+import { InvalidUnitNameError, validateUnitName } from '../units/index.js';
 
 /** File writes and links in flight at once (fs work in libuv's pool; systemd is not involved). */
 const FILE_CONCURRENCY = 16;
@@ -69,10 +70,11 @@ export async function loadBatch(deps: LoaderDeps, units: readonly UnitFile[], op
   const valid: number[] = [];
   units.forEach((u, i) => {
     try {
-      assertSafeUnitName(u.name);
+      validateUnitName(u.name);
       valid.push(i);
     } catch (err) {
-      results[i] = { name: u.name, error: err as SystemdError };
+      if (!(err instanceof InvalidUnitNameError)) throw err;
+      results[i] = { name: u.name, error: err };
     }
   });
   const names = valid.map((i) => units[i]!.name);

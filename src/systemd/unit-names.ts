@@ -1,16 +1,3 @@
-import { InvalidUnitNameError } from './errors.js';
-
-/**
- * Throws InvalidUnitNameError unless `name` is safe to join onto a directory:
- * non-empty, at most 256 bytes, no `/`, no NUL, no leading `.`. Full unit-name
- * validation lives in `src/units`; this is the last guard before a path.
- */
-export function assertSafeUnitName(name: string): void {
-  if (name.length === 0 || name.length > 256 || name.includes('/') || name.includes('\0') || name.startsWith('.')) {
-    throw new InvalidUnitNameError(name);
-  }
-}
-
 const UNIT_PATH_PREFIX = '/org/freedesktop/systemd1/unit/';
 
 /**
@@ -49,23 +36,4 @@ export function unitNameFromPath(path: string): string | undefined {
     }
   }
   return Buffer.from(bytes).toString('utf8');
-}
-
-/**
- * Whether unit text has an `[Install]` section with at least one option
- * (fleet enables such units). A light scan, not a parser: section headers
- * are lines `[Name]`, comments start with `#` or `;`.
- */
-export function hasInstallSection(text: string): boolean {
-  let inInstall = false;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    if (line.startsWith('[') && line.endsWith(']')) {
-      inInstall = line === '[Install]';
-      continue;
-    }
-    if (inInstall && line.includes('=')) return true;
-  }
-  return false;
 }

@@ -2,6 +2,15 @@
  * Unit names: fleet's validation rules and messages (`api/units.go`
  * ValidateName, after systemd's `unit_name_is_valid`), name anatomy
  * (prefix, instance, template), and fleetctl's name mangling.
+ *
+ * This is the one unit-name rule: the API, fleetctl, the registry's key
+ * builder and the systemd driver's last guard before a path all call
+ * {@link unitNameProblem}. It is fleet's rule (1..256 bytes, a known type
+ * after the last dot, systemd's alphabet, no leading `@`) plus one addition:
+ * no leading `.` (fleet accepted `.foo.service`, but fleetd keeps its
+ * temporary files as dot-files in the units directory, so such a unit could
+ * never be loaded). The alphabet has no `/` or NUL, so a valid name is always
+ * one path segment and one registry key segment.
  */
 import { InvalidUnitNameError } from './errors.js';
 import { goQuote, goQuoteRune, utf8Length } from './text.js';
@@ -37,6 +46,7 @@ export function unitNameProblem(name: string): string | undefined {
     if (!VALID_CHAR.test(ch)) return `invalid character ${goQuoteRune(ch)} in unit name`;
   }
   if (name.startsWith('@')) return 'unit name cannot start in "@"';
+  if (name.startsWith('.')) return 'unit name cannot start in "."';
   return undefined;
 }
 

@@ -36,6 +36,7 @@ import type { UnitRequirements } from './requirements.js';
 import { extractResourceRequests } from './resources.js';
 import { dependsOnInstance, expandSpecifiers } from './specifiers.js';
 import { goFields, goQuote } from './text.js';
+import { parseLooseBool } from '../domain/index.js';
 
 /** Section fleet reads its scheduling options from. */
 export const XFLEET_SECTION = 'X-Fleet';
@@ -54,9 +55,6 @@ export const XFLEET_KEYS: ReadonlySet<string> = new Set([
   'MachineID', 'MachineOf', 'MachineMetadata', 'Conflicts', 'Replaces', 'Global', 'Resources',
   ...DEPRECATED_XFLEET_KEYS.keys(),
 ]);
-
-const TRUTHY = new Set(['true', 'yes', '1', 'on', 't']);
-const FALSY = new Set(['false', 'no', '0', 'off', 'f']);
 
 /** A requirement of UnitRequirements, by its field name. */
 export type RequirementKind = 'machineId' | 'machineOf' | 'metadata' | 'conflicts' | 'replaces' | 'global' | 'resources';
@@ -92,11 +90,6 @@ export function parseMultivalueLine(value: string): string[] {
   }
   values.push(cur);
   return values;
-}
-
-/** True when fleet treats `value` as true (`true`, `yes`, `1`, `on`, `t`, any case). */
-export function isTruthy(value: string): boolean {
-  return TRUTHY.has(value.toLowerCase());
 }
 
 /**
@@ -169,7 +162,7 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
   const last = globals[globals.length - 1];
   if (last?.deferred === true) deferred.add('global');
   const lastGlobal = last === undefined || last.deferred ? undefined : last.value;
-  if (lastGlobal !== undefined && !TRUTHY.has(lastGlobal.toLowerCase()) && !FALSY.has(lastGlobal.toLowerCase())) {
+  if (lastGlobal !== undefined && parseLooseBool(lastGlobal) === undefined) {
     warn(`[X-Fleet] Global value ${shown(last!)} is not a boolean; treated as false`);
   }
 
@@ -182,7 +175,7 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
     metadata,
     conflicts,
     replaces,
-    global: lastGlobal !== undefined && isTruthy(lastGlobal),
+    global: lastGlobal !== undefined && parseLooseBool(lastGlobal) === true,
     ...(requests !== undefined ? { resources: requests } : {}),
   };
   return { requirements, warnings, problems, deferred };

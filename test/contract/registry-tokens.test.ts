@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { issueToken, type TokenRecord } from '../../src/auth/token.js';
-import { ManualClock, settle } from '../../src/registry/clock.js';
+import { ManualClock, settle } from '../../src/clock.js';
 import { createEtcdRegistry } from '../../src/registry/etcd-registry.js';
 import { createMemoryRegistry } from '../../src/registry/memory-registry.js';
 import type { Registry } from '../../src/registry/registry.js';

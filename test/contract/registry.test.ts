@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock, settle } from '../../src/registry/clock.js';
+import { ManualClock, settle } from '../../src/clock.js';
 import { createEtcdRegistry } from '../../src/registry/etcd-registry.js';
 import { createMemoryRegistry } from '../../src/registry/memory-registry.js';
 import type { Registry } from '../../src/registry/registry.js';
@@ -16,6 +16,7 @@ import type { ClusterSnapshot } from '../../src/registry/roles.js';
 import type { MachineRecord, UnitRecord, UnitStateRecord } from '../../src/registry/records.js';
 import { CorruptRecordError, InvalidNameError, NotLeaderError, UnitExistsError, UnitNotFoundError, LeaseLostError } from '../../src/registry/errors.js';
 import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
+import type { ActiveState } from '../../src/domain/index.js';
 
 /** What each backend gives a test. */
 export interface ContractHarness {
@@ -42,7 +43,7 @@ const machine = (id: string, metadata: Record<string, string> = {}): MachineReco
   version: '0.1.0',
   capabilities: {},
 });
-const state = (name: string, machineId: string, activeState = 'active'): UnitStateRecord => ({
+const state = (name: string, machineId: string, activeState: ActiveState = 'active'): UnitStateRecord => ({
   name,
   machineId,
   loadState: 'loaded',

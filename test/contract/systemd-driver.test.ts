@@ -1,7 +1,8 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DriverEvent, UnitState } from '../../src/systemd/driver.js';
-import { InvalidUnitNameError, SystemdCallError, SystemdTimeoutError, UnitEnableError } from '../../src/systemd/errors.js';
+import { InvalidUnitNameError } from '../../src/units/index.js';
+import { SystemdCallError, SystemdTimeoutError, UnitEnableError } from '../../src/systemd/errors.js';
 import { dbusHarness, fakeHarness, type DriverHarness } from '../support/sandbox-driver-harness.js';
 import { startSandboxHost, type SandboxHost } from '../../src/sandbox/host.js';
 

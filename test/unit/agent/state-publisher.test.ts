@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { StatePublisher } from '../../../src/agent/state-publisher.js';
 import { silentLogger } from '../../../src/fleetd/logger.js';
 import { createMemoryRegistry, type AgentRegistry, type UnitStateRecord } from '../../../src/registry/index.js';
+import type { ActiveState } from '../../../src/domain/index.js';
 
-const state = (name: string, activeState: string): UnitStateRecord => ({
+const state = (name: string, activeState: ActiveState): UnitStateRecord => ({
   name,
   machineId: 'm1',
   loadState: 'loaded',

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { journalArgv, statusArgv } from '../../../src/api/command-argv.js';
-import { activationFds, clearActivationEnv, parseTcpAddress } from '../../../src/api/listeners.js';
+import { activationFds, clearActivationEnv } from '../../../src/api/listeners.js';
 import { route } from '../../../src/api/router.js';
 
 test('command lines are fixed; user scope adds --user to systemctl only', () => {
@@ -10,13 +10,6 @@ test('command lines are fixed; user scope adds --user to systemctl only', () => 
   assert.deepEqual(journalArgv('a.service', { lines: 5, output: 'cat', follow: true }), ['journalctl', '-u', 'a.service', '--no-pager', '-n', '5', '-o', 'cat', '-f']);
   assert.throws(() => journalArgv('a.service', { lines: 1.5, output: 'cat', follow: false }), RangeError);
   assert.throws(() => journalArgv('a.service', { lines: 1, output: '--all', follow: false }), RangeError);
-});
-
-test('parseTcpAddress: bare port is loopback, host:port and [v6]:port', () => {
-  assert.deepEqual(parseTcpAddress('54728'), { port: 54728 });
-  assert.deepEqual(parseTcpAddress('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
-  assert.deepEqual(parseTcpAddress('[::1]:80'), { host: '::1', port: 80 });
-  for (const bad of ['', 'x', ':80', '1.2.3.4:99999', 'a b:1']) assert.throws(() => parseTcpAddress(bad), RangeError, bad);
 });
 
 test('activationFds follows sd_listen_fds: only for our pid, fds from 3', () => {

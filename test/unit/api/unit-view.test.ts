@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { entryState, indexRuntime, toApiUnit } from '../../../src/api/unit-view.js';
 import type { ScheduleEntry, UnitStateRecord, UnitWithDesired } from '../../../src/registry/index.js';
+import type { ActiveState } from '../../../src/domain/index.js';
 
 const entry = (machineId: string, hash = 'h'): ScheduleEntry => ({ machineId, name: 'u.service', hash, targetState: 'launched' });
-const state = (machineId: string, activeState: string, hash = 'h'): UnitStateRecord => ({
+const state = (machineId: string, activeState: ActiveState, hash = 'h'): UnitStateRecord => ({
   name: 'u.service', machineId, hash, activeState, loadState: 'loaded', subState: '', timestamp: 0,
 });
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../../src/registry/clock.js';
+import { ManualClock } from '../../../src/clock.js';
 import type { KeyValue, KvBackend } from '../../../src/registry/kv.js';
 import { MemoryKv } from '../../../src/registry/memory-kv.js';
 import { createRegistry } from '../../../src/registry/registry.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EtcdLeaseInvalidError, GRPCDeadlineExceededError, GRPCUnavailableError, ClientClosedError, GRPCInvalidArgumentError } from 'etcd3';
 import { translateEtcdError } from '../../../src/registry/etcd-errors.js';
 import { isRetryable, RegistryUnavailableError, UnitNotFoundError } from '../../../src/registry/errors.js';
-import { ManualClock } from '../../../src/registry/clock.js';
+import { ManualClock } from '../../../src/clock.js';
 import { MemoryKv } from '../../../src/registry/memory-kv.js';
 import { createRegistry } from '../../../src/registry/registry.js';
 import { follow } from '../../../src/registry/watch.js';

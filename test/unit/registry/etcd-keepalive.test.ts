@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { ManualClock, settle } from '../../../src/registry/clock.js';
+import { ManualClock, settle } from '../../../src/clock.js';
 import { KeepAliveChannel, type KeepAliveStream } from '../../../src/registry/etcd-keepalive.js';
 import { RegistryClosedError, RegistryUnavailableError } from '../../../src/registry/errors.js';
 

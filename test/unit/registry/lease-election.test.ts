@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../../src/registry/clock.js';
+import { ManualClock } from '../../../src/clock.js';
 import { RegistryUnavailableError, NotLeaderError, type RegistryError } from '../../../src/registry/errors.js';
 import type { KvBackend, KvWatchListener, Subscription, TxnOp, Compare } from '../../../src/registry/kv.js';
 import { LeaseKeeper } from '../../../src/registry/lease.js';

@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock, settle } from '../../../src/registry/clock.js';
+import { ManualClock, settle } from '../../../src/clock.js';
 import { MemoryKv } from '../../../src/registry/memory-kv.js';
 import { watchPrefixes } from '../../../src/registry/multi-watch.js';
 import type { KvEvent } from '../../../src/registry/kv.js';

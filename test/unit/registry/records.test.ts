@@ -24,7 +24,7 @@ test('records round-trip through their codecs', () => {
   assert.deepEqual(decodeMachine('k', encodeMachine(m)), m);
   const s = { machineId: 'm1', name: 'a.service', hash: 'abc', targetState: 'launched' as const };
   assert.deepEqual(decodeSchedule('k', encodeSchedule(s)), s);
-  const st = { name: 'a.service', machineId: 'm1', loadState: 'loaded', activeState: 'active', subState: 'running', hash: 'abc', timestamp: 123 };
+  const st = { name: 'a.service', machineId: 'm1', loadState: 'loaded' as const, activeState: 'active' as const, subState: 'running', hash: 'abc', timestamp: 123 };
   assert.deepEqual(decodeState('k', encodeState(st)), st);
   assert.equal(decodeDesired('k', 'launched'), 'launched');
 });

@@ -4,10 +4,11 @@
  * whole plans.
  */
 import { NO_REQUIREMENTS, type UnitRequirements } from '../../../src/units/requirements.js';
-import type { ClusterSnapshot, DesiredState, MachineSnapshot, Plan, UnitSnapshot } from '../../../src/scheduler/types.js';
+import type { ClusterSnapshot, MachineSnapshot, Plan, UnitSnapshot } from '../../../src/scheduler/types.js';
 import { prepare } from '../../../src/scheduler/prepare.js';
 import { PlacementState } from '../../../src/scheduler/state.js';
 import type { PlanUnit } from '../../../src/scheduler/model.js';
+import type { DesiredState } from '../../../src/domain/index.js';
 
 /** Requirements in test-friendly form (metadata as a record). */
 export interface Req extends Partial<Omit<UnitRequirements, 'metadata'>> {

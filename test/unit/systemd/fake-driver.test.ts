@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../../src/registry/clock.js';
+import { ManualClock } from '../../../src/clock.js';
 import type { DriverEvent, UnitState } from '../../../src/systemd/driver.js';
 import { SystemdCallError, SystemdClosedError, SystemdTimeoutError, SystemdUnavailableError } from '../../../src/systemd/errors.js';
 import { FakeSystemdDriver } from '../../../src/systemd/fake-driver.js';

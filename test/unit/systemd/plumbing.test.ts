@@ -4,8 +4,9 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Variant } from '@jellybrick/dbus-next';
-import { ManualClock } from '../../../src/registry/clock.js';
-import { InvalidUnitNameError, SystemdTimeoutError, SystemdUnavailableError } from '../../../src/systemd/errors.js';
+import { ManualClock } from '../../../src/clock.js';
+import { InvalidUnitNameError } from '../../../src/units/index.js';
+import { SystemdTimeoutError, SystemdUnavailableError } from '../../../src/systemd/errors.js';
 import { JobWaiter } from '../../../src/systemd/job-waiter.js';
 import { plain } from '../../../src/systemd/plain.js';
 import { RuntimeLinks } from '../../../src/systemd/runtime-links.js';

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import type { DriverEvent, UnitState } from '../../../src/systemd/driver.js';
 import { driverEvents } from '../../../src/systemd/events.js';
 import { StateTracker } from '../../../src/systemd/state-tracker.js';
+import type { ActiveState } from '../../../src/domain/index.js';
 
-const s = (name: string, active: string, sub: string, mainPid?: number): UnitState =>
+const s = (name: string, active: ActiveState, sub: string, mainPid?: number): UnitState =>
   mainPid === undefined ? { name, loadState: 'loaded', activeState: active, subState: sub } : { name, loadState: 'loaded', activeState: active, subState: sub, mainPid };
 
 test('duplicated and repeated observations produce one event per actual change', () => {

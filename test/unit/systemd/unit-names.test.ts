@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidUnitNameError } from '../../../src/systemd/errors.js';
-import { assertSafeUnitName, hasInstallSection, unitNameFromPath, unitObjectPath } from '../../../src/systemd/unit-names.js';
+import { InvalidUnitNameError, validateUnitName } from '../../../src/units/index.js';
+import { unitNameFromPath, unitObjectPath } from '../../../src/systemd/unit-names.js';
+import { hasInstallSection } from '../../../src/systemd/unit-text.js';
 
 test('unit object paths are encoded as systemd does', () => {
   const cases: Array<[string, string]> = [
@@ -23,11 +24,11 @@ test('non-unit paths have no unit name', () => {
   assert.equal(unitNameFromPath('/org/freedesktop/systemd1/unit/'), undefined);
 });
 
-test('unsafe names are refused, ordinary ones pass', () => {
+test('the driver\'s guard (the one unit-name rule) refuses names that could escape or hide in its directory', () => {
   for (const bad of ['', '.hidden.service', '../x.service', 'a/b.service', 'nul\0.service', `${'a'.repeat(300)}.service`]) {
-    assert.throws(() => assertSafeUnitName(bad), InvalidUnitNameError, JSON.stringify(bad));
+    assert.throws(() => validateUnitName(bad), InvalidUnitNameError, JSON.stringify(bad));
   }
-  for (const good of ['hello.service', 'web@1.service', 'tpl@.service', 'a..b.service']) assertSafeUnitName(good);
+  for (const good of ['hello.service', 'web@1.service', 'tpl@.service', 'a..b.service']) validateUnitName(good);
 });
 
 test('[Install] counts only with an option in it', () => {

@@ -20,6 +20,9 @@ const invalid: Array<[string, string]> = [
   ['dog=woof@.mount', 'invalid unit type for template: "mount"'],
   ['foo@1.mount', 'invalid unit type for template: "mount"'],
   ['@foo.service', 'unit name cannot start in "@"'],
+  // Ours, not fleet's: a dot-file in the units directory could never be loaded.
+  ['.hidden.service', 'unit name cannot start in "."'],
+  ['.service', 'unit name cannot start in "."'],
   ['é.service', "invalid character 'é' in unit name"],
 ];
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractRequirements, isTruthy, parseMultivalueLine, parseUnitFile } from '../../../src/units/index.js';
+import { extractRequirements, parseMultivalueLine, parseUnitFile } from '../../../src/units/index.js';
 
 // fleet unit/unit_test.go TestParseMultivalueLine.
 const multivalue: Array<[string, string[]]> = [
@@ -20,11 +20,6 @@ const multivalue: Array<[string, string[]]> = [
 for (const [input, want] of multivalue) {
   test(`parseMultivalueLine(${JSON.stringify(input)})`, () => assert.deepEqual(parseMultivalueLine(input), want));
 }
-
-test('isTruthy: fleet set, case-insensitive', () => {
-  for (const v of ['true', 'TRUE', 'yes', 'Yes', '1', 'on', 't', 'T']) assert.ok(isTruthy(v), v);
-  for (const v of ['false', 'no', '0', 'off', 'f', '', 'y', 'truee']) assert.ok(!isTruthy(v), v);
-});
 
 const xf = (body: string) => parseUnitFile(`[X-Fleet]\n${body}`);
 

@@ -15,6 +15,7 @@ import { runCli } from '../../../../fleetctl/cli/program.js';
 import { RegistryFleetClient } from '../../../../fleetctl/client/registry-client.js';
 import type { FleetClient } from '../../../../fleetctl/client/types.js';
 import { bufferOutput } from '../../../../fleetctl/output/io.js';
+import type { ActiveState } from '../../../../src/domain/index.js';
 
 /** Machine ids used throughout the tests. */
 export const M1 = '113f16a7a9f14c8d9b0bd4e0d9e6a0c1';
@@ -77,8 +78,8 @@ export class FakeCluster {
       const how = this.behaviour.get(e.name) ?? 'normal';
       if (how === 'frozen') continue;
       const running = entry.targetState === 'launched';
-      const activeState = !running ? 'inactive' : how === 'failing' ? 'failed' : how === 'activating' ? 'activating' : 'active';
-      const state = { name: e.name, machineId: e.machineId, loadState: 'loaded', activeState, subState: running && how === 'normal' ? 'running' : 'dead', hash: entry.hash, timestamp: 0 };
+      const activeState: ActiveState = !running ? 'inactive' : how === 'failing' ? 'failed' : how === 'activating' ? 'activating' : 'active';
+      const state = { name: e.name, machineId: e.machineId, loadState: 'loaded' as const, activeState, subState: running && how === 'normal' ? 'running' : 'dead', hash: entry.hash, timestamp: 0 };
       ops.push({ type: 'put', key: layout.state(e.name, e.machineId), value: encodeState(state) });
     }
     // States of destroyed units disappear as their agents unload them (a frozen agent never does).

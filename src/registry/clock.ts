@@ -1,2 +1,0 @@
-/** The registry's clock is fleet's shared clock (src/clock.ts). */
-export * from '../clock.js';
