@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SandboxCluster } from './cluster.js';
+import { demoHints } from './demo-hints.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fleetctlBin = fileURLToPath(new URL('../../fleetctl/main.js', import.meta.url));
@@ -55,11 +56,7 @@ async function main(): Promise<number> {
       [
         '',
         `The cluster is up (${hosts} hosts, etcd at ${cluster.etcd.endpoints.join(',')}). Point fleetctl at it:`,
-        `  export FLEETCTL_ENDPOINT=${endpoint}`,
-        '  node dist/fleetctl/main.js list-units',
-        '  node dist/fleetctl/main.js status hello.service',
-        '  node dist/fleetctl/main.js journal monitor.service',
-        `  node dist/fleetctl/main.js --driver etcd --endpoint ${cluster.etcd.endpoints[0]} list-machines`,
+        ...demoHints({ root, endpoint, etcdEndpoint: cluster.etcd.endpoints[0]! }),
         'Each host also has its own API socket:',
         ...cluster.hosts.map((h) => `  host ${h.index}: unix://${h.apiSocket}  (fleetd log: ${h.logPath})`),
         'Press Ctrl-C to stop everything.',

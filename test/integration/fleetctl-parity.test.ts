@@ -1,14 +1,18 @@
 /**
  * fleetctl behaviours where this fleet deliberately differs from CoreOS
  * fleet, on a sandbox cluster (real etcd, systemd, fleetd): missing units
- * make stop/unload/destroy fail unless --ignore-missing.
+ * make stop/unload/destroy fail unless --ignore-missing; the quick start's
+ * printed commands run `fleetctl` and `fleetd` as plain commands.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SandboxCluster } from '../../src/sandbox/cluster.js';
+import { demoHints } from '../../src/sandbox/demo-hints.js';
 import { activeState, runningOn } from '../support/cluster-probes.js';
 import { runFleetctl, type FleetctlRun } from '../support/run-fleetctl.js';
 import { waitFor } from '../support/wait.js';
@@ -64,4 +68,22 @@ test('help documents --ignore-missing', async () => {
     const help = await fleetctl('help', cmd);
     assert.match(help.out, /--ignore-missing/, cmd);
   }
+});
+
+test('the demo\'s printed commands work verbatim: fleetctl and fleetd are plain commands on the printed PATH', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const endpoint = `unix://${c.hosts[1]!.apiSocket}`;
+  const hints = demoHints({ root, endpoint, etcdEndpoint: c.etcd.endpoints[0]! }).map((l) => l.trim());
+  assert.deepEqual(hints.filter((l) => /\bnode\b|dist\//.test(l)), [], 'no `node dist/...` in the hints');
+  const [exportPath, exportEndpoint, listUnits, , , etcdListMachines] = hints;
+  assert.match(exportPath!, /^export PATH=\S+\/bin:\$PATH$/);
+  // A shell whose PATH has node but not this checkout's bin/: the printed lines must be enough.
+  const script = [exportPath, exportEndpoint, 'command -v fleetctl', 'command -v fleetd', listUnits, `${etcdListMachines} --no-legend`, 'fleetd --version'].join('\n');
+  const r = spawnSync('/bin/sh', ['-ec', script], { cwd: dir, env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin` }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.deepEqual(lines.slice(0, 2), [join(root, 'bin', 'fleetctl'), join(root, 'bin', 'fleetd')]);
+  assert.match(r.stdout, /^UNIT\t+MACHINE\t+ACTIVE\t+SUB$/m);
+  for (const h of c.hosts) assert.match(r.stdout, new RegExp(`^${h.machineId.slice(0, 8)}\\.\\.\\.\\t${h.publicIp.replace(/\./g, '\\.')}\\t`, 'm'));
+  assert.match(r.stdout, /^fleetd version \d+\.\d+\.\d+$/m);
 });
