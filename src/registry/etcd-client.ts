@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { Etcd3, type IOptions } from 'etcd3';
-import { ExponentialBackoff, noop, type IBackoff } from 'cockatiel';
+import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
+import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, noop, type IBackoff } from 'cockatiel';
 import { installEtcd3WatchFixes } from './etcd3-watch-fixes.js';
 
 /** How to reach etcd; everything but `endpoints` is optional and documented with its default. */
@@ -24,6 +24,8 @@ export interface EtcdClientOptions {
   readonly watchBackoffMaxMs?: number;
   /** First watch-reconnect delay, ms. Default 100. */
   readonly watchBackoffInitialMs?: number;
+  /** With several endpoints: how long a member that failed at the connection level is skipped before it is tried again, ms. Default 1000. */
+  readonly memberRetryMs?: number;
   /**
    * TLS files (PEM). With any of them, or with https:// endpoints, the
    * connection is TLS and the server certificate is always verified: against
@@ -49,6 +51,7 @@ export function resolveEtcdClientOptions(o: EtcdClientOptions): ResolvedEtcdClie
     keepaliveTimeoutMs: o.keepaliveTimeoutMs ?? 5000,
     watchBackoffMaxMs: o.watchBackoffMaxMs ?? 2000,
     watchBackoffInitialMs: o.watchBackoffInitialMs ?? 100,
+    memberRetryMs: o.memberRetryMs ?? 1000,
     ...(o.tls !== undefined ? { tls: o.tls } : {}),
     ...(o.auth !== undefined ? { auth: o.auth } : {}),
   };
@@ -78,9 +81,15 @@ function tlsCredentials(o: ResolvedEtcdClientOptions): IOptions['credentials'] {
  * - gRPC keepalive on while calls or watches are open, so a dead or frozen
  *   server breaks watch streams instead of leaving them silent forever;
  * - a deadline on every unary call (etcd3 sets none);
- * - no library-level retries or circuit breaker: a retried create-if-absent
- *   could report a false conflict, and the default breaker refuses calls for
- *   5 s after etcd is back. Callers retry on `retryable` errors themselves;
+ * - no library-level retries: a retried create-if-absent could report a
+ *   false conflict. Callers retry on `retryable` errors themselves;
+ * - with one endpoint, no circuit breaker (etcd3's default refuses calls for
+ *   5 s after etcd is back). With several members, a breaker per member that
+ *   opens on its first connection-level failure and lets a probe through
+ *   after `memberRetryMs`: etcd3 sends each call to one member and fails it
+ *   when that member is down, so without the breaker every call that draws a
+ *   dead member fails, and with it the calls after the first go to the
+ *   members that answer (the caller's retry lands on a live one);
  * - watch reconnect backoff capped at `watchBackoffMaxMs`.
  * This is the only place that constructs an `Etcd3`.
  */
@@ -103,7 +112,7 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
     },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + o.requestTimeoutMs }),
     faultHandling: {
-      host: () => noop,
+      host: () => (o.endpoints.length > 1 ? circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: o.memberRetryMs, breaker: new ConsecutiveBreaker(1) }) : noop),
       global: noop,
       // etcd3 declares an IBackoff here but calls `.next()` on it first (it
       // wants the factory), so the factory is passed through a cast.

@@ -18,6 +18,7 @@ export class EtcdKv implements KvBackend {
   private readonly backoffInitialMs: number;
   private readonly watches = new Set<EtcdWatch>();
   private readonly keepAlives: KeepAliveChannel;
+  private readonly memberCount: number;
   private closed = false;
 
   /** Connects lazily (the first call dials). */
@@ -27,26 +28,38 @@ export class EtcdKv implements KvBackend {
     this.requestTimeoutMs = o.requestTimeoutMs;
     this.backoffMaxMs = o.watchBackoffMaxMs;
     this.backoffInitialMs = o.watchBackoffInitialMs;
+    this.memberCount = o.endpoints.length;
     this.keepAlives = new KeepAliveChannel(() => this.client.leaseClient.leaseKeepAlive(), this.requestTimeoutMs);
   }
 
-  private async call<T>(operation: string, fn: () => Promise<T>, leaseId?: string): Promise<T> {
+  /**
+   * Runs one etcd call and translates its rejection. With several members, a
+   * call that failed because the member it drew is down is tried again (the
+   * per-member breaker sends it to another one): reads always, writes only
+   * when the request provably never left (no connection to that member), so
+   * a create-if-absent cannot report its own success as a conflict.
+   */
+  private async call<T>(operation: string, fn: () => Promise<T>, leaseId?: string, kind: 'read' | 'write' = 'write'): Promise<T> {
     if (this.closed) throw new RegistryClosedError();
-    try {
-      return await fn();
-    } catch (err) {
-      throw translateEtcdError(err, operation, leaseId);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const translated = translateEtcdError(err, operation, leaseId);
+        const again = attempt < this.memberCount - 1 && !this.closed && translated.retryable && (kind === 'read' || neverSent(err));
+        if (!again) throw translated;
+      }
     }
   }
 
   async get(key: string): Promise<{ kv: KeyValue | undefined; revision: bigint }> {
-    const res = await this.call('get', () => this.client.kv.range({ key: Buffer.from(key) }));
+    const res = await this.call('get', () => this.client.kv.range({ key: Buffer.from(key) }), undefined, 'read');
     const kv = res.kvs[0];
     return { kv: kv ? toKv(kv) : undefined, revision: BigInt(res.header.revision) };
   }
 
   async list(prefix: string): Promise<{ kvs: KeyValue[]; revision: bigint }> {
-    const res = await this.call('list', () => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }));
+    const res = await this.call('list', () => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }), undefined, 'read');
     return { kvs: res.kvs.map(toKv), revision: BigInt(res.header.revision) };
   }
 
@@ -57,6 +70,8 @@ export class EtcdKv implements KvBackend {
         success: prefixes.map((p) => ({ request_range: { key: Buffer.from(p), range_end: prefixEnd(p) } })),
         failure: [],
       }),
+      undefined,
+      'read',
     );
     return { lists: prefixes.map((_, i) => (res.responses[i]?.response_range?.kvs ?? []).map(toKv)), revision: BigInt(res.header.revision) };
   }
@@ -225,6 +240,12 @@ class EtcdWatch {
       await Promise.race([w.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
     }
   }
+}
+
+/** Whether a failed call never reached etcd: the member it drew could not even be connected to (or its breaker was open). */
+function neverSent(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /No connection established|ECONNREFUSED|BrokenCircuit|circuit is open/i.test(message);
 }
 
 function leaseOf(a: readonly TxnOp[], b: readonly TxnOp[]): string | undefined {

@@ -25,6 +25,8 @@ export interface SandboxClusterOptions {
   readonly label?: string;
   /** Node/V8 flags for every fleetd; default the ones the fleetd bin uses ({@link FLEETD_NODE_FLAGS}). */
   readonly nodeArgs?: readonly string[];
+  /** etcd members on loopback (every fleetd is given all their endpoints); default 1. */
+  readonly etcdMembers?: number;
 }
 
 /** One sandbox host with its fleetd. */
@@ -42,8 +44,8 @@ export interface ClusterHost {
 }
 
 /**
- * A local fleet cluster for tests, benchmarks and the quick start: one real
- * etcd on loopback and N sandbox hosts, each a real `systemd --user` in its
+ * A local fleet cluster for tests, benchmarks and the quick start: a real
+ * etcd on loopback (one member, or several) and N sandbox hosts, each a real `systemd --user` in its
  * own namespaces running its own fleetd (distinct machine id, public IP
  * 127.0.0.<n+1>, metadata, API socket). Everything is stopped by PID.
  */
@@ -62,7 +64,7 @@ export class SandboxCluster {
 
   /** Starts etcd and the hosts; on failure stops whatever started and rethrows. */
   static async start(options: SandboxClusterOptions = {}): Promise<SandboxCluster> {
-    const etcd = await startEtcd();
+    const etcd = await startEtcd({ members: options.etcdMembers ?? 1 });
     const cluster = new SandboxCluster(etcd, options);
     try {
       for (let i = 0; i < (options.hosts ?? 3); i++) await cluster.addHost();

@@ -1,5 +1,5 @@
 /**
- * Starts a throwaway single-member etcd (Debian's etcd-server 3.4) on free
+ * Starts a throwaway single-member etcd (or a small cluster of members) (Debian's etcd-server 3.4) on free
  * loopback ports with a temporary data dir, for contract and integration
  * tests. Every process is tracked by PID and killed on `stop()`, and a
  * process-exit safety net kills whatever a crashed test left behind. Nothing
@@ -17,32 +17,60 @@ export interface StartEtcdOptions {
   readonly binary?: string;
   /** How long to wait for `/health`, ms; default 15000. */
   readonly readyTimeoutMs?: number;
-  /** Extra command-line flags. */
+  /** Extra command-line flags (every member). */
   readonly extraArgs?: readonly string[];
+  /** Number of members (1, 3 or 5 make sense); default 1. */
+  readonly members?: number;
 }
 
-/** A running test etcd. */
-export interface TestEtcd {
-  /** Client URLs to give the registry, e.g. `['http://127.0.0.1:40123']`. */
-  readonly endpoints: string[];
-  /** The client port. */
+/** One etcd member of a {@link TestEtcd}. */
+export interface EtcdMember {
+  /** Member name (`m0`, `m1`, … ; `test` for a single member). */
+  readonly name: string;
+  /** This member's client URL. */
+  readonly endpoint: string;
   readonly clientPort: number;
-  /** The peer port. */
   readonly peerPort: number;
-  /** Data directory (removed by {@link TestEtcd.stop}). */
   readonly dataDir: string;
-  /** PID of the current etcd process (changes after {@link TestEtcd.restart}); undefined once stopped. */
+  /** PID of the member's current process; undefined while it is down or once stopped. */
   readonly pid: number | undefined;
-  /** SIGTERM, then SIGKILL after 3 s; removes the data dir. Idempotent; never throws. */
+  /** Whether the process runs (it may still be electing). */
+  readonly running: boolean;
+  /** Kills the member (data kept); {@link EtcdMember.restart} brings it back. */
+  kill(): Promise<void>;
+  /** Kills the member if it runs and starts it again on the same ports and data; resolves once its process is up (health needs a quorum, so it is not awaited). */
+  restart(options?: { downForMs?: number }): Promise<void>;
+  /** SIGSTOP / SIGCONT. */
+  pause(): void;
+  resume(): void;
+}
+
+/** A running test etcd: one member, or a cluster of members on loopback. */
+export interface TestEtcd {
+  /** Client URLs of every member, e.g. `['http://127.0.0.1:40123']`. */
+  readonly endpoints: string[];
+  /** Every member, in start order. */
+  readonly members: readonly EtcdMember[];
+  /** The first member's client port. */
+  readonly clientPort: number;
+  /** The first member's peer port. */
+  readonly peerPort: number;
+  /** The first member's data directory (each member's is removed by {@link TestEtcd.stop}). */
+  readonly dataDir: string;
+  /** PID of the first member's current process; undefined once stopped. */
+  readonly pid: number | undefined;
+  /** SIGTERM, then SIGKILL after 3 s, for every member; removes the data dirs. Idempotent; never throws. */
   stop(): Promise<void>;
-  /** SIGSTOP: etcd freezes with connections open (the nastiest outage). */
+  /** SIGSTOP every member: etcd freezes with connections open (the nastiest outage). */
   pause(): void;
   /** SIGCONT after {@link TestEtcd.pause}. */
   resume(): void;
-  /** Kills etcd (keeping its data) and starts it again on the same ports; resolves when healthy. */
+  /** Kills every member (keeping data) and starts them again on the same ports; resolves when healthy. */
   restart(options?: { downForMs?: number }): Promise<void>;
-  /** Kills etcd without restarting (data kept) — for outage tests; `restart()` brings it back. */
+  /** Kills every member without restarting (data kept) — for outage tests; `restart()` brings it back. */
   kill(): Promise<void>;
+  /** The member that currently leads (asked over the members' HTTP gateway); undefined when none answers. */
+  leader(): Promise<EtcdMember | undefined>;
 }
 
 const live = new Map<number, ChildProcess>();
@@ -117,93 +145,182 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Starts etcd and resolves once it reports healthy. Rejects (after cleaning up) if it does not start. */
+/** Asks one member for its id and its leader's id (etcd's HTTP gateway of the gRPC status call). */
+async function memberStatus(endpoint: string): Promise<{ member: string; leader: string } | undefined> {
+  try {
+    const res = await fetch(`${endpoint}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1000) });
+    const body = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+    if (!body.header?.member_id || !body.leader) return undefined;
+    return { member: body.header.member_id, leader: body.leader };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts etcd (one member, or `members` members forming one cluster on
+ * loopback) and resolves once every member reports healthy. Rejects (after
+ * cleaning up) if it does not start.
+ */
 export async function startEtcd(options: StartEtcdOptions = {}): Promise<TestEtcd> {
   installSafetyNet();
   const binary = options.binary ?? process.env['ETCD_BIN'] ?? '/usr/bin/etcd';
   const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
-  const dataDir = mkdtempSync(join(tmpdir(), 'fleet-etcd-'));
-  dirs.add(dataDir);
-  const clientPort = await freePort();
-  let peerPort = await freePort();
-  while (peerPort === clientPort) peerPort = await freePort();
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
-  const args = [
-    '--name', 'test',
-    '--data-dir', dataDir,
-    '--listen-client-urls', clientUrl,
-    '--advertise-client-urls', clientUrl,
-    '--listen-peer-urls', peerUrl,
-    '--initial-advertise-peer-urls', peerUrl,
-    '--initial-cluster', `test=${peerUrl}`,
-    '--initial-cluster-state', 'new',
-    // Fast elections and lease checks for a single loopback member.
-    '--heartbeat-interval', '10',
-    '--election-timeout', '100',
-    // Let test clients ping every second without a GOAWAY.
-    '--grpc-keepalive-min-time', '1s',
-    '--logger', 'zap',
-    '--log-outputs', 'stderr',
-    '--log-level', 'error',
-    ...(options.extraArgs ?? []),
-  ];
-
-  let child: ChildProcess | undefined;
-  let stderr = '';
-  const launch = async (): Promise<void> => {
-    stderr = '';
-    const c = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = c;
-    if (c.pid !== undefined) live.set(c.pid, c);
-    c.stderr!.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    c.once('exit', () => {
-      if (c.pid !== undefined) live.delete(c.pid);
-    });
-    await waitHealthy(clientUrl, c, readyTimeoutMs, () => stderr);
+  const count = options.members ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > 9) throw new Error(`etcd members must be 1-9, got ${count}`);
+  const used = new Set<number>();
+  const port = async (): Promise<number> => {
+    let p = await freePort();
+    while (used.has(p)) p = await freePort();
+    used.add(p);
+    return p;
   };
+  const specs: { name: string; clientPort: number; peerPort: number; dataDir: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleet-etcd-'));
+    dirs.add(dataDir);
+    specs.push({ name: count === 1 ? 'test' : `m${i}`, clientPort: await port(), peerPort: await port(), dataDir });
+  }
+  const initialCluster = specs.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
+  // A single loopback member elects itself at once; several members on a
+  // busy 2-core machine need more slack or they keep re-electing.
+  const timing = count === 1 ? ['--heartbeat-interval', '10', '--election-timeout', '100'] : ['--heartbeat-interval', '50', '--election-timeout', '500'];
+  const token = `fleet-test-${process.pid}-${specs[0]!.clientPort}`;
 
+  const members = specs.map((spec) => {
+    const clientUrl = `http://127.0.0.1:${spec.clientPort}`;
+    const peerUrl = `http://127.0.0.1:${spec.peerPort}`;
+    const args = [
+      '--name', spec.name,
+      '--data-dir', spec.dataDir,
+      '--listen-client-urls', clientUrl,
+      '--advertise-client-urls', clientUrl,
+      '--listen-peer-urls', peerUrl,
+      '--initial-advertise-peer-urls', peerUrl,
+      '--initial-cluster', initialCluster,
+      '--initial-cluster-state', 'new',
+      '--initial-cluster-token', token,
+      ...timing,
+      // Let test clients ping every second without a GOAWAY.
+      '--grpc-keepalive-min-time', '1s',
+      '--logger', 'zap',
+      '--log-outputs', 'stderr',
+      '--log-level', 'error',
+      ...(options.extraArgs ?? []),
+    ];
+    let child: ChildProcess | undefined;
+    let stderr = '';
+    let stopped = false;
+    const alive = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;
+    const spawnIt = (): ChildProcess => {
+      stderr = '';
+      const c = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      child = c;
+      if (c.pid !== undefined) live.set(c.pid, c);
+      c.stderr!.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-4000);
+      });
+      c.once('exit', () => {
+        if (c.pid !== undefined) live.delete(c.pid);
+      });
+      return c;
+    };
+    const member = {
+      name: spec.name,
+      endpoint: clientUrl,
+      clientPort: spec.clientPort,
+      peerPort: spec.peerPort,
+      dataDir: spec.dataDir,
+      get pid() {
+        return !stopped && alive() ? child?.pid : undefined;
+      },
+      get running() {
+        return !stopped && alive();
+      },
+      spawn: spawnIt,
+      healthy: () => waitHealthy(clientUrl, child!, readyTimeoutMs, () => stderr),
+      async kill() {
+        if (child) await killAndWait(child);
+      },
+      async restart(opts: { downForMs?: number } = {}) {
+        if (stopped) throw new Error(`etcd member ${spec.name} was stopped`);
+        if (child) await killAndWait(child);
+        if (opts.downForMs) await new Promise((r) => setTimeout(r, opts.downForMs));
+        spawnIt();
+      },
+      pause() {
+        if (alive() && child?.pid !== undefined) process.kill(child.pid, 'SIGSTOP');
+      },
+      resume() {
+        if (alive() && child?.pid !== undefined) process.kill(child.pid, 'SIGCONT');
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        if (child) await killAndWait(child);
+        rmSync(spec.dataDir, { recursive: true, force: true });
+        dirs.delete(spec.dataDir);
+      },
+    };
+    return member;
+  });
+
+  const launchAll = async (): Promise<void> => {
+    for (const m of members) m.spawn();
+    await Promise.all(members.map((m) => m.healthy()));
+  };
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    if (child) await killAndWait(child);
-    rmSync(dataDir, { recursive: true, force: true });
-    dirs.delete(dataDir);
+    await Promise.all(members.map((m) => m.stop()));
   };
 
   try {
-    await launch();
+    await launchAll();
   } catch (err) {
     await stop();
     throw err;
   }
 
+  const first = members[0]!;
   return {
-    endpoints: [clientUrl],
-    clientPort,
-    peerPort,
-    dataDir,
+    endpoints: members.map((m) => m.endpoint),
+    members,
+    clientPort: first.clientPort,
+    peerPort: first.peerPort,
+    dataDir: first.dataDir,
     get pid() {
-      return stopped ? undefined : child?.pid;
+      return stopped ? undefined : first.pid;
     },
     stop,
     pause() {
-      if (child?.pid !== undefined) process.kill(child.pid, 'SIGSTOP');
+      for (const m of members) m.pause();
     },
     resume() {
-      if (child?.pid !== undefined) process.kill(child.pid, 'SIGCONT');
+      for (const m of members) m.resume();
     },
     async kill() {
-      if (child) await killAndWait(child);
+      await Promise.all(members.map((m) => m.kill()));
     },
     async restart(opts = {}) {
       if (stopped) throw new Error('etcd was stopped');
-      if (child) await killAndWait(child);
+      await Promise.all(members.map((m) => m.kill()));
       if (opts.downForMs) await new Promise((r) => setTimeout(r, opts.downForMs));
-      await launch();
+      await launchAll();
+    },
+    async leader() {
+      for (const m of members) {
+        if (!m.running) continue;
+        const st = await memberStatus(m.endpoint);
+        if (!st) continue;
+        for (const other of members) {
+          if (!other.running) continue;
+          const o = other === m ? st : await memberStatus(other.endpoint);
+          if (o && o.member === st.leader) return other;
+        }
+      }
+      return undefined;
     },
   };
 }
