@@ -1,9 +1,10 @@
 /**
- * `FleetClient` straight over the registry (`--driver etcd`). It applies the
- * API's rules itself (name and option validation, no activated templates,
- * a changed body keeps the desired state) and derives units and
- * explanations with the API's own pure functions, so both drivers show the
- * same thing.
+ * `FleetClient` straight over the registry (`--driver etcd`). Writes go
+ * through the same unit PUT policy as the API (`src/units/put-policy.ts`:
+ * validation, no activated templates, instances from stored templates, a
+ * changed body keeps the desired state), and units and explanations are
+ * derived with the API's own pure functions, so both drivers behave and
+ * show the same.
  */
 import {
   UnitNotFoundError,
@@ -14,7 +15,7 @@ import {
 } from '../../src/registry/index.js';
 import { explainFrom } from '../../src/api/explain.js';
 import { indexRuntime, toApiUnit } from '../../src/api/unit-view.js';
-import { buildUnit, goQuote, parseUnitName, UnitError, type Unit, type UnitOption } from '../../src/units/index.js';
+import { executeUnitPut, planUnitPut, readUnitPutInputs, UnitError, UnitPutRejectedError, type UnitOption, type UnitPutRequest } from '../../src/units/index.js';
 import { ApiError, UnitNotRunningError } from './errors.js';
 import { EXPLAINED } from './explained.js';
 import { fromApiUnit } from './http-client.js';
@@ -38,12 +39,6 @@ function fromStateRecord(s: UnitStateRecord): FleetUnitState {
   return { name: s.name, machineId: s.machineId, hash: s.hash, loadState: s.loadState, activeState: s.activeState, subState: s.subState };
 }
 
-function checkActivation(name: string, desired: DesiredState | undefined): void {
-  if (desired !== undefined && desired !== 'inactive' && parseUnitName(name)?.isTemplate) {
-    throw new ApiError(400, `cannot activate template ${goQuote(name)}`);
-  }
-}
-
 /** The etcd driver. `tls` is used for streams fetched from machines' own APIs. */
 export class RegistryFleetClient implements FleetClient {
   constructor(
@@ -64,38 +59,24 @@ export class RegistryFleetClient implements FleetClient {
     return fromApiUnit(toApiUnit(found, indexRuntime(schedule.filter((e) => e.name === name), states)));
   }
 
-  async putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState): Promise<void> {
-    let unit: Unit;
-    try {
-      unit = buildUnit(name, options);
-    } catch (err) {
-      if (err instanceof UnitError) throw new ApiError(400, err.message);
-      throw err;
-    }
-    checkActivation(name, desiredState);
-    const record = { name: unit.name, options: unit.options, text: unit.text, hash: unit.hash };
-    const existing = await this.api.getUnit(name);
-    if (existing === undefined) {
-      try {
-        await this.api.createUnit(record, desiredState ?? 'inactive');
-        return;
-      } catch (err) {
-        if (!(err instanceof UnitExistsError)) throw err;
-      }
-    }
-    if (existing?.unit.hash === record.hash) {
-      if (desiredState !== undefined) await this.setDesiredState(name, desiredState);
-      return;
-    }
-    await this.api.replaceUnit(record, desiredState);
+  putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState): Promise<void> {
+    return this.put(name, desiredState === undefined ? { options } : { options, desiredState });
   }
 
-  async setDesiredState(name: string, state: DesiredState): Promise<void> {
-    checkActivation(name, state);
+  setDesiredState(name: string, state: DesiredState): Promise<void> {
+    return this.put(name, { options: [], desiredState: state });
+  }
+
+  /** A PUT by the shared unit policy, as the API runs it; refusals carry the status the API would answer. */
+  private async put(name: string, request: UnitPutRequest): Promise<void> {
     try {
-      await this.api.setDesiredState(name, state);
+      const { existing, template } = await readUnitPutInputs(this.api, name, request);
+      await executeUnitPut(this.api, name, planUnitPut(name, request, existing, template));
     } catch (err) {
+      if (err instanceof UnitPutRejectedError) throw new ApiError(err.kind === 'conflict' ? 409 : 400, err.message);
+      if (err instanceof UnitError) throw new ApiError(400, err.message);
       if (err instanceof UnitNotFoundError) throw new ApiError(404, 'unit does not exist');
+      if (err instanceof UnitExistsError) throw new ApiError(409, 'unit already exists');
       throw err;
     }
   }

@@ -92,10 +92,15 @@ export interface FleetClient {
    * Creates the unit, or replaces the body of an existing one (new hash, same
    * name). `desiredState` undefined: `inactive` for a new unit, unchanged for
    * an existing one (the agent swaps a running unit to the new body).
-   * Rejects with `ApiError` (400) for an invalid name or options.
+   * Rejects with `ApiError` (400) for an invalid name or options. Both
+   * drivers decide by the shared unit PUT policy (`src/units/put-policy.ts`).
    */
   putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState): Promise<void>;
-  /** Sets the desired state; rejects with `ApiError` 404 for a missing unit, 400 for activating a template. */
+  /**
+   * Sets the desired state. A missing instance whose template is stored is
+   * created from the template. Rejects with `ApiError` 409 for another
+   * missing unit, 400 for activating a template.
+   */
   setDesiredState(name: string, state: DesiredState): Promise<void>;
   /** Deletes the unit; rejects with `ApiError` 404 when it does not exist. */
   destroyUnit(name: string): Promise<void>;

@@ -6,7 +6,7 @@
  * agent moves a running unit to the new body), unlike fleet, which reset
  * replaced units to `inactive`.
  */
-import { buildUnit, goQuote, templateOf, unitNameProblem, UnitError, type Unit } from '../../src/units/index.js';
+import { buildUnit, goQuote, templateOf, unitFromTemplate, unitNameProblem, UnitError, type Unit } from '../../src/units/index.js';
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../client/errors.js';
 import type { FleetUnit } from '../client/types.js';
@@ -39,9 +39,9 @@ export interface CreateResult {
 
 class CreateError extends Error {}
 
-function build(name: string, source: string | FleetUnit['options'], what: string): Unit {
+function build(name: string, source: string | FleetUnit['options'], what: 'file' | 'template'): Unit {
   try {
-    return buildUnit(name, source);
+    return what === 'template' ? unitFromTemplate(name, source) : buildUnit(name, source);
   } catch (err) {
     if (err instanceof UnitError) throw new CreateError(`failed getting Unit(${name}) from ${what}: ${err.message}`);
     throw err;

@@ -5,7 +5,7 @@
  * turns anything into what the client sees.
  */
 import { InvalidNameError, RegistryClosedError, RegistryUnavailableError, UnitExistsError, UnitNotFoundError } from '../registry/index.js';
-import { InvalidUnitNameError, UnitParseError, UnitValidationError } from '../units/index.js';
+import { InvalidUnitNameError, UnitParseError, UnitPutRejectedError, UnitValidationError } from '../units/index.js';
 import { LocalCommandError } from './local-commands.js';
 import { InvalidPageTokenError } from './pagination.js';
 
@@ -28,7 +28,9 @@ export class ApiError extends Error {
 /**
  * Translates any thrown value into an {@link ApiError}:
  * unavailable/closed registry ⇒ 503 (fleet's message); bad page token,
- * invalid unit name, options or registry name ⇒ 400; unknown unit ⇒ 404
+ * invalid unit name, options or registry name ⇒ 400; a PUT the unit
+ * policy refuses ⇒ 400 (invalid request) or 409 (conflicts with what is
+ * stored); unknown unit ⇒ 404
  * `unit does not exist`; unit created concurrently ⇒ 409; a local command
  * that could not start ⇒ 500 saying so; anything else ⇒
  * 500 with an empty message (as fleet: internals are logged, not sent).
@@ -45,6 +47,7 @@ function translate(err: unknown): ApiError | undefined {
   if (err instanceof InvalidPageTokenError) return new ApiError(400, err.message);
   if (err instanceof InvalidUnitNameError || err instanceof UnitValidationError || err instanceof UnitParseError) return new ApiError(400, err.message);
   if (err instanceof InvalidNameError) return new ApiError(400, err.message);
+  if (err instanceof UnitPutRejectedError) return new ApiError(err.kind === 'conflict' ? 409 : 400, err.message);
   if (err instanceof UnitNotFoundError) return new ApiError(404, 'unit does not exist');
   if (err instanceof UnitExistsError) return new ApiError(409, 'unit already exists');
   if (err instanceof LocalCommandError) return new ApiError(500, err.message);

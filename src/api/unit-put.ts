@@ -1,14 +1,14 @@
 /**
- * `PUT /units/<name>`: fleet's algorithm (`api/units.go` set) with its
- * quirks fixed (§10.9): the desired state is validated everywhere, a
- * template is never activated, and changed options are validated before
- * they replace a unit. Decoding and deciding are pure; `units.ts` executes
- * the decision, so a rejected request never reaches the registry.
+ * `PUT /units/<name>` on the wire: decoding fleet's Unit entity and the
+ * body-vs-URL name check are the API's; the decision is the shared unit PUT
+ * policy (`src/units/put-policy.ts`, also used by fleetctl's etcd driver),
+ * whose refusals become HTTP errors here. `units.ts` executes the decision,
+ * so a rejected request never reaches the registry.
  */
-import { type UnitWithDesired } from '../registry/index.js';
-import { buildUnit, canonicalOrder, hashUnitText, parseUnitName, serializeUnit, unitNameProblem, type Unit, type UnitOption } from '../units/index.js';
-import { ApiError } from './errors.js';
-import { isDesiredState, type DesiredState } from '../domain/index.js';
+import type { UnitWithDesired } from '../registry/index.js';
+import type { DesiredState } from '../domain/index.js';
+import { checkUnitPut, InvalidUnitNameError, planUnitPut as planPut, UnitPutRejectedError, type UnitOption, type UnitPutPlan } from '../units/index.js';
+import { ApiError, toApiError } from './errors.js';
 
 /** A decoded PUT body (fleet's Unit entity; currentState and machineID are ignored). */
 export interface PutBody {
@@ -20,14 +20,8 @@ export interface PutBody {
   readonly options: readonly UnitOption[];
 }
 
-/** What a PUT does, once validated. */
-export type PutAction =
-  /** Create a new unit: 201. */
-  | { readonly kind: 'create'; readonly unit: Unit; readonly desired: DesiredState }
-  /** Overwrite an existing unit with changed options (keeping its desired state when none is given): 201. */
-  | { readonly kind: 'replace'; readonly unit: Unit; readonly desired?: DesiredState }
-  /** Change only the desired state: 204. */
-  | { readonly kind: 'setDesired'; readonly desired: DesiredState };
+/** What a PUT does, once validated (the shared policy's plan). */
+export type PutAction = UnitPutPlan;
 
 /**
  * Checks the shape of a parsed PUT body.
@@ -66,7 +60,8 @@ export function decodePutBody(value: unknown): PutBody {
 
 /**
  * The checks that need no stored unit, in fleet's order: body name vs URL
- * name, unit name, desired state, template activation.
+ * name, then the shared policy's (unit name, desired state, template
+ * activation).
  * @returns the validated desired state, undefined when none was given.
  * @throws {ApiError} 400 naming the problem.
  */
@@ -74,51 +69,30 @@ export function checkPutRequest(urlName: string, body: PutBody): DesiredState | 
   if (body.name !== '' && body.name !== urlName) {
     throw new ApiError(400, `name in URL ${JSON.stringify(urlName)} differs from unit name in request body ${JSON.stringify(body.name)}`);
   }
-  const problem = unitNameProblem(urlName);
-  if (problem !== undefined) throw new ApiError(400, problem);
-  const desired = checkDesired(body.desiredState);
-  if (desired !== undefined && desired !== 'inactive' && parseUnitName(urlName)?.isTemplate === true) {
-    throw new ApiError(400, `cannot activate template ${JSON.stringify(urlName)}`);
-  }
-  return desired;
+  return asApiError(() => checkUnitPut(urlName, body));
 }
 
 /**
- * Decides a PUT of `urlName` with `body`, given the unit as stored
- * (undefined when it does not exist): {@link checkPutRequest}, then
- * create / replace (options validated) / set desired state.
+ * Decides a PUT of `urlName` with `body` by the shared policy
+ * (`src/units/put-policy.ts`), given the unit as stored (undefined when it
+ * does not exist) and, for a new instance without options, its template as
+ * stored.
  * @returns the action to execute.
  * @throws {ApiError} 400 (names, desired state, template), 409 (new unit
- *   without options; existing unit without desired state);
+ *   without options or stored template; existing unit without desired state);
  *   `UnitValidationError` / `UnitParseError` for unusable options (400 at the edge).
  */
-export function planUnitPut(urlName: string, body: PutBody, existing: UnitWithDesired | undefined): PutAction {
-  const desired = checkPutRequest(urlName, body);
-  if (existing === undefined) {
-    if (body.options.length === 0) throw new ApiError(409, 'unit does not exist and options field empty');
-    return { kind: 'create', unit: buildUnit(urlName, body.options), desired: desired ?? 'inactive' };
-  }
-  if (body.options.length > 0 && optionsHash(body.options) !== existing.unit.hash) {
-    const unit = buildUnit(urlName, body.options);
-    return desired === undefined ? { kind: 'replace', unit } : { kind: 'replace', unit, desired };
-  }
-  if (desired === undefined) throw new ApiError(409, 'must provide DesiredState to update existing unit');
-  return { kind: 'setDesired', desired };
+export function planUnitPut(urlName: string, body: PutBody, existing: UnitWithDesired | undefined, template?: UnitWithDesired): PutAction {
+  checkPutRequest(urlName, body);
+  return asApiError(() => planPut(urlName, body, existing, template));
 }
 
-function checkDesired(value: string | undefined): DesiredState | undefined {
-  if (value === undefined) return undefined;
-  if (!isDesiredState(value)) {
-    throw new ApiError(400, `invalid value ${JSON.stringify(value)} for desiredState (expected inactive, loaded or launched)`);
-  }
-  return value;
-}
-
-/** The hash the options would be stored under, without validating them (so an unchanged unit is never re-judged); undefined when they cannot even be serialized. */
-function optionsHash(options: readonly UnitOption[]): string | undefined {
+/** Runs `decide`, turning the policy's refusals (and a bad name) into the API's error; other errors pass unchanged. */
+function asApiError<T>(decide: () => T): T {
   try {
-    return hashUnitText(serializeUnit(canonicalOrder(options)));
-  } catch {
-    return undefined;
+    return decide();
+  } catch (err) {
+    if (err instanceof UnitPutRejectedError || err instanceof InvalidUnitNameError) throw toApiError(err).error;
+    throw err;
   }
 }

@@ -1,6 +1,5 @@
 /** `/units` and `/units/<name>`: list, get, create/update (PUT), delete. */
-import type { UnitRecord } from '../registry/index.js';
-import { unitNameProblem, type Unit } from '../units/index.js';
+import { executeUnitPut, readUnitPutInputs, unitNameProblem } from '../units/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { decodePageToken, paginate } from './pagination.js';
@@ -54,19 +53,17 @@ async function putUnit(req: ApiRequest, ctx: ApiContext, name: string): Promise<
   const body = decodePutBody(await readJson(req.raw, ctx.maxBodyBytes));
   // Validate what needs no registry first, so a bad request is answered even while etcd is down.
   checkPutRequest(name, body);
-  const existing = await ctx.registry.getUnit(name);
-  const action = planUnitPut(name, body, existing);
+  const { existing, template } = await readUnitPutInputs(ctx.registry, name, body);
+  const action = planUnitPut(name, body, existing, template);
+  await executeUnitPut(ctx.registry, name, action);
   switch (action.kind) {
     case 'create':
-      await ctx.registry.createUnit(record(action.unit), action.desired);
-      ctx.logger.info({ unit: name, desired: action.desired, hash: action.unit.hash }, 'unit created');
+      ctx.logger.info({ unit: name, desired: action.desired, hash: action.unit.hash, template: action.fromTemplate }, 'unit created');
       return empty(201);
     case 'replace':
-      await ctx.registry.replaceUnit(record(action.unit), action.desired);
       ctx.logger.info({ unit: name, desired: action.desired, hash: action.unit.hash }, 'unit replaced');
       return empty(201);
     case 'setDesired':
-      await ctx.registry.setDesiredState(name, action.desired);
       ctx.logger.debug({ unit: name, desired: action.desired }, 'desired state set');
       return empty(204);
   }
@@ -77,9 +74,4 @@ async function deleteUnit(ctx: ApiContext, name: string): Promise<Reply> {
   await ctx.registry.destroyUnit(name);
   ctx.logger.info({ unit: name }, 'unit destroyed');
   return empty(204);
-}
-
-/** The stored part of a built unit (description, requirements and warnings are derived again by readers). */
-function record(u: Unit): UnitRecord {
-  return { name: u.name, options: u.options, text: u.text, hash: u.hash };
 }

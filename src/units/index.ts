@@ -13,3 +13,5 @@ export * from './unit.js';
 export * from './requirements.js';
 export { globMatch, isValidGlob, isLiteralGlob } from './glob.js';
 export { goQuote } from './text.js';
+export * from './put-policy.js';
+export * from './put-unit.js';
