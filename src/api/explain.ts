@@ -9,8 +9,9 @@
  * what the engine will decide, give or take changes in between.
  */
 import type { MachineRecord, ScheduleEntry, UnitWithDesired } from '../registry/index.js';
-import { formatExplanation, planSchedule, type ClusterSnapshot, type Explanation, type UnitSnapshot } from '../scheduler/index.js';
-import { extractRequirements, unitNameProblem } from '../units/index.js';
+import { formatExplanation, planSchedule, type Explanation } from '../scheduler/index.js';
+import { buildSnapshot } from '../engine/snapshot.js';
+import { unitNameProblem } from '../units/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { json, type Reply } from './reply.js';
@@ -56,26 +57,11 @@ export function explainFrom(
   const name = unit.unit.name;
   const machineIDs = schedule.filter((e) => e.name === name).map((e) => e.machineId).sort();
   const base = { name, desiredState: unit.desired, machineIDs };
-  const snapshotUnits: UnitSnapshot[] = [];
-  let problems: readonly string[] = [];
-  for (const u of units) {
-    const ex = extractRequirements(u.unit.options, u.unit.name);
-    if (ex.problems.length > 0) {
-      if (u.unit.name === name) problems = ex.problems;
-      continue;
-    }
-    snapshotUnits.push({ name: u.unit.name, desiredState: u.desired, requirements: ex.requirements });
-  }
+  const { snapshot, broken } = buildSnapshot({ units: units.map((u) => u.unit), desired: new Map(units.map((u) => [u.unit.name, u.desired])), machines, schedule });
+  const problems = broken.find((b) => b.unit === name)?.problems ?? [];
   if (problems.length > 0) return { ...base, status: 'invalid', message: `unit options cannot be used: ${problems.join('; ')}` };
   if (unit.desired === 'inactive') return { ...base, status: 'inactive', message: 'desired state is inactive' };
 
-  const byUnit = new Map<string, string[]>();
-  for (const e of schedule) {
-    const list = byUnit.get(e.name);
-    if (list === undefined) byUnit.set(e.name, [e.machineId]);
-    else list.push(e.machineId);
-  }
-  const snapshot: ClusterSnapshot = { machines: machines.map((m) => ({ id: m.id, metadata: m.metadata })), units: snapshotUnits, schedule: byUnit };
   const plan = planSchedule(snapshot);
   const unplaced = plan.unplaced.find((e) => e.unit === name);
   if (unplaced !== undefined) return { ...base, status: 'unschedulable', message: formatExplanation(unplaced), explanation: unplaced };

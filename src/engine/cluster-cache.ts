@@ -8,6 +8,7 @@ import {
   type UnitRecord,
 } from '../registry/index.js';
 import type { DesiredState } from '../domain/index.js';
+import type { Cordon } from './cordon.js';
 
 /**
  * The engine's in-memory picture of the cluster: filled from one registry
@@ -25,6 +26,12 @@ export class ClusterCache {
   readonly machineMetadata = new Map<string, Map<string, string>>();
   /** machine id -> unit name -> entry. */
   readonly schedule = new Map<string, Map<string, ScheduleEntry>>();
+  /**
+   * Machines that take no new units (planning input, see `Cordon`). A cordon
+   * ends when its time is up or when the machine leaves (if it registers
+   * again it is alive); reloading the cache keeps it.
+   */
+  readonly cordons = new Map<string, Cordon>();
   /** Revision of the last snapshot or event applied. */
   revision = 0n;
   /** Merged metadata per machine, valid while the machine record is the same object (dropped on metadata events). */
@@ -38,6 +45,7 @@ export class ClusterCache {
     this.machineMetadata.clear();
     this.schedule.clear();
     this.merged.clear();
+    for (const id of [...this.cordons.keys()]) if (!snap.machines.some((m) => m.id === id)) this.cordons.delete(id);
     for (const u of snap.units) this.units.set(u.name, u);
     for (const [name, d] of snap.desired) this.desired.set(name, d);
     for (const m of snap.machines) this.machines.set(m.id, m);
@@ -66,6 +74,7 @@ export class ClusterCache {
           break;
         case 'machine':
           setOrDelete(this.machines, ev.machineId, ev.machine);
+          if (ev.machine === undefined) this.cordons.delete(ev.machineId);
           relevant = true;
           break;
         case 'machineMetadata': {

@@ -9,12 +9,16 @@ import {
   type RegistryEvent,
   type Subscription,
 } from '../registry/index.js';
-import { formatExplanation, type Pipeline } from '../scheduler/index.js';
+import type { Pipeline } from '../scheduler/index.js';
 import type { EngineMetrics } from '../metrics/engine.js';
 import { ClusterCache } from './cluster-cache.js';
 import { planReconcile } from './plan-reconcile.js';
 import { RequirementsCache } from './requirements-cache.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { previousLeaderCordon } from './cordon.js';
+import { fanOut, type EngineObserver, type PassReport } from './observer.js';
+import { logObserver } from './log-observer.js';
+import { metricsObserver } from './metrics-observer.js';
 
 /** Options of {@link Engine}; see fleet.conf for the user-facing ones. */
 export interface EngineOptions {
@@ -42,6 +46,8 @@ export interface EngineOptions {
   readonly pipeline?: Pipeline;
   /** Prometheus recorder (`fleet_engine_*`); default none. */
   readonly metrics?: EngineMetrics;
+  /** More observers of decisions, unplaced units, warnings and failovers (logs and metrics are built from `logger` and `metrics`). */
+  readonly observers?: readonly EngineObserver[];
   /**
    * After taking over from another leader whose machine is still
    * registered, that machine takes no new units for this long (ms), or until
@@ -71,27 +77,25 @@ export interface EngineStats {
 export class Engine {
   readonly stats: EngineStats = { passes: 0, failedPasses: 0, opsWritten: 0, lastPlanMs: 0 };
   private readonly clock: Clock;
-  private readonly log: Logger;
+  private readonly observe: Required<EngineObserver>;
   private readonly debounceMs: number;
   private readonly maxDelayMs: number;
   private cache: ClusterCache | undefined;
   private requirements = new RequirementsCache();
   private sub: Subscription | undefined;
   private timer: TimerHandle | undefined;
+  /** Wakes the engine when a cordon's time is up. */
+  private cordonTimer: TimerHandle | undefined;
   private firstKickAt: number | undefined;
   /** Earliest time the next pass may start (see `busyFactor`). */
   private notBefore = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  /** What was last logged per unit/warning, so repeated passes do not repeat logs. */
-  private readonly reported = new Map<string, string>();
-  /** Machines that take no new units while this engine leads: machine id -> reason. */
-  private readonly cordons = new Map<string, string>();
 
   constructor(private readonly opts: EngineOptions) {
     this.clock = opts.clock ?? systemClock;
-    this.log = opts.logger.child({ component: 'engine' });
+    this.observe = fanOut([logObserver(opts.logger), opts.metrics && metricsObserver(opts.metrics), ...(opts.observers ?? [])]);
     this.debounceMs = opts.debounceMs ?? 5;
     this.maxDelayMs = opts.maxDelayMs ?? 100;
   }
@@ -106,7 +110,7 @@ export class Engine {
     const e = this.opts.election;
     e.on('elected', (fence) => this.lead(fence.machineId));
     e.on('deposed', (reason) => this.follow(reason));
-    e.on('warning', (err) => this.log.warn({ err }, 'engine election trouble'));
+    e.on('warning', (err) => this.observe.trouble('election', err));
     await e.start();
   }
 
@@ -120,65 +124,50 @@ export class Engine {
 
   private lead(self: string): void {
     if (this.stopped) return;
-    this.log.info('Engine leadership acquired');
-    this.opts.metrics?.leaderStarted(this.clock.now());
     const cache = new ClusterCache();
     this.cache = cache;
-    this.cordonPreviousLeader(self);
     this.requirements = new RequirementsCache();
-    this.reported.clear();
+    const now = this.clock.now();
+    const cordon = previousLeaderCordon(this.opts.election.previousLeader(), self, now, this.opts.suspectPreviousLeaderMs ?? 0);
+    if (cordon !== undefined) {
+      cache.cordons.set(cordon.machine, cordon.cordon);
+      // The cordon ends by itself in planning; this pass is what makes that happen.
+      this.cordonTimer = this.clock.setTimeout(() => {
+        this.cordonTimer = undefined;
+        if (this.cache !== cache || cache.cordons.get(cordon.machine) !== cordon.cordon) return;
+        this.observe.cordonLifted(cordon.machine, 'expired');
+        this.kick(0);
+      }, cordon.cordon.untilMs - now);
+    }
+    this.observe.elected({ atMs: now, ...(cordon !== undefined ? { cordoned: { machine: cordon.machine, forMs: cordon.cordon.untilMs - now } } : {}) });
     const registry = this.opts.registry;
     this.sub = follow<RegistrySnapshot, RegistryEvent>(
       { list: () => registry.snapshot(), watch: (rev, l) => registry.watchCluster(rev, l) },
       {
         onSnapshot: (snap) => {
           if (this.cache !== cache) return;
+          const cordoned = [...cache.cordons.keys()];
           cache.load(snap);
-          this.log.debug({ revision: String(snap.revision), units: snap.units.length, machines: snap.machines.length }, 'engine cache loaded');
+          for (const id of cordoned) if (!cache.cordons.has(id)) this.observe.cordonLifted(id, 'left');
+          this.observe.loaded({ revision: snap.revision, units: snap.units.length, machines: snap.machines.length });
           this.kick(0);
         },
         onEvents: (events) => {
           if (this.cache !== cache) return;
-          for (const ev of events) {
-            // A cordoned machine that left (or whose lease expired) is gone; if it registers again it is alive.
-            if (ev.kind === 'machine' && ev.machine === undefined && this.cordons.delete(ev.machineId)) {
-              this.log.info({ machine: ev.machineId }, 'cordoned machine left; cordon lifted');
-            }
-          }
-          if (cache.apply(events)) this.kick();
+          const cordoned = cache.cordons.size > 0 ? [...cache.cordons.keys()] : [];
+          const relevant = cache.apply(events);
+          for (const id of cordoned) if (!cache.cordons.has(id)) this.observe.cordonLifted(id, 'left');
+          if (relevant) this.kick();
         },
-        onResync: (reason) => this.log.info({ reason }, 'engine watch lost its place; re-listing'),
-        onError: (err: RegistryError) => this.log.warn({ err }, 'engine could not list the cluster; retrying'),
+        onResync: (reason) => this.observe.trouble('resync', reason),
+        onError: (err: RegistryError) => this.observe.trouble('list', err),
       },
       { clock: this.clock },
     );
   }
 
-  /**
-   * Cordons the machine that led before us (see `suspectPreviousLeaderMs`).
-   * The cordon ends after that time, when the machine leaves, or when this
-   * engine stops leading.
-   */
-  private cordonPreviousLeader(self: string): void {
-    this.cordons.clear();
-    const prev = this.opts.election.previousLeader();
-    const ms = this.opts.suspectPreviousLeaderMs ?? 0;
-    if (prev === undefined || prev === self || ms <= 0) return;
-    this.cordons.set(prev, 'it was the engine leader until its lease expired, so it may be dead; its registration has not expired yet');
-    this.log.info({ machine: prev, forMs: ms }, 'cordoned the previous engine leader: no new units there until it leaves or proves alive');
-    this.clock.setTimeout(() => {
-      if (this.cordons.delete(prev)) {
-        this.log.info({ machine: prev }, 'previous engine leader is still registered after the suspicion period: cordon lifted');
-        this.kick(0);
-      }
-    }, ms);
-  }
-
   private follow(reason: string): void {
-    if (this.cache !== undefined) {
-      this.log.warn({ reason }, 'Engine leadership lost');
-      this.opts.metrics?.leaderStopped();
-    }
+    if (this.cache !== undefined) this.observe.deposed(reason);
     this.dropCache();
   }
 
@@ -188,6 +177,8 @@ export class Engine {
     this.sub = undefined;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.cordonTimer !== undefined) this.clock.clearTimeout(this.cordonTimer);
+    this.cordonTimer = undefined;
     this.firstKickAt = undefined;
   }
 
@@ -225,61 +216,28 @@ export class Engine {
     const cache = this.cache;
     if (cache === undefined) return;
     const t0 = performance.now();
-    const { ops, plan, broken } = planReconcile(cache, this.requirements, this.opts.pipeline, this.cordons);
-    this.stats.lastPlanMs = performance.now() - t0;
-    this.notBefore = this.clock.now() + (this.opts.busyFactor ?? 2) * this.stats.lastPlanMs;
+    const { ops, plan, broken } = planReconcile(cache, this.requirements, this.clock.now(), this.opts.pipeline);
+    const pass: PassReport = { plan, broken, ops, planMs: performance.now() - t0 };
+    this.stats.lastPlanMs = pass.planMs;
+    this.notBefore = this.clock.now() + (this.opts.busyFactor ?? 2) * pass.planMs;
     this.stats.passes++;
-    this.report(plan, broken);
+    this.observe.planned(pass);
     if (ops.length === 0) {
-      this.opts.metrics?.reconciled(performance.now() - t0);
+      this.observe.applied(pass, performance.now() - t0);
       return;
     }
     const fence = this.opts.election.fence();
     if (fence === undefined) return; // deposed meanwhile; the new leader decides
     try {
       await this.opts.registry.applySchedule(ops, fence);
-      this.opts.metrics?.reconciled(performance.now() - t0);
-      for (const op of ops) this.opts.metrics?.task(op.type === 'put' ? 'schedule' : 'unschedule', true);
       if (this.cache === cache) cache.applyOps(ops);
       this.stats.opsWritten += ops.length;
-      for (const d of plan.decisions) {
-        this.log.info({ unit: d.unit, machine: d.machine, reason: d.reason }, d.kind === 'schedule' ? 'Scheduled unit' : 'Unscheduled unit');
-      }
-      const refreshed = ops.length - plan.decisions.length;
-      if (refreshed > 0) this.log.debug({ refreshed }, 'refreshed schedule entries (target state or content changed)');
+      this.observe.applied(pass, performance.now() - t0);
     } catch (err) {
       this.stats.failedPasses++;
-      this.opts.metrics?.reconciled(performance.now() - t0, 'schedule');
-      for (const op of ops) this.opts.metrics?.task(op.type === 'put' ? 'schedule' : 'unschedule', false);
-      if (err instanceof NotLeaderError) {
-        this.log.warn({ err }, 'engine write refused: no longer leader');
-        return;
-      }
-      this.log.warn({ err }, 'engine could not write the schedule; retrying');
-      this.clock.setTimeout(() => this.kick(0), this.opts.reconcileIntervalMs);
+      const notLeader = err instanceof NotLeaderError;
+      this.observe.writeFailed(pass, err, performance.now() - t0, notLeader);
+      if (!notLeader) this.clock.setTimeout(() => this.kick(0), this.opts.reconcileIntervalMs);
     }
-  }
-
-  /** Logs unplaced units, broken units and plan warnings once per distinct message. */
-  private report(plan: ReturnType<typeof planReconcile>['plan'], broken: ReturnType<typeof planReconcile>['broken']): void {
-    const seen = new Set<string>();
-    const once = (key: string, message: string, log: () => void) => {
-      seen.add(key);
-      if (this.reported.get(key) === message) return;
-      this.reported.set(key, message);
-      log();
-    };
-    for (const e of plan.unplaced) {
-      const why = formatExplanation(e);
-      once(`unplaced:${e.unit}`, why, () => this.log.info({ unit: e.unit, why }, `Unable to schedule unit ${e.unit}: ${why}`));
-    }
-    for (const b of broken) {
-      const why = b.problems.join('; ');
-      once(`broken:${b.unit}`, why, () => this.log.error({ unit: b.unit, problems: b.problems }, `Unit ${b.unit} has unusable [X-Fleet] options and is not scheduled: ${why}`));
-    }
-    for (const w of plan.warnings) {
-      once(`warning:${w.message}:${w.units.join(',')}`, w.message, () => this.log.warn({ units: w.units }, w.message));
-    }
-    for (const key of this.reported.keys()) if (!seen.has(key)) this.reported.delete(key);
   }
 }

@@ -1,7 +1,8 @@
-import { planSchedule, type ClusterSnapshot, type Plan, type Pipeline, type UnitSnapshot } from '../scheduler/index.js';
+import { planSchedule, type Plan, type Pipeline } from '../scheduler/index.js';
 import type { ScheduleEntry, ScheduleOp } from '../registry/index.js';
 import type { ClusterCache } from './cluster-cache.js';
 import type { RequirementsCache } from './requirements-cache.js';
+import { buildSnapshot, type BrokenUnit } from './snapshot.js';
 
 /** One engine pass, decided: the writes to make and why. */
 export interface ReconcilePlan {
@@ -9,12 +10,13 @@ export interface ReconcilePlan {
   readonly ops: readonly ScheduleOp[];
   /** The scheduler's plan (decisions, unplaced units with explanations, warnings). */
   readonly plan: Plan;
-  /** Units left out of scheduling because their `[X-Fleet]` cannot be read. */
-  readonly broken: ReadonlyArray<{ readonly unit: string; readonly problems: readonly string[] }>;
+  /** Units left out of scheduling because their `[X-Fleet]` cannot be read, by name. */
+  readonly broken: readonly BrokenUnit[];
 }
 
 /**
- * Decides one engine pass from the cache. Pure apart from memoizing unit
+ * Decides one engine pass from the cache (units, desired states, machines,
+ * schedule and cordons) at time `nowMs`. Pure apart from memoizing unit
  * requirements in `requirements`.
  *
  * Besides the scheduler's schedule/unschedule decisions, entries the plan
@@ -22,45 +24,22 @@ export interface ReconcilePlan {
  * so agents see `fleetctl stop` (launched -> loaded) and `--replace` (new
  * hash) through the same per-machine keys they already watch.
  */
-export function planReconcile(
-  cache: ClusterCache,
-  requirements: RequirementsCache,
-  pipeline?: Pipeline,
-  cordons: ReadonlyMap<string, string> = new Map(),
-): ReconcilePlan {
-  const broken: Array<{ unit: string; problems: readonly string[] }> = [];
-  const brokenNames = new Set<string>();
-  const units: UnitSnapshot[] = [];
-  for (const unit of cache.units.values()) {
-    const r = requirements.get(unit);
-    if (!r.ok) {
-      broken.push({ unit: unit.name, problems: r.problems });
-      brokenNames.add(unit.name);
-      continue;
-    }
-    units.push({ name: unit.name, desiredState: cache.desired.get(unit.name) ?? 'inactive', requirements: r.requirements });
-  }
+export function planReconcile(cache: ClusterCache, requirements: RequirementsCache, nowMs: number, pipeline?: Pipeline): ReconcilePlan {
+  const { snapshot, broken } = buildSnapshot(
+    {
+      units: cache.units.values(),
+      desired: cache.desired,
+      machines: cache.machines.values(),
+      metadataOf: (m) => cache.metadataOf(m),
+      schedule: cache.entries(),
+      cordons: cache.cordons,
+      nowMs,
+    },
+    (u) => requirements.get(u),
+  );
   requirements.retain(cache.units);
-
-  const schedule = new Map<string, string[]>();
-  for (const e of cache.entries()) {
-    // A broken unit's entries are left alone (not moved, not removed): a
-    // running unit is not stopped because its record became unreadable.
-    if (brokenNames.has(e.name)) continue;
-    const list = schedule.get(e.name);
-    if (list === undefined) schedule.set(e.name, [e.machineId]);
-    else list.push(e.machineId);
-  }
-  const snapshot: ClusterSnapshot = {
-    machines: [...cache.machines.values()].map((m) => {
-      const cordoned = cordons.get(m.id);
-      return cordoned === undefined ? { id: m.id, metadata: cache.metadataOf(m) } : { id: m.id, metadata: cache.metadataOf(m), cordoned };
-    }),
-    units,
-    schedule,
-  };
   const plan = planSchedule(snapshot, pipeline);
-  return { ops: scheduleOps(cache, plan), plan, broken: broken.sort((a, b) => (a.unit < b.unit ? -1 : 1)) };
+  return { ops: scheduleOps(cache, plan), plan, broken };
 }
 
 /** Turns decisions into registry ops and adds refreshes for kept entries whose hash or target state is stale. */

@@ -5,8 +5,14 @@ import type { UnitRecord } from '../registry/index.js';
 /** Requirements of one unit body, or why they could not be read. */
 export type RequirementsResult = { readonly ok: true; readonly requirements: UnitRequirements } | { readonly ok: false; readonly problems: readonly string[] };
 
+/** Reads `unit`'s `[X-Fleet]` requirements (not memoised). */
+export function readRequirements(unit: UnitRecord): RequirementsResult {
+  const ex = extractRequirements(unit.options, unit.name);
+  return ex.problems.length === 0 ? { ok: true, requirements: ex.requirements } : { ok: false, problems: ex.problems };
+}
+
 /**
- * Parses each unit's `[X-Fleet]` once per (name, content hash): unit bodies are
+ * Parses each unit body's `[X-Fleet]` once per content hash: unit bodies are
  * immutable, and at 10,000 units re-reading them on every pass would be the
  * engine's main cost (fleet's scaling notes name exactly this).
  */
@@ -17,8 +23,7 @@ export class RequirementsCache {
   get(unit: UnitRecord): RequirementsResult {
     const hit = this.byName.get(unit.name);
     if (hit !== undefined && hit.hash === unit.hash) return hit.result;
-    const ex = extractRequirements(unit.options, unit.name);
-    const result: RequirementsResult = ex.problems.length === 0 ? { ok: true, requirements: ex.requirements } : { ok: false, problems: ex.problems };
+    const result = readRequirements(unit);
     this.byName.set(unit.name, { hash: unit.hash, result });
     return result;
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryRegistry, encodeMachine, encodeSchedule, encodeState, type MemoryRegistry, type ScheduleEntry, type TxnOp } from '../../../../src/registry/index.js';
 import { planSchedule } from '../../../../src/scheduler/index.js';
-import { extractRequirements } from '../../../../src/units/index.js';
+import { buildSnapshot } from '../../../../src/engine/snapshot.js';
 import { runCli } from '../../../../fleetctl/cli/program.js';
 import { RegistryFleetClient } from '../../../../fleetctl/client/registry-client.js';
 import type { FleetClient } from '../../../../fleetctl/client/types.js';
@@ -48,13 +48,8 @@ export class FakeCluster {
     const api = this.registry.api;
     const layout = this.registry.layout;
     const [units, machines, schedule] = await Promise.all([api.listUnits(), api.listMachines(), api.listSchedule()]);
-    const byUnit = new Map<string, string[]>();
-    for (const e of schedule) byUnit.set(e.name, [...(byUnit.get(e.name) ?? []), e.machineId]);
-    const plan = planSchedule({
-      machines: machines.map((m) => ({ id: m.id, metadata: m.metadata })),
-      units: units.map((u) => ({ name: u.unit.name, desiredState: u.desired, requirements: extractRequirements(u.unit.options, u.unit.name).requirements })),
-      schedule: byUnit,
-    });
+    const { snapshot } = buildSnapshot({ units: units.map((u) => u.unit), desired: new Map(units.map((u) => [u.unit.name, u.desired])), machines, schedule });
+    const plan = planSchedule(snapshot);
     const ops: TxnOp[] = [];
     const live = new Map<string, ScheduleEntry>(schedule.map((e) => [`${e.machineId}/${e.name}`, e]));
     for (const d of plan.decisions) {

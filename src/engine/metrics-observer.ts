@@ -1,0 +1,19 @@
+/** The engine's Prometheus metrics (`fleet_engine_*`, fleet's names) as an {@link EngineObserver}. */
+import type { EngineMetrics } from '../metrics/engine.js';
+import type { EngineObserver } from './observer.js';
+
+/** Reports leadership, passes and schedule tasks to `metrics`. */
+export function metricsObserver(metrics: EngineMetrics): EngineObserver {
+  return {
+    elected: (e) => metrics.leaderStarted(e.atMs),
+    deposed: () => metrics.leaderStopped(),
+    applied(pass, durationMs) {
+      metrics.reconciled(durationMs);
+      for (const op of pass.ops) metrics.task(op.type === 'put' ? 'schedule' : 'unschedule', true);
+    },
+    writeFailed(pass, _err, durationMs) {
+      metrics.reconciled(durationMs, 'schedule');
+      for (const op of pass.ops) metrics.task(op.type === 'put' ? 'schedule' : 'unschedule', false);
+    },
+  };
+}
