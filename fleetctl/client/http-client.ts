@@ -3,6 +3,7 @@
  * `nextPageToken` until absent, sends `?alt=json` like fleet's generated
  * client, and turns `{"error":{...}}` answers into {@link ApiError}s.
  */
+import { resourcesViewFrom, type ResourcesView } from '../../src/resources/index.js';
 import type { ApiMachine, ApiMachinePage, ApiUnit, ApiUnitPage, ApiUnitState, ApiUnitStatePage } from '../../src/api/schema.js';
 import { ApiError, TransportError, UnitNotRunningError } from './errors.js';
 import { apiPath, requestJson, type HttpTarget, type JsonResponse } from './http-transport.js';
@@ -30,7 +31,13 @@ export function fromApiMachine(m: ApiMachine & { apiEndpoint?: unknown }): Fleet
     ...(m.primaryIP ? { primaryIP: m.primaryIP } : {}),
     metadata: m.metadata ?? {},
     ...(typeof m.apiEndpoint === 'string' && m.apiEndpoint !== '' ? { apiEndpoint: m.apiEndpoint } : {}),
+    ...withResources(resourcesViewFrom(m.resources)),
   };
+}
+
+/** `{ resources }` when there are any, for spreading into a FleetMachine. */
+export function withResources(resources: ResourcesView | undefined): { resources?: ResourcesView } {
+  return resources === undefined ? {} : { resources };
 }
 
 /** Converts a wire unit state. */

@@ -18,7 +18,8 @@ import { indexRuntime, toApiUnit } from '../../src/api/unit-view.js';
 import { executeUnitPut, planUnitPut, readUnitPutInputs, UnitError, UnitPutRejectedError, type UnitOption, type UnitPutRequest } from '../../src/units/index.js';
 import { ApiError, UnitNotRunningError } from './errors.js';
 import { EXPLAINED } from './explained.js';
-import { fromApiUnit } from './http-client.js';
+import { fromApiUnit, withResources } from './http-client.js';
+import { resourcesView } from '../../src/resources/index.js';
 import type { TlsFiles } from './http-transport.js';
 import { streamFromMachine, streamResource } from './remote-stream.js';
 import type { FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
@@ -32,6 +33,7 @@ export function fromMachineRecord(m: MachineRecord): FleetMachine {
     ...(m.publicIP ? { primaryIP: m.publicIP } : {}),
     metadata: m.metadata,
     ...(typeof endpoint === 'string' && endpoint !== '' ? { apiEndpoint: endpoint } : {}),
+    ...withResources(m.resources === undefined ? undefined : resourcesView(m.resources)),
   };
 }
 

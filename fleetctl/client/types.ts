@@ -4,6 +4,7 @@
  * same derived view, so a command prints the same lines with either driver.
  */
 import type { DesiredState } from '../../src/domain/index.js';
+import type { ResourcesView } from '../../src/resources/index.js';
 import type { UnitOption } from '../../src/units/index.js';
 
 
@@ -36,6 +37,8 @@ export interface FleetMachine {
    * the machine publishes none (fleet never did; it is our addition).
    */
   readonly apiEndpoint?: string;
+  /** Capacity, reserved, allocatable and allocated per resource; undefined when the machine publishes none (older fleetd). */
+  readonly resources?: ResourcesView;
 }
 
 /** systemd's view of a unit on one machine. */

@@ -17,6 +17,7 @@ import { runTasks } from './task-runner.js';
 import { UnitBodies } from './unit-bodies.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { isRunning } from '../domain/index.js';
+import { Allocation, sameAmounts } from './allocation.js';
 
 /** Options of {@link Agent}. */
 export interface AgentOptions {
@@ -61,6 +62,9 @@ export class Agent {
   /** Last systemd state per unit. */
   private readonly systemd = new Map<string, UnitState>();
   private readonly bodies: UnitBodies;
+  /** The record as last announced (its `resources.allocated` follows the schedule). */
+  private machine: MachineRecord;
+  private readonly allocation = new Allocation();
   private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -70,6 +74,7 @@ export class Agent {
     this.log = opts.logger.child({ component: 'agent' });
     this.clock = opts.clock ?? systemClock;
     this.bodies = new UnitBodies(opts.registry);
+    this.machine = opts.machine;
   }
 
   /** The machine's presence (after `start`). */
@@ -96,6 +101,7 @@ export class Agent {
     });
     this.presence.on('keepaliveFailed', (err) => this.log.warn({ err }, 'machine lease keepalive failed; units keep running'));
     this.presence.on('reregistered', (leaseId) => this.log.warn({ leaseId }, 'machine lease had expired; registered again'));
+    if (machine.resources !== undefined) this.opts.metrics?.resources?.(machine.resources);
     this.publisher = new StatePublisher({ registry, presence: this.presence, logger: this.log, clock: this.clock });
 
     // Adopt what a previous run left: files on disk and what systemd runs.
@@ -208,12 +214,14 @@ export class Agent {
     const entries = [...schedule.values()].filter((e) => e.targetState !== 'inactive');
     const wantedHashes = new Map(entries.map((e) => [e.name, e.hash]));
     this.bodies.retain(wantedHashes);
-    const needBodies = new Map([...wantedHashes].filter(([name, hash]) => this.onDisk.get(name) !== hash));
+    // With resources published, every scheduled body is needed once (for its requests); otherwise only new ones.
+    const needBodies = this.machine.resources !== undefined ? wantedHashes : new Map([...wantedHashes].filter(([name, hash]) => this.onDisk.get(name) !== hash));
     try {
       await this.bodies.ensure(needBodies);
     } catch (err) {
       this.log.warn({ err }, 'could not read unit bodies; loading them later');
     }
+    await this.publishAllocation(wantedHashes);
     const desired: DesiredUnit[] = entries.map((e) => ({ name: e.name, hash: e.hash, targetState: e.targetState as DesiredUnit['targetState'] }));
     const current: CurrentUnit[] = [...this.onDisk].map(([name, hash]) => ({ name, hash, launched: this.launched.has(name) }));
     const tasks = planTasks(desired, current);
@@ -223,6 +231,23 @@ export class Agent {
       await this.runPlanned(tasks, wantedHashes);
     } finally {
       release?.();
+    }
+  }
+
+  /** Announces what the scheduled units request when it changed; a failed write is retried on the next pass. */
+  private async publishAllocation(scheduled: ReadonlyMap<string, string>): Promise<void> {
+    const resources = this.machine.resources;
+    if (resources === undefined || this.presence === undefined) return;
+    const allocated = this.allocation.sum(scheduled, (name, hash) => this.bodies.get(name, hash));
+    if (allocated === undefined || sameAmounts(allocated, resources.allocated)) return;
+    const next: MachineRecord = { ...this.machine, resources: { ...resources, allocated } };
+    try {
+      await this.presence.update(next);
+      this.machine = next;
+      this.opts.metrics?.resources?.(next.resources!);
+    } catch (err) {
+      this.log.warn({ err }, 'could not publish allocated resources; retrying');
+      this.retryLater();
     }
   }
 

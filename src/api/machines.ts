@@ -1,5 +1,6 @@
 /** `/machines`: list (metadata merged) and PATCH of dynamic metadata. */
 import type { MachineRecord } from '../registry/index.js';
+import { resourcesView } from '../resources/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { parseMetadataOps } from './machine-ops.js';
@@ -43,5 +44,6 @@ export function toApiMachine(m: MachineRecord): ApiMachine {
   if (Object.keys(m.metadata).length > 0) out.metadata = { ...m.metadata };
   if (m.publicIP !== '') out.primaryIP = m.publicIP;
   if (m.apiEndpoint !== undefined) out.apiEndpoint = m.apiEndpoint;
+  if (m.resources !== undefined) out.resources = resourcesView(m.resources);
   return out;
 }

@@ -5,6 +5,7 @@
  */
 
 import type { DesiredState } from '../domain/index.js';
+import type { ResourcesView } from '../resources/machine.js';
 
 export interface ApiUnitOption {
   section: string;
@@ -39,6 +40,8 @@ export interface ApiMachine {
   metadata?: Record<string, string>;
   /** Not in fleet's schema: where this machine's own fleetd API answers (for status/journal). */
   apiEndpoint?: string;
+  /** Not in fleet's schema: capacity, reserved, allocatable and allocated per resource (cores, bytes, counts). */
+  resources?: ResourcesView;
 }
 
 export interface ApiUnitPage {

@@ -1,4 +1,5 @@
 import { DEFAULT_KEY_PREFIX, formatHostPort, normalizeKeyPrefix, parseHostPort, parseStrictBool } from '../domain/index.js';
+import { parseResourceItems, type ResourceAmounts } from '../resources/index.js';
 import { parseGoDuration } from './duration.js';
 
 /**
@@ -87,6 +88,16 @@ export function parseMetadata(raw: string): Record<string, string> {
   return out;
 }
 
+/**
+ * `resources` / `reserved`: `cpu=4,memory=16G,disk=200G,gpu=2` (any
+ * lower-case name is a countable resource). Every bad item is named.
+ */
+export function parseResourceOption(raw: string): ResourceAmounts {
+  const { amounts, problems } = parseResourceItems(raw.split(','));
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return amounts;
+}
+
 /** `host:port` or a bare port (bound to 127.0.0.1: the API has no authentication); empty: none. */
 export function parseListenAddress(raw: string): string | undefined {
   if (raw.trim() === '') return undefined;
@@ -119,6 +130,8 @@ export const OPTIONS = {
   engine_lease_ttl: spec({ name: 'engine_lease_ttl', help: 'Go duration: how long a dead engine leader keeps the lease before another takes over', defaultValue: 5000, parse: (r) => parseDurationMs(r, 1000) }),
   public_ip: spec({ name: 'public_ip', help: 'IP address other hosts and fleetctl use to reach this machine (default: detected)', defaultValue: undefined as string | undefined, parse: optionalString }),
   metadata: spec({ name: 'metadata', help: 'machine metadata, k=v pairs separated by commas (e.g. region=us-west,disk=ssd)', defaultValue: {} as Record<string, string>, parse: parseMetadata }),
+  resources: spec({ name: 'resources', help: 'resources this machine offers, overriding or adding to the detected cpu (cores) and memory: name=value items separated by commas (e.g. cpu=4,memory=16G,disk=200G,gpu=2)', defaultValue: {} as ResourceAmounts, parse: parseResourceOption }),
+  reserved: spec({ name: 'reserved', help: 'resources kept for the host itself, not given to units (e.g. cpu=0.5,memory=1G)', defaultValue: {} as ResourceAmounts, parse: parseResourceOption }),
   agent_ttl: spec({ name: 'agent_ttl', help: 'Go duration: how long a silent machine stays registered before its units move elsewhere', defaultValue: 30_000, parse: (r) => parseDurationMs(r, 1000) }),
   units_directory: spec({ name: 'units_directory', help: 'where fleetd writes the unit files it loads (default /run/fleet/units, or $XDG_RUNTIME_DIR/fleet/units with systemd_user)', defaultValue: undefined as string | undefined, parse: optionalString }),
   systemd_user: spec({ name: 'systemd_user', help: 'drive the user manager on the session bus instead of the system manager', defaultValue: false, parse: parseStrictBool }),

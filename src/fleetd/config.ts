@@ -1,4 +1,5 @@
 import { parse as parseIni } from 'ini';
+import type { ResourceAmounts } from '../resources/index.js';
 import { ConfigError } from './config-error.js';
 import { OPTIONS, type OptionName, type OptionValues } from './config-options.js';
 import type { SystemdScope } from '../domain/index.js';
@@ -19,6 +20,8 @@ export interface FleetdConfig {
   readonly machineId: string;
   readonly publicIp?: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** `resources=` (written over the detected capacity) and `reserved=`. */
+  readonly resources: { readonly configured: ResourceAmounts; readonly reserved: ResourceAmounts };
   readonly agentTtlMs: number;
   readonly engine: {
     readonly disabled: boolean;
@@ -134,6 +137,7 @@ export function resolveConfig(sources: ConfigSources): ResolvedConfig {
     machineId,
     ...optional('publicIp', values.public_ip),
     metadata: values.metadata,
+    resources: { configured: values.resources, reserved: values.reserved },
     agentTtlMs: values.agent_ttl,
     engine: {
       disabled: values.disable_engine,

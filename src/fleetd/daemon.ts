@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import type { FleetdConfig } from './config.js';
 import { detectPublicIp } from './public-ip.js';
 import { instanceId } from './instance-id.js';
+import { detectCapacity, machineResources } from './capacity.js';
 import { dirname } from 'node:path';
 import { startApiServer, SpawnLocalCommands, type ApiServer } from '../api/index.js';
 import { createFleetMetrics } from '../metrics/index.js';
@@ -77,6 +78,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
       id: config.machineId,
       publicIP,
       metadata: config.metadata,
+      resources: machineResources(detectCapacity(), config.resources.configured, config.resources.reserved),
       version: VERSION,
       capabilities: { disableEngine: config.engine.disabled },
       ...(apiEndpoint !== undefined ? { apiEndpoint } : {}),

@@ -1,4 +1,5 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { allocatableOf, type MachineResources } from '../resources/index.js';
 
 /** Outcome label of agent tasks and D-Bus calls. */
 export type CallResult = 'success' | 'failure';
@@ -7,6 +8,8 @@ export type CallResult = 'success' | 'failure';
 export interface AgentMetrics {
   /** One agent task (`type` e.g. `load`, `start`, `stop`, `unload`) finished. */
   task(type: string, ok: boolean): void;
+  /** This machine's resources as published (`fleet_machine_resource_*{resource}`). */
+  resources?(r: MachineResources): void;
 }
 
 /** What the systemd driver reports (`fleet_dbus_*`). */
@@ -18,7 +21,21 @@ export interface DbusMetrics {
 /** Registers the agent metrics in `registry` and returns their recorder. */
 export function createAgentMetrics(registry: Registry): AgentMetrics {
   const tasks = new Counter({ name: 'fleet_agent_task_count_total', help: 'Counter of agent tasks by type and result.', labelNames: ['type', 'result'], registers: [registry] });
-  return { task: (type, ok) => tasks.inc({ type: type.toLowerCase(), result: result(ok) }) };
+  const gauges = {
+    capacity: new Gauge({ name: 'fleet_machine_resource_capacity', help: 'This machine\'s capacity per resource (cores, bytes or count).', labelNames: ['resource'], registers: [registry] }),
+    allocatable: new Gauge({ name: 'fleet_machine_resource_allocatable', help: 'Capacity minus reserved per resource.', labelNames: ['resource'], registers: [registry] }),
+    allocated: new Gauge({ name: 'fleet_machine_resource_allocated', help: 'Requests of the units scheduled to this machine per resource.', labelNames: ['resource'], registers: [registry] }),
+  };
+  return {
+    task: (type, ok) => tasks.inc({ type: type.toLowerCase(), result: result(ok) }),
+    resources(r) {
+      const allocatable = allocatableOf(r);
+      for (const g of Object.values(gauges)) g.reset();
+      for (const [name, v] of Object.entries(r.capacity)) gauges.capacity.set({ resource: name }, v);
+      for (const [name, v] of Object.entries(allocatable)) gauges.allocatable.set({ resource: name }, v);
+      for (const name of new Set([...Object.keys(allocatable), ...Object.keys(r.allocated)])) gauges.allocated.set({ resource: name }, r.allocated[name] ?? 0);
+    },
+  };
 }
 
 /** Registers the D-Bus metrics in `registry` and returns their recorder. */

@@ -1,5 +1,6 @@
 import { isActiveState, isDesiredState, isLoadState, type ActiveState, type DesiredState, type LoadState, type SubState } from '../domain/index.js';
 import type { UnitOption } from '../units/options.js';
+import { amountsFrom, type MachineResources, type ResourceAmounts } from '../resources/index.js';
 import { CorruptRecordError } from './errors.js';
 
 /**
@@ -42,6 +43,8 @@ export interface MachineRecord {
    * another host with the same machine id has a different one and is refused.
    */
   readonly instance?: string;
+  /** What the machine has, keeps for itself and has allocated; absent in records of fleetd versions before resources. */
+  readonly resources?: MachineResources;
 }
 
 /** `schedule/<machineId>/<name>`: the engine's decision that a unit runs on a machine. */
@@ -148,7 +151,7 @@ export function decodeDesired(key: string, raw: string): DesiredState {
 
 /** Serializes a machine record. */
 export function encodeMachine(m: MachineRecord): string {
-  return JSON.stringify({ id: m.id, publicIP: m.publicIP, metadata: m.metadata, version: m.version, capabilities: m.capabilities, ...(m.apiEndpoint ? { apiEndpoint: m.apiEndpoint } : {}), ...(m.instance ? { instance: m.instance } : {}) });
+  return JSON.stringify({ id: m.id, publicIP: m.publicIP, metadata: m.metadata, version: m.version, capabilities: m.capabilities, ...(m.apiEndpoint ? { apiEndpoint: m.apiEndpoint } : {}), ...(m.instance ? { instance: m.instance } : {}), ...(m.resources ? { resources: m.resources } : {}) });
 }
 
 /** Decodes `machines/<id>`; throws {@link CorruptRecordError}. */
@@ -162,7 +165,20 @@ export function decodeMachine(key: string, raw: string): MachineRecord {
     capabilities: boolMap(key, o, 'capabilities'),
     ...(typeof o['apiEndpoint'] === 'string' && o['apiEndpoint'] !== '' ? { apiEndpoint: o['apiEndpoint'] as string } : {}),
     ...(typeof o['instance'] === 'string' && o['instance'] !== '' ? { instance: o['instance'] as string } : {}),
+    ...(o['resources'] !== undefined ? { resources: machineResources(key, o['resources']) } : {}),
   };
+}
+
+function machineResources(key: string, v: unknown): MachineResources {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CorruptRecordError(key, 'field resources is not an object');
+  const o = v as Json;
+  return { capacity: amounts(key, o, 'capacity'), reserved: amounts(key, o, 'reserved'), allocated: amounts(key, o, 'allocated') };
+}
+
+function amounts(key: string, o: Json, field: string): ResourceAmounts {
+  const r = amountsFrom(o[field]);
+  if (!r.ok) throw new CorruptRecordError(key, `field resources.${field} ${r.reason}`);
+  return r.amounts;
 }
 
 /** Serializes a schedule entry. */

@@ -80,3 +80,15 @@ export function overrideAmounts(a: ResourceAmounts, b: ResourceAmounts): Resourc
   return { ...a, ...b };
 }
 
+
+/** `v` as amounts when it is an object of non-negative finite numbers; otherwise why not (for decoders of records and wire entities). */
+export function amountsFrom(v: unknown): { ok: true; amounts: ResourceAmounts } | { ok: false; reason: string } {
+  if (v === undefined) return { ok: true, amounts: {} };
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, reason: 'is not an object' };
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) return { ok: false, reason: `${k} is not a non-negative number` };
+    out[k] = x;
+  }
+  return { ok: true, amounts: out };
+}

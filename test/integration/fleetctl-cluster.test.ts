@@ -63,7 +63,11 @@ test('list-machines (table and json)', async () => {
   const rows = sorted.map((h) => `${h.machineId.slice(0, 8)}...\t${h.publicIp}\trole=${['a', 'b'][h.index]}\n`).join('');
   assert.deepEqual(await fleetctl('list-machines'), { code: 0, out: `MACHINE\t\tIP\t\tMETADATA\n${rows}`, err: '' });
   const json = await fleetctl('list-machines', '-o', 'json');
-  assert.deepEqual(JSON.parse(json.out), sorted.map((h) => ({ machine: h.machineId, ip: h.publicIp, metadata: { role: ['a', 'b'][h.index] } })));
+  const machines = JSON.parse(json.out) as Array<Record<string, unknown> & { resources: { capacity: Record<string, number>; allocatable: Record<string, number> } }>;
+  for (const m of machines) assert.ok(m.resources.capacity['cpu']! > 0 && m.resources.allocatable['memory']! > 0, 'detected capacity published');
+  assert.deepEqual(machines.map(({ resources: _, ...rest }) => rest), sorted.map((h) => ({ machine: h.machineId, ip: h.publicIp, metadata: { role: ['a', 'b'][h.index] } })));
+  const cpu = await fleetctl('list-machines', '--no-legend', '--fields', 'machine,cpu,memory');
+  assert.match(cpu.out, /^[0-9a-f]{8}\.\.\.\t[\d.]+\/[\d.]+\t[\d.]+[KMGT]?\/[\d.]+[KMGT]\n/, cpu.out);
 });
 
 test('status and journal show systemd output from the unit\'s host, through any host\'s API', async () => {

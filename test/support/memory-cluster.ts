@@ -3,6 +3,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { Agent } from '../../src/agent/agent.js';
 import { FakeSystemdDriver } from '../../src/systemd/fake-driver.js';
 import { silentLogger } from '../../src/fleetd/logger.js';
+import type { MachineResources } from '../../src/resources/index.js';
 
 /** One in-process host: an agent over a fake systemd. */
 export interface MemoryHost {
@@ -31,9 +32,9 @@ export class MemoryCluster {
     await this.engine.start();
   }
 
-  async addHost(id: string, metadata: Record<string, string> = {}): Promise<MemoryHost> {
+  async addHost(id: string, metadata: Record<string, string> = {}, resources?: MachineResources): Promise<MemoryHost> {
     const driver = new FakeSystemdDriver();
-    const machine: MachineRecord = { id, publicIP: '127.0.0.1', metadata, version: 'test', capabilities: {} };
+    const machine: MachineRecord = { id, publicIP: '127.0.0.1', metadata, version: 'test', capabilities: {}, ...(resources !== undefined ? { resources } : {}) };
     const makeAgent = () => new Agent({ registry: this.registry.agent, driver, machine, ttlMs: this.ttlMs, logger: silentLogger(), retryIntervalMs: 200 });
     const host: MemoryHost = {
       id,

@@ -92,3 +92,22 @@ test('SIGTERM-style leave: units stop here and run elsewhere', async () => {
     await c.stop();
   }
 });
+
+test('the agent publishes what its scheduled units request in its machine record', async () => {
+  const c = new MemoryCluster();
+  try {
+    await c.start();
+    await c.addHost('a', {}, { capacity: { cpu: 4, memory: 4 * 1024 ** 3 }, reserved: {}, allocated: {} });
+    const allocated = async () => (await c.registry.api.listMachines()).find((m) => m.id === 'a')?.resources?.allocated;
+    await c.registry.api.createUnit(unitRecord('r1.service', '[Service]\nExecStart=/bin/sleep 100\n[X-Fleet]\nResources=cpu=0.5 memory=256M\n'), 'launched');
+    await c.registry.api.createUnit(unitRecord('r2.service', '[Service]\nExecStart=/bin/sleep 100\nMemoryMax=1G\n'), 'launched');
+    await c.registry.api.createUnit(sleeper('plain.service'), 'launched');
+    await waitFor('allocation published', async () => ((await allocated())?.['memory'] === 1280 * 1024 ** 2 ? true : undefined));
+    assert.deepEqual(await allocated(), { cpu: 0.5, memory: 1280 * 1024 ** 2 });
+    await c.registry.api.destroyUnit('r1.service');
+    await waitFor('allocation follows the schedule', async () => ((await allocated())?.['memory'] === 1024 ** 3 ? true : undefined));
+    assert.deepEqual(await allocated(), { memory: 1024 ** 3 });
+  } finally {
+    await c.stop();
+  }
+});

@@ -79,7 +79,7 @@ export async function startHarness(overrides: Partial<StartApiServerOptions> = {
     request: (method, path, options = {}) => rawRequest(socket, method, path, options),
     put: (path, body) => rawRequest(socket, 'PUT', path, { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
     addMachine: (m) =>
-      put(registry.layout.machine(m.id), encodeMachine({ id: m.id, publicIP: m.publicIP ?? '', metadata: m.metadata ?? {}, version: m.version ?? '0.1.0', capabilities: m.capabilities ?? {} })),
+      put(registry.layout.machine(m.id), encodeMachine({ id: m.id, publicIP: m.publicIP ?? '', metadata: m.metadata ?? {}, version: m.version ?? '0.1.0', capabilities: m.capabilities ?? {}, ...(m.resources !== undefined ? { resources: m.resources } : {}) })),
     schedule: (e) => put(registry.layout.schedule(e.machineId, e.name), encodeSchedule(e)),
     report: (s) =>
       put(

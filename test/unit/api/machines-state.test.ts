@@ -2,6 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodePageToken } from '../../../src/api/pagination.js';
 import { startHarness, type Harness } from './harness.js';
+import { fromApiMachine } from '../../../fleetctl/client/http-client.js';
+import type { ApiMachine } from '../../../src/api/schema.js';
 
 const M = '/fleet/v1/machines';
 const S = '/fleet/v1/state';
@@ -126,5 +128,28 @@ describe('/state', () => {
   test('405 for other methods', async () => {
     assert.equal((await h.request('DELETE', S)).status, 405);
     assert.equal((await h.request('PUT', `${S}/a.service`)).status, 405);
+  });
+});
+
+describe('/machines resources', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+    await h.addMachine({ id: 'm1', resources: { capacity: { cpu: 4, memory: 4096 }, reserved: { cpu: 1 }, allocated: { cpu: 0.5 } } });
+    await h.addMachine({ id: 'm2' });
+  });
+  after(() => h.stop());
+
+  test('GET: a resources object (capacity, reserved, allocatable, allocated) only for machines that publish one', async () => {
+    const r = await h.request('GET', M);
+    assert.deepEqual(r.json, {
+      machines: [
+        { id: 'm1', resources: { capacity: { cpu: 4, memory: 4096 }, reserved: { cpu: 1 }, allocatable: { cpu: 3, memory: 4096 }, allocated: { cpu: 0.5 } } },
+        { id: 'm2' },
+      ],
+    });
+    const machines = (r.json.machines as ApiMachine[]).map(fromApiMachine);
+    assert.deepEqual(machines[0]!.resources?.allocatable, { cpu: 3, memory: 4096 }, 'fleetctl reads it back');
+    assert.equal(machines[1]!.resources, undefined);
   });
 });

@@ -93,3 +93,43 @@ test('list commands report registry failures', async () => {
   assert.equal(r2.code, 1);
   assert.match(r2.err, /^Error retrieving list of units from repository: /);
 });
+
+const GiB = 1024 ** 3;
+
+async function resourceCluster(): Promise<FakeCluster> {
+  const c = new FakeCluster();
+  await c.addMachine(M1, '172.17.8.101', {}, undefined, { capacity: { cpu: 4, memory: 16 * GiB, gpu: 2 }, reserved: { memory: GiB }, allocated: { cpu: 1.5, memory: 2 * GiB } });
+  await c.addMachine(M2, '172.17.8.102', {}, undefined, { capacity: { cpu: 2, memory: 4 * GiB }, reserved: {}, allocated: { cpu: 3 } });
+  return c;
+}
+
+test('list-machines --fields cpu,memory,gpu: allocated/allocatable, over-commitment marked', async () => {
+  const c = await resourceCluster();
+  assert.deepEqual(await fleetctl(c, ['list-machines', '--fields', 'machine,cpu,memory,gpu']), {
+    code: 0,
+    out: 'MACHINE\t\tCPU\t\tMEMORY\t\tGPU\n113f16a7...\t1.5/4\t\t2.0G/15.0G\t0/2\n2c5e8a1b...\t3/2 (over)\t0/4.0G\t\t0/0\n',
+    err: '',
+  });
+  assert.deepEqual(await fleetctl(c, ['list-machines', '--fields=machine,fpga']), { code: 1, out: '', err: 'Invalid key in output format: "fpga"\n' }, 'a resource no machine offers');
+  assert.deepEqual(await fleetctl(c, ['list-machines']), {
+    code: 0,
+    out: 'MACHINE\t\tIP\t\tMETADATA\n113f16a7...\t172.17.8.101\t-\n2c5e8a1b...\t172.17.8.102\t-\n',
+    err: '',
+  }, 'default columns unchanged');
+});
+
+test('list-machines -o json: a resources object with capacity, reserved, allocatable, allocated', async () => {
+  const c = await resourceCluster();
+  const machines = JSON.parse((await fleetctl(c, ['list-machines', '-o', 'json'])).out) as Array<Record<string, unknown>>;
+  assert.deepEqual(machines[0], {
+    machine: M1,
+    ip: '172.17.8.101',
+    metadata: {},
+    resources: {
+      capacity: { cpu: 4, memory: 16 * GiB, gpu: 2 },
+      reserved: { memory: GiB },
+      allocatable: { cpu: 4, memory: 15 * GiB, gpu: 2 },
+      allocated: { cpu: 1.5, memory: 2 * GiB },
+    },
+  });
+});

@@ -7,7 +7,7 @@ import { resolveConfig } from '../../../src/fleetd/config.js';
 import { loadConfig } from '../../../src/fleetd/load-config.js';
 import { ConfigError } from '../../../src/fleetd/config-error.js';
 import { parseGoDuration } from '../../../src/fleetd/duration.js';
-import { parseEtcdServers, parseMetadata, parseListenAddress } from '../../../src/fleetd/config-options.js';
+import { parseEtcdServers, parseMetadata, parseListenAddress, parseResourceOption } from '../../../src/fleetd/config-options.js';
 
 const MID = 'f1b9cf5e1d3f4b3a9a1e0c6b8d7e6f50\n';
 
@@ -68,6 +68,10 @@ test('bad values fail with the option and its source named', () => {
     [{ FLEET_API_LISTEN: 'example:99999' }, /api_listen.*expected host:port/],
     [{ FLEET_ETCD_CERTFILE: '/c.pem' }, /etcd_keyfile.*must be given together/],
     [{ FLEET_SYSTEMD_USER: 'true' }, /units_directory.*XDG_RUNTIME_DIR/],
+    [{ FLEET_RESOURCES: 'cpu=4,memory=lots' }, /invalid value for resources \(from FLEET_RESOURCES\): memory value "lots" is not a size/],
+    [{ FLEET_RESOURCES: 'cpu=4,cpu=2' }, /resources.*cpu is given more than once/],
+    [{ FLEET_RESERVED: 'GPU=1' }, /invalid value for reserved.*resource name "GPU" must be lower-case/],
+    [{ FLEET_RESERVED: 'cpu' }, /reserved.*"cpu" is not name=value/],
   ];
   for (const [env, re] of cases) {
     assert.throws(() => resolveConfig({ env, machineIdFile: MID }), (err: unknown) => err instanceof ConfigError && re.test(err.message), JSON.stringify(env));
@@ -111,6 +115,14 @@ test('option value parsers', () => {
   assert.equal(parseListenAddress('[::1]:80'), '[::1]:80');
   assert.equal(parseListenAddress(''), undefined);
   assert.throws(() => parseListenAddress('1.2.3.4:99999'), /expected host:port or a port/);
+  assert.deepEqual(parseResourceOption('cpu=4, memory=16G,disk=200G,gpu=2,'), { cpu: 4, memory: 16 * 1024 ** 3, disk: 200 * 1024 ** 3, gpu: 2 });
+  assert.deepEqual(parseResourceOption(''), {});
+});
+
+test('resources and reserved reach the resolved config', () => {
+  const { config } = resolveConfig({ env: { FLEET_RESOURCES: 'cpu=4,gpu=1', FLEET_RESERVED: 'memory=1G' }, machineIdFile: MID });
+  assert.deepEqual(config.resources, { configured: { cpu: 4, gpu: 1 }, reserved: { memory: 1024 ** 3 } });
+  assert.deepEqual(resolveConfig({ env: {}, machineIdFile: MID }).config.resources, { configured: {}, reserved: {} });
 });
 
 test('deploy/fleet.conf.sample documents every option and parses as-is', async () => {

@@ -22,6 +22,8 @@ test('records round-trip through their codecs', () => {
   assert.deepEqual(decodeUnit('k', encodeUnit(unit)), unit);
   const m: MachineRecord = { id: 'm1', publicIP: '10.0.0.1', metadata: { region: 'eu' }, version: '0.1.0', capabilities: { disableEngine: true } };
   assert.deepEqual(decodeMachine('k', encodeMachine(m)), m);
+  const withResources: MachineRecord = { ...m, resources: { capacity: { cpu: 4, memory: 8589934592 }, reserved: { cpu: 0.5 }, allocated: { cpu: 1.5 } } };
+  assert.deepEqual(decodeMachine('k', encodeMachine(withResources)), withResources);
   const s = { machineId: 'm1', name: 'a.service', hash: 'abc', targetState: 'launched' as const };
   assert.deepEqual(decodeSchedule('k', encodeSchedule(s)), s);
   const st = { name: 'a.service', machineId: 'm1', loadState: 'loaded' as const, activeState: 'active' as const, subState: 'running', hash: 'abc', timestamp: 123 };
@@ -35,6 +37,8 @@ test('corrupt values are named errors carrying the key', () => {
     () => decodeUnit('/k', '[]'),
     () => decodeUnit('/k', JSON.stringify({ name: 'a', options: [{}], text: '', hash: '' })),
     () => decodeMachine('/k', JSON.stringify({ id: 'm', metadata: { a: 1 } })),
+    () => decodeMachine('/k', JSON.stringify({ id: 'm', metadata: {}, resources: { capacity: { cpu: -1 } } })),
+    () => decodeMachine('/k', JSON.stringify({ id: 'm', metadata: {}, resources: [] })),
     () => decodeSchedule('/k', JSON.stringify({ machineId: 'm', name: 'a', hash: 'h', targetState: 'running' })),
     () => decodeState('/k', JSON.stringify({ name: 'a', machineId: 'm', loadState: '', activeState: '', subState: '', hash: '', timestamp: 'now' })),
     () => decodeDesired('/k', 'started'),

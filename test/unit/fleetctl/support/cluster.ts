@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryRegistry, encodeMachine, encodeSchedule, encodeState, type MemoryRegistry, type ScheduleEntry, type TxnOp } from '../../../../src/registry/index.js';
+import type { MachineResources } from '../../../../src/resources/index.js';
 import { planSchedule } from '../../../../src/scheduler/index.js';
 import { buildSnapshot } from '../../../../src/engine/snapshot.js';
 import { runCli } from '../../../../fleetctl/cli/program.js';
@@ -31,8 +32,8 @@ export class FakeCluster {
   readonly behaviour = new Map<string, AgentBehaviour>();
   ticks = 0;
 
-  async addMachine(id: string, publicIP: string, metadata: Record<string, string> = {}, apiEndpoint?: string): Promise<void> {
-    const record = { id, publicIP, metadata, version: '0.1.0', capabilities: {} };
+  async addMachine(id: string, publicIP: string, metadata: Record<string, string> = {}, apiEndpoint?: string, resources?: MachineResources): Promise<void> {
+    const record = { id, publicIP, metadata, version: '0.1.0', capabilities: {}, ...(resources !== undefined ? { resources } : {}) };
     const raw = apiEndpoint === undefined ? encodeMachine(record) : JSON.stringify({ ...JSON.parse(encodeMachine(record)), apiEndpoint });
     await this.registry.kv.txn([], [{ type: 'put', key: this.registry.layout.machine(id), value: raw }]);
   }
