@@ -17,12 +17,21 @@ import { pollBudget } from '../wait/timing.js';
 import { count, parseCount, type CommandSpec } from './spec.js';
 import { isRunning, isStarted, type DesiredState } from '../../src/domain/index.js';
 
-/** Waits until every machine's report of a global unit is started (`launched`) or not running (`loaded`). */
+/**
+ * Waits until a global unit reached `target` on every machine it is
+ * scheduled to (its currentState, the least advanced over its machines,
+ * which is `inactive` while it is scheduled nowhere) and every machine's
+ * report is started (`launched`) or not running (`loaded`). A unit no
+ * machine reports on has not reached anything: the wait runs out.
+ */
 async function waitGlobal(ctx: CommandContext, name: string, target: DesiredState, attempts: number): Promise<string | undefined> {
   const budget = pollBudget(ctx.timing, attempts);
   for (let polls = 0; ; polls++) {
+    const unit = await ctx.client.getUnit(name);
+    if (unit === undefined) return `unit ${name} no longer exists`;
     const states = await ctx.client.listUnitStates({ unitName: name });
-    if (states.every((s) => (target === 'launched' ? isStarted(s.activeState) : !isRunning(s.activeState)))) {
+    const settled = (s: { readonly activeState: string }): boolean => (target === 'launched' ? isStarted(s.activeState) : !isRunning(s.activeState));
+    if (unit.currentState === target && states.length > 0 && states.every(settled)) {
       ctx.out.stdout.write(`Unit ${name} ${target} on ${states.length} machine${states.length === 1 ? '' : 's'}\n`);
       return undefined;
     }

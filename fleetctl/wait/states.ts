@@ -32,9 +32,9 @@ export interface WaitFailure {
   readonly message: string;
 }
 
-/** Resolves when the unit reached the goal. */
+/** Resolves when the unit reached the goal. A unit without a current state is `inactive` (nothing runs it), never its desired state. */
 async function reached(ctx: CommandContext, unit: FleetUnit, goal: StateGoal): Promise<boolean> {
-  const current = unit.currentState ?? unit.desiredState;
+  const current = unit.currentState ?? 'inactive';
   if (current !== goal.target) return false;
   if (goal.hash === undefined || goal.target === 'inactive') return true;
   const states = await ctx.client.listUnitStates({ unitName: goal.name });

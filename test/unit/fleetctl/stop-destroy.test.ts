@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { FakeCluster, HELLO, M1, fleetctl, unitDir } from './support/cluster.js';
+import type { FleetClient } from '../../../fleetctl/client/types.js';
 
 const LEGEND = '113f16a7.../172.17.8.101';
 
@@ -107,4 +108,34 @@ test('restart of a global unit waits on every machine', async () => {
   await c.tick();
   const r = await fleetctl(c, ['restart', 'g']);
   assert.deepEqual(r, { code: 0, out: 'Unit g.service loaded on 1 machine\nUnit g.service launched on 1 machine\n', err: '' });
+});
+
+test('restart of a global unit that no machine reports on times out and fails (not "launched on 0 machines")', async () => {
+  const c = new FakeCluster();
+  await c.addMachine(M1, '172.17.8.101');
+  const dir = unitDir({ 'g.service': `${HELLO}\n[X-Fleet]\nGlobal=true\nMachineMetadata=region=mars\n` });
+  assert.equal((await fleetctl(c, ['submit', join(dir, 'g.service')])).code, 0);
+  await c.client.setDesiredState('g.service', 'launched');
+  const r = await fleetctl(c, ['restart', '--block-attempts=1', 'g']);
+  assert.equal(r.code, 1, JSON.stringify(r));
+  assert.equal(r.out, '');
+  assert.match(r.err, /timed out waiting for global unit g\.service to report state loaded/);
+});
+
+test('a wait never takes a missing current state for the desired one', async () => {
+  const c = await running();
+  // A server that omits currentState (as fleet's API did for some units).
+  const blind: FleetClient = Object.create(c.client, {
+    getUnit: { value: async (name: string) => {
+      const u = await c.client.getUnit(name);
+      if (u === undefined) return undefined;
+      const { currentState: _omitted, ...rest } = u;
+      return rest;
+    } },
+  });
+  const dir = unitDir({ 'a.service': HELLO });
+  const r = await fleetctl(c, ['start', '--block-attempts=1', join(dir, 'a.service')], { client: blind });
+  assert.equal(r.code, 1, JSON.stringify(r));
+  assert.doesNotMatch(r.out, /launched/);
+  assert.match(r.err, /timed out waiting for unit a\.service to report state launched/);
 });

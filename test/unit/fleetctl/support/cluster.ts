@@ -104,13 +104,13 @@ export interface RunResult {
 }
 
 /** Runs fleetctl against the fake cluster; polls advance it by one tick each. */
-export async function fleetctl(cluster: FakeCluster, argv: readonly string[], options: { tty?: boolean; env?: Record<string, string> } = {}): Promise<RunResult> {
+export async function fleetctl(cluster: FakeCluster, argv: readonly string[], options: { tty?: boolean; env?: Record<string, string>; client?: FleetClient } = {}): Promise<RunResult> {
   const out = bufferOutput(options.tty ?? false);
   const code = await runCli(argv, {
     out,
     env: options.env ?? {},
     timing: { pollMs: 1, attemptMs: 8, sleep: () => cluster.tick() },
-    createClient: () => cluster.client,
+    createClient: () => options.client ?? cluster.client,
   });
   return { code, out: out.out(), err: out.err() };
 }
