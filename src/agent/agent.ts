@@ -98,6 +98,7 @@ export class Agent {
       ttlSeconds: Math.max(1, Math.ceil(this.opts.ttlMs / 1000)),
       ...(signal ? { signal } : {}),
       onDuplicate: (err) => this.log.error({ err }, err.message),
+      onListenerError: (err, event) => this.log.error({ err, event }, 'a machine presence listener threw'),
     });
     this.presence.on('keepaliveFailed', (err) => this.log.warn({ err }, 'machine lease keepalive failed; units keep running'));
     this.presence.on('reregistered', (leaseId) => this.log.warn({ leaseId }, 'machine lease had expired; registered again'));

@@ -91,7 +91,11 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     if (!config.engine.disabled) {
       engine = new Engine({
         registry: registry.engine,
-        election: registry.election({ machineId: machine.id, ttlSeconds: Math.max(1, Math.round(config.engine.leaseTtlMs / 1000)) }),
+        election: registry.election({
+          machineId: machine.id,
+          ttlSeconds: Math.max(1, Math.round(config.engine.leaseTtlMs / 1000)),
+          onListenerError: (err, event) => logger.error({ err, event }, 'an engine election listener threw'),
+        }),
         logger,
         reconcileIntervalMs: config.engine.reconcileIntervalMs,
         metrics: metrics.engine,

@@ -1,5 +1,5 @@
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
-import { TypedEmitter } from './emitter.js';
+import { TypedEmitter, type ListenerErrorHandler } from './emitter.js';
 import type { KeyLayout } from './keys.js';
 import type { KvBackend, Subscription } from './kv.js';
 import { asRegistryError, LeaseKeeper } from './lease.js';
@@ -16,6 +16,8 @@ export interface ElectionOptions {
   readonly clock?: Clock;
   /** Cap of the retry backoff after failed attempts, ms; default 2000. */
   readonly retryMaxMs?: number;
+  /** Told when one of this election's listeners throws; default a process warning. */
+  readonly onListenerError?: ListenerErrorHandler;
 }
 
 /**
@@ -55,7 +57,7 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
     private readonly layout: KeyLayout,
     private readonly options: ElectionOptions,
   ) {
-    super();
+    super(options.onListenerError);
     layout.machine(options.machineId); // validates the id
     this.clock = options.clock ?? systemClock;
     this.ttlSeconds = options.ttlSeconds ?? 10;
@@ -137,7 +139,7 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
 
   private ensureKeeper(): LeaseKeeper {
     if (this.keeper) return this.keeper;
-    const keeper = new LeaseKeeper(this.kv, { ttlSeconds: this.ttlSeconds, clock: this.clock, regrant: false });
+    const keeper = new LeaseKeeper(this.kv, { ttlSeconds: this.ttlSeconds, clock: this.clock, regrant: false, onListenerError: this.options.onListenerError });
     keeper.on('keepaliveFailed', (err) => this.emit('warning', err));
     keeper.on('unconfirmed', () => {
       if (this.keeper !== keeper) return;

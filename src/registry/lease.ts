@@ -1,5 +1,5 @@
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
-import { TypedEmitter } from './emitter.js';
+import { TypedEmitter, type ListenerErrorHandler } from './emitter.js';
 import { RegistryClosedError, RegistryError, RegistryInternalError } from './errors.js';
 import type { KvBackend } from './kv.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../domain/index.js';
@@ -35,6 +35,8 @@ export interface LeaseKeeperOptions {
   readonly retryMaxMs?: number;
   /** Grant a new lease automatically after `lost`; default true. */
   readonly regrant?: boolean;
+  /** Told when one of this keeper's listeners throws; default a process warning. */
+  readonly onListenerError?: ListenerErrorHandler;
 }
 
 /**
@@ -61,7 +63,7 @@ export class LeaseKeeper extends TypedEmitter<LeaseEvents> {
 
   /** Does nothing until {@link LeaseKeeper.start}. */
   constructor(private readonly kv: KvBackend, options: LeaseKeeperOptions) {
-    super();
+    super(options.onListenerError);
     if (!(options.ttlSeconds >= 1)) throw new RangeError(`lease TTL must be at least 1 s, got ${options.ttlSeconds}`);
     this.clock = options.clock ?? systemClock;
     this.ttlMs = options.ttlSeconds * 1000;

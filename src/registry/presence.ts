@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { TypedEmitter } from './emitter.js';
+import { TypedEmitter, type ListenerErrorHandler } from './emitter.js';
 import { DuplicateMachineError, RegistryClosedError } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import type { KvBackend } from './kv.js';
@@ -18,6 +18,8 @@ export interface PresenceOptions {
   readonly signal?: AbortSignal;
   /** See `AnnounceOptions.onDuplicate`. */
   readonly onDuplicate?: (error: DuplicateMachineError) => void;
+  /** See `AnnounceOptions.onListenerError`. */
+  readonly onListenerError?: ListenerErrorHandler;
 }
 
 /**
@@ -38,9 +40,9 @@ class LeasePresence extends TypedEmitter<PresenceEvents> implements MachinePrese
     record: MachineRecord,
     private readonly options: PresenceOptions,
   ) {
-    super();
+    super(options.onListenerError);
     this.record = record;
-    this.keeper = new LeaseKeeper(kv, { ttlSeconds: options.ttlSeconds, clock: options.clock, regrant: true });
+    this.keeper = new LeaseKeeper(kv, { ttlSeconds: options.ttlSeconds, clock: options.clock, regrant: true, onListenerError: options.onListenerError });
     this.keeper.on('keepalive', (until) => this.emit('keepalive', until));
     this.keeper.on('keepaliveFailed', (err) => this.emit('keepaliveFailed', err));
     this.keeper.on('unconfirmed', (id) => this.emit('unconfirmed', id));

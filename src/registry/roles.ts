@@ -11,7 +11,7 @@ import type { RegistryEvent } from './events.js';
 import type { DuplicateMachineError } from './errors.js';
 import type { Subscription } from './kv.js';
 import type { LeaseEvents } from './lease.js';
-import type { TypedEmitter } from './emitter.js';
+import type { ListenerErrorHandler, TypedEmitter } from './emitter.js';
 import type { MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord } from './records.js';
 import type { DesiredState } from '../domain/index.js';
 
@@ -129,6 +129,8 @@ export interface AnnounceOptions {
    * later refusals (after a lost lease) are `duplicate` events.
    */
   readonly onDuplicate?: (error: DuplicateMachineError) => void;
+  /** Told when a listener of the presence (or its lease) throws; default a process warning. */
+  readonly onListenerError?: ListenerErrorHandler;
 }
 
 /** The agent's view: its own presence, its own schedule, the units it runs, its state reports. */
