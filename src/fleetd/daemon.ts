@@ -39,6 +39,7 @@ export interface DaemonHooks {
  * @throws when etcd or systemd cannot be reached for a non-retryable reason.
  */
 export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: DaemonHooks = {}, signal?: AbortSignal): Promise<Daemon> {
+  const metrics = createFleetMetrics({ processMetrics: true });
   const registry = createEtcdRegistry({
     endpoints: config.etcd.servers,
     prefix: config.etcd.keyPrefix,
@@ -50,12 +51,20 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     },
     ...(config.etcd.username !== undefined && config.etcd.password !== undefined ? { auth: { username: config.etcd.username, password: config.etcd.password } } : {}),
     warn: (err) => logger.warn({ err }, 'skipping a registry record that cannot be read'),
+    metrics: metrics.registryOps,
   });
   let driver: SystemdDriver | undefined;
   let api: ApiServer | undefined;
-  const metrics = createFleetMetrics({ processMetrics: true });
   try {
-    driver = await DbusSystemdDriver.connect({ scope: config.systemdScope, unitsDir: config.unitsDirectory, onCall: (method, ok) => metrics.dbus.call(method, ok) });
+    driver = await DbusSystemdDriver.connect({
+      scope: config.systemdScope,
+      unitsDir: config.unitsDirectory,
+      onCall: (method, ok) => metrics.dbus.call(method, ok),
+      onRefreshError: (err, units) => {
+        metrics.dbus.refreshFailed();
+        logger.warn({ err, units }, 'could not re-read unit states from systemd; the next resync retries');
+      },
+    });
     // The API comes up before the machine registers, as in fleet; requests
     // that need etcd answer 503 until it is reachable.
     api = await startApiServer({

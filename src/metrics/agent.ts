@@ -16,6 +16,8 @@ export interface AgentMetrics {
 export interface DbusMetrics {
   /** One D-Bus method call (`method` e.g. `StartUnit`, `Reload`) finished. */
   call(method: string, ok: boolean): void;
+  /** Re-reading unit states (after signals, or the periodic resync) failed; the next resync retries. */
+  refreshFailed(): void;
 }
 
 /** Registers the agent metrics in `registry` and returns their recorder. */
@@ -41,7 +43,8 @@ export function createAgentMetrics(registry: Registry): AgentMetrics {
 /** Registers the D-Bus metrics in `registry` and returns their recorder. */
 export function createDbusMetrics(registry: Registry): DbusMetrics {
   const calls = new Counter({ name: 'fleet_dbus_call_count_total', help: 'Counter of systemd D-Bus method calls by method and result.', labelNames: ['method', 'result'], registers: [registry] });
-  return { call: (method, ok) => calls.inc({ method, result: result(ok) }) };
+  const refreshFailures = new Counter({ name: 'fleet_dbus_refresh_failed_total', help: 'Counter of failed re-reads of unit states from systemd.', registers: [registry] });
+  return { call: (method, ok) => calls.inc({ method, result: result(ok) }), refreshFailed: () => refreshFailures.inc() };
 }
 
 function result(ok: boolean): CallResult {

@@ -10,6 +10,8 @@ import { KeyLayout } from './keys.js';
 import type { KvBackend } from './kv.js';
 import type { AgentRegistry, ApiRegistry, EngineRegistry, LeaderElection } from './roles.js';
 import { KvTokenRegistry, type TokenRegistry } from './token-registry.js';
+import type { RegistryOpMetrics } from '../metrics/registry-ops.js';
+import { meteredKv } from './metered-kv.js';
 
 /** Options shared by every registry; all optional. */
 export interface RegistryOptions {
@@ -21,6 +23,8 @@ export interface RegistryOptions {
   readonly maxOpsPerTxn?: number;
   /** Receives records that could not be decoded (they are treated as absent); default ignore. */
   readonly warn?: (err: CorruptRecordError) => void;
+  /** Records every etcd request in the `fleet_registry_*` metrics; default none. */
+  readonly metrics?: RegistryOpMetrics;
 }
 
 /** A registry: one storage backend seen through the three roles, plus elections. */
@@ -44,7 +48,8 @@ export interface Registry {
 }
 
 /** Builds the role implementations over `kv`. Throws `InvalidNameError` for a bad prefix. */
-export function createRegistry(kv: KvBackend, options: RegistryOptions = {}): Registry {
+export function createRegistry(backend: KvBackend, options: RegistryOptions = {}): Registry {
+  const kv = options.metrics === undefined ? backend : meteredKv(backend, options.metrics);
   const layout = new KeyLayout(options.prefix ?? DEFAULT_KEY_PREFIX);
   const warn = options.warn ?? (() => undefined);
   const maxOps = options.maxOpsPerTxn ?? DEFAULT_MAX_TXN_OPS;

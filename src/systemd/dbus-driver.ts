@@ -299,8 +299,9 @@ export class DbusSystemdDriver implements SystemdDriver {
 
   /**
    * Re-reads `names` and reports changes. Serialized, so reports for one unit
-   * keep their order. Failures are dropped: the next resync repairs them, and
-   * a lost connection has its own path.
+   * keep their order. A failure goes to `onRefreshError` (fleetd logs and
+   * counts it) and is otherwise left to the next resync; a lost connection
+   * has its own path.
    */
   private refresh(names: readonly string[]): Promise<void> {
     const run = async (): Promise<void> => {
@@ -315,7 +316,9 @@ export class DbusSystemdDriver implements SystemdDriver {
         this.tracker.report(await this.withMainPid(calls, row));
       }
     };
-    this.refreshChain = this.refreshChain.then(run).catch(() => undefined);
+    this.refreshChain = this.refreshChain.then(run).catch((err: unknown) => {
+      if (!this.closed) this.options.onRefreshError?.(err, names);
+    });
     return this.refreshChain;
   }
 

@@ -32,6 +32,8 @@ export interface SystemdDriverOptions {
   readonly clock?: Clock;
   /** Told the method name and outcome of every D-Bus call (metrics); default none. */
   readonly onCall?: (method: string, ok: boolean) => void;
+  /** Told when re-reading unit states fails (the next resync retries); default none. */
+  readonly onRefreshError?: (error: unknown, units: readonly string[]) => void;
 }
 
 /** Options with every default applied. */
@@ -53,6 +55,7 @@ export interface ResolvedDriverOptions {
   readonly reconnectMaxMs: number;
   readonly clock: Clock;
   readonly onCall?: (method: string, ok: boolean) => void;
+  readonly onRefreshError?: (error: unknown, units: readonly string[]) => void;
 }
 
 /**
@@ -96,5 +99,6 @@ export function resolveDriverOptions(
     reconnectMaxMs: positive('reconnectMaxMs', opts.reconnectMaxMs, 10_000),
     clock: opts.clock ?? systemClock,
     ...(opts.onCall !== undefined ? { onCall: opts.onCall } : {}),
+    ...(opts.onRefreshError !== undefined ? { onRefreshError: opts.onRefreshError } : {}),
   };
 }

@@ -102,6 +102,31 @@ describe('D-Bus driver on a sandbox host', () => {
     assert.equal(driver.connected, true);
   });
 
+  test('a failed re-read of unit states is reported (fleetd logs and counts it), not dropped', async () => {
+    const failures: Array<{ err: unknown; units: readonly string[] }> = [];
+    const d = await DbusSystemdDriver.connect(
+      {
+        scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, 'fleet-units-refresh'), resyncIntervalMs: 100, callTimeoutMs: 300,
+        onRefreshError: (err, units) => void failures.push({ err, units }),
+      },
+      host.env,
+    );
+    try {
+      await d.loadUnits([{ name: 'refresh.service', text: SLEEP }]);
+      process.kill(host.systemdPid, 'SIGSTOP');
+      try {
+        await until(() => failures.length > 0, 'a refresh failure report');
+      } finally {
+        process.kill(host.systemdPid, 'SIGCONT');
+      }
+      assert.deepEqual(failures[0]?.units, ['refresh.service']);
+      assert.match(String(failures[0]?.err), /timed out|Timeout/i);
+    } finally {
+      await d.unload('refresh.service').catch(() => undefined);
+      await d.close();
+    }
+  });
+
   test('links go straight into the runtime dir systemd reads; without one it knows, LinkUnitFiles still works', async () => {
     const direct = await DbusSystemdDriver.connect({ scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, 'fleet-direct') }, host.env);
     // No XDG_RUNTIME_DIR: the driver cannot know systemd's runtime dir, so it must not guess.

@@ -43,3 +43,17 @@ test('recorders feed fleet\'s metric names and labels; each FleetMetrics is inde
   assert.match(text, /^# HELP fleet_/m);
   assert.match(text, /fleet_engine_reconcile_duration_second_sum 0\.25/);
 });
+
+test('a registry built with metrics counts its etcd requests in fleet_registry_* (they stayed 0 before)', async () => {
+  const { createMemoryRegistry } = await import('../../../src/registry/index.js');
+  const m = createFleetMetrics();
+  const r = createMemoryRegistry({ metrics: m.registryOps });
+  await r.api.listUnits();
+  const counted = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'fleet_registry_operation_count_total');
+  const total = (counted?.values ?? []).reduce((n, v) => n + v.value, 0);
+  assert.ok(total >= 1, `operations counted: ${JSON.stringify(counted?.values)}`);
+  const kinds = new Set((counted?.values ?? []).map((v) => v.labels['type']));
+  assert.ok(kinds.has('get_all') || kinds.has('txn'), [...kinds].join(','));
+  const duration = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'fleet_registry_operation_duration_second');
+  assert.ok((duration?.values ?? []).some((v) => (v as { metricName?: string }).metricName === 'fleet_registry_operation_duration_second_count' && v.value >= 1));
+});
