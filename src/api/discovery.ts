@@ -5,7 +5,6 @@
  * fleet's clients substitute).
  */
 import type { ApiContext } from './context.js';
-import { ApiError } from './errors.js';
 import { json, type Reply } from './reply.js';
 import type { ApiRequest } from './request.js';
 
@@ -108,8 +107,7 @@ export const DISCOVERY_DOCUMENT = Object.freeze({
   },
 });
 
-/** `GET /discovery`; any other method ⇒ 400 (fleet's message). */
-export async function discovery(req: ApiRequest, _ctx: ApiContext): Promise<Reply> {
-  if (req.method !== 'GET') throw new ApiError(400, 'only HTTP GET supported against this resource');
+/** `GET /discovery` (any other method is 400 with fleet's message, by the route table). */
+export async function discovery(_req: ApiRequest, _ctx: ApiContext): Promise<Reply> {
   return json(200, DISCOVERY_DOCUMENT);
 }

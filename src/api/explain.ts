@@ -38,8 +38,7 @@ export interface UnitExplanation {
 }
 
 /** `GET /units/<name>/explain`. Throws ApiError (404 unknown unit) / registry errors. */
-export async function explainUnit(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
-  if (req.method !== 'GET') throw new ApiError(405, 'only GET supported against this resource');
+export async function explainUnit(_req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
   if (unitNameProblem(name) !== undefined) throw new ApiError(404, 'unit does not exist');
   const [units, machines, schedule] = await Promise.all([ctx.registry.listUnits(), ctx.registry.listMachines(), ctx.registry.listSchedule()]);
   const unit = units.find((u) => u.unit.name === name);

@@ -2,21 +2,14 @@
 import type { MachineRecord } from '../registry/index.js';
 import { resourcesView } from '../resources/index.js';
 import type { ApiContext } from './context.js';
-import { ApiError } from './errors.js';
 import { parseMetadataOps } from './machine-ops.js';
 import { decodePageToken, paginate } from './pagination.js';
 import { empty, json, type Reply } from './reply.js';
 import { readJson, requireJsonContentType, type ApiRequest } from './request.js';
 import type { ApiMachine, ApiMachinePage } from './schema.js';
 
-/** `GET|PATCH /machines`. Throws ApiError / registry errors. */
-export async function machinesResource(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
-  if (req.method === 'GET') return listMachines(req, ctx);
-  if (req.method === 'PATCH') return patchMachines(req, ctx);
-  throw new ApiError(405, 'only GET and PATCH supported against this resource');
-}
-
-async function listMachines(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
+/** `GET /machines`: one page of machines sorted by id. Throws ApiError / registry errors. */
+export async function listMachines(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
   const token = decodePageToken(req.query.getAll('nextPageToken'), ctx.tokenLimit);
   const page = paginate(await ctx.registry.listMachines(), token);
   const body: ApiMachinePage = {};
@@ -25,7 +18,8 @@ async function listMachines(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
   return json(200, body);
 }
 
-async function patchMachines(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
+/** `PATCH /machines`: dynamic metadata ops, validated first, applied in order. Throws ApiError / registry errors. */
+export async function patchMachines(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
   // fleet never checked the type of PATCH bodies; a missing header stays accepted, a wrong one is refused.
   requireJsonContentType(req.raw, true);
   const ops = parseMetadataOps(await readJson(req.raw, ctx.maxBodyBytes));

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Principal } from '../auth/index.js';
 import { ApiError } from './errors.js';
 
 /** Default request body limit: 1 MiB (a unit file is at most 64 KiB of options, metadata patches are tiny). */
@@ -16,6 +17,8 @@ export interface ApiRequest {
   readonly raw: IncomingMessage;
   /** Aborted when the client goes away or the server shuts down. */
   readonly signal: AbortSignal;
+  /** Who sent it, as the chain's authenticate stage decided; undefined only outside the chain. */
+  readonly principal?: Principal;
 }
 
 /**

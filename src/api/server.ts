@@ -1,19 +1,24 @@
 /**
- * The fleet API v1 server: one request handler (routing, error translation,
- * `Server: fleetd/<version>`, metrics) served on every configured listener.
+ * The fleet API v1 server: on every configured listener, each request is
+ * matched against the route table (`routes.ts`) and run through that
+ * listener's middleware chain (`chain.ts`: observe → translate errors →
+ * authenticate → authorise → rate-limit → handler); this shell only parses
+ * the URL, builds the request context and writes the reply.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createFleetMetrics, type FleetMetrics } from '../metrics/index.js';
 import type { ApiRegistry } from '../registry/index.js';
-import { VERSION } from '../version.js';
+import { buildChain, errorReply, type ChainStageFactory } from './chain.js';
 import type { ApiContext, ApiLogger } from './context.js';
-import { ApiError, toApiError } from './errors.js';
 import { activationFds, clearActivationEnv, listenFd, listenTcp, listenUnix } from './listeners.js';
 import { parseHostPort, type HostPort } from '../domain/index.js';
 import type { LocalCommands } from './local-commands.js';
+import type { ApiListener, RequestContext } from './middleware.js';
 import { text, type Reply } from './reply.js';
 import { DEFAULT_MAX_BODY_BYTES, type ApiRequest } from './request.js';
-import { route, type Handler } from './router.js';
+import { matchRoute, type Handler, type RouteSpec } from './router.js';
+import { apiRoutes, type StaticMount } from './routes.js';
+import { sendFile } from './static-files.js';
 
 /** Where to listen; at least one listener must result. */
 export interface ApiListenOptions {
@@ -48,6 +53,10 @@ export interface StartApiServerOptions {
   readonly maxBodyBytes?: number;
   /** How long `close()` waits for requests in flight before cutting connections, ms; default 5000. */
   readonly shutdownGraceMs?: number;
+  /** Security stages per listener (token authentication, rate limits); default: the tokenless principal, no limit. */
+  readonly chain?: ChainStageFactory;
+  /** Directories served read-only at root paths (`{ path: '/dashboard', dir }`). */
+  readonly staticMounts?: readonly StaticMount[];
 }
 
 /** A running API server. */
@@ -68,7 +77,8 @@ const SILENT: ApiLogger = { debug: () => undefined, info: () => undefined, warn:
  * Starts the API on every configured listener.
  * @returns once all listeners accept connections.
  * @throws when a listener cannot be opened (the others are closed again),
- *   or when no listener was configured or passed by systemd.
+ *   when no listener was configured or passed by systemd, or (RangeError)
+ *   for a bad static mount.
  */
 export async function startApiServer(options: StartApiServerOptions): Promise<ApiServer> {
   const logger = options.logger ?? SILENT;
@@ -82,21 +92,30 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     logger,
   };
   const closing = new AbortController();
-  const metricsHandler: Handler = async (req) => {
-    if (req.method !== 'GET') throw new ApiError(405, 'only GET supported against this resource');
+  const metricsHandler: Handler = async () => {
     const out = await metrics.render();
     return text(200, out.contentType, out.text);
   };
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    void handle(req, res, ctx, metricsHandler, closing.signal, metrics);
-  };
+  const routes = apiRoutes({ metrics: metricsHandler, ...(options.staticMounts !== undefined ? { staticMounts: options.staticMounts } : {}) });
 
   const servers: Server[] = [];
   const addresses: string[] = [];
+  /** Each listener gets its own server and chain; the chain is built once the bound address says what kind of socket it is. */
   const open = async (bind: (s: Server) => Promise<string>) => {
-    const server = createServer(onRequest);
+    let chain: ((rc: RequestContext) => Promise<Reply>) | undefined;
+    let listener: ApiListener | undefined;
+    const server = createServer((req, res) => {
+      if (chain === undefined || listener === undefined) {
+        res.destroy();
+        return;
+      }
+      void handle(req, res, { ctx, routes, chain, listener, closing: closing.signal });
+    });
     servers.push(server);
-    addresses.push(await bind(server));
+    const address = await bind(server);
+    listener = { kind: typeof server.address() === 'string' ? 'unix' : 'tcp', address };
+    chain = buildChain({ metrics, logger, stages: options.chain?.(listener) ?? {} });
+    addresses.push(address);
   };
   try {
     const { listen } = options;
@@ -132,38 +151,49 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, metricsHandler: Handler, closing: AbortSignal, metrics: FleetMetrics): Promise<void> {
-  res.setHeader('Server', `fleetd/${VERSION}`);
-  const rawUrl = req.url ?? '/';
-  const q = rawUrl.indexOf('?');
-  const pathname = q === -1 ? rawUrl : rawUrl.slice(0, q);
-  const r = route(pathname, metricsHandler);
-  const gone = new AbortController();
-  res.once('close', () => gone.abort());
-  const apiReq: ApiRequest = {
-    method: req.method ?? 'GET',
-    segments: r.segments,
-    query: new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1)),
-    raw: req,
-    signal: AbortSignal.any([gone.signal, closing]),
-  };
-  try {
-    await send(res, await r.handler(apiReq, ctx));
-  } catch (err) {
-    const { error, internal } = toApiError(err);
-    if (internal) ctx.logger.error({ err, method: apiReq.method, path: pathname }, 'API request failed');
-    else ctx.logger.debug({ method: apiReq.method, path: pathname, status: error.status, message: error.message }, 'API request rejected');
-    if (res.headersSent) res.destroy();
-    else await send(res, { kind: 'json', status: error.status, body: { error: { code: error.status, message: error.message } } }, error.headers);
-  }
-  metrics.api.request(apiReq.method, r.resource, res.statusCode);
+/** What {@link handle} needs for every request of one listener. */
+interface ListenerRuntime {
+  readonly ctx: ApiContext;
+  readonly routes: readonly RouteSpec[];
+  readonly chain: (rc: RequestContext) => Promise<Reply>;
+  readonly listener: ApiListener;
+  readonly closing: AbortSignal;
 }
 
-async function send(res: ServerResponse, reply: Reply, headers: Readonly<Record<string, string>> = {}): Promise<void> {
-  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+/** Routes one request, runs the listener's chain and writes the reply. Never rejects. */
+async function handle(req: IncomingMessage, res: ServerResponse, rt: ListenerRuntime): Promise<void> {
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const route = matchRoute(q === -1 ? rawUrl : rawUrl.slice(0, q), rt.routes);
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
+  const request: ApiRequest = {
+    method: req.method ?? 'GET',
+    segments: route.segments,
+    query: new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1)),
+    raw: req,
+    signal: AbortSignal.any([gone.signal, rt.closing]),
+  };
+  const rc: RequestContext = { request, response: res, route, listener: rt.listener, api: rt.ctx, principal: undefined };
+  const reply = await rt.chain(rc);
+  try {
+    await send(res, reply);
+  } catch (err) {
+    // Failed while writing (a stream, a file): answer if nothing was sent yet, else cut the connection.
+    if (res.headersSent) {
+      rt.ctx.logger.debug({ err, method: request.method, path: rawUrl }, 'API response cut');
+      res.destroy();
+    } else {
+      await send(res, errorReply(err, rc, rt.ctx.logger)).catch(() => res.destroy());
+    }
+  }
+}
+
+async function send(res: ServerResponse, reply: Reply): Promise<void> {
   switch (reply.kind) {
     case 'json': {
       const body = `${JSON.stringify(reply.body)}\n`;
+      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       res.writeHead(reply.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
       return;
@@ -175,6 +205,9 @@ async function send(res: ServerResponse, reply: Reply, headers: Readonly<Record<
     case 'text':
       res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': Buffer.byteLength(reply.body) });
       res.end(reply.body);
+      return;
+    case 'file':
+      await sendFile(res, reply);
       return;
     case 'stream':
       await reply.write(res);

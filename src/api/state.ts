@@ -10,7 +10,6 @@ import type { ApiUnitState, ApiUnitStatePage } from './schema.js';
 
 /** `GET /state[?machineID=M][&unitName=U]`: states sorted by (name, machine id), filtered, paginated. */
 export async function listStates(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
-  if (req.method !== 'GET') throw new ApiError(405, 'only GET supported against this resource');
   const token = decodePageToken(req.query.getAll('nextPageToken'), ctx.tokenLimit);
   const machineId = firstQuery(req.query, 'machineID');
   const unitName = firstQuery(req.query, 'unitName');
@@ -32,8 +31,7 @@ export async function listStates(req: ApiRequest, ctx: ApiContext): Promise<Repl
  * first machine by id; 404 `unit state does not exist` when none was
  * reported (fleet crashed the handler there).
  */
-export async function getState(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
-  if (req.method !== 'GET') throw new ApiError(405, 'only GET supported against this resource');
+export async function getState(_req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
   if (unitNameProblem(name) !== undefined) throw new ApiError(404, 'unit state does not exist');
   const [first] = await ctx.registry.listStates({ names: [name] });
   if (first === undefined) throw new ApiError(404, 'unit state does not exist');

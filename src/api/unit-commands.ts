@@ -28,14 +28,12 @@ export const DEFAULT_JOURNAL_LINES = 10;
 
 /** `GET /units/<name>/status`. Throws ApiError / registry errors / LocalCommandError. */
 export async function unitStatus(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
-  if (req.method !== 'GET') throw new ApiError(405, 'only GET supported against this resource');
   await requireScheduledHere(ctx, name);
   return streamCommand(await ctx.commands.status(name, req.signal));
 }
 
 /** `GET /units/<name>/journal?lines=N&output=MODE&follow=true|false`. Throws as {@link unitStatus}, 400 for bad parameters. */
 export async function unitJournal(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
-  if (req.method !== 'GET') throw new ApiError(405, 'only GET supported against this resource');
   const options = parseJournalQuery(req.query);
   await requireScheduledHere(ctx, name);
   return streamCommand(await ctx.commands.journal(name, options, req.signal));

@@ -1,4 +1,4 @@
-/** `/units` and `/units/<name>`: list, get, create/update (PUT), delete. */
+/** `/units` and `/units/<name>`: list, get, create/update (PUT), delete (methods routed by `routes.ts`). */
 import { executeUnitPut, readUnitPutInputs, unitNameProblem } from '../units/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
@@ -11,7 +11,6 @@ import { indexRuntime, toApiUnit } from './unit-view.js';
 
 /** `GET /units`: one page of units sorted by name. Throws ApiError / registry errors. */
 export async function listUnits(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
-  if (req.method !== 'GET') throw new ApiError(405, 'only GET supported against this resource');
   const token = decodePageToken(req.query.getAll('nextPageToken'), ctx.tokenLimit);
   const [units, schedule, states] = await Promise.all([ctx.registry.listUnits(), ctx.registry.listSchedule(), ctx.registry.listStates()]);
   const page = paginate(units, token);
@@ -22,21 +21,8 @@ export async function listUnits(req: ApiRequest, ctx: ApiContext): Promise<Reply
   return json(200, body);
 }
 
-/** `GET|PUT|DELETE /units/<name>`. Throws ApiError / registry / unit errors. */
-export async function unitResource(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
-  switch (req.method) {
-    case 'GET':
-      return getUnit(ctx, name);
-    case 'PUT':
-      return putUnit(req, ctx, name);
-    case 'DELETE':
-      return deleteUnit(ctx, name);
-    default:
-      throw new ApiError(405, 'only GET, PUT and DELETE supported against this resource');
-  }
-}
-
-async function getUnit(ctx: ApiContext, name: string): Promise<Reply> {
+/** `GET /units/<name>`. Throws ApiError / registry errors. */
+export async function getUnit(ctx: ApiContext, name: string): Promise<Reply> {
   // A name that breaks the rules cannot have been stored: not found, without asking etcd.
   if (unitNameProblem(name) !== undefined) throw new ApiError(404, 'unit does not exist');
   const [unit, schedule, states] = await Promise.all([
@@ -48,7 +34,8 @@ async function getUnit(ctx: ApiContext, name: string): Promise<Reply> {
   return json(200, toApiUnit(unit, indexRuntime(schedule.filter((e) => e.name === name), states)));
 }
 
-async function putUnit(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
+/** `PUT /units/<name>`: create, replace or set the desired state, by the shared unit PUT policy. Throws ApiError / registry / unit errors. */
+export async function putUnit(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
   requireJsonContentType(req.raw);
   const body = decodePutBody(await readJson(req.raw, ctx.maxBodyBytes));
   // Validate what needs no registry first, so a bad request is answered even while etcd is down.
@@ -69,7 +56,8 @@ async function putUnit(req: ApiRequest, ctx: ApiContext, name: string): Promise<
   }
 }
 
-async function deleteUnit(ctx: ApiContext, name: string): Promise<Reply> {
+/** `DELETE /units/<name>`. Throws ApiError / registry errors. */
+export async function deleteUnit(ctx: ApiContext, name: string): Promise<Reply> {
   if (unitNameProblem(name) !== undefined) throw new ApiError(404, 'unit does not exist');
   await ctx.registry.destroyUnit(name);
   ctx.logger.info({ unit: name }, 'unit destroyed');

@@ -1,0 +1,89 @@
+/**
+ * The API's route table: every path, the methods it answers, the role each
+ * method needs (`read` to look, `operate` to change units, `admin` for
+ * machine metadata), and fleet's answer to any other method. `router.ts`
+ * matches against it; the middleware chain authorises by the role.
+ */
+import { discovery } from './discovery.js';
+import { explainUnit } from './explain.js';
+import { listMachines, patchMachines } from './machines.js';
+import type { Handler, RouteSpec } from './router.js';
+import { staticFile } from './static-files.js';
+import { getState, listStates } from './state.js';
+import { unitJournal, unitStatus } from './unit-commands.js';
+import { deleteUnit, getUnit, listUnits, putUnit } from './units.js';
+
+/** fleet's answer to a method other than GET on a read-only resource. */
+const ONLY_GET = { status: 405, message: 'only GET supported against this resource' } as const;
+
+/** A directory served read-only at a root path (e.g. a dashboard's assets). */
+export interface StaticMount {
+  /** The URL path it is served under: `/dashboard` serves `/dashboard/...`. One segment, no slash at the end. */
+  readonly path: string;
+  /** The directory; only regular files inside it are served. */
+  readonly dir: string;
+}
+
+/** What the table needs from the server: the `/metrics` handler and any static mounts. */
+export interface RouteTableOptions {
+  readonly metrics: Handler;
+  readonly staticMounts?: readonly StaticMount[];
+}
+
+/**
+ * The route table, in match order.
+ * @throws {RangeError} for a static mount path that is not `/<segment>` or that shadows an API route.
+ */
+export function apiRoutes(options: RouteTableOptions): RouteSpec[] {
+  const table: RouteSpec[] = [
+    { resource: 'units', scope: 'api', path: ['units'], methods: { GET: { role: 'read', handler: listUnits } }, otherMethod: ONLY_GET },
+    {
+      resource: 'unit',
+      scope: 'api',
+      path: ['units', ':name'],
+      methods: {
+        GET: { role: 'read', handler: (_req, ctx, p) => getUnit(ctx, p['name']!) },
+        PUT: { role: 'operate', handler: (req, ctx, p) => putUnit(req, ctx, p['name']!) },
+        DELETE: { role: 'operate', handler: (_req, ctx, p) => deleteUnit(ctx, p['name']!) },
+      },
+      otherMethod: { status: 405, message: 'only GET, PUT and DELETE supported against this resource' },
+    },
+    { resource: 'unitStatus', scope: 'api', path: ['units', ':name', 'status'], methods: { GET: { role: 'read', handler: (req, ctx, p) => unitStatus(req, ctx, p['name']!) } }, otherMethod: ONLY_GET },
+    { resource: 'unitJournal', scope: 'api', path: ['units', ':name', 'journal'], methods: { GET: { role: 'read', handler: (req, ctx, p) => unitJournal(req, ctx, p['name']!) } }, otherMethod: ONLY_GET },
+    { resource: 'unitExplain', scope: 'api', path: ['units', ':name', 'explain'], methods: { GET: { role: 'read', handler: (req, ctx, p) => explainUnit(req, ctx, p['name']!) } }, otherMethod: ONLY_GET },
+    {
+      resource: 'machines',
+      scope: 'api',
+      path: ['machines'],
+      methods: { GET: { role: 'read', handler: listMachines }, PATCH: { role: 'admin', handler: patchMachines } },
+      otherMethod: { status: 405, message: 'only GET and PATCH supported against this resource' },
+    },
+    { resource: 'state', scope: 'api', path: ['state'], methods: { GET: { role: 'read', handler: listStates } }, otherMethod: ONLY_GET },
+    { resource: 'unitState', scope: 'api', path: ['state', ':name'], methods: { GET: { role: 'read', handler: (req, ctx, p) => getState(req, ctx, p['name']!) } }, otherMethod: ONLY_GET },
+    {
+      resource: 'discovery',
+      scope: 'api',
+      path: ['discovery'],
+      methods: { GET: { role: 'read', handler: discovery } },
+      otherMethod: { status: 400, message: 'only HTTP GET supported against this resource' },
+    },
+    { resource: 'metrics', scope: 'root', path: ['metrics'], methods: { GET: { role: 'read', handler: options.metrics } }, otherMethod: ONLY_GET },
+  ];
+  for (const mount of options.staticMounts ?? []) table.push(staticRoute(mount, table));
+  return table;
+}
+
+function staticRoute(mount: StaticMount, table: readonly RouteSpec[]): RouteSpec {
+  const m = /^\/([A-Za-z0-9._-]+)$/.exec(mount.path);
+  const segment = m?.[1];
+  if (segment === undefined || segment === '.' || segment === '..') throw new RangeError(`static mount path must be /<name>, got ${JSON.stringify(mount.path)}`);
+  const taken = ['fleet', 'v1-alpha', ...table.filter((r) => r.scope === 'root').map((r) => r.path[0])];
+  if (taken.includes(segment)) throw new RangeError(`static mount path ${mount.path} is taken by the API`);
+  return {
+    resource: 'static',
+    scope: 'root',
+    path: [segment, '*'],
+    methods: { GET: { role: 'read', handler: async (_req, _ctx, _p, rest) => staticFile(mount.dir, rest) } },
+    otherMethod: ONLY_GET,
+  };
+}
