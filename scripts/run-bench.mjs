@@ -12,6 +12,7 @@ const BENCHES = {
   'etcd-floor': ['etcd-floor.js', 'raw etcd txn throughput on this machine (--puts, --configs KxC,...)'],
   'cost-per-unit': ['cost-per-unit.js', 'etcd writes per started unit; reads on an uninvolved host (--units, --hosts)'],
   'scale-hollow': ['scale-hollow.js', '1,000 hollow machines x 10,000 units; steady state (--machines, --units, --children)'],
+  chaos: ['chaos.js', 'seeded faults on 5 hosts + 3-member etcd, ~200 units; table per fault kind (--seed, --faults, --hosts, --units, --kinds)'],
   sandbox: ['sandbox-scenarios.js', "fleet's six scenarios + 1,000 units + RSS on real systemd (--runs, --scenarios, --launcher)"],
 };
 

@@ -53,6 +53,12 @@ export class SandboxCluster {
   readonly hosts: ClusterHost[] = [];
   /** A registry client on the cluster's etcd, for assertions. */
   readonly registry: Registry;
+  /**
+   * The etcd endpoints host `index`'s fleetd is given (e.g. fault-injecting
+   * proxies, see `fault-proxy.ts`); unset: etcd's own. Set it before adding
+   * hosts (start with `hosts: 0`); it applies to every later fleetd start.
+   */
+  etcdEndpointsFor: ((index: number) => readonly string[]) | undefined;
   private stopped = false;
 
   private constructor(
@@ -99,7 +105,7 @@ export class SandboxCluster {
     return {
       ...h.host.env,
       ...FLEETD_ENV,
-      FLEET_ETCD_SERVERS: this.etcd.endpoints.join(','),
+      FLEET_ETCD_SERVERS: (this.etcdEndpointsFor?.(h.index) ?? this.etcd.endpoints).join(','),
       FLEET_MACHINE_ID: h.machineId,
       FLEET_PUBLIC_IP: h.publicIp,
       FLEET_SYSTEMD_USER: 'true',
@@ -140,6 +146,28 @@ export class SandboxCluster {
   async killHost(h: ClusterHost): Promise<void> {
     await this.stopFleetd(h, 'SIGKILL');
     await h.host.stop();
+  }
+
+  /**
+   * Powers a host that {@link killHost} turned off back on: a fresh sandbox
+   * (new systemd, nothing running) with the same machine id, public IP and
+   * API socket path, and its fleetd started.
+   */
+  async restartHost(h: ClusterHost, extraEnv: Readonly<Record<string, string>> = {}): Promise<ClusterHost> {
+    await this.killHost(h);
+    const host = await startSandboxHost({ label: `${this.options.label ?? 'fc'}${h.index}r`, machineId: h.machineId });
+    const next: ClusterHost = {
+      index: h.index,
+      host,
+      machineId: h.machineId,
+      publicIp: h.publicIp,
+      apiSocket: join(host.scratchDir, 'fleet.sock'),
+      fleetd: undefined,
+      logPath: join(host.scratchDir, 'fleetd.log'),
+    };
+    this.hosts[h.index] = next;
+    this.startFleetd(next, extraEnv);
+    return next;
   }
 
   /** The host's fleetd log so far ('' if none). */

@@ -14,6 +14,8 @@ export interface SandboxHostOptions {
   readonly scratchRoot?: string;
   /** How long to wait for the user manager to answer (default 20 s). */
   readonly startTimeoutMs?: number;
+  /** Machine id (32 hex); default a random one. The same id again is a host that was powered off and comes back. */
+  readonly machineId?: string;
 }
 
 /** Outcome of {@link SandboxHost.exec}; a non-zero exit is not an error. */
@@ -104,7 +106,8 @@ export async function startSandboxHost(opts: SandboxHostOptions = {}): Promise<S
   const scratchDir = mkdtempSync(join(opts.scratchRoot ?? tmpdir(), `${cgroupName}-`));
   const runtimeDir = join(scratchDir, 'xdg');
   mkdirSync(runtimeDir, { mode: 0o700 });
-  const machineId = randomBytes(16).toString('hex');
+  const machineId = opts.machineId ?? randomBytes(16).toString('hex');
+  if (!/^[0-9a-f]{32}$/.test(machineId)) throw new RangeError(`sandbox machine id must be 32 lower-case hex digits, got ${JSON.stringify(machineId)}`);
   writeFileSync(join(scratchDir, 'machine-id'), `${machineId}\n`);
   writeFileSync(join(scratchDir, 'outer.sh'), OUTER_SCRIPT);
   writeFileSync(join(scratchDir, 'inner.sh'), INNER_SCRIPT);
