@@ -20,17 +20,35 @@ function fleetctl(endpoint: string, ...args: string[]): number {
 }
 
 async function main(): Promise<number> {
-  const hosts = Number(process.argv[2] ?? process.env.FLEET_DEMO_HOSTS ?? 3);
+  const usage = 'usage: demo [HOSTS] [--etcd-members N]  (1-50 sandbox hosts, default 3; etcd members 1, 3 or 5, default 1)\n';
+  const argv = process.argv.slice(2);
+  let membersArg: string | undefined = process.env.FLEET_DEMO_ETCD_MEMBERS;
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--etcd-members') membersArg = argv[++i];
+    else if (a.startsWith('--etcd-members=')) membersArg = a.slice('--etcd-members='.length);
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(usage);
+      return 0;
+    } else positional.push(a);
+  }
+  const hosts = Number(positional[0] ?? process.env.FLEET_DEMO_HOSTS ?? 3);
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 50) {
-    process.stderr.write('usage: demo [HOSTS]  (1-50 sandbox hosts, default 3)\n');
+    process.stderr.write(`demo: HOSTS must be 1-50, got ${JSON.stringify(positional[0])}\n${usage}`);
+    return 2;
+  }
+  const etcdMembers = Number(membersArg ?? 1);
+  if (![1, 3, 5].includes(etcdMembers)) {
+    process.stderr.write(`demo: --etcd-members must be 1, 3 or 5, got ${JSON.stringify(membersArg)}\n${usage}`);
     return 2;
   }
   if (process.getuid?.() !== 0) {
     process.stderr.write('demo: sandbox hosts need root (cgroups, mount namespaces); run it with sudo\n');
     return 1;
   }
-  process.stdout.write(`Starting etcd and ${hosts} sandbox hosts (systemd --user + fleetd each)...\n`);
-  const cluster = await SandboxCluster.start({ hosts, agentTtl: '10s', metadata: (i) => `region=${REGIONS[i % REGIONS.length]}` });
+  process.stdout.write(`Starting etcd (${etcdMembers} member${etcdMembers > 1 ? 's' : ''}) and ${hosts} sandbox hosts (systemd --user + fleetd each)...\n`);
+  const cluster = await SandboxCluster.start({ hosts, etcdMembers, agentTtl: '10s', metadata: (i) => `region=${REGIONS[i % REGIONS.length]}` });
   let stopping = false;
   const stop = async (code: number): Promise<never> => {
     if (!stopping) {
@@ -56,7 +74,7 @@ async function main(): Promise<number> {
       [
         '',
         `The cluster is up (${hosts} hosts, etcd at ${cluster.etcd.endpoints.join(',')}). Point fleetctl at it:`,
-        ...demoHints({ root, endpoint, etcdEndpoint: cluster.etcd.endpoints[0]! }),
+        ...demoHints({ root, endpoint, etcdEndpoint: cluster.etcd.endpoints.join(',') }),
         'Each host also has its own API socket:',
         ...cluster.hosts.map((h) => `  host ${h.index}: unix://${h.apiSocket}  (fleetd log: ${h.logPath})`),
         'Press Ctrl-C to stop everything.',
