@@ -23,6 +23,7 @@ export const FAULT_KINDS = [
   'etcd-cut',
   'etcd-member-kill',
   'etcd-all-restart',
+  'etcd-nospace',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -168,6 +169,13 @@ async function inject(kind: FaultKind, x: Ctx): Promise<Injected> {
       const down = rng.int(0, 3000);
       await c.etcd.restart({ downForMs: down });
       return { detail: `every etcd member restarted (down ${down} ms)`, touched: new Set(), hostLost: false };
+    }
+    case 'etcd-nospace': {
+      const held = rng.int(2000, 10_000);
+      await c.etcd.setNoSpaceAlarm(true);
+      await sleep(held);
+      await c.etcd.setNoSpaceAlarm(false);
+      return { detail: `etcd refused writes (NOSPACE alarm) for ${held} ms`, touched: new Set(), hostLost: false };
     }
   }
 }

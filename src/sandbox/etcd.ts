@@ -71,6 +71,12 @@ export interface TestEtcd {
   kill(): Promise<void>;
   /** The member that currently leads (asked over the members' HTTP gateway); undefined when none answers. */
   leader(): Promise<EtcdMember | undefined>;
+  /**
+   * Raises (`true`) or clears (`false`) etcd's NOSPACE alarm, as when the
+   * backend passes its space quota: while raised, etcd refuses every write
+   * ("database space exceeded") and still serves reads. Throws when no member answers.
+   */
+  setNoSpaceAlarm(raised: boolean): Promise<void>;
 }
 
 const live = new Map<number, ChildProcess>();
@@ -308,6 +314,22 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<TestEtc
       await Promise.all(members.map((m) => m.kill()));
       if (opts.downForMs) await new Promise((r) => setTimeout(r, opts.downForMs));
       await launchAll();
+    },
+    async setNoSpaceAlarm(raised) {
+      const m = members.find((x) => x.running);
+      const st = m ? await memberStatus(m.endpoint) : undefined;
+      if (!m || !st) throw new Error('no etcd member answers');
+      const alarm = async (body: object): Promise<{ alarms?: { memberID?: string; alarm?: string }[] }> => {
+        const res = await fetch(`${m.endpoint}/v3/maintenance/alarm`, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(3000) });
+        if (!res.ok) throw new Error(`etcd alarm request failed: HTTP ${res.status} ${await res.text()}`);
+        return (await res.json()) as { alarms?: { memberID?: string; alarm?: string }[] };
+      };
+      if (raised) {
+        await alarm({ action: 'ACTIVATE', memberID: st.member, alarm: 'NOSPACE' });
+        return;
+      }
+      const { alarms = [] } = await alarm({ action: 'GET' });
+      for (const a of alarms) if (a.alarm === 'NOSPACE') await alarm({ action: 'DEACTIVATE', memberID: a.memberID, alarm: 'NOSPACE' });
     },
     async leader() {
       for (const m of members) {

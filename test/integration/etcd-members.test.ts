@@ -91,3 +91,19 @@ test('every member restarted at once: no unit stops, the cluster works again', a
   assert.equal(list.code, 0, list.err);
   for (const u of UNITS) assert.match(list.out, new RegExp(`^${u.replace('.', '\\.')}\\s+active$`, 'm'));
 });
+
+test('etcd refusing writes (NOSPACE alarm): fleetctl says why, units keep running, writes work once cleared', async () => {
+  const before = await pids();
+  await c.etcd.setNoSpaceAlarm(true);
+  try {
+    const r = await fleetctl('stop', '--no-block', 'm1.service');
+    assert.notEqual(r.code, 0, 'a write while etcd refuses writes fails');
+    assert.match(r.err, /space|etcd/i, r.err);
+    await new Promise((res) => setTimeout(res, 2000));
+    assert.deepEqual(await pids(), before, 'no unit stopped or restarted while writes are refused');
+  } finally {
+    await c.etcd.setNoSpaceAlarm(false);
+  }
+  await startsNewUnit('after-nospace.service');
+  assert.deepEqual(await pids(), before, 'no unit restarted');
+});
