@@ -113,26 +113,18 @@ async function inject(kind: FaultKind, x: Ctx): Promise<Injected> {
   const host = rng.pick(c.hosts);
   const short = (h: ClusterHost): string => h.machineId.slice(0, 8);
   switch (kind) {
-    case 'fleetd-kill': {
-      const down = rng.int(0, 10_000);
-      const t0 = Date.now();
-      await c.stopFleetd(host, 'SIGKILL');
-      await sleep(down);
-      c.startFleetd(host);
-      await fleetdBack(host);
-      const out = Date.now() - t0;
-      return { detail: `fleetd on ${short(host)} SIGKILLed, restarted after ${down} ms, back after ${out} ms`, touched: new Set([host.machineId]), hostLost: out > ttlMs };
-    }
+    case 'fleetd-kill':
     case 'leader-kill': {
-      const leader = (await leaderHost(c)) ?? host;
+      const victim = kind === 'leader-kill' ? ((await leaderHost(c)) ?? host) : host;
       const down = rng.int(0, 10_000);
       const t0 = Date.now();
-      await c.stopFleetd(leader, 'SIGKILL');
+      await c.stopFleetd(victim, 'SIGKILL');
       await sleep(down);
-      c.startFleetd(leader);
-      await fleetdBack(leader);
+      c.startFleetd(victim);
+      await fleetdBack(victim);
       const out = Date.now() - t0;
-      return { detail: `engine leader ${short(leader)} SIGKILLed, restarted after ${down} ms, back after ${out} ms`, touched: new Set([leader.machineId]), hostLost: out > ttlMs };
+      const who = kind === 'leader-kill' ? `engine leader ${short(victim)}` : `fleetd on ${short(victim)}`;
+      return { detail: `${who} SIGKILLed, restarted after ${down} ms, back after ${out} ms`, touched: new Set([victim.machineId]), hostLost: out > ttlMs };
     }
     case 'fleetd-freeze': {
       const frozen = ttlMs + rng.int(1000, 4000);
