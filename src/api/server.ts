@@ -175,7 +175,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, rt: ListenerRun
     signal: AbortSignal.any([gone.signal, rt.closing]),
   };
   const rc: RequestContext = { request, response: res, route, listener: rt.listener, api: rt.ctx, principal: undefined };
-  const reply = await rt.chain(rc);
+  // The chain answers errors itself; a stage that breaks that promise still gets fleet's 500, never an unhandled rejection.
+  const reply = await rt.chain(rc).catch((err: unknown) => errorReply(err, rc, rt.ctx.logger));
   try {
     await send(res, reply);
   } catch (err) {
