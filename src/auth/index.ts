@@ -4,3 +4,4 @@ export * from './token.js';
 export * from './principal.js';
 export * from './rate-limit.js';
 export * from './ttl.js';
+export * from './gate.js';
