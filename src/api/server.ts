@@ -10,6 +10,7 @@ import { createFleetMetrics, type FleetMetrics } from '../metrics/index.js';
 import type { ApiRegistry } from '../registry/index.js';
 import { buildChain, errorReply, type ChainStageFactory } from './chain.js';
 import type { ApiContext, ApiLogger } from './context.js';
+import { answerClientError } from './client-error.js';
 import { activationFds, clearActivationEnv, listenFd, listenTcp, listenUnix } from './listeners.js';
 import { parseHostPort, type HostPort } from '../domain/index.js';
 import type { LocalCommands } from './local-commands.js';
@@ -111,6 +112,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
       }
       void handle(req, res, { ctx, routes, chain, listener, closing: closing.signal });
     });
+    server.on('clientError', answerClientError);
     servers.push(server);
     const address = await bind(server);
     listener = { kind: typeof server.address() === 'string' ? 'unix' : 'tcp', address };

@@ -1,0 +1,360 @@
+/**
+ * Hostile-input fuzzing of the fleet API: a seeded generator of requests,
+ * mostly grammar-based (real resources with poisoned names, queries,
+ * headers and JSON bodies) and partly random (methods, paths, raw bytes on
+ * the socket), and a runner that sends them one at a time to a running API
+ * and checks every answer:
+ *
+ * - no 5xx, and the server keeps answering (no crash);
+ * - every 4xx has a JSON body `{"error":{"code":N,"message":"..."}}` with N
+ *   the status;
+ * - a rejected request leaves the registry unchanged (the store revision
+ *   under the key prefix does not move).
+ *
+ * Used by the test suite (a small run) and by `npm run bench -- api-fuzz`
+ * (>= 100,000 requests).
+ */
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+
+/** A deterministic PRNG (mulberry32): the same seed gives the same requests. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  /** A float in [0, 1). */
+  next(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!;
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+}
+
+/** One generated request. `raw` requests are written to the socket as they are. */
+export type FuzzRequest =
+  | { readonly kind: 'http'; readonly method: string; readonly path: string; readonly headers: Record<string, string | string[]>; readonly body?: string }
+  | { readonly kind: 'raw'; readonly bytes: Buffer };
+
+const METHODS = ['GET', 'GET', 'GET', 'PUT', 'PUT', 'PUT', 'DELETE', 'PATCH', 'PATCH', 'POST', 'POST', 'HEAD', 'OPTIONS', 'PROPFIND', 'PURGE'];
+const PREFIXES = ['/fleet/v1', '/fleet/v1', '/fleet/v1', '/fleet/v1', '/fleet/v1', '/fleet/v1', '/v1-alpha', '/v1-alpha', '', '/fleet', '/fleet/v2', '//fleet/v1'];
+
+/** Unit-name-like segments: half of them valid, the rest hostile. */
+function unitName(r: Rng): string {
+  if (r.chance(0.5)) return r.pick([`web${r.int(5)}.service`, `fz@${r.int(3)}.service`, 'fz@.service', `t${r.int(3)}.timer`]);
+  return r.pick([
+    () => `web${r.int(5)}.service`,
+    () => `fz@${r.int(3)}.service`,
+    () => 'fz@.service',
+    () => '../x.service',
+    () => '..',
+    () => '.',
+    () => '--output=json.service',
+    () => '-x.service',
+    () => `${'a'.repeat(200 + r.int(200))}.service`,
+    () => 'a\0b.service',
+    () => 'ü.service',
+    () => '😀.service',
+    () => 'a/b.service',
+    () => 'a b.service',
+    () => 'noext',
+    () => '@x.service',
+    () => 'x.exe',
+    () => '%s%n.service',
+    () => "a'b\".service",
+    () => '',
+  ])();
+}
+
+/** Encodes a segment: usually percent-encoded, sometimes raw (slashes, dots and all), sometimes double-encoded. */
+function segment(r: Rng, s: string): string {
+  const enc = encodeURIComponent(s);
+  // The raw form keeps slashes, dots and Latin-1 bytes as they are (Node's client cannot send wider characters raw).
+  const raw = s.replace(/[\0 ]|[^\0-\xff]/gu, (c) => encodeURIComponent(c));
+  return r.pick([enc, enc, enc, raw, enc.replace(/%/g, '%25'), `${enc}%2F..%2F`, `%E0%A4%A`]);
+}
+
+function query(r: Rng): string {
+  if (r.chance(0.6)) return '';
+  const params = [
+    () => `lines=${r.pick(['10', '0', '-1', '1e9', '99999999999999999999', 'abc', ''])}`,
+    () => `output=${encodeURIComponent(r.pick(['short', 'json', 'cat', '--all', 'x;rm -rf /', '', 'verbose\0']))}`,
+    () => `follow=${r.pick(['true', 'false', 'yes', '1', ''])}`,
+    () => `nextPageToken=${r.pick(['', 'abc', 'eyJ4IjoxfQ', '%00', 'A'.repeat(5000)])}`,
+    () => `machineID=${r.pick(['m1', '../x', '%2F', 'a'.repeat(300), ''])}`,
+    () => `unitName=${encodeURIComponent(unitName(r))}`,
+    () => `alt=${r.pick(['json', 'xml'])}`,
+  ];
+  return `?${Array.from({ length: 1 + r.int(3) }, () => r.pick(params)()).join('&')}`;
+}
+
+function resource(r: Rng): string {
+  const name = (): string => segment(r, unitName(r));
+  return r.pick([
+    () => '/units',
+    () => '/units',
+    () => '/machines',
+    () => '/state',
+    () => `/units/${name()}`,
+    () => `/units/${name()}`,
+    () => `/units/${name()}/${r.pick(['status', 'journal', 'explain', 'x', ''])}`,
+    () => '/machines',
+    () => '/state',
+    () => `/state/${name()}`,
+    () => '/discovery',
+    () => '/tokens',
+    () => `/tokens/${r.pick(['0123456789abcdef', '../units', 'ZZ', ''])}`,
+    () => '/auth/bootstrap',
+    () => `/${r.pick(['units', 'machines'])}/`,
+    () => `/units/${name()}/status/extra`,
+    () => `/${'x/'.repeat(r.int(50))}`,
+    () => `/%2e%2e/%2e%2e/etc/passwd`,
+  ])();
+}
+
+/** A JSON value of the kinds parsers trip on. */
+function jsonValue(r: Rng, depth = 0): string {
+  if (depth > 3) return r.pick(['null', '1', '"x"']);
+  return r.pick([
+    () => 'null',
+    () => 'true',
+    () => r.pick(['0', '-1', '1e400', '-1e400', '123456789012345678901234567890', '0.1', '1e-400']),
+    () => JSON.stringify(r.pick(['', 'inactive', 'launched', 'loaded', 'x'.repeat(r.int(3000)), '\u0000', '\ud800', '../x'])),
+    () => `[${Array.from({ length: r.int(4) }, () => jsonValue(r, depth + 1)).join(',')}]`,
+    () => `{${Array.from({ length: r.int(4) }, () => `${JSON.stringify(r.pick(['name', 'options', 'desiredState', 'op', 'path', 'value', 'role', 'ttlSeconds', '__proto__', 'constructor']))}:${jsonValue(r, depth + 1)}`).join(',')}}`,
+  ])();
+}
+
+function body(r: Rng, method: string, path: string): string | undefined {
+  if (method === 'GET' || method === 'HEAD' || (method === 'DELETE' && r.chance(0.8))) return undefined;
+  const m = /\/units\/([^/?]+)/.exec(path);
+  const name = m ? decodeURIComponentSafe(m[1]!) : 'web1.service';
+  // Often a well-formed request, so the handlers' own checks (and some writes) are reached.
+  if (r.chance(0.35)) {
+    const options = [{ section: 'Service', name: 'ExecStart', value: `/bin/sleep ${r.int(3)}` }];
+    if (method === 'PUT') return JSON.stringify(r.pick([{ name, options }, { name, desiredState: r.pick(['inactive', 'loaded', 'launched']) }, { name, options, desiredState: 'launched' }]));
+    if (method === 'PATCH') return JSON.stringify([{ op: r.pick(['add', 'replace', 'remove']), path: `/m1/metadata/k${r.int(3)}`, value: 'v' }]);
+  }
+  return r.pick([
+    () => '',
+    () => '{',
+    () => '[]'.repeat(r.int(3)),
+    () => jsonValue(r),
+    () => `${'['.repeat(5000 + r.int(50_000))}${']'.repeat(5000)}`,
+    () => `{"name":${JSON.stringify(name)},"name":"other.service","desiredState":"launched"}`,
+    () => JSON.stringify({ name, desiredState: r.pick(['inactive', 'loaded', 'launched', 'running', 7, null]) }),
+    () => JSON.stringify({ name, options: r.pick([[], [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }], [{ section: 1 }], 'x', [{ section: 'X-Fleet', name: 'MachineID', value: '../../x' }]]), desiredState: r.pick(['inactive', 'launched', undefined]) }),
+    () => JSON.stringify({ name, options: [{ section: 'Service', name: 'ExecStart', value: 'x'.repeat(r.pick([10, 3000, 70_000])) }] }),
+    () => JSON.stringify([{ op: r.pick(['add', 'remove', 'replace', 'move', 1]), path: r.pick(['/m1/metadata/a', '/../metadata/a', '/m1/metadata/a/b', '', '/m1/metadata/' + 'k'.repeat(300)]), value: r.pick(['x', { value: 'x' }, 1, null]) }]),
+    () => JSON.stringify({ name: r.pick(['ci', '', '../x', 'a'.repeat(100), 7]), role: r.pick(['read', 'operate', 'admin', 'root', null]), ttlSeconds: r.pick([undefined, 1, 0, -5, 1e12, 'x', 1.5]) }),
+    () => Buffer.from(Array.from({ length: r.int(200) }, () => r.int(256))).toString('latin1'),
+  ])();
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function headers(r: Rng, method: string, hasBody: boolean, tokens: readonly string[]): Record<string, string | string[]> {
+  const h: Record<string, string | string[]> = {};
+  const ct = r.pick(['application/json', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/JSON', '', 'none', 'two']);
+  if (ct === 'two') h['Content-Type'] = ['application/json', 'application/json'];
+  else if (ct !== 'none' && (hasBody || r.chance(0.2))) h['Content-Type'] = ct;
+  const auth = r.pick(['none', 'none', 'valid', 'valid', 'valid', 'garbage', 'basic', 'bearer-empty', 'bearer-long']);
+  if (auth === 'valid' && tokens.length > 0) h['Authorization'] = `Bearer ${r.pick(tokens)}`;
+  else if (auth === 'garbage') h['Authorization'] = `Bearer ${'x'.repeat(r.int(80))}.${'y'.repeat(43)}`;
+  else if (auth === 'basic') h['Authorization'] = 'Basic dXNlcjpwYXNz';
+  else if (auth === 'bearer-empty') h['Authorization'] = 'Bearer ';
+  else if (auth === 'bearer-long') h['Authorization'] = `Bearer ${'z'.repeat(8000)}`;
+  // Past 16 KiB the parser refuses the headers (431 with a JSON body, which a HEAD client cannot read).
+  if (r.chance(0.05) && method !== 'HEAD') h['X-Pad'] = 'p'.repeat(r.int(20_000));
+  if (r.chance(0.05)) h['Accept'] = '*/*';
+  return h;
+}
+
+/** Raw bytes for the socket: broken request lines, bad versions, lying lengths, smuggling shapes. */
+function rawRequest(r: Rng, tokens: readonly string[]): Buffer {
+  const auth = tokens.length > 0 && r.chance(0.5) ? `Authorization: Bearer ${r.pick(tokens)}\r\n` : '';
+  return Buffer.from(
+    r.pick([
+      () => `GET /fleet/v1/units HTTP/9.9\r\n\r\n`,
+      () => `G\0T / HTTP/1.1\r\nHost: x\r\n\r\n`,
+      () => `GET /fleet/v1/units HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      () => `PUT /fleet/v1/units/a.service HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nContent-Length: -1\r\n\r\n`,
+      () => `PUT /fleet/v1/units/a.service HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nContent-Length: 99999999999999999999\r\n\r\n{}`,
+      () => `GET /fleet/v1/units HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n`,
+      () => `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      () => `\r\n\r\n\r\n`,
+      () => Array.from({ length: r.int(300) }, () => String.fromCharCode(r.int(256))).join(''),
+      () => `FOO /fleet/v1/units HTTP/1.1\r\nHost: x\r\n\r\n`,
+      () => `GET /fleet/v1/units HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 3\r\n\r\nabcGET /fleet/v1/machines HTTP/1.1\r\nHost: x\r\n\r\n`,
+    ])(),
+    'latin1',
+  );
+}
+
+/**
+ * The `i`-th request of the run seeded with `seed`. `tokens` are valid
+ * bearer texts the generator may use (so requests get past authentication
+ * and reach the handlers).
+ */
+export function generateRequest(r: Rng, tokens: readonly string[]): FuzzRequest {
+  if (r.chance(0.04)) return { kind: 'raw', bytes: rawRequest(r, tokens) };
+  const res = resource(r);
+  const method = r.chance(0.5) ? naturalMethod(r, res) : r.pick(METHODS);
+  const path = `${r.pick(PREFIXES)}${res}${query(r)}`;
+  const b = body(r, method, path);
+  return { kind: 'http', method, path, headers: headers(r, method, b !== undefined, tokens), ...(b !== undefined ? { body: b } : {}) };
+}
+
+/** A method the resource answers, so requests get past the 405s. */
+function naturalMethod(r: Rng, res: string): string {
+  if (/^\/units\/[^/]+$/.test(res)) return r.pick(['GET', 'PUT', 'PUT', 'PUT', 'DELETE']);
+  if (res === '/machines') return r.pick(['GET', 'PATCH']);
+  if (res === '/tokens') return r.pick(['GET', 'POST']);
+  if (res.startsWith('/tokens/')) return 'DELETE';
+  if (res === '/auth/bootstrap') return 'POST';
+  return 'GET';
+}
+
+/** Where and how to send. */
+export interface FuzzTarget {
+  /** Unix socket path or `{host, port}`. */
+  readonly connect: { readonly socketPath: string } | { readonly host: string; readonly port: number };
+  /** The store revision now (the registry must not move while a rejected request is answered). */
+  revision(): Promise<bigint>;
+}
+
+/** What a run counted. */
+export interface FuzzCounts {
+  requests: number;
+  byStatus: Record<string, number>;
+  /** Raw-socket requests the server closed without an answer (a parse error it could not answer, or a body it refused to read). */
+  rawClosed: number;
+  /** Answers that broke a rule; each string says which request and what. Empty = pass. */
+  violations: string[];
+}
+
+interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+function sendHttp(target: FuzzTarget, req: Extract<FuzzRequest, { kind: 'http' }>): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    let path = req.path;
+    if (!path.startsWith('/')) path = `/${path}`;
+    // Well-framed HTTP (a Content-Length whenever there is a body); broken framing is the raw requests' job.
+    const payload = req.body === undefined ? undefined : Buffer.from(req.body, 'latin1');
+    const headers = payload === undefined ? req.headers : { ...req.headers, 'Content-Length': String(payload.length) };
+    const r = httpRequest({ ...target.connect, method: req.method, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    r.setTimeout(30_000, () => r.destroy(new Error('timed out')));
+    r.on('error', reject);
+    r.end(payload);
+  });
+}
+
+function sendRaw(target: FuzzTarget, bytes: Buffer): Promise<Answer | undefined> {
+  return new Promise((resolve) => {
+    const s = 'socketPath' in target.connect ? connect({ path: target.connect.socketPath }) : connect(target.connect);
+    const chunks: Buffer[] = [];
+    s.setTimeout(5000, () => s.destroy());
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const m = /^HTTP\/1\.[01] (\d{3})[^\r\n]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(text);
+      if (m === null) return resolve(undefined);
+      const ct = /^content-type:\s*(.*)$/im.exec(m[2]!)?.[1] ?? '';
+      const cl = /^content-length:\s*(\d+)$/im.exec(m[2]!)?.[1];
+      resolve({ status: Number(m[1]), contentType: ct.trim(), body: cl === undefined ? m[3]! : m[3]!.slice(0, Number(cl)) });
+    });
+    s.write(bytes);
+    // Half-close so a server waiting for more of a request sees the end.
+    s.end();
+  });
+}
+
+/** The rules every answer must follow; returns the broken one, or undefined. */
+export function answerProblem(a: Answer, method: string): string | undefined {
+  if (a.status >= 500) return `status ${a.status}: ${a.body.slice(0, 200)}`;
+  if (a.status >= 400 && method !== 'HEAD') {
+    if (!a.contentType.startsWith('application/json')) return `status ${a.status} with Content-Type ${JSON.stringify(a.contentType)}: ${a.body.slice(0, 200)}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(a.body);
+    } catch {
+      return `status ${a.status} with a body that is not JSON: ${a.body.slice(0, 200)}`;
+    }
+    const e = (parsed as { error?: { code?: unknown; message?: unknown } }).error;
+    if (e?.code !== a.status || typeof e.message !== 'string') return `status ${a.status} with a body not in fleet's error shape: ${a.body.slice(0, 200)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Sends `count` generated requests one at a time and checks each answer.
+ * `progress` is called every 1,000 requests.
+ */
+export async function runFuzz(options: {
+  target: FuzzTarget;
+  count: number;
+  seed: number;
+  tokens: readonly string[];
+  progress?: (done: number, counts: FuzzCounts) => void;
+}): Promise<FuzzCounts> {
+  const r = new Rng(options.seed);
+  const counts: FuzzCounts = { requests: 0, byStatus: {}, rawClosed: 0, violations: [] };
+  for (let i = 0; i < options.count; i++) {
+    const req = generateRequest(r, options.tokens);
+    const before = await options.target.revision();
+    const label = req.kind === 'raw' ? `#${i} raw ${JSON.stringify(req.bytes.toString('latin1').slice(0, 80))}` : `#${i} ${req.method} ${req.path.slice(0, 200)}`;
+    let answer: Answer | undefined;
+    try {
+      answer = req.kind === 'raw' ? await sendRaw(options.target, req.bytes) : await sendHttp(options.target, req);
+    } catch (err) {
+      // A HEAD whose request line the parser refused gets the JSON 400 body, which a HEAD client does not expect to read.
+      if (req.kind === 'http' && req.method === 'HEAD' && (err as NodeJS.ErrnoException).code === 'HPE_CLOSED_CONNECTION') {
+        counts.byStatus['HEAD refused by the parser'] = (counts.byStatus['HEAD refused by the parser'] ?? 0) + 1;
+      } else counts.violations.push(`${label}: no answer (${(err as Error).message})`);
+      continue;
+    } finally {
+      counts.requests++;
+    }
+    if (answer === undefined) {
+      counts.rawClosed++;
+    } else {
+      counts.byStatus[answer.status] = (counts.byStatus[answer.status] ?? 0) + 1;
+      const problem = answerProblem(answer, req.kind === 'raw' ? 'RAW' : req.method);
+      if (problem !== undefined) counts.violations.push(`${label}: ${problem}`);
+    }
+    if (answer === undefined || answer.status >= 400) {
+      const after = await options.target.revision();
+      if (after !== before) counts.violations.push(`${label}: rejected (${answer?.status ?? 'closed'}) but the registry moved from revision ${before} to ${after}`);
+    }
+    if ((i + 1) % 1000 === 0) options.progress?.(i + 1, counts);
+  }
+  return counts;
+}
