@@ -33,7 +33,7 @@ function readTls(g: GlobalOptions): TlsFiles {
  */
 export function createClient(g: GlobalOptions, warn: (line: string) => void): FleetClient {
   if (g.tunnel !== '') throw new ClientConfigError('--tunnel is not supported: fleetctl reaches machines through their fleet API, not SSH');
-  const timeoutMs = Number.isFinite(g.requestTimeout) && g.requestTimeout > 0 ? Math.round(g.requestTimeout * 1000) : 3000;
+  const timeoutMs = Math.round(g.requestTimeout * 1000);
   if (g.driver === 'api') {
     const { endpoint, warnings } = parseApiEndpoint(g.endpoint);
     warnings.forEach(warn);

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_KEY_PREFIX, parseLooseBool } from '../../src/domain/index.js';
 import type { FlagSpec } from '../commands/spec.js';
+import { ClientConfigError } from '../client/errors.js';
 
 /** The default API endpoint. */
 export const DEFAULT_ENDPOINT = 'unix:///var/run/fleet.sock';
@@ -65,6 +66,18 @@ function attr(longFlag: string): string {
 }
 
 /**
+ * `--request-timeout` in seconds: a positive, finite number.
+ * @throws {ClientConfigError} naming the value otherwise (it never silently becomes the default).
+ */
+export function parseRequestTimeout(text: string): number {
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new ClientConfigError(`invalid --request-timeout ${JSON.stringify(text)}: expected a positive number of seconds`);
+  }
+  return n;
+}
+
+/**
  * Resolves the root flags. `cli` holds what commander parsed, `fromCli`
  * says which attributes the command line set; every other flag takes its
  * `FLEETCTL_*` variable when non-empty, else its default. Deprecated
@@ -89,7 +102,7 @@ export function resolveGlobalOptions(cli: Readonly<Record<string, unknown>>, fro
     keyFile: withAlias('--key-file', '--etcd-keyfile'),
     certFile: withAlias('--cert-file', '--etcd-certfile'),
     caFile: withAlias('--ca-file', '--etcd-cafile'),
-    requestTimeout: Number(get('--request-timeout', '3.0')),
+    requestTimeout: parseRequestTimeout(get('--request-timeout', '3.0')),
     debug: parseLooseBool(debugText) === true,
     tunnel: get('--tunnel', ''),
   };

@@ -79,10 +79,11 @@ function toOption(f: FlagSpec): Option {
 }
 
 async function runClusterCommand(spec: CommandSpec, program: Command, cmd: Command, deps: CliDeps): Promise<number> {
-  const g = resolveGlobalOptions(program.opts(), (a) => program.getOptionValueSource(a) === 'cli', deps.env);
   const warn = (line: string): void => deps.out.stderr.write(`${line}\n`);
+  let g: GlobalOptions;
   let client: FleetClient;
   try {
+    g = resolveGlobalOptions(program.opts(), (a) => program.getOptionValueSource(a) === 'cli', deps.env);
     client = (deps.createClient ?? defaultCreateClient)(g, warn);
   } catch (err) {
     deps.out.stderr.write(`Unable to initialize client: ${errorMessage(err)}\n`);

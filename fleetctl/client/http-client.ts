@@ -144,8 +144,10 @@ export class HttpFleetClient implements FleetClient {
       const body = res.body as { status?: unknown; message?: unknown } | undefined;
       if (typeof body?.status !== 'string' || !EXPLAINED.has(body.status)) return undefined;
       return typeof body.message === 'string' && body.message !== '' ? body.message : undefined;
-    } catch {
-      return undefined;
+    } catch (err) {
+      // 404: the unit is gone, or the server has no explain resource (fleet's own API). Anything else is a real failure.
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
     }
   }
 

@@ -106,15 +106,11 @@ export class RegistryFleetClient implements FleetClient {
 
   /** Runs the scheduler on the current registry contents, as the API's explain resource does. */
   async explain(name: string): Promise<string | undefined> {
-    try {
-      const [units, machines, schedule] = await Promise.all([this.api.listUnits(), this.api.listMachines(), this.api.listSchedule()]);
-      const unit = units.find((u) => u.unit.name === name);
-      if (unit === undefined) return undefined;
-      const e = explainFrom(unit, units, machines, schedule);
-      return EXPLAINED.has(e.status) ? e.message : undefined;
-    } catch {
-      return undefined;
-    }
+    const [units, machines, schedule] = await Promise.all([this.api.listUnits(), this.api.listMachines(), this.api.listSchedule()]);
+    const unit = units.find((u) => u.unit.name === name);
+    if (unit === undefined) return undefined;
+    const e = explainFrom(unit, units, machines, schedule);
+    return EXPLAINED.has(e.status) ? e.message : undefined;
   }
 
   status(name: string, target: StreamTarget): Promise<number> {

@@ -151,3 +151,12 @@ test('status of a global unit shows every machine that runs it', async (t) => {
   await c.tick();
   assert.deepEqual(await fleetctl(c, ['status', 'g']), { code: 0, out: '● g.service on one\n\n● g.service on two\n', err: '' });
 });
+
+test('a bad --request-timeout is an error naming the value, never a silent 3 s', async () => {
+  const c = new FakeCluster();
+  const want = (v: string) => ({ code: 1, out: '', err: `Unable to initialize client: invalid --request-timeout ${JSON.stringify(v)}: expected a positive number of seconds\n` });
+  assert.deepEqual(await fleetctl(c, ['--request-timeout=abc', 'list-units']), want('abc'));
+  assert.deepEqual(await fleetctl(c, ['--request-timeout', '-1', 'list-units']), want('-1'));
+  assert.deepEqual(await fleetctl(c, ['list-units'], { env: { FLEETCTL_REQUEST_TIMEOUT: '0' } }), want('0'));
+  assert.equal((await fleetctl(c, ['--request-timeout=0.5', 'list-units'])).code, 0);
+});

@@ -111,10 +111,13 @@ test('explain shows only answers that say why a unit is not placed', async (t) =
   const stub = await startStub('unix', {
     'GET /fleet/v1/units/a.service/explain': (_req, res) => json(res, 200, { name: 'a.service', status: 'unschedulable', machineIDs: [], message: '0 of 1 machines eligible: 1 by MachineMetadata (region=eu)' }),
     'GET /fleet/v1/units/b.service/explain': (_req, res) => json(res, 200, { name: 'b.service', status: 'scheduled', machineIDs: ['m1'], message: 'scheduled to m1' }),
+    'GET /fleet/v1/units/d.service/explain': (_req, res) => json(res, 503, { error: { code: 503, message: 'etcd is unavailable' } }),
   });
   t.after(() => stub.close());
   const client = clientFor(stub);
   assert.equal(await client.explain('a.service'), '0 of 1 machines eligible: 1 by MachineMetadata (region=eu)');
   assert.equal(await client.explain('b.service'), undefined);
   assert.equal(await client.explain('c.service'), undefined);
+  // A failure is not "no reason": it reaches the caller.
+  await assert.rejects(client.explain('d.service'), (e: unknown) => e instanceof ApiError && e.status === 503);
 });
