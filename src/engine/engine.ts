@@ -26,7 +26,12 @@ export interface EngineOptions {
   /** This host's candidate in the leader election (not yet started). */
   readonly election: LeaderElection;
   readonly logger: Logger;
-  /** `engine_reconcile_interval`: how soon a pass that could not write is retried, ms. */
+  /**
+   * `engine_reconcile_interval`, ms: while leader, a full pass runs at least
+   * this often, from the cache (no etcd reads; a pass with nothing to do
+   * writes nothing), so a write that failed is retried and anything a pass
+   * missed is repaired by the next one.
+   */
   readonly reconcileIntervalMs: number;
   /** Quiet time after a change before a pass runs, so a burst becomes one pass; default 5 ms. */
   readonly debounceMs?: number;
@@ -86,6 +91,7 @@ export class Engine {
   private timer: TimerHandle | undefined;
   /** Wakes the engine when a cordon's time is up. */
   private cordonTimer: TimerHandle | undefined;
+  private resyncTimer: TimerHandle | undefined;
   private firstKickAt: number | undefined;
   /** Earliest time the next pass may start (see `busyFactor`). */
   private notBefore = 0;
@@ -139,6 +145,7 @@ export class Engine {
         this.kick(0);
       }, cordon.cordon.untilMs - now);
     }
+    this.scheduleResync(cache);
     this.observe.elected({ atMs: now, ...(cordon !== undefined ? { cordoned: { machine: cordon.machine, forMs: cordon.cordon.untilMs - now } } : {}) });
     const registry = this.opts.registry;
     this.sub = follow<RegistrySnapshot, RegistryEvent>(
@@ -179,7 +186,19 @@ export class Engine {
     this.timer = undefined;
     if (this.cordonTimer !== undefined) this.clock.clearTimeout(this.cordonTimer);
     this.cordonTimer = undefined;
+    if (this.resyncTimer !== undefined) this.clock.clearTimeout(this.resyncTimer);
+    this.resyncTimer = undefined;
     this.firstKickAt = undefined;
+  }
+
+  /** The periodic full pass (`engine_reconcile_interval`) while `cache` is the leader's. */
+  private scheduleResync(cache: ClusterCache): void {
+    this.resyncTimer = this.clock.setTimeout(() => {
+      this.resyncTimer = undefined;
+      if (this.cache !== cache) return;
+      this.kick(0);
+      this.scheduleResync(cache);
+    }, this.opts.reconcileIntervalMs);
   }
 
   /** Schedules a pass after `delay` ms of quiet, but no later than maxDelayMs after the first kick. */
@@ -237,7 +256,7 @@ export class Engine {
       this.stats.failedPasses++;
       const notLeader = err instanceof NotLeaderError;
       this.observe.writeFailed(pass, err, performance.now() - t0, notLeader);
-      if (!notLeader) this.clock.setTimeout(() => this.kick(0), this.opts.reconcileIntervalMs);
+      // Not leader: the new leader decides. Otherwise the next periodic pass retries.
     }
   }
 }
