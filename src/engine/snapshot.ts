@@ -4,6 +4,7 @@
  * know what the engine would decide (test fakes, tools) builds it here too,
  * so the answer cannot drift from the engine's.
  */
+import { allocatableOf } from '../resources/index.js';
 import type { ClusterSnapshot, MachineSnapshot, UnitSnapshot } from '../scheduler/index.js';
 import type { DesiredState } from '../domain/index.js';
 import type { MachineRecord, ScheduleEntry, UnitRecord } from '../registry/index.js';
@@ -69,7 +70,9 @@ export function buildSnapshot(input: SnapshotInput, requirementsOf: (unit: UnitR
   for (const m of input.machines) {
     const metadata = input.metadataOf?.(m) ?? m.metadata;
     const cordon = input.cordons?.get(m.id);
-    machines.push(cordon !== undefined && cordon.untilMs > now ? { id: m.id, metadata, cordoned: cordon.reason } : { id: m.id, metadata });
+    // What units may take: capacity − reserved; a machine that publishes no resources offers none.
+    const capacity = m.resources === undefined ? {} : { capacity: allocatableOf(m.resources) };
+    machines.push(cordon !== undefined && cordon.untilMs > now ? { id: m.id, metadata, ...capacity, cordoned: cordon.reason } : { id: m.id, metadata, ...capacity });
   }
   return { snapshot: { machines, units, schedule }, broken: broken.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0)) };
 }

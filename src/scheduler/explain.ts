@@ -5,7 +5,7 @@
  */
 import type { FilterName, Filter, RejectionKind } from './filter.js';
 import { runFilters } from './filter.js';
-import type { PlanUnit } from './model.js';
+import type { MachineIndex, PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
 import { compareStrings } from './name-index.js';
 
@@ -35,7 +35,7 @@ export interface Explanation {
 
 /** Runs every filter on every machine for `unit` (which must not be placed) and counts the first rejection of each. */
 export function explainUnplaced(unit: PlanUnit, view: PlacementView, filters: readonly Filter[]): Explanation {
-  const byFilter = new Map<FilterName, { kind: RejectionKind; machines: number; constraints: Set<string>; example: string }>();
+  const byFilter = new Map<FilterName, { kind: RejectionKind; machines: number; constraints: Set<string>; example: string; rejected: MachineIndex[] }>();
   let eligible = 0;
   for (const machine of view.machines) {
     const r = runFilters(filters, unit, machine.index, view);
@@ -45,11 +45,17 @@ export function explainUnplaced(unit: PlanUnit, view: PlacementView, filters: re
     }
     let entry = byFilter.get(r.filter);
     if (entry === undefined) {
-      entry = { kind: r.kind, machines: 0, constraints: new Set(), example: `${machine.id}: ${r.reason}` };
+      entry = { kind: r.kind, machines: 0, constraints: new Set(), example: `${machine.id}: ${r.reason}`, rejected: [] };
       byFilter.set(r.filter, entry);
     } else if (r.kind === 'not-now') entry.kind = 'not-now';
     entry.machines++;
     entry.constraints.add(r.constraint);
+    entry.rejected.push(machine.index);
+  }
+  // A filter that can say more about its machines as a group (e.g. the most free memory) does.
+  for (const f of filters) {
+    const entry = byFilter.get(f.name);
+    if (entry !== undefined && f.summarise !== undefined) entry.constraints = new Set(f.summarise(unit, entry.rejected, view));
   }
   const rejections = [...byFilter]
     .map(([filter, e]) => ({

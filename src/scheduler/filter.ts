@@ -8,7 +8,7 @@ import type { PlacementView } from './state.js';
 import type { CandidateSet } from './candidates.js';
 
 /** Names of the constraints, as shown to operators. */
-export type FilterName = 'MachineID' | 'MachineMetadata' | 'MachineOf' | 'Conflicts' | 'Replaces' | 'Cordon';
+export type FilterName = 'MachineID' | 'MachineMetadata' | 'MachineOf' | 'Conflicts' | 'Replaces' | 'Cordon' | 'Resources';
 
 /**
  * How lasting a "no" is (Kubernetes' Unschedulable vs UnschedulableAndUnresolvable):
@@ -59,6 +59,12 @@ export interface Filter {
    */
   readonly newPlacementsOnly?: boolean;
   check(unit: PlanUnit, m: MachineIndex, view: PlacementView): FilterResult;
+  /**
+   * For explanations: the constraints to show for the machines this filter
+   * rejected first (`rejected`, ascending), instead of each rejection's own
+   * `constraint`; e.g. `memory: needs 2.0G, most free 1.5G on 1b83f385`.
+   */
+  summarise?(unit: PlanUnit, rejected: readonly MachineIndex[], view: PlacementView): readonly string[];
 }
 
 /** The filters that decide whether a unit may keep a machine it already has. */

@@ -42,6 +42,8 @@ export interface PlanUnit {
   readonly replaceCycle: number | undefined;
   /** Names of active units whose `MachineOf=` names this one. */
   readonly followers: readonly string[];
+  /** What the unit reserves on its machine: resource -> amount in fixed units (see `resources/quantity.ts`), only amounts above 0, by name. */
+  readonly requests: ReadonlyArray<readonly [string, number]>;
   /**
    * Everything filters and scorers may read of this unit, as a key: every
    * field of its requirements (canonically, including fields added later,

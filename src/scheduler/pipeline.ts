@@ -12,6 +12,7 @@ import { machineOfFilter, machineOfPreFilter } from './filters/machine-of.js';
 import { conflictsFilter } from './filters/conflicts.js';
 import { replacesFilter } from './filters/replaces.js';
 import { cordonFilter } from './filters/cordon.js';
+import { resourcesFilter } from './filters/resources.js';
 import { replacesAffinity } from './scorers/replaces-affinity.js';
 import { leastLoaded } from './scorers/least-loaded.js';
 
@@ -38,7 +39,7 @@ export function createPipeline(): Pipeline {
     // Cheap narrowing: the pinned machine, the metadata class, the machines of the peers.
     preFilters: [machineIdPreFilter, machineMetadataPreFilter, machineOfPreFilter],
     // Static constraints first, then those that depend on what is already placed.
-    filters: [machineIdFilter, machineMetadataFilter, machineOfFilter, conflictsFilter, replacesFilter, cordonFilter],
+    filters: [machineIdFilter, machineMetadataFilter, machineOfFilter, conflictsFilter, replacesFilter, cordonFilter, resourcesFilter],
     scorers: [
       // Fewest units, then machine id (fleet's policy).
       { scorer: leastLoaded, weight: 1 },

@@ -8,7 +8,9 @@
  */
 import type { ClusterSnapshot, Plan, PlanWarning } from './types.js';
 import type { OnRemoved } from './evict.js';
-import { prepare } from './prepare.js';
+import { prepare, type Prepared } from './prepare.js';
+import type { MachineIndex, PlanUnit } from './model.js';
+import type { CurrentSchedule } from './current.js';
 import { PlacementState } from './state.js';
 import { Journal } from './journal.js';
 import { PendingQueue } from './pending.js';
@@ -37,7 +39,13 @@ export function planSchedule(snapshot: ClusterSnapshot, pipeline: Pipeline = cre
   };
 
   const current = readSchedule(snapshot, prepared, journal);
+  // While global units are placed, what ordinary units already hold stays
+  // reserved: a new global unit gets only what is left (and is explained
+  // where that is not enough) instead of over-committing the machine.
+  const held = heldByOrdinaryUnits(prepared, current);
+  for (const [unit, m] of held) state.resources.update(m, unit.requests, 1);
   const unplaced = placeGlobalUnits(prepared, current, state, pipeline, journal);
+  for (const [unit, m] of held) state.resources.update(m, unit.requests, -1);
   keepCurrentPlacements(prepared, current, state, pipeline, journal, pending, onRemoved);
   const placed = placePending(state, pipeline, journal, pending, onRemoved, 8 * prepared.order.length + 64);
   // Units with one signature fit the same machines, so they share one explanation.
@@ -61,4 +69,15 @@ export function planSchedule(snapshot: ClusterSnapshot, pipeline: Pipeline = cre
     unplaced: unplaced.sort((a, b) => compareStrings(a.unit, b.unit)),
     warnings: warnings.sort((a, b) => compareStrings(a.units[0] ?? '', b.units[0] ?? '') || compareStrings(a.message, b.message)),
   };
+}
+
+/** The first current machine of every ordinary unit that requests resources. */
+function heldByOrdinaryUnits(prepared: Prepared, current: CurrentSchedule): Array<[PlanUnit, MachineIndex]> {
+  const out: Array<[PlanUnit, MachineIndex]> = [];
+  for (const unit of prepared.order) {
+    if (unit.global || unit.requests.length === 0) continue;
+    const m = current.placements.get(unit.name)?.[0];
+    if (m !== undefined) out.push([unit, m]);
+  }
+  return out;
 }

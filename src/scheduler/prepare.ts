@@ -9,6 +9,7 @@ import type { MachineInfo, PlanUnit } from './model.js';
 import { NameIndex, compareStrings } from './name-index.js';
 import { cycles, topologicalOrder } from './graph.js';
 import type { DesiredState } from '../domain/index.js';
+import { toFixedUnits, type ResourceAmounts } from '../resources/index.js';
 
 /** The pre-computed model of one pass. */
 export interface Prepared {
@@ -64,6 +65,7 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
       replaceTargets,
       replaceCycle: undefined,
       followers: [],
+      requests: derived.requests,
       signature: undefined,
     });
   }
@@ -152,6 +154,7 @@ interface Derived {
   readonly metadataKey: string;
   readonly conflicts: readonly string[];
   readonly replaces: readonly string[];
+  readonly requests: ReadonlyArray<readonly [string, number]>;
   /** The requirements part of the unit's signature (see {@link signature}). */
   readonly signature: string;
 }
@@ -175,6 +178,7 @@ function derivedOf(r: UnitSnapshot['requirements']): Derived {
       metadataKey: md,
       conflicts,
       replaces: dedupe(r.replaces),
+      requests: fixedRequests(r.resources),
       signature: requirementsKey(r, md, sorted),
     };
     derivedCache.set(r, d);
@@ -210,6 +214,15 @@ function canonical(value: unknown): unknown {
     return out;
   }
   return value === undefined ? null : value;
+}
+
+/** Requests above 0 in fixed units, sorted by resource name. */
+function fixedRequests(resources: ResourceAmounts | undefined): Array<readonly [string, number]> {
+  if (resources === undefined) return [];
+  return Object.keys(resources)
+    .sort(compareStrings)
+    .map((name) => [name, toFixedUnits(name, resources[name]!)] as const)
+    .filter(([, v]) => v > 0);
 }
 
 function dedupe(list: readonly string[]): string[] {

@@ -8,6 +8,7 @@ import type { MachineIndex, MachineInfo, PlanUnit } from './model.js';
 import { PatternCounts, type PatternCountsView } from './pattern-counts.js';
 import { LoadOrder, type LoadOrderView } from './scorers/load-order.js';
 import { allCandidates, type CandidateSet } from './candidates.js';
+import { ResourceUsage, type ResourceUsageView } from './resource-usage.js';
 
 const NONE: ReadonlySet<never> = new Set();
 
@@ -33,6 +34,8 @@ export interface PlacementView {
   readonly replaces: PatternCountsView;
   /** Loads, and machines in least-loaded order. */
   readonly loads: LoadOrderView;
+  /** Resources each machine can give and the placed units request. */
+  readonly resources: ResourceUsageView;
   /** Memoises a value that depends only on fixed machine data (e.g. a metadata candidate set). */
   memo<T>(key: string, compute: () => T): T;
 }
@@ -43,6 +46,7 @@ export class PlacementState implements PlacementView {
   readonly conflicts: PatternCounts;
   readonly replaces: PatternCounts;
   readonly loads: LoadOrder;
+  readonly resources: ResourceUsage;
   /** Increases on every add and remove. */
   tick = 0;
   /** Tick of the latest removal (a removal can make room for units that did not fit). */
@@ -64,6 +68,7 @@ export class PlacementState implements PlacementView {
     this.conflicts = new PatternCounts(n);
     this.replaces = new PatternCounts(n);
     this.loads = new LoadOrder(n);
+    this.resources = new ResourceUsage(machines);
     this.names = Array.from({ length: n }, () => new Map());
     for (const m of machines) {
       this.indexId(m.id, m.index);
@@ -107,6 +112,7 @@ export class PlacementState implements PlacementView {
     this.conflicts.update(m, unit.conflictedBy, unit.conflicts, 1);
     this.replaces.update(m, unit.replacedBy, unit.replaces, 1);
     this.loads.adjust(m, 1);
+    this.resources.update(m, unit.requests, 1);
     this.lastAdded.set(unit.name, ++this.tick);
   }
 
@@ -120,6 +126,7 @@ export class PlacementState implements PlacementView {
     this.conflicts.update(m, unit.conflictedBy, unit.conflicts, -1);
     this.replaces.update(m, unit.replacedBy, unit.replaces, -1);
     this.loads.adjust(m, -1);
+    this.resources.update(m, unit.requests, -1);
     this.lastRemoval = ++this.tick;
   }
 

@@ -14,7 +14,7 @@ export interface MachineSnapshot {
   readonly id: string;
   /** `metadata=` from fleet.conf plus dynamic metadata: key -> value. */
   readonly metadata: Readonly<Record<string, string>>;
-  /** Resources the machine offers (e.g. `{ memoryMiB: 8192 }`), kept through to filters and scorers (`MachineInfo.capacity`); no default filter reads it yet. */
+  /** What units may take of each resource (allocatable: capacity − reserved; cores, bytes, counts); a resource not named counts as 0, and undefined offers nothing (a fleetd without resources). */
   readonly capacity?: Readonly<Record<string, number>>;
   /**
    * Set (to the reason) when the machine takes no new units: what runs there

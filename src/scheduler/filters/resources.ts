@@ -1,0 +1,43 @@
+/**
+ * Resources: a machine fits when, for every resource the unit requests,
+ * what it can give (allocatable = capacity − reserved) minus what the units
+ * already placed there request (global units included) is at least the
+ * request. A resource the machine does not offer counts as 0. Only new
+ * placements are checked: a unit keeps a machine whose capacity shrank
+ * (the machine is over-committed and takes nothing new, not even a unit
+ * that requests nothing, until what runs there fits again).
+ * A machine too small even when empty says `never`; a full one `not-now`.
+ */
+import { OK, reject, type Filter } from '../filter.js';
+import { formatQuantity, fromFixedUnits } from '../../resources/index.js';
+
+const show = (name: string, fixed: number): string => formatQuantity(name, fromFixedUnits(name, Math.max(0, fixed)));
+
+/** Rejects machines without room for the unit's requests. */
+export const resourcesFilter: Filter = {
+  name: 'Resources',
+  newPlacementsOnly: true,
+  check(unit, m, view) {
+    const over = view.resources.overcommitted(m);
+    if (over !== undefined) return reject('Resources', 'not-now', `machine is over-committed on ${over}; it takes no new units until they fit`, 'over-committed');
+    for (const [name, need] of unit.requests) {
+      const free = view.resources.free(m, name);
+      if (free >= need) continue;
+      const kind = view.resources.allocatable(m, name) < need ? 'never' : 'not-now';
+      return reject('Resources', kind, `${name}: needs ${show(name, need)}, free ${show(name, free)}`, name);
+    }
+    return OK;
+  },
+  summarise(unit, rejected, view) {
+    const out: string[] = [];
+    const over = rejected.filter((m) => view.resources.overcommitted(m) !== undefined).length;
+    if (over > 0) out.push(`${over} over-committed`);
+    for (const [name, need] of unit.requests) {
+      let best: number | undefined;
+      for (const m of rejected) if (view.resources.overcommitted(m) === undefined && view.resources.free(m, name) < need && (best === undefined || view.resources.free(m, name) > view.resources.free(best, name))) best = m;
+      if (best === undefined) continue;
+      out.push(`${name}: needs ${show(name, need)}, most free ${show(name, view.resources.free(best, name))} on ${view.machines[best]!.id.slice(0, 8)}`);
+    }
+    return out;
+  },
+};
