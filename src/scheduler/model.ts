@@ -44,6 +44,10 @@ export interface PlanUnit {
   readonly followers: readonly string[];
   /** What the unit reserves on its machine: resource -> amount in fixed units (see `resources/quantity.ts`), only amounts above 0, by name. */
   readonly requests: ReadonlyArray<readonly [string, number]>;
+  /** What scorers count the unit as: its requests, or the policy's best-effort default when it requests neither cpu nor memory. */
+  readonly scoreRequests: ReadonlyArray<readonly [string, number]>;
+  /** Template prefix of an instance (`web` of `web@1.service`); undefined for other units. */
+  readonly template: string | undefined;
   /**
    * Everything filters and scorers may read of this unit, as a key: every
    * field of its requirements (canonically, including fields added later,

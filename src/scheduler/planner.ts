@@ -26,10 +26,13 @@ import { compareStrings } from './name-index.js';
  * Decides where every unit of `snapshot` should run. Deterministic for a
  * given snapshot (input order does not matter), stable (valid placements are
  * kept) and idempotent (`planSchedule(applyPlan(s, p))` has no decisions).
- * Never throws; problems in the snapshot become warnings.
+ * Never throws; problems in the snapshot become warnings. `given`: a
+ * pipeline to use instead of the one the snapshot's policy makes.
  */
-export function planSchedule(snapshot: ClusterSnapshot, pipeline: Pipeline = createPipeline()): Plan {
+export function planSchedule(snapshot: ClusterSnapshot, given?: Pipeline): Plan {
   const prepared = prepare(snapshot);
+  // The snapshot's policy decides the pipeline unless the caller brings one (tests, benchmarks).
+  const pipeline = given ?? createPipeline(prepared.policy, prepared.requestsAnything);
   const state = new PlacementState(prepared.machines, prepared.units);
   const journal = new Journal();
   const pending = new PendingQueue(prepared.order);

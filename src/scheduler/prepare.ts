@@ -10,6 +10,7 @@ import { NameIndex, compareStrings } from './name-index.js';
 import { cycles, topologicalOrder } from './graph.js';
 import type { DesiredState } from '../domain/index.js';
 import { toFixedUnits, type ResourceAmounts } from '../resources/index.js';
+import { DEFAULT_POLICY, type PlacementPolicy } from './policy.js';
 
 /** The pre-computed model of one pass. */
 export interface Prepared {
@@ -22,6 +23,10 @@ export interface Prepared {
   /** Desired state of every unit in the snapshot, active or not. */
   readonly desired: ReadonlyMap<string, DesiredState>;
   readonly warnings: readonly PlanWarning[];
+  /** The placement policy of the pass (the snapshot's, else the default). */
+  readonly policy: PlacementPolicy;
+  /** True when some active unit requests a resource (spread then ranks by resources, not unit counts). */
+  readonly requestsAnything: boolean;
 }
 
 type MutableUnit = { -readonly [K in keyof PlanUnit]: PlanUnit[K] };
@@ -29,6 +34,8 @@ type MutableUnit = { -readonly [K in keyof PlanUnit]: PlanUnit[K] };
 /** Builds the model; never throws (duplicate machines/units: the first one wins, with a warning). */
 export function prepare(snapshot: ClusterSnapshot): Prepared {
   const warnings: PlanWarning[] = [];
+  const policy = snapshot.policy ?? DEFAULT_POLICY;
+  const bestEffort = policy.bestEffort;
   const machines = prepareMachines(snapshot.machines, warnings);
   const desired = new Map<string, DesiredState>();
   const active: UnitSnapshot[] = [];
@@ -66,6 +73,8 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
       replaceCycle: undefined,
       followers: [],
       requests: derived.requests,
+      scoreRequests: scoringRequests(derived.requests, bestEffort),
+      template: u.name.includes('@') ? u.name.slice(0, u.name.indexOf('@')) : undefined,
       signature: undefined,
     });
   }
@@ -105,7 +114,8 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
     u.rank = rank;
     return u as PlanUnit;
   });
-  return { machines, units, order, desired, warnings };
+  const requestsAnything = order.some((u) => u.requests.length > 0);
+  return { machines, units, order, desired, warnings, policy, requestsAnything };
 }
 
 function prepareMachines(list: readonly MachineSnapshot[], warnings: PlanWarning[]): MachineInfo[] {
@@ -214,6 +224,20 @@ function canonical(value: unknown): unknown {
     return out;
   }
   return value === undefined ? null : value;
+}
+
+const scoringCache = new WeakMap<object, { bestEffort: ResourceAmounts; value: ReadonlyArray<readonly [string, number]> }>();
+
+/** `requests`, or merged with `bestEffort` when they name neither cpu nor memory (memoised per requests array). */
+function scoringRequests(requests: ReadonlyArray<readonly [string, number]>, bestEffort: ResourceAmounts): ReadonlyArray<readonly [string, number]> {
+  if (requests.some(([name]) => name === 'cpu' || name === 'memory')) return requests;
+  const hit = scoringCache.get(requests);
+  if (hit !== undefined && hit.bestEffort === bestEffort) return hit.value;
+  const merged = new Map(requests);
+  for (const name of Object.keys(bestEffort).sort(compareStrings)) if (!merged.has(name)) merged.set(name, toFixedUnits(name, bestEffort[name]!));
+  const value = [...merged].filter(([, v]) => v > 0).sort((a, b) => compareStrings(a[0], b[0]));
+  scoringCache.set(requests, { bestEffort, value });
+  return value;
 }
 
 /** Requests above 0 in fixed units, sorted by resource name. */

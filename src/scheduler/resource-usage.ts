@@ -16,6 +16,12 @@ export interface ResourceUsageView {
   used(m: MachineIndex, name: string): number;
   /** allocatable − used (negative when over-committed). */
   free(m: MachineIndex, name: string): number;
+  /**
+   * For scoring: the fraction (0..1) of `name` on `m` in use once `unit`
+   * is added, counting every placed unit's scoring requests (best-effort
+   * units as the policy's small default); 1 when `m` offers none of it.
+   */
+  usedFractionWith(m: MachineIndex, name: string, amount: number): number;
   /** A resource `m` has more of allocated than it can give (over-committed), first by name; undefined when none. */
   overcommitted(m: MachineIndex): string | undefined;
 }
@@ -24,12 +30,15 @@ export interface ResourceUsageView {
 export class ResourceUsage implements ResourceUsageView {
   private readonly capacity: Array<ReadonlyMap<string, number>>;
   private readonly usage: Array<Map<string, number>>;
+  /** Like usage, with best-effort units counted at the policy's default. */
+  private readonly scoring: Array<Map<string, number>>;
   /** Per machine, the resources where used > allocatable. */
   private readonly over: Array<Set<string> | undefined>;
 
   constructor(machines: readonly MachineInfo[]) {
     this.capacity = machines.map((m) => new Map(Object.entries(m.capacity ?? {}).map(([name, v]) => [name, toFixedUnits(name, v)])));
     this.usage = machines.map(() => new Map());
+    this.scoring = machines.map(() => new Map());
     this.over = machines.map(() => undefined);
   }
 
@@ -48,6 +57,18 @@ export class ResourceUsage implements ResourceUsageView {
 
   free(m: MachineIndex, name: string): number {
     return this.allocatable(m, name) - this.used(m, name);
+  }
+
+  usedFractionWith(m: MachineIndex, name: string, amount: number): number {
+    const alloc = this.allocatable(m, name);
+    if (alloc <= 0) return 1;
+    return Math.min(1, Math.max(0, ((this.scoring[m]!.get(name) ?? 0) + amount) / alloc));
+  }
+
+  /** Adds (`sign` 1) or removes (-1) a unit's scoring requests on `m`. */
+  updateScoring(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>, sign: 1 | -1): void {
+    const used = this.scoring[m]!;
+    for (const [name, v] of requests) used.set(name, (used.get(name) ?? 0) + sign * v);
   }
 
   /** Adds (`sign` 1) or removes (-1) `requests` on `m`. */

@@ -11,6 +11,7 @@ import { allCandidates, type CandidateSet } from './candidates.js';
 import { ResourceUsage, type ResourceUsageView } from './resource-usage.js';
 
 const NONE: ReadonlySet<never> = new Set();
+const NO_INSTANCES: ReadonlyMap<MachineIndex, number> = new Map();
 
 /** What filters, pre-filters and scorers may read. */
 export interface PlacementView {
@@ -36,6 +37,8 @@ export interface PlacementView {
   readonly loads: LoadOrderView;
   /** Resources each machine can give and the placed units request. */
   readonly resources: ResourceUsageView;
+  /** Instances of template `template` (its prefix) placed so far, per machine; machines without any left out. */
+  instancesOf(template: string): ReadonlyMap<MachineIndex, number>;
   /** Memoises a value that depends only on fixed machine data (e.g. a metadata candidate set). */
   memo<T>(key: string, compute: () => T): T;
 }
@@ -47,6 +50,8 @@ export class PlacementState implements PlacementView {
   readonly replaces: PatternCounts;
   readonly loads: LoadOrder;
   readonly resources: ResourceUsage;
+  /** Template prefix (`web` of `web@1.service`) -> machine -> instances of it placed there. */
+  private readonly instances = new Map<string, Map<MachineIndex, number>>();
   /** Increases on every add and remove. */
   tick = 0;
   /** Tick of the latest removal (a removal can make room for units that did not fit). */
@@ -74,6 +79,10 @@ export class PlacementState implements PlacementView {
       this.indexId(m.id, m.index);
       if (m.id.length > 8) this.indexId(m.id.slice(0, 8), m.index);
     }
+  }
+
+  instancesOf(template: string): ReadonlyMap<MachineIndex, number> {
+    return this.instances.get(template) ?? NO_INSTANCES;
   }
 
   unit(name: string): PlanUnit | undefined {
@@ -113,6 +122,8 @@ export class PlacementState implements PlacementView {
     this.replaces.update(m, unit.replacedBy, unit.replaces, 1);
     this.loads.adjust(m, 1);
     this.resources.update(m, unit.requests, 1);
+    this.resources.updateScoring(m, unit.scoreRequests, 1);
+    if (unit.template !== undefined) this.countInstance(unit.template, m, 1);
     this.lastAdded.set(unit.name, ++this.tick);
   }
 
@@ -127,7 +138,17 @@ export class PlacementState implements PlacementView {
     this.replaces.update(m, unit.replacedBy, unit.replaces, -1);
     this.loads.adjust(m, -1);
     this.resources.update(m, unit.requests, -1);
+    this.resources.updateScoring(m, unit.scoreRequests, -1);
+    if (unit.template !== undefined) this.countInstance(unit.template, m, -1);
     this.lastRemoval = ++this.tick;
+  }
+
+  private countInstance(template: string, m: MachineIndex, delta: 1 | -1): void {
+    let perMachine = this.instances.get(template);
+    if (perMachine === undefined) this.instances.set(template, (perMachine = new Map()));
+    const n = (perMachine.get(m) ?? 0) + delta;
+    if (n === 0) perMachine.delete(m);
+    else perMachine.set(m, n);
   }
 
   private indexId(id: string, m: MachineIndex): void {

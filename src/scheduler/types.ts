@@ -6,6 +6,7 @@
 import type { DesiredState } from '../domain/index.js';
 import type { UnitRequirements } from '../units/requirements.js';
 import type { Explanation } from './explain.js';
+import type { PlacementPolicy } from './policy.js';
 
 
 /** A registered machine, as its agent published it (metadata already merged). */
@@ -41,6 +42,8 @@ export interface ClusterSnapshot {
    * Entries may name machines or units that no longer exist.
    */
   readonly schedule: ReadonlyMap<string, readonly string[]>;
+  /** The cluster's placement policy; undefined: the default policy (spread, fleet's placement while nothing requests resources). */
+  readonly policy?: PlacementPolicy;
 }
 
 /** Write a schedule entry: run `unit` on `machine`. */
