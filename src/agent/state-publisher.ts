@@ -122,7 +122,14 @@ export class StatePublisher {
   }
 
   private republishAll(): void {
-    for (const [name, state] of this.published) if (!this.pending.has(name)) this.pending.set(name, state);
+    // What etcd would hold once the write in flight lands: a removal in
+    // flight must not bring its report back on the new lease.
+    const known = new Map(this.published);
+    for (const [name, s] of this.inflight) {
+      if (s === null) known.delete(name);
+      else known.set(name, s);
+    }
+    for (const [name, state] of known) if (!this.pending.has(name)) this.pending.set(name, state);
     this.published.clear();
     this.opts.logger.info({ units: this.pending.size }, 'machine re-registered; republishing unit states');
     this.schedule(0);

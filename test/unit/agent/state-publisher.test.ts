@@ -46,3 +46,52 @@ test('a unit removed while its last state is being written leaves no report behi
     await reg.close();
   }
 });
+
+test('a re-registration while a removal is in flight does not bring the removed report back', async () => {
+  // Seen in the chaos run: a fleetd frozen past agent_ttl woke up, unloaded
+  // the units moved away meanwhile and re-registered at the same moment; the
+  // republish copied the not-yet-deleted reports back, and etcd kept saying
+  // "active" for units systemd had stopped, until that fleetd restarted.
+  const reg = createMemoryRegistry();
+  try {
+    const presence = await reg.agent.announce({ id: 'm1', publicIP: '127.0.0.1', metadata: {}, version: 'test', capabilities: {} }, { ttlSeconds: 30 });
+    let reregistered: (() => void) | undefined;
+    const watched = Object.assign(Object.create(presence) as typeof presence, {
+      on: (event: string, cb: () => void) => {
+        if (event === 'reregistered') reregistered = cb;
+        return () => undefined;
+      },
+    });
+    let release: (() => void) | undefined;
+    let deleting: (() => void) | undefined;
+    const inDelete = new Promise<void>((r) => (deleting = r));
+    let block = false;
+    const registry: AgentRegistry = Object.assign(Object.create(reg.agent) as AgentRegistry, {
+      deleteStates: async (machineId: string, names: readonly string[]) => {
+        if (block) {
+          deleting?.();
+          await new Promise<void>((r) => (release = r));
+        }
+        await reg.agent.deleteStates(machineId, names);
+      },
+    });
+    const pub = new StatePublisher({ registry, presence: watched, logger: silentLogger(), batchMs: 1 });
+    pub.update(state('a.service', 'active'));
+    pub.update(state('b.service', 'active'));
+    await pub.flush();
+    assert.equal((await reg.api.listStates()).length, 2);
+    block = true;
+    pub.remove('a.service');
+    await inDelete;
+    reregistered?.();
+    release?.();
+    await new Promise((r) => setTimeout(r, 20));
+    await pub.flush();
+    assert.deepEqual((await reg.api.listStates()).map((s) => s.name), ['b.service']);
+    assert.deepEqual([...pub.snapshot().keys()], ['b.service']);
+    pub.close();
+    await presence.stop({ graceful: true });
+  } finally {
+    await reg.close();
+  }
+});
