@@ -86,7 +86,7 @@ let netInstalled = false;
 function installSafetyNet(): void {
   if (netInstalled) return;
   netInstalled = true;
-  process.on('exit', () => {
+  const killAll = (): void => {
     for (const pid of live.keys()) {
       try {
         process.kill(pid, 'SIGCONT');
@@ -96,7 +96,16 @@ function installSafetyNet(): void {
       }
     }
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  };
+  process.on('exit', killAll);
+  // A process ended by a signal never reaches 'exit': without these, Ctrl-C
+  // on the demo or a benchmark left its etcd members running.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.kill(process.pid, sig); // default action now that our handler is gone
+    });
+  }
 }
 
 /** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
