@@ -13,7 +13,7 @@ import {
   type MachineRecord,
   type UnitStateRecord,
 } from '../../src/registry/index.js';
-import { explainFrom } from '../../src/api/explain.js';
+import { explainUnit } from '../../src/engine/explain.js';
 import { indexRuntime, toApiUnit } from '../../src/api/unit-view.js';
 import { executeUnitPut, planUnitPut, readUnitPutInputs, UnitError, UnitPutRejectedError, type UnitOption, type UnitPutRequest } from '../../src/units/index.js';
 import { ApiError, UnitNotRunningError } from './errors.js';
@@ -104,12 +104,11 @@ export class RegistryFleetClient implements FleetClient {
     return states.map(fromStateRecord);
   }
 
-  /** Runs the scheduler on the current registry contents, as the API's explain resource does. */
+  /** The engine's explanation, as the API's explain resource gives it. */
   async explain(name: string): Promise<string | undefined> {
-    const [units, machines, schedule] = await Promise.all([this.api.listUnits(), this.api.listMachines(), this.api.listSchedule()]);
-    const unit = units.find((u) => u.unit.name === name);
+    const [unit, schedule, unplaced] = await Promise.all([this.api.getUnit(name), this.api.listSchedule(), this.api.getUnplaced(name)]);
     if (unit === undefined) return undefined;
-    const e = explainFrom(unit, units, machines, schedule);
+    const e = explainUnit(unit, schedule.filter((s) => s.name === name).map((s) => s.machineId), unplaced);
     return EXPLAINED.has(e.status) ? e.message : undefined;
   }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import {
+  encodeUnplaced,
   follow,
   NotLeaderError,
   type ClusterSnapshot as RegistrySnapshot,
@@ -16,6 +17,7 @@ import { planReconcile } from './plan-reconcile.js';
 import { RequirementsCache } from './requirements-cache.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { previousLeaderCordon } from './cordon.js';
+import { unplacedOps, unplacedRecords } from './explain.js';
 import { fanOut, type EngineObserver, type PassReport } from './observer.js';
 import { logObserver } from './log-observer.js';
 import { metricsObserver } from './metrics-observer.js';
@@ -51,6 +53,13 @@ export interface EngineOptions {
   readonly pipeline?: Pipeline;
   /** Prometheus recorder (`fleet_engine_*`); default none. */
   readonly metrics?: EngineMetrics;
+  /**
+   * At most this many `engine/unplaced/<name>` writes per pass (default 500);
+   * the rest follow on later passes, one reconcile interval apart. Bounds
+   * the etcd cost when many explanations change at once (e.g. a machine
+   * joins while thousands of units wait: every "0 of N machines" changes).
+   */
+  readonly maxUnplacedWritesPerPass?: number;
   /** More observers of decisions, unplaced units, warnings and failovers (logs and metrics are built from `logger` and `metrics`). */
   readonly observers?: readonly EngineObserver[];
   /**
@@ -71,6 +80,8 @@ export interface EngineStats {
   opsWritten: number;
   /** Time the last pass spent deciding, ms. */
   lastPlanMs: number;
+  /** `engine/unplaced/<name>` puts and deletes written. */
+  unplacedWrites: number;
 }
 
 /**
@@ -80,13 +91,15 @@ export interface EngineStats {
  * cache and does nothing but wait in the election.
  */
 export class Engine {
-  readonly stats: EngineStats = { passes: 0, failedPasses: 0, opsWritten: 0, lastPlanMs: 0 };
+  readonly stats: EngineStats = { passes: 0, failedPasses: 0, opsWritten: 0, lastPlanMs: 0, unplacedWrites: 0 };
   private readonly clock: Clock;
   private readonly observe: Required<EngineObserver>;
   private readonly debounceMs: number;
   private readonly maxDelayMs: number;
   private cache: ClusterCache | undefined;
   private requirements = new RequirementsCache();
+  /** Unplaced records as stored (name -> encoded), read once per leadership; undefined until read. */
+  private published: Map<string, string> | undefined;
   private sub: Subscription | undefined;
   private timer: TimerHandle | undefined;
   /** Wakes the engine when a cordon's time is up. */
@@ -133,6 +146,7 @@ export class Engine {
     const cache = new ClusterCache();
     this.cache = cache;
     this.requirements = new RequirementsCache();
+    this.published = undefined;
     const now = this.clock.now();
     const cordon = previousLeaderCordon(this.opts.election.previousLeader(), self, now, this.opts.suspectPreviousLeaderMs ?? 0);
     if (cordon !== undefined) {
@@ -243,6 +257,7 @@ export class Engine {
     this.observe.planned(pass);
     if (ops.length === 0) {
       this.observe.applied(pass, performance.now() - t0);
+      await this.publishUnplaced(cache, pass);
       return;
     }
     const fence = this.opts.election.fence();
@@ -257,6 +272,40 @@ export class Engine {
       const notLeader = err instanceof NotLeaderError;
       this.observe.writeFailed(pass, err, performance.now() - t0, notLeader);
       // Not leader: the new leader decides. Otherwise the next periodic pass retries.
+      return;
+    }
+    await this.publishUnplaced(cache, pass);
+  }
+
+  /**
+   * Brings `engine/unplaced/` in line with the pass: only records that
+   * changed are written, so a pass that changed nothing writes nothing.
+   */
+  private async publishUnplaced(cache: ClusterCache, pass: PassReport): Promise<void> {
+    const fence = this.opts.election.fence();
+    if (fence === undefined) return;
+    try {
+      if (this.published === undefined) {
+        const list = await this.opts.registry.listUnplaced();
+        if (this.cache !== cache) return;
+        this.published = new Map(list.map((r) => [r.name, encodeUnplaced(r)]));
+      }
+      const wanted = unplacedRecords(pass.plan, pass.broken, (name) => cache.units.get(name)?.hash);
+      const { ops, deferred } = unplacedOps(this.published, wanted, this.opts.maxUnplacedWritesPerPass ?? 500);
+      if (ops.length > 0) {
+        await this.opts.registry.applyUnplaced(ops, fence);
+        for (const op of ops) {
+          if (op.type === 'put') this.published.set(op.record.name, encodeUnplaced(op.record));
+          else this.published.delete(op.name);
+        }
+        this.stats.unplacedWrites += ops.length;
+        this.observe.published(ops.length, deferred);
+      }
+      // The rest (`deferred`) follows on the next periodic pass.
+    } catch (err) {
+      this.published = undefined; // read again: a failed chunk may or may not have been applied
+      if (err instanceof NotLeaderError) return;
+      this.observe.trouble('publish', err); // the next periodic pass retries
     }
   }
 }

@@ -58,6 +58,9 @@ export function logObserver(logger: Logger): EngineObserver {
       const refreshed = pass.ops.length - pass.plan.decisions.length;
       if (refreshed > 0) log.debug({ refreshed }, 'refreshed schedule entries (target state or content changed)');
     },
+    published(writes, deferred) {
+      log.debug({ writes, deferred }, 'published unplaced-unit explanations');
+    },
     writeFailed(_pass, err, _ms, notLeader) {
       if (notLeader) log.warn({ err }, 'engine write refused: no longer leader');
       else log.warn({ err }, 'engine could not write the schedule; retrying');
@@ -65,6 +68,7 @@ export function logObserver(logger: Logger): EngineObserver {
     trouble(what, detail) {
       if (what === 'election') log.warn({ err: detail }, 'engine election trouble');
       else if (what === 'list') log.warn({ err: detail }, 'engine could not list the cluster; retrying');
+      else if (what === 'publish') log.warn({ err: detail }, 'engine could not publish why units are unplaced; retrying on a later pass');
       else log.info({ reason: detail }, 'engine watch lost its place; re-listing');
     },
   };

@@ -37,8 +37,10 @@ export interface EngineObserver {
   applied?(pass: PassReport, durationMs: number): void;
   /** The pass's writes failed; `notLeader` when leadership was lost meanwhile (the new leader decides). */
   writeFailed?(pass: PassReport, err: unknown, durationMs: number, notLeader: boolean): void;
-  /** Trouble the engine rides out by itself: election keepalive, listing the cluster, a watch that lost its place. */
-  trouble?(what: 'election' | 'list' | 'resync', detail: unknown): void;
+  /** Unplaced records were written (`writes` puts and deletes); `deferred` more wait for a later pass (see `maxUnplacedWritesPerPass`). */
+  published?(writes: number, deferred: number): void;
+  /** Trouble the engine rides out by itself: election keepalive, listing the cluster, a watch that lost its place, publishing explanations. */
+  trouble?(what: 'election' | 'list' | 'resync' | 'publish', detail: unknown): void;
 }
 
 /** One observer that forwards every event to each of `observers`, in order; a throwing observer does not stop the others. */
@@ -63,6 +65,7 @@ export function fanOut(observers: ReadonlyArray<EngineObserver | undefined>): Re
     planned: call('planned'),
     applied: call('applied'),
     writeFailed: call('writeFailed'),
+    published: call('published'),
     trouble: call('trouble'),
   };
 }

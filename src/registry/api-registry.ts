@@ -5,6 +5,7 @@ import type { KeyValue, KvBackend, TxnOp } from './kv.js';
 import {
   decodeDesired,
   decodeUnit,
+  decodeUnplaced,
   encodeDesired,
   encodeUnit,
   mergeMetadata,
@@ -12,6 +13,7 @@ import {
   type ScheduleEntry,
   type UnitRecord,
   type UnitStateRecord,
+  type UnplacedRecord,
 } from './records.js';
 import type { ApiRegistry, StateFilter, UnitWithDesired } from './roles.js';
 import type { DesiredState } from '../domain/index.js';
@@ -118,6 +120,18 @@ export class KvApiRegistry implements ApiRegistry {
       const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
       return ev?.kind === 'schedule' && ev.entry ? [ev.entry] : [];
     });
+  }
+
+  async getUnplaced(name: string): Promise<UnplacedRecord | undefined> {
+    const { kv } = await this.kv.get(this.layout.unplaced(name));
+    if (kv === undefined) return undefined;
+    try {
+      return decodeUnplaced(kv.key, kv.value);
+    } catch (err) {
+      if (!(err instanceof CorruptRecordError)) throw err;
+      this.warn(err);
+      return undefined;
+    }
   }
 
   async listStates(filter: StateFilter = {}): Promise<UnitStateRecord[]> {

@@ -1,11 +1,11 @@
 import { decodeEventOrAbsent } from './events.js';
-import type { CorruptRecordError } from './errors.js';
+import { CorruptRecordError } from './errors.js';
 import { applyFenced } from './fenced.js';
 import type { KeyLayout } from './keys.js';
 import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
 import { watchPrefixes } from './multi-watch.js';
-import { encodeSchedule, type MachineRecord, type ScheduleEntry, type UnitRecord } from './records.js';
-import type { ClusterSnapshot, EngineRegistry, LeaderFence, RegistryWatchListener, ScheduleOp } from './roles.js';
+import { decodeUnplaced, encodeSchedule, encodeUnplaced, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnplacedRecord } from './records.js';
+import type { ClusterSnapshot, EngineRegistry, LeaderFence, RegistryWatchListener, ScheduleOp, UnplacedOp } from './roles.js';
 import type { DesiredState } from '../domain/index.js';
 
 /** {@link EngineRegistry} over any {@link KvBackend}. */
@@ -86,6 +86,27 @@ export class KvEngineRegistry implements EngineRegistry {
       op.type === 'put'
         ? { type: 'put', key: this.layout.schedule(op.entry.machineId, op.entry.name), value: encodeSchedule(op.entry) }
         : { type: 'delete', key: this.layout.schedule(op.machineId, op.name) },
+    );
+    await applyFenced(this.kv, this.layout, fence, txnOps, this.maxOpsPerTxn);
+  }
+
+  async listUnplaced(): Promise<UnplacedRecord[]> {
+    const { kvs } = await this.kv.list(this.layout.unplacedAll());
+    const out: UnplacedRecord[] = [];
+    for (const kv of kvs) {
+      try {
+        out.push(decodeUnplaced(kv.key, kv.value));
+      } catch (err) {
+        if (err instanceof CorruptRecordError) this.warn(err);
+        else throw err;
+      }
+    }
+    return out;
+  }
+
+  async applyUnplaced(ops: readonly UnplacedOp[], fence: LeaderFence): Promise<void> {
+    const txnOps: TxnOp[] = ops.map((op) =>
+      op.type === 'put' ? { type: 'put', key: this.layout.unplaced(op.record.name), value: encodeUnplaced(op.record) } : { type: 'delete', key: this.layout.unplaced(op.name) },
     );
     await applyFenced(this.kv, this.layout, fence, txnOps, this.maxOpsPerTxn);
   }

@@ -147,6 +147,14 @@ export class KeyLayout {
   authBootstrapped(): string {
     return `${this.prefix}auth/bootstrapped`;
   }
+  /** `engine/unplaced/<name>`: why the engine leader could not place a unit (engine leader, fenced). */
+  unplaced(name: string): string {
+    return `${this.unplacedAll()}${checkUnitName(name)}`;
+  }
+  /** Directory of every unplaced record. */
+  unplacedAll(): string {
+    return `${this.prefix}engine/unplaced/`;
+  }
   /** `engine/leader`: the election key (on the leader's lease). */
   leader(): string {
     return `${this.prefix}engine/leader`;

@@ -245,3 +245,40 @@ export function mergeMetadata(
   }
   return Object.fromEntries([...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
+
+/**
+ * `engine/unplaced/<name>`: why the engine leader left an active unit without
+ * a machine, as it decided it (written fenced, only when it changes, deleted
+ * once the unit is placed, inactive or gone). The API answers `explain` from
+ * this record instead of re-deriving the engine's decision.
+ */
+export interface UnplacedRecord {
+  readonly name: string;
+  /** Content hash of the unit body the engine decided for (an answer for another body is stale). */
+  readonly hash: string;
+  /** `unschedulable`: no machine passes the filters; `invalid`: the unit's `[X-Fleet]` options cannot be used. */
+  readonly status: 'unschedulable' | 'invalid';
+  /** One line for operators, e.g. `0 of 5 machines eligible: 3 by Conflicts (web@*), 2 by MachineMetadata (region=eu)`. */
+  readonly message: string;
+  /** The scheduler's structured explanation (per-filter counts), passed through as JSON; absent for `invalid`. */
+  readonly explanation?: unknown;
+}
+
+/** Serializes an unplaced record. */
+export function encodeUnplaced(r: UnplacedRecord): string {
+  return JSON.stringify({ name: r.name, hash: r.hash, status: r.status, message: r.message, ...(r.explanation !== undefined ? { explanation: r.explanation } : {}) });
+}
+
+/** Decodes `engine/unplaced/<name>`; throws {@link CorruptRecordError}. */
+export function decodeUnplaced(key: string, raw: string): UnplacedRecord {
+  const o = parseObject(key, raw);
+  const status = o['status'];
+  if (status !== 'unschedulable' && status !== 'invalid') throw new CorruptRecordError(key, `field status is not unschedulable|invalid: ${JSON.stringify(status)}`);
+  return {
+    name: str(key, o, 'name'),
+    hash: str(key, o, 'hash'),
+    status,
+    message: str(key, o, 'message'),
+    ...(o['explanation'] !== undefined ? { explanation: o['explanation'] } : {}),
+  };
+}

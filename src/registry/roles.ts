@@ -12,7 +12,7 @@ import type { DuplicateMachineError } from './errors.js';
 import type { Subscription } from './kv.js';
 import type { LeaseEvents } from './lease.js';
 import type { ListenerErrorHandler, TypedEmitter } from './emitter.js';
-import type { MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord } from './records.js';
+import type { MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord, UnplacedRecord } from './records.js';
 import type { DesiredState } from '../domain/index.js';
 
 export type { Subscription } from './kv.js';
@@ -53,6 +53,9 @@ export type ScheduleOp =
   | { readonly type: 'put'; readonly entry: ScheduleEntry }
   | { readonly type: 'delete'; readonly machineId: string; readonly name: string };
 
+/** One change to the engine's unplaced records. */
+export type UnplacedOp = { readonly type: 'put'; readonly record: UnplacedRecord } | { readonly type: 'delete'; readonly name: string };
+
 /** Proof of leadership carried by every engine write (from `LeaderElection.fence()`). */
 export interface LeaderFence {
   /** The leader's machine id (the election key's value). */
@@ -88,6 +91,10 @@ export interface EngineRegistry {
    * the failed chunk or later is applied. An empty batch is a no-op.
    */
   applySchedule(ops: readonly ScheduleOp[], fence: LeaderFence): Promise<void>;
+  /** Every unplaced record the engine published (by any leader), by name; undecodable ones are left out. */
+  listUnplaced(): Promise<UnplacedRecord[]>;
+  /** Writes unplaced records, fenced and chunked like {@link EngineRegistry.applySchedule}. */
+  applyUnplaced(ops: readonly UnplacedOp[], fence: LeaderFence): Promise<void>;
 }
 
 /** A machine's presence: its record kept alive on its lease. */
@@ -187,6 +194,8 @@ export interface ApiRegistry {
   listMachines(): Promise<MachineRecord[]>;
   /** The whole schedule, sorted by machine id then unit name. */
   listSchedule(): Promise<ScheduleEntry[]>;
+  /** Why the engine left unit `name` without a machine, as it last published it; undefined when it did not. */
+  getUnplaced(name: string): Promise<UnplacedRecord | undefined>;
   /** State reports, sorted by unit name then machine id. */
   listStates(filter?: StateFilter): Promise<UnitStateRecord[]>;
   /** Sets dynamic metadata (kept when the machine leaves). Empty values are rejected with `RangeError`. */

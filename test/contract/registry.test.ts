@@ -321,6 +321,21 @@ export function registryContract(name: string, make: ContractFactory): void {
       await a2.stop();
     });
 
+    run('unplaced records: fenced puts and deletes, listed by the engine, read by the API', async (r) => {
+      const a = r.election({ machineId: 'ma', ttlSeconds: 5 });
+      await a.start();
+      const fence = a.fence()!;
+      const rec = (name: string) => ({ name, hash: 'h', status: 'unschedulable' as const, message: '0 of 1 machines eligible: 1 by Cordon (cordoned)', explanation: { unit: name, machines: 1 } });
+      await r.engine.applyUnplaced([{ type: 'put', record: rec('a.service') }, { type: 'put', record: rec('b.service') }], fence);
+      assert.deepEqual(await r.engine.listUnplaced(), [rec('a.service'), rec('b.service')]);
+      assert.deepEqual(await r.api.getUnplaced('b.service'), rec('b.service'));
+      await r.engine.applyUnplaced([{ type: 'delete', name: 'a.service' }], fence);
+      assert.equal(await r.api.getUnplaced('a.service'), undefined);
+      await a.resign({ stop: true });
+      await assert.rejects(r.engine.applyUnplaced([{ type: 'delete', name: 'b.service' }], fence), NotLeaderError);
+      assert.deepEqual(await r.engine.listUnplaced(), [rec('b.service')]);
+    });
+
     run('election: exactly one of three candidates leads; resigning hands over', async (r) => {
       const cs = ['m1', 'm2', 'm3'].map((id) => r.election({ machineId: id, ttlSeconds: 5 }));
       try {

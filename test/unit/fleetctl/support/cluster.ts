@@ -8,10 +8,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryRegistry, encodeMachine, encodeSchedule, encodeState, type MemoryRegistry, type ScheduleEntry, type TxnOp } from '../../../../src/registry/index.js';
+import { createMemoryRegistry, encodeMachine, encodeUnplaced, encodeSchedule, encodeState, type MemoryRegistry, type ScheduleEntry, type TxnOp } from '../../../../src/registry/index.js';
 import type { MachineResources } from '../../../../src/resources/index.js';
 import { planSchedule } from '../../../../src/scheduler/index.js';
 import { buildSnapshot } from '../../../../src/engine/snapshot.js';
+import { unplacedOps, unplacedRecords } from '../../../../src/engine/explain.js';
 import { runCli } from '../../../../fleetctl/cli/program.js';
 import { RegistryFleetClient } from '../../../../fleetctl/client/registry-client.js';
 import type { FleetClient } from '../../../../fleetctl/client/types.js';
@@ -49,9 +50,16 @@ export class FakeCluster {
     const api = this.registry.api;
     const layout = this.registry.layout;
     const [units, machines, schedule] = await Promise.all([api.listUnits(), api.listMachines(), api.listSchedule()]);
-    const { snapshot } = buildSnapshot({ units: units.map((u) => u.unit), desired: new Map(units.map((u) => [u.unit.name, u.desired])), machines, schedule });
+    const { snapshot, broken } = buildSnapshot({ units: units.map((u) => u.unit), desired: new Map(units.map((u) => [u.unit.name, u.desired])), machines, schedule });
     const plan = planSchedule(snapshot);
-    const ops: TxnOp[] = [];
+    // Publish why units wait, as the engine leader does.
+    const published = new Map((await this.registry.kv.list(layout.unplacedAll())).kvs.map((kv) => [kv.key.slice(layout.unplacedAll().length), kv.value]));
+    const hashes = new Map(units.map((u) => [u.unit.name, u.unit.hash]));
+    const explained = unplacedOps(published, unplacedRecords(plan, broken, (n) => hashes.get(n)), Infinity).ops;
+    const unplacedTxn: TxnOp[] = explained.map((op) =>
+      op.type === 'put' ? { type: 'put', key: layout.unplaced(op.record.name), value: encodeUnplaced(op.record) } : { type: 'delete', key: layout.unplaced(op.name) },
+    );
+    const ops: TxnOp[] = [...unplacedTxn];
     const live = new Map<string, ScheduleEntry>(schedule.map((e) => [`${e.machineId}/${e.name}`, e]));
     for (const d of plan.decisions) {
       if (d.kind === 'unschedule') {
