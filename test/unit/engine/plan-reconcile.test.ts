@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { ClusterCache } from '../../../src/engine/cluster-cache.js';
 import { planReconcile } from '../../../src/engine/plan-reconcile.js';
 import { RequirementsCache } from '../../../src/engine/requirements-cache.js';
+import { buildSnapshot } from '../../../src/engine/snapshot.js';
 import type { Cordon } from '../../../src/engine/cordon.js';
 import type { DesiredState } from '../../../src/domain/index.js';
 import type { MachineRecord, ScheduleEntry, ScheduleOp, UnitRecord } from '../../../src/registry/index.js';
@@ -101,6 +102,16 @@ for (const c of cases) {
     assert.deepEqual(Object.fromEntries(r.plan.unplaced.map((e) => [e.unit, formatExplanation(e)])), c.unplaced ?? {});
   });
 }
+
+test('snapshot: a machine\'s allocatable capacity (capacity minus reserved) reaches the scheduler', () => {
+  const { snapshot } = buildSnapshot({
+    units: [],
+    desired: new Map(),
+    machines: [{ ...machine('m1'), resources: { capacity: { cpu: 4, memory: 8192 }, reserved: { cpu: 1 }, allocated: {} } }, machine('m2')],
+    schedule: [],
+  });
+  assert.deepEqual(snapshot.machines.map((m) => [m.id, m.capacity]), [['m1', { cpu: 3, memory: 8192 }], ['m2', undefined]]);
+});
 
 test('cache: a cordon ends when its machine leaves, also across a re-list', () => {
   const cache = new ClusterCache();
