@@ -12,11 +12,8 @@ const BENCHES = {
   'etcd-floor': ['etcd-floor.js', 'raw etcd txn throughput on this machine (--puts, --configs KxC,...)'],
   'cost-per-unit': ['cost-per-unit.js', 'etcd writes per started unit; reads on an uninvolved host (--units, --hosts)'],
   'scale-hollow': ['scale-hollow.js', '1,000 hollow machines x 10,000 units; steady state (--machines, --units, --children)'],
-<<<<<<< HEAD
   chaos: ['chaos.js', 'seeded faults on 5 hosts + 3-member etcd, ~200 units; table per fault kind (--seed, --faults, --hosts, --units, --kinds)'],
-=======
   'api-fuzz': ['api-fuzz.js', 'hostile input: >= 100,000 generated requests at the API on real etcd (--requests, --seed)'],
->>>>>>> a842b04 (api: parser-level refusals answer in fleet's JSON error shape; seeded hostile-input fuzzer (suite run + bench api-fuzz))
   sandbox: ['sandbox-scenarios.js', "fleet's six scenarios + 1,000 units + RSS on real systemd (--runs, --scenarios, --launcher)"],
 };
 
