@@ -38,6 +38,8 @@ export class StatePublisher {
   private inflight = new Map<string, UnitStateRecord | null>();
   private timer: TimerHandle | undefined;
   private flushing = false;
+  /** The write in progress, so flush() can wait for it instead of polling on a real timer. */
+  private writing: Promise<void> = Promise.resolve();
   private attempt = 0;
   private closed = false;
   private holds = 0;
@@ -109,7 +111,7 @@ export class StatePublisher {
   async flush(): Promise<void> {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
+    while (this.flushing) await this.writing;
     await this.write();
   }
 
@@ -144,9 +146,14 @@ export class StatePublisher {
     }, ms);
   }
 
-  private async write(): Promise<void> {
-    if (this.closed || this.flushing || this.pending.size === 0) return;
+  private write(): Promise<void> {
+    if (this.closed || this.flushing || this.pending.size === 0) return Promise.resolve();
     this.flushing = true;
+    this.writing = this.writeBatch();
+    return this.writing;
+  }
+
+  private async writeBatch(): Promise<void> {
     const batch = new Map(this.pending);
     this.inflight = batch;
     this.pending.clear();

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
+import { sleep, systemClock } from '../clock.js';
 import { TypedEmitter, type ListenerErrorHandler } from './emitter.js';
 import { DuplicateMachineError, RegistryClosedError } from './errors.js';
 import type { KeyLayout } from './keys.js';
@@ -32,6 +32,8 @@ export interface PresenceOptions {
 class LeasePresence extends TypedEmitter<PresenceEvents> implements MachinePresence {
   private record: MachineRecord;
   private stopped = false;
+  /** Aborted by stop(): ends a registration back-off at once. */
+  private readonly halt = new AbortController();
   private readonly keeper: LeaseKeeper;
 
   constructor(
@@ -74,6 +76,12 @@ class LeasePresence extends TypedEmitter<PresenceEvents> implements MachinePrese
     }
   }
 
+  /** Waits `ms` before the next registration attempt; ends early (timer cleared) when stopped or aborted. */
+  private async pause(clock: Clock, ms: number): Promise<void> {
+    const signals = [this.halt.signal, ...(this.options.signal ? [this.options.signal] : [])];
+    await sleep(clock, ms, AbortSignal.any(signals)).catch(() => undefined);
+  }
+
   private async putRecord(leaseId: string): Promise<boolean> {
     const clock = this.options.clock ?? systemClock;
     for (let attempt = 0; ; attempt++) {
@@ -91,11 +99,11 @@ class LeasePresence extends TypedEmitter<PresenceEvents> implements MachinePrese
         if (e instanceof DuplicateMachineError) {
           this.options.onDuplicate?.(e);
           this.emit('duplicate', e);
-          await new Promise<void>((r) => clock.setTimeout(r, Math.min(5000, this.options.ttlSeconds * 500)));
+          await this.pause(clock, Math.min(5000, this.options.ttlSeconds * 500));
           continue;
         }
         this.emit('keepaliveFailed', e);
-        await new Promise<void>((r) => clock.setTimeout(r, backoffDelay(attempt)));
+        await this.pause(clock, backoffDelay(attempt));
       }
     }
   }
@@ -141,6 +149,7 @@ class LeasePresence extends TypedEmitter<PresenceEvents> implements MachinePrese
 
   async stop(options: { graceful?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    this.halt.abort();
     await this.keeper.stop({ revoke: options.graceful ?? true });
   }
 }
