@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import {
   follow,
   type AgentRegistry,
+  type DuplicateMachineError,
   type MachinePresence,
   type MachineRecord,
   type RegistryEvent,
@@ -35,6 +36,10 @@ export interface AgentOptions {
   readonly retryIntervalMs?: number;
   /** Prometheus recorder (`fleet_agent_task_count_total`); default none. */
   readonly metrics?: AgentMetrics;
+  /** Called each time registration is refused because another live fleetd holds this machine id (it is retried until that one leaves). */
+  readonly onDuplicate?: (error: DuplicateMachineError) => void;
+  /** Called when the machine record is in the registry: first registration and every re-registration. */
+  readonly onRegistered?: () => void;
 }
 
 /**
@@ -97,11 +102,18 @@ export class Agent {
     this.presence = await registry.announce(machine, {
       ttlSeconds: Math.max(1, Math.ceil(this.opts.ttlMs / 1000)),
       ...(signal ? { signal } : {}),
-      onDuplicate: (err) => this.log.error({ err }, err.message),
+      onDuplicate: (err) => {
+        this.log.error({ err }, err.message);
+        this.opts.onDuplicate?.(err);
+      },
       onListenerError: (err, event) => this.log.error({ err, event }, 'a machine presence listener threw'),
     });
+    this.opts.onRegistered?.();
     this.presence.on('keepaliveFailed', (err) => this.log.warn({ err }, 'machine lease keepalive failed; units keep running'));
-    this.presence.on('reregistered', (leaseId) => this.log.warn({ leaseId }, 'machine lease had expired; registered again'));
+    this.presence.on('reregistered', (leaseId) => {
+      this.log.warn({ leaseId }, 'machine lease had expired; registered again');
+      this.opts.onRegistered?.();
+    });
     if (machine.resources !== undefined) this.opts.metrics?.resources?.(machine.resources);
     this.publisher = new StatePublisher({ registry, presence: this.presence, logger: this.log, clock: this.clock });
 

@@ -1,11 +1,12 @@
 /**
  * The API's request chain, built once per listener:
  *
- *   observe → translate errors → authenticate → authorise → rate-limit → route handler
+ *   observe → translate errors → availability → authenticate → authorise → rate-limit → route handler
  *
  * `observe` sets `Server:` and counts the request when its response is over;
  * `translate errors` turns anything thrown further in into fleet's JSON
- * error (once, through `errors.ts`); the three security stages default to
+ * error (once, through `errors.ts`); `availability` answers 503 while this
+ * fleetd may not serve the cluster (`availability.ts`); the three security stages default to
  * today's behaviour (the listener's tokenless principal, every role
  * allowed to it, no limit) and are replaced per listener by
  * {@link ChainStages} (token authentication, limits).
@@ -14,6 +15,7 @@ import { ANONYMOUS_PRINCIPAL, LOCAL_PRINCIPAL, roleAllows, type Principal } from
 import type { FleetMetrics } from '../metrics/index.js';
 import { VERSION } from '../version.js';
 import type { ApiLogger } from './context.js';
+import { ApiAvailability, refuseWhileUnavailable } from './availability.js';
 import { ApiError, toApiError } from './errors.js';
 import { compose, type ApiListener, type Middleware, type RequestContext } from './middleware.js';
 import type { Reply } from './reply.js';
@@ -98,6 +100,8 @@ export interface ChainOptions {
   readonly logger: ApiLogger;
   /** Stage overrides for this listener; missing ones are the defaults. */
   readonly stages?: Partial<ChainStages>;
+  /** Whether this fleetd may serve the cluster; default always. */
+  readonly availability?: ApiAvailability;
 }
 
 /**
@@ -111,6 +115,7 @@ export function buildChain(options: ChainOptions): (rc: RequestContext) => Promi
     [
       observe(options.metrics),
       translateErrors(options.logger),
+      refuseWhileUnavailable(options.availability ?? new ApiAvailability()),
       stages.authenticate ?? authenticateTokenless,
       stages.authorise ?? authoriseByRoute,
       stages.rateLimit ?? unlimited,

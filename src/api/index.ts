@@ -1,5 +1,6 @@
 /** The fleet HTTP API v1 server (and our status/journal/explain extensions). */
 export { startApiServer, type ApiServer, type StartApiServerOptions, type ApiListenOptions } from './server.js';
+export { ApiAvailability } from './availability.js';
 export type { ApiLogger } from './context.js';
 export { SpawnLocalCommands, LocalCommandError, type LocalCommands, type RunningCommand, type SpawnLocalCommandsOptions } from './local-commands.js';
 export { FakeLocalCommands, type FakeRun } from './fake-local-commands.js';

@@ -24,9 +24,10 @@ export interface StaticMount {
   readonly dir: string;
 }
 
-/** What the table needs from the server: the `/metrics` handler and any static mounts. */
+/** What the table needs from the server: the `/metrics` handler, the `/health` one (no route without it) and any static mounts. */
 export interface RouteTableOptions {
   readonly metrics: Handler;
+  readonly health?: Handler;
   readonly staticMounts?: readonly StaticMount[];
 }
 
@@ -69,6 +70,9 @@ export function apiRoutes(options: RouteTableOptions): RouteSpec[] {
     },
     { resource: 'metrics', scope: 'root', path: ['metrics'], methods: { GET: { role: 'read', handler: options.metrics } }, otherMethod: ONLY_GET },
   ];
+  if (options.health !== undefined) {
+    table.push({ resource: 'health', scope: 'root', path: ['health'], methods: { GET: { role: 'read', handler: options.health } }, otherMethod: ONLY_GET });
+  }
   for (const mount of options.staticMounts ?? []) table.push(staticRoute(mount, table));
   return table;
 }

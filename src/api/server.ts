@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createFleetMetrics, type FleetMetrics } from '../metrics/index.js';
 import type { ApiRegistry } from '../registry/index.js';
+import { ApiAvailability, health } from './availability.js';
 import { buildChain, errorReply, type ChainStageFactory } from './chain.js';
 import type { ApiContext, ApiLogger } from './context.js';
 import { answerClientError } from './client-error.js';
@@ -58,6 +59,8 @@ export interface StartApiServerOptions {
   readonly chain?: ChainStageFactory;
   /** Directories served read-only at root paths (`{ path: '/dashboard', dir }`). */
   readonly staticMounts?: readonly StaticMount[];
+  /** Whether this fleetd may answer for the cluster (see availability.ts); default always. */
+  readonly availability?: ApiAvailability;
 }
 
 /** A running API server. */
@@ -97,7 +100,12 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     const out = await metrics.render();
     return text(200, out.contentType, out.text);
   };
-  const routes = apiRoutes({ metrics: metricsHandler, ...(options.staticMounts !== undefined ? { staticMounts: options.staticMounts } : {}) });
+  const availability = options.availability ?? new ApiAvailability();
+  const routes = apiRoutes({
+    metrics: metricsHandler,
+    health: () => health(availability, ctx.machineId),
+    ...(options.staticMounts !== undefined ? { staticMounts: options.staticMounts } : {}),
+  });
 
   const servers: Server[] = [];
   const addresses: string[] = [];
@@ -116,7 +124,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     servers.push(server);
     const address = await bind(server);
     listener = { kind: typeof server.address() === 'string' ? 'unix' : 'tcp', address };
-    chain = buildChain({ metrics, logger, stages: options.chain?.(listener) ?? {} });
+    chain = buildChain({ metrics, logger, stages: options.chain?.(listener) ?? {}, availability });
     addresses.push(address);
   };
   try {

@@ -10,7 +10,7 @@ import { detectPublicIp } from './public-ip.js';
 import { instanceId } from './instance-id.js';
 import { detectCapacity, machineResources } from './capacity.js';
 import { dirname } from 'node:path';
-import { startApiServer, SpawnLocalCommands, type ApiServer } from '../api/index.js';
+import { ApiAvailability, startApiServer, SpawnLocalCommands, type ApiServer } from '../api/index.js';
 import { createFleetMetrics } from '../metrics/index.js';
 import { formatHostPort, parseHostPort } from '../domain/index.js';
 
@@ -66,8 +66,12 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
       },
     });
     // The API comes up before the machine registers, as in fleet; requests
-    // that need etcd answer 503 until it is reachable.
+    // that need etcd answer 503 until it is reachable, and every request
+    // (but /metrics and /health) answers 503 while another live host holds
+    // this machine id, so an operator here never sees a healthy member.
+    const availability = new ApiAvailability();
     api = await startApiServer({
+      availability,
       registry: registry.api,
       machineId: config.machineId,
       tokenLimit: config.tokenLimit,
@@ -93,7 +97,16 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
       ...(apiEndpoint !== undefined ? { apiEndpoint } : {}),
       instance: instanceId(dirname(config.unitsDirectory)),
     };
-    const agent = new Agent({ registry: registry.agent, driver, machine, ttlMs: config.agentTtlMs, logger, metrics: metrics.agent });
+    const agent = new Agent({
+      registry: registry.agent,
+      driver,
+      machine,
+      ttlMs: config.agentTtlMs,
+      logger,
+      metrics: metrics.agent,
+      onDuplicate: (err) => availability.refuse(err.message),
+      onRegistered: () => availability.accept(),
+    });
     await agent.start(signal);
     logger.info({ publicIp: machine.publicIP }, 'machine registered');
     let engine: Engine | undefined;
