@@ -205,19 +205,30 @@ async function observeRegistry(c: SandboxCluster): Promise<{ intent: Intent; rep
   return { intent: { launched, globals }, reports };
 }
 
-/** Polls until nothing is wrong; the last violations when `timeoutMs` runs out. */
-async function converge(c: SandboxCluster, timeoutMs: number): Promise<{ ms: number | undefined; last: string[]; view: HostView[] }> {
+/**
+ * Polls until nothing is wrong and stays so for `settleMs` (a lease that
+ * lapsed during the fault can still expire a moment after it is healed and
+ * move units; judging the first clean observation would blame that on the
+ * next fault). The time reported is that of the first observation of the
+ * final clean stretch; the last violations when `timeoutMs` runs out.
+ */
+async function converge(c: SandboxCluster, timeoutMs: number, settleMs: number): Promise<{ ms: number | undefined; last: string[]; view: HostView[] }> {
   const t0 = Date.now();
   let last: string[] = ['not observed yet'];
   let view: HostView[] = [];
+  let cleanSince: number | undefined;
   while (Date.now() - t0 < timeoutMs) {
     try {
       const [hosts, reg] = await Promise.all([observeHosts(c, new Set()), observeRegistry(c)]);
       view = hosts;
       last = violations(hosts, reg.intent, reg.reports);
-      if (last.length === 0) return { ms: Date.now() - t0, last, view };
     } catch (err) {
       last = [`observation failed: ${(err as Error).message}`];
+    }
+    if (last.length > 0) cleanSince = undefined;
+    else {
+      cleanSince ??= Date.now();
+      if (Date.now() - cleanSince >= settleMs) return { ms: cleanSince - t0, last, view };
     }
     await sleep(250);
   }
@@ -245,7 +256,7 @@ export async function runChaos(o: ChaosOptions): Promise<FaultResult[]> {
     const w = chaosWorkload(o.units, o.hosts);
     log(`workload: ${w.units.length} units (${w.globals.length} global) on ${o.hosts} hosts, etcd ${o.etcdMembers} members, agent_ttl ${o.agentTtlS}s, seed ${o.seed}`);
     for (const u of w.units) await c.registry.api.createUnit(u, 'launched');
-    const first = await converge(c, 120_000);
+    const first = await converge(c, 120_000, ttlMs);
     if (first.ms === undefined) throw new Error(`the workload never converged: ${first.last.slice(0, 5).join('; ')}`);
     log(`converged before the first fault in ${first.ms} ms`);
     const results: FaultResult[] = [];
@@ -255,7 +266,7 @@ export async function runChaos(o: ChaosOptions): Promise<FaultResult[]> {
       const t0 = Date.now();
       const injected = await inject(kind, { c, proxies, rng, ttlMs });
       const healedAt = new Date().toISOString().slice(11, 23);
-      const after = await converge(c, timeoutMs);
+      const after = await converge(c, timeoutMs, ttlMs);
       const broken = [...(after.ms === undefined ? after.last : []), ...(after.ms === undefined ? [] : disturbed(before, after.view, injected.touched))];
       results.push({ kind, detail: injected.detail, convergeMs: after.ms, hostLost: injected.hostLost, violations: broken });
       if (broken.length > 0 && o.logDir !== undefined) {
@@ -265,7 +276,7 @@ export async function runChaos(o: ChaosOptions): Promise<FaultResult[]> {
       log(`#${i + 1} ${kind} (${new Date(t0).toISOString().slice(11, 23)}, healed ${healedAt}): ${injected.detail}; ${after.ms === undefined ? 'did NOT converge' : `converged in ${after.ms} ms`}${broken.length ? `; ${broken.length} violation(s): ${broken.slice(0, 3).join('; ')}` : ''}`);
       if (after.ms === undefined) {
         // Let the next fault start from a settled cluster if it settles late.
-        const late = await converge(c, 60_000);
+        const late = await converge(c, 60_000, ttlMs);
         before = late.view;
       } else {
         before = after.view;
