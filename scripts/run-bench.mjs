@@ -14,6 +14,7 @@ const BENCHES = {
   'scale-hollow': ['scale-hollow.js', '1,000 hollow machines x 10,000 units; steady state (--machines, --units, --children)'],
   chaos: ['chaos.js', 'seeded faults on 5 hosts + 3-member etcd, ~200 units; table per fault kind (--seed, --faults, --hosts, --units, --kinds)'],
   'api-fuzz': ['api-fuzz.js', 'hostile input: >= 100,000 generated requests at the API on real etcd (--requests, --seed)'],
+  'unplaced-writes': ['unplaced-writes.js', 'store writes for publishing why units are unplaced: submit, idle, machine joins, destroy ([units] [machines])'],
   sandbox: ['sandbox-scenarios.js', "fleet's six scenarios + 1,000 units + RSS on real systemd (--runs, --scenarios, --launcher)"],
 };
 
