@@ -9,6 +9,7 @@ import type { FleetClient } from '../client/types.js';
 import { catCommand } from '../commands/cat.js';
 import { runCompletion } from '../commands/completion.js';
 import { destroyCommand } from '../commands/destroy.js';
+import { explainCommand } from '../commands/explain.js';
 import { commandHelp, rootHelp, type CommandInfo } from '../commands/help.js';
 import { journalCommand } from '../commands/journal.js';
 import { listMachinesCommand } from '../commands/list-machines.js';
@@ -34,7 +35,7 @@ import { expandCommandPrefix } from './prefix.js';
 
 /** Commands that talk to the cluster. */
 export const CLUSTER_COMMANDS: readonly CommandSpec[] = [
-  catCommand, destroyCommand, journalCommand, listMachinesCommand, listUnitFilesCommand, listUnitsCommand,
+  catCommand, destroyCommand, explainCommand, journalCommand, listMachinesCommand, listUnitFilesCommand, listUnitsCommand,
   loadCommand, restartCommand, startCommand, statusCommand, stopCommand, submitCommand, unloadCommand,
 ];
 

@@ -3,6 +3,7 @@
  * `nextPageToken` until absent, sends `?alt=json` like fleet's generated
  * client, and turns `{"error":{...}}` answers into {@link ApiError}s.
  */
+import type { UnitExplanation } from '../../src/engine/explain.js';
 import { resourcesViewFrom, type ResourcesView } from '../../src/resources/index.js';
 import type { ApiMachine, ApiMachinePage, ApiUnit, ApiUnitPage, ApiUnitState, ApiUnitStatePage } from '../../src/api/schema.js';
 import { ApiError, TransportError, UnitNotRunningError } from './errors.js';
@@ -138,12 +139,17 @@ export class HttpFleetClient implements FleetClient {
   }
 
   async explain(name: string): Promise<string | undefined> {
+    const e = await this.explanation(name);
+    if (typeof e?.status !== 'string' || !EXPLAINED.has(e.status)) return undefined;
+    return typeof e.message === 'string' && e.message !== '' ? e.message : undefined;
+  }
+
+  async explanation(name: string): Promise<UnitExplanation | undefined> {
     try {
       const res = await this.call('GET', `${unitPath(name)}/explain`);
-      // `{"status":"unschedulable","message":"0 of 3 machines eligible: ..."}` (src/api/explain.ts).
-      const body = res.body as { status?: unknown; message?: unknown } | undefined;
-      if (typeof body?.status !== 'string' || !EXPLAINED.has(body.status)) return undefined;
-      return typeof body.message === 'string' && body.message !== '' ? body.message : undefined;
+      // `{"name":...,"status":"unschedulable","message":"0 of 3 machines eligible: ...",...}` (src/api/explain.ts).
+      const body = res.body as UnitExplanation | undefined;
+      return typeof body === 'object' && body !== null ? body : undefined;
     } catch (err) {
       // 404: the unit is gone, or the server has no explain resource (fleet's own API). Anything else is a real failure.
       if (err instanceof ApiError && err.status === 404) return undefined;

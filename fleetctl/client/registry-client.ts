@@ -13,7 +13,7 @@ import {
   type MachineRecord,
   type UnitStateRecord,
 } from '../../src/registry/index.js';
-import { explainUnit } from '../../src/engine/explain.js';
+import { explainUnit, type UnitExplanation } from '../../src/engine/explain.js';
 import { indexRuntime, toApiUnit } from '../../src/api/unit-view.js';
 import { executeUnitPut, planUnitPut, readUnitPutInputs, UnitError, UnitPutRejectedError, type UnitOption, type UnitPutRequest } from '../../src/units/index.js';
 import { ApiError, UnitNotRunningError } from './errors.js';
@@ -106,10 +106,15 @@ export class RegistryFleetClient implements FleetClient {
 
   /** The engine's explanation, as the API's explain resource gives it. */
   async explain(name: string): Promise<string | undefined> {
+    const e = await this.explanation(name);
+    return e !== undefined && EXPLAINED.has(e.status) ? e.message : undefined;
+  }
+
+  /** The API's explain document, built from the same records. */
+  async explanation(name: string): Promise<UnitExplanation | undefined> {
     const [unit, schedule, unplaced] = await Promise.all([this.api.getUnit(name), this.api.listSchedule(), this.api.getUnplaced(name)]);
     if (unit === undefined) return undefined;
-    const e = explainUnit(unit, schedule.filter((s) => s.name === name).map((s) => s.machineId), unplaced);
-    return EXPLAINED.has(e.status) ? e.message : undefined;
+    return explainUnit(unit, schedule.filter((s) => s.name === name).map((s) => s.machineId), unplaced);
   }
 
   status(name: string, target: StreamTarget): Promise<number> {

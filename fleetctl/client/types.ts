@@ -3,6 +3,7 @@
  * reached (HTTP API v1 or straight to etcd). Both implementations present the
  * same derived view, so a command prints the same lines with either driver.
  */
+import type { UnitExplanation } from '../../src/engine/explain.js';
 import type { DesiredState } from '../../src/domain/index.js';
 import type { ResourcesView } from '../../src/resources/index.js';
 import type { UnitOption } from '../../src/units/index.js';
@@ -117,6 +118,13 @@ export interface FleetClient {
    * explanation is a courtesy.
    */
   explain(name: string): Promise<string | undefined>;
+  /**
+   * The API's whole explain document for the unit (status, machines,
+   * message, the engine's per-filter counts), or undefined when the unit
+   * does not exist (or the server has no explain resource).
+   * Rejects with the client's error when the cluster cannot be read.
+   */
+  explanation(name: string): Promise<UnitExplanation | undefined>;
   /**
    * Streams `systemctl status` of the unit from the fleetd of the machine
    * that runs it. Resolves with that command's exit code. Rejects with

@@ -2,7 +2,8 @@
  * fleetctl behaviours where this fleet deliberately differs from CoreOS
  * fleet, on a sandbox cluster (real etcd, systemd, fleetd): missing units
  * make stop/unload/destroy fail unless --ignore-missing; the quick start's
- * printed commands run `fleetctl` and `fleetd` as plain commands.
+ * printed commands run `fleetctl` and `fleetd` as plain commands;
+ * `fleetctl explain` says where units run or why not.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { demoHints } from '../../src/sandbox/demo-hints.js';
 import { activeState, runningOn } from '../support/cluster-probes.js';
 import { runFleetctl, type FleetctlRun } from '../support/run-fleetctl.js';
 import { waitFor } from '../support/wait.js';
+import { rawRequest } from '../unit/api/harness.js';
 
 let c: SandboxCluster;
 let dir: string;
@@ -86,4 +88,40 @@ test('the demo\'s printed commands work verbatim: fleetctl and fleetd are plain 
   assert.match(r.stdout, /^UNIT\t+MACHINE\t+ACTIVE\t+SUB$/m);
   for (const h of c.hosts) assert.match(r.stdout, new RegExp(`^${h.machineId.slice(0, 8)}\\.\\.\\.\\t${h.publicIp.replace(/\./g, '\\.')}\\t`, 'm'));
   assert.match(r.stdout, /^fleetd version \d+\.\d+\.\d+$/m);
+});
+
+test('explain: where a unit runs, or why not with per-filter counts and an example machine; exit 0 only when all are placed', async () => {
+  writeFileSync(join(dir, 'placed.service'), '[Service]\nExecStart=/bin/sleep 100000\n');
+  writeFileSync(join(dir, 'nowhere.service'), '[Service]\nExecStart=/bin/sleep 100000\n\n[X-Fleet]\nMachineMetadata=region=mars\n');
+  const start = await fleetctl('start', 'placed.service');
+  assert.equal(start.code, 0, start.err);
+  const host = c.hosts.find((h) => start.out.includes(h.machineId.slice(0, 8)))!;
+  const legend = `${host.machineId.slice(0, 8)}.../${host.publicIp}`;
+  assert.deepEqual(await fleetctl('explain', 'placed.service'), { code: 0, out: `placed.service: runs on ${legend}\n`, err: '' });
+
+  assert.equal((await fleetctl('load', '--no-block', 'nowhere.service')).code, 0);
+  const r = await waitFor('the engine explains nowhere.service', async () => {
+    const run = await fleetctl('explain', 'nowhere.service');
+    return run.out.includes('eligible') ? run : undefined;
+  }, 30_000);
+  assert.equal(r.code, 1);
+  const [first, ...rest] = c.hosts.map((h) => h.machineId).sort();
+  assert.equal(rest.length, 1);
+  assert.equal(
+    r.out,
+    'nowhere.service: not placed: 0 of 2 machines eligible: 2 by MachineMetadata (region=mars)\n' +
+      `  MachineMetadata: 2 machines (region=mars), e.g. ${first}: ${r.out.split(`e.g. ${first}: `)[1]!.trimEnd()}\n`,
+  );
+  assert.match(r.out, new RegExp(`e\\.g\\. ${first}: .*region`), 'the example names a machine and the requirement');
+
+  const mixed = await fleetctl('explain', 'placed.service', 'nowhere.service', 'nosuch');
+  assert.equal(mixed.code, 1);
+  assert.match(mixed.out, /^placed\.service: runs on .*\nnowhere\.service: not placed: /);
+  assert.equal(mixed.err, 'Unit nosuch.service not found\n');
+
+  const json = await fleetctl('explain', '-o', 'json', 'nowhere.service');
+  assert.equal(json.code, 1);
+  const api = await rawRequest(c.hosts[0]!.apiSocket, 'GET', '/fleet/v1/units/nowhere.service/explain');
+  assert.deepEqual(JSON.parse(json.out), api.json);
+  assert.equal((api.json as { status: string }).status, 'unschedulable');
 });
