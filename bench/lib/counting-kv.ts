@@ -56,6 +56,14 @@ export class CountingKv implements KvBackend {
     return r;
   }
 
+  async listPrefixes(prefixes: readonly string[]): Promise<{ lists: KeyValue[][]; revision: bigint }> {
+    this.counts.calls++;
+    this.counts.reads += prefixes.length;
+    const r = this.inner.listPrefixes ? await this.inner.listPrefixes(prefixes) : await listEach(this.inner, prefixes);
+    for (const l of r.lists) this.counts.keysRead += l.length;
+    return r;
+  }
+
   async txn(compares: readonly Compare[], success: readonly TxnOp[], failure?: readonly TxnOp[]): Promise<TxnResult> {
     this.counts.calls++;
     const r = await this.inner.txn(compares, success, failure);
@@ -104,4 +112,10 @@ export class CountingKv implements KvBackend {
   close(): Promise<void> {
     return this.inner.close();
   }
+}
+
+/** Fallback for a backend without `listPrefixes` (not at one revision; the counts are what matter here). */
+async function listEach(kv: KvBackend, prefixes: readonly string[]): Promise<{ lists: KeyValue[][]; revision: bigint }> {
+  const results = await Promise.all(prefixes.map((p) => kv.list(p)));
+  return { lists: results.map((r) => r.kvs), revision: results.reduce((max, r) => (r.revision > max ? r.revision : max), 0n) };
 }

@@ -1,5 +1,6 @@
 import type { ApiRegistry } from '../registry/index.js';
 import type { LocalCommands } from './local-commands.js';
+import type { ScheduleView } from './schedule-view.js';
 
 /** The logging the API does (pino's `Logger` fits). */
 export interface ApiLogger {
@@ -12,6 +13,8 @@ export interface ApiLogger {
 /** What every handler works with; built once by `startApiServer`. */
 export interface ApiContext {
   readonly registry: ApiRegistry;
+  /** The schedule by unit (read this, not `registry.listSchedule`, when a request is about some units). */
+  readonly schedule: ScheduleView;
   /** This fleetd's machine id (status/journal run only for units scheduled here). */
   readonly machineId: string;
   /** Page size (fleet's `token_limit`). */

@@ -20,6 +20,7 @@ import { text, type Reply } from './reply.js';
 import { DEFAULT_MAX_BODY_BYTES, type ApiRequest } from './request.js';
 import { matchRoute, type Handler, type RouteSpec } from './router.js';
 import { apiRoutes, type StaticMount } from './routes.js';
+import { ScheduleView } from './schedule-view.js';
 import { sendFile } from './static-files.js';
 
 /** Where to listen; at least one listener must result. */
@@ -61,6 +62,8 @@ export interface StartApiServerOptions {
   readonly staticMounts?: readonly StaticMount[];
   /** Whether this fleetd may answer for the cluster (see availability.ts); default always. */
   readonly availability?: ApiAvailability;
+  /** The schedule view requests read; default one over `registry` (closed with the server either way). */
+  readonly schedule?: ScheduleView;
 }
 
 /** A running API server. */
@@ -87,8 +90,10 @@ const SILENT: ApiLogger = { debug: () => undefined, info: () => undefined, warn:
 export async function startApiServer(options: StartApiServerOptions): Promise<ApiServer> {
   const logger = options.logger ?? SILENT;
   const metrics = options.metrics ?? createFleetMetrics();
+  const schedule = options.schedule ?? new ScheduleView(options.registry);
   const ctx: ApiContext = {
     registry: options.registry,
+    schedule,
     machineId: options.machineId,
     tokenLimit: options.tokenLimit ?? 100,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -143,6 +148,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     if (servers.length === 0) throw new Error('the API has no listener: configure a socket or TCP address, or start fleetd socket-activated');
   } catch (err) {
     await closeServers(servers, 0);
+    await schedule.close();
     throw err;
   }
   logger.info({ addresses }, 'API listening');
@@ -154,6 +160,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
       closed ??= (async () => {
         closing.abort();
         await closeServers(servers, options.shutdownGraceMs ?? 5000);
+        await schedule.close();
         logger.info({ addresses }, 'API closed');
       })();
       return closed;

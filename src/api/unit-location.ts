@@ -13,8 +13,8 @@ import { ApiError } from './errors.js';
  */
 export async function requireScheduledHere(ctx: ApiContext, name: string): Promise<void> {
   if (unitNameProblem(name) !== undefined) throw new ApiError(404, 'unit does not exist');
-  const [unit, schedule] = await Promise.all([ctx.registry.getUnit(name), ctx.registry.listSchedule()]);
-  const machines = schedule.filter((e) => e.name === name).map((e) => e.machineId).sort();
+  const [unit, entries] = await Promise.all([ctx.registry.getUnit(name), ctx.schedule.entriesOf(name)]);
+  const machines = entries.map((e) => e.machineId);
   if (machines.includes(ctx.machineId)) return;
   if (machines.length > 0) {
     const where = machines.length === 1 ? `machine ${machines[0]}` : `machines ${machines.join(', ')}`;

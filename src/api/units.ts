@@ -12,7 +12,7 @@ import { indexRuntime, toApiUnit } from './unit-view.js';
 /** `GET /units`: one page of units sorted by name. Throws ApiError / registry errors. */
 export async function listUnits(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
   const token = decodePageToken(req.query.getAll('nextPageToken'), ctx.tokenLimit);
-  const [units, schedule, states] = await Promise.all([ctx.registry.listUnits(), ctx.registry.listSchedule(), ctx.registry.listStates()]);
+  const [units, schedule, states] = await Promise.all([ctx.registry.listUnits(), ctx.schedule.all(), ctx.registry.listStates()]);
   const page = paginate(units, token);
   const runtime = indexRuntime(schedule, states);
   const body: ApiUnitPage = {};
@@ -25,13 +25,10 @@ export async function listUnits(req: ApiRequest, ctx: ApiContext): Promise<Reply
 export async function getUnit(ctx: ApiContext, name: string): Promise<Reply> {
   // A name that breaks the rules cannot have been stored: not found, without asking etcd.
   if (unitNameProblem(name) !== undefined) throw new ApiError(404, 'unit does not exist');
-  const [unit, schedule, states] = await Promise.all([
-    ctx.registry.getUnit(name),
-    ctx.registry.listSchedule(),
-    ctx.registry.listStates({ names: [name] }),
-  ]);
+  // Only this unit's keys (the schedule comes from the watch-fed view).
+  const [unit, entries, states] = await Promise.all([ctx.registry.getUnit(name), ctx.schedule.entriesOf(name), ctx.registry.listStates({ names: [name] })]);
   if (unit === undefined) throw new ApiError(404, 'unit does not exist');
-  return json(200, toApiUnit(unit, indexRuntime(schedule.filter((e) => e.name === name), states)));
+  return json(200, toApiUnit(unit, indexRuntime(entries, states)));
 }
 
 /** `PUT /units/<name>`: create, replace or set the desired state, by the shared unit PUT policy. Throws ApiError / registry / unit errors. */

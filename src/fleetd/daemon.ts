@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import { Agent } from '../agent/agent.js';
 import { Engine } from '../engine/engine.js';
-import { createEtcdRegistry, type MachineRecord, type Registry } from '../registry/index.js';
+import { createEtcdRegistry, createRegistry, type CorruptRecordError, type MachineRecord, type Registry } from '../registry/index.js';
+import { EtcdKv } from '../registry/etcd-kv.js';
+import { LimitedKv } from '../registry/limited-kv.js';
 import { DbusSystemdDriver } from '../systemd/dbus-driver.js';
 import type { SystemdDriver } from '../systemd/driver.js';
 import { VERSION } from '../version.js';
@@ -13,6 +15,9 @@ import { dirname } from 'node:path';
 import { ApiAvailability, startApiServer, SpawnLocalCommands, type ApiServer } from '../api/index.js';
 import { createFleetMetrics } from '../metrics/index.js';
 import { formatHostPort, parseHostPort } from '../domain/index.js';
+
+/** etcd requests the API may have in flight at once (the rest queue in fleetd). */
+const API_ETCD_CONCURRENCY = 32;
 
 /** A running fleetd: everything one host runs, built from one config. */
 export interface Daemon {
@@ -40,7 +45,7 @@ export interface DaemonHooks {
  */
 export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: DaemonHooks = {}, signal?: AbortSignal): Promise<Daemon> {
   const metrics = createFleetMetrics({ processMetrics: true });
-  const registry = createEtcdRegistry({
+  const etcdOptions = {
     endpoints: config.etcd.servers,
     prefix: config.etcd.keyPrefix,
     requestTimeoutMs: config.etcd.requestTimeoutMs,
@@ -50,9 +55,14 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
       ...(config.etcd.keyFile !== undefined ? { keyFile: config.etcd.keyFile } : {}),
     },
     ...(config.etcd.username !== undefined && config.etcd.password !== undefined ? { auth: { username: config.etcd.username, password: config.etcd.password } } : {}),
-    warn: (err) => logger.warn({ err }, 'skipping a registry record that cannot be read'),
+    warn: (err: CorruptRecordError) => logger.warn({ err }, 'skipping a registry record that cannot be read'),
     metrics: metrics.registryOps,
-  });
+  };
+  const registry = createEtcdRegistry(etcdOptions);
+  // The API gets its own etcd connection with a bound on requests in flight:
+  // a burst of API calls queues here instead of starving the agent's lease
+  // keepalives and watches on the shared connection.
+  const apiRegistry = createRegistry(new LimitedKv(new EtcdKv({ ...etcdOptions, ownConnection: true }), API_ETCD_CONCURRENCY), etcdOptions);
   let driver: SystemdDriver | undefined;
   let api: ApiServer | undefined;
   try {
@@ -72,7 +82,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     const availability = new ApiAvailability();
     api = await startApiServer({
       availability,
-      registry: registry.api,
+      registry: apiRegistry.api,
       machineId: config.machineId,
       tokenLimit: config.tokenLimit,
       logger: logger.child({ component: 'api' }),
@@ -138,6 +148,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
         await engine?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the engine failed'));
         await agent.stop({ graceful }).catch((err: unknown) => logger.warn({ err }, 'stopping the agent failed'));
         await d.close();
+        await apiRegistry.close();
         await registry.close();
       },
       dump: () => ({
@@ -148,6 +159,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
   } catch (err) {
     await api?.close().catch(() => undefined);
     await driver?.close().catch(() => undefined);
+    await apiRegistry.close().catch(() => undefined);
     await registry.close().catch(() => undefined);
     throw err;
   }

@@ -1,7 +1,7 @@
 import { CorruptRecordError, UnitExistsError, UnitNotFoundError } from './errors.js';
 import { agree, decodeEventOrAbsent } from './events.js';
 import { checkMachineId, checkMetadataKey, type KeyLayout } from './keys.js';
-import type { KeyValue, KvBackend, TxnOp } from './kv.js';
+import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
 import {
   decodeDesired,
   decodeUnit,
@@ -15,7 +15,7 @@ import {
   type UnitStateRecord,
   type UnplacedRecord,
 } from './records.js';
-import type { ApiRegistry, StateFilter, UnitWithDesired } from './roles.js';
+import type { ApiRegistry, RegistryWatchListener, StateFilter, UnitWithDesired } from './roles.js';
 import type { DesiredState } from '../domain/index.js';
 
 /** {@link ApiRegistry} over any {@link KvBackend}. */
@@ -83,7 +83,7 @@ export class KvApiRegistry implements ApiRegistry {
   }
 
   async listUnits(): Promise<UnitWithDesired[]> {
-    const [units, desired] = await Promise.all([this.kv.list(this.layout.units()), this.kv.list(this.layout.desiredAll())]);
+    const [units, desired] = await this.listTwo(this.layout.units(), this.layout.desiredAll());
     const byName = new Map(desired.kvs.map((kv) => [kv.key.slice(this.layout.desiredAll().length), kv]));
     const out: UnitWithDesired[] = [];
     for (const kv of units.kvs) {
@@ -96,7 +96,7 @@ export class KvApiRegistry implements ApiRegistry {
   }
 
   async listMachines(): Promise<MachineRecord[]> {
-    const [machines, meta] = await Promise.all([this.kv.list(this.layout.machines()), this.kv.list(this.layout.machineMetadataAll())]);
+    const [machines, meta] = await this.listTwo(this.layout.machines(), this.layout.machineMetadataAll());
     const dynamic = new Map<string, Map<string, string>>();
     for (const kv of meta.kvs) {
       const p = this.layout.parse(kv.key);
@@ -115,10 +115,26 @@ export class KvApiRegistry implements ApiRegistry {
   }
 
   async listSchedule(): Promise<ScheduleEntry[]> {
-    const { kvs } = await this.kv.list(this.layout.scheduleAll());
-    return kvs.flatMap((kv) => {
+    return (await this.scheduleSnapshot()).entries;
+  }
+
+  async scheduleSnapshot(): Promise<{ entries: ScheduleEntry[]; revision: bigint }> {
+    const { kvs, revision } = await this.kv.list(this.layout.scheduleAll());
+    const entries = kvs.flatMap((kv) => {
       const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
       return ev?.kind === 'schedule' && ev.entry ? [ev.entry] : [];
+    });
+    return { entries, revision };
+  }
+
+  watchSchedule(fromRevision: bigint, listener: RegistryWatchListener): Subscription {
+    return this.kv.watch(this.layout.scheduleAll(), fromRevision, {
+      onEvents: (events) => {
+        const decoded = events.flatMap((ev) => decodeEventOrAbsent(this.layout, ev, this.warn) ?? []);
+        if (decoded.length > 0) listener.onEvents(decoded);
+      },
+      onResync: (reason) => listener.onResync(reason),
+      onConnection: (c) => listener.onConnection?.(c),
     });
   }
 
@@ -155,6 +171,15 @@ export class KvApiRegistry implements ApiRegistry {
 
   async deleteMachineMetadata(machineId: string, key: string): Promise<void> {
     await this.kv.txn([], [{ type: 'put', key: this.layout.machineMetadata(machineId, key), value: '' }]);
+  }
+
+  /** Two directories in one read at one revision when the backend can, else two reads. */
+  private async listTwo(a: string, b: string): Promise<[{ kvs: KeyValue[] }, { kvs: KeyValue[] }]> {
+    if (this.kv.listPrefixes) {
+      const { lists } = await this.kv.listPrefixes([a, b]);
+      return [{ kvs: lists[0] ?? [] }, { kvs: lists[1] ?? [] }];
+    }
+    return Promise.all([this.kv.list(a), this.kv.list(b)]);
   }
 
   private withDesired(unitKv: KeyValue, desiredKv: KeyValue | undefined): UnitWithDesired | undefined {

@@ -35,6 +35,13 @@ export interface EtcdClientOptions {
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** etcd user authentication. */
   readonly auth?: { readonly username: string; readonly password: string };
+  /**
+   * Open this client's own TCP connection instead of sharing one with other
+   * clients of the same endpoints in the process (gRPC shares by default).
+   * fleetd gives its API such a client, so a burst of API requests cannot
+   * delay or drop the agent's lease keepalives. Default false.
+   */
+  readonly ownConnection?: boolean;
 }
 
 /** {@link EtcdClientOptions} with every default filled in. */
@@ -52,6 +59,7 @@ export function resolveEtcdClientOptions(o: EtcdClientOptions): ResolvedEtcdClie
     watchBackoffMaxMs: o.watchBackoffMaxMs ?? 2000,
     watchBackoffInitialMs: o.watchBackoffInitialMs ?? 100,
     memberRetryMs: o.memberRetryMs ?? 1000,
+    ownConnection: o.ownConnection ?? false,
     ...(o.tls !== undefined ? { tls: o.tls } : {}),
     ...(o.auth !== undefined ? { auth: o.auth } : {}),
   };
@@ -109,6 +117,7 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
       // ping only while calls or watches are open. fleetd always has a watch
       // open, which is where a dead server must be noticed.
       'grpc.keepalive_permit_without_calls': 0,
+      ...(o.ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
     },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + o.requestTimeoutMs }),
     faultHandling: {

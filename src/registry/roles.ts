@@ -196,6 +196,10 @@ export interface ApiRegistry {
   listSchedule(): Promise<ScheduleEntry[]>;
   /** Why the engine left unit `name` without a machine, as it last published it; undefined when it did not. */
   getUnplaced(name: string): Promise<UnplacedRecord | undefined>;
+  /** {@link ApiRegistry.listSchedule} with the revision it was read at (to follow it with {@link ApiRegistry.watchSchedule}). */
+  scheduleSnapshot(): Promise<{ entries: ScheduleEntry[]; revision: bigint }>;
+  /** Watches the whole `schedule/` directory from `fromRevision` (inclusive); only `schedule` events are delivered. */
+  watchSchedule(fromRevision: bigint, listener: RegistryWatchListener): Subscription;
   /** State reports, sorted by unit name then machine id. */
   listStates(filter?: StateFilter): Promise<UnitStateRecord[]>;
   /** Sets dynamic metadata (kept when the machine leaves). Empty values are rejected with `RangeError`. */

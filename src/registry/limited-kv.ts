@@ -1,0 +1,83 @@
+import type { Compare, KeyValue, KvBackend, KvWatchListener, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
+
+/**
+ * A {@link KvBackend} that lets at most `limit` requests (reads, writes,
+ * lease calls) be in flight on `inner` at once; the rest wait in arrival
+ * order. Watches are not limited (they are long-lived streams). Used for the
+ * API's etcd client, so a burst of API requests queues in fleetd instead of
+ * flooding etcd with hundreds of concurrent ranges.
+ */
+export class LimitedKv implements KvBackend {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly inner: KvBackend,
+    private readonly limit: number,
+  ) {
+    if (!(limit >= 1)) throw new RangeError(`limit must be at least 1, got ${limit}`);
+  }
+
+  /** Requests in flight and waiting (for tests and metrics). */
+  get load(): { active: number; waiting: number } {
+    return { active: this.active, waiting: this.waiting.length };
+  }
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      // Hand the slot straight to the next waiter (active stays the same), or free it.
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.active--;
+    }
+  }
+
+  get(key: string): Promise<{ kv: KeyValue | undefined; revision: bigint }> {
+    return this.run(() => this.inner.get(key));
+  }
+
+  list(prefix: string): Promise<{ kvs: KeyValue[]; revision: bigint }> {
+    return this.run(() => this.inner.list(prefix));
+  }
+
+  listPrefixes(prefixes: readonly string[]): Promise<{ lists: KeyValue[][]; revision: bigint }> {
+    const inner = this.inner;
+    if (inner.listPrefixes) return this.run(() => inner.listPrefixes!(prefixes));
+    return this.run(async () => {
+      const results = await Promise.all(prefixes.map((p) => inner.list(p)));
+      return { lists: results.map((r) => r.kvs), revision: results.reduce((max, r) => (r.revision > max ? r.revision : max), 0n) };
+    });
+  }
+
+  txn(compares: readonly Compare[], success: readonly TxnOp[], failure?: readonly TxnOp[]): Promise<TxnResult> {
+    return this.run(() => this.inner.txn(compares, success, failure));
+  }
+
+  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener): Subscription {
+    return this.inner.watch(prefix, fromRevision, listener);
+  }
+
+  grantLease(ttlSeconds: number): Promise<LeaseGrant> {
+    return this.run(() => this.inner.grantLease(ttlSeconds));
+  }
+
+  keepAlive(leaseId: string): Promise<number> {
+    return this.run(() => this.inner.keepAlive(leaseId));
+  }
+
+  revokeLease(leaseId: string): Promise<void> {
+    return this.run(() => this.inner.revokeLease(leaseId));
+  }
+
+  compact(revision: bigint): Promise<void> {
+    return this.run(() => this.inner.compact(revision));
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

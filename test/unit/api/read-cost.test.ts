@@ -1,0 +1,109 @@
+/**
+ * API reads cost what they return (issue 10): one unit's GET reads that
+ * unit's keys and never the whole schedule; a list page reads each directory
+ * once. Counted at the storage boundary (`CountingKv`), not timed.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CountingKv } from '../../../bench/lib/counting-kv.js';
+import { FakeLocalCommands } from '../../../src/api/fake-local-commands.js';
+import { ScheduleView } from '../../../src/api/schedule-view.js';
+import { startApiServer, type ApiServer } from '../../../src/api/server.js';
+import { buildUnit } from '../../../src/units/index.js';
+import { createRegistry, encodeDesired, encodeSchedule, encodeState, encodeUnit, MemoryKv, type Registry, type TxnOp } from '../../../src/registry/index.js';
+import { waitFor } from '../../support/wait.js';
+import { rawRequest } from './harness.js';
+
+const UNITS = 300;
+const MACHINES = ['m1', 'm2', 'm3'];
+const name = (i: number) => `u${String(i).padStart(3, '0')}.service`;
+
+describe('API read cost', () => {
+  let dir: string;
+  let socket: string;
+  let kv: CountingKv;
+  let registry: Registry;
+  let view: ScheduleView;
+  let server: ApiServer;
+  const get = (path: string) => rawRequest(socket, 'GET', path);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fleet-read-cost-'));
+    socket = join(dir, 'fleet.sock');
+    const mem = new MemoryKv();
+    kv = new CountingKv(mem);
+    registry = createRegistry(kv);
+    const l = registry.layout;
+    const unit = buildUnit('x.service', '[Service]\nExecStart=/bin/sleep 1000\n');
+    for (let i = 0; i < UNITS; i++) {
+      const n = name(i);
+      const m = MACHINES[i % MACHINES.length]!;
+      const ops: TxnOp[] = [
+        { type: 'put', key: l.unit(n), value: encodeUnit({ name: n, options: unit.options, text: unit.text, hash: unit.hash }) },
+        { type: 'put', key: l.desired(n), value: encodeDesired('launched') },
+        { type: 'put', key: l.schedule(m, n), value: encodeSchedule({ name: n, machineId: m, hash: unit.hash, targetState: 'launched' }) },
+        { type: 'put', key: l.state(n, m), value: encodeState({ name: n, machineId: m, hash: unit.hash, loadState: 'loaded', activeState: 'active', subState: 'running', timestamp: 1 }) },
+      ];
+      await mem.txn([], ops);
+    }
+    view = new ScheduleView(registry.api);
+    server = await startApiServer({ registry: registry.api, schedule: view, machineId: 'm1', tokenLimit: 100, listen: { socket }, commands: new FakeLocalCommands('system') });
+    // The view starts with the first request and serves from memory once it has listed.
+    await get(`/fleet/v1/units/${name(0)}`);
+    await waitFor('schedule view live', () => view.live);
+    kv.take();
+  });
+  after(async () => {
+    await server.close();
+    await registry.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("GET /units/<name> reads the unit, its desired state and its states: 3 reads, 3 keys (not the 300-entry schedule)", async () => {
+    const res = await get(`/fleet/v1/units/${name(7)}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.currentState, 'launched');
+    assert.equal(res.json.machineID, MACHINES[7 % 3]);
+    const c = kv.take();
+    assert.equal(c.reads, 3);
+    assert.equal(c.keysRead, 3);
+  });
+
+  test('GET /units/<missing> reads 3 keys at most and finds nothing', async () => {
+    assert.equal((await get('/fleet/v1/units/nope.service')).status, 404);
+    const c = kv.take();
+    assert.equal(c.reads, 3);
+    assert.equal(c.keysRead, 0);
+  });
+
+  test('a page of GET /units reads units, desired states and states once each, at most one call for the two unit directories', async () => {
+    const res = await get('/fleet/v1/units');
+    assert.equal(res.json.units.length, 100);
+    assert.equal(res.json.units[5].machineID, MACHINES[5 % 3]);
+    const c = kv.take();
+    assert.equal(c.reads, 3);
+    assert.equal(c.calls, 2);
+    assert.equal(c.keysRead, 3 * UNITS, 'units + desired + states, no schedule');
+  });
+
+  test('GET /state?unitName= reads only that unit\'s states', async () => {
+    const res = await get(`/fleet/v1/state?unitName=${name(9)}`);
+    assert.equal(res.json.states.length, 1);
+    const c = kv.take();
+    assert.equal(c.reads, 1);
+    assert.equal(c.keysRead, 1);
+  });
+
+  test('a schedule change reaches the view without any read', async () => {
+    const l = registry.layout;
+    await kv.txn([], [{ type: 'delete', key: l.schedule('m2', name(1)) }]);
+    await waitFor('entry gone from the view', async () => (await view.entriesOf(name(1))).length === 0);
+    const res = await get(`/fleet/v1/units/${name(1)}`);
+    assert.equal(res.json.currentState, 'inactive');
+    assert.equal(res.json.machineID, undefined);
+    assert.equal(kv.take().keysRead, 3);
+  });
+});
