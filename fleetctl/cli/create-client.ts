@@ -3,13 +3,12 @@
  * (default) or the registry driver straight to etcd.
  */
 import { readFileSync } from 'node:fs';
-import { createEtcdRegistry } from '../../src/registry/index.js';
 import { parseApiEndpoint } from '../client/endpoint.js';
 import { ClientConfigError, errorMessage } from '../client/errors.js';
 import { HttpFleetClient } from '../client/http-client.js';
 import type { TlsFiles } from '../client/http-transport.js';
-import { RegistryFleetClient } from '../client/registry-client.js';
 import type { FleetClient } from '../client/types.js';
+import { sleep } from '../wait/timing.js';
 import { DEFAULT_ETCD_ENDPOINT, type GlobalOptions } from './global-options.js';
 
 function readTls(g: GlobalOptions): TlsFiles {
@@ -27,17 +26,19 @@ function readTls(g: GlobalOptions): TlsFiles {
 
 /**
  * Builds the client. `warn` receives lines for stderr (e.g. ignored extra
- * endpoints).
+ * endpoints). The etcd driver (etcd3 + gRPC, ~200 ms and ~30 MB to load) is
+ * imported only when `--driver etcd` asks for it.
  * @throws {ClientConfigError} for an unknown driver, a bad endpoint or
  *   unreadable TLS files; the caller prints `Unable to initialize client: ...`.
  */
-export function createClient(g: GlobalOptions, warn: (line: string) => void): FleetClient {
+export async function createClient(g: GlobalOptions, warn: (line: string) => void): Promise<FleetClient> {
   if (g.tunnel !== '') throw new ClientConfigError('--tunnel is not supported: fleetctl reaches machines through their fleet API, not SSH');
   const timeoutMs = Math.round(g.requestTimeout * 1000);
   if (g.driver === 'api') {
     const { endpoint, warnings } = parseApiEndpoint(g.endpoint);
     warnings.forEach(warn);
-    return new HttpFleetClient({ endpoint, tls: readTls(g), idleTimeoutMs: timeoutMs });
+    // Transient failures are retried for up to one request timeout.
+    return new HttpFleetClient({ endpoint, tls: readTls(g), idleTimeoutMs: timeoutMs }, { budgetMs: timeoutMs, now: () => Date.now(), sleep: (ms) => sleep(ms) });
   }
   if (g.driver === 'etcd') {
     if ((g.keyFile === '') !== (g.certFile === '')) throw new ClientConfigError('--key-file and --cert-file must be given together');
@@ -47,6 +48,7 @@ export function createClient(g: GlobalOptions, warn: (line: string) => void): Fl
       ...(g.certFile !== '' ? { certFile: g.certFile } : {}),
       ...(g.keyFile !== '' ? { keyFile: g.keyFile } : {}),
     };
+    const [{ createEtcdRegistry }, { RegistryFleetClient }] = await Promise.all([import('../../src/registry/etcd-registry.js'), import('../client/registry-client.js')]);
     let registry;
     try {
       registry = createEtcdRegistry({ endpoints, prefix: g.etcdKeyPrefix, requestTimeoutMs: timeoutMs, dialTimeoutMs: timeoutMs, tls });

@@ -59,7 +59,7 @@ export interface CliDeps {
   /** Aborted on Ctrl-C. */
   readonly signal?: AbortSignal;
   /** Builds the client from the root flags; default: the real drivers. */
-  readonly createClient?: (options: GlobalOptions, warn: (line: string) => void) => FleetClient;
+  readonly createClient?: (options: GlobalOptions, warn: (line: string) => void) => FleetClient | Promise<FleetClient>;
 }
 
 function toOption(f: FlagSpec): Option {
@@ -85,7 +85,7 @@ async function runClusterCommand(spec: CommandSpec, program: Command, cmd: Comma
   let client: FleetClient;
   try {
     g = resolveGlobalOptions(program.opts(), (a) => program.getOptionValueSource(a) === 'cli', deps.env);
-    client = (deps.createClient ?? defaultCreateClient)(g, warn);
+    client = await (deps.createClient ?? defaultCreateClient)(g, warn);
   } catch (err) {
     deps.out.stderr.write(`Unable to initialize client: ${errorMessage(err)}\n`);
     return 1;

@@ -7,6 +7,10 @@
 export abstract class FleetClientError extends Error {
   /** Stable identifier of the failure kind. */
   abstract readonly code: string;
+  /** Whether the same request may succeed if sent again shortly (overload, a dropped connection). */
+  get retryable(): boolean {
+    return false;
+  }
 }
 
 /**
@@ -22,14 +26,26 @@ export class ApiError extends FleetClientError {
     super(apiMessage === '' ? `API error ${status}` : apiMessage);
     this.name = 'ApiError';
   }
+
+  /** 503 (etcd unreachable, overload), 502 and 504 (a proxy in between) are worth another try. */
+  override get retryable(): boolean {
+    return this.status === 503 || this.status === 502 || this.status === 504;
+  }
 }
 
 /** The endpoint could not be reached or answered something that is not the fleet API. */
 export class TransportError extends FleetClientError {
   readonly code = 'TRANSPORT_ERROR';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  private readonly transient: boolean;
+  /** `transient`: the connection was reset or refused (a restarting or overloaded fleetd), so a retry may work. */
+  constructor(message: string, options?: { cause?: unknown; transient?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TransportError';
+    this.transient = options?.transient === true;
+  }
+
+  override get retryable(): boolean {
+    return this.transient;
   }
 }
 

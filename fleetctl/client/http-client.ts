@@ -13,6 +13,7 @@ import { requestStream, streamFromMachine, streamResource } from './remote-strea
 import type { FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
 import type { DesiredState } from '../../src/domain/index.js';
 import type { UnitOption } from '../../src/units/index.js';
+import { NO_RETRY, withRetry, type RetryPolicy } from './retry.js';
 
 /** Converts a wire unit (omitted empty values) to the client's shape. */
 export function fromApiUnit(u: ApiUnit): FleetUnit {
@@ -65,14 +66,22 @@ function unitPath(name: string): string {
 
 /** The API driver. */
 export class HttpFleetClient implements FleetClient {
-  constructor(private readonly target: HttpTarget) {}
+  /** `retry`: how transient failures (503, a reset connection) are retried; default never. */
+  constructor(
+    private readonly target: HttpTarget,
+    private readonly retry: RetryPolicy = NO_RETRY,
+  ) {}
 
-  private async call(method: string, resource: string, body?: unknown): Promise<JsonResponse> {
+  /** One API call, retried within the policy's budget while it fails transiently. */
+  private call(method: string, resource: string, body?: unknown): Promise<JsonResponse> {
     const sep = resource.includes('?') ? '&' : '?';
-    const res = await requestJson(this.target, method, `${apiPath(this.target, resource)}${sep}alt=json`, body);
-    if (res.status >= 400) throw failure(res);
-    if (res.status >= 300 || res.status < 200) throw new TransportError(`unexpected HTTP status ${res.status} from the fleet API`);
-    return res;
+    const path = `${apiPath(this.target, resource)}${sep}alt=json`;
+    return withRetry(this.retry, async () => {
+      const res = await requestJson(this.target, method, path, body);
+      if (res.status >= 400) throw failure(res);
+      if (res.status >= 300 || res.status < 200) throw new TransportError(`unexpected HTTP status ${res.status} from the fleet API`);
+      return res;
+    });
   }
 
   /** Fetches every page of a list resource. */

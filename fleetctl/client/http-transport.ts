@@ -8,6 +8,9 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { ApiEndpoint } from './endpoint.js';
 import { TransportError } from './errors.js';
 
+/** Connection failures a retry may get past: a reset or refused connection (fleetd overloaded or restarting). */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
+
 /** TLS material for an `https://` endpoint (PEM text). */
 export interface TlsFiles {
   readonly key?: string;
@@ -69,7 +72,7 @@ export function send(
     const req = (isHttps ? httpsRequest : httpRequest)({ ...opts, signal: options.signal }, resolve);
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err.name === 'AbortError') reject(err);
-      else reject(new TransportError(`unable to reach the fleet API at ${describe(target)}: ${err.code ?? err.message}`, { cause: err }));
+      else reject(new TransportError(`unable to reach the fleet API at ${describe(target)}: ${err.code ?? err.message}`, { cause: err, transient: TRANSIENT_CODES.has(err.code ?? '') }));
     });
     if (options.idle !== false && target.idleTimeoutMs > 0) {
       req.setTimeout(target.idleTimeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));

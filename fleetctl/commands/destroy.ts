@@ -1,27 +1,36 @@
 /**
  * `fleetctl destroy UNIT...`: remove units from the cluster. Unless
  * `--no-block`, waits until no machine reports the unit any more (fleet had
- * this inverted and only waited with `--no-block`).
+ * this inverted and only waited with `--no-block`). Units are destroyed a
+ * bounded number at a time; one failure is reported for its unit and does
+ * not stop the others; the wait observes all units with one listing per
+ * round.
  */
 import type { CommandContext } from '../context.js';
 import { ApiError, errorMessage } from '../client/errors.js';
-import { findUnits, reportMissing } from '../units/find.js';
+import { forEachUnit, unitErrorText } from '../units/each.js';
+import { findUnits, lookupStates, lookupUnits, reportMissing } from '../units/find.js';
 import { pollBudget, resolveBlockAttempts } from '../wait/timing.js';
 import { BLOCK_FLAGS, IGNORE_MISSING_FLAG, count, ignoreMissing, noBlock, type CommandSpec } from './spec.js';
 
-/** Waits until `name` is gone and no machine reports it; resolves with an error message or undefined. */
-async function waitGone(ctx: CommandContext, name: string, attempts: number): Promise<string | undefined> {
+/** Waits until every unit of `names` is gone and no machine reports it; resolves with error messages in name order. */
+async function waitGone(ctx: CommandContext, names: readonly string[], attempts: number): Promise<string[]> {
   const budget = pollBudget(ctx.timing, attempts);
+  let pending = [...names];
   try {
     for (let polls = 0; ; polls++) {
-      const [unit, states] = await Promise.all([ctx.client.getUnit(name), ctx.client.listUnitStates({ unitName: name })]);
-      if (unit === undefined && states.length === 0) return undefined;
-      if (polls >= budget) return `timed out waiting for unit ${name} to be removed from ${states.map((s) => s.machineId).join(', ') || 'the registry'}`;
-      ctx.out.progress(`Waiting for ${name} to be removed... ${Math.floor(((polls + 1) * ctx.timing.pollMs) / 1000)}s`);
+      const [units, states] = await Promise.all([lookupUnits(ctx.client, pending), lookupStates(ctx.client, pending)]);
+      pending = pending.filter((n) => units.has(n) || states.has(n));
+      if (pending.length === 0) return [];
+      if (polls >= budget) {
+        return pending.map((n) => `timed out waiting for unit ${n} to be removed from ${(states.get(n) ?? []).map((s) => s.machineId).join(', ') || 'the registry'}`);
+      }
+      const what = pending.length === 1 ? pending[0]! : `${pending.length} units`;
+      ctx.out.progress(`Waiting for ${what} to be removed... ${Math.floor(((polls + 1) * ctx.timing.pollMs) / 1000)}s`);
       await ctx.timing.sleep(ctx.timing.pollMs, ctx.signal);
     }
   } catch (err) {
-    return errorMessage(err);
+    return [ctx.signal?.aborted ? 'interrupted while waiting for units to be removed' : errorMessage(err)];
   } finally {
     ctx.out.progress(undefined);
   }
@@ -47,25 +56,28 @@ export const destroyCommand: CommandSpec = {
       return 1;
     }
     if (units.length === 0) return code;
-    const destroyed: string[] = [];
-    for (const u of units) {
-      try {
-        await client.destroyUnit(u.name);
-      } catch (err) {
-        if (!(err instanceof ApiError && err.status === 404)) {
-          out.stderr.write(`Error destroying units: ${errorMessage(err)}\n`);
-          code = 1;
-          continue;
+    const destroyed = await forEachUnit(
+      units.map((u) => u.name),
+      async (name) => {
+        try {
+          await client.destroyUnit(name);
+        } catch (err) {
+          // Gone already (destroyed meanwhile, or by our own retried request): that is what was asked.
+          if (!(err instanceof ApiError && err.status === 404)) throw err;
         }
-      }
-      destroyed.push(u.name);
-      out.stdout.write(`Destroyed ${u.name}\n`);
-    }
+      },
+      (name, err) => {
+        if (err === undefined) {
+          out.stdout.write(`Destroyed ${name}\n`);
+          return;
+        }
+        out.stderr.write(`Error destroying units: ${unitErrorText(name, err)}\n`);
+        code = 1;
+      },
+    );
     const attempts = resolveBlockAttempts(noBlock(flags), count(flags, 'blockAttempts', 0));
-    if (attempts === undefined) return code;
-    const errors = await Promise.all(destroyed.map((n) => waitGone(ctx, n, attempts)));
-    for (const e of errors) {
-      if (e === undefined) continue;
+    if (attempts === undefined || destroyed.length === 0) return code;
+    for (const e of await waitGone(ctx, destroyed, attempts)) {
       out.stderr.write(`Error waiting for units: ${e}\n`);
       code = 1;
     }

@@ -9,6 +9,7 @@ import { errorMessage } from '../client/errors.js';
 import type { FleetUnit } from '../client/types.js';
 import { isGlobalUnit } from '../client/unit-view.js';
 import { createUnits } from '../units/create.js';
+import { forEachUnit, unitErrorText } from '../units/each.js';
 import { findUnits } from '../units/find.js';
 import { MachineLegends } from '../units/legend.js';
 import { reportWaitFailures } from '../units/report.js';
@@ -40,22 +41,50 @@ async function waitGlobal(ctx: CommandContext, name: string, target: DesiredStat
   }
 }
 
-async function restartOne(ctx: CommandContext, unit: FleetUnit, attempts: number, legends: MachineLegends): Promise<boolean> {
-  const { client, out } = ctx;
-  const global = isGlobalUnit(unit);
-  // Only a running unit needs the stop phase; a loaded (or just created) one is simply started.
-  const phases: DesiredState[] = global || unit.currentState === 'launched' ? ['loaded', 'launched'] : ['launched'];
-  for (const target of phases) {
-    await client.setDesiredState(unit.name, target);
-    if (global) {
-      const err = await waitGlobal(ctx, unit.name, target, attempts);
-      if (err !== undefined) return reportWaitFailures(out, [{ name: unit.name, phase: 'state', message: err }]);
-    } else {
-      const failures = await waitForStates(ctx, [{ name: unit.name, target, systemdActive: target === 'launched' }], attempts, legends);
-      if (!reportWaitFailures(out, failures)) return false;
-    }
+async function restartGlobal(ctx: CommandContext, unit: FleetUnit, attempts: number): Promise<boolean> {
+  for (const target of ['loaded', 'launched'] as const) {
+    await ctx.client.setDesiredState(unit.name, target);
+    const err = await waitGlobal(ctx, unit.name, target, attempts);
+    if (err !== undefined) return reportWaitFailures(ctx.out, [{ name: unit.name, phase: 'state', message: err }]);
   }
   return true;
+}
+
+/**
+ * Restarts ordinary units as a batch: every running one is stopped (desired
+ * `loaded`, waiting for loaded), then all are started (waiting for launched
+ * and systemd active). Each phase writes a bounded number at a time and
+ * waits with one observation per round; a unit whose write fails is
+ * reported and left out of the rest.
+ * @returns false when anything failed (already reported).
+ */
+async function restartBatch(ctx: CommandContext, units: readonly FleetUnit[], attempts: number, legends: MachineLegends): Promise<boolean> {
+  const { client, out } = ctx;
+  let ok = true;
+  const setAll = (list: readonly FleetUnit[], target: DesiredState) =>
+    forEachUnit(
+      list,
+      (u) => client.setDesiredState(u.name, target),
+      (u, err) => {
+        if (err === undefined) return;
+        out.stderr.write(`Error restarting units: ${unitErrorText(u.name, err)}\n`);
+        ok = false;
+      },
+    );
+  // Only a running unit needs the stop phase; a loaded (or just created) one is simply started.
+  const stopped = await setAll(
+    units.filter((u) => u.currentState === 'launched'),
+    'loaded',
+  );
+  const stopFailures = await waitForStates(ctx, stopped.map((u) => ({ name: u.name, target: 'loaded' as const })), attempts, legends);
+  if (!reportWaitFailures(out, stopFailures)) ok = false;
+  const failedStop = new Set(stopFailures.map((f) => f.name));
+  const stoppedNames = new Set(stopped.map((u) => u.name));
+  const startable = units.filter((u) => u.currentState !== 'launched' || (stoppedNames.has(u.name) && !failedStop.has(u.name)));
+  const started = await setAll(startable, 'launched');
+  const startFailures = await waitForStates(ctx, started.map((u) => ({ name: u.name, target: 'launched' as const, systemdActive: true })), attempts, legends);
+  if (!reportWaitFailures(out, startFailures)) ok = false;
+  return ok;
 }
 
 /** The restart command. */
@@ -81,7 +110,7 @@ export const restartCommand: CommandSpec = {
         // Units that did not exist are created from local files and started.
         const created = await createUnits(ctx, found.missing, 'start', false);
         if (!created.ok) return 1;
-        fresh = (await findUnits(client, found.missing)).units;
+        fresh = found.missing.flatMap((n) => created.known.get(n) ?? []);
       }
     } catch (err) {
       out.stderr.write(`Error restarting units: ${errorMessage(err)}\n`);
@@ -89,19 +118,25 @@ export const restartCommand: CommandSpec = {
     }
     let code = 0;
     const legends = new MachineLegends(client);
+    const batch: FleetUnit[] = [];
     for (const unit of [...existing, ...fresh]) {
       if (existing.includes(unit) && !isGlobalUnit(unit) && (unit.currentState ?? 'inactive') === 'inactive') {
         out.stderr.write(`Unable to restart unit ${unit.name} in state inactive\n`);
         code = 1;
         continue;
       }
+      if (!isGlobalUnit(unit)) {
+        batch.push(unit);
+        continue;
+      }
       try {
-        if (!(await restartOne(ctx, unit, attempts, legends))) code = 1;
+        if (!(await restartGlobal(ctx, unit, attempts))) code = 1;
       } catch (err) {
         out.stderr.write(`Error restarting units: ${errorMessage(err)}\n`);
         code = 1;
       }
     }
+    if (batch.length > 0 && !(await restartBatch(ctx, batch, attempts, legends))) code = 1;
     return code;
   },
 };

@@ -4,12 +4,12 @@
  * `Triggered unit X start` line (fleet printed it twice).
  */
 import type { CommandContext } from '../context.js';
-import { errorMessage } from '../client/errors.js';
 import { mangleUnitName } from '../../src/units/index.js';
 import { isGlobalUnit } from '../client/unit-view.js';
 import { resolveBlockAttempts } from '../wait/timing.js';
 import { waitForStates, type StateGoal } from '../wait/states.js';
 import { createUnits } from './create.js';
+import { forEachUnit, unitErrorText } from './each.js';
 import { MachineLegends } from './legend.js';
 import { reportWaitFailures } from './report.js';
 import type { DesiredState } from '../../src/domain/index.js';
@@ -35,36 +35,47 @@ export async function activate(ctx: CommandContext, args: readonly string[], com
     out.stderr.write('No units given\n');
     return 1;
   }
-  const created = await createUnits(ctx, args, command, opts.replace);
+  const created = await createUnits(ctx, args, command, opts.replace, verb.target);
   if (!created.ok) return 1;
+  const names = [...new Set(args.map(mangleUnitName))];
+  const missing = names.find((n) => !created.known.has(n));
+  if (missing !== undefined) {
+    out.stderr.write(`${verb.error}: unable to find unit ${missing}\n`);
+    return 1;
+  }
+  const units = names.map((n) => created.known.get(n)!);
+  // Units already at the target need nothing, unless their body was just replaced (then wait for it).
+  const toSet = units.filter((u) => u.desiredState !== verb.target);
+  const changed = new Set([...created.created, ...created.replaced.keys(), ...toSet.map((u) => u.name)]);
+  const set = new Set(
+    (
+      await forEachUnit(
+        toSet,
+        (u) => client.setDesiredState(u.name, verb.target),
+        (u, err) => {
+          if (err !== undefined) out.stderr.write(`${verb.error}: ${unitErrorText(u.name, err)}\n`);
+        },
+      )
+    ).map((u) => u.name),
+  );
+  const ok = set.size === toSet.length;
   const goals: StateGoal[] = [];
   const triggered: string[] = [];
-  try {
-    for (const name of new Set(args.map(mangleUnitName))) {
-      const unit = await client.getUnit(name);
-      if (unit === undefined) {
-        out.stderr.write(`${verb.error}: unable to find unit ${name}\n`);
-        return 1;
-      }
-      const replacedHash = created.replaced.get(name);
-      if (unit.desiredState !== verb.target) await client.setDesiredState(name, verb.target);
-      else if (replacedHash === undefined) continue;
-      if (isGlobalUnit(unit)) {
-        out.stdout.write(`Triggered global unit ${name} ${command}\n`);
-        continue;
-      }
-      triggered.push(name);
-      goals.push({ name, target: verb.target, systemdActive: command === 'start', ...(replacedHash ? { hash: replacedHash } : {}) });
+  for (const unit of units) {
+    if (!changed.has(unit.name) || (toSet.includes(unit) && !set.has(unit.name))) continue;
+    if (isGlobalUnit(unit)) {
+      out.stdout.write(`Triggered global unit ${unit.name} ${command}\n`);
+      continue;
     }
-  } catch (err) {
-    out.stderr.write(`${verb.error}: ${errorMessage(err)}\n`);
-    return 1;
+    const replacedHash = created.replaced.get(unit.name);
+    triggered.push(unit.name);
+    goals.push({ name: unit.name, target: verb.target, systemdActive: command === 'start', ...(replacedHash ? { hash: replacedHash } : {}) });
   }
   const attempts = resolveBlockAttempts(opts.noBlock, opts.blockAttempts);
   if (attempts === undefined) {
     for (const name of triggered) out.stdout.write(`Triggered unit ${name} ${command}\n`);
-    return 0;
+    return ok ? 0 : 1;
   }
   const failures = await waitForStates(ctx, goals, attempts, new MachineLegends(client));
-  return reportWaitFailures(out, failures) ? 0 : 1;
+  return reportWaitFailures(out, failures) && ok ? 0 : 1;
 }

@@ -6,10 +6,12 @@
  * agent moves a running unit to the new body), unlike fleet, which reset
  * replaced units to `inactive`.
  */
-import { buildUnit, goQuote, templateOf, unitFromTemplate, unitNameProblem, UnitError, type Unit } from '../../src/units/index.js';
+import { buildUnit, goQuote, parseUnitName, templateOf, unitFromTemplate, unitNameProblem, UnitError, type Unit } from '../../src/units/index.js';
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../client/errors.js';
 import type { FleetUnit } from '../client/types.js';
+import { forEachUnit } from './each.js';
+import { lookupUnits } from './find.js';
 import { readLocal, sameBody, templatePath, unitArg, type UnitArg } from './local-files.js';
 import type { DesiredState } from '../../src/domain/index.js';
 
@@ -35,6 +37,14 @@ export interface CreateResult {
   readonly ok: boolean;
   /** Units whose body was replaced: name -> new hash (waits should look for that body). */
   readonly replaced: ReadonlyMap<string, string>;
+  /**
+   * Every unit known to exist now among the arguments, by name: as looked up,
+   * or as just written (then without a current state). Empty after a failure
+   * before any write.
+   */
+  readonly known: ReadonlyMap<string, FleetUnit>;
+  /** Units this call created (with the `desired` state asked for, unless a template). */
+  readonly created: ReadonlySet<string>;
 }
 
 class CreateError extends Error {}
@@ -89,20 +99,20 @@ async function planExisting(ctx: CommandContext, a: UnitArg, existing: FleetUnit
   return { unit: build(a.name, local.text, local.template === undefined ? 'file' : 'template'), kind: 'replace' };
 }
 
-/** Decides how to create an argument's unit that does not exist yet. */
-async function planNew(ctx: CommandContext, a: UnitArg): Promise<Planned> {
+/** Decides how to create an argument's unit that does not exist yet; `registered` finds a template in the registry. */
+async function planNew(a: UnitArg, registered: (template: string) => Promise<FleetUnit | undefined>, warn: (line: string) => void): Promise<Planned> {
   const text = await read(a.path);
   if (text !== undefined) return { unit: build(a.name, text, 'file'), kind: 'create' };
   const template = templateOf(a.name);
   if (template === undefined) throw new CreateError(`unable to find Unit(${a.name}) in Registry or on filesystem`);
   const localPath = templatePath(a.path, template);
-  const registered = await ctx.client.getUnit(template);
+  const fromRegistry = await registered(template);
   const localText = await read(localPath);
-  if (registered !== undefined) {
-    if (localText !== undefined && !sameBody(template, localText, registered.options)) {
-      ctx.out.stderr.write(`WARNING: Unit ${template} in registry differs from local template unit file ${localPath}. Add --replace to override.\n`);
+  if (fromRegistry !== undefined) {
+    if (localText !== undefined && !sameBody(template, localText, fromRegistry.options)) {
+      warn(`WARNING: Unit ${template} in registry differs from local template unit file ${localPath}. Add --replace to override.`);
     }
-    return { unit: build(a.name, registered.options, 'template'), kind: 'create' };
+    return { unit: build(a.name, fromRegistry.options, 'template'), kind: 'create' };
   }
   if (localText === undefined) throw new CreateError(`unable to find template Unit(${template}) in Registry or on filesystem`);
   return { unit: build(a.name, localText, 'template'), kind: 'create' };
@@ -111,47 +121,80 @@ async function planNew(ctx: CommandContext, a: UnitArg): Promise<Planned> {
 /**
  * Makes sure a unit exists for every argument, creating missing ones from
  * local files (or templates) and replacing changed ones with `replace`.
- * Prints warnings, `Unit X inactive` (`Unit X submitted` for submit) per
- * new unit, `Unit X replaced` per replaced one, and on failure
- * `Error creating units: ...` lines. Never rejects.
+ * New units are created with `desired` (default `inactive`; never for a
+ * template, which cannot be activated), saving the separate request that
+ * would raise it. Units are looked up in one listing when there are many,
+ * and written {@link REQUEST_CONCURRENCY} at a time. Prints warnings,
+ * `Unit X inactive` (`Unit X submitted` for submit) per new unit, `Unit X
+ * replaced` per replaced one, and on failure `Error creating units: ...`
+ * lines, all in argument order. Never rejects.
  */
-export async function createUnits(ctx: CommandContext, args: readonly string[], command: CreatingCommand, replace: boolean): Promise<CreateResult> {
-  const planned: Planned[] = [];
+export async function createUnits(ctx: CommandContext, args: readonly string[], command: CreatingCommand, replace: boolean, desired?: DesiredState): Promise<CreateResult> {
+  const failed: CreateResult = { ok: false, replaced: new Map(), known: new Map(), created: new Set() };
   const failures: string[] = [];
+  const unitArgs: UnitArg[] = [];
   const seen = new Set<string>();
   for (const arg of args) {
     const a = unitArg(arg);
     if (seen.has(a.name)) continue;
     seen.add(a.name);
     const problem = unitNameProblem(a.name);
-    if (problem !== undefined) {
-      failures.push(`invalid unit name ${goQuote(a.name)}: ${problem}`);
-      continue;
-    }
+    if (problem !== undefined) failures.push(`invalid unit name ${goQuote(a.name)}: ${problem}`);
+    else unitArgs.push(a);
+  }
+  let existing = new Map<string, FleetUnit>();
+  if (unitArgs.length > 0) {
     try {
-      const existing = await ctx.client.getUnit(a.name);
-      const plan = existing === undefined ? await planNew(ctx, a) : await planExisting(ctx, a, existing, command, replace);
+      existing = await lookupUnits(ctx.client, unitArgs.map((a) => a.name));
+    } catch (err) {
+      const what = unitArgs.length === 1 ? `Unit(${unitArgs[0]!.name})` : 'units';
+      failures.push(`failed getting ${what}: ${errorMessage(err)}`);
+      unitArgs.length = 0;
+    }
+  }
+  const templates = new Map<string, Promise<FleetUnit | undefined>>();
+  const registered = (template: string): Promise<FleetUnit | undefined> => {
+    const known = existing.get(template);
+    if (known !== undefined) return Promise.resolve(known);
+    let p = templates.get(template);
+    if (p === undefined) templates.set(template, (p = ctx.client.getUnit(template)));
+    return p;
+  };
+  const warn = (line: string): void => void ctx.out.stderr.write(`${line}\n`);
+  const planned: Planned[] = [];
+  for (const a of unitArgs) {
+    try {
+      const ex = existing.get(a.name);
+      const plan = ex === undefined ? await planNew(a, registered, warn) : await planExisting(ctx, a, ex, command, replace);
       if (plan !== undefined) planned.push(plan);
     } catch (err) {
       failures.push(err instanceof CreateError ? err.message : `failed getting Unit(${a.name}): ${errorMessage(err)}`);
     }
   }
   for (const f of failures) ctx.out.stderr.write(`Error creating units: ${f}\n`);
-  if (failures.length > 0) return { ok: false, replaced: new Map() };
+  if (failures.length > 0) return failed;
   const replaced = new Map<string, string>();
-  let ok = true;
-  for (const { unit, kind } of planned) {
-    for (const w of unit.warnings) ctx.out.stderr.write(`${w}\n`);
-    try {
-      await ctx.client.putUnit(unit.name, unit.options);
-    } catch (err) {
-      ctx.out.stderr.write(`Error creating units: failed creating unit ${unit.name}: ${errorMessage(err)}\n`);
-      ok = false;
-      continue;
-    }
+  const known = new Map(existing);
+  const initial = (u: Unit): DesiredState | undefined => (desired !== undefined && desired !== 'inactive' && parseUnitName(u.name)?.isTemplate !== true ? desired : undefined);
+  const written = await forEachUnit(
+    planned,
+    ({ unit, kind }) => ctx.client.putUnit(unit.name, unit.options, kind === 'create' ? initial(unit) : undefined),
+    ({ unit, kind }, error) => {
+      for (const w of unit.warnings) ctx.out.stderr.write(`${w}\n`);
+      if (error !== undefined) {
+        ctx.out.stderr.write(`Error creating units: failed creating unit ${unit.name}: ${errorMessage(error)}\n`);
+        return;
+      }
+      const line = kind === 'replace' ? 'replaced' : command === 'submit' ? 'submitted' : 'inactive';
+      ctx.out.stdout.write(`Unit ${unit.name} ${line}\n`);
+    },
+  );
+  const created = new Set<string>();
+  for (const { unit, kind } of written) {
     if (kind === 'replace') replaced.set(unit.name, unit.hash);
-    const line = kind === 'replace' ? 'replaced' : command === 'submit' ? 'submitted' : 'inactive';
-    ctx.out.stdout.write(`Unit ${unit.name} ${line}\n`);
+    else created.add(unit.name);
+    const desiredState = kind === 'replace' ? (existing.get(unit.name)?.desiredState ?? 'inactive') : (initial(unit) ?? 'inactive');
+    known.set(unit.name, { name: unit.name, options: unit.options, desiredState });
   }
-  return { ok, replaced };
+  return { ok: written.length === planned.length, replaced, known, created };
 }

@@ -1,7 +1,8 @@
 /**
  * `stop` and `unload`: lower the desired state of existing units and wait.
  * Every unit is checked before any is changed, so a refused `stop` leaves
- * the batch untouched.
+ * the batch untouched. Units are changed a bounded number at a time; a
+ * failure is reported for its unit and does not stop the others.
  */
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../client/errors.js';
@@ -9,6 +10,7 @@ import type { FleetUnit } from '../client/types.js';
 import { isGlobalUnit } from '../client/unit-view.js';
 import { resolveBlockAttempts } from '../wait/timing.js';
 import { waitForStates, type StateGoal } from '../wait/states.js';
+import { forEachUnit } from './each.js';
 import { findUnits, reportMissing } from './find.js';
 import { MachineLegends } from './legend.js';
 import { goList } from './report.js';
@@ -49,30 +51,39 @@ export async function deactivate(
       return 1;
     }
   }
-  const goals: StateGoal[] = [];
   const names = units.map((u) => u.name);
-  try {
-    for (const u of units) {
-      const global = isGlobalUnit(u);
-      if (!global && u.desiredState === verb.target && u.currentState === verb.target) continue;
-      if (u.desiredState !== verb.target) await client.setDesiredState(u.name, verb.target);
-      if (global) out.stdout.write(`Triggered global unit ${u.name} ${command}\n`);
-      else goals.push({ name: u.name, target: verb.target });
-    }
-  } catch (err) {
-    out.stderr.write(`Failed to ${verb.failed} units ${goList(names)}. err: ${errorMessage(err)}\n`);
-    return 1;
+  const toSet = units.filter((u) => u.desiredState !== verb.target);
+  // Every unit is tried; each failure is reported (in argument order) and leaves the others going.
+  const failed = new Set<string>();
+  await forEachUnit(
+    toSet,
+    (u) => client.setDesiredState(u.name, verb.target),
+    (u, err) => {
+      if (err === undefined) return;
+      failed.add(u.name);
+      out.stderr.write(`Failed to ${verb.failed} unit ${u.name}. err: ${errorMessage(err)}\n`);
+    },
+  );
+  const goals: StateGoal[] = [];
+  for (const u of units) {
+    if (failed.has(u.name)) continue;
+    const global = isGlobalUnit(u);
+    if (!global && u.desiredState === verb.target && u.currentState === verb.target) continue;
+    if (global) out.stdout.write(`Triggered global unit ${u.name} ${command}\n`);
+    else goals.push({ name: u.name, target: verb.target });
   }
+  if (failed.size > 0) out.stderr.write(`Failed to ${verb.failed} units ${goList(names.filter((n) => failed.has(n)))}.\n`);
   const attempts = resolveBlockAttempts(opts.noBlock, opts.blockAttempts);
   if (attempts === undefined) {
     for (const g of goals) out.stdout.write(`Triggered unit ${g.name} ${command}\n`);
   } else {
     const failures = await waitForStates(ctx, goals, attempts, new MachineLegends(client));
     if (failures.length > 0) {
-      out.stderr.write(`Failed to ${verb.failed} units ${goList(names)}. err: ${failures.map((f) => f.message).join('; ')}\n`);
+      out.stderr.write(`Failed to ${verb.failed} units ${goList(failures.map((f) => f.name))}. err: ${failures.map((f) => f.message).join('; ')}\n`);
       return 1;
     }
   }
+  if (failed.size > 0) return 1;
   out.stderr.write(`Successfully ${verb.done} units ${goList(names)}.\n`);
   return missingFails ? 1 : 0;
 }

@@ -5,8 +5,9 @@
  * unit that cannot be scheduled says why (when the cluster can tell).
  */
 import type { CommandContext } from '../context.js';
-import type { FleetUnit } from '../client/types.js';
+import type { FleetUnit, FleetUnitState } from '../client/types.js';
 import { errorMessage } from '../client/errors.js';
+import { lookupStates, lookupUnits } from '../units/find.js';
 import type { MachineLegends } from '../units/legend.js';
 import { WaitProgress } from './progress.js';
 import { pollBudget, windowText } from './timing.js';
@@ -32,76 +33,120 @@ export interface WaitFailure {
   readonly message: string;
 }
 
-/** Resolves when the unit reached the goal. A unit without a current state is `inactive` (nothing runs it), never its desired state. */
-async function reached(ctx: CommandContext, unit: FleetUnit, goal: StateGoal): Promise<boolean> {
+/** Units whose "why is it not scheduled" is asked per window (each is one extra request). */
+const EXPLAINED_PER_WINDOW = 3;
+
+/** Where one goal's wait is. */
+interface Pending {
+  readonly goal: StateGoal;
+  phase: 'state' | 'systemd';
+  /** Polls spent in the current phase. */
+  polls: number;
+  done: boolean;
+  unit?: FleetUnit;
+  /** Why it is not scheduled, as last explained. */
+  reason?: string;
+  /** What systemd reported last (systemd phase). */
+  lastSeen?: string;
+}
+
+/** Whether `unit` reached the goal's state (and body, after --replace). A unit without a current state is `inactive` (nothing runs it), never its desired state. */
+function reached(unit: FleetUnit, goal: StateGoal, states: readonly FleetUnitState[] | undefined): boolean {
   const current = unit.currentState ?? 'inactive';
   if (current !== goal.target) return false;
   if (goal.hash === undefined || goal.target === 'inactive') return true;
-  const states = await ctx.client.listUnitStates({ unitName: goal.name });
-  return states.some((s) => s.machineId === unit.machineId && s.hash === goal.hash);
+  return (states ?? []).some((s) => s.machineId === unit.machineId && s.hash === goal.hash);
 }
 
-async function waitOne(ctx: CommandContext, goal: StateGoal, attempts: number, legends: MachineLegends, progress: WaitProgress): Promise<WaitFailure | undefined> {
-  const { timing, client, out } = ctx;
-  const budget = pollBudget(timing, attempts);
-  const perWindow = Math.max(1, Math.ceil(timing.attemptMs / timing.pollMs));
-  let reason: string | undefined;
-  let polls = 0;
-  let unit: FleetUnit | undefined;
-  progress.start(goal.name, goal.target);
-  try {
-    for (;;) {
-      if (polls >= budget) {
-        const why = reason ?? (goal.target !== 'inactive' && !unit?.machineId ? await client.explain(goal.name) : undefined);
-        const message = `timed out waiting for unit ${goal.name} to report state ${goal.target}${why ? ` (${why})` : ''}`;
-        return { name: goal.name, phase: 'state', message };
-      }
-      await timing.sleep(timing.pollMs, ctx.signal);
-      polls++;
-      unit = await client.getUnit(goal.name);
-      if (unit === undefined) return { name: goal.name, phase: 'state', message: `unit ${goal.name} no longer exists` };
-      if (await reached(ctx, unit, goal)) break;
-      if (polls % perWindow === 0 && goal.target !== 'inactive' && unit.machineId === undefined) {
-        const why = await client.explain(goal.name);
-        // Without a terminal there is no progress line: say it once per new reason on stderr instead.
-        if (why !== undefined && why !== reason && !out.isTTY) out.stderr.write(`Still waiting for unit ${goal.name}: ${why}\n`);
-        reason = why ?? reason;
-      }
-      progress.update(goal.name, polls * timing.pollMs, reason);
-    }
-    if (goal.quiet !== true) out.stdout.write(`${await legends.stateLine(goal.name, goal.target, unit.machineId)}\n`);
-    if (goal.systemdActive && goal.target === 'launched') return await waitSystemd(ctx, unit, attempts);
-    return undefined;
-  } catch (err) {
-    if (ctx.signal?.aborted) return { name: goal.name, phase: 'state', message: `interrupted while waiting for unit ${goal.name}` };
-    return { name: goal.name, phase: 'state', message: errorMessage(err) };
-  } finally {
-    progress.finish(goal.name);
-  }
-}
-
-/** start's check that systemd agrees: loaded and started (src/domain `isStarted`, i.e. active) on the unit's machine, within the same bound. */
-async function waitSystemd(ctx: CommandContext, unit: FleetUnit, attempts: number): Promise<WaitFailure | undefined> {
-  const budget = pollBudget(ctx.timing, attempts);
-  for (let polls = 0; ; polls++) {
-    const states = await ctx.client.listUnitStates({ unitName: unit.name });
-    const s = states.find((x) => x.machineId === unit.machineId);
-    if (s !== undefined && s.loadState === 'loaded' && isStarted(s.activeState)) return undefined;
-    if (polls >= budget) {
-      const seen = s === undefined ? 'no state reported' : `state ${s.loadState}/${s.activeState}/${s.subState}`;
-      return { name: unit.name, phase: 'systemd', message: `Failed to find an active unit ${unit.name} within ${windowText(ctx.timing, attempts)} (${seen})` };
-    }
-    await ctx.timing.sleep(ctx.timing.pollMs, ctx.signal);
-  }
+/** Whether systemd on the unit's machine reports it loaded and started (src/domain `isStarted`); else what it reports. */
+function systemdActive(unit: FleetUnit, states: readonly FleetUnitState[] | undefined): FleetUnitState | true | undefined {
+  const s = (states ?? []).find((x) => x.machineId === unit.machineId);
+  return s !== undefined && s.loadState === 'loaded' && isStarted(s.activeState) ? true : s;
 }
 
 /**
- * Waits for every goal concurrently, printing `Unit X <state>[ on <legend>]`
- * as each arrives. `attempts` 0 waits forever.
+ * Waits for every goal, printing `Unit X <state>[ on <legend>]` as each
+ * arrives. Each round is one observation of the cluster for all pending
+ * units (one listing when there are many: see `lookupUnits`), not a request
+ * per unit. Each goal gets `attempts` windows for its state and, for
+ * `systemdActive`, as many again for systemd's confirmation; 0 waits forever.
  * @returns the failures, in goal order; empty when all arrived.
  */
 export async function waitForStates(ctx: CommandContext, goals: readonly StateGoal[], attempts: number, legends: MachineLegends): Promise<WaitFailure[]> {
-  const progress = new WaitProgress(ctx.out);
-  const results = await Promise.all(goals.map((g) => waitOne(ctx, g, attempts, legends, progress)));
-  return results.filter((r): r is WaitFailure => r !== undefined);
+  const { timing, client, out } = ctx;
+  const budget = pollBudget(timing, attempts);
+  const perWindow = Math.max(1, Math.ceil(timing.attemptMs / timing.pollMs));
+  const progress = new WaitProgress(out);
+  const failures = new Map<StateGoal, WaitFailure>();
+  let pending: Pending[] = goals.map((goal) => ({ goal, phase: 'state', polls: 0, done: false }));
+  for (const p of pending) progress.start(p.goal.name, p.goal.target);
+  const fail = (p: Pending, phase: WaitFailure['phase'], message: string): void => {
+    failures.set(p.goal, { name: p.goal.name, phase, message });
+    progress.finish(p.goal.name);
+  };
+  let round = 0;
+  try {
+    while (pending.length > 0) {
+      // Out of time: the state phase says why the unit is not scheduled when the cluster can tell.
+      for (const p of pending.filter((x) => x.polls >= budget)) {
+        if (p.phase === 'systemd') {
+          fail(p, 'systemd', `Failed to find an active unit ${p.goal.name} within ${windowText(timing, attempts)} (${p.lastSeen ?? 'no state reported'})`);
+        } else {
+          const why = p.reason ?? (p.goal.target !== 'inactive' && !p.unit?.machineId ? await client.explain(p.goal.name) : undefined);
+          fail(p, 'state', `timed out waiting for unit ${p.goal.name} to report state ${p.goal.target}${why ? ` (${why})` : ''}`);
+        }
+      }
+      pending = pending.filter((p) => !failures.has(p.goal));
+      if (pending.length === 0) break;
+      await timing.sleep(timing.pollMs, ctx.signal);
+      round++;
+      const names = pending.map((p) => p.goal.name);
+      const needStates = pending.some((p) => p.phase === 'systemd' || p.goal.systemdActive === true || (p.goal.hash !== undefined && p.goal.target !== 'inactive'));
+      const [units, states] = await Promise.all([lookupUnits(client, names), needStates ? lookupStates(client, names) : undefined]);
+      let explained = 0;
+      for (const p of pending) {
+        p.polls++;
+        const unit = units.get(p.goal.name);
+        if (unit === undefined) {
+          fail(p, 'state', `unit ${p.goal.name} no longer exists`);
+          continue;
+        }
+        p.unit = unit;
+        if (p.phase === 'state') {
+          if (!reached(unit, p.goal, states?.get(p.goal.name))) {
+            if (round % perWindow === 0 && p.goal.target !== 'inactive' && unit.machineId === undefined && explained++ < EXPLAINED_PER_WINDOW) {
+              const why = await client.explain(p.goal.name);
+              // Without a terminal there is no progress line: say it once per new reason on stderr instead.
+              if (why !== undefined && why !== p.reason && !out.isTTY) out.stderr.write(`Still waiting for unit ${p.goal.name}: ${why}\n`);
+              p.reason = why ?? p.reason;
+            }
+            progress.update(p.goal.name, p.polls * timing.pollMs, p.reason);
+            continue;
+          }
+          if (p.goal.quiet !== true) out.stdout.write(`${await legends.stateLine(p.goal.name, p.goal.target, unit.machineId)}\n`);
+          if (!(p.goal.systemdActive && p.goal.target === 'launched')) {
+            progress.finish(p.goal.name);
+            p.done = true;
+            continue;
+          }
+          p.phase = 'systemd';
+          p.polls = 0;
+        }
+        const s = systemdActive(unit, states?.get(p.goal.name));
+        if (s === true) {
+          progress.finish(p.goal.name);
+          p.done = true;
+        } else {
+          p.lastSeen = s === undefined ? 'no state reported' : `state ${s.loadState}/${s.activeState}/${s.subState}`;
+        }
+      }
+      pending = pending.filter((p) => !p.done && !failures.has(p.goal));
+    }
+  } catch (err) {
+    const message = ctx.signal?.aborted ? undefined : errorMessage(err);
+    for (const p of pending) if (!failures.has(p.goal)) fail(p, 'state', message ?? `interrupted while waiting for unit ${p.goal.name}`);
+  } finally {
+    for (const p of pending) progress.finish(p.goal.name);
+  }
+  return goals.flatMap((g) => failures.get(g) ?? []);
 }

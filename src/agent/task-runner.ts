@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SystemdDriver, UnitFile } from '../systemd/driver.js';
 import type { Task, TaskKind } from './plan-tasks.js';
+import { pooled } from '../pool.js';
 
 /** What happened to one planned task. */
 export interface TaskOutcome {
@@ -147,14 +148,4 @@ function phases(tasks: readonly Task[]): Array<{ kind: TaskKind; tasks: Task[] }
     else out.push({ kind: t.kind, tasks: [t] });
   }
   return out;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; resolves when all settled (fn must not throw). */
-async function pooled<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
-    }),
-  );
 }

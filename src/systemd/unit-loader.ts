@@ -5,6 +5,7 @@ import type { RuntimeLinks } from './runtime-links.js';
 import type { UnitFileStore } from './unit-files.js';
 import { hasInstallSection } from './unit-text.js';
 import { InvalidUnitNameError, validateUnitName } from '../units/index.js';
+import { pooled } from '../pool.js';
 
 /** File writes and links in flight at once (fs work in libuv's pool; systemd is not involved). */
 const FILE_CONCURRENCY = 16;
@@ -128,14 +129,4 @@ async function loadOne({ calls, files, links }: LoaderDeps, unit: UnitFile): Pro
     throw new UnitEnableError(unit.name, cause === undefined ? undefined : { cause });
   }
   return true;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; rejects with the first error `fn` throws. */
-async function pooled<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
-    }),
-  );
 }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ScheduleView } from '../../../src/api/schedule-view.js';
-import { createMemoryRegistry, encodeSchedule, ManualClock, type ScheduleEntry } from '../../../src/registry/index.js';
+import { ManualClock } from '../../../src/clock.js';
+import { createMemoryRegistry, encodeSchedule, type ScheduleEntry } from '../../../src/registry/index.js';
 import { waitFor } from '../../support/wait.js';
 
 const entry = (machineId: string, name: string): ScheduleEntry => ({ machineId, name, hash: 'h', targetState: 'launched' });

@@ -1,0 +1,42 @@
+/**
+ * Start-up cost (issue 10): the API driver must not load the etcd client
+ * (etcd3 + gRPC); only `--driver etcd` does. Checked in a fresh process by
+ * looking at the CommonJS module cache, which every package loaded through
+ * ESM `import` also enters.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const program = fileURLToPath(new URL('../../../fleetctl/cli/program.js', import.meta.url));
+const io = fileURLToPath(new URL('../../../fleetctl/output/io.js', import.meta.url));
+
+/** Runs fleetctl in a fresh node and reports which packages it loaded. */
+function loadedPackages(argv: readonly string[]): { code: number; packages: string[] } {
+  const script = `
+    import Module from 'node:module';
+    const { runCli } = await import(${JSON.stringify(program)});
+    const { bufferOutput } = await import(${JSON.stringify(io)});
+    const code = await runCli(${JSON.stringify(argv)}, { out: bufferOutput(false), env: {} });
+    const packages = new Set(Object.keys(Module._cache).flatMap((k) => k.match(/node_modules\\/((?:@[^/]+\\/)?[^/]+)/)?.[1] ?? []));
+    console.log(JSON.stringify({ code, packages: [...packages].sort() }));
+    process.exit(0);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+test('the API driver path never imports the etcd client', () => {
+  for (const argv of [['version'], ['--endpoint', 'unix:///nonexistent/fleet.sock', 'list-units'], ['--endpoint', 'unix:///nonexistent/fleet.sock', 'destroy', 'a.service']]) {
+    const { packages } = loadedPackages(argv);
+    assert.ok(!packages.includes('etcd3') && !packages.includes('@grpc/grpc-js'), `${argv.join(' ')} loaded ${packages.join(', ')}`);
+  }
+});
+
+test('--driver etcd does load it (so the check above can see it)', () => {
+  const { code, packages } = loadedPackages(['--driver', 'etcd', '--endpoint', 'http://127.0.0.1:1', '--request-timeout', '0.2', 'list-units']);
+  assert.equal(code, 1);
+  assert.ok(packages.includes('etcd3'), packages.join(', '));
+});
