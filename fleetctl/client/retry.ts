@@ -3,6 +3,7 @@
  * within a time budget (`--request-timeout`), so a burst that briefly
  * overloads fleetd or etcd slows a command down instead of failing it.
  */
+import { backoffDelay, type BackoffPolicy } from '../../src/domain/backoff.js';
 import { errorMessage, FleetClientError } from './errors.js';
 
 /** How long and how to wait; injected so tests run on a manual clock. */
@@ -18,13 +19,16 @@ export interface RetryPolicy {
 /** No retries (one attempt). */
 export const NO_RETRY: RetryPolicy = { budgetMs: 0, now: () => 0, sleep: async () => undefined };
 
+/** fleetctl's backoff: 50 ms doubling to 1 s (a command has only its request timeout to spend). */
+const CLIENT_BACKOFF: BackoffPolicy = { initialMs: 50, maxMs: 1000 };
+
 /**
- * The pause before retry number `attempt` (0-based): 50 ms doubling up to 1 s,
- * the upper half jittered so concurrent callers refused together do not
- * come back together.
+ * The pause before retry number `attempt` (0-based): the one backoff
+ * (src/domain) with the upper half jittered by `random` in [0, 1), so
+ * concurrent requests refused together do not come back together.
  */
 export function retryDelayMs(attempt: number, random: number): number {
-  const base = Math.min(1000, 50 * 2 ** Math.min(attempt, 10));
+  const base = backoffDelay(attempt, CLIENT_BACKOFF);
   return Math.round(base / 2 + (base / 2) * random);
 }
 
