@@ -10,9 +10,12 @@
  * registry's API role (the etcd writes the API makes), then wait until
  * systemd on a host reports active/running (polled over D-Bus), i.e. what
  * `fleetctl start` blocking waits for. `--launcher fleetctl` submits with
- * the fleetctl binary instead (`node dist/fleetctl/main.js --driver etcd`).
+ * the fleetctl binary instead (`node dist/fleetctl/main.js --driver etcd`),
+ * `--launcher fleetctl-api` through host 0's API (the default driver, as
+ * operators use it), and then also prints how long each fleetctl command
+ * took to return.
  *
- *   npm run build && node dist/bench/sandbox-scenarios.js [--runs 3] [--scenarios start-1,global,...] [--launcher registry|fleetctl]
+ *   npm run build && node dist/bench/sandbox-scenarios.js [--runs 3] [--scenarios start-1,global,...] [--launcher registry|fleetctl|fleetctl-api]
  */
 import { pathToFileURL } from 'node:url';
 import { BenchArgs } from './lib/args.js';
@@ -21,6 +24,23 @@ import { saveResults } from './lib/results.js';
 import { formatMiB, formatMs, median, table } from './lib/stats.js';
 import { BenchCluster } from './sandbox/bench-cluster.js';
 import { SCENARIOS, type RunFigure, type Scenario } from './sandbox/scenarios.js';
+import { FleetctlLauncher, type UnitLauncher } from './sandbox/launcher.js';
+
+/** How many invocations of each fleetctl command the launcher has timed so far. */
+function returnedCounts(l: UnitLauncher): Map<string, number> {
+  return l instanceof FleetctlLauncher ? new Map([...l.returned].map(([k, v]) => [k, v.length])) : new Map();
+}
+
+/** Adds the time each fleetctl command of this run took to return (`<command>ReturnedMs`) to the figure's extras. */
+function withReturnTimes(f: RunFigure, l: UnitLauncher, before: Map<string, number>): RunFigure {
+  if (!(l instanceof FleetctlLauncher)) return f;
+  const extra: Record<string, number> = { ...(f.extra ?? {}) };
+  for (const [cmd, times] of l.returned) {
+    const fresh = times.slice(before.get(cmd) ?? 0);
+    if (fresh.length > 0) extra[`${cmd}ReturnedMs`] = fresh.reduce((a, b) => a + b, 0);
+  }
+  return { ...f, extra };
+}
 
 /** One scenario's outcome. */
 export interface ScenarioResult {
@@ -65,7 +85,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
         let error: string | undefined;
         for (let r = 0; r < runs && error === undefined; r++) {
           try {
-            const f = await s.run(c, r);
+            const seen = returnedCounts(c.launcher);
+            const f0 = await s.run(c, r);
+            const f = withReturnTimes(f0, c.launcher, seen);
             figures.push(f);
             console.log(`  ${s.name} run ${r + 1}: ${format(f.value, s.unit)}${f.extra ? ` ${JSON.stringify(roundAll(f.extra))}` : ''}`);
           } catch (err) {

@@ -28,7 +28,12 @@ export class BenchCluster {
   static async start(options: BenchClusterOptions): Promise<BenchCluster> {
     const cluster = await SandboxCluster.start(options);
     try {
-      const launcher = options.launcher === 'fleetctl' ? new FleetctlLauncher(cluster.etcd.endpoints[0]!) : new RegistryLauncher(cluster.registry.api);
+      const launcher =
+        options.launcher === 'fleetctl'
+          ? new FleetctlLauncher(cluster.etcd.endpoints[0]!)
+          : options.launcher === 'fleetctl-api'
+            ? new FleetctlLauncher(`unix://${cluster.hosts[0]!.apiSocket}`, 'api')
+            : new RegistryLauncher(cluster.registry.api);
       const bc = new BenchCluster(cluster, launcher);
       await bc.settle();
       return bc;

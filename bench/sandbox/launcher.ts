@@ -49,13 +49,21 @@ const FLEETCTL = new URL('../../fleetctl/main.js', import.meta.url).pathname;
 /**
  * Launches with the real fleetctl binary: `node dist/fleetctl/main.js
  * --driver etcd --endpoint <url> start --no-block <files>` and `destroy
- * <names>`, one invocation per call (as an operator would type it).
+ * <names>`, one invocation per call (as an operator would type it). With
+ * `driver` `api`, through a fleetd's API (`--endpoint unix://...`), the way
+ * operators use it. `returned` records how long each invocation took until
+ * the command exited (`start --no-block`, `destroy` waiting until gone).
  */
 export class FleetctlLauncher implements UnitLauncher {
   readonly label: string;
+  /** Per command name, the wall time of each invocation until it exited, ms. */
+  readonly returned = new Map<string, number[]>();
 
-  constructor(private readonly endpoint: string) {
-    this.label = `fleetctl binary (${FLEETCTL}, --driver etcd)`;
+  constructor(
+    private readonly endpoint: string,
+    private readonly driver: 'etcd' | 'api' = 'etcd',
+  ) {
+    this.label = `fleetctl binary (${FLEETCTL}, --driver ${driver}${driver === 'api' ? ` --endpoint ${endpoint}` : ''})`;
   }
 
   async start(units: readonly UnitRecord[]): Promise<void> {
@@ -77,12 +85,19 @@ export class FleetctlLauncher implements UnitLauncher {
   }
 
   private run(args: readonly string[]): Promise<void> {
+    const started = performance.now();
     return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, [FLEETCTL, '--driver', 'etcd', '--endpoint', this.endpoint, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = spawn(process.execPath, [FLEETCTL, '--driver', this.driver, '--endpoint', this.endpoint, '--request-timeout', '10', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       p.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
       p.once('error', reject);
-      p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`fleetctl ${args[0]} exited ${code}: ${err}`))));
+      p.once('exit', (code) => {
+        const list = this.returned.get(args[0]!) ?? [];
+        list.push(performance.now() - started);
+        this.returned.set(args[0]!, list);
+        if (code === 0) resolve();
+        else reject(new Error(`fleetctl ${args[0]} exited ${code}: ${err}`));
+      });
     });
   }
 }
