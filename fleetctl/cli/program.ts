@@ -15,6 +15,7 @@ import { journalCommand } from '../commands/journal.js';
 import { listMachinesCommand } from '../commands/list-machines.js';
 import { listUnitFilesCommand } from '../commands/list-unit-files.js';
 import { listUnitsCommand } from '../commands/list-units.js';
+import { policyCommand } from '../commands/policy.js';
 import { loadCommand } from '../commands/load.js';
 import { restartCommand } from '../commands/restart.js';
 import type { CommandSpec, FlagSpec } from '../commands/spec.js';
@@ -36,7 +37,7 @@ import { expandCommandPrefix } from './prefix.js';
 /** Commands that talk to the cluster. */
 export const CLUSTER_COMMANDS: readonly CommandSpec[] = [
   catCommand, destroyCommand, explainCommand, journalCommand, listMachinesCommand, listUnitFilesCommand, listUnitsCommand,
-  loadCommand, restartCommand, startCommand, statusCommand, stopCommand, submitCommand, unloadCommand,
+  loadCommand, policyCommand, restartCommand, startCommand, statusCommand, stopCommand, submitCommand, unloadCommand,
 ];
 
 /** Commands that do not. */

@@ -179,6 +179,14 @@ export class HttpFleetClient implements FleetClient {
    * A named machine (a global unit's copy) is asked directly when it
    * publishes an endpoint, since our own fleetd would answer for its copy.
    */
+  async getPolicy(): Promise<Record<string, unknown>> {
+    return (await this.call('GET', '/policy')).body as Record<string, unknown>;
+  }
+
+  async setPolicy(document: unknown): Promise<Record<string, unknown>> {
+    return (await this.call('PUT', '/policy', document)).body as Record<string, unknown>;
+  }
+
   private async stream(name: string, resource: string, target: StreamTarget): Promise<number> {
     if (target.machineId !== undefined) {
       const machine = (await this.listMachines()).find((m) => m.id === target.machineId);

@@ -20,6 +20,7 @@ import { ApiError, UnitNotRunningError } from './errors.js';
 import { EXPLAINED } from './explained.js';
 import { fromApiUnit, withResources } from './http-client.js';
 import { resourcesView } from '../../src/resources/index.js';
+import { parsePolicy, policyDocument, readPolicyDocument } from '../../src/scheduler/policy.js';
 import type { TlsFiles } from './http-transport.js';
 import { streamFromMachine, streamResource } from './remote-stream.js';
 import type { FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
@@ -90,6 +91,17 @@ export class RegistryFleetClient implements FleetClient {
       if (err instanceof UnitNotFoundError) throw new ApiError(404, 'unit does not exist');
       throw err;
     }
+  }
+
+  async getPolicy(): Promise<Record<string, unknown>> {
+    const { policy, problem } = readPolicyDocument(await this.api.getPolicy());
+    return { ...policyDocument(policy), ...(problem !== undefined ? { problem } : {}) };
+  }
+
+  async setPolicy(document: unknown): Promise<Record<string, unknown>> {
+    const doc = policyDocument(parsePolicy(document));
+    await this.api.setPolicy(JSON.stringify(doc));
+    return doc;
   }
 
   async listMachines(): Promise<FleetMachine[]> {

@@ -133,6 +133,10 @@ export interface FleetClient {
   status(name: string, target: StreamTarget): Promise<number>;
   /** Streams the unit's journal like `status`; resolves with `journalctl`'s exit code. */
   journal(name: string, options: JournalOptions, target: StreamTarget): Promise<number>;
+  /** The placement policy in force (every field; `problem` when the stored one cannot be used). */
+  getPolicy(): Promise<Record<string, unknown>>;
+  /** Validates and replaces the placement policy; resolves with it as stored. Rejects with `InvalidPolicyError` / `ApiError` 400 naming every problem. */
+  setPolicy(document: unknown): Promise<Record<string, unknown>>;
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { listMachines, patchMachines } from './machines.js';
 import type { Handler, RouteSpec } from './router.js';
 import { staticFile } from './static-files.js';
 import { getState, listStates } from './state.js';
+import { getPolicy, putPolicy } from './policy.js';
 import { unitJournal, unitStatus } from './unit-commands.js';
 import { deleteUnit, getUnit, listUnits, putUnit } from './units.js';
 
@@ -58,6 +59,13 @@ export function apiRoutes(options: RouteTableOptions): RouteSpec[] {
       path: ['machines'],
       methods: { GET: { role: 'read', handler: listMachines }, PATCH: { role: 'admin', handler: patchMachines } },
       otherMethod: { status: 405, message: 'only GET and PATCH supported against this resource' },
+    },
+    {
+      resource: 'policy',
+      scope: 'api',
+      path: ['policy'],
+      methods: { GET: { role: 'read', handler: getPolicy }, PUT: { role: 'admin', handler: putPolicy } },
+      otherMethod: { status: 405, message: 'only GET and PUT supported against this resource' },
     },
     { resource: 'state', scope: 'api', path: ['state'], methods: { GET: { role: 'read', handler: listStates } }, otherMethod: ONLY_GET },
     { resource: 'unitState', scope: 'api', path: ['state', ':name'], methods: { GET: { role: 'read', handler: (req, ctx, p) => getState(req, ctx, p['name']!) } }, otherMethod: ONLY_GET },

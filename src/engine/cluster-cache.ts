@@ -32,6 +32,8 @@ export class ClusterCache {
    * again it is alive); reloading the cache keeps it.
    */
   readonly cordons = new Map<string, Cordon>();
+  /** The placement policy document as stored; undefined: none set (the default policy). */
+  policy: string | undefined;
   /** Revision of the last snapshot or event applied. */
   revision = 0n;
   /** Merged metadata per machine, valid while the machine record is the same object (dropped on metadata events). */
@@ -51,6 +53,7 @@ export class ClusterCache {
     for (const m of snap.machines) this.machines.set(m.id, m);
     for (const [id, md] of snap.machineMetadata) this.machineMetadata.set(id, new Map(md));
     for (const e of snap.schedule) this.putEntry(e);
+    this.policy = snap.policy;
     this.revision = snap.revision;
   }
 
@@ -99,6 +102,10 @@ export class ClusterCache {
           }
           break;
         }
+        case 'policy':
+          this.policy = ev.document;
+          relevant = true;
+          break;
         case 'state':
         case 'leader':
           break;

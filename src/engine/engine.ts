@@ -245,11 +245,18 @@ export class Engine {
     await this.running;
   }
 
+  /** Last reported problem with the stored policy. */
+  private policyProblem: string | undefined;
+
   private async runPass(): Promise<void> {
     const cache = this.cache;
     if (cache === undefined) return;
     const t0 = performance.now();
-    const { ops, plan, broken } = planReconcile(cache, this.requirements, this.clock.now(), this.opts.pipeline);
+    const { ops, plan, broken, policyProblem } = planReconcile(cache, this.requirements, this.clock.now(), this.opts.pipeline);
+    if (policyProblem !== this.policyProblem) {
+      this.policyProblem = policyProblem;
+      if (policyProblem !== undefined) this.opts.logger.warn({ problem: policyProblem }, 'placement policy cannot be used; placing with the default policy');
+    }
     const pass: PassReport = { plan, broken, ops, planMs: performance.now() - t0 };
     this.stats.lastPlanMs = pass.planMs;
     this.notBefore = this.clock.now() + (this.opts.busyFactor ?? 2) * pass.planMs;

@@ -12,6 +12,8 @@ export interface ReconcilePlan {
   readonly plan: Plan;
   /** Units left out of scheduling because their `[X-Fleet]` cannot be read, by name. */
   readonly broken: readonly BrokenUnit[];
+  /** Why the stored placement policy is not used (the default is); undefined when it is. */
+  readonly policyProblem?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ReconcilePlan {
  * hash) through the same per-machine keys they already watch.
  */
 export function planReconcile(cache: ClusterCache, requirements: RequirementsCache, nowMs: number, pipeline?: Pipeline): ReconcilePlan {
-  const { snapshot, broken } = buildSnapshot(
+  const { snapshot, broken, policyProblem } = buildSnapshot(
     {
       units: cache.units.values(),
       desired: cache.desired,
@@ -34,12 +36,13 @@ export function planReconcile(cache: ClusterCache, requirements: RequirementsCac
       schedule: cache.entries(),
       cordons: cache.cordons,
       nowMs,
+      ...(cache.policy !== undefined ? { policy: cache.policy } : {}),
     },
     (u) => requirements.get(u),
   );
   requirements.retain(cache.units);
   const plan = planSchedule(snapshot, pipeline);
-  return { ops: scheduleOps(cache, plan), plan, broken };
+  return { ops: scheduleOps(cache, plan), plan, broken, ...(policyProblem !== undefined ? { policyProblem } : {}) };
 }
 
 /** Turns decisions into registry ops and adds refreshes for kept entries whose hash or target state is stale. */

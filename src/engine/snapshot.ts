@@ -4,6 +4,7 @@
  * know what the engine would decide (test fakes, tools) builds it here too,
  * so the answer cannot drift from the engine's.
  */
+import { readPolicyDocument } from '../scheduler/policy.js';
 import { allocatableOf } from '../resources/index.js';
 import type { ClusterSnapshot, MachineSnapshot, UnitSnapshot } from '../scheduler/index.js';
 import type { DesiredState } from '../domain/index.js';
@@ -30,6 +31,8 @@ export interface SnapshotInput {
   readonly cordons?: ReadonlyMap<string, Cordon>;
   /** Time of the decision, ms (for cordons). */
   readonly nowMs?: number;
+  /** The stored placement policy document; undefined: the default policy. */
+  readonly policy?: string;
 }
 
 /** The snapshot and the units left out of it. */
@@ -37,6 +40,8 @@ export interface BuiltSnapshot {
   readonly snapshot: ClusterSnapshot;
   /** Sorted by unit name. */
   readonly broken: readonly BrokenUnit[];
+  /** Why the stored policy could not be used (the default is used instead); undefined when it could. */
+  readonly policyProblem?: string;
 }
 
 /**
@@ -74,5 +79,10 @@ export function buildSnapshot(input: SnapshotInput, requirementsOf: (unit: UnitR
     const capacity = m.resources === undefined ? {} : { capacity: allocatableOf(m.resources) };
     machines.push(cordon !== undefined && cordon.untilMs > now ? { id: m.id, metadata, ...capacity, cordoned: cordon.reason } : { id: m.id, metadata, ...capacity });
   }
-  return { snapshot: { machines, units, schedule }, broken: broken.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0)) };
+  const { policy, problem } = readPolicyDocument(input.policy);
+  return {
+    snapshot: { machines, units, schedule, ...(input.policy !== undefined ? { policy } : {}) },
+    broken: broken.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0)),
+    ...(problem !== undefined ? { policyProblem: problem } : {}),
+  };
 }

@@ -114,6 +114,14 @@ export class KvApiRegistry implements ApiRegistry {
     return out;
   }
 
+  async getPolicy(): Promise<string | undefined> {
+    return (await this.kv.get(this.layout.policy())).kv?.value;
+  }
+
+  async setPolicy(document: string): Promise<void> {
+    await this.kv.txn([], [{ type: 'put', key: this.layout.policy(), value: document }]);
+  }
+
   async listSchedule(): Promise<ScheduleEntry[]> {
     return (await this.scheduleSnapshot()).entries;
   }

@@ -27,7 +27,7 @@ export class KvEngineRegistry implements EngineRegistry {
    */
   private placementPrefixes(): string[] {
     const l = this.layout;
-    return [l.units(), l.desiredAll(), l.machines(), l.machineMetadataAll(), l.scheduleAll()];
+    return [l.units(), l.desiredAll(), l.machines(), l.machineMetadataAll(), l.scheduleAll(), l.policy()];
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
@@ -38,6 +38,7 @@ export class KvEngineRegistry implements EngineRegistry {
     const machines: MachineRecord[] = [];
     const machineMetadata = new Map<string, Map<string, string>>();
     const schedule: ScheduleEntry[] = [];
+    let policy: string | undefined;
     for (const kv of kvs) {
       const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
       if (!ev) continue;
@@ -61,13 +62,16 @@ export class KvEngineRegistry implements EngineRegistry {
         case 'schedule':
           if (ev.entry) schedule.push(ev.entry);
           break;
+        case 'policy':
+          policy = ev.document;
+          break;
         case 'state':
         case 'leader':
           break;
       }
     }
     // Each directory comes sorted by key from the store; the key order is exactly the documented sort order.
-    return { revision, units, desired, machines, machineMetadata, schedule };
+    return { revision, units, desired, machines, machineMetadata, schedule, ...(policy !== undefined ? { policy } : {}) };
   }
 
   watchCluster(fromRevision: bigint, listener: RegistryWatchListener): Subscription {

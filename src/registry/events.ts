@@ -26,6 +26,8 @@ export type RegistryEvent = { readonly revision: bigint } & (
   | { readonly kind: 'schedule'; readonly machineId: string; readonly name: string; readonly entry: ScheduleEntry | undefined }
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string; readonly state: UnitStateRecord | undefined }
   | { readonly kind: 'leader'; readonly machineId: string | undefined }
+  /** The placement policy document as stored (validated by its reader); undefined when deleted. */
+  | { readonly kind: 'policy'; readonly document: string | undefined }
 );
 
 /**
@@ -63,6 +65,8 @@ export function decodeEvent(layout: KeyLayout, ev: KvEvent): RegistryEvent | und
     }
     case 'leader':
       return { revision, kind: 'leader', machineId: del ? undefined : raw };
+    case 'policy':
+      return { revision, kind: 'policy', document: del ? undefined : raw };
   }
 }
 

@@ -10,7 +10,8 @@ export type ParsedKey =
   | { readonly kind: 'machineMetadata'; readonly machineId: string; readonly key: string }
   | { readonly kind: 'schedule'; readonly machineId: string; readonly name: string }
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
-  | { readonly kind: 'leader' };
+  | { readonly kind: 'leader' }
+  | { readonly kind: 'policy' };
 
 // Machine ids (fleet uses the 32-hex /etc/machine-id, tests use short names) and metadata keys.
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
@@ -155,6 +156,12 @@ export class KeyLayout {
   unplacedAll(): string {
     return `${this.prefix}engine/unplaced/`;
   }
+
+  /** `policy`: the cluster's placement policy (a JSON document; absent = the default). */
+  policy(): string {
+    return `${this.prefix}policy`;
+  }
+
   /** `engine/leader`: the election key (on the leader's lease). */
   leader(): string {
     return `${this.prefix}engine/leader`;
@@ -177,6 +184,7 @@ export class KeyLayout {
       }
     };
     const [dir, a, b] = parts;
+    if (parts.length === 1 && dir === 'policy') return { kind: 'policy' };
     if (a === undefined) return undefined;
     switch (parts.length === 2 ? dir : parts.length === 3 ? `${dir}/` : '') {
       case 'units':

@@ -32,6 +32,8 @@ export interface ClusterSnapshot {
   readonly desired: ReadonlyMap<string, DesiredState>;
   /** Machines present (lease alive), by id, metadata as announced (see `machineMetadata`). */
   readonly machines: readonly MachineRecord[];
+  /** The placement policy document as stored; undefined when none is set. */
+  readonly policy?: string;
   /** Machine id -> dynamic metadata (key -> value, '' = deleted); merge with `mergeMetadata`. */
   readonly machineMetadata: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** By machine id, then unit name. */
@@ -200,6 +202,10 @@ export interface ApiRegistry {
   scheduleSnapshot(): Promise<{ entries: ScheduleEntry[]; revision: bigint }>;
   /** Watches the whole `schedule/` directory from `fromRevision` (inclusive); only `schedule` events are delivered. */
   watchSchedule(fromRevision: bigint, listener: RegistryWatchListener): Subscription;
+  /** The placement policy document as stored; undefined when none is set. */
+  getPolicy(): Promise<string | undefined>;
+  /** Replaces the placement policy document (the caller validates it). */
+  setPolicy(document: string): Promise<void>;
   /** State reports, sorted by unit name then machine id. */
   listStates(filter?: StateFilter): Promise<UnitStateRecord[]>;
   /** Sets dynamic metadata (kept when the machine leaves). Empty values are rejected with `RangeError`. */

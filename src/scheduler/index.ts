@@ -19,4 +19,4 @@ export { planSchedule } from './planner.js';
 export { applyPlan } from './apply.js';
 export { formatExplanation } from './explain.js';
 export { createPipeline } from './pipeline.js';
-export { DEFAULT_POLICY, InvalidPolicyError, parsePolicy, policyDocument, STRATEGIES, type PlacementPolicy, type Strategy } from './policy.js';
+export { DEFAULT_POLICY, InvalidPolicyError, parsePolicy, policyDocument, readPolicyDocument, STRATEGIES, type PlacementPolicy, type Strategy } from './policy.js';

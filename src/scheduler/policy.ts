@@ -123,3 +123,17 @@ export function parsePolicy(doc: unknown): PlacementPolicy {
 export function policyDocument(p: PlacementPolicy): Record<string, unknown> {
   return { strategy: p.strategy, scorers: { ...p.scorers }, ...(p.spreadBy !== undefined ? { spreadBy: p.spreadBy } : {}), enforce: p.enforce, bestEffort: { ...p.bestEffort } };
 }
+
+/**
+ * The policy a stored document means: the default when there is none, and
+ * also (with `problem` saying why) when it cannot be read, so a bad key
+ * never stops scheduling. Never throws.
+ */
+export function readPolicyDocument(text: string | undefined): { policy: PlacementPolicy; problem?: string } {
+  if (text === undefined) return { policy: DEFAULT_POLICY };
+  try {
+    return { policy: parsePolicy(JSON.parse(text)) };
+  } catch (err) {
+    return { policy: DEFAULT_POLICY, problem: err instanceof InvalidPolicyError ? err.message : `policy is not JSON: ${(err as Error).message}` };
+  }
+}

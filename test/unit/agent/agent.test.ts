@@ -111,3 +111,21 @@ test('the agent publishes what its scheduled units request in its machine record
     await c.stop();
   }
 });
+
+test('the engine follows the policy key: binpack packs units a spread cluster would spread', async () => {
+  const c = new MemoryCluster();
+  try {
+    await c.start();
+    const size = { capacity: { cpu: 4, memory: 4 * 1024 ** 3 }, reserved: {}, allocated: {} };
+    for (const id of ['a', 'b']) await c.addHost(id, {}, size);
+    await c.registry.api.setPolicy(JSON.stringify({ strategy: 'binpack' }));
+    for (const n of [1, 2, 3]) await c.registry.api.createUnit(unitRecord(`p${n}.service`, '[Service]\nExecStart=/bin/sleep 100\n[X-Fleet]\nResources=cpu=1\n'), 'launched');
+    const hosts = await waitFor('3 placed', async () => {
+      const s = await c.registry.api.listSchedule();
+      return s.length === 3 ? new Set(s.map((e) => e.machineId)) : undefined;
+    });
+    assert.deepEqual([...hosts], ['a'], 'binpack keeps b empty');
+  } finally {
+    await c.stop();
+  }
+});

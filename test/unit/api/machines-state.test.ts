@@ -153,3 +153,25 @@ describe('/machines resources', () => {
     assert.equal(machines[1]!.resources, undefined);
   });
 });
+
+describe('/policy', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.stop());
+
+  test('GET shows the default; PUT validates and replaces; a bad document is a 400 naming every problem', async () => {
+    const P = '/fleet/v1/policy';
+    assert.equal((await h.request('GET', P)).json.strategy, 'spread');
+    const put = await h.request('PUT', P, { body: JSON.stringify({ strategy: 'binpack', spreadBy: 'az' }), headers: JSON_HEADERS });
+    assert.equal(put.status, 200);
+    assert.equal(put.json.strategy, 'binpack');
+    assert.equal((await h.request('GET', P)).json.spreadBy, 'az');
+    const bad = await h.request('PUT', P, { body: JSON.stringify({ strategy: 'x', scorers: { balanced: -1 } }), headers: JSON_HEADERS });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.json, { error: { code: 400, message: 'invalid policy: strategy "x" is not one of spread, binpack, random; scorer balanced weight -1 must be a number above 0 and at most 100' } });
+    assert.equal((await h.request('GET', P)).json.strategy, 'binpack', 'unchanged');
+    assert.equal((await h.request('DELETE', P)).status, 405);
+  });
+});

@@ -13,6 +13,7 @@ test('roles: read for GET, operate for unit changes, admin for machine metadata'
     'GET discovery read',
     'GET machines read',
     'GET metrics read',
+    'GET policy read',
     'GET state read',
     'GET static read',
     'GET unit read',
@@ -22,6 +23,7 @@ test('roles: read for GET, operate for unit changes, admin for machine metadata'
     'GET unitStatus read',
     'GET units read',
     'PATCH machines admin',
+    'PUT policy admin',
     'PUT unit operate',
   ]);
 });
