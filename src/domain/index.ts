@@ -10,3 +10,4 @@ export * from './booleans.js';
 export * from './host-port.js';
 export * from './key-prefix.js';
 export * from './backoff.js';
+export * from './machine-selection.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { VERSION } from '../../../src/version.js';
 import { runCli } from '../../../fleetctl/cli/program.js';
 import { bufferOutput } from '../../../fleetctl/output/io.js';
-import { FakeCluster, HELLO, M1, fleetctl, unitDir } from './support/cluster.js';
+import { FakeCluster, HELLO, M1, M2, fleetctl, unitDir } from './support/cluster.js';
 import { startStub, streamWithTrailer } from './support/stub-server.js';
 
 async function withHello(apiEndpoint?: string): Promise<FakeCluster> {
@@ -32,7 +32,9 @@ test('status and journal refuse what they cannot show, in fleet\'s words', async
   assert.deepEqual(await fleetctl(c, ['status', 'nope']), { code: 1, out: '', err: 'Unit nope.service does not exist.\n' });
   assert.deepEqual(await fleetctl(c, ['status', 'idle']), { code: 1, out: '', err: 'Unit idle.service does not appear to be loaded.\n' });
   assert.deepEqual(await fleetctl(c, ['journal', 'idle']), { code: 1, out: '', err: 'Unit idle.service does not appear to be running.\n' });
-  assert.deepEqual(await fleetctl(c, ['journal', 'g']), { code: 1, out: '', err: 'Unable to retrieve journal of global unit g.service.\n' });
+  assert.deepEqual(await fleetctl(c, ['journal', 'g']), { code: 1, out: '', err: 'Global unit g.service is not loaded on any machine.\n' });
+  assert.deepEqual(await fleetctl(c, ['status', '--machine', M1.slice(0, 8), 'idle']), { code: 1, out: '', err: `Unit idle.service is not loaded on machine ${M1}.\n` });
+  assert.deepEqual(await fleetctl(c, ['journal', '--machine', 'fff', 'hello']), { code: 1, out: '', err: 'no machine in the cluster has an ID starting with "fff"\n' });
   assert.deepEqual(await fleetctl(c, ['journal']), { code: 1, out: '', err: 'One unit file must be provided.\n' });
   const bad = await fleetctl(c, ['journal', '-o', 'bogus', 'hello']);
   assert.equal(bad.code, 1);
@@ -138,18 +140,38 @@ test('root flags come from the command line, then FLEETCTL_* variables; --debug 
   assert.equal(o.err(), 'Unable to initialize client: unrecognized driver "x"\n');
 });
 
-test('status of a global unit shows every machine that runs it', async (t) => {
+test('status and journal of a global unit: every machine, headed; --machine picks one; -f needs --machine', async (t) => {
   const stubs = await Promise.all(
-    ['one', 'two'].map((who) => startStub('tcp', { 'GET /fleet/v1/units/g.service/status': (_req, res) => streamWithTrailer(res, [`● g.service on ${who}\n`], 0) })),
+    ['one', 'two'].map((who) =>
+      startStub('tcp', {
+        'GET /fleet/v1/units/g.service/status': (_req, res) => streamWithTrailer(res, [`status on ${who}\n`], who === 'two' ? 3 : 0),
+        'GET /fleet/v1/units/g.service/journal': (_req, res) => streamWithTrailer(res, [`journal on ${who}\n`], 0),
+      }),
+    ),
   );
   t.after(() => Promise.all(stubs.map((s) => s.close())));
   const c = new FakeCluster();
   await c.addMachine(M1, '172.17.8.101', {}, stubs[0]!.endpoint);
-  await c.addMachine('2c5e8a1b0d0e4b4f9a6c7d8e9f001122', '172.17.8.102', {}, stubs[1]!.endpoint);
+  await c.addMachine(M2, '172.17.8.102', {}, stubs[1]!.endpoint);
   const dir = unitDir({ 'g.service': `${HELLO}\n[X-Fleet]\nGlobal=true\n` });
   assert.equal((await fleetctl(c, ['start', join(dir, 'g.service')])).code, 0);
   await c.tick();
-  assert.deepEqual(await fleetctl(c, ['status', 'g']), { code: 0, out: '● g.service on one\n\n● g.service on two\n', err: '' });
+  const h1 = '● g.service on 113f16a7.../172.17.8.101\n';
+  const h2 = '● g.service on 2c5e8a1b.../172.17.8.102\n';
+  assert.deepEqual(await fleetctl(c, ['status', 'g']), { code: 3, out: `${h1}status on one\n\n${h2}status on two\n`, err: '' }, 'a failing machine makes the exit non-zero');
+  assert.deepEqual(await fleetctl(c, ['journal', 'g']), { code: 0, out: `${h1}journal on one\n\n${h2}journal on two\n`, err: '' });
+  assert.deepEqual(await fleetctl(c, ['journal', '--machine', M2.slice(0, 8), 'g']), { code: 0, out: 'journal on two\n', err: '' });
+  assert.deepEqual(await fleetctl(c, ['status', '--machine', M1, 'g']), { code: 0, out: 'status on one\n', err: '' });
+  assert.deepEqual(await fleetctl(c, ['journal', '-f', 'g']), {
+    code: 1,
+    out: '',
+    err: 'Cannot follow global unit g.service on several machines at once: pick one with --machine ID.\n',
+  });
+  assert.deepEqual(await fleetctl(c, ['status', '--machine', 'not-hex', 'g']), {
+    code: 1,
+    out: '',
+    err: 'invalid machine ID "not-hex": expected a machine ID of up to 32 hex digits, or a prefix of one\n',
+  });
 });
 
 test('a bad --request-timeout is an error naming the value, never a silent 3 s', async () => {
