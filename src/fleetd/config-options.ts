@@ -98,7 +98,7 @@ export function parseResourceOption(raw: string): ResourceAmounts {
   return amounts;
 }
 
-/** `host:port` or a bare port (bound to 127.0.0.1: the API has no authentication); empty: none. */
+/** `host:port` or a bare port (a bare port binds 127.0.0.1); empty: none. */
 export function parseListenAddress(raw: string): string | undefined {
   if (raw.trim() === '') return undefined;
   return formatHostPort(parseHostPort(raw));
@@ -114,6 +114,15 @@ function parseMachineId(raw: string): string | undefined {
   if (v === '') return undefined;
   if (!/^[0-9a-zA-Z_-]{1,128}$/.test(v)) throw new Error(`machine id must be 1-128 characters of 0-9 a-z A-Z _ -, got ${JSON.stringify(raw)}`);
   return v;
+}
+
+/** `api_auth`: which API listeners ask for a token. */
+export type ApiAuthMode = 'tcp' | 'all' | 'off';
+
+function parseApiAuth(raw: string): ApiAuthMode {
+  const v = raw.trim().toLowerCase();
+  if (v === 'tcp' || v === 'all' || v === 'off') return v;
+  throw new Error(`expected tcp, all or off, got ${JSON.stringify(raw)}`);
 }
 
 export const OPTIONS = {
@@ -146,7 +155,18 @@ export const OPTIONS = {
   }),
   machine_id: spec({ name: 'machine_id', help: 'this machine\'s id (default: contents of /etc/machine-id)', defaultValue: undefined as string | undefined, parse: parseMachineId }),
   api_socket: spec({ name: 'api_socket', help: 'unix socket for the HTTP API (empty: none; socket-activated listeners are used when passed)', defaultValue: '/var/run/fleet.sock' as string | undefined, parse: optionalString }),
-  api_listen: spec({ name: 'api_listen', help: 'TCP host:port for the HTTP API (off by default; a bare port binds 127.0.0.1). The API has no authentication', defaultValue: undefined as string | undefined, parse: parseListenAddress }),
+  api_listen: spec({ name: 'api_listen', help: 'TCP host:port for the HTTP API (off by default; a bare port binds 127.0.0.1). A non-loopback address needs api_auth on, and TLS or api_insecure', defaultValue: undefined as string | undefined, parse: parseListenAddress }),
+  api_auth: spec({ name: 'api_auth', help: 'which API listeners require a bearer token: tcp (TCP only; the unix socket\'s file mode is its gate), all, or off', defaultValue: 'tcp' as ApiAuthMode, parse: parseApiAuth }),
+  api_cert_file: spec({ name: 'api_cert_file', help: 'PEM certificate: serve the TCP API over TLS (with api_key_file)', defaultValue: undefined as string | undefined, parse: optionalString }),
+  api_key_file: spec({ name: 'api_key_file', help: 'PEM private key of api_cert_file', defaultValue: undefined as string | undefined, parse: optionalString }),
+  api_client_ca_file: spec({ name: 'api_client_ca_file', help: 'PEM CA bundle: TCP API clients must present a certificate it signed (mutual TLS)', defaultValue: undefined as string | undefined, parse: optionalString }),
+  api_insecure: spec({ name: 'api_insecure', help: 'allow plain HTTP on a non-loopback api_listen (tokens then cross the network in clear text)', defaultValue: false, parse: parseStrictBool }),
+  api_qps: spec({ name: 'api_qps', help: 'API requests per second each identity (token, or the local socket) may send sustained; more get 429', defaultValue: 50, parse: (r) => parseNumber(r, { min: 0.01 }) }),
+  api_burst: spec({ name: 'api_burst', help: 'API requests an idle identity may send at once', defaultValue: 100, parse: (r) => parseNumber(r, { min: 1, integer: true }) }),
+  api_header_timeout: spec({ name: 'api_header_timeout', help: 'Go duration: how long a client may take to send request headers', defaultValue: 10_000, parse: (r) => parseDurationMs(r, 100) }),
+  api_body_timeout: spec({ name: 'api_body_timeout', help: 'Go duration: how long a client may take to send a whole request (headers and body)', defaultValue: 30_000, parse: (r) => parseDurationMs(r, 100) }),
+  api_max_connections: spec({ name: 'api_max_connections', help: 'open API connections per listener; more are refused', defaultValue: 512, parse: (r) => parseNumber(r, { min: 1, integer: true }) }),
+  api_max_streams: spec({ name: 'api_max_streams', help: 'status/journal streams running at once on this host; more get 503', defaultValue: 32, parse: (r) => parseNumber(r, { min: 1, integer: true }) }),
   enable_grpc: spec({ name: 'enable_grpc', help: 'ignored', defaultValue: false, parse: parseStrictBool, deprecated: 'Config option enable_grpc is no longer supported - ignoring (engine and agents talk through etcd watches)' }),
   verify_units: spec({ name: 'verify_units', help: 'ignored', defaultValue: false, parse: parseStrictBool, deprecated: 'Config option verify_units is no longer supported - ignoring' }),
   authorized_keys_file: spec({ name: 'authorized_keys_file', help: 'ignored', defaultValue: undefined as string | undefined, parse: optionalString, deprecated: 'Config option authorized_keys_file is no longer supported - ignoring' }),

@@ -1,7 +1,8 @@
 import { parse as parseIni } from 'ini';
 import type { ResourceAmounts } from '../resources/index.js';
 import { ConfigError } from './config-error.js';
-import { OPTIONS, type OptionName, type OptionValues } from './config-options.js';
+import { apiExposureProblem } from './api-exposure.js';
+import { OPTIONS, type ApiAuthMode, type OptionName, type OptionValues } from './config-options.js';
 import type { SystemdScope } from '../domain/index.js';
 
 /** fleetd's fully resolved configuration: every field has a usable value. */
@@ -32,7 +33,27 @@ export interface FleetdConfig {
   readonly systemdScope: SystemdScope;
   readonly unitsDirectory: string;
   readonly tokenLimit: number;
-  readonly api: { readonly socket?: string; readonly listen?: string };
+  readonly api: ApiConfig;
+}
+
+/** The API's listeners, authentication, TLS and limits. */
+export interface ApiConfig {
+  readonly socket?: string;
+  readonly listen?: string;
+  /** Which listeners require a token. */
+  readonly auth: ApiAuthMode;
+  /** TLS on the TCP listener; `clientCaFile` asks clients for a certificate it signed. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly clientCaFile?: string };
+  /** Plain HTTP accepted on a non-loopback `listen`. */
+  readonly insecure: boolean;
+  /** Per-identity token bucket. */
+  readonly rate: { readonly qps: number; readonly burst: number };
+  readonly headerTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** Per listener. */
+  readonly maxConnections: number;
+  /** status/journal streams at once. */
+  readonly maxStreams: number;
 }
 
 /** What the resolver reads; the effectful shell (load-config.ts) gathers it. */
@@ -109,6 +130,7 @@ export function resolveConfig(sources: ConfigSources): ResolvedConfig {
   if ((values.etcd_username === undefined) !== (values.etcd_password === undefined)) {
     throw new ConfigError(values.etcd_username === undefined ? 'etcd_username' : 'etcd_password', 'configuration', 'etcd_username and etcd_password must be given together');
   }
+  const api = resolveApi(values);
   const scope = values.systemd_user ? 'user' : 'system';
   let unitsDirectory = values.units_directory;
   if (unitsDirectory === undefined) {
@@ -148,9 +170,39 @@ export function resolveConfig(sources: ConfigSources): ResolvedConfig {
     systemdScope: scope,
     unitsDirectory,
     tokenLimit: values.token_limit,
-    api: { ...optional('socket', values.api_socket), ...optional('listen', values.api_listen) },
+    api,
   };
   return { config, warnings };
+}
+
+/** The API part of the config, with the pairing rules of the TLS options and the exposure check. */
+function resolveApi(values: OptionValues): ApiConfig {
+  if ((values.api_cert_file === undefined) !== (values.api_key_file === undefined)) {
+    throw new ConfigError(values.api_cert_file === undefined ? 'api_cert_file' : 'api_key_file', 'configuration', 'api_cert_file and api_key_file must be given together');
+  }
+  if (values.api_client_ca_file !== undefined && values.api_cert_file === undefined) {
+    throw new ConfigError('api_client_ca_file', 'configuration', 'mutual TLS needs TLS: set api_cert_file and api_key_file too');
+  }
+  const tls = values.api_cert_file !== undefined && values.api_key_file !== undefined
+    ? { certFile: values.api_cert_file, keyFile: values.api_key_file, ...optional('clientCaFile', values.api_client_ca_file) }
+    : undefined;
+  if (tls !== undefined && values.api_listen === undefined) {
+    throw new ConfigError('api_cert_file', 'configuration', 'TLS applies to the TCP API: set api_listen too');
+  }
+  const problem = apiExposureProblem({ listen: values.api_listen, auth: values.api_auth, tls: tls !== undefined, insecure: values.api_insecure });
+  if (problem !== undefined) throw new ConfigError(problem.option, 'configuration', problem.message);
+  return {
+    ...optional('socket', values.api_socket),
+    ...optional('listen', values.api_listen),
+    auth: values.api_auth,
+    ...optional('tls', tls),
+    insecure: values.api_insecure,
+    rate: { qps: values.api_qps, burst: values.api_burst },
+    headerTimeoutMs: values.api_header_timeout,
+    bodyTimeoutMs: values.api_body_timeout,
+    maxConnections: values.api_max_connections,
+    maxStreams: values.api_max_streams,
+  };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -25,7 +25,16 @@ test('defaults match fleet where fleet had them, and ours otherwise', () => {
   assert.equal(config.systemdScope, 'system');
   assert.equal(config.unitsDirectory, '/run/fleet/units');
   assert.equal(config.tokenLimit, 100);
-  assert.deepEqual(config.api, { socket: '/var/run/fleet.sock' });
+  assert.deepEqual(config.api, {
+    socket: '/var/run/fleet.sock',
+    auth: 'tcp',
+    insecure: false,
+    rate: { qps: 50, burst: 100 },
+    headerTimeoutMs: 10_000,
+    bodyTimeoutMs: 30_000,
+    maxConnections: 512,
+    maxStreams: 32,
+  });
   assert.deepEqual(config.metadata, {});
 });
 
@@ -72,12 +81,39 @@ test('bad values fail with the option and its source named', () => {
     [{ FLEET_RESOURCES: 'cpu=4,cpu=2' }, /resources.*cpu is given more than once/],
     [{ FLEET_RESERVED: 'GPU=1' }, /invalid value for reserved.*resource name "GPU" must be lower-case/],
     [{ FLEET_RESERVED: 'cpu' }, /reserved.*"cpu" is not name=value/],
+    [{ FLEET_API_AUTH: 'yes' }, /api_auth.*expected tcp, all or off/],
+    [{ FLEET_API_QPS: '0' }, /api_qps.*at least 0.01/],
+    [{ FLEET_API_CERT_FILE: '/c.pem', FLEET_API_LISTEN: '1' }, /api_key_file.*must be given together/],
+    [{ FLEET_API_CLIENT_CA_FILE: '/ca.pem' }, /api_client_ca_file.*mutual TLS needs TLS/],
+    [{ FLEET_API_CERT_FILE: '/c.pem', FLEET_API_KEY_FILE: '/k.pem' }, /TLS applies to the TCP API: set api_listen/],
   ];
   for (const [env, re] of cases) {
     assert.throws(() => resolveConfig({ env, machineIdFile: MID }), (err: unknown) => err instanceof ConfigError && re.test(err.message), JSON.stringify(env));
   }
   assert.throws(() => resolveConfig({ file: { path: '/x.conf', text: '[sec]\na=1\n' }, env: {}, machineIdFile: MID }), /from \/x.conf\): fleet.conf has no sections/);
   assert.throws(() => resolveConfig({ env: {} }), /unable to determine local machine ID/);
+});
+
+test('startup refusals: a TCP API other hosts can reach needs tokens, and TLS or api_insecure', () => {
+  const refused: Array<[Record<string, string>, RegExp]> = [
+    [{ FLEET_API_LISTEN: '0.0.0.0:49153', FLEET_API_AUTH: 'off' }, /invalid value for api_auth .*0\.0\.0\.0:49153 is reachable from other hosts but api_auth=off.*Set api_auth=tcp \(or all\).*or bind api_listen to 127\.0\.0\.1/],
+    [{ FLEET_API_LISTEN: '10.0.0.5:49153', FLEET_API_AUTH: 'off', FLEET_API_INSECURE: 'true' }, /api_auth=off/],
+    [{ FLEET_API_LISTEN: '0.0.0.0:49153' }, /invalid value for api_listen .*plain HTTP: set api_cert_file and api_key_file to serve TLS, or api_insecure=true/],
+    [{ FLEET_API_LISTEN: '[::]:49153', FLEET_API_AUTH: 'all' }, /plain HTTP/],
+  ];
+  for (const [env, re] of refused) {
+    assert.throws(() => resolveConfig({ env, machineIdFile: MID }), (err: unknown) => err instanceof ConfigError && re.test(err.message), JSON.stringify(env));
+  }
+  const allowed: Record<string, string>[] = [
+    { FLEET_API_LISTEN: '49153', FLEET_API_AUTH: 'off' },
+    { FLEET_API_LISTEN: 'localhost:49153', FLEET_API_AUTH: 'off' },
+    { FLEET_API_LISTEN: '[::1]:49153', FLEET_API_AUTH: 'off' },
+    { FLEET_API_LISTEN: '0.0.0.0:49153', FLEET_API_INSECURE: 'true' },
+    { FLEET_API_LISTEN: '0.0.0.0:49153', FLEET_API_CERT_FILE: '/c.pem', FLEET_API_KEY_FILE: '/k.pem' },
+  ];
+  for (const env of allowed) assert.doesNotThrow(() => resolveConfig({ env, machineIdFile: MID }), JSON.stringify(env));
+  const tls = resolveConfig({ env: { FLEET_API_LISTEN: '0.0.0.0:1', FLEET_API_CERT_FILE: '/c.pem', FLEET_API_KEY_FILE: '/k.pem', FLEET_API_CLIENT_CA_FILE: '/ca.pem' }, machineIdFile: MID });
+  assert.deepEqual(tls.config.api.tls, { certFile: '/c.pem', keyFile: '/k.pem', clientCaFile: '/ca.pem' });
 });
 
 test('unknown and deprecated options are reported, not silently dropped', () => {
