@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseApiEndpoint } from '../client/endpoint.js';
 import { ClientConfigError, errorMessage } from '../client/errors.js';
 import { HttpFleetClient } from '../client/http-client.js';
-import type { TlsFiles } from '../client/http-transport.js';
+import { DEFAULT_RATE_LIMIT_ATTEMPTS, DEFAULT_RATE_LIMIT_MAX_DELAY_MS, type RateLimitRetry, type TlsFiles } from '../client/http-transport.js';
 import type { FleetClient } from '../client/types.js';
 import { sleep } from '../wait/timing.js';
 import { DEFAULT_ETCD_ENDPOINT, type GlobalOptions } from './global-options.js';
@@ -34,11 +34,13 @@ function readTls(g: GlobalOptions): TlsFiles {
 export async function createClient(g: GlobalOptions, warn: (line: string) => void): Promise<FleetClient> {
   if (g.tunnel !== '') throw new ClientConfigError('--tunnel is not supported: fleetctl reaches machines through their fleet API, not SSH');
   const timeoutMs = Math.round(g.requestTimeout * 1000);
+  const token = g.token !== '' ? { token: g.token } : {};
+  const rateLimit = rateLimitRetry(warn);
   if (g.driver === 'api') {
     const { endpoint, warnings } = parseApiEndpoint(g.endpoint);
     warnings.forEach(warn);
     // Transient failures are retried for up to one request timeout.
-    return new HttpFleetClient({ endpoint, tls: readTls(g), idleTimeoutMs: timeoutMs }, { budgetMs: timeoutMs, now: () => Date.now(), sleep: (ms) => sleep(ms) });
+    return new HttpFleetClient({ endpoint, tls: readTls(g), idleTimeoutMs: timeoutMs, rateLimit, ...token }, { budgetMs: timeoutMs, now: () => Date.now(), sleep: (ms) => sleep(ms) });
   }
   if (g.driver === 'etcd') {
     if ((g.keyFile === '') !== (g.certFile === '')) throw new ClientConfigError('--key-file and --cert-file must be given together');
@@ -55,7 +57,21 @@ export async function createClient(g: GlobalOptions, warn: (line: string) => voi
     } catch (err) {
       throw new ClientConfigError((err as Error).message);
     }
-    return new RegistryFleetClient(registry.api, { close: () => registry.close() });
+    return new RegistryFleetClient(registry.api, { tokens: registry.tokens, ...token, close: () => registry.close() });
   }
   throw new ClientConfigError(`unrecognized driver ${JSON.stringify(g.driver)}`);
+}
+
+/** Waits out 429s, telling stderr at most once every 5 s (a bulk command may be waiting on many requests at once). */
+function rateLimitRetry(warn: (line: string) => void, now: () => number = Date.now): RateLimitRetry {
+  let lastTold = -Infinity;
+  return {
+    attempts: DEFAULT_RATE_LIMIT_ATTEMPTS,
+    maxDelayMs: DEFAULT_RATE_LIMIT_MAX_DELAY_MS,
+    notify: (line) => {
+      if (now() - lastTold < 5000) return;
+      lastTold = now();
+      warn(line);
+    },
+  };
 }

@@ -27,6 +27,8 @@ export interface GlobalOptions {
   readonly debug: boolean;
   /** `--tunnel` (unsupported; refused when set). */
   readonly tunnel: string;
+  /** `--token` / `FLEETCTL_TOKEN`: the API bearer token; '' = none. Never printed. */
+  readonly token: string;
 }
 
 /** Root flags, in help order. Deprecated and SSH-only spellings are accepted but hidden. */
@@ -38,6 +40,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { flags: '--cert-file <path>', description: 'Location of TLS cert file used to secure communication with the fleet API or etcd', defaultValue: '' },
   { flags: '--ca-file <path>', description: 'Location of TLS CA file used to secure communication with the fleet API or etcd', defaultValue: '' },
   { flags: '--request-timeout <seconds>', description: 'Amount of time in seconds to allow a single request before considering it failed.', defaultValue: '3.0' },
+  { flags: '--token <token>', description: 'API token sent as Authorization: Bearer (prefer FLEETCTL_TOKEN: a flag shows in the process list)' },
   { flags: '--debug', description: 'Print out more debug information to stderr' },
   { flags: '--etcd-keyfile <path>', description: 'Deprecated alias of --key-file', hidden: true },
   { flags: '--etcd-certfile <path>', description: 'Deprecated alias of --cert-file', hidden: true },
@@ -105,5 +108,6 @@ export function resolveGlobalOptions(cli: Readonly<Record<string, unknown>>, fro
     requestTimeout: parseRequestTimeout(get('--request-timeout', '3.0')),
     debug: parseLooseBool(debugText) === true,
     tunnel: get('--tunnel', ''),
+    token: get('--token', '').trim(),
   };
 }

@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { errorMessage } from '../client/errors.js';
 import type { FleetClient } from '../client/types.js';
+import { authCommand } from '../commands/auth.js';
 import { catCommand } from '../commands/cat.js';
 import { runCompletion } from '../commands/completion.js';
 import { destroyCommand } from '../commands/destroy.js';
@@ -24,6 +25,7 @@ import { startCommand } from '../commands/start.js';
 import { statusCommand } from '../commands/status.js';
 import { stopCommand } from '../commands/stop.js';
 import { submitCommand } from '../commands/submit.js';
+import { tokenCommand } from '../commands/token.js';
 import { unloadCommand } from '../commands/unload.js';
 import { runVersion } from '../commands/version.js';
 import type { CommandContext } from '../context.js';
@@ -38,6 +40,7 @@ import { expandCommandPrefix } from './prefix.js';
 export const CLUSTER_COMMANDS: readonly CommandSpec[] = [
   catCommand, destroyCommand, explainCommand, journalCommand, listMachinesCommand, listUnitFilesCommand, listUnitsCommand,
   loadCommand, policyCommand, restartCommand, startCommand, statusCommand, stopCommand, submitCommand, unloadCommand,
+  authCommand, tokenCommand,
 ];
 
 /** Commands that do not. */

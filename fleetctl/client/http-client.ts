@@ -10,10 +10,13 @@ import { ApiError, TransportError, UnitNotRunningError } from './errors.js';
 import { apiPath, requestJson, type HttpTarget, type JsonResponse } from './http-transport.js';
 import { EXPLAINED } from './explained.js';
 import { requestStream, streamFromMachine, streamResource } from './remote-stream.js';
-import type { FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
+import type { IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
 import type { DesiredState } from '../../src/domain/index.js';
 import type { UnitOption } from '../../src/units/index.js';
 import { NO_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { fromApiToken } from '../../src/api/token-wire.js';
+import type { Role, TokenInfo } from '../../src/auth/index.js';
+import { ClientConfigError } from './errors.js';
 
 /** Converts a wire unit (omitted empty values) to the client's shape. */
 export function fromApiUnit(u: ApiUnit): FleetUnit {
@@ -190,15 +193,45 @@ export class HttpFleetClient implements FleetClient {
   private async stream(name: string, resource: string, target: StreamTarget): Promise<number> {
     if (target.machineId !== undefined) {
       const machine = (await this.listMachines()).find((m) => m.id === target.machineId);
-      if (machine?.apiEndpoint) return streamFromMachine(target.machineId, machine, name, resource, target, { tls: this.target.tls });
+      if (machine?.apiEndpoint) return streamFromMachine(target.machineId, machine, name, resource, target, this.target);
     }
     const outcome = await requestStream(this.target, resource, target);
     if (outcome.kind === 'done') return outcome.exitCode;
     const machineId = outcome.machineId ?? target.machineId ?? (await this.getUnit(name))?.machineId;
     if (machineId === undefined) throw new UnitNotRunningError(name);
     const machine = (await this.listMachines()).find((m) => m.id === machineId);
-    return streamFromMachine(machineId, machine, name, resource, target, { tls: this.target.tls });
+    return streamFromMachine(machineId, machine, name, resource, target, this.target);
+  }
+
+  async bootstrapAuth(): Promise<IssuedToken> {
+    if (this.target.endpoint.kind !== 'unix') {
+      throw new ClientConfigError('auth bootstrap works only through a fleetd\'s local unix socket: run it on a cluster host with --endpoint unix:///var/run/fleet.sock');
+    }
+    return issued((await this.call('POST', '/auth/bootstrap')).body);
+  }
+
+  async createToken(name: string, role: Role, ttlMs?: number): Promise<IssuedToken> {
+    const body = { name, role, ...(ttlMs !== undefined ? { ttlSeconds: Math.ceil(ttlMs / 1000) } : {}) };
+    return issued((await this.call('POST', '/tokens', body)).body);
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    const body = (await this.call('GET', '/tokens')).body as { tokens?: unknown[] } | undefined;
+    return (body?.tokens ?? []).map((t) => {
+      const { token: _never, ...info } = fromApiToken(t);
+      return info;
+    });
+  }
+
+  async revokeToken(id: string): Promise<void> {
+    await this.call('DELETE', `/tokens/${encodeURIComponent(id)}`);
   }
 
   async close(): Promise<void> {}
+}
+
+function issued(body: unknown): IssuedToken {
+  const t = fromApiToken(body);
+  if (t.token === undefined) throw new TransportError('the fleet API created a token but did not send it');
+  return { ...t, token: t.token };
 }

@@ -18,13 +18,57 @@ export interface TlsFiles {
   readonly ca?: string;
 }
 
+/** How fleetctl waits when the API answers 429 (its identity is over the rate limit). */
+export interface RateLimitRetry {
+  /** Retries of one request before its 429 is the answer. */
+  readonly attempts: number;
+  /** Longest single wait, ms (a larger `Retry-After` is cut to this). */
+  readonly maxDelayMs: number;
+  /** Told before each wait (a line for stderr). */
+  readonly notify: (line: string) => void;
+  /** Default: a timer, cut short by the abort signal. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** fleetctl's default: up to 20 retries of at most 30 s each. */
+export const DEFAULT_RATE_LIMIT_ATTEMPTS = 20;
+export const DEFAULT_RATE_LIMIT_MAX_DELAY_MS = 30_000;
+
 /** How to reach one API. */
 export interface HttpTarget {
   readonly endpoint: ApiEndpoint;
   readonly tls?: TlsFiles;
   /** Socket inactivity limit of JSON requests, ms; 0 = none. */
   readonly idleTimeoutMs: number;
+  /** Sent as `Authorization: Bearer <token>` (never printed); undefined = none. */
+  readonly token?: string;
+  /** Waiting on 429; undefined = a 429 is the answer at once. */
+  readonly rateLimit?: RateLimitRetry;
 }
+
+/**
+ * How long to wait before retrying a 429: the server's `Retry-After`
+ * (seconds, or an HTTP date), else 1 s doubling per attempt; never more
+ * than `maxDelayMs`, never less than 100 ms.
+ */
+export function retryDelayMs(retryAfter: string | undefined, attempt: number, maxDelayMs: number, now: number = Date.now()): number {
+  let ms = 1000 * 2 ** Math.min(attempt, 10);
+  const v = retryAfter?.trim() ?? '';
+  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
+  else if (v !== '' && Number.isFinite(Date.parse(v))) ms = Date.parse(v) - now;
+  return Math.min(maxDelayMs, Math.max(100, ms));
+}
+
+const timerSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /** A buffered response. */
 export interface JsonResponse {
@@ -42,7 +86,8 @@ export function apiPath(target: HttpTarget, resource: string): string {
 
 function requestOptions(target: HttpTarget, method: string, path: string, headers: Record<string, string>): RequestOptions {
   const ep = target.endpoint;
-  const common = { method, path, headers: { 'User-Agent': 'fleetctl', ...headers } };
+  const auth: Record<string, string> = target.token !== undefined && target.token !== '' ? { Authorization: `Bearer ${target.token}` } : {};
+  const common = { method, path, headers: { 'User-Agent': 'fleetctl', ...auth, ...headers } };
   if (ep.kind === 'unix') return { ...common, socketPath: ep.socketPath, host: 'domain-sock' };
   const tls = target.tls ?? {};
   // fleet disabled verification when only a CA was given (quirk 11); we verify whenever TLS is used.
@@ -56,13 +101,33 @@ function describe(target: HttpTarget): string {
 
 /**
  * Sends one request and resolves with the response head (body unread).
+ * A 429 is retried as `target.rateLimit` says (the caller is told before
+ * each wait); the last 429 is returned when the retries run out.
  * @throws {TransportError} when the connection fails or times out.
  */
-export function send(
+export async function send(
   target: HttpTarget,
   method: string,
   path: string,
   options: { body?: unknown; signal?: AbortSignal; idle?: boolean } = {},
+): Promise<IncomingMessage> {
+  const retry = target.rateLimit;
+  for (let attempt = 0; ; attempt++) {
+    const res = await sendOnce(target, method, path, options);
+    if (res.statusCode !== 429 || retry === undefined || attempt >= retry.attempts || options.signal?.aborted === true) return res;
+    const header = res.headers['retry-after'];
+    res.resume();
+    const ms = retryDelayMs(Array.isArray(header) ? header[0] : header, attempt, retry.maxDelayMs);
+    retry.notify(`fleetctl: the fleet API is rate-limiting this identity (429); waiting ${(ms / 1000).toFixed(ms < 1000 ? 1 : 0)} s before retrying (retry ${attempt + 1} of ${retry.attempts})`);
+    await (retry.sleep ?? timerSleep)(ms, options.signal);
+  }
+}
+
+function sendOnce(
+  target: HttpTarget,
+  method: string,
+  path: string,
+  options: { body?: unknown; signal?: AbortSignal; idle?: boolean },
 ): Promise<IncomingMessage> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   const headers: Record<string, string> = payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) };

@@ -23,8 +23,11 @@ import { resourcesView } from '../../src/resources/index.js';
 import { parsePolicy, policyDocument, readPolicyDocument } from '../../src/scheduler/policy.js';
 import type { TlsFiles } from './http-transport.js';
 import { streamFromMachine, streamResource } from './remote-stream.js';
-import type { FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
+import type { IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
 import type { DesiredState } from '../../src/domain/index.js';
+import { issueToken, tokenInfo, type Role, type TokenInfo } from '../../src/auth/index.js';
+import { InvalidNameError, TokenNotFoundError, type TokenRegistry } from '../../src/registry/index.js';
+import { ClientConfigError } from './errors.js';
 
 /** Converts a machine record; `apiEndpoint` is read when the record carries one. */
 export function fromMachineRecord(m: MachineRecord): FleetMachine {
@@ -46,7 +49,7 @@ function fromStateRecord(s: UnitStateRecord): FleetUnitState {
 export class RegistryFleetClient implements FleetClient {
   constructor(
     private readonly api: ApiRegistry,
-    private readonly options: { tls?: TlsFiles; close?: () => Promise<void> } = {},
+    private readonly options: { tls?: TlsFiles; token?: string; tokens?: TokenRegistry; close?: () => Promise<void> } = {},
   ) {}
 
   async listUnits(): Promise<FleetUnit[]> {
@@ -142,10 +145,50 @@ export class RegistryFleetClient implements FleetClient {
     const machineId = target.machineId ?? (await this.getUnit(name))?.machineId;
     if (machineId === undefined) throw new UnitNotRunningError(name);
     const machine = (await this.listMachines()).find((m) => m.id === machineId);
-    return streamFromMachine(machineId, machine, name, resource, target, { tls: this.options.tls });
+    return streamFromMachine(machineId, machine, name, resource, target, { tls: this.options.tls, token: this.options.token });
+  }
+
+  /** Direct etcd access already holds every key: bootstrap belongs to a fleetd's unix socket. */
+  async bootstrapAuth(): Promise<IssuedToken> {
+    throw new ClientConfigError('auth bootstrap works only through a fleetd\'s local unix socket (--driver api --endpoint unix:///var/run/fleet.sock)');
+  }
+
+  async createToken(name: string, role: Role, ttlMs?: number): Promise<IssuedToken> {
+    let made;
+    try {
+      made = issueToken({ name, role, now: Date.now(), ...(ttlMs !== undefined ? { ttlMs } : {}) });
+    } catch (err) {
+      throw new ApiError(400, (err as Error).message);
+    }
+    await this.tokenRegistry().createToken(made.record);
+    return { ...tokenInfo(made.record), token: made.bearer };
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    return (await this.tokenRegistry().listTokens()).tokens.map(tokenInfo).sort(byNameThenId);
+  }
+
+  async revokeToken(id: string): Promise<void> {
+    try {
+      await this.tokenRegistry().revokeToken(id);
+    } catch (err) {
+      if (err instanceof TokenNotFoundError) throw new ApiError(404, 'token does not exist');
+      if (err instanceof InvalidNameError) throw new ApiError(400, err.message);
+      throw err;
+    }
+  }
+
+  private tokenRegistry(): TokenRegistry {
+    if (this.options.tokens === undefined) throw new ClientConfigError('this client cannot manage tokens');
+    return this.options.tokens;
   }
 
   async close(): Promise<void> {
     await this.options.close?.();
   }
+}
+
+/** Sort order of token lists. */
+export function byNameThenId(a: TokenInfo, b: TokenInfo): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseApiEndpoint } from './endpoint.js';
 import { ApiError, FleetClientError, MachineUnreachableError, errorMessage } from './errors.js';
-import { apiPath, readText, send, type HttpTarget, type TlsFiles } from './http-transport.js';
+import { apiPath, readText, send, type HttpTarget } from './http-transport.js';
 import type { FleetMachine, JournalOptions, StreamTarget } from './types.js';
 
 /** Header (or trailer) carrying the remote command's exit code. */
@@ -100,7 +100,7 @@ export async function streamFromMachine(
   unitName: string,
   resource: string,
   target: StreamTarget,
-  connection: { tls?: TlsFiles },
+  connection: Pick<HttpTarget, 'tls' | 'token' | 'rateLimit'>,
 ): Promise<number> {
   if (machine === undefined) throw new MachineUnreachableError(machineId, unitName, 'the machine is not present in the cluster');
   if (machine.apiEndpoint === undefined || machine.apiEndpoint === '') {
@@ -109,7 +109,8 @@ export async function streamFromMachine(
   let outcome: StreamOutcome;
   try {
     const { endpoint } = parseApiEndpoint(machine.apiEndpoint);
-    outcome = await requestStream({ endpoint, tls: connection.tls, idleTimeoutMs: 0 }, resource, target);
+    // The same credentials (TLS files, token) go to the unit's machine: with auth on, every fleetd checks the same tokens.
+    outcome = await requestStream({ ...connection, endpoint, idleTimeoutMs: 0 }, resource, target);
   } catch (err) {
     if (err instanceof FleetClientError && !(err instanceof ApiError)) {
       throw new MachineUnreachableError(machineId, unitName, `${machine.apiEndpoint}: ${errorMessage(err)}`);

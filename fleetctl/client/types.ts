@@ -7,6 +7,7 @@ import type { UnitExplanation } from '../../src/engine/explain.js';
 import type { DesiredState } from '../../src/domain/index.js';
 import type { ResourcesView } from '../../src/resources/index.js';
 import type { UnitOption } from '../../src/units/index.js';
+import type { Role, TokenInfo } from '../../src/auth/index.js';
 
 
 /** A unit as the API shows it. */
@@ -82,6 +83,12 @@ export interface StreamTarget {
   readonly machineId?: string;
 }
 
+/** A token just created: its public fields plus the bearer text, which is shown this once. */
+export interface IssuedToken extends TokenInfo {
+  /** `<id>.<secret>`: what clients send as `Authorization: Bearer ...`. */
+  readonly token: string;
+}
+
 /**
  * The cluster, as commands see it. Every method rejects with a
  * `FleetClientError` subclass (see `errors.ts`) so commands can print one
@@ -137,6 +144,19 @@ export interface FleetClient {
   getPolicy(): Promise<Record<string, unknown>>;
   /** Validates and replaces the placement policy; resolves with it as stored. Rejects with `InvalidPolicyError` / `ApiError` 400 naming every problem. */
   setPolicy(document: unknown): Promise<Record<string, unknown>>;
+  /**
+   * Creates the cluster's first admin token; works once per cluster and only
+   * through a fleetd's local unix socket. Rejects with `ApiError` 409 when
+   * the cluster was bootstrapped before, `ClientConfigError` for an
+   * endpoint that is not a unix socket.
+   */
+  bootstrapAuth(): Promise<IssuedToken>;
+  /** Creates a token (admin); `ttlMs` undefined = no expiry. */
+  createToken(name: string, role: Role, ttlMs?: number): Promise<IssuedToken>;
+  /** Every token's public fields, sorted by name then id (admin). */
+  listTokens(): Promise<TokenInfo[]>;
+  /** Revokes a token (admin); rejects with `ApiError` 404 when there is none with that id. */
+  revokeToken(id: string): Promise<void>;
   /** Releases connections. */
   close(): Promise<void>;
 }
