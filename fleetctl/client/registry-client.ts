@@ -25,7 +25,7 @@ import type { TlsFiles } from './http-transport.js';
 import { streamFromMachine, streamResource } from './remote-stream.js';
 import type { IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
 import type { DesiredState } from '../../src/domain/index.js';
-import { issueToken, tokenInfo, type Role, type TokenInfo } from '../../src/auth/index.js';
+import { compareTokens, issueToken, tokenInfo, type Role, type TokenInfo } from '../../src/auth/index.js';
 import { InvalidNameError, TokenNotFoundError, type TokenRegistry } from '../../src/registry/index.js';
 import { ClientConfigError } from './errors.js';
 
@@ -165,7 +165,7 @@ export class RegistryFleetClient implements FleetClient {
   }
 
   async listTokens(): Promise<TokenInfo[]> {
-    return (await this.tokenRegistry().listTokens()).tokens.map(tokenInfo).sort(byNameThenId);
+    return (await this.tokenRegistry().listTokens()).tokens.map(tokenInfo).sort(compareTokens);
   }
 
   async revokeToken(id: string): Promise<void> {
@@ -186,9 +186,4 @@ export class RegistryFleetClient implements FleetClient {
   async close(): Promise<void> {
     await this.options.close?.();
   }
-}
-
-/** Sort order of token lists. */
-export function byNameThenId(a: TokenInfo, b: TokenInfo): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

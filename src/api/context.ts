@@ -1,6 +1,7 @@
 import type { ApiRegistry } from '../registry/index.js';
 import type { LocalCommands } from './local-commands.js';
 import type { ScheduleView } from './schedule-view.js';
+import type { TokenApi } from './tokens.js';
 
 /** The logging the API does (pino's `Logger` fits). */
 export interface ApiLogger {
@@ -23,4 +24,6 @@ export interface ApiContext {
   readonly maxBodyBytes: number;
   readonly commands: LocalCommands;
   readonly logger: ApiLogger;
+  /** Token management; undefined = the tokens resource answers 404. */
+  readonly tokens?: TokenApi;
 }

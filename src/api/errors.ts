@@ -4,7 +4,7 @@
  * from the registry and the unit library propagate; {@link toApiError}
  * turns anything into what the client sees.
  */
-import { InvalidNameError, RegistryClosedError, RegistryUnavailableError, UnitExistsError, UnitNotFoundError } from '../registry/index.js';
+import { AlreadyBootstrappedError, InvalidNameError, RegistryClosedError, RegistryUnavailableError, TokenNotFoundError, UnitExistsError, UnitNotFoundError } from '../registry/index.js';
 import { InvalidUnitNameError, UnitParseError, UnitPutRejectedError, UnitValidationError } from '../units/index.js';
 import { LocalCommandError } from './local-commands.js';
 import { InvalidPageTokenError } from './pagination.js';
@@ -51,5 +51,7 @@ function translate(err: unknown): ApiError | undefined {
   if (err instanceof UnitNotFoundError) return new ApiError(404, 'unit does not exist');
   if (err instanceof UnitExistsError) return new ApiError(409, 'unit already exists');
   if (err instanceof LocalCommandError) return new ApiError(500, err.message);
+  if (err instanceof TokenNotFoundError) return new ApiError(404, 'token does not exist');
+  if (err instanceof AlreadyBootstrappedError) return new ApiError(409, err.message);
   return undefined;
 }

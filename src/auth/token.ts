@@ -140,6 +140,11 @@ export interface TokenInfo {
   readonly expiresAt?: number;
 }
 
+/** Order of token lists: by name, then id. */
+export function compareTokens(a: TokenInfo, b: TokenInfo): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 /** The public part of a record. */
 export function tokenInfo(r: TokenRecord): TokenInfo {
   return { id: r.id, name: r.name, role: r.role, createdAt: r.createdAt, ...(r.expiresAt !== undefined ? { expiresAt: r.expiresAt } : {}) };
