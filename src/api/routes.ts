@@ -5,6 +5,8 @@
  * matches against it; the middleware chain authorises by the role.
  */
 import { discovery } from './discovery.js';
+import { BOOTSTRAP_RESOURCE } from './security.js';
+import { bootstrapAuth, createToken, listTokens, revokeToken } from './tokens.js';
 import { explainUnit } from './explain.js';
 import { listMachines, patchMachines } from './machines.js';
 import type { Handler, RouteSpec } from './router.js';
@@ -66,6 +68,21 @@ export function apiRoutes(options: RouteTableOptions): RouteSpec[] {
       path: ['policy'],
       methods: { GET: { role: 'read', handler: getPolicy }, PUT: { role: 'admin', handler: putPolicy } },
       otherMethod: { status: 405, message: 'only GET and PUT supported against this resource' },
+    },
+    {
+      resource: 'tokens',
+      scope: 'api',
+      path: ['tokens'],
+      methods: { GET: { role: 'admin', handler: (_req, ctx) => listTokens(ctx) }, POST: { role: 'admin', handler: createToken } },
+      otherMethod: { status: 405, message: 'only GET and POST supported against this resource' },
+    },
+    { resource: 'token', scope: 'api', path: ['tokens', ':id'], methods: { DELETE: { role: 'admin', handler: (_req, ctx, p) => revokeToken(ctx, p['id']!) } }, otherMethod: { status: 405, message: 'only DELETE supported against this resource' } },
+    {
+      resource: BOOTSTRAP_RESOURCE,
+      scope: 'api',
+      path: ['auth', 'bootstrap'],
+      methods: { POST: { role: 'admin', handler: (req, ctx) => bootstrapAuth(ctx, req.principal?.kind === 'local') } },
+      otherMethod: { status: 405, message: 'only POST supported against this resource' },
     },
     { resource: 'state', scope: 'api', path: ['state'], methods: { GET: { role: 'read', handler: listStates } }, otherMethod: ONLY_GET },
     { resource: 'unitState', scope: 'api', path: ['state', ':name'], methods: { GET: { role: 'read', handler: (req, ctx, p) => getState(req, ctx, p['name']!) } }, otherMethod: ONLY_GET },

@@ -5,7 +5,8 @@
  * authenticate → authorise → rate-limit → handler); this shell only parses
  * the URL, builds the request context and writes the reply.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createFleetMetrics, type FleetMetrics } from '../metrics/index.js';
 import type { ApiRegistry } from '../registry/index.js';
 import { ApiAvailability, health } from './availability.js';
@@ -22,6 +23,7 @@ import { matchRoute, type Handler, type RouteSpec } from './router.js';
 import { apiRoutes, type StaticMount } from './routes.js';
 import { ScheduleView } from './schedule-view.js';
 import { sendFile } from './static-files.js';
+import type { TokenApi } from './tokens.js';
 
 /** Where to listen; at least one listener must result. */
 export interface ApiListenOptions {
@@ -35,6 +37,10 @@ export interface ApiListenOptions {
   readonly activation?: boolean;
   /** Environment holding the activation variables; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Serve the TCP listener over TLS (PEM texts); `ca` makes clients present a certificate it signed (mutual TLS). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string };
+  /** Slow and flooding clients, per listener: header and whole-request timeouts (ms), open connections. Default Node's. */
+  readonly limits?: { readonly headersTimeoutMs?: number; readonly requestTimeoutMs?: number; readonly maxConnections?: number };
 }
 
 /** Options of {@link startApiServer}; `registry`, `machineId`, `listen` and `commands` are required. */
@@ -58,6 +64,8 @@ export interface StartApiServerOptions {
   readonly shutdownGraceMs?: number;
   /** Security stages per listener (token authentication, rate limits); default: the tokenless principal, no limit. */
   readonly chain?: ChainStageFactory;
+  /** Token management for the tokens resource and bootstrap; undefined = they answer 404. */
+  readonly tokens?: TokenApi;
   /** Directories served read-only at root paths (`{ path: '/dashboard', dir }`). */
   readonly staticMounts?: readonly StaticMount[];
   /** Whether this fleetd may answer for the cluster (see availability.ts); default always. */
@@ -99,6 +107,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     commands: options.commands,
     logger,
+    ...(options.tokens !== undefined ? { tokens: options.tokens } : {}),
   };
   const closing = new AbortController();
   const metricsHandler: Handler = async () => {
@@ -115,17 +124,25 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
   const servers: Server[] = [];
   const addresses: string[] = [];
   /** Each listener gets its own server and chain; the chain is built once the bound address says what kind of socket it is. */
-  const open = async (bind: (s: Server) => Promise<string>) => {
+  const open = async (bind: (s: Server) => Promise<string>, tls?: ApiListenOptions['tls']) => {
     let chain: ((rc: RequestContext) => Promise<Reply>) | undefined;
     let listener: ApiListener | undefined;
-    const server = createServer((req, res) => {
+    const onRequest: RequestListener = (req, res) => {
       if (chain === undefined || listener === undefined) {
         res.destroy();
         return;
       }
       void handle(req, res, { ctx, routes, chain, listener, closing: closing.signal });
-    });
+    };
+    const server: Server =
+      tls === undefined
+        ? createServer(onRequest)
+        : createTlsServer({ cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}) }, onRequest);
     server.on('clientError', answerClientError);
+    const limits = options.listen.limits;
+    if (limits?.headersTimeoutMs !== undefined) server.headersTimeout = limits.headersTimeoutMs;
+    if (limits?.requestTimeoutMs !== undefined) server.requestTimeout = limits.requestTimeoutMs;
+    if (limits?.maxConnections !== undefined) server.maxConnections = limits.maxConnections;
     servers.push(server);
     const address = await bind(server);
     listener = { kind: typeof server.address() === 'string' ? 'unix' : 'tcp', address };
@@ -143,7 +160,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     if (listen.socket !== undefined) await open((s) => listenUnix(s, listen.socket!, listen.socketMode));
     if (listen.tcp !== undefined) {
       const address = typeof listen.tcp === 'string' ? parseHostPort(listen.tcp) : listen.tcp;
-      await open((s) => listenTcp(s, address));
+      await open((s) => listenTcp(s, address), listen.tls);
     }
     if (servers.length === 0) throw new Error('the API has no listener: configure a socket or TCP address, or start fleetd socket-activated');
   } catch (err) {

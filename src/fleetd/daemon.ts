@@ -13,6 +13,7 @@ import { instanceId } from './instance-id.js';
 import { detectCapacity, machineResources } from './capacity.js';
 import { dirname } from 'node:path';
 import { ApiAvailability, startApiServer, SpawnLocalCommands, type ApiServer } from '../api/index.js';
+import { setUpApiSecurity, type ApiSecuritySetup } from './api-security.js';
 import { createFleetMetrics } from '../metrics/index.js';
 import { formatHostPort, parseHostPort } from '../domain/index.js';
 
@@ -65,6 +66,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
   const apiRegistry = createRegistry(new LimitedKv(new EtcdKv({ ...etcdOptions, ownConnection: true }), API_ETCD_CONCURRENCY), etcdOptions);
   let driver: SystemdDriver | undefined;
   let api: ApiServer | undefined;
+  let security: ApiSecuritySetup | undefined;
   try {
     driver = await DbusSystemdDriver.connect({
       scope: config.systemdScope,
@@ -80,7 +82,9 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     // (but /metrics and /health) answers 503 while another live host holds
     // this machine id, so an operator here never sees a healthy member.
     const availability = new ApiAvailability();
+    security = setUpApiSecurity(config.api, registry, metrics, logger);
     api = await startApiServer({
+      ...security.server,
       availability,
       registry: apiRegistry.api,
       machineId: config.machineId,
@@ -90,6 +94,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
         ...(config.api.socket !== undefined ? { socket: config.api.socket } : {}),
         ...(config.api.listen !== undefined ? { tcp: config.api.listen } : {}),
         activation: true,
+        ...security.listen,
       },
       commands: new SpawnLocalCommands({ scope: config.systemdScope }),
       metrics,
@@ -138,6 +143,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     const closeExtra = (await hooks.onStarted?.({ registry, driver, machine, engine, logger })) ?? undefined;
     const d = driver;
     const a = api;
+    const tokenCache = security.cache;
     return {
       config,
       agent,
@@ -145,6 +151,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
       async stop({ graceful }) {
         await closeExtra?.().catch((err: unknown) => logger.warn({ err }, 'closing a component failed'));
         await a.close();
+        await tokenCache.close();
         await engine?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the engine failed'));
         await agent.stop({ graceful }).catch((err: unknown) => logger.warn({ err }, 'stopping the agent failed'));
         await d.close();
@@ -158,6 +165,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     };
   } catch (err) {
     await api?.close().catch(() => undefined);
+    await security?.cache.close().catch(() => undefined);
     await driver?.close().catch(() => undefined);
     await apiRegistry.close().catch(() => undefined);
     await registry.close().catch(() => undefined);
@@ -176,7 +184,7 @@ function advertisedEndpoint(config: FleetdConfig, publicIP: string): string | un
   if (tcp !== undefined) {
     const { host, port } = parseHostPort(tcp);
     const anyHost = host === undefined || host === '0.0.0.0' || host === '::';
-    return `http://${formatHostPort({ host: anyHost ? publicIP || '127.0.0.1' : host, port })}`;
+    return `${config.api.tls !== undefined ? 'https' : 'http'}://${formatHostPort({ host: anyHost ? publicIP || '127.0.0.1' : host, port })}`;
   }
   return config.api.socket !== undefined ? `unix://${config.api.socket}` : undefined;
 }

@@ -1,0 +1,111 @@
+/**
+ * The API's security stages for the middleware chain (`chain.ts`), per
+ * listener: authenticate (tokens per `api_auth`), authorise by the route's
+ * role (403 naming it), rate-limit per identity (429 with `Retry-After`),
+ * and the audit of every mutating request (logged once at info and counted
+ * by role and outcome when its response is over). Decisions are the pure
+ * functions of `src/auth`; this file only applies them to requests.
+ */
+import { authenticate, authorise, identityKey, principalLabel, rateLimited, type Principal, type RateLimiter, type RateLimits, type TokenRecord } from '../auth/index.js';
+import type { ApiAuthMode } from '../fleetd/config-options.js';
+import type { ApiMetrics } from '../metrics/api.js';
+import { tokenlessPrincipal, type ChainStageFactory } from './chain.js';
+import type { ApiLogger } from './context.js';
+import { ApiError } from './errors.js';
+import type { ApiListener, Middleware, RequestContext } from './middleware.js';
+
+/** What the stages check against. */
+export interface ApiSecurityOptions {
+  /** `tcp`: tokens on TCP listeners; `all`: on every listener; `off`: none. */
+  readonly auth: ApiAuthMode;
+  /** The token list every fleetd follows (`TokenCache`). */
+  readonly tokens: { readonly loaded: boolean; lookup(id: string): TokenRecord | undefined };
+  /** Per-identity buckets; undefined = no limit. */
+  readonly limiter?: { readonly limits: RateLimits; readonly buckets: RateLimiter };
+  /** Wall-clock ms (token expiry). */
+  readonly now: () => number;
+  readonly logger: ApiLogger;
+  readonly metrics: ApiMetrics;
+}
+
+/** Methods that change something: audited. */
+const MUTATING = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);
+
+/** The route whose only job is creating the first token: a unix socket may call it without one. */
+export const BOOTSTRAP_RESOURCE = 'authBootstrap';
+
+/** Whether a listener asks for a token under `mode`. */
+export function listenerRequiresToken(mode: ApiAuthMode, listener: ApiListener): boolean {
+  return mode === 'all' || (mode === 'tcp' && listener.kind === 'tcp');
+}
+
+/** The chain stages of every listener under `options`. */
+export function securityStages(options: ApiSecurityOptions): ChainStageFactory {
+  return (listener) => ({
+    authenticate: auditing(options, authenticateStage(options, listener)),
+    authorise: authoriseStage,
+    rateLimit: rateLimitStage(options),
+  });
+}
+
+function authenticateStage(o: ApiSecurityOptions, listener: ApiListener): Middleware {
+  const requireToken = listenerRequiresToken(o.auth, listener);
+  return async (rc, next) => {
+    const bootstrapping = rc.route.resource === BOOTSTRAP_RESOURCE && listener.kind === 'unix';
+    if (!requireToken || bootstrapping) {
+      rc.principal = tokenlessPrincipal(listener);
+      return next();
+    }
+    const a = authenticate({ requireToken, authorization: rc.request.raw.headers.authorization, tokensLoaded: o.tokens.loaded, lookup: (id) => o.tokens.lookup(id), now: o.now() });
+    if (!a.ok) throw new ApiError(a.refusal.status, a.refusal.message, a.refusal.headers);
+    rc.principal = a.principal;
+    return next();
+  };
+}
+
+const authoriseStage: Middleware = async (rc, next) => {
+  if (rc.principal === undefined) throw new Error('API chain: authorise ran before authenticate');
+  const refusal = authorise(rc.principal, rc.route.method(rc.request.method).role);
+  if (refusal !== undefined) throw new ApiError(refusal.status, refusal.message, refusal.headers);
+  return next();
+};
+
+function rateLimitStage(o: ApiSecurityOptions): Middleware {
+  return async (rc, next) => {
+    if (o.limiter === undefined || rc.principal === undefined) return next();
+    const d = o.limiter.buckets.take(identityKey(rc.principal));
+    if (!d.allowed) {
+      const refusal = rateLimited(d.retryAfterMs, o.limiter.limits);
+      throw new ApiError(refusal.status, refusal.message, refusal.headers);
+    }
+    return next();
+  };
+}
+
+/** `ok` (2xx/3xx), `denied` (401/403), `limited` (429), `rejected` (other 4xx), `failed` (5xx). */
+export function auditOutcome(status: number): 'ok' | 'denied' | 'limited' | 'rejected' | 'failed' {
+  if (status < 400) return 'ok';
+  if (status === 401 || status === 403) return 'denied';
+  if (status === 429) return 'limited';
+  return status < 500 ? 'rejected' : 'failed';
+}
+
+/** Wraps `stage` so a mutating request is audited once its response is over, whatever stage answered it. */
+function auditing(o: ApiSecurityOptions, stage: Middleware): Middleware {
+  return (rc, next) => {
+    if (MUTATING.has(rc.request.method)) rc.response.once('close', () => audit(o, rc));
+    return stage(rc, next);
+  };
+}
+
+function audit(o: ApiSecurityOptions, rc: RequestContext): void {
+  const p: Principal | undefined = rc.principal;
+  const status = rc.response.headersSent ? rc.response.statusCode : 0;
+  const role = p?.role ?? 'none';
+  const units = rc.route.params['name'] !== undefined ? [rc.route.params['name']] : [];
+  o.logger.info(
+    { audit: true, principal: p === undefined ? 'unauthenticated' : principalLabel(p), role, method: rc.request.method, path: rc.request.raw.url?.split('?')[0], units, status },
+    'API audit',
+  );
+  o.metrics.audit(role, auditOutcome(status));
+}
