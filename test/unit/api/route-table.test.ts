@@ -6,9 +6,10 @@ import { apiRoutes } from '../../../src/api/routes.js';
 const metrics = async () => ({ kind: 'empty' as const, status: 200 });
 const table = apiRoutes({ metrics, staticMounts: [{ path: '/dashboard', dir: '/nonexistent' }] });
 
-test('roles: read for GET, operate for unit changes, admin for machine metadata', () => {
+test('roles: read for GET, operate for unit changes, admin for machine metadata and tokens', () => {
   const roles = table.flatMap((r: RouteSpec) => Object.entries(r.methods).map(([m, spec]) => `${m} ${r.resource} ${spec.role}`)).sort();
   assert.deepEqual(roles, [
+    'DELETE token admin',
     'DELETE unit operate',
     'GET discovery read',
     'GET machines read',
@@ -16,6 +17,7 @@ test('roles: read for GET, operate for unit changes, admin for machine metadata'
     'GET policy read',
     'GET state read',
     'GET static read',
+    'GET tokens admin',
     'GET unit read',
     'GET unitExplain read',
     'GET unitJournal read',
@@ -23,6 +25,8 @@ test('roles: read for GET, operate for unit changes, admin for machine metadata'
     'GET unitStatus read',
     'GET units read',
     'PATCH machines admin',
+    'POST authBootstrap admin',
+    'POST tokens admin',
     'PUT policy admin',
     'PUT unit operate',
   ]);
