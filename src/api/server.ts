@@ -31,7 +31,7 @@ export interface ApiListenOptions {
   readonly socket?: string;
   /** Mode of the socket file; default 0o660. */
   readonly socketMode?: number;
-  /** TCP address (`host:port`, a bare port, or an object); undefined = none (the default: the API has no authentication). */
+  /** TCP address (`host:port`, a bare port, or an object); undefined = none. */
   readonly tcp?: string | HostPort;
   /** Also serve on the sockets systemd passed (`LISTEN_PID`/`LISTEN_FDS`); the variables are then removed from `env`. */
   readonly activation?: boolean;
