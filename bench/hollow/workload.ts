@@ -1,5 +1,5 @@
 import { buildUnit } from '../../src/units/unit.js';
-import type { UnitRecord } from '../../src/registry/index.js';
+import type { UnitWithText } from '../../src/registry/index.js';
 import { machineIdOf } from '../lib/inproc-cluster.js';
 import type { HollowMachine } from './protocol.js';
 
@@ -15,14 +15,14 @@ export function hollowMachines(count: number): HollowMachine[] {
 
 /** The units of a scale run and how many schedule entries they must produce. */
 export interface HollowWorkload {
-  readonly units: UnitRecord[];
+  readonly units: UnitWithText[];
   /** Schedule entries (= state reports) once everything is placed. */
   readonly expectedEntries: number;
   /** Units per kind, for the printout. */
   readonly mix: Record<string, number>;
 }
 
-function record(name: string, xfleet: string, exec = '/bin/sleep 100000'): UnitRecord {
+function record(name: string, xfleet: string, exec = '/bin/sleep 100000'): UnitWithText {
   const u = buildUnit(name, `[Unit]\nDescription=${name}\n\n[Service]\nExecStart=${exec}\n${xfleet ? `\n[X-Fleet]\n${xfleet}\n` : ''}`);
   return { name: u.name, options: u.options, text: u.text, hash: u.hash };
 }
@@ -35,9 +35,9 @@ function record(name: string, xfleet: string, exec = '/bin/sleep 100000'): UnitR
  * rest plain. Every unit is placeable.
  */
 export function hollowWorkload(total: number, machines: readonly HollowMachine[]): HollowWorkload {
-  const units: UnitRecord[] = [];
+  const units: UnitWithText[] = [];
   const mix: Record<string, number> = {};
-  const add = (kind: string, u: UnitRecord) => {
+  const add = (kind: string, u: UnitWithText) => {
     units.push(u);
     mix[kind] = (mix[kind] ?? 0) + 1;
   };

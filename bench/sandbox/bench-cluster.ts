@@ -1,4 +1,4 @@
-import type { Registry, UnitRecord } from '../../src/registry/index.js';
+import type { Registry, UnitWithText } from '../../src/registry/index.js';
 import { SandboxCluster, type ClusterHost, type SandboxClusterOptions } from '../../src/sandbox/cluster.js';
 import { waitUntil } from '../lib/wait.js';
 import { FleetctlLauncher, RegistryLauncher, type UnitLauncher } from './launcher.js';
@@ -146,7 +146,7 @@ export class BenchCluster {
   }
 
   /** Starts `units` through the launcher. */
-  start(units: readonly UnitRecord[]): Promise<void> {
+  start(units: readonly UnitWithText[]): Promise<void> {
     return this.launcher.start(units);
   }
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApiRegistry, UnitRecord } from '../../src/registry/index.js';
+import type { ApiRegistry, UnitWithText } from '../../src/registry/index.js';
 
 /**
  * How a scenario submits work: the same etcd writes the API makes (the
@@ -14,7 +14,7 @@ export interface UnitLauncher {
   /** Short description for the output. */
   readonly label: string;
   /** Creates `units` with desired state `launched`. */
-  start(units: readonly UnitRecord[]): Promise<void>;
+  start(units: readonly UnitWithText[]): Promise<void>;
   /** Destroys the named units. */
   destroy(names: readonly string[]): Promise<void>;
 }
@@ -25,7 +25,7 @@ export class RegistryLauncher implements UnitLauncher {
 
   constructor(private readonly api: ApiRegistry, private readonly concurrency = 16) {}
 
-  start(units: readonly UnitRecord[]): Promise<void> {
+  start(units: readonly UnitWithText[]): Promise<void> {
     return this.each(units, (u) => this.api.createUnit(u, 'launched'));
   }
 
@@ -66,7 +66,7 @@ export class FleetctlLauncher implements UnitLauncher {
     this.label = `fleetctl binary (${FLEETCTL}, --driver ${driver}${driver === 'api' ? ` --endpoint ${endpoint}` : ''})`;
   }
 
-  async start(units: readonly UnitRecord[]): Promise<void> {
+  async start(units: readonly UnitWithText[]): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-bench-units-'));
     try {
       const files = units.map((u) => {

@@ -226,7 +226,7 @@ export class Agent {
     if (schedule === undefined || this.stopped) return; // never act without having seen the schedule
     const entries = [...schedule.values()].filter((e) => e.targetState !== 'inactive');
     const wantedHashes = new Map(entries.map((e) => [e.name, e.hash]));
-    this.bodies.retain(wantedHashes);
+    this.bodies.retain(new Set(wantedHashes.values()));
     // With resources published, every scheduled body is needed once (for its requests); otherwise only new ones.
     const needBodies = this.machine.resources !== undefined ? wantedHashes : new Map([...wantedHashes].filter(([name, hash]) => this.onDisk.get(name) !== hash));
     try {
@@ -251,7 +251,7 @@ export class Agent {
   private async publishAllocation(scheduled: ReadonlyMap<string, string>): Promise<void> {
     const resources = this.machine.resources;
     if (resources === undefined || this.presence === undefined) return;
-    const allocated = this.allocation.sum(scheduled, (name, hash) => this.bodies.get(name, hash));
+    const allocated = this.allocation.sum(scheduled, (hash) => this.bodies.get(hash));
     if (allocated === undefined || sameAmounts(allocated, resources.allocated)) return;
     const next: MachineRecord = { ...this.machine, resources: { ...resources, allocated } };
     try {
@@ -270,8 +270,8 @@ export class Agent {
       this.opts.driver,
       {
         body: (name) => {
-          const u = this.bodies.get(name, wantedHashes.get(name) ?? '');
-          return u === undefined ? undefined : { name, text: u.text };
+          const text = this.bodies.get(wantedHashes.get(name) ?? '');
+          return text === undefined ? undefined : { name, text };
         },
         loaded: (name) => this.onDisk.set(name, wantedHashes.get(name)!),
         started: (name) => this.launched.add(name),

@@ -1,37 +1,36 @@
-import type { AgentRegistry, UnitRecord } from '../registry/index.js';
+import type { AgentRegistry } from '../registry/index.js';
 
 /**
- * Unit bodies the agent needs, fetched from the registry only for names it
- * has not seen at the scheduled hash. Bodies are immutable per hash, so an
- * idle agent makes no reads at all.
+ * Unit texts the agent needs, by content hash (the hash its schedule entry
+ * names), fetched from the registry only for hashes it has not seen. A body
+ * never changes, so an idle agent makes no reads at all, and instances of
+ * one template share one cached text.
  */
 export class UnitBodies {
-  private readonly byName = new Map<string, UnitRecord>();
+  private readonly byHash = new Map<string, string>();
 
   constructor(private readonly registry: AgentRegistry) {}
 
-  /** The cached body of `name` if it has `hash`; undefined otherwise. */
-  get(name: string, hash: string): UnitRecord | undefined {
-    const u = this.byName.get(name);
-    return u !== undefined && u.hash === hash ? u : undefined;
+  /** The cached text with content hash `hash`; undefined when not fetched (or gone from the registry). */
+  get(hash: string): string | undefined {
+    return this.byHash.get(hash);
   }
 
   /**
-   * Makes sure bodies for `wanted` (name -> scheduled hash) are cached,
-   * reading the missing ones in one call. A registry body with a different
-   * hash than scheduled (replaced since) is kept out: the engine refreshes the
-   * entry and the next pass loads the right one.
+   * Makes sure the texts for `wanted` (unit name -> scheduled hash) are
+   * cached, reading the missing ones in one call. A hash the registry no
+   * longer has (replaced and collected since) stays missing: the engine
+   * refreshes the entry and the next pass loads the right one.
    * @throws RegistryError when the read fails.
    */
   async ensure(wanted: ReadonlyMap<string, string>): Promise<void> {
-    const missing = [...wanted].filter(([name, hash]) => this.get(name, hash) === undefined).map(([name]) => name);
-    if (missing.length === 0) return;
-    const got = await this.registry.getUnits(missing);
-    for (const [name, unit] of got) if (unit.hash === wanted.get(name)) this.byName.set(name, unit);
+    const missing = new Map([...wanted].filter(([, hash]) => !this.byHash.has(hash)));
+    if (missing.size === 0) return;
+    for (const [hash, text] of await this.registry.getBodies(missing)) this.byHash.set(hash, text);
   }
 
-  /** Forgets bodies of units no longer wanted. */
-  retain(names: ReadonlySet<string> | ReadonlyMap<string, unknown>): void {
-    for (const name of this.byName.keys()) if (!names.has(name)) this.byName.delete(name);
+  /** Forgets texts no wanted unit has. */
+  retain(hashes: ReadonlySet<string>): void {
+    for (const hash of this.byHash.keys()) if (!hashes.has(hash)) this.byHash.delete(hash);
   }
 }

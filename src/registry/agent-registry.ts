@@ -1,10 +1,10 @@
 import type { Clock } from '../clock.js';
-import type { CorruptRecordError } from './errors.js';
+import { CorruptRecordError } from './errors.js';
 import { agree, decodeEventOrAbsent } from './events.js';
 import type { KeyLayout } from './keys.js';
-import type { KvBackend, Subscription, TxnOp } from './kv.js';
+import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
 import { announceMachine } from './presence.js';
-import { decodeUnit, encodeState, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnitStateRecord } from './records.js';
+import { decodeStoredUnit, encodeState, type MachineRecord, type ScheduleEntry, type UnitStateRecord } from './records.js';
 import type { AgentRegistry, AnnounceOptions, MachinePresence, RegistryWatchListener } from './roles.js';
 
 /** {@link AgentRegistry} over any {@link KvBackend}. */
@@ -42,22 +42,34 @@ export class KvAgentRegistry implements AgentRegistry {
     });
   }
 
-  async getUnits(names: readonly string[]): Promise<Map<string, UnitRecord>> {
-    const unique = [...new Set(names)].sort();
-    const out = new Map<string, UnitRecord>();
-    for (let i = 0; i < unique.length; i += this.maxOpsPerTxn) {
-      const chunk = unique.slice(i, i + this.maxOpsPerTxn);
-      const res = await this.kv.txn([], chunk.map((n): TxnOp => ({ type: 'get', key: this.layout.unit(n) })));
+  async getBodies(wanted: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const hashes = [...new Set(wanted.values())].sort();
+    await this.getChunked(hashes.map((h) => this.layout.body(h)), (kv, j) => out.set(hashes[j]!, kv.value));
+    // A unit written by a fleetd older than bodies has its text only inline in its record.
+    const legacy = [...wanted].filter(([, hash]) => !out.has(hash)).map(([name]) => name).sort();
+    await this.getChunked(legacy.map((n) => this.layout.unit(n)), (kv, j) => {
+      try {
+        const stored = decodeStoredUnit(kv.key, kv.value);
+        const name = legacy[j]!;
+        agree(kv.key, stored.record, 'name', name);
+        if (stored.inlineText !== undefined && stored.record.hash === wanted.get(name)) out.set(stored.record.hash, stored.inlineText);
+      } catch (err) {
+        if (!(err instanceof CorruptRecordError)) throw err;
+        this.warn(err);
+      }
+    });
+    return out;
+  }
+
+  /** Reads `keys` in transactions of at most `maxOpsPerTxn` gets, calling `found` for each present one with its index. */
+  private async getChunked(keys: readonly string[], found: (kv: KeyValue, index: number) => void): Promise<void> {
+    for (let i = 0; i < keys.length; i += this.maxOpsPerTxn) {
+      const res = await this.kv.txn([], keys.slice(i, i + this.maxOpsPerTxn).map((key): TxnOp => ({ type: 'get', key })));
       res.gets.forEach((kv, j) => {
-        if (!kv) return;
-        try {
-          out.set(chunk[j]!, agree(kv.key, decodeUnit(kv.key, kv.value), 'name', chunk[j]!));
-        } catch (err) {
-          this.warn(err as CorruptRecordError);
-        }
+        if (kv) found(kv, i + j);
       });
     }
-    return out;
   }
 
   async publishStates(presence: MachinePresence, states: readonly UnitStateRecord[]): Promise<void> {

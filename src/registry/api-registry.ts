@@ -11,9 +11,9 @@ import {
   mergeMetadata,
   type MachineRecord,
   type ScheduleEntry,
-  type UnitRecord,
   type UnitStateRecord,
   type UnplacedRecord,
+  type UnitWithText,
 } from './records.js';
 import type { ApiRegistry, RegistryWatchListener, StateFilter, UnitWithDesired } from './roles.js';
 import type { DesiredState } from '../domain/index.js';
@@ -26,32 +26,43 @@ export class KvApiRegistry implements ApiRegistry {
     private readonly warn: (err: CorruptRecordError) => void,
   ) {}
 
-  async createUnit(unit: UnitRecord, desired: DesiredState = 'inactive'): Promise<void> {
+  async createUnit(unit: UnitWithText, desired: DesiredState = 'inactive'): Promise<void> {
     const key = this.layout.unit(unit.name);
     const res = await this.kv.txn(
       [{ key, target: 'create', result: 'equal', value: 0n }],
       [
-        { type: 'put', key, value: encodeUnit(unit) },
+        ...this.putUnit(unit),
         { type: 'put', key: this.layout.desired(unit.name), value: encodeDesired(desired) },
       ],
     );
     if (!res.succeeded) throw new UnitExistsError(unit.name);
   }
 
-  async replaceUnit(unit: UnitRecord, desired?: DesiredState): Promise<void> {
-    const key = this.layout.unit(unit.name);
+  async replaceUnit(unit: UnitWithText, desired?: DesiredState): Promise<void> {
     const desiredKey = this.layout.desired(unit.name);
-    const putUnit: TxnOp = { type: 'put', key, value: encodeUnit(unit) };
+    const putUnit = this.putUnit(unit);
     if (desired !== undefined) {
-      await this.kv.txn([], [putUnit, { type: 'put', key: desiredKey, value: encodeDesired(desired) }]);
+      await this.kv.txn([], [...putUnit, { type: 'put', key: desiredKey, value: encodeDesired(desired) }]);
       return;
     }
     // Keep an existing desired state; give a brand-new unit `inactive`.
     await this.kv.txn(
       [{ key: desiredKey, target: 'create', result: 'equal', value: 0n }],
-      [putUnit, { type: 'put', key: desiredKey, value: encodeDesired('inactive') }],
-      [putUnit],
+      [...putUnit, { type: 'put', key: desiredKey, value: encodeDesired('inactive') }],
+      putUnit,
     );
+  }
+
+  /**
+   * The record and its body, for one transaction: the body is created only
+   * if no unit wrote that hash before (bodies are immutable), so the record
+   * never points at a missing body.
+   */
+  private putUnit(unit: UnitWithText): TxnOp[] {
+    return [
+      { type: 'put', key: this.layout.unit(unit.name), value: encodeUnit(unit) },
+      { type: 'putIfAbsent', key: this.layout.body(unit.hash), value: unit.text },
+    ];
   }
 
   async setDesiredState(name: string, desired: DesiredState): Promise<void> {

@@ -284,6 +284,15 @@ function toOp(op: TxnOp): IRequestOp {
   switch (op.type) {
     case 'put':
       return { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value), lease: op.lease ?? '0' } };
+    case 'putIfAbsent':
+      // A nested transaction (etcd >= 3.3): the put runs only while the key does not exist.
+      return {
+        request_txn: {
+          compare: [{ key: Buffer.from(op.key), target: 'Create', result: 'Equal', create_revision: '0' }],
+          success: [{ request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value) } }],
+          failure: [],
+        },
+      } as IRequestOp;
     case 'delete':
       return { request_delete_range: { key: Buffer.from(op.key) } };
     case 'deletePrefix':

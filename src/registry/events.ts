@@ -20,6 +20,7 @@ import type { DesiredState } from '../domain/index.js';
  */
 export type RegistryEvent = { readonly revision: bigint } & (
   | { readonly kind: 'unit'; readonly name: string; readonly unit: UnitRecord | undefined }
+  | { readonly kind: 'body'; readonly hash: string; readonly text: string | undefined }
   | { readonly kind: 'desired'; readonly name: string; readonly desired: DesiredState | undefined }
   | { readonly kind: 'machine'; readonly machineId: string; readonly machine: MachineRecord | undefined }
   | { readonly kind: 'machineMetadata'; readonly machineId: string; readonly key: string; readonly value: string | undefined }
@@ -47,6 +48,8 @@ export function decodeEvent(layout: KeyLayout, ev: KvEvent): RegistryEvent | und
       const unit = del ? undefined : agree(key, decodeUnit(key, raw), 'name', parsed.name);
       return { revision, kind: 'unit', name: parsed.name, unit };
     }
+    case 'body':
+      return { revision, kind: 'body', hash: parsed.hash, text: del ? undefined : raw };
     case 'desired':
       return { revision, kind: 'desired', name: parsed.name, desired: del ? undefined : decodeDesired(key, raw) };
     case 'machine': {

@@ -5,6 +5,7 @@ import { InvalidNameError } from './errors.js';
 /** What a key under the prefix refers to; produced by {@link KeyLayout.parse}. */
 export type ParsedKey =
   | { readonly kind: 'unit'; readonly name: string }
+  | { readonly kind: 'body'; readonly hash: string }
   | { readonly kind: 'desired'; readonly name: string }
   | { readonly kind: 'machine'; readonly machineId: string }
   | { readonly kind: 'machineMetadata'; readonly machineId: string; readonly key: string }
@@ -39,6 +40,11 @@ export function checkUnitName(name: string): string {
 /** Returns `id` if it can be a machine key segment; throws {@link InvalidNameError} otherwise. */
 export function checkMachineId(id: string): string {
   return check('machine id', id, TOKEN);
+}
+
+/** Returns `hash` if it can be a body key segment; throws {@link InvalidNameError} otherwise. */
+export function checkBodyHash(hash: string): string {
+  return check('content hash', hash, TOKEN);
 }
 
 /** Returns `key` if it can be a metadata key segment; throws {@link InvalidNameError} otherwise. */
@@ -83,6 +89,14 @@ export class KeyLayout {
   /** Directory of all unit records. */
   units(): string {
     return `${this.prefix}units/`;
+  }
+  /** `bodies/<hash>`: a unit's canonical text, immutable, shared by every unit with that content hash. */
+  body(hash: string): string {
+    return `${this.prefix}bodies/${checkBodyHash(hash)}`;
+  }
+  /** Directory of all unit bodies. */
+  bodiesAll(): string {
+    return `${this.prefix}bodies/`;
   }
   /** `desired/<name>`: inactive | loaded | launched. */
   desired(name: string): string {
@@ -189,6 +203,8 @@ export class KeyLayout {
     switch (parts.length === 2 ? dir : parts.length === 3 ? `${dir}/` : '') {
       case 'units':
         return ok(() => checkUnitName(a)) ? { kind: 'unit', name: a } : undefined;
+      case 'bodies':
+        return ok(() => checkBodyHash(a)) ? { kind: 'body', hash: a } : undefined;
       case 'desired':
         return ok(() => checkUnitName(a)) ? { kind: 'desired', name: a } : undefined;
       case 'machines':

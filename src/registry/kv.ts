@@ -31,9 +31,14 @@ export interface Compare {
   readonly value: bigint | string;
 }
 
-/** A write (or read) inside a transaction. */
+/**
+ * A write (or read) inside a transaction. `putIfAbsent` creates the key
+ * unless it exists and never overwrites (etcd: a nested transaction), so an
+ * immutable value can be written in the same transaction as what refers to it.
+ */
 export type TxnOp =
   | { readonly type: 'put'; readonly key: string; readonly value: string; readonly lease?: string }
+  | { readonly type: 'putIfAbsent'; readonly key: string; readonly value: string }
   | { readonly type: 'delete'; readonly key: string }
   | { readonly type: 'deletePrefix'; readonly prefix: string }
   | { readonly type: 'get'; readonly key: string };

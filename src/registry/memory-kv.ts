@@ -117,6 +117,9 @@ export class MemoryKv implements KvBackend {
         case 'put':
           events.push(this.applyPut(op.key, op.value, op.lease ?? '0', rev));
           break;
+        case 'putIfAbsent':
+          if (!this.data.has(op.key)) events.push(this.applyPut(op.key, op.value, '0', rev));
+          break;
         case 'delete':
           if (this.data.has(op.key)) events.push(this.applyDelete(op.key, rev));
           break;

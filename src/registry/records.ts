@@ -11,15 +11,34 @@ import { CorruptRecordError } from './errors.js';
  * further down.
  */
 
-/** `units/<name>`: an immutable unit body as given by the API. */
+/**
+ * `units/<name>`: a unit as placement and the API read it: its options
+ * (canonical order) and the content hash of its canonical text. The text
+ * itself is the immutable body at `bodies/<hash>`, so a machine can keep
+ * running an older text while others get the current one.
+ */
 export interface UnitRecord {
   readonly name: string;
   readonly options: readonly UnitOption[];
-  /** Canonical unit-file text. */
-  readonly text: string;
-  /** Content hash of the canonical text (computed by the unit library). */
+  /** Content hash of the canonical text (computed by the unit library); names the body. */
   readonly hash: string;
 }
+
+/** A unit as the API writes it: the record plus its canonical text, stored once per hash as `bodies/<hash>`. */
+export interface UnitWithText extends UnitRecord {
+  /** Canonical unit-file text. */
+  readonly text: string;
+}
+
+/**
+ * Format of the unit records this fleetd writes (the `version` field).
+ * 1 (no field): written before bodies existed; the text is only inline.
+ * 2: the text is in `bodies/<hash>`, written in the same transaction, and
+ * still inline as `text` so that fleetds of format 1 read the record
+ * unchanged during a rolling upgrade. Records of a newer format are refused
+ * (reported as corrupt) rather than guessed at.
+ */
+export const UNIT_RECORD_VERSION = 2;
 
 /** `machines/<id>`: what an agent announces about its host. */
 export interface MachineRecord {
@@ -116,9 +135,10 @@ function desired(key: string, v: unknown): DesiredState {
   return v;
 }
 
-/** Serializes a unit record (stable field order). */
-export function encodeUnit(u: UnitRecord): string {
+/** Serializes a unit record in the current format (stable field order), text inline for older fleetds. */
+export function encodeUnit(u: UnitWithText): string {
   return JSON.stringify({
+    version: UNIT_RECORD_VERSION,
     name: u.name,
     options: u.options.map((o) => ({ section: o.section, name: o.name, value: o.value })),
     text: u.text,
@@ -126,9 +146,23 @@ export function encodeUnit(u: UnitRecord): string {
   });
 }
 
-/** Decodes `units/<name>`; throws {@link CorruptRecordError}. */
-export function decodeUnit(key: string, raw: string): UnitRecord {
+/** A unit record as stored: the record, its format and the text kept inline (format 1 and 2 writers). */
+export interface StoredUnit {
+  readonly record: UnitRecord;
+  /** {@link UNIT_RECORD_VERSION} of the writer; 1 for records without a version field. */
+  readonly version: number;
+  /** The inline text, undefined when the record has none. */
+  readonly inlineText: string | undefined;
+}
+
+/** Decodes `units/<name>` with its format details; throws {@link CorruptRecordError} (also for a newer format). */
+export function decodeStoredUnit(key: string, raw: string): StoredUnit {
   const o = parseObject(key, raw);
+  const version = o['version'] ?? 1;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new CorruptRecordError(key, `invalid record version ${JSON.stringify(version)}`);
+  if (version > UNIT_RECORD_VERSION) {
+    throw new CorruptRecordError(key, `unit record format ${version} is newer than this fleetd reads (${UNIT_RECORD_VERSION}); upgrade this fleetd`);
+  }
   const opts = o['options'];
   if (!Array.isArray(opts)) throw new CorruptRecordError(key, 'field options is not an array');
   const options = opts.map((x: unknown, i): UnitOption => {
@@ -136,7 +170,14 @@ export function decodeUnit(key: string, raw: string): UnitRecord {
     const ox = x as Json;
     return { section: str(key, ox, 'section'), name: str(key, ox, 'name'), value: str(key, ox, 'value') };
   });
-  return { name: str(key, o, 'name'), options, text: str(key, o, 'text'), hash: str(key, o, 'hash') };
+  // Format 1 has no body: its inline text is the only copy.
+  const inlineText = version === 1 || o['text'] !== undefined ? str(key, o, 'text') : undefined;
+  return { record: { name: str(key, o, 'name'), options, hash: str(key, o, 'hash') }, version, inlineText };
+}
+
+/** Decodes `units/<name>`; throws {@link CorruptRecordError}. */
+export function decodeUnit(key: string, raw: string): UnitRecord {
+  return decodeStoredUnit(key, raw).record;
 }
 
 /** Serializes a desired state (the bare word, like fleet's target-state). */

@@ -12,7 +12,7 @@ import type { DuplicateMachineError } from './errors.js';
 import type { Subscription } from './kv.js';
 import type { LeaseEvents } from './lease.js';
 import type { ListenerErrorHandler, TypedEmitter } from './emitter.js';
-import type { MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord, UnplacedRecord } from './records.js';
+import type { MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord, UnitWithText, UnplacedRecord } from './records.js';
 import type { DesiredState } from '../domain/index.js';
 
 export type { Subscription } from './kv.js';
@@ -154,8 +154,15 @@ export interface AgentRegistry {
   listSchedule(machineId: string): Promise<{ entries: ScheduleEntry[]; revision: bigint }>;
   /** Watches only `schedule/<machineId>/` from `fromRevision` (inclusive). */
   watchSchedule(machineId: string, fromRevision: bigint, listener: RegistryWatchListener): Subscription;
-  /** The unit records for `names` (missing ones are absent from the map). */
-  getUnits(names: readonly string[]): Promise<Map<string, UnitRecord>>;
+  /**
+   * The texts the agent must run, fetched by content hash: `wanted` maps
+   * unit name -> scheduled hash; the result maps hash -> canonical text
+   * (`bodies/<hash>`, or for a unit written by a fleetd older than bodies,
+   * the text inline in its record while that record still has the hash).
+   * A hash whose body is gone (the unit was replaced and the old body
+   * collected) is absent: the engine refreshes the schedule entry.
+   */
+  getBodies(wanted: ReadonlyMap<string, string>): Promise<Map<string, string>>;
   /**
    * Writes state reports on the presence's current lease, batched. Rejects with
    * `LeaseLostError` if the lease is gone (wait for `reregistered`, then republish).
@@ -180,10 +187,10 @@ export interface StateFilter {
 
 /** The API's / fleetctl's view: unit CRUD, desired state, read-only cluster listings, dynamic metadata. */
 export interface ApiRegistry {
-  /** Creates the unit and its desired state atomically; rejects with `UnitExistsError`. */
-  createUnit(unit: UnitRecord, desired?: DesiredState): Promise<void>;
-  /** Creates or overwrites the unit (and sets `desired` when given; a new unit defaults to `inactive`). */
-  replaceUnit(unit: UnitRecord, desired?: DesiredState): Promise<void>;
+  /** Creates the unit, its body (unless that hash has one) and its desired state atomically; rejects with `UnitExistsError`. */
+  createUnit(unit: UnitWithText, desired?: DesiredState): Promise<void>;
+  /** Creates or overwrites the unit and adds its body (and sets `desired` when given; a new unit defaults to `inactive`). The old body stays until collected. */
+  replaceUnit(unit: UnitWithText, desired?: DesiredState): Promise<void>;
   /** Sets the desired state of an existing unit; rejects with `UnitNotFoundError`. */
   setDesiredState(name: string, desired: DesiredState): Promise<void>;
   /** Deletes the unit and its desired state; rejects with `UnitNotFoundError`. Schedule and states are cleaned up by engine and agents. */

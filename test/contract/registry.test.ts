@@ -13,7 +13,7 @@ import type { Registry } from '../../src/registry/registry.js';
 import { follow } from '../../src/registry/watch.js';
 import type { RegistryEvent } from '../../src/registry/events.js';
 import type { ClusterSnapshot } from '../../src/registry/roles.js';
-import type { MachineRecord, UnitRecord, UnitStateRecord } from '../../src/registry/records.js';
+import { encodeUnit, type MachineRecord, type UnitRecord, type UnitStateRecord, type UnitWithText } from '../../src/registry/records.js';
 import { CorruptRecordError, InvalidNameError, NotLeaderError, UnitExistsError, UnitNotFoundError, LeaseLostError } from '../../src/registry/errors.js';
 import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
 import type { ActiveState } from '../../src/domain/index.js';
@@ -30,12 +30,14 @@ export interface ContractHarness {
 /** Builds a fresh registry (own key prefix) per test. */
 export type ContractFactory = () => Promise<ContractHarness>;
 
-const unit = (name: string, hash = 'h1'): UnitRecord => ({
+const unit = (name: string, hash = 'h1', text = `[Service]\nExecStart=/bin/sleep 1000 # ${hash}\n`): UnitWithText => ({
   name,
   options: [{ section: 'Service', name: 'ExecStart', value: '/bin/sleep 1000' }],
-  text: '[Service]\nExecStart=/bin/sleep 1000\n',
+  text,
   hash,
 });
+/** What readers get back for a written unit: the record without its text. */
+const record = ({ name, options, hash }: UnitWithText): UnitRecord => ({ name, options, hash });
 const machine = (id: string, metadata: Record<string, string> = {}): MachineRecord => ({
   id,
   publicIP: '127.0.0.1',
@@ -84,7 +86,7 @@ export function registryContract(name: string, make: ContractFactory): void {
     run('create, get and list units; desired state defaults to inactive', async (r) => {
       await r.api.createUnit(unit('b.service'));
       await r.api.createUnit(unit('a.service'), 'launched');
-      assert.deepEqual(await r.api.getUnit('b.service'), { unit: unit('b.service'), desired: 'inactive' });
+      assert.deepEqual(await r.api.getUnit('b.service'), { unit: record(unit('b.service')), desired: 'inactive' });
       assert.deepEqual((await r.api.listUnits()).map((u) => [u.unit.name, u.desired]), [
         ['a.service', 'launched'],
         ['b.service', 'inactive'],
@@ -97,7 +99,7 @@ export function registryContract(name: string, make: ContractFactory): void {
     run('replace keeps the desired state; set/destroy need an existing unit', async (r) => {
       await r.api.createUnit(unit('a.service'), 'loaded');
       await r.api.replaceUnit(unit('a.service', 'h2'));
-      assert.deepEqual(await r.api.getUnit('a.service'), { unit: unit('a.service', 'h2'), desired: 'loaded' });
+      assert.deepEqual(await r.api.getUnit('a.service'), { unit: record(unit('a.service', 'h2')), desired: 'loaded' });
       await r.api.replaceUnit(unit('n.service'));
       assert.equal((await r.api.getUnit('n.service'))!.desired, 'inactive');
       await r.api.setDesiredState('a.service', 'launched');
@@ -108,6 +110,44 @@ export function registryContract(name: string, make: ContractFactory): void {
       const snap = await r.engine.snapshot();
       assert.equal(snap.desired.has('a.service'), false, 'destroy removes the desired state too');
       await assert.rejects(r.api.destroyUnit('a.service'), UnitNotFoundError);
+    });
+
+    run('bodies are content-addressed: written once per hash with the unit, never overwritten, kept when the unit moves on', async (r) => {
+      const body = async (hash: string) => (await r.kv.get(r.layout.body(hash))).kv;
+      await r.api.createUnit(unit('a.service', 'h1'), 'launched');
+      const first = await body('h1');
+      assert.equal(first?.value, unit('a.service', 'h1').text);
+      assert.equal(JSON.parse((await r.kv.get(r.layout.unit('a.service'))).kv!.value).hash, 'h1', 'the record names its body');
+      await r.api.createUnit(unit('b.service', 'h1'));
+      await r.api.replaceUnit(unit('c.service', 'h1', 'a different text claiming the same hash'));
+      assert.deepEqual(await body('h1'), first, 'one body per hash, never rewritten');
+      await r.api.replaceUnit(unit('a.service', 'h2'));
+      assert.equal((await body('h2'))?.value, unit('a.service', 'h2').text);
+      assert.deepEqual(await body('h1'), first, 'the old text stays for machines still running it');
+      await assert.rejects(r.api.createUnit(unit('a.service', 'h3')), UnitExistsError);
+      assert.equal(await body('h3'), undefined, 'a refused create writes no body');
+      assert.deepEqual((await r.api.getUnit('a.service'))!.unit, record(unit('a.service', 'h2')));
+      // An agent fetches by the hash its schedule names, old or new.
+      const got = await r.agent.getBodies(new Map([['a.service', 'h1'], ['b.service', 'h1'], ['x.service', 'h2'], ['gone.service', 'h0']]));
+      assert.deepEqual([...got].sort(), [['h1', unit('a.service', 'h1').text], ['h2', unit('a.service', 'h2').text]]);
+      await assert.rejects(r.api.createUnit(unit('d.service', '../x')), InvalidNameError);
+    });
+
+    run('a unit written by an older fleetd (text only inline) is still readable and runnable', async (r) => {
+      const legacy = unit('old.service', 'h7');
+      await r.kv.txn([], [
+        { type: 'put', key: r.layout.unit('old.service'), value: JSON.stringify({ name: legacy.name, options: legacy.options, text: legacy.text, hash: 'h7' }) },
+        { type: 'put', key: r.layout.desired('old.service'), value: 'launched' },
+      ]);
+      assert.deepEqual(await r.api.getUnit('old.service'), { unit: record(legacy), desired: 'launched' });
+      assert.deepEqual((await r.engine.snapshot()).units, [record(legacy)]);
+      assert.deepEqual([...(await r.agent.getBodies(new Map([['old.service', 'h7']])))], [['h7', legacy.text]]);
+      assert.deepEqual([...(await r.agent.getBodies(new Map([['old.service', 'h6']])))], [], 'inline text only for the hash the record has');
+      // And what this version writes, a format-1 reader finds complete.
+      await r.api.replaceUnit(unit('old.service', 'h8'));
+      const raw = JSON.parse((await r.kv.get(r.layout.unit('old.service'))).kv!.value);
+      assert.equal(raw.text, unit('old.service', 'h8').text);
+      assert.equal(encodeUnit(unit('old.service', 'h8')), JSON.stringify(raw));
     });
 
     run('names that could escape their key are refused before anything is written', async (r) => {
@@ -210,8 +250,8 @@ export function registryContract(name: string, make: ContractFactory): void {
         await sub.close();
         await election.stop();
 
-        const units = await r.agent.getUnits(['a.service', 'missing.service']);
-        assert.deepEqual([...units.keys()], ['a.service']);
+        const bodies = await r.agent.getBodies(new Map([['a.service', 'h1'], ['missing.service', 'h9']]));
+        assert.deepEqual([...bodies], [['h1', unit('a.service').text]]);
 
         await r.agent.publishStates(p1, [state('a.service', 'm1'), state('b.service', 'm1')]);
         await r.agent.publishStates(p10, [state('a.service', 'm10')]);

@@ -9,7 +9,7 @@ const A = [{ section: 'Service', name: 'ExecStart', value: '/bin/a' }];
 const B = [{ section: 'Service', name: 'ExecStart', value: '/bin/b' }];
 const stored = (name: string, options = A): UnitWithDesired => {
   const u = buildUnit(name, options);
-  return { unit: { name, options: u.options, text: u.text, hash: u.hash }, desired: 'loaded' };
+  return { unit: { name, options: u.options, hash: u.hash }, desired: 'loaded' };
 };
 const body = (b: Partial<PutBody>): PutBody => ({ name: '', options: [], ...b });
 

@@ -24,7 +24,7 @@ test('entryState: named cases', () => {
 });
 
 test('toApiUnit: ordinary and global units', () => {
-  const plain: UnitWithDesired = { unit: { name: 'u.service', options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }], text: '', hash: 'h' }, desired: 'launched' };
+  const plain: UnitWithDesired = { unit: { name: 'u.service', options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }], hash: 'h' }, desired: 'launched' };
   const global: UnitWithDesired = { ...plain, unit: { ...plain.unit, options: [...plain.unit.options, { section: 'X-Fleet', name: 'Global', value: 'yes' }] } };
   const cases: Array<[string, UnitWithDesired, ScheduleEntry[], UnitStateRecord[], { currentState: string; machineID?: string }]> = [
     ['unscheduled', plain, [], [], { currentState: 'inactive' }],

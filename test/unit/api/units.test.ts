@@ -19,7 +19,8 @@ describe('PUT /units/<name>', () => {
     assert.equal(res.headers['content-type'], undefined);
     const stored = await h.registry.api.getUnit('hello.service');
     const built = buildUnit('hello.service', SERVICE);
-    assert.deepEqual(stored, { unit: { name: 'hello.service', options: built.options, text: built.text, hash: built.hash }, desired: 'launched' });
+    assert.deepEqual(stored, { unit: { name: 'hello.service', options: built.options, hash: built.hash }, desired: 'launched' });
+    assert.equal((await h.registry.kv.get(h.registry.layout.body(built.hash))).kv?.value, built.text, 'the canonical text is the body at its hash');
   });
 
   test('a new unit without desiredState is inactive; the body name may be given and must match', async () => {

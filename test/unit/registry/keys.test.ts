@@ -8,6 +8,7 @@ const L = new KeyLayout();
 test('builders place every record under the default prefix', () => {
   assert.equal(L.unit('web@1.service'), '/fleet/units/web@1.service');
   assert.equal(L.desired('a.service'), '/fleet/desired/a.service');
+  assert.equal(L.body('0a4d55a8d778e5022fab701977c5d840bbc486d0'), '/fleet/bodies/0a4d55a8d778e5022fab701977c5d840bbc486d0');
   assert.equal(L.machine('m1'), '/fleet/machines/m1');
   assert.equal(L.machineMetadata('m1', 'region'), '/fleet/machine-metadata/m1/region');
   assert.equal(L.schedule('m1', 'a.service'), '/fleet/schedule/m1/a.service');
@@ -20,6 +21,7 @@ test('parse inverts every builder', () => {
   const cases: Array<[string, unknown]> = [
     [L.unit('a.service'), { kind: 'unit', name: 'a.service' }],
     [L.desired('a.service'), { kind: 'desired', name: 'a.service' }],
+    [L.body('abc123'), { kind: 'body', hash: 'abc123' }],
     [L.machine('m1'), { kind: 'machine', machineId: 'm1' }],
     [L.machineMetadata('m1', 'k'), { kind: 'machineMetadata', machineId: 'm1', key: 'k' }],
     [L.schedule('m1', 'a.service'), { kind: 'schedule', machineId: 'm1', name: 'a.service' }],
@@ -39,6 +41,7 @@ test('names that could escape their directory are rejected', () => {
   for (const bad of ['', '.', '..', 'a/b', '../x', 'a\0b', 'a b', 'x'.repeat(256)]) {
     assert.throws(() => L.unit(bad), InvalidNameError, JSON.stringify(bad));
     assert.throws(() => L.scheduleOf(bad), InvalidNameError, JSON.stringify(bad));
+    assert.throws(() => L.body(bad), InvalidNameError, JSON.stringify(bad));
   }
   assert.throws(() => L.machineMetadata('m1', 'a/b'), InvalidNameError);
   assert.throws(() => L.machine('-m'), InvalidNameError);

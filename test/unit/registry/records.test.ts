@@ -6,6 +6,7 @@ import {
   decodeMachine,
   decodeSchedule,
   decodeState,
+  decodeStoredUnit,
   decodeUnit,
   encodeMachine,
   encodeSchedule,
@@ -14,12 +15,13 @@ import {
   mergeMetadata,
   type MachineRecord,
   type UnitRecord,
+  UNIT_RECORD_VERSION,
 } from '../../../src/registry/records.js';
 import { lastOpPerKey } from '../../../src/registry/fenced.js';
 
 test('records round-trip through their codecs', () => {
-  const unit: UnitRecord = { name: 'a.service', options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }], text: '[Service]\nExecStart=/bin/true\n', hash: 'abc' };
-  assert.deepEqual(decodeUnit('k', encodeUnit(unit)), unit);
+  const record: UnitRecord = { name: 'a.service', options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }], hash: 'abc' };
+  assert.deepEqual(decodeUnit('k', encodeUnit({ ...record, text: '[Service]\nExecStart=/bin/true\n' })), record);
   const m: MachineRecord = { id: 'm1', publicIP: '10.0.0.1', metadata: { region: 'eu' }, version: '0.1.0', capabilities: { disableEngine: true } };
   assert.deepEqual(decodeMachine('k', encodeMachine(m)), m);
   const withResources: MachineRecord = { ...m, resources: { capacity: { cpu: 4, memory: 8589934592 }, reserved: { cpu: 0.5 }, allocated: { cpu: 1.5 } } };
@@ -29,6 +31,20 @@ test('records round-trip through their codecs', () => {
   const st = { name: 'a.service', machineId: 'm1', loadState: 'loaded' as const, activeState: 'active' as const, subState: 'running', hash: 'abc', timestamp: 123 };
   assert.deepEqual(decodeState('k', encodeState(st)), st);
   assert.equal(decodeDesired('k', 'launched'), 'launched');
+});
+
+test('unit record formats: 2 keeps the text inline for older fleetds, 1 is read, newer ones are refused', () => {
+  const options = [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }];
+  const text = '[Service]\nExecStart=/bin/true\n';
+  const current = encodeUnit({ name: 'a.service', options, text, hash: 'abc' });
+  assert.deepEqual(JSON.parse(current), { version: UNIT_RECORD_VERSION, name: 'a.service', options, text, hash: 'abc' }, 'what format-1 readers need is all there');
+  assert.deepEqual(decodeStoredUnit('k', current), { record: { name: 'a.service', options, hash: 'abc' }, version: 2, inlineText: text });
+  const legacy = JSON.stringify({ name: 'a.service', options, text, hash: 'abc' });
+  assert.deepEqual(decodeStoredUnit('k', legacy), { record: { name: 'a.service', options, hash: 'abc' }, version: 1, inlineText: text });
+  assert.deepEqual(decodeStoredUnit('k', JSON.stringify({ version: 2, name: 'a.service', options, hash: 'abc' })).inlineText, undefined, 'a later writer may drop the inline text');
+  assert.throws(() => decodeUnit('/k', JSON.stringify({ name: 'a.service', options, hash: 'abc' })), /field text is not a string/, 'format 1 has no body: its text is required');
+  assert.throws(() => decodeUnit('/k', JSON.stringify({ version: 3, name: 'a.service', options, hash: 'abc' })), (e: unknown) => e instanceof CorruptRecordError && /format 3 is newer than this fleetd reads \(2\); upgrade this fleetd/.test(e.message));
+  assert.throws(() => decodeUnit('/k', JSON.stringify({ version: '2', name: 'a.service', options, text, hash: 'abc' })), /invalid record version "2"/);
 });
 
 test('corrupt values are named errors carrying the key', () => {
