@@ -34,8 +34,16 @@ export class ClusterCache {
   readonly cordons = new Map<string, Cordon>();
   /** The placement policy document as stored; undefined: none set (the default policy). */
   policy: string | undefined;
+  /** Content hash -> revision its body was written at (for the body collector). */
+  readonly bodies = new Map<string, bigint>();
   /** Revision of the last snapshot or event applied. */
   revision = 0n;
+  /**
+   * How far the view of body references (unit records, schedule entries)
+   * is complete: every change below these revisions has been applied. Each
+   * directory is watched on its own, so each has its own mark.
+   */
+  readonly referencesSeen = { units: 0n, schedule: 0n };
   /** Merged metadata per machine, valid while the machine record is the same object (dropped on metadata events). */
   private readonly merged = new Map<string, { readonly record: MachineRecord; readonly metadata: Record<string, string> }>();
 
@@ -46,6 +54,7 @@ export class ClusterCache {
     this.machines.clear();
     this.machineMetadata.clear();
     this.schedule.clear();
+    this.bodies.clear();
     this.merged.clear();
     for (const id of [...this.cordons.keys()]) if (!snap.machines.some((m) => m.id === id)) this.cordons.delete(id);
     for (const u of snap.units) this.units.set(u.name, u);
@@ -54,7 +63,10 @@ export class ClusterCache {
     for (const [id, md] of snap.machineMetadata) this.machineMetadata.set(id, new Map(md));
     for (const e of snap.schedule) this.putEntry(e);
     this.policy = snap.policy;
+    for (const [hash, rev] of snap.bodies) this.bodies.set(hash, rev);
     this.revision = snap.revision;
+    this.referencesSeen.units = snap.revision;
+    this.referencesSeen.schedule = snap.revision;
   }
 
   /**
@@ -69,7 +81,12 @@ export class ClusterCache {
       switch (ev.kind) {
         case 'unit':
           setOrDelete(this.units, ev.name, ev.unit);
+          if (ev.revision > this.referencesSeen.units) this.referencesSeen.units = ev.revision;
           relevant = true;
+          break;
+        case 'body':
+          // Not a placement input: no pass.
+          setOrDelete(this.bodies, ev.hash, ev.text === undefined ? undefined : ev.revision);
           break;
         case 'desired':
           setOrDelete(this.desired, ev.name, ev.desired);
@@ -93,6 +110,7 @@ export class ClusterCache {
           // echo from the watch changes nothing and must not cause another
           // pass, which at 10,000 units costs as much as a real one.
           const cached = this.schedule.get(ev.machineId)?.get(ev.name);
+          if (ev.revision > this.referencesSeen.schedule) this.referencesSeen.schedule = ev.revision;
           if (ev.entry === undefined) {
             if (cached !== undefined) relevant = true;
             this.deleteEntry(ev.machineId, ev.name);

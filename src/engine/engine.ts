@@ -12,6 +12,7 @@ import {
 } from '../registry/index.js';
 import type { Pipeline } from '../scheduler/index.js';
 import type { EngineMetrics } from '../metrics/engine.js';
+import { BodyCollector } from './body-collector.js';
 import { ClusterCache } from './cluster-cache.js';
 import { planReconcile } from './plan-reconcile.js';
 import { RequirementsCache } from './requirements-cache.js';
@@ -71,6 +72,8 @@ export interface EngineOptions {
    * Default 0: no cordon.
    */
   readonly suspectPreviousLeaderMs?: number;
+  /** How long after a pass an unreferenced unit body is deleted, ms; default 1000 (see `BodyCollector`). */
+  readonly bodyCollectDelayMs?: number;
 }
 
 /** Counters for metrics and tests. */
@@ -97,6 +100,7 @@ export class Engine {
   private readonly debounceMs: number;
   private readonly maxDelayMs: number;
   private cache: ClusterCache | undefined;
+  private collector: BodyCollector | undefined;
   private requirements = new RequirementsCache();
   /** Unplaced records as stored (name -> encoded), read once per leadership; undefined until read. */
   private published: Map<string, string> | undefined;
@@ -145,6 +149,14 @@ export class Engine {
     if (this.stopped) return;
     const cache = new ClusterCache();
     this.cache = cache;
+    this.collector = new BodyCollector(cache, {
+      registry: this.opts.registry,
+      fence: () => (this.cache === cache ? this.opts.election.fence() : undefined),
+      clock: this.clock,
+      observe: this.observe,
+      ...(this.opts.bodyCollectDelayMs !== undefined ? { delayMs: this.opts.bodyCollectDelayMs } : {}),
+    });
+    this.upgradeUnitRecords(cache);
     this.requirements = new RequirementsCache();
     this.published = undefined;
     const now = this.clock.now();
@@ -187,6 +199,27 @@ export class Engine {
     );
   }
 
+  /**
+   * Brings unit records written by fleetds older than bodies to the current
+   * format (with their bodies), once per leadership; retried while leading
+   * if etcd is unavailable. Until then agents run such units from the text
+   * inline in their record.
+   */
+  private upgradeUnitRecords(cache: ClusterCache): void {
+    this.opts.registry.upgradeUnitRecords().then(
+      ({ upgraded, raced }) => {
+        if (upgraded > 0 || raced > 0) this.observe.recordsUpgraded({ upgraded, raced });
+      },
+      (err: unknown) => {
+        if (this.cache !== cache) return;
+        this.observe.trouble('upgrade', err);
+        this.clock.setTimeout(() => {
+          if (this.cache === cache) this.upgradeUnitRecords(cache);
+        }, this.opts.reconcileIntervalMs);
+      },
+    );
+  }
+
   private follow(reason: string): void {
     if (this.cache !== undefined) this.observe.deposed(reason);
     this.dropCache();
@@ -194,6 +227,8 @@ export class Engine {
 
   private dropCache(): void {
     this.cache = undefined;
+    this.collector?.stop();
+    this.collector = undefined;
     void this.sub?.close();
     this.sub = undefined;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
@@ -237,6 +272,7 @@ export class Engine {
     }
     this.running = this.runPass().finally(() => {
       this.running = undefined;
+      this.collector?.poke();
       if (this.again) {
         this.again = false;
         this.kick(0);

@@ -65,10 +65,14 @@ export function logObserver(logger: Logger): EngineObserver {
       if (notLeader) log.warn({ err }, 'engine write refused: no longer leader');
       else log.warn({ err }, 'engine could not write the schedule; retrying');
     },
+    recordsUpgraded: (e) => log.info({ upgraded: e.upgraded, raced: e.raced }, 'upgraded unit records written by an older fleetd to content-addressed bodies'),
+    bodiesCollected: (hashes) => log.info({ deleted: hashes.length, hashes }, 'deleted unit bodies nothing refers to any more'),
     trouble(what, detail) {
       if (what === 'election') log.warn({ err: detail }, 'engine election trouble');
       else if (what === 'list') log.warn({ err: detail }, 'engine could not list the cluster; retrying');
       else if (what === 'publish') log.warn({ err: detail }, 'engine could not publish why units are unplaced; retrying on a later pass');
+      else if (what === 'upgrade') log.warn({ err: detail }, 'could not upgrade old unit records; retrying');
+      else if (what === 'collect') log.warn({ err: detail }, 'could not delete unused unit bodies; retrying');
       else log.info({ reason: detail }, 'engine watch lost its place; re-listing');
     },
   };

@@ -6,7 +6,7 @@
  * observer must not throw (a throw is caught and dropped).
  */
 import type { Plan } from '../scheduler/index.js';
-import type { ScheduleOp } from '../registry/index.js';
+import type { ScheduleOp, UnitUpgradeReport } from '../registry/index.js';
 import type { BrokenUnit } from './snapshot.js';
 
 /** One pass, decided. */
@@ -39,8 +39,16 @@ export interface EngineObserver {
   writeFailed?(pass: PassReport, err: unknown, durationMs: number, notLeader: boolean): void;
   /** Unplaced records were written (`writes` puts and deletes); `deferred` more wait for a later pass (see `maxUnplacedWritesPerPass`). */
   published?(writes: number, deferred: number): void;
-  /** Trouble the engine rides out by itself: election keepalive, listing the cluster, a watch that lost its place, publishing explanations. */
-  trouble?(what: 'election' | 'list' | 'resync' | 'publish', detail: unknown): void;
+  /** Unit records written by a fleetd older than bodies were rewritten in the current format, with their bodies. */
+  recordsUpgraded?(e: UnitUpgradeReport): void;
+  /** Unit bodies nothing refers to any more were deleted (by content hash). */
+  bodiesCollected?(hashes: readonly string[]): void;
+  /**
+   * Trouble the engine rides out by itself: election keepalive, listing the
+   * cluster, a watch that lost its place, publishing explanations, upgrading
+   * old unit records or deleting unused bodies (all retried).
+   */
+  trouble?(what: 'election' | 'list' | 'resync' | 'publish' | 'upgrade' | 'collect', detail: unknown): void;
 }
 
 /** One observer that forwards every event to each of `observers`, in order; a throwing observer does not stop the others. */
@@ -66,6 +74,8 @@ export function fanOut(observers: ReadonlyArray<EngineObserver | undefined>): Re
     applied: call('applied'),
     writeFailed: call('writeFailed'),
     published: call('published'),
+    recordsUpgraded: call('recordsUpgraded'),
+    bodiesCollected: call('bodiesCollected'),
     trouble: call('trouble'),
   };
 }

@@ -1,3 +1,4 @@
+import { deleteBodies, upgradeUnitRecords, type BodyReferenceView, type CollectableBody, type UnitUpgradeReport } from './bodies.js';
 import { decodeEventOrAbsent } from './events.js';
 import { CorruptRecordError } from './errors.js';
 import { applyFenced } from './fenced.js';
@@ -23,11 +24,12 @@ export class KvEngineRegistry implements EngineRegistry {
    * directory and the busiest (agents rewrite a unit's state on every
    * change), and placement never reads it; at 1,000 machines receiving and
    * decoding it was most of the engine's watch cost. Not `engine/leader`
-   * either: the election watches that key itself.
+   * either: the election watches that key itself. `bodies/` is not for
+   * placement but for the body collector, which only the leader runs.
    */
   private placementPrefixes(): string[] {
     const l = this.layout;
-    return [l.units(), l.desiredAll(), l.machines(), l.machineMetadataAll(), l.scheduleAll(), l.policy()];
+    return [l.units(), l.desiredAll(), l.machines(), l.machineMetadataAll(), l.scheduleAll(), l.policy(), l.bodiesAll()];
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
@@ -39,6 +41,7 @@ export class KvEngineRegistry implements EngineRegistry {
     const machineMetadata = new Map<string, Map<string, string>>();
     const schedule: ScheduleEntry[] = [];
     let policy: string | undefined;
+    const bodies = new Map<string, bigint>();
     for (const kv of kvs) {
       const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
       if (!ev) continue;
@@ -65,13 +68,16 @@ export class KvEngineRegistry implements EngineRegistry {
         case 'policy':
           policy = ev.document;
           break;
+        case 'body':
+          if (ev.text !== undefined) bodies.set(ev.hash, ev.revision);
+          break;
         case 'state':
         case 'leader':
           break;
       }
     }
     // Each directory comes sorted by key from the store; the key order is exactly the documented sort order.
-    return { revision, units, desired, machines, machineMetadata, schedule, ...(policy !== undefined ? { policy } : {}) };
+    return { revision, units, desired, machines, machineMetadata, schedule, bodies, ...(policy !== undefined ? { policy } : {}) };
   }
 
   watchCluster(fromRevision: bigint, listener: RegistryWatchListener): Subscription {
@@ -113,6 +119,14 @@ export class KvEngineRegistry implements EngineRegistry {
       op.type === 'put' ? { type: 'put', key: this.layout.unplaced(op.record.name), value: encodeUnplaced(op.record) } : { type: 'delete', key: this.layout.unplaced(op.name) },
     );
     await applyFenced(this.kv, this.layout, fence, txnOps, this.maxOpsPerTxn);
+  }
+
+  upgradeUnitRecords(): Promise<UnitUpgradeReport> {
+    return upgradeUnitRecords(this.kv, this.layout, this.warn, this.maxOpsPerTxn);
+  }
+
+  deleteBodies(bodies: readonly CollectableBody[], view: BodyReferenceView, fence: LeaderFence): Promise<{ deleted: number; complete: boolean }> {
+    return deleteBodies(this.kv, this.layout, bodies, view, fence, this.maxOpsPerTxn);
   }
 }
 

@@ -267,7 +267,7 @@ const TARGET = { create: 'Create', mod: 'Mod', value: 'Value', lease: 'Lease' } 
 const RESULT = { equal: 'Equal', notEqual: 'NotEqual', greater: 'Greater', less: 'Less' } as const;
 
 function toCompare(c: Compare): ICompare {
-  const base: ICompare = { key: Buffer.from(c.key), target: TARGET[c.target], result: RESULT[c.result] };
+  const base: ICompare = { key: Buffer.from(c.key), target: TARGET[c.target], result: RESULT[c.result], ...(c.prefix ? { range_end: prefixEnd(c.key) } : {}) };
   switch (c.target) {
     case 'create':
       return { ...base, create_revision: BigInt(c.value).toString() };

@@ -8,6 +8,7 @@ export * from './keys.js';
 export * from './records.js';
 export * from './events.js';
 export * from './roles.js';
+export type { BodyReferenceView, CollectableBody, UnitUpgradeReport } from './bodies.js';
 export type { KvBackend, KeyValue, KvEvent, KvWatchListener, Compare, TxnOp, TxnResult, LeaseGrant } from './kv.js';
 export { LeaseKeeper, type LeaseEvents, type LeaseKeeperOptions } from './lease.js';
 export { KvElection, type ElectionOptions } from './election.js';

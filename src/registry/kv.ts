@@ -24,7 +24,15 @@ export interface KeyValue {
 
 /** One condition of a transaction; absent keys have create/mod revision 0 and value ''. */
 export interface Compare {
+  /** The key, or with `prefix` the directory whose every key must satisfy the condition. */
   readonly key: string;
+  /**
+   * Compare every key starting with `key` (etcd: `range_end`); the
+   * condition holds when it holds for each of them, and an empty directory
+   * compares like one absent key. E.g. "nothing under units/ was written
+   * since revision R": `{ key: 'units/', prefix: true, target: 'mod', result: 'less', value: R + 1n }`.
+   */
+  readonly prefix?: boolean;
   readonly target: 'create' | 'mod' | 'value' | 'lease';
   readonly result: 'equal' | 'notEqual' | 'greater' | 'less';
   /** A revision for create/mod, a string for value and lease. */

@@ -198,7 +198,15 @@ export class MemoryKv implements KvBackend {
   }
 
   private holds(c: Compare): boolean {
-    const kv = this.data.get(c.key);
+    if (c.prefix) {
+      // etcd: every key of the range must satisfy it; an empty range compares as one absent key.
+      const kvs = [...this.data.values()].filter((kv) => kv.key.startsWith(c.key));
+      return kvs.length === 0 ? this.holdsFor(c, undefined) : kvs.every((kv) => this.holdsFor(c, kv));
+    }
+    return this.holdsFor(c, this.data.get(c.key));
+  }
+
+  private holdsFor(c: Compare, kv: KeyValue | undefined): boolean {
     let actual: bigint | string;
     switch (c.target) {
       case 'create':

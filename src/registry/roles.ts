@@ -11,6 +11,7 @@ import type { RegistryEvent } from './events.js';
 import type { DuplicateMachineError } from './errors.js';
 import type { Subscription } from './kv.js';
 import type { LeaseEvents } from './lease.js';
+import type { BodyReferenceView, CollectableBody, UnitUpgradeReport } from './bodies.js';
 import type { ListenerErrorHandler, TypedEmitter } from './emitter.js';
 import type { MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord, UnitWithText, UnplacedRecord } from './records.js';
 import type { DesiredState } from '../domain/index.js';
@@ -38,6 +39,8 @@ export interface ClusterSnapshot {
   readonly machineMetadata: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** By machine id, then unit name. */
   readonly schedule: readonly ScheduleEntry[];
+  /** Content hash -> revision its body was written at (bodies never change); what the body collector judges. */
+  readonly bodies: ReadonlyMap<string, bigint>;
 }
 
 /** Receives changes after a listed revision. */
@@ -72,7 +75,7 @@ export interface LeaderFence {
  * schedule writes. Unit states and the leader key are not part of it.
  */
 export interface EngineRegistry {
-  /** Lists units, desired states, machines, dynamic metadata and the schedule at one revision (not unit states). */
+  /** Lists units, desired states, machines, dynamic metadata, the schedule and the bodies' hashes at one revision (not unit states). */
   snapshot(): Promise<ClusterSnapshot>;
   /**
    * Watches the same directories as {@link EngineRegistry.snapshot} from
@@ -97,6 +100,21 @@ export interface EngineRegistry {
   listUnplaced(): Promise<UnplacedRecord[]>;
   /** Writes unplaced records, fenced and chunked like {@link EngineRegistry.applySchedule}. */
   applyUnplaced(ops: readonly UnplacedOp[], fence: LeaderFence): Promise<void>;
+  /**
+   * Rewrites unit records written before bodies existed in the current
+   * format and creates their bodies; each record only if unchanged since
+   * read (a concurrent write wins and is counted as `raced`).
+   */
+  upgradeUnitRecords(): Promise<UnitUpgradeReport>;
+  /**
+   * Deletes bodies judged unreferenced from a view of unit records and
+   * schedule entries complete up to `view`, fenced on `fence`, and only
+   * while nothing under `units/` or `schedule/` was written since and each
+   * body is the one seen. `complete: false` means the view was outdated and
+   * the rest was left alone: retry when it caught up. Rejects with
+   * `NotLeaderError` when the fence no longer holds.
+   */
+  deleteBodies(bodies: readonly CollectableBody[], view: BodyReferenceView, fence: LeaderFence): Promise<{ deleted: number; complete: boolean }>;
 }
 
 /** A machine's presence: its record kept alive on its lease. */

@@ -4,7 +4,7 @@
  * is injected (the registry's API role fits), so the HTTP API and
  * fleetctl's etcd driver run the same reads and writes.
  */
-import type { UnitRecord } from '../registry/records.js';
+import type { UnitWithText } from '../registry/records.js';
 import type { ApiRegistry, UnitWithDesired } from '../registry/roles.js';
 import { checkUnitPut, templateNeeded, type UnitPutPlan, type UnitPutRequest } from './put-policy.js';
 import type { Unit } from './unit.js';
@@ -53,7 +53,7 @@ export async function executeUnitPut(store: UnitPutStore, name: string, plan: Un
   }
 }
 
-/** The stored part of a built unit (description, requirements and warnings are derived again by readers). */
-export function unitRecord(u: Unit): UnitRecord {
+/** The stored part of a built unit, with the text that becomes its body (description, requirements and warnings are derived again by readers). */
+export function unitRecord(u: Unit): UnitWithText {
   return { name: u.name, options: u.options, text: u.text, hash: u.hash };
 }

@@ -150,6 +150,80 @@ export function registryContract(name: string, make: ContractFactory): void {
       assert.equal(encodeUnit(unit('old.service', 'h8')), JSON.stringify(raw));
     });
 
+    run('unit records of the format before bodies are upgraded in place, each only if unchanged', async (r) => {
+      const legacy = (u: UnitWithText) => JSON.stringify({ name: u.name, options: u.options, text: u.text, hash: u.hash });
+      const [a, b, c] = [unit('a.service', 'h1'), unit('b.service', 'h1'), unit('c.service', 'h2')];
+      await r.kv.txn([], [
+        { type: 'put', key: r.layout.unit('a.service'), value: legacy(a) },
+        { type: 'put', key: r.layout.unit('b.service'), value: legacy(b) },
+        { type: 'put', key: r.layout.unit('c.service'), value: legacy(c) },
+        { type: 'put', key: r.layout.unit('bad.service'), value: '{"name":' },
+      ]);
+      await r.api.createUnit(unit('d.service', 'h4'));
+      const dBefore = (await r.kv.get(r.layout.unit('d.service'))).kv;
+      assert.deepEqual(await r.engine.upgradeUnitRecords(), { upgraded: 3, raced: 0 });
+      for (const u of [a, b, c]) {
+        assert.equal((await r.kv.get(r.layout.unit(u.name))).kv?.value, encodeUnit(u), `${u.name} in the current format`);
+        assert.equal((await r.kv.get(r.layout.body(u.hash))).kv?.value, u.text, `body of ${u.name}`);
+      }
+      assert.deepEqual((await r.kv.get(r.layout.unit('d.service'))).kv, dBefore, 'current records are left alone');
+      assert.deepEqual(await r.engine.upgradeUnitRecords(), { upgraded: 0, raced: 0 }, 'nothing left to do');
+      assert.ok(h.warnings.some((w) => w.key === r.layout.unit('bad.service')), 'a corrupt record is reported, not rewritten');
+      assert.deepEqual([...(await r.engine.snapshot()).bodies.keys()].sort(), ['h1', 'h2', 'h4']);
+    });
+
+    run('bodies nothing refers to are deleted, fenced, and only from a view that is still complete', async (r) => {
+      const election = r.election({ machineId: 'm1', ttlSeconds: 5 });
+      try {
+        await election.start();
+        const fence = election.fence()!;
+        await r.api.createUnit(unit('a.service', 'h1'), 'launched');
+        await r.api.createUnit(unit('b.service', 'h2'));
+        await r.engine.applySchedule([{ type: 'put', entry: { machineId: 'm1', name: 'a.service', hash: 'h1', targetState: 'launched' } }], fence);
+        await r.api.replaceUnit(unit('a.service', 'h3'));
+        await r.api.destroyUnit('b.service');
+        const snap = await r.engine.snapshot();
+        assert.deepEqual([...snap.bodies.keys()].sort(), ['h1', 'h2', 'h3']);
+        const view = { unitsBefore: snap.revision + 1n, scheduleBefore: snap.revision + 1n };
+        const h2 = { hash: 'h2', revision: snap.bodies.get('h2')! };
+        // A unit written after the view may refer to the body: nothing is deleted.
+        await r.api.createUnit(unit('c.service', 'h2'));
+        assert.deepEqual(await r.engine.deleteBodies([h2], view, fence), { deleted: 0, complete: false });
+        await r.api.destroyUnit('c.service');
+        const later = await r.engine.snapshot();
+        const fresh = { unitsBefore: later.revision + 1n, scheduleBefore: later.revision + 1n };
+        // A schedule entry written after the view, too.
+        await r.engine.applySchedule([{ type: 'put', entry: { machineId: 'm2', name: 'x.service', hash: 'h2', targetState: 'launched' } }], fence);
+        assert.deepEqual(await r.engine.deleteBodies([h2], fresh, fence), { deleted: 0, complete: false });
+        await r.engine.applySchedule([{ type: 'delete', machineId: 'm2', name: 'x.service' }], fence);
+        const now = await r.engine.snapshot();
+        const current = { unitsBefore: now.revision + 1n, scheduleBefore: now.revision + 1n };
+        assert.deepEqual(await r.engine.deleteBodies([{ hash: 'h2', revision: 1n }], current, fence), { deleted: 0, complete: false }, 'only the body that was seen');
+        const stale = r.election({ machineId: 'm9', ttlSeconds: 5 });
+        await election.resign({ stop: true });
+        await stale.start();
+        await assert.rejects(r.engine.deleteBodies([h2], current, fence), NotLeaderError);
+        assert.deepEqual([...(await r.engine.snapshot()).bodies.keys()].sort(), ['h1', 'h2', 'h3'], 'nothing deleted so far');
+        const fence2 = stale.fence()!;
+        assert.deepEqual(await r.engine.deleteBodies([h2], current, fence2), { deleted: 1, complete: true });
+        assert.deepEqual([...(await r.engine.snapshot()).bodies.keys()].sort(), ['h1', 'h3'], 'h1 stays while m1 is scheduled to run it');
+        await stale.stop();
+      } finally {
+        await election.stop();
+      }
+    });
+
+    run('a compare over a directory holds only if it holds for every key in it; an empty one compares as absent', async (r) => {
+      const dir = `${r.layout.prefix}cmp/`;
+      const older = await r.kv.txn([], [{ type: 'put', key: `${dir}a`, value: '1' }]);
+      const since = (rev: bigint) => ({ key: dir, prefix: true, target: 'mod' as const, result: 'less' as const, value: rev });
+      assert.equal((await r.kv.txn([since(older.revision + 1n)], [])).succeeded, true);
+      await r.kv.txn([], [{ type: 'put', key: `${dir}b`, value: '1' }]);
+      assert.equal((await r.kv.txn([since(older.revision + 1n)], [])).succeeded, false, 'b was written since');
+      assert.equal((await r.kv.txn([{ key: `${r.layout.prefix}empty/`, prefix: true, target: 'mod', result: 'less', value: 1n }], [])).succeeded, true);
+      assert.equal((await r.kv.txn([{ key: `${r.layout.prefix}empty/`, prefix: true, target: 'create', result: 'greater', value: 0n }], [])).succeeded, false);
+    });
+
     run('names that could escape their key are refused before anything is written', async (r) => {
       await assert.rejects(r.api.createUnit(unit('../x.service')), InvalidNameError);
       await assert.rejects(r.api.setMachineMetadata('m1', 'a/b', 'x'), InvalidNameError);

@@ -89,6 +89,7 @@ for (const c of cases) {
       machines: (c.machines ?? ['m1', 'm2']).map(machine),
       machineMetadata: new Map(),
       schedule: [...(c.schedule ?? [])],
+      bodies: new Map(),
     });
     for (const [id, cordon] of Object.entries(c.cordons ?? {})) cache.cordons.set(id, cordon);
     const r = planReconcile(cache, new RequirementsCache(), c.nowMs ?? 0);
@@ -119,6 +120,6 @@ test('cache: a cordon ends when its machine leaves, also across a re-list', () =
   cache.cordons.set('m2', CORDON);
   cache.apply([{ revision: 2n, kind: 'machine', machineId: 'm1', machine: undefined }]);
   assert.deepEqual([...cache.cordons.keys()], ['m2']);
-  cache.load({ revision: 3n, units: [], desired: new Map(), machines: [machine('m3')], machineMetadata: new Map(), schedule: [] });
+  cache.load({ revision: 3n, units: [], desired: new Map(), machines: [machine('m3')], machineMetadata: new Map(), schedule: [], bodies: new Map() });
   assert.deepEqual([...cache.cordons.keys()], []);
 });

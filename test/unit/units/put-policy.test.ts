@@ -18,7 +18,7 @@ const B = [{ section: 'Service', name: 'ExecStart', value: '/bin/b' }];
 const BAD = [...B, { section: 'X-Fleet', name: 'Global', value: 'true' }, { section: 'X-Fleet', name: 'MachineOf', value: 'b.service' }];
 const stored = (name: string, options = A, desired: UnitWithDesired['desired'] = 'loaded'): UnitWithDesired => {
   const u = buildUnit(name, options);
-  return { unit: { name, options: u.options, text: u.text, hash: u.hash }, desired };
+  return { unit: { name, options: u.options, hash: u.hash }, desired };
 };
 /** A stored record whose options were never validated (written by an older or foreign client). */
 const unvalidated = (name: string, options: typeof A): UnitWithDesired => ({ ...stored(name), unit: { ...stored(name).unit, options } });
