@@ -5,10 +5,13 @@
  * client run in this process on a real etcd, each on its own connection
  * wrapped in a counting KvBackend; etcd's own /metrics give the totals.
  *
- *   npm run build && node dist/bench/cost-per-unit.js [--units 100] [--hosts 3] [--idle-seconds 10]
+ *   npm run build && node dist/bench/cost-per-unit.js [--units 100] [--hosts 3] [--idle-seconds 10] [--distinct-bodies]
+ *
+ * By default the units share one text (one body key for all of them, like
+ * instances of one template); `--distinct-bodies` gives each its own text.
  */
 import { pathToFileURL } from 'node:url';
-import { sleeper } from '../test/support/units.js';
+import { unitRecord } from '../test/support/units.js';
 import { BenchArgs } from './lib/args.js';
 import type { KvCounts } from './lib/counting-kv.js';
 import { etcdTarget } from './lib/etcd-target.js';
@@ -46,8 +49,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const units = args.number('units', 100);
   const hostCount = args.number('hosts', 3);
   const idleSeconds = args.number('idle-seconds', 10);
+  const distinct = args.bool('distinct-bodies', false);
   const ctx = runContext();
-  console.log(`cost per unit: ${units} units on ${hostCount} worker agents + 1 uninvolved agent (in process, fake systemd, real etcd)`);
+  console.log(`cost per unit: ${units} units (${distinct ? 'each its own text' : 'one shared text'}) on ${hostCount} worker agents + 1 uninvolved agent (in process, fake systemd, real etcd)`);
   console.log(describeContext(ctx));
   const etcd = await etcdTarget(args);
   const cluster = new InprocCluster(etcd.endpoint);
@@ -79,7 +83,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     };
 
     await phase(`start ${units} units`, async () => {
-      for (const n of names) await cluster.api.registry.api.createUnit(sleeper(n, WORKER), 'launched');
+      for (const n of names) await cluster.api.registry.api.createUnit(unitRecord(n, `${distinct ? `[Unit]\nDescription=${n}\n\n` : ''}[Service]\nExecStart=/bin/sleep 100000\n\n[X-Fleet]\n${WORKER}\n`), 'launched');
       const apiCounts = { ...cluster.api.kv.counts };
       await waitUntil('all running in systemd', async () => (await running(workers, names)) === units, 60_000, 20);
       await waitUntil('all states reported', () => statesReported((s) => s.subState === 'running', units), 60_000, 50);
@@ -120,7 +124,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const total = start.api.writeOps + start.engine.writeOps + start.agents.writeOps;
   const txns = start.api.writeTxns + start.engine.writeTxns + start.agents.writeTxns;
   console.log(`\nsummary: ${(total / units).toFixed(2)} keys written per started unit (target <= 4) in ${(txns / units).toFixed(2)} write transactions per unit; uninvolved host during all phases: ${phases.reduce((a, p) => a + p.uninvolved.reads, 0)} reads, ${phases.reduce((a, p) => a + p.uninvolved.watchEvents, 0)} watch events (goal 0)`);
-  const path = saveResults('cost-per-unit', { units, hosts: hostCount, phases }, ctx);
+  const path = saveResults(distinct ? 'cost-per-unit-distinct' : 'cost-per-unit', { units, hosts: hostCount, distinctBodies: distinct, phases }, ctx);
   if (path) console.log(`results: ${path}`);
   return phases;
 }

@@ -8,7 +8,7 @@ export interface KvCounts {
   reads: number;
   /** Keys read back by those reads. */
   keysRead: number;
-  /** Put/delete ops that went out in transactions (whether or not the compares held). */
+  /** Put/delete ops of the branch that ran, plus the `putIfAbsent` ops that created their key. */
   writeOps: number;
   /** Transactions carrying at least one write op. */
   writeTxns: number;
@@ -68,7 +68,8 @@ export class CountingKv implements KvBackend {
     this.counts.calls++;
     const r = await this.inner.txn(compares, success, failure);
     const ran = r.succeeded ? success : (failure ?? []);
-    const writes = ran.filter((op) => op.type !== 'get').length;
+    // A putIfAbsent (a unit body) counts only when it created the key.
+    const writes = ran.filter((op) => op.type !== 'get' && op.type !== 'putIfAbsent').length + r.created.filter(Boolean).length;
     this.counts.writeOps += writes;
     if (writes > 0) this.counts.writeTxns++;
     const gets = ran.filter((op) => op.type === 'get').length;

@@ -85,12 +85,14 @@ export class EtcdKv implements KvBackend {
     );
     const ops = res.succeeded ? success : failure;
     const gets: (KeyValue | undefined)[] = [];
+    const created: boolean[] = [];
     ops.forEach((op, i) => {
+      if (op.type === 'putIfAbsent') created.push((res.responses[i] as { response_txn?: { succeeded?: boolean } } | undefined)?.response_txn?.succeeded === true);
       if (op.type !== 'get') return;
       const kv = res.responses[i]?.response_range?.kvs[0];
       gets.push(kv ? toKv(kv) : undefined);
     });
-    return { succeeded: res.succeeded, revision: BigInt(res.header.revision), gets };
+    return { succeeded: res.succeeded, revision: BigInt(res.header.revision), gets, created };
   }
 
   watch(prefix: string, fromRevision: bigint, listener: KvWatchListener): Subscription {

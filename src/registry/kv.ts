@@ -59,6 +59,8 @@ export interface TxnResult {
   readonly revision: bigint;
   /** For each `get` op of the branch that ran, in order: the key, or undefined if absent. */
   readonly gets: readonly (KeyValue | undefined)[];
+  /** For each `putIfAbsent` op of the branch that ran, in order: whether it created the key. */
+  readonly created: readonly boolean[];
 }
 
 /** A change seen by a watch. */

@@ -107,6 +107,7 @@ export class MemoryKv implements KvBackend {
       }
     }
     const gets: (KeyValue | undefined)[] = [];
+    const created: boolean[] = [];
     const events: KvEvent[] = [];
     const rev = this.revision + 1n;
     for (const op of ops) {
@@ -118,6 +119,7 @@ export class MemoryKv implements KvBackend {
           events.push(this.applyPut(op.key, op.value, op.lease ?? '0', rev));
           break;
         case 'putIfAbsent':
+          created.push(!this.data.has(op.key));
           if (!this.data.has(op.key)) events.push(this.applyPut(op.key, op.value, '0', rev));
           break;
         case 'delete':
@@ -131,7 +133,7 @@ export class MemoryKv implements KvBackend {
       }
     }
     if (events.length > 0) this.commit(rev, events);
-    return { succeeded, revision: this.revision, gets };
+    return { succeeded, revision: this.revision, gets, created };
   }
 
   watch(prefix: string, fromRevision: bigint, listener: KvWatchListener): Subscription {

@@ -114,6 +114,10 @@ export function registryContract(name: string, make: ContractFactory): void {
 
     run('bodies are content-addressed: written once per hash with the unit, never overwritten, kept when the unit moves on', async (r) => {
       const body = async (hash: string) => (await r.kv.get(r.layout.body(hash))).kv;
+      const createdFirst = await r.kv.txn([], [{ type: 'putIfAbsent', key: r.layout.body('h0'), value: 'x' }]);
+      const createdAgain = await r.kv.txn([], [{ type: 'putIfAbsent', key: r.layout.body('h0'), value: 'y' }]);
+      assert.deepEqual([createdFirst.created, createdAgain.created], [[true], [false]], 'a putIfAbsent says whether it created the key');
+      assert.equal((await body('h0'))?.value, 'x');
       await r.api.createUnit(unit('a.service', 'h1'), 'launched');
       const first = await body('h1');
       assert.equal(first?.value, unit('a.service', 'h1').text);
@@ -128,7 +132,7 @@ export function registryContract(name: string, make: ContractFactory): void {
       assert.equal(await body('h3'), undefined, 'a refused create writes no body');
       assert.deepEqual((await r.api.getUnit('a.service'))!.unit, record(unit('a.service', 'h2')));
       // An agent fetches by the hash its schedule names, old or new.
-      const got = await r.agent.getBodies(new Map([['a.service', 'h1'], ['b.service', 'h1'], ['x.service', 'h2'], ['gone.service', 'h0']]));
+      const got = await r.agent.getBodies(new Map([['a.service', 'h1'], ['b.service', 'h1'], ['x.service', 'h2'], ['gone.service', 'h9']]));
       assert.deepEqual([...got].sort(), [['h1', unit('a.service', 'h1').text], ['h2', unit('a.service', 'h2').text]]);
       await assert.rejects(r.api.createUnit(unit('d.service', '../x')), InvalidNameError);
     });
