@@ -1,16 +1,16 @@
 import { buildUnit } from '../../src/units/unit.js';
-import type { UnitRecord } from '../../src/registry/index.js';
+import type { UnitWithText } from '../../src/registry/index.js';
 
 /** The chaos run's units: plain, template instances spread by Conflicts, MachineOf pairs, two globals. */
 export interface ChaosWorkload {
-  readonly units: readonly UnitRecord[];
+  readonly units: readonly UnitWithText[];
   readonly globals: readonly string[];
   readonly ordinary: readonly string[];
 }
 
 const SLEEP = '[Service]\nExecStart=/bin/sleep 100000\n';
 
-function record(name: string, xfleet: string): UnitRecord {
+function record(name: string, xfleet: string): UnitWithText {
   const u = buildUnit(name, `${SLEEP}${xfleet ? `\n[X-Fleet]\n${xfleet}\n` : ''}`);
   return { name: u.name, options: u.options, text: u.text, hash: u.hash };
 }
@@ -22,7 +22,7 @@ function record(name: string, xfleet: string): UnitRecord {
  * the rest plain.
  */
 export function chaosWorkload(total: number, hosts: number): ChaosWorkload {
-  const units: UnitRecord[] = [];
+  const units: UnitWithText[] = [];
   const globals = ['chaos-global-a.service', 'chaos-global-b.service'];
   for (const g of globals) units.push(record(g, 'Global=true'));
   const web = Math.max(1, Math.min(hosts - 1, total));
