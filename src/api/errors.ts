@@ -6,7 +6,7 @@
  */
 import { AlreadyBootstrappedError, InvalidNameError, RegistryClosedError, RegistryUnavailableError, TokenNotFoundError, UnitExistsError, UnitNotFoundError } from '../registry/index.js';
 import { InvalidUnitNameError, UnitParseError, UnitPutRejectedError, UnitValidationError } from '../units/index.js';
-import { LocalCommandError } from './local-commands.js';
+import { LocalCommandError, LocalCommandsBusyError } from './local-commands.js';
 import { InvalidPageTokenError } from './pagination.js';
 
 /** fleet's message while etcd cannot be reached. */
@@ -51,6 +51,7 @@ function translate(err: unknown): ApiError | undefined {
   if (err instanceof UnitNotFoundError) return new ApiError(404, 'unit does not exist');
   if (err instanceof UnitExistsError) return new ApiError(409, 'unit already exists');
   if (err instanceof LocalCommandError) return new ApiError(500, err.message);
+  if (err instanceof LocalCommandsBusyError) return new ApiError(503, err.message);
   if (err instanceof TokenNotFoundError) return new ApiError(404, 'token does not exist');
   if (err instanceof AlreadyBootstrappedError) return new ApiError(409, err.message);
   return undefined;

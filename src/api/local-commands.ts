@@ -44,17 +44,29 @@ export class LocalCommandError extends Error {
   }
 }
 
+/** Too many status/journal commands run already (`api_max_streams`); try again later. */
+export class LocalCommandsBusyError extends Error {
+  readonly code = 'LOCAL_COMMANDS_BUSY';
+  constructor(readonly limit: number) {
+    super(`too many status/journal commands running on this host (api_max_streams=${limit}); try again later`);
+    this.name = 'LocalCommandsBusyError';
+  }
+}
+
 /** Options of {@link SpawnLocalCommands}. */
 export interface SpawnLocalCommandsOptions {
   /** `user` adds `--user` to systemctl. */
   readonly scope: SystemdScope;
   /** Environment of the commands (a user scope needs `XDG_RUNTIME_DIR` / `DBUS_SESSION_BUS_ADDRESS`); default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Commands running at once (`api_max_streams`); one more is refused with {@link LocalCommandsBusyError}. Default unlimited. */
+  readonly maxRunning?: number;
 }
 
 /** Runs the commands with `child_process.spawn` (no shell), in the host's environment. */
 export class SpawnLocalCommands implements LocalCommands {
   private readonly env: NodeJS.ProcessEnv;
+  private running = 0;
 
   /** Never throws. */
   constructor(private readonly options: SpawnLocalCommandsOptions) {
@@ -69,7 +81,18 @@ export class SpawnLocalCommands implements LocalCommands {
     return this.run(journalArgv(unit, options), signal);
   }
 
+  /** @throws {LocalCommandsBusyError} at the `maxRunning` cap; {@link LocalCommandError} when it cannot start. */
   private run(argv: string[], signal: AbortSignal): Promise<RunningCommand> {
+    const max = this.options.maxRunning;
+    if (max !== undefined && this.running >= max) return Promise.reject(new LocalCommandsBusyError(max));
+    this.running++;
+    let released = false;
+    const release = (): void => {
+      if (!released) {
+        released = true;
+        this.running--;
+      }
+    };
     return new Promise((resolve, reject) => {
       const child = spawn(argv[0]!, argv.slice(1), { env: this.env, stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' });
       const output = new PassThrough();
@@ -80,12 +103,16 @@ export class SpawnLocalCommands implements LocalCommands {
       child.stdout.on('end', done).pipe(output, { end: false });
       child.stderr.on('end', done).pipe(output, { end: false });
       const exitCode = new Promise<number>((res) => {
-        child.on('close', (code, sig) => res(code ?? 128 + (sig !== null ? (constants.signals[sig] ?? 0) : 0)));
+        child.on('close', (code, sig) => {
+          release();
+          res(code ?? 128 + (sig !== null ? (constants.signals[sig] ?? 0) : 0));
+        });
       });
       child.once('spawn', () => resolve({ output, exitCode }));
       child.once('error', (err) => {
         // After a successful spawn, 'error' is only the abort; 'close' still reports the exit.
         if (child.pid === undefined) {
+          release();
           output.end();
           reject(new LocalCommandError(argv, { cause: err }));
         }

@@ -96,7 +96,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
         activation: true,
         ...security.listen,
       },
-      commands: new SpawnLocalCommands({ scope: config.systemdScope }),
+      commands: new SpawnLocalCommands({ scope: config.systemdScope, maxRunning: config.api.maxStreams }),
       metrics,
     });
     logger.info({ addresses: api.addresses }, 'API listening');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalCommandError, SpawnLocalCommands, type RunningCommand } from '../../src/api/local-commands.js';
+import { LocalCommandError, LocalCommandsBusyError, SpawnLocalCommands, type RunningCommand } from '../../src/api/local-commands.js';
 
 let dir: string;
 before(() => {
@@ -43,6 +43,19 @@ test('journal -f runs until aborted; the process is terminated (128 + SIGTERM)',
   ac.abort();
   const code = await cmd.exitCode;
   assert.equal(code, 143);
+});
+
+test('api_max_streams: one command over the cap is refused with LocalCommandsBusyError until one ends', async () => {
+  const commands = new SpawnLocalCommands({ scope: 'system', env: { PATH: `${dir}:/usr/bin:/bin` }, maxRunning: 1 });
+  const ac = new AbortController();
+  const cmd = await commands.journal('a.service', { lines: 10, output: 'short', follow: true }, ac.signal);
+  await assert.rejects(commands.journal('a.service', { lines: 10, output: 'short', follow: true }, new AbortController().signal), (e: unknown) => e instanceof LocalCommandsBusyError && /api_max_streams=1/.test(e.message));
+  ac.abort();
+  await cmd.exitCode;
+  const again = new AbortController();
+  const next = await commands.journal('a.service', { lines: 10, output: 'short', follow: true }, again.signal);
+  again.abort();
+  assert.equal(await next.exitCode, 143);
 });
 
 test('a missing binary is a LocalCommandError, not a crash', async () => {
