@@ -12,7 +12,7 @@ import { SandboxCluster, type ClusterHost } from '../../src/sandbox/cluster.js';
 import { extractRequirements } from '../../src/units/xfleet.js';
 import { startFaultProxy, type FaultProxy } from '../../src/sandbox/fault-proxy.js';
 import { disturbed, violations, type HostView, type Intent, type ReportedState } from './judge.js';
-import { Rng } from './rng.js';
+import { Rng } from '../lib/rng.js';
 import { chaosWorkload } from './workload.js';
 
 export const FAULT_KINDS = [
@@ -116,7 +116,7 @@ async function inject(kind: FaultKind, x: Ctx): Promise<Injected> {
     case 'fleetd-kill':
     case 'leader-kill': {
       const victim = kind === 'leader-kill' ? ((await leaderHost(c)) ?? host) : host;
-      const down = rng.int(0, 10_000);
+      const down = rng.between(0, 10_000);
       const t0 = Date.now();
       await c.stopFleetd(victim, 'SIGKILL');
       await sleep(down);
@@ -127,14 +127,14 @@ async function inject(kind: FaultKind, x: Ctx): Promise<Injected> {
       return { detail: `${who} SIGKILLed, restarted after ${down} ms, back after ${out} ms`, touched: new Set([victim.machineId]), hostLost: out > ttlMs };
     }
     case 'fleetd-freeze': {
-      const frozen = ttlMs + rng.int(1000, 4000);
+      const frozen = ttlMs + rng.between(1000, 4000);
       host.fleetd?.kill('SIGSTOP');
       await sleep(frozen);
       host.fleetd?.kill('SIGCONT');
       return { detail: `fleetd on ${short(host)} SIGSTOPped for ${frozen} ms`, touched: new Set([host.machineId]), hostLost: true };
     }
     case 'host-poweroff': {
-      const off = ttlMs + rng.int(1000, 6000);
+      const off = ttlMs + rng.between(1000, 6000);
       await c.killHost(host);
       await sleep(off);
       await fleetdBack(await c.restartHost(host));
@@ -142,7 +142,7 @@ async function inject(kind: FaultKind, x: Ctx): Promise<Injected> {
     }
     case 'etcd-cut': {
       const mode = rng.pick(['blackhole', 'reset'] as const);
-      const cut = rng.int(2000, 12_000);
+      const cut = rng.between(2000, 12_000);
       for (const p of x.proxies[host.index]!) p.setMode(mode);
       await sleep(cut);
       for (const p of x.proxies[host.index]!) p.setMode('pass');
@@ -151,19 +151,19 @@ async function inject(kind: FaultKind, x: Ctx): Promise<Injected> {
     case 'etcd-member-kill': {
       const lead = await c.etcd.leader();
       const member = rng.next() < 0.5 && lead ? lead : rng.pick(c.etcd.members);
-      const down = rng.int(0, 5000);
+      const down = rng.between(0, 5000);
       await member.kill();
       await sleep(down);
       await member.restart();
       return { detail: `etcd member ${member.name}${member === lead ? ' (leader)' : ''} killed, back after ${down} ms`, touched: new Set(), hostLost: false };
     }
     case 'etcd-all-restart': {
-      const down = rng.int(0, 3000);
+      const down = rng.between(0, 3000);
       await c.etcd.restart({ downForMs: down });
       return { detail: `every etcd member restarted (down ${down} ms)`, touched: new Set(), hostLost: false };
     }
     case 'etcd-nospace': {
-      const held = rng.int(2000, 10_000);
+      const held = rng.between(2000, 10_000);
       await c.etcd.setNoSpaceAlarm(true);
       await sleep(held);
       await c.etcd.setNoSpaceAlarm(false);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { disturbed, violations, type HostView } from '../../../bench/chaos/judge.js';
-import { Rng } from '../../../bench/chaos/rng.js';
+import { Rng } from '../../../bench/lib/rng.js';
 import { chaosWorkload } from '../../../bench/chaos/workload.js';
 
 const A = 'a'.repeat(32);
@@ -42,7 +42,7 @@ test('units on untouched hosts must keep their MainPID and stay put', () => {
 test('the generator is seeded and the workload has every kind of unit', () => {
   const draw = (seed: number) => {
     const r = new Rng(seed);
-    return Array.from({ length: 5 }, () => r.int(0, 1000));
+    return Array.from({ length: 5 }, () => r.between(0, 1000));
   };
   assert.deepEqual(draw(7), draw(7));
   assert.notDeepEqual(draw(7), draw(8));

@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32): the same seed draws the same faults. */
+/** A small seeded PRNG (mulberry32): the same seed draws the same sequence (chaos faults, fuzzed requests). */
 export class Rng {
   private state: number;
 
@@ -15,14 +15,24 @@ export class Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
   /** An integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
+  between(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
   }
 
   /** One element of a non-empty list. */
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new RangeError('pick from an empty list');
-    return items[Math.floor(this.next() * items.length)]!;
+    return items[this.int(items.length)]!;
+  }
+
+  /** True with probability `p`. */
+  chance(p: number): boolean {
+    return this.next() < p;
   }
 }
