@@ -21,10 +21,10 @@ test('etcd-floor writes and reports every configuration', async () => {
   );
 });
 
-test('cost-per-unit: a started unit costs at most 4 keys written; an uninvolved host sees nothing', async () => {
+test('cost-per-unit: a started unit costs 4 keys written plus one per distinct body; an uninvolved host sees nothing', async () => {
   const phases = await costPerUnit(['--units', '6', '--hosts', '2', '--idle-seconds', '0.2']);
   const start = phases[0]!;
-  assert.equal(start.api.writeOps, 12, 'unit + desired state per unit');
+  assert.equal(start.api.writeOps, 13, 'unit + desired state per unit, plus one body per distinct text (the 6 units share one)');
   assert.equal(start.engine.writeOps, 6, 'one schedule entry per unit');
   assert.ok(start.agents.writeOps >= 6, 'every unit reports its state');
   for (const p of phases) {
