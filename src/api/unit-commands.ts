@@ -26,16 +26,16 @@ export const EXIT_CODE_TRAILER = 'X-Fleet-Exit-Code';
 /** Default `lines` (fleetctl journal's `--lines`). */
 export const DEFAULT_JOURNAL_LINES = 10;
 
-/** `GET /units/<name>/status`. Throws ApiError / registry errors / LocalCommandError. */
+/** `GET /units/<name>/status[?machineID=ID]` (ID: which machine's copy). Throws ApiError / registry errors / LocalCommandError. */
 export async function unitStatus(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
-  await requireScheduledHere(ctx, name);
+  await requireScheduledHere(ctx, name, req.query.get('machineID') ?? undefined);
   return streamCommand(await ctx.commands.status(name, req.signal));
 }
 
 /** `GET /units/<name>/journal?lines=N&output=MODE&follow=true|false`. Throws as {@link unitStatus}, 400 for bad parameters. */
 export async function unitJournal(req: ApiRequest, ctx: ApiContext, name: string): Promise<Reply> {
   const options = parseJournalQuery(req.query);
-  await requireScheduledHere(ctx, name);
+  await requireScheduledHere(ctx, name, req.query.get('machineID') ?? undefined);
   return streamCommand(await ctx.commands.journal(name, options, req.signal));
 }
 

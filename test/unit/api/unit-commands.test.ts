@@ -81,6 +81,20 @@ describe('status and journal', () => {
     assert.equal((await h.request('POST', `${U}/here.service/status`)).status, 405);
   });
 
+  test('machineID picks the copy: this machine runs it, another is a 409 naming it, an unknown one a 404', async () => {
+    h.commands.script = () => ({ output: ['mine\n'] });
+    assert.equal((await h.request('GET', `${U}/here.service/status?machineID=m1`)).text, 'mine\n');
+    const before = h.commands.calls.length;
+    await h.schedule({ machineId: 'm2', name: 'here.service', hash: 'x', targetState: 'launched' });
+    let res = await h.request('GET', `${U}/here.service/journal?machineID=m2`);
+    assert.equal(res.status, 409);
+    assert.equal(res.headers['x-fleet-machine-id'], 'm2');
+    res = await h.request('GET', `${U}/here.service/status?machineID=${encodeURIComponent('m9\r\nX: y')}`);
+    assert.equal(res.status, 404);
+    assert.equal(res.json.error.message, 'unit here.service is not scheduled to machine "m9\\r\\nX: y"');
+    assert.equal(h.commands.calls.length, before, 'nothing ran for another machine\'s copy');
+  });
+
   test('a command that cannot start is a 500 saying so', async () => {
     h.commands.script = () => ({ startError: 'spawn systemctl ENOENT' });
     const res = await h.request('GET', `${U}/here.service/status`);
