@@ -81,9 +81,13 @@ test('a re-registration while a removal is in flight does not bring the removed 
     assert.equal((await reg.api.listStates()).length, 2);
     block = true;
     pub.remove('a.service');
+    // Drive the writes with flush() rather than the publisher's timers: they
+    // do not keep the process alive, so a test waiting on them alone can end.
+    const removing = pub.flush();
     await inDelete;
     reregistered?.();
     release?.();
+    await removing;
     await pub.flush();
     assert.deepEqual((await reg.api.listStates()).map((s) => s.name), ['b.service']);
     assert.deepEqual([...pub.snapshot().keys()], ['b.service']);
