@@ -140,3 +140,18 @@ test('429 with Retry-After per identity; another identity keeps working; mutatio
   assert.deepEqual({ ...audits[0], principal: String(audits[0]!['principal']).replace(/[0-9a-f]{16}/, 'ID') }, { audit: true, principal: 'flood/ID', role: 'operate', method: 'DELETE', path: '/fleet/v1/units/x.service', units: ['x.service'], status: 404 });
   assert.match((await metrics.render()).text, /fleet_api_audit_total\{role="operate",outcome="rejected"\} 1/);
 });
+
+test('the token-free unix socket is not rate-limited (a bulk local command is not slowed to api_qps); api_auth=all limits it', async (t) => {
+  const { h } = await secured('tcp', { qps: 1, burst: 2 });
+  t.after(() => h.stop());
+  const socket = h.server.addresses.find((a) => a.startsWith('unix://'))!.slice('unix://'.length);
+  for (let i = 0; i < 5; i++) assert.equal((await rawRequest(socket, 'GET', '/fleet/v1/units')).status, 200, `request ${i + 1}`);
+  const all = await secured('all', { qps: 1, burst: 2 });
+  t.after(() => all.h.stop());
+  const token = (await rawRequest(all.h.server.addresses.find((a) => a.startsWith('unix://'))!.slice('unix://'.length), 'POST', '/fleet/v1/auth/bootstrap')).json.token as string;
+  while (all.cache.size === 0) await settle();
+  const s2 = all.h.server.addresses.find((a) => a.startsWith('unix://'))!.slice('unix://'.length);
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) statuses.push((await rawRequest(s2, 'GET', '/fleet/v1/units', { headers: { Authorization: `Bearer ${token}` } })).status);
+  assert.ok(statuses.includes(429), `api_auth=all: the socket's token is limited (${statuses.join(',')})`);
+});
