@@ -1,8 +1,7 @@
 /** `fleetctl list-unit-files`: one row per unit in the cluster, with desired and current state. */
-import { canonicalOrder, hashUnitText, serializeUnit, unitDescription } from '../../src/units/index.js';
+import { canonicalOrder, extractRequirements, hashUnitText, priorityOf, serializeUnit, unitDescription, type UnitRequirements } from '../../src/units/index.js';
 import { errorMessage } from '../client/errors.js';
 import type { FleetMachine, FleetUnit } from '../client/types.js';
-import { isGlobalUnit } from '../client/unit-view.js';
 import { machineLegend, type FieldSet } from '../output/fields.js';
 import { listFlags, printList, readListOptions } from '../output/list.js';
 import type { CommandSpec } from './spec.js';
@@ -11,6 +10,7 @@ interface Row {
   readonly unit: FleetUnit;
   readonly hash: string;
   readonly global: boolean;
+  readonly requirements: UnitRequirements;
   readonly machine?: FleetMachine;
 }
 
@@ -32,6 +32,7 @@ export const LIST_UNIT_FILES_FIELDS: FieldSet<Row> = {
   tmachine: target,
   global: (r) => String(r.global),
   desc: (r) => unitDescription(r.unit.options) || '-',
+  priority: (r) => String(priorityOf(r.requirements)),
 };
 
 function toJson(r: Row): object {
@@ -43,6 +44,8 @@ function toJson(r: Row): object {
     target: r.global ? 'global' : (r.unit.machineId ?? null),
     global: r.global,
     desc: unitDescription(r.unit.options) || null,
+    // Only for units that set Priority=, so clusters without it print exactly as before.
+    ...(r.requirements.priority !== undefined ? { priority: r.requirements.priority } : {}),
   };
 }
 
@@ -61,12 +64,16 @@ export const listUnitFilesCommand: CommandSpec = {
     try {
       const [units, machines] = await Promise.all([ctx.client.listUnits(), ctx.client.listMachines()]);
       const byId = new Map(machines.map((m) => [m.id, m]));
-      rows = units.map((unit) => ({
-        unit,
-        hash: hashUnitText(serializeUnit(canonicalOrder(unit.options))),
-        global: isGlobalUnit(unit),
-        ...(unit.machineId !== undefined && byId.has(unit.machineId) ? { machine: byId.get(unit.machineId)! } : {}),
-      }));
+      rows = units.map((unit) => {
+        const requirements = extractRequirements(unit.options, unit.name).requirements;
+        return {
+          unit,
+          hash: hashUnitText(serializeUnit(canonicalOrder(unit.options))),
+          global: requirements.global,
+          requirements,
+          ...(unit.machineId !== undefined && byId.has(unit.machineId) ? { machine: byId.get(unit.machineId)! } : {}),
+        };
+      });
     } catch (err) {
       ctx.out.stderr.write(`Error retrieving list of units from repository: ${errorMessage(err)}\n`);
       return 1;

@@ -22,6 +22,8 @@ export interface ApiUnit {
   currentState?: DesiredState;
   /** The machine a non-global unit is scheduled to. */
   machineID?: string;
+  /** Not in fleet's schema: the unit's `[X-Fleet] Priority=`; present only when the unit sets it. */
+  priority?: number;
 }
 
 export interface ApiUnitState {

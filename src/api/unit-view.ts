@@ -20,6 +20,9 @@
  * its entries (inactive < loaded < launched), `inactive` when it has none.
  * So a global unit reads `launched` once every machine it is scheduled to
  * runs the current body, the same in lists and single GETs.
+ *
+ * `priority` (not in fleet) is added after fleet's fields only when the
+ * unit sets `[X-Fleet] Priority=`.
  */
 import type { ScheduleEntry, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
 import { extractRequirements } from '../units/index.js';
@@ -64,7 +67,8 @@ export function toApiUnit(u: UnitWithDesired, runtime: UnitRuntimeIndex): ApiUni
   const options = u.unit.options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : { section: o.section, name: o.name, value: o.value }));
   let currentState: DesiredState = 'inactive';
   let machineID: string | undefined;
-  if (isGlobalUnit(u)) {
+  const requirements = extractRequirements(u.unit.options, u.unit.name).requirements;
+  if (requirements.global) {
     if (entries.length > 0) currentState = entries.map(stateOf).reduce(leastAdvanced);
   } else if (entries[0] !== undefined) {
     currentState = stateOf(entries[0]);
@@ -75,6 +79,8 @@ export function toApiUnit(u: UnitWithDesired, runtime: UnitRuntimeIndex): ApiUni
   if (machineID !== undefined) out.machineID = machineID;
   out.name = u.unit.name;
   if (options.length > 0) out.options = options;
+  // Additive and only when set, so units without Priority= look exactly as in fleet.
+  if (requirements.priority !== undefined) out.priority = requirements.priority;
   return out;
 }
 

@@ -11,6 +11,7 @@ export * from './xfleet.js';
 export * from './validate.js';
 export * from './unit.js';
 export * from './requirements.js';
+export { MAX_PRIORITY } from './priority.js';
 export { globMatch, isValidGlob, isLiteralGlob } from './glob.js';
 export { goQuote } from './text.js';
 export * from './put-policy.js';

@@ -30,6 +30,19 @@ export interface UnitRequirements {
    * Absent when the unit requests nothing (best effort).
    */
   readonly resources?: ResourceAmounts;
+  /**
+   * `Priority=` (0-1000, higher is more important): a unit the cluster has
+   * no room for may stop units of strictly lower priority to get it.
+   * Absent when not given: priority 0 (see {@link priorityOf}).
+   */
+  readonly priority?: number;
+  /** `Preemptible=`: false when the unit must never be stopped to make room for another. Absent when not given: true. */
+  readonly preemptible?: boolean;
+}
+
+/** The unit's priority: `Priority=`, else 0. */
+export function priorityOf(req: UnitRequirements): number {
+  return req.priority ?? 0;
 }
 
 /** Requirements of a unit without an `[X-Fleet]` section. */

@@ -19,6 +19,8 @@
  *   contain whitespace, so fleet's unsplit pattern could never match).
  * - `Resources=` (not in fleet) is parsed by resources.ts: a bad item is a
  *   problem naming the line.
+ * - `Priority=` and `Preemptible=` (not in fleet) are parsed by priority.ts:
+ *   a value out of range or not a boolean is a problem naming the line.
  * - MachineID is exposed as written; the scheduler matches full IDs only
  *   (fleet's 8-character short-ID match is quirk #4).
  * - A template (`ms@.service`) is judged only on what cannot depend on the
@@ -33,6 +35,7 @@ import { isValidGlob } from './glob.js';
 import { parseUnitName, unitNameProblem } from './names.js';
 import type { UnitOption } from './options.js';
 import type { UnitRequirements } from './requirements.js';
+import { extractPriority } from './priority.js';
 import { extractResourceRequests } from './resources.js';
 import { dependsOnInstance, expandSpecifiers } from './specifiers.js';
 import { goFields, goQuote } from './text.js';
@@ -52,12 +55,12 @@ export const DEPRECATED_XFLEET_KEYS: ReadonlyMap<string, string> = new Map([
 
 /** Every key fleet understands in `[X-Fleet]`, current and deprecated. */
 export const XFLEET_KEYS: ReadonlySet<string> = new Set([
-  'MachineID', 'MachineOf', 'MachineMetadata', 'Conflicts', 'Replaces', 'Global', 'Resources',
+  'MachineID', 'MachineOf', 'MachineMetadata', 'Conflicts', 'Replaces', 'Global', 'Resources', 'Priority', 'Preemptible',
   ...DEPRECATED_XFLEET_KEYS.keys(),
 ]);
 
 /** A requirement of UnitRequirements, by its field name. */
-export type RequirementKind = 'machineId' | 'machineOf' | 'metadata' | 'conflicts' | 'replaces' | 'global' | 'resources';
+export type RequirementKind = 'machineId' | 'machineOf' | 'metadata' | 'conflicts' | 'replaces' | 'global' | 'resources' | 'priority' | 'preemptible';
 
 /** What extractRequirements found. */
 export interface RequirementsExtraction {
@@ -168,6 +171,8 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
 
   const { requests, problems: resourceProblems } = extractResourceRequests(items('resources', 'Resources'), options);
   problems.push(...resourceProblems);
+  const { priority, preemptible, problems: priorityProblems } = extractPriority(items('priority', 'Priority'), items('preemptible', 'Preemptible'));
+  problems.push(...priorityProblems);
 
   const requirements: UnitRequirements = {
     ...(machineId !== undefined && machineId !== '' ? { machineId } : {}),
@@ -177,6 +182,8 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
     replaces,
     global: lastGlobal !== undefined && parseLooseBool(lastGlobal) === true,
     ...(requests !== undefined ? { resources: requests } : {}),
+    ...(priority !== undefined ? { priority } : {}),
+    ...(preemptible !== undefined ? { preemptible } : {}),
   };
   return { requirements, warnings, problems, deferred };
 }

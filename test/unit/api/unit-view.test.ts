@@ -42,3 +42,12 @@ test('toApiUnit: ordinary and global units', () => {
     assert.deepEqual(Object.keys(got), ['currentState', 'desiredState', ...(got.machineID !== undefined ? ['machineID'] : []), 'name', 'options'], `${name}: Go's field order`);
   }
 });
+
+test('toApiUnit: priority only for units that set Priority=, after fleet\'s fields', () => {
+  const plain: UnitWithDesired = { unit: { name: 'u.service', options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }], hash: 'h' }, desired: 'launched' };
+  assert.equal('priority' in toApiUnit(plain, indexRuntime([], [])), false);
+  const vip: UnitWithDesired = { ...plain, unit: { ...plain.unit, options: [...plain.unit.options, { section: 'X-Fleet', name: 'Priority', value: '700' }] } };
+  const got = toApiUnit(vip, indexRuntime([], []));
+  assert.equal(got.priority, 700);
+  assert.deepEqual(Object.keys(got), ['currentState', 'desiredState', 'name', 'options', 'priority']);
+});

@@ -133,3 +133,21 @@ test('list-machines -o json: a resources object with capacity, reserved, allocat
     },
   });
 });
+
+test('list-unit-files --fields priority: Priority= or 0; JSON has priority only where set', async () => {
+  const c = await cluster();
+  const dir = unitDir({ 'vip.service': `${HELLO}\n[X-Fleet]\nPriority=500\n` });
+  assert.equal((await fleetctl(c, ['submit', join(dir, 'vip.service')])).code, 0);
+  assert.deepEqual(await fleetctl(c, ['list-unit-files', '--no-legend', '--fields=unit,priority']), {
+    code: 0,
+    out: 'g.service\t0\nhello.service\t0\nidle.service\t0\nvip.service\t500\n',
+    err: '',
+  });
+  const files = JSON.parse((await fleetctl(c, ['list-unit-files', '-o', 'json'])).out) as Array<Record<string, unknown>>;
+  assert.deepEqual(files.map((f) => [f['unit'], 'priority' in f, f['priority']]), [
+    ['g.service', false, undefined],
+    ['hello.service', false, undefined],
+    ['idle.service', false, undefined],
+    ['vip.service', true, 500],
+  ]);
+});
