@@ -10,7 +10,7 @@
  * registry's API role (the etcd writes the API makes), then wait until
  * systemd on a host reports active/running (polled over D-Bus), i.e. what
  * `fleetctl start` blocking waits for. `--launcher fleetctl` submits with
- * the fleetctl binary instead (`node dist/fleetctl/main.js --driver etcd`),
+ * the fleetctl binary instead (`node dist/fleetctl-bundle/main.js --driver etcd`),
  * `--launcher fleetctl-api` through host 0's API (the default driver, as
  * operators use it), and then also prints how long each fleetctl command
  * took to return.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * fleetctl's entry point (`node dist/fleetctl/main.js`): real stdout/stderr,
+ * fleetctl's entry point (`node dist/fleetctl-bundle/main.js`): real stdout/stderr,
  * the process environment, Ctrl-C as cancellation; everything else is in
  * `cli/program.ts`.
  */

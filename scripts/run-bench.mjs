@@ -15,6 +15,7 @@ const BENCHES = {
   chaos: ['chaos.js', 'seeded faults on 5 hosts + 3-member etcd, ~200 units; table per fault kind (--seed, --faults, --hosts, --units, --kinds)'],
   'api-fuzz': ['api-fuzz.js', 'hostile input: >= 100,000 generated requests at the API on real etcd (--requests, --seed)'],
   'unplaced-writes': ['unplaced-writes.js', 'store writes for publishing why units are unplaced: submit, idle, machine joins, destroy ([units] [machines])'],
+  'fleetctl-startup': ['fleetctl-startup.js', 'fleetctl per-invocation wall time and peak RSS through the bundled binary, beside node -e 0 (--runs, --endpoint)'],
   sandbox: ['sandbox-scenarios.js', "fleet's six scenarios + 1,000 units + RSS on real systemd (--runs, --scenarios, --launcher)"],
 };
 

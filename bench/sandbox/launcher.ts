@@ -44,10 +44,10 @@ export class RegistryLauncher implements UnitLauncher {
 }
 
 /** Compiled fleetctl entry point (this file lives in dist/bench/sandbox/). */
-const FLEETCTL = new URL('../../fleetctl/main.js', import.meta.url).pathname;
+const FLEETCTL = new URL('../../fleetctl-bundle/main.js', import.meta.url).pathname;
 
 /**
- * Launches with the real fleetctl binary: `node dist/fleetctl/main.js
+ * Launches with the real fleetctl binary: `node dist/fleetctl-bundle/main.js
  * --driver etcd --endpoint <url> start --no-block <files>` and `destroy
  * <names>`, one invocation per call (as an operator would type it). With
  * `driver` `api`, through a fleetd's API (`--endpoint unix://...`), the way

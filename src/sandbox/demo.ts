@@ -10,7 +10,7 @@ import { SandboxCluster } from './cluster.js';
 import { demoHints } from './demo-hints.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const fleetctlBin = fileURLToPath(new URL('../../fleetctl/main.js', import.meta.url));
+const fleetctlBin = fileURLToPath(new URL('../../fleetctl-bundle/main.js', import.meta.url));
 const REGIONS = ['us-east', 'us-west', 'eu-central', 'ap-south'];
 
 function fleetctl(endpoint: string, ...args: string[]): number {

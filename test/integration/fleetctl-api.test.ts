@@ -1,5 +1,5 @@
 /**
- * The real fleetctl binary (`node dist/fleetctl/main.js`) against the real
+ * The real fleetctl binary (`node dist/fleetctl-bundle/main.js`) against the real
  * API server on a unix socket, backed by the in-memory registry and a fake
  * engine/agent ticking in this process: checks the HTTP driver and the API
  * agree on the wire, and that exit codes reach the shell.

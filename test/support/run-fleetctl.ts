@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The compiled fleetctl binary. */
-export const FLEETCTL_MAIN = fileURLToPath(new URL('../../fleetctl/main.js', import.meta.url));
+export const FLEETCTL_MAIN = fileURLToPath(new URL('../../fleetctl-bundle/main.js', import.meta.url));
 
 /** What one fleetctl run printed and how it exited. */
 export interface FleetctlRun {

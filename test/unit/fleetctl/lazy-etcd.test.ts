@@ -40,3 +40,19 @@ test('--driver etcd does load it (so the check above can see it)', () => {
   assert.equal(code, 1);
   assert.ok(packages.includes('etcd3'), packages.join(', '));
 });
+
+/** The bundle operators run (`bin/fleetctl`): packages it loaded, reported by a preload at exit. */
+function bundleLoads(argv: readonly string[]): string[] {
+  const bundle = fileURLToPath(new URL('../../../fleetctl-bundle/main.js', import.meta.url));
+  const preload = `import Module from 'node:module'; process.on('exit', () => { const p = new Set(Object.keys(Module._cache).flatMap((k) => k.match(/node_modules\\/((?:@[^/]+\\/)?[^/]+)/)?.[1] ?? [])); process.stderr.write('PACKAGES ' + JSON.stringify([...p].sort()) + '\\n'); });`;
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(preload)}`, bundle, ...argv], { encoding: 'utf8', timeout: 30_000 });
+  const line = r.stderr.split('\n').find((l) => l.startsWith('PACKAGES '));
+  assert.ok(line !== undefined, `no report; stderr: ${r.stderr}`);
+  return JSON.parse(line.slice('PACKAGES '.length));
+}
+
+test('the bundled binary keeps the etcd driver in a chunk it loads only for --driver etcd', () => {
+  assert.ok(!bundleLoads(['version']).includes('etcd3'));
+  assert.ok(!bundleLoads(['--endpoint', 'unix:///nonexistent/fleet.sock', 'list-units']).includes('etcd3'));
+  assert.ok(bundleLoads(['--driver', 'etcd', '--endpoint', 'http://127.0.0.1:1', '--request-timeout', '0.2', 'list-units']).includes('etcd3'));
+});
