@@ -11,7 +11,9 @@ import { catCommand } from '../commands/cat.js';
 import { runCompletion } from '../commands/completion.js';
 import { destroyCommand } from '../commands/destroy.js';
 import { explainCommand } from '../commands/explain.js';
+import { exportCommand } from '../commands/export.js';
 import { commandHelp, rootHelp, type CommandInfo } from '../commands/help.js';
+import { importCommand } from '../commands/import.js';
 import { journalCommand } from '../commands/journal.js';
 import { listMachinesCommand } from '../commands/list-machines.js';
 import { listUnitFilesCommand } from '../commands/list-unit-files.js';
@@ -40,7 +42,7 @@ import { expandCommandPrefix } from './prefix.js';
 export const CLUSTER_COMMANDS: readonly CommandSpec[] = [
   catCommand, destroyCommand, explainCommand, journalCommand, listMachinesCommand, listUnitFilesCommand, listUnitsCommand,
   loadCommand, policyCommand, restartCommand, startCommand, statusCommand, stopCommand, submitCommand, unloadCommand,
-  authCommand, tokenCommand,
+  authCommand, tokenCommand, exportCommand, importCommand,
 ];
 
 /** Commands that do not. */
