@@ -3,28 +3,18 @@
  * (manual clock) and a real etcd: bootstrap once, create/list/revoke, the
  * watch, and the cache every fleetd checks requests against.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { issueToken, type TokenRecord } from '../../src/auth/token.js';
-import { ManualClock, settle } from '../../src/clock.js';
-import { createEtcdRegistry } from '../../src/registry/etcd-registry.js';
-import { createMemoryRegistry } from '../../src/registry/memory-registry.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { TokenCache } from '../../src/registry/token-cache.js';
 import type { TokenEvent } from '../../src/registry/token-registry.js';
-import { AlreadyBootstrappedError, CorruptRecordError, InvalidNameError, TokenNotFoundError } from '../../src/registry/errors.js';
-import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
+import { AlreadyBootstrappedError, InvalidNameError, TokenNotFoundError } from '../../src/registry/errors.js';
+import { forEachRegistry, type ContractFactory, type ContractHarness } from '../support/registry-backends.js';
 
-interface Harness {
-  readonly registry: Registry;
-  advance(ms: number): Promise<void>;
-  readonly warnings: CorruptRecordError[];
-}
-
-let prefixSeq = 0;
 const token = (name: string, role: TokenRecord['role'] = 'operate'): TokenRecord => issueToken({ name, role, now: 1_000 }).record;
 
-async function eventually(h: Harness, check: () => void, timeoutMs = 5000): Promise<void> {
+async function eventually(h: ContractHarness, check: () => void, timeoutMs = 5000): Promise<void> {
   for (let waited = 0; ; waited += 20) {
     try {
       check();
@@ -36,9 +26,9 @@ async function eventually(h: Harness, check: () => void, timeoutMs = 5000): Prom
   }
 }
 
-function tokenContract(name: string, make: () => Promise<Harness>): void {
+function tokenContract(name: string, make: ContractFactory): void {
   describe(`token registry contract: ${name}`, () => {
-    const run = (title: string, fn: (r: Registry, h: Harness) => Promise<void>): void => {
+    const run = (title: string, fn: (r: Registry, h: ContractHarness) => Promise<void>): void => {
       test(title, async () => {
         const h = await make();
         try {
@@ -128,31 +118,4 @@ function tokenContract(name: string, make: () => Promise<Harness>): void {
   });
 }
 
-tokenContract('in-memory (manual clock)', async () => {
-  const clock = new ManualClock(1_000_000);
-  const warnings: CorruptRecordError[] = [];
-  const registry = createMemoryRegistry({ clock, prefix: `/tok${++prefixSeq}/`, warn: (w) => warnings.push(w) });
-  return { registry, warnings, advance: (ms) => clock.advance(ms) };
-});
-
-describe('against a real etcd', () => {
-  let etcd: TestEtcd | undefined;
-  before(async () => {
-    etcd = await startEtcd();
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
-  tokenContract('etcd', async () => {
-    const warnings: CorruptRecordError[] = [];
-    const registry = createEtcdRegistry({ endpoints: etcd!.endpoints, prefix: `/tok${++prefixSeq}/`, warn: (w) => warnings.push(w) });
-    return {
-      registry,
-      warnings,
-      advance: async (ms) => {
-        await settle();
-        await new Promise((res) => setTimeout(res, ms));
-      },
-    };
-  });
-});
+forEachRegistry('tok', tokenContract);

@@ -4,31 +4,16 @@
  * Anything a component relies on belongs here, so the memory registry can
  * stand in for etcd in every other test.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock, settle } from '../../src/clock.js';
-import { createEtcdRegistry } from '../../src/registry/etcd-registry.js';
-import { createMemoryRegistry } from '../../src/registry/memory-registry.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { follow } from '../../src/registry/watch.js';
 import type { RegistryEvent } from '../../src/registry/events.js';
 import type { ClusterSnapshot } from '../../src/registry/roles.js';
 import { encodeUnit, type MachineRecord, type UnitRecord, type UnitStateRecord, type UnitWithText } from '../../src/registry/records.js';
 import { CorruptRecordError, InvalidNameError, NotLeaderError, UnitExistsError, UnitNotFoundError, LeaseLostError } from '../../src/registry/errors.js';
-import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
+import { forEachRegistry, type ContractFactory, type ContractHarness } from '../support/registry-backends.js';
 import type { ActiveState } from '../../src/domain/index.js';
-
-/** What each backend gives a test. */
-export interface ContractHarness {
-  readonly registry: Registry;
-  /** Lets `ms` of time pass (manual clock: advance; real clock: sleep). */
-  advance(ms: number): Promise<void>;
-  /** Corrupt-record reports seen so far. */
-  readonly warnings: CorruptRecordError[];
-}
-
-/** Builds a fresh registry (own key prefix) per test. */
-export type ContractFactory = () => Promise<ContractHarness>;
 
 const unit = (name: string, hash = 'h1', text = `[Service]\nExecStart=/bin/sleep 1000 # ${hash}\n`): UnitWithText => ({
   name,
@@ -521,26 +506,4 @@ export function registryContract(name: string, make: ContractFactory): void {
 
 // --- the two registries -----------------------------------------------------
 
-let prefixSeq = 0;
-
-registryContract('in-memory (manual clock)', async () => {
-  const clock = new ManualClock(1_000_000);
-  const warnings: CorruptRecordError[] = [];
-  const registry = createMemoryRegistry({ clock, prefix: `/t${++prefixSeq}/`, warn: (w) => warnings.push(w) });
-  return { registry, warnings, advance: (ms) => clock.advance(ms) };
-});
-
-describe('against a real etcd', () => {
-  let etcd: TestEtcd | undefined;
-  before(async () => {
-    etcd = await startEtcd();
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
-  registryContract('etcd', async () => {
-    const warnings: CorruptRecordError[] = [];
-    const registry = createEtcdRegistry({ endpoints: etcd!.endpoints, prefix: `/t${++prefixSeq}/`, warn: (w) => warnings.push(w) });
-    return { registry, warnings, advance: async (ms) => { await settle(); await new Promise((res) => setTimeout(res, ms)); } };
-  });
-});
+forEachRegistry('t', registryContract);

@@ -52,7 +52,9 @@ test('a restarted agent adopts running units without restarting them', async () 
     await c.registry.api.createUnit(sleeper('keep.service'), 'launched');
     const before = await waitFor('running with a pid', async () => (await h.driver.listStates(['keep.service']))[0]?.mainPid);
     await h.restartAgent();
-    await new Promise((r) => setTimeout(r, 300));
+    // A unit submitted after the restart runs only once the new agent has reconciled its whole schedule.
+    await c.registry.api.createUnit(sleeper('marker.service'), 'launched');
+    await waitFor('the restarted agent reconciled', async () => (await h.driver.listStates(['marker.service']))[0]?.subState === 'running');
     const [after] = await h.driver.listStates(['keep.service']);
     assert.equal(after?.activeState, 'active');
     assert.equal(after?.mainPid, before, 'same main pid after the agent restart');

@@ -5,16 +5,9 @@ import { Engine } from '../../../src/engine/engine.js';
 import { silentLogger } from '../../../src/fleetd/logger.js';
 import { createMemoryRegistry, RegistryUnavailableError, type EngineRegistry, type MachineRecord } from '../../../src/registry/index.js';
 import { sleeper } from '../../support/units.js';
+import { advanceUntil } from '../../support/manual-time.js';
 
 // The engine on a manual clock: every wait is a clock advance, never a sleep.
-
-/** Advances `clock` in 10 ms steps until `check` holds (a positive marker), failing after `maxMs` of manual time. */
-async function advanceUntil(clock: ManualClock, what: string, check: () => Promise<boolean> | boolean, maxMs = 1000): Promise<void> {
-  for (let t = 0; !(await check()); t += 10) {
-    if (t >= maxMs) assert.fail(`${what}: not within ${maxMs} ms of manual time`);
-    await clock.advance(10);
-  }
-}
 
 const machine = (id: string): MachineRecord => ({ id, publicIP: '127.0.0.1', metadata: {}, version: 'test', capabilities: {} });
 const INTERVAL = 2000;

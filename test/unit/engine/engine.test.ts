@@ -5,6 +5,8 @@ import { Engine } from '../../../src/engine/engine.js';
 import { silentLogger } from '../../../src/fleetd/logger.js';
 import { sleeper } from '../../support/units.js';
 import { waitFor } from '../../support/wait.js';
+import { advanceUntil } from '../../support/manual-time.js';
+import { ManualClock } from '../../../src/clock.js';
 
 const machine = (id: string, metadata: Record<string, string> = {}): MachineRecord => ({ id, publicIP: '127.0.0.1', metadata, version: 'test', capabilities: {} });
 
@@ -84,30 +86,36 @@ test('a unit no machine can take stays unscheduled until one joins', async () =>
 });
 
 test('after a failover the previous leader\'s machine gets no new units until it leaves or the suspicion period ends', async () => {
-  const reg = createMemoryRegistry();
-  const mk = (id: string) => new Engine({ registry: reg.engine, election: reg.election({ machineId: id, ttlSeconds: 5 }), logger: silentLogger(), reconcileIntervalMs: 200, suspectPreviousLeaderMs: 800 });
+  // On the manual clock: the suspicion period (800 ms) passes by advancing time, not by sleeping.
+  const clock = new ManualClock();
+  const reg = createMemoryRegistry({ clock });
+  const mk = (id: string) => new Engine({ registry: reg.engine, election: reg.election({ machineId: id, ttlSeconds: 5 }), logger: silentLogger(), reconcileIntervalMs: 200, suspectPreviousLeaderMs: 800, clock });
   const e1 = mk('m1');
   const e2 = mk('m2');
   const presences: Record<string, MachinePresence> = {};
+  const placedOn = async (name: string) => (await reg.api.listSchedule()).find((e) => e.name === name)?.machineId;
   try {
     for (const id of ['m1', 'm2', 'm3']) presences[id] = await reg.agent.announce(machine(id), { ttlSeconds: 5 });
     await e1.start();
-    await waitFor('m1 leads', () => e1.active);
+    await advanceUntil(clock, 'm1 leads', () => e1.active);
     await e2.start();
     // m2 and m3 get one unit each, so m1 is the least loaded machine.
     await reg.api.createUnit(sleeper('on2.service', 'MachineID=m2'), 'launched');
     await reg.api.createUnit(sleeper('on3.service', 'MachineID=m3'), 'launched');
-    await waitFor('pinned units placed', async () => (await reg.api.listSchedule()).length === 2);
+    await advanceUntil(clock, 'pinned units placed', async () => (await reg.api.listSchedule()).length === 2);
     await e1.stop(); // leadership moves to m2 while m1 stays registered
-    await waitFor('m2 leads', () => e2.active);
+    const failoverAt = clock.now();
+    await advanceUntil(clock, 'm2 leads', () => e2.active);
     await reg.api.createUnit(sleeper('new.service'), 'launched');
-    const placed = await waitFor('new unit placed', async () => (await reg.api.listSchedule()).find((e) => e.name === 'new.service'));
-    assert.notEqual(placed.machineId, 'm1', 'not on the suspect previous leader');
+    await advanceUntil(clock, 'new unit placed', async () => (await placedOn('new.service')) !== undefined, 700);
+    assert.ok(clock.now() - failoverAt < 800, 'placed within the suspicion period');
+    assert.notEqual(await placedOn('new.service'), 'm1', 'not on the suspect previous leader');
     await reg.api.destroyUnit('new.service');
-    await new Promise((r) => setTimeout(r, 900)); // suspicion period over: m1 is evidently alive
+    await advanceUntil(clock, 'destroyed unit unscheduled', async () => (await placedOn('new.service')) === undefined);
+    await clock.advance(Math.max(0, failoverAt + 800 - clock.now())); // suspicion period over: m1 is evidently alive
     await reg.api.createUnit(sleeper('later.service'), 'launched');
-    const later = await waitFor('later unit placed', async () => (await reg.api.listSchedule()).find((e) => e.name === 'later.service'));
-    assert.equal(later.machineId, 'm1', 'least loaded machine again');
+    await advanceUntil(clock, 'later unit placed', async () => (await placedOn('later.service')) !== undefined);
+    assert.equal(await placedOn('later.service'), 'm1', 'least loaded machine again');
   } finally {
     await e2.stop();
     for (const p of Object.values(presences)) await p.stop({ graceful: true }).catch(() => undefined);
