@@ -6,6 +6,7 @@
  */
 import { AlreadyBootstrappedError, InvalidNameError, RegistryClosedError, RegistryUnavailableError, TokenNotFoundError, UnitExistsError, UnitNotFoundError } from '../registry/index.js';
 import { InvalidUnitNameError, UnitParseError, UnitPutRejectedError, UnitValidationError } from '../units/index.js';
+import { RolloutRejectedError } from '../rollout/index.js';
 import { LocalCommandError, LocalCommandsBusyError } from './local-commands.js';
 import { InvalidPageTokenError } from './pagination.js';
 
@@ -54,5 +55,6 @@ function translate(err: unknown): ApiError | undefined {
   if (err instanceof LocalCommandsBusyError) return new ApiError(503, err.message);
   if (err instanceof TokenNotFoundError) return new ApiError(404, 'token does not exist');
   if (err instanceof AlreadyBootstrappedError) return new ApiError(409, err.message);
+  if (err instanceof RolloutRejectedError) return new ApiError(err.kind === 'invalid' ? 400 : err.kind === 'absent' ? 404 : 409, err.message);
   return undefined;
 }

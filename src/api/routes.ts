@@ -13,6 +13,8 @@ import type { Handler, RouteSpec } from './router.js';
 import { staticFile } from './static-files.js';
 import { getState, listStates } from './state.js';
 import { getPolicy, putPolicy } from './policy.js';
+import { controlRollout, createRollout, getRollout, listRollouts } from './rollouts.js';
+import { ROLLOUT_CONTROLS } from '../rollout/index.js';
 import { unitJournal, unitStatus } from './unit-commands.js';
 import { deleteUnit, getUnit, listUnits, putUnit } from './units.js';
 
@@ -69,6 +71,23 @@ export function apiRoutes(options: RouteTableOptions): RouteSpec[] {
       methods: { GET: { role: 'read', handler: getPolicy }, PUT: { role: 'admin', handler: putPolicy } },
       otherMethod: { status: 405, message: 'only GET and PUT supported against this resource' },
     },
+    {
+      resource: 'rollouts',
+      scope: 'api',
+      path: ['rollouts'],
+      methods: { GET: { role: 'read', handler: listRollouts }, POST: { role: 'operate', handler: createRollout } },
+      otherMethod: { status: 405, message: 'only GET and POST supported against this resource' },
+    },
+    { resource: 'rollout', scope: 'api', path: ['rollouts', ':group'], methods: { GET: { role: 'read', handler: (_req, ctx, p) => getRollout(ctx, p['group']!) } }, otherMethod: ONLY_GET },
+    ...ROLLOUT_CONTROLS.map(
+      (control): RouteSpec => ({
+        resource: `rollout${control[0]!.toUpperCase()}${control.slice(1)}`,
+        scope: 'api',
+        path: ['rollouts', ':group', control],
+        methods: { POST: { role: 'operate', handler: (_req, ctx, p) => controlRollout(ctx, p['group']!, control) } },
+        otherMethod: { status: 405, message: 'only POST supported against this resource' },
+      }),
+    ),
     {
       resource: 'tokens',
       scope: 'api',

@@ -2,12 +2,15 @@ import type { Clock, TimerHandle } from '../clock.js';
 import { NotLeaderError, type CollectableBody, type EngineRegistry, type LeaderFence } from '../registry/index.js';
 import type { EngineObserver } from './observer.js';
 import type { ClusterCache } from './cluster-cache.js';
+import { rolloutHashes, type RolloutRecord } from '../rollout/index.js';
 
 /** What {@link unreferencedBodies} reads: bodies and everything that may refer to one. */
 export interface BodyReferences {
   readonly bodies: ReadonlyMap<string, bigint>;
   readonly units: ReadonlyMap<string, { readonly hash: string }>;
   entries(): Iterable<{ readonly hash: string }>;
+  /** Rollouts refer to their old and new texts (a revert or an undo needs the old one). */
+  readonly rollouts?: ReadonlyMap<string, { readonly record: RolloutRecord }>;
 }
 
 /**
@@ -21,6 +24,7 @@ export function unreferencedBodies(view: BodyReferences): CollectableBody[] {
   const used = new Set<string>();
   for (const u of view.units.values()) used.add(u.hash);
   for (const e of view.entries()) used.add(e.hash);
+  for (const { record } of view.rollouts?.values() ?? []) for (const h of rolloutHashes(record)) used.add(h);
   const out: CollectableBody[] = [];
   for (const [hash, revision] of view.bodies) if (!used.has(hash)) out.push({ hash, revision });
   return out.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
@@ -88,7 +92,7 @@ export class BodyCollector {
     if (this.stopped || candidates.length === 0 || fence === undefined) return;
     this.running = true;
     const seen = this.cache.referencesSeen;
-    const view = { unitsBefore: seen.units + 1n, scheduleBefore: seen.schedule + 1n };
+    const view = { unitsBefore: seen.units + 1n, scheduleBefore: seen.schedule + 1n, rolloutsBefore: seen.rollouts + 1n };
     try {
       const { deleted, complete } = await this.opts.registry.deleteBodies(candidates, view, fence);
       // Like the engine's own schedule writes: recorded before the watch echo.

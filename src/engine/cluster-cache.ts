@@ -5,6 +5,7 @@ import {
   type RegistryEvent,
   type ScheduleEntry,
   type ScheduleOp,
+  type StoredRollout,
   type UnitRecord,
 } from '../registry/index.js';
 import type { DesiredState } from '../domain/index.js';
@@ -43,7 +44,9 @@ export class ClusterCache {
    * is complete: every change below these revisions has been applied. Each
    * directory is watched on its own, so each has its own mark.
    */
-  readonly referencesSeen = { units: 0n, schedule: 0n };
+  readonly referencesSeen = { units: 0n, schedule: 0n, rollouts: 0n };
+  /** Rollout records by group, with the revision each was written at (for compare-and-set writes). */
+  readonly rollouts = new Map<string, StoredRollout>();
   /** Merged metadata per machine, valid while the machine record is the same object (dropped on metadata events). */
   private readonly merged = new Map<string, { readonly record: MachineRecord; readonly metadata: Record<string, string> }>();
 
@@ -56,6 +59,8 @@ export class ClusterCache {
     this.schedule.clear();
     this.bodies.clear();
     this.merged.clear();
+    this.rollouts.clear();
+    for (const r of snap.rollouts ?? []) this.rollouts.set(r.record.group, r);
     for (const id of [...this.cordons.keys()]) if (!snap.machines.some((m) => m.id === id)) this.cordons.delete(id);
     for (const u of snap.units) this.units.set(u.name, u);
     for (const [name, d] of snap.desired) this.desired.set(name, d);
@@ -67,6 +72,7 @@ export class ClusterCache {
     this.revision = snap.revision;
     this.referencesSeen.units = snap.revision;
     this.referencesSeen.schedule = snap.revision;
+    this.referencesSeen.rollouts = snap.revision;
   }
 
   /**
@@ -124,6 +130,15 @@ export class ClusterCache {
           this.policy = ev.document;
           relevant = true;
           break;
+        case 'rollout': {
+          if (ev.revision > this.referencesSeen.rollouts) this.referencesSeen.rollouts = ev.revision;
+          // Like schedule entries: the echo of the engine's own write (already recorded) changes nothing.
+          const cached = this.rollouts.get(ev.group);
+          if (cached !== undefined && cached.modRevision >= ev.revision && ev.rollout !== undefined) break;
+          setOrDelete(this.rollouts, ev.group, ev.rollout === undefined ? undefined : { record: ev.rollout, modRevision: ev.revision });
+          relevant = true;
+          break;
+        }
         case 'state':
         case 'leader':
           break;
@@ -138,6 +153,12 @@ export class ClusterCache {
       if (op.type === 'put') this.putEntry(op.entry);
       else this.deleteEntry(op.machineId, op.name);
     }
+  }
+
+  /** Records a rollout record (and unit records) the engine just wrote at `revision`, before their watch events arrive. */
+  applyRolloutWrite(rollout: StoredRollout, units: readonly UnitRecord[]): void {
+    this.rollouts.set(rollout.record.group, rollout);
+    for (const u of units) this.units.set(u.name, u);
   }
 
   /** A machine's metadata with dynamic metadata merged in (fleet's rule). */

@@ -15,7 +15,9 @@ import {
   type UnplacedRecord,
   type UnitWithText,
 } from './records.js';
-import type { ApiRegistry, RegistryWatchListener, StateFilter, UnitWithDesired } from './roles.js';
+import type { ApiRegistry, RegistryWatchListener, StateFilter, StoredRollout, UnitWithDesired } from './roles.js';
+import { encodeRollout } from './rollout-records.js';
+import type { RolloutRecord } from '../rollout/types.js';
 import type { DesiredState } from '../domain/index.js';
 
 /** {@link ApiRegistry} over any {@link KvBackend}. */
@@ -190,6 +192,39 @@ export class KvApiRegistry implements ApiRegistry {
 
   async deleteMachineMetadata(machineId: string, key: string): Promise<void> {
     await this.kv.txn([], [{ type: 'put', key: this.layout.machineMetadata(machineId, key), value: '' }]);
+  }
+
+  async listRollouts(): Promise<StoredRollout[]> {
+    const { kvs } = await this.kv.list(this.layout.rolloutsAll());
+    return kvs.flatMap((kv) => this.storedRollout(kv) ?? []);
+  }
+
+  async getRollout(group: string): Promise<StoredRollout | undefined> {
+    const { kv } = await this.kv.get(this.layout.rollout(group));
+    return kv === undefined ? undefined : this.storedRollout(kv);
+  }
+
+  async createRollout(record: RolloutRecord, body: { readonly hash: string; readonly text: string }, expectedModRevision: bigint): Promise<boolean> {
+    const key = this.layout.rollout(record.group);
+    const res = await this.kv.txn(
+      [{ key, target: 'mod', result: 'equal', value: expectedModRevision }],
+      [
+        { type: 'putIfAbsent', key: this.layout.body(body.hash), value: body.text },
+        { type: 'put', key, value: encodeRollout(record) },
+      ],
+    );
+    return res.succeeded;
+  }
+
+  async updateRollout(record: RolloutRecord, expectedModRevision: bigint): Promise<boolean> {
+    const key = this.layout.rollout(record.group);
+    const res = await this.kv.txn([{ key, target: 'mod', result: 'equal', value: expectedModRevision }], [{ type: 'put', key, value: encodeRollout(record) }]);
+    return res.succeeded;
+  }
+
+  private storedRollout(kv: KeyValue): StoredRollout | undefined {
+    const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
+    return ev?.kind === 'rollout' && ev.rollout !== undefined ? { record: ev.rollout, modRevision: kv.modRevision } : undefined;
   }
 
   /** Two directories in one read at one revision when the backend can, else two reads. */

@@ -90,6 +90,8 @@ export interface CollectableBody {
 export interface BodyReferenceView {
   readonly unitsBefore: bigint;
   readonly scheduleBefore: bigint;
+  /** Every change of `rollouts/` below this revision was seen (a rollout refers to its old and new bodies); absent: not checked. */
+  readonly rolloutsBefore?: bigint;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function deleteBodies(
     ...fenceCompares(layout, fence),
     { key: layout.units(), prefix: true, target: 'mod', result: 'less', value: view.unitsBefore },
     { key: layout.scheduleAll(), prefix: true, target: 'mod', result: 'less', value: view.scheduleBefore },
+    ...(view.rolloutsBefore !== undefined ? [{ key: layout.rolloutsAll(), prefix: true, target: 'mod', result: 'less', value: view.rolloutsBefore } as const] : []),
   ];
   const perTxn = Math.max(1, maxOps - guard.length);
   let deleted = 0;

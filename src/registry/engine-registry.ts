@@ -6,7 +6,7 @@ import type { KeyLayout } from './keys.js';
 import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
 import { watchPrefixes } from './multi-watch.js';
 import { decodeUnplaced, encodeSchedule, encodeUnplaced, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnplacedRecord } from './records.js';
-import type { ClusterSnapshot, EngineRegistry, LeaderFence, RegistryWatchListener, ScheduleOp, UnplacedOp } from './roles.js';
+import type { ClusterSnapshot, EngineRegistry, LeaderFence, RegistryWatchListener, ScheduleOp, StoredRollout, UnplacedOp } from './roles.js';
 import type { DesiredState } from '../domain/index.js';
 
 /** {@link EngineRegistry} over any {@link KvBackend}. */
@@ -29,7 +29,7 @@ export class KvEngineRegistry implements EngineRegistry {
    */
   private placementPrefixes(): string[] {
     const l = this.layout;
-    return [l.units(), l.desiredAll(), l.machines(), l.machineMetadataAll(), l.scheduleAll(), l.policy(), l.bodiesAll()];
+    return [l.units(), l.desiredAll(), l.machines(), l.machineMetadataAll(), l.scheduleAll(), l.policy(), l.bodiesAll(), l.rolloutsAll()];
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
@@ -42,6 +42,7 @@ export class KvEngineRegistry implements EngineRegistry {
     const schedule: ScheduleEntry[] = [];
     let policy: string | undefined;
     const bodies = new Map<string, bigint>();
+    const rollouts: StoredRollout[] = [];
     for (const kv of kvs) {
       const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
       if (!ev) continue;
@@ -71,13 +72,16 @@ export class KvEngineRegistry implements EngineRegistry {
         case 'body':
           if (ev.text !== undefined) bodies.set(ev.hash, ev.revision);
           break;
+        case 'rollout':
+          if (ev.rollout) rollouts.push({ record: ev.rollout, modRevision: ev.revision });
+          break;
         case 'state':
         case 'leader':
           break;
       }
     }
     // Each directory comes sorted by key from the store; the key order is exactly the documented sort order.
-    return { revision, units, desired, machines, machineMetadata, schedule, bodies, ...(policy !== undefined ? { policy } : {}) };
+    return { revision, units, desired, machines, machineMetadata, schedule, bodies, rollouts, ...(policy !== undefined ? { policy } : {}) };
   }
 
   watchCluster(fromRevision: bigint, listener: RegistryWatchListener): Subscription {

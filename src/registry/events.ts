@@ -13,6 +13,8 @@ import {
   type UnitStateRecord,
 } from './records.js';
 import type { DesiredState } from '../domain/index.js';
+import type { RolloutRecord } from '../rollout/types.js';
+import { decodeRollout } from './rollout-records.js';
 
 /**
  * A decoded registry change. The record field is the new value, or
@@ -29,6 +31,8 @@ export type RegistryEvent = { readonly revision: bigint } & (
   | { readonly kind: 'leader'; readonly machineId: string | undefined }
   /** The placement policy document as stored (validated by its reader); undefined when deleted. */
   | { readonly kind: 'policy'; readonly document: string | undefined }
+  /** A rollout record; `revision` is its mod revision (what a compare-and-set write expects). */
+  | { readonly kind: 'rollout'; readonly group: string; readonly rollout: RolloutRecord | undefined }
 );
 
 /**
@@ -70,6 +74,10 @@ export function decodeEvent(layout: KeyLayout, ev: KvEvent): RegistryEvent | und
       return { revision, kind: 'leader', machineId: del ? undefined : raw };
     case 'policy':
       return { revision, kind: 'policy', document: del ? undefined : raw };
+    case 'rollout': {
+      const rollout = del ? undefined : agree(key, decodeRollout(key, raw), 'group', parsed.group);
+      return { revision, kind: 'rollout', group: parsed.group, rollout };
+    }
   }
 }
 

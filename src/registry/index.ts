@@ -21,3 +21,4 @@ export { createMemoryRegistry, type MemoryRegistry } from './memory-registry.js'
 export { MemoryKv, type MemoryKvOptions } from './memory-kv.js';
 export { createEtcdRegistry } from './etcd-registry.js';
 export { createEtcdClient, resolveEtcdClientOptions, type EtcdClientOptions, type ResolvedEtcdClientOptions } from './etcd-client.js';
+export * from './rollout-records.js';

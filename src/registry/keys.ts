@@ -12,7 +12,8 @@ export type ParsedKey =
   | { readonly kind: 'schedule'; readonly machineId: string; readonly name: string }
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
   | { readonly kind: 'leader' }
-  | { readonly kind: 'policy' };
+  | { readonly kind: 'policy' }
+  | { readonly kind: 'rollout'; readonly group: string };
 
 // Machine ids (fleet uses the 32-hex /etc/machine-id, tests use short names) and metadata keys.
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
@@ -171,6 +172,15 @@ export class KeyLayout {
     return `${this.prefix}engine/unplaced/`;
   }
 
+  /** `rollouts/<group>`: the latest rollout of a template or unit (created by the API, advanced by the engine leader, fenced). */
+  rollout(group: string): string {
+    return `${this.rolloutsAll()}${checkUnitName(group)}`;
+  }
+  /** Directory of every rollout record. */
+  rolloutsAll(): string {
+    return `${this.prefix}rollouts/`;
+  }
+
   /** `policy`: the cluster's placement policy (a JSON document; absent = the default). */
   policy(): string {
     return `${this.prefix}policy`;
@@ -207,6 +217,8 @@ export class KeyLayout {
         return ok(() => checkBodyHash(a)) ? { kind: 'body', hash: a } : undefined;
       case 'desired':
         return ok(() => checkUnitName(a)) ? { kind: 'desired', name: a } : undefined;
+      case 'rollouts':
+        return ok(() => checkUnitName(a)) ? { kind: 'rollout', group: a } : undefined;
       case 'machines':
         return ok(() => checkMachineId(a)) ? { kind: 'machine', machineId: a } : undefined;
       case 'engine':

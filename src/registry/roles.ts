@@ -15,6 +15,7 @@ import type { BodyReferenceView, CollectableBody, UnitUpgradeReport } from './bo
 import type { ListenerErrorHandler, TypedEmitter } from './emitter.js';
 import type { MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord, UnitWithText, UnplacedRecord } from './records.js';
 import type { DesiredState } from '../domain/index.js';
+import type { RolloutRecord } from '../rollout/types.js';
 
 export type { Subscription } from './kv.js';
 
@@ -41,6 +42,8 @@ export interface ClusterSnapshot {
   readonly schedule: readonly ScheduleEntry[];
   /** Content hash -> revision its body was written at (bodies never change); what the body collector judges. */
   readonly bodies: ReadonlyMap<string, bigint>;
+  /** Rollout records, by group (absent in snapshots built by hand: none). */
+  readonly rollouts?: readonly StoredRollout[];
 }
 
 /** Receives changes after a listed revision. */
@@ -237,6 +240,24 @@ export interface ApiRegistry {
   setMachineMetadata(machineId: string, key: string, value: string): Promise<void>;
   /** Hides a metadata key (also a configured one), as fleet does, by storing ''. */
   deleteMachineMetadata(machineId: string, key: string): Promise<void>;
+  /** Every rollout record (the latest per group), sorted by group; undecodable ones are left out. */
+  listRollouts(): Promise<StoredRollout[]>;
+  /** The rollout of `group`; undefined when there is none. */
+  getRollout(group: string): Promise<StoredRollout | undefined>;
+  /**
+   * Stores a new rollout record and its new text's body (created if absent)
+   * in one transaction, only if the group's record is still the one read
+   * (`expectedModRevision`, 0n: none). Resolves false when it was not.
+   */
+  createRollout(record: RolloutRecord, body: { readonly hash: string; readonly text: string }, expectedModRevision: bigint): Promise<boolean>;
+  /** Overwrites a rollout record only if it is still the one read; resolves false when it was not. */
+  updateRollout(record: RolloutRecord, expectedModRevision: bigint): Promise<boolean>;
+}
+
+/** A rollout record with the revision it was last written at (what a compare-and-set write expects). */
+export interface StoredRollout {
+  readonly record: RolloutRecord;
+  readonly modRevision: bigint;
 }
 
 /** Events of a {@link LeaderElection}. */

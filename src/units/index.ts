@@ -16,3 +16,4 @@ export { globMatch, isValidGlob, isLiteralGlob } from './glob.js';
 export { goQuote } from './text.js';
 export * from './put-policy.js';
 export * from './put-unit.js';
+export * from './rollout-options.js';

@@ -37,6 +37,7 @@ import type { UnitOption } from './options.js';
 import type { UnitRequirements } from './requirements.js';
 import { extractPriority } from './priority.js';
 import { extractResourceRequests } from './resources.js';
+import { readRolloutOptions, ROLLOUT_XFLEET_KEYS } from './rollout-options.js';
 import { dependsOnInstance, expandSpecifiers } from './specifiers.js';
 import { goFields, goQuote } from './text.js';
 import { parseLooseBool } from '../domain/index.js';
@@ -56,6 +57,7 @@ export const DEPRECATED_XFLEET_KEYS: ReadonlyMap<string, string> = new Map([
 /** Every key fleet understands in `[X-Fleet]`, current and deprecated. */
 export const XFLEET_KEYS: ReadonlySet<string> = new Set([
   'MachineID', 'MachineOf', 'MachineMetadata', 'Conflicts', 'Replaces', 'Global', 'Resources', 'Priority', 'Preemptible',
+  ...ROLLOUT_XFLEET_KEYS,
   ...DEPRECATED_XFLEET_KEYS.keys(),
 ]);
 
@@ -173,6 +175,8 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
   problems.push(...resourceProblems);
   const { priority, preemptible, problems: priorityProblems } = extractPriority(items('priority', 'Priority'), items('preemptible', 'Preemptible'));
   problems.push(...priorityProblems);
+  // Rollout settings (`rollout-options.ts`) are not placement, but a bad value must stop the unit at submit time too.
+  problems.push(...readRolloutOptions(options).problems);
 
   const requirements: UnitRequirements = {
     ...(machineId !== undefined && machineId !== '' ? { machineId } : {}),
