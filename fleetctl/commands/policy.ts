@@ -11,9 +11,9 @@ import type { CommandSpec } from './spec.js';
 export const policyCommand: CommandSpec = {
   name: 'policy',
   usage: '[set FILE]',
-  summary: 'Show or replace the placement policy (strategy, scorers, spreadBy, enforce)',
+  summary: 'Show or replace the placement policy (strategy, scorers, spreadBy, enforce, preemption)',
   description:
-    'Without arguments prints the policy in force as JSON. "set FILE" replaces it with the JSON document in FILE ("-": stdin), e.g. {"strategy":"binpack","scorers":{"balanced":1},"spreadBy":"az","enforce":false}.',
+    'Without arguments prints the policy in force as JSON. "set FILE" replaces it with the JSON document in FILE ("-": stdin), e.g. {"strategy":"binpack","scorers":{"balanced":1},"spreadBy":"az","enforce":false,"preemption":true}.',
   flags: [],
   async run(ctx, args) {
     if (args.length === 0) {

@@ -7,6 +7,7 @@ export type {
   MachineSnapshot,
   Plan,
   PlanWarning,
+  Preemption,
   ScheduleDecision,
   UnitSnapshot,
   UnscheduleDecision,
@@ -16,6 +17,7 @@ export type { Filter, FilterName, FilterResult, PreFilter, Rejection } from './f
 export type { Scorer, WeightedScorer } from './scorers/scorer.js';
 export type { Pipeline } from './pipeline.js';
 export { planSchedule } from './planner.js';
+export { preemptedReason } from './phase-preempt.js';
 export { applyPlan } from './apply.js';
 export { formatExplanation } from './explain.js';
 export { createPipeline } from './pipeline.js';

@@ -21,7 +21,7 @@ export interface MachineInfo {
 /** An active (desired state `loaded` or `launched`) unit during planning. */
 export interface PlanUnit {
   readonly name: string;
-  /** Position in placement order (MachineOf leaders and Replaces declarers first, then by name). */
+  /** Position in placement order (MachineOf leaders and Replaces declarers first, then by priority, highest first, then by name). */
   readonly rank: number;
   readonly desiredState: 'loaded' | 'launched';
   readonly global: boolean;

@@ -4,9 +4,10 @@
  * 1. global units claim every eligible machine (phase-globals.ts);
  * 2. ordinary units keep their machine while it stays valid (phase-keep.ts);
  * 3. the rest are placed through the pipeline (phase-place.ts);
+ * 4. units with a priority that still wait may preempt (phase-preempt.ts);
  * then the final placement is diffed against the schedule (journal.ts).
  */
-import type { ClusterSnapshot, Plan, PlanWarning } from './types.js';
+import type { ClusterSnapshot, Plan, PlanWarning, Preemption } from './types.js';
 import type { OnRemoved } from './evict.js';
 import { prepare, type Prepared } from './prepare.js';
 import type { MachineIndex, PlanUnit } from './model.js';
@@ -19,6 +20,7 @@ import { createPipeline, type Pipeline } from './pipeline.js';
 import { placeGlobalUnits } from './phase-globals.js';
 import { keepCurrentPlacements } from './phase-keep.js';
 import { placePending } from './phase-place.js';
+import { preemptWaiting } from './phase-preempt.js';
 import { explainUnplaced, type Explanation } from './explain.js';
 import { compareStrings } from './name-index.js';
 
@@ -50,7 +52,13 @@ export function planSchedule(snapshot: ClusterSnapshot, given?: Pipeline): Plan 
   const unplaced = placeGlobalUnits(prepared, current, state, pipeline, journal);
   for (const [unit, m] of held) state.resources.update(m, unit.requests, -1);
   keepCurrentPlacements(prepared, current, state, pipeline, journal, pending, onRemoved);
-  const placed = placePending(state, pipeline, journal, pending, onRemoved, 8 * prepared.order.length + 64);
+  const budget = 8 * prepared.order.length + 64;
+  let placed = placePending(state, pipeline, journal, pending, onRemoved, budget);
+  let preemptions: Preemption[] = [];
+  if (prepared.policy.preemption && prepared.prioritised && placed.unplaced.length > 0 && !placed.exhausted) {
+    const place = () => placePending(state, pipeline, journal, pending, onRemoved, budget);
+    ({ result: placed, preemptions } = preemptWaiting(placed, state, pipeline, journal, (u) => pending.push(u), onRemoved, place, snapshot.shielded ?? new Set(), prepared.order.length));
+  }
   // Units with one signature fit the same machines, so they share one explanation.
   const bySignature = new Map<string, Explanation>();
   for (const unit of placed.unplaced) {
@@ -71,6 +79,7 @@ export function planSchedule(snapshot: ClusterSnapshot, given?: Pipeline): Plan 
     decisions: journal.diff(snapshot.schedule, state, prepared.machines),
     unplaced: unplaced.sort((a, b) => compareStrings(a.unit, b.unit)),
     warnings: warnings.sort((a, b) => compareStrings(a.units[0] ?? '', b.units[0] ?? '') || compareStrings(a.message, b.message)),
+    ...(preemptions.length > 0 ? { preemptions } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  * validation. A new policy applies to new placements; running units stay.
  *
  * ```json
- * {"strategy":"binpack","scorers":{"balanced":1},"spreadBy":"az","enforce":false}
+ * {"strategy":"binpack","scorers":{"balanced":1},"spreadBy":"az","enforce":false,"preemption":true}
  * ```
  */
 import { parseQuantity, resourceNameProblem, type ResourceAmounts } from '../resources/index.js';
@@ -30,6 +30,8 @@ export interface PlacementPolicy {
   readonly enforce: boolean;
   /** What a unit that requests neither cpu nor memory counts as, for scoring only (Kubernetes: 100m / 200Mi). */
   readonly bestEffort: ResourceAmounts;
+  /** A unit with `Priority=` that fits nowhere only for lack of resources may stop units of lower priority to get room (default true; see `preempt.ts`). */
+  readonly preemption: boolean;
 }
 
 /** The policy of a cluster that never set one. */
@@ -38,6 +40,7 @@ export const DEFAULT_POLICY: PlacementPolicy = Object.freeze({
   scorers: Object.freeze({}),
   enforce: false,
   bestEffort: Object.freeze({ cpu: 0.1, memory: 200 * 1024 * 1024 }),
+  preemption: true,
 });
 
 /** A policy document that cannot be used; `problems` names every field at fault. */
@@ -49,7 +52,7 @@ export class InvalidPolicyError extends Error {
   }
 }
 
-const FIELDS = new Set(['strategy', 'scorers', 'spreadBy', 'enforce', 'bestEffort']);
+const FIELDS = new Set(['strategy', 'scorers', 'spreadBy', 'enforce', 'bestEffort', 'preemption']);
 const SCORERS: ReadonlySet<string> = new Set<ExtraScorer>(['balanced', 'spreadBy']);
 
 /**
@@ -115,13 +118,18 @@ export function parsePolicy(doc: unknown): PlacementPolicy {
       bestEffort = out;
     }
   }
+  let preemption = DEFAULT_POLICY.preemption;
+  if (o['preemption'] !== undefined) {
+    if (typeof o['preemption'] === 'boolean') preemption = o['preemption'];
+    else problems.push(`preemption ${JSON.stringify(o['preemption'])} must be true or false`);
+  }
   if (problems.length > 0) throw new InvalidPolicyError(problems);
-  return { strategy, scorers, ...(spreadBy !== undefined ? { spreadBy } : {}), enforce, bestEffort };
+  return { strategy, scorers, ...(spreadBy !== undefined ? { spreadBy } : {}), enforce, bestEffort, preemption };
 }
 
 /** The policy as stored and shown (every field, defaults included). */
 export function policyDocument(p: PlacementPolicy): Record<string, unknown> {
-  return { strategy: p.strategy, scorers: { ...p.scorers }, ...(p.spreadBy !== undefined ? { spreadBy: p.spreadBy } : {}), enforce: p.enforce, bestEffort: { ...p.bestEffort } };
+  return { strategy: p.strategy, scorers: { ...p.scorers }, ...(p.spreadBy !== undefined ? { spreadBy: p.spreadBy } : {}), enforce: p.enforce, bestEffort: { ...p.bestEffort }, preemption: p.preemption };
 }
 
 /**

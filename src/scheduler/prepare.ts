@@ -11,6 +11,7 @@ import { cycles, topologicalOrder } from './graph.js';
 import type { DesiredState } from '../domain/index.js';
 import { toFixedUnits, type ResourceAmounts } from '../resources/index.js';
 import { DEFAULT_POLICY, type PlacementPolicy } from './policy.js';
+import { priorityOf } from '../units/requirements.js';
 
 /** The pre-computed model of one pass. */
 export interface Prepared {
@@ -27,6 +28,8 @@ export interface Prepared {
   readonly policy: PlacementPolicy;
   /** True when some active unit requests a resource (spread then ranks by resources, not unit counts). */
   readonly requestsAnything: boolean;
+  /** True when some active unit has a priority above 0: placement order then puts higher priorities first, and preemption may run. */
+  readonly prioritised: boolean;
 }
 
 type MutableUnit = { -readonly [K in keyof PlanUnit]: PlanUnit[K] };
@@ -109,13 +112,16 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
     const acyclic = tos.filter((t) => cycle === undefined || units.get(t)!.replaceCycle !== cycle);
     orderEdges.set(from, [...(orderEdges.get(from) ?? []), ...acyclic]);
   }
-  const order = topologicalOrder(sortedNames, orderEdges).map((n, rank) => {
+  // More important units are placed first (ties, and every unit of a cluster without priorities, by name).
+  const prioritised = active.some((u) => priorityOf(u.requirements) > 0);
+  const byImportance = prioritised ? [...active].sort((a, b) => priorityOf(b.requirements) - priorityOf(a.requirements) || compareStrings(a.name, b.name)).map((u) => u.name) : sortedNames;
+  const order = topologicalOrder(byImportance, orderEdges).map((n, rank) => {
     const u = units.get(n)!;
     u.rank = rank;
     return u as PlanUnit;
   });
   const requestsAnything = order.some((u) => u.requests.length > 0);
-  return { machines, units, order, desired, warnings, policy, requestsAnything };
+  return { machines, units, order, desired, warnings, policy, requestsAnything, prioritised };
 }
 
 function prepareMachines(list: readonly MachineSnapshot[], warnings: PlanWarning[]): MachineInfo[] {

@@ -44,6 +44,12 @@ export interface ClusterSnapshot {
   readonly schedule: ReadonlyMap<string, readonly string[]>;
   /** The cluster's placement policy; undefined: the default policy (spread, fleet's placement while nothing requests resources). */
   readonly policy?: PlacementPolicy;
+  /**
+   * Units that must not be preempted in this pass whatever their priority:
+   * the engine shields a unit preempted too often lately (its flap guard).
+   * Undefined: none.
+   */
+  readonly shielded?: ReadonlySet<string>;
 }
 
 /** Write a schedule entry: run `unit` on `machine`. */
@@ -73,6 +79,16 @@ export interface PlanWarning {
   readonly message: string;
 }
 
+/** A unit placed by stopping units of lower priority on its machine (`preempt.ts`). */
+export interface Preemption {
+  readonly unit: string;
+  readonly priority: number;
+  /** Machine id the unit is placed on. */
+  readonly machine: string;
+  /** The units stopped there to make room, by name, with their priorities. */
+  readonly victims: ReadonlyArray<{ readonly unit: string; readonly priority: number }>;
+}
+
 /** The scheduler's answer for one snapshot. */
 export interface Plan {
   /** All unschedules (by unit, then machine id), then all schedules (same order); execute in this order. */
@@ -81,4 +97,6 @@ export interface Plan {
   readonly unplaced: readonly Explanation[];
   /** Sorted by first unit name. */
   readonly warnings: readonly PlanWarning[];
+  /** Preemptions the decisions carry out, in the order they were decided; absent when there are none. */
+  readonly preemptions?: readonly Preemption[];
 }

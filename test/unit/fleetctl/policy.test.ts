@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { FakeCluster, fleetctl, unitDir } from './support/cluster.js';
 
-const DEFAULT = { strategy: 'spread', scorers: {}, enforce: false, bestEffort: { cpu: 0.1, memory: 209715200 } };
+const DEFAULT = { strategy: 'spread', scorers: {}, enforce: false, bestEffort: { cpu: 0.1, memory: 209715200 }, preemption: true };
 
 test('fleetctl policy: prints the default, set replaces it, a bad document names every problem and changes nothing', async () => {
   const c = new FakeCluster();
@@ -13,7 +13,7 @@ test('fleetctl policy: prints the default, set replaces it, a bad document names
   writeFileSync(join(dir, 'p.json'), '{"strategy":"binpack","scorers":{"balanced":1},"spreadBy":"az","enforce":false}');
   const set = await fleetctl(c, ['policy', 'set', join(dir, 'p.json')]);
   assert.equal(set.code, 0, set.err);
-  const want = { strategy: 'binpack', scorers: { balanced: 1 }, spreadBy: 'az', enforce: false, bestEffort: DEFAULT.bestEffort };
+  const want = { strategy: 'binpack', scorers: { balanced: 1 }, spreadBy: 'az', enforce: false, bestEffort: DEFAULT.bestEffort, preemption: true };
   assert.deepEqual(JSON.parse(set.out), want);
   assert.deepEqual(JSON.parse((await fleetctl(c, ['policy'])).out), want);
   assert.deepEqual(JSON.parse((await c.registry.api.getPolicy())!), want, 'stored with every field');

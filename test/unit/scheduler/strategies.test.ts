@@ -80,23 +80,25 @@ test('a new policy does not move running units', () => {
 test('parsePolicy: defaults, the documented example, and every problem named', () => {
   assert.deepEqual(parsePolicy({}), DEFAULT_POLICY);
   const p: PlacementPolicy = parsePolicy({ strategy: 'binpack', scorers: { balanced: 1 }, spreadBy: 'az', enforce: false });
-  assert.deepEqual(p, { strategy: 'binpack', scorers: { balanced: 1 }, spreadBy: 'az', enforce: false, bestEffort: DEFAULT_POLICY.bestEffort });
+  assert.deepEqual(p, { strategy: 'binpack', scorers: { balanced: 1 }, spreadBy: 'az', enforce: false, bestEffort: DEFAULT_POLICY.bestEffort, preemption: true });
   assert.deepEqual(parsePolicy({ bestEffort: { cpu: '250m', memory: '1G' } }).bestEffort, { cpu: 0.25, memory: G });
   assert.throws(
-    () => parsePolicy({ strategy: 'pack', scorers: { balanced: 0, fast: 1 }, spreadBy: 'a z', enforce: 'yes', extra: 1, bestEffort: { memory: 'lots' } }),
+    () => parsePolicy({ strategy: 'pack', scorers: { balanced: 0, fast: 1 }, spreadBy: 'a z', enforce: 'yes', extra: 1, bestEffort: { memory: 'lots' }, preemption: 'no' }),
     (err: unknown) =>
       err instanceof InvalidPolicyError &&
       JSON.stringify(err.problems) ===
         JSON.stringify([
-          'unknown field "extra" (known: strategy, scorers, spreadBy, enforce, bestEffort)',
+          'unknown field "extra" (known: strategy, scorers, spreadBy, enforce, bestEffort, preemption)',
           'strategy "pack" is not one of spread, binpack, random',
           'scorer balanced weight 0 must be a number above 0 and at most 100',
           'scorer "fast" is not one of balanced, spreadBy',
           'spreadBy "a z" must be a metadata key (A-Z a-z 0-9 _ . -)',
           'enforce "yes" must be true or false',
           'bestEffort: memory value "lots" is not a size (a non-negative number of bytes with an optional K, M, G or T suffix, 1024-based, e.g. 256M)',
+          'preemption "no" must be true or false',
         ]),
   );
+  assert.equal(parsePolicy({ preemption: false }).preemption, false);
   assert.throws(() => parsePolicy([]), /the policy must be a JSON object/);
   assert.throws(() => parsePolicy({ scorers: { spreadBy: 2 } }), /scorers.spreadBy is set but spreadBy names no metadata key/);
 });

@@ -1,0 +1,78 @@
+/**
+ * Phase 4: preemption. Units still without a machine, most important first
+ * (priority, then placement order), may stop units of lower priority on
+ * the machine `choosePreemption` picks; the victims go back to the pending
+ * queue (they may fit elsewhere) and placement runs again. Rounds repeat
+ * until no waiting unit can preempt, so the result is a fixed point: the
+ * next pass over it preempts nothing (idempotence).
+ *
+ * Higher priorities go first, so a unit never preempts its way onto a
+ * machine a more important waiting unit could then take from it: that unit
+ * had its turn before, and the move leaves what it could free unchanged
+ * (the newcomer takes exactly what its victims and the free room gave).
+ */
+import type { MachineIndex, PlanUnit } from './model.js';
+import type { PlacementState } from './state.js';
+import type { Pipeline } from './pipeline.js';
+import type { Journal } from './journal.js';
+import type { OnRemoved } from './evict.js';
+import type { Preemption } from './types.js';
+import type { PlaceResult } from './phase-place.js';
+import { displaceReplaced, removeWithFollowers } from './evict.js';
+import { choosePreemption, unitPriority } from './preempt.js';
+
+/** The reason a victim is given, and its explanation while it waits: `preempted by <unit> (priority N)`. */
+export function preemptedReason(unit: string, priority: number): string {
+  return `preempted by ${unit} (priority ${priority})`;
+}
+
+/**
+ * Runs preemption rounds after `first` (phase 3's result); `place` runs
+ * phase 3 again over what is queued. Returns the final placement result
+ * and the preemptions made, in order. `budget` bounds the preemptions.
+ */
+export function preemptWaiting(
+  first: PlaceResult,
+  state: PlacementState,
+  pipeline: Pipeline,
+  journal: Journal,
+  requeue: (unit: PlanUnit) => void,
+  onRemoved: OnRemoved,
+  place: () => PlaceResult,
+  shielded: ReadonlySet<string>,
+  budget: number,
+): { result: PlaceResult; preemptions: Preemption[] } {
+  const preemptions: Preemption[] = [];
+  let result = first;
+  for (;;) {
+    const waiting = result.unplaced.filter((u) => !u.global && unitPriority(u) > 0 && u.requests.length > 0);
+    if (waiting.length === 0 || preemptions.length >= budget) break;
+    waiting.sort((a, b) => unitPriority(b) - unitPriority(a) || a.rank - b.rank);
+    let made = false;
+    for (const unit of waiting) {
+      if (preemptions.length >= budget) break;
+      if (state.machinesOf(unit.name).size > 0) continue;
+      const choice = choosePreemption(unit, state, pipeline, shielded);
+      if (choice === undefined) continue;
+      preemptions.push(apply(unit, choice.machine, choice.victims, state, journal, onRemoved));
+      made = true;
+    }
+    if (!made) break;
+    // Everything still waiting gets another try: the victims, and units that may fit where victims moved from.
+    for (const u of result.unplaced) if (state.machinesOf(u.name).size === 0) requeue(u);
+    result = place();
+  }
+  return { result, preemptions };
+}
+
+/** Takes the victims off `m` and places `unit` there, journaling why. */
+function apply(unit: PlanUnit, m: MachineIndex, victims: readonly PlanUnit[], state: PlacementState, journal: Journal, onRemoved: OnRemoved): Preemption {
+  const id = state.machines[m]!.id;
+  const priority = unitPriority(unit);
+  const reason = preemptedReason(unit.name, priority);
+  for (const v of victims) removeWithFollowers(v, m, state, reason, onRemoved);
+  state.add(unit, m);
+  journal.placed(unit.name, id, `preempted ${victims.map((v) => `${v.name} (priority ${unitPriority(v)})`).join(', ')} on machine ${id}`);
+  displaceReplaced(unit, m, state, onRemoved);
+  return { unit: unit.name, priority, machine: id, victims: victims.map((v) => ({ unit: v.name, priority: unitPriority(v) })) };
+}
