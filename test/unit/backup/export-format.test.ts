@@ -34,7 +34,7 @@ test('export: a manifest with one line per unit, canonical unit files, no policy
 
 test('export then import: same units, same hashes (a restored unit is the one that runs), same desired states, policy kept', () => {
   const units = [unit('web.service', WEB, 'launched'), unit('job@.service', TEMPLATE, 'inactive'), unit('job@1.service', TEMPLATE, 'loaded')];
-  const policy = { strategy: 'binpack', scorers: { balanced: 2 }, spreadBy: 'az', enforce: false, bestEffort: { cpu: 0.1, memory: 209715200 } };
+  const policy = { strategy: 'binpack', scorers: { balanced: 2 }, spreadBy: 'az', enforce: false, bestEffort: { cpu: 0.1, memory: 209715200 }, preemption: true };
   const back = readExport(exportFiles(units, policy));
   assert.deepEqual(
     back.units.map((u) => [u.unit.name, u.unit.hash, u.desiredState]),
