@@ -19,6 +19,8 @@ import { UnitBodies } from './unit-bodies.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { isRunning } from '../domain/index.js';
 import { Allocation, sameAmounts } from './allocation.js';
+import { enforcementDropIn } from './enforcement.js';
+import { readPolicyDocument } from '../scheduler/policy.js';
 
 /** Options of {@link Agent}. */
 export interface AgentOptions {
@@ -57,6 +59,13 @@ export class Agent {
   private presence: MachinePresence | undefined;
   private publisher: StatePublisher | undefined;
   private scheduleSub: Subscription | undefined;
+  private policySub: Subscription | undefined;
+  /** The policy's `enforce`, as last read; false until read. */
+  private enforce = false;
+  /** fleet's drop-in on disk per unit. */
+  private readonly dropIns = new Map<string, string>();
+  /** The drop-in each unit body should have, per name (bodies are immutable per hash). */
+  private readonly wantedDropIns = new Map<string, { hash: string; enforce: boolean; dropIn: string | undefined }>();
   private unsubscribeDriver: (() => void) | undefined;
   /** This machine's schedule entries by unit name; undefined until first listed. */
   private schedule: Map<string, ScheduleEntry> | undefined;
@@ -123,6 +132,8 @@ export class Agent {
     for (const name of managed) {
       const text = await driver.readUnit(name);
       if (text !== undefined) this.onDisk.set(name, hashUnitText(text));
+      const dropIn = await driver.readDropIn(name);
+      if (dropIn !== undefined) this.dropIns.set(name, dropIn);
     }
     for (const s of await driver.listStates(managed)) {
       this.systemd.set(s.name, s);
@@ -131,6 +142,7 @@ export class Agent {
     this.publishKnownStates();
     if (managed.length > 0) this.log.info({ units: managed.length, running: this.launched.size }, 'found fleet units from a previous run');
 
+    this.followPolicy();
     const id = machine.id;
     this.scheduleSub = follow<{ revision: bigint; entries: ScheduleEntry[] }, RegistryEvent>(
       { list: () => registry.listSchedule(id), watch: (rev, l) => registry.watchSchedule(id, rev, l) },
@@ -160,6 +172,30 @@ export class Agent {
     );
   }
 
+  /** Follows the policy key for `enforce`; a change re-runs the reconcile (drop-ins are added or removed). */
+  private followPolicy(): void {
+    const { registry } = this.opts;
+    const apply = (document: string | undefined): void => {
+      const { policy, problem } = readPolicyDocument(document);
+      if (problem !== undefined) this.log.warn({ problem }, 'placement policy cannot be read; enforcing no limits');
+      if (policy.enforce === this.enforce) return;
+      this.enforce = policy.enforce;
+      this.log.info({ enforce: this.enforce }, 'resource limit enforcement changed');
+      this.kick(0);
+    };
+    this.policySub = follow<{ revision: bigint; document: string | undefined }, RegistryEvent>(
+      { list: () => registry.readPolicy(), watch: (rev, l) => registry.watchPolicy(rev, l) },
+      {
+        onSnapshot: (s) => apply(s.document),
+        onEvents: (events) => {
+          for (const ev of events) if (ev.kind === 'policy') apply(ev.document);
+        },
+        onError: (err) => this.log.warn({ err }, 'could not read the placement policy; retrying'),
+      },
+      { clock: this.clock },
+    );
+  }
+
   /**
    * Stops the agent. `graceful` (SIGTERM) leaves the cluster as fleet does:
    * every fleet unit here is stopped and unloaded, and the lease is revoked so
@@ -171,6 +207,7 @@ export class Agent {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     await this.scheduleSub?.close();
+    await this.policySub?.close();
     await this.running;
     if (options.graceful) {
       for (const name of await this.opts.driver.managedUnits().catch(() => [...this.onDisk.keys()])) {
@@ -227,16 +264,26 @@ export class Agent {
     const entries = [...schedule.values()].filter((e) => e.targetState !== 'inactive');
     const wantedHashes = new Map(entries.map((e) => [e.name, e.hash]));
     this.bodies.retain(new Set(wantedHashes.values()));
-    // With resources published, every scheduled body is needed once (for its requests); otherwise only new ones.
-    const needBodies = this.machine.resources !== undefined ? wantedHashes : new Map([...wantedHashes].filter(([name, hash]) => this.onDisk.get(name) !== hash));
+    for (const name of this.wantedDropIns.keys()) if (!wantedHashes.has(name)) this.wantedDropIns.delete(name);
+    // With resources published or enforced, every scheduled body is needed once (for its requests); otherwise only new ones.
+    const needBodies =
+      this.machine.resources !== undefined || this.enforce || this.dropIns.size > 0
+        ? wantedHashes
+        : new Map([...wantedHashes].filter(([name, hash]) => this.onDisk.get(name) !== hash));
     try {
       await this.bodies.ensure(needBodies);
     } catch (err) {
       this.log.warn({ err }, 'could not read unit bodies; loading them later');
     }
     await this.publishAllocation(wantedHashes);
-    const desired: DesiredUnit[] = entries.map((e) => ({ name: e.name, hash: e.hash, targetState: e.targetState as DesiredUnit['targetState'] }));
-    const current: CurrentUnit[] = [...this.onDisk].map(([name, hash]) => ({ name, hash, launched: this.launched.has(name) }));
+    const desired: DesiredUnit[] = entries.map((e) => {
+      const dropIn = this.wantedDropIn(e.name, e.hash);
+      return { name: e.name, hash: e.hash, targetState: e.targetState as DesiredUnit['targetState'], ...(dropIn !== undefined ? { dropIn } : {}) };
+    });
+    const current: CurrentUnit[] = [...this.onDisk].map(([name, hash]) => {
+      const dropIn = this.dropIns.get(name);
+      return { name, hash, launched: this.launched.has(name), ...(dropIn !== undefined ? { dropIn } : {}) };
+    });
     const tasks = planTasks(desired, current);
     if (tasks.length === 0) return;
     const release = this.publisher?.hold();
@@ -245,6 +292,20 @@ export class Agent {
     } finally {
       release?.();
     }
+  }
+
+  /**
+   * The drop-in unit `name` should have with body `hash` under the current
+   * `enforce`; while the body is not available, whatever it has now.
+   */
+  private wantedDropIn(name: string, hash: string): string | undefined {
+    const hit = this.wantedDropIns.get(name);
+    if (hit !== undefined && hit.hash === hash && hit.enforce === this.enforce) return hit.dropIn;
+    const text = this.bodies.get(hash);
+    if (text === undefined) return this.onDisk.get(name) === hash ? this.dropIns.get(name) : undefined;
+    const dropIn = enforcementDropIn(name, text, this.enforce);
+    this.wantedDropIns.set(name, { hash, enforce: this.enforce, dropIn });
+    return dropIn;
   }
 
   /** Announces what the scheduled units request when it changed; a failed write is retried on the next pass. */
@@ -270,14 +331,25 @@ export class Agent {
       this.opts.driver,
       {
         body: (name) => {
-          const text = this.bodies.get(wantedHashes.get(name) ?? '');
-          return text === undefined ? undefined : { name, text };
+          const hash = wantedHashes.get(name) ?? '';
+          const text = this.bodies.get(hash);
+          if (text === undefined) return undefined;
+          const dropIn = this.wantedDropIn(name, hash);
+          return { name, text, ...(dropIn !== undefined ? { dropIn } : {}) };
         },
-        loaded: (name) => this.onDisk.set(name, wantedHashes.get(name)!),
+        dropIn: (name) => this.wantedDropIn(name, wantedHashes.get(name) ?? ''),
+        limited: (name) => this.setDropIn(name, this.wantedDropIn(name, wantedHashes.get(name) ?? '')),
+        loaded: (name) => {
+          const hash = wantedHashes.get(name)!;
+          this.onDisk.set(name, hash);
+          this.setDropIn(name, this.wantedDropIn(name, hash));
+        },
         started: (name) => this.launched.add(name),
         stopped: (name) => this.launched.delete(name),
         unloaded: (name) => {
           this.onDisk.delete(name);
+          this.dropIns.delete(name);
+          this.wantedDropIns.delete(name);
           this.launched.delete(name);
           this.systemd.delete(name);
           this.publisher?.remove(name);
@@ -288,6 +360,11 @@ export class Agent {
     this.publishKnownStates();
     for (const o of outcomes) if (!o.skipped) this.opts.metrics?.task(o.task.kind, o.error === undefined);
     if (outcomes.some((o) => o.error !== undefined)) this.retryLater();
+  }
+
+  private setDropIn(name: string, dropIn: string | undefined): void {
+    if (dropIn === undefined) this.dropIns.delete(name);
+    else this.dropIns.set(name, dropIn);
   }
 
   private onDriverEvent(ev: DriverEvent): void {

@@ -10,6 +10,8 @@ export interface DesiredUnit {
   /** Content hash of the scheduled unit body. */
   readonly hash: string;
   readonly targetState: 'loaded' | 'launched';
+  /** fleet's drop-in the unit should have (enforced resource limits); undefined = none. */
+  readonly dropIn?: string;
 }
 
 /** A fleet-managed unit present on this machine (its file is in fleet's unit directory). */
@@ -24,9 +26,12 @@ export interface CurrentUnit {
    * systemd's job (Restart=), not a loop in fleet.
    */
   readonly launched: boolean;
+  /** fleet's drop-in on disk; undefined = none. */
+  readonly dropIn?: string;
 }
 
-export type TaskKind = 'unload' | 'load' | 'reload' | 'stop' | 'start';
+/** `limit` rewrites (or removes) a loaded unit's drop-in; the reload that follows applies it, also to a running unit. */
+export type TaskKind = 'unload' | 'load' | 'limit' | 'reload' | 'stop' | 'start';
 
 export interface Task {
   readonly kind: TaskKind;
@@ -36,13 +41,13 @@ export interface Task {
   readonly reason: string;
 }
 
-const ORDER: Record<TaskKind, number> = { unload: 0, load: 1, reload: 2, stop: 3, start: 4 };
+const ORDER: Record<TaskKind, number> = { unload: 0, load: 1, limit: 2, reload: 3, stop: 4, start: 5 };
 
 /**
  * Plans the tasks that bring `current` to `desired`.
- * @returns tasks ordered unload < load < reload < stop < start, by unit name
- *   within a kind; a single `reload` follows any load/unload; empty when
- *   nothing differs.
+ * @returns tasks ordered unload < load < limit < reload < stop < start, by
+ *   unit name within a kind; a single `reload` follows any load/unload/limit;
+ *   empty when nothing differs.
  */
 export function planTasks(desired: readonly DesiredUnit[], current: readonly CurrentUnit[]): Task[] {
   const want = new Map(desired.map((d) => [d.name, d]));
@@ -50,7 +55,7 @@ export function planTasks(desired: readonly DesiredUnit[], current: readonly Cur
   const names = [...new Set([...want.keys(), ...have.keys()])].sort();
   const tasks: Task[] = [];
   for (const name of names) tasks.push(...planUnit(want.get(name), have.get(name)));
-  if (tasks.some((t) => t.kind === 'load' || t.kind === 'unload')) {
+  if (tasks.some((t) => t.kind === 'load' || t.kind === 'unload' || t.kind === 'limit')) {
     tasks.push({ kind: 'reload', reason: 'unit files changed' });
   }
   // Stable sort keeps name order within a kind.
@@ -72,9 +77,13 @@ function planUnit(d: DesiredUnit | undefined, c: CurrentUnit | undefined): Task[
       ...start,
     ];
   }
-  if (d.targetState === 'launched' && !c.launched) return start;
+  const limit: Task[] =
+    c.dropIn === d.dropIn
+      ? []
+      : [{ kind: 'limit', unit: d.name, reason: d.dropIn === undefined ? 'resource limits no longer enforced' : 'resource limits to enforce changed' }];
+  if (d.targetState === 'launched' && !c.launched) return [...limit, ...start];
   if (d.targetState === 'loaded' && c.launched) {
-    return [{ kind: 'stop', unit: d.name, reason: 'unit launched but target state loaded' }];
+    return [...limit, { kind: 'stop', unit: d.name, reason: 'unit launched but target state loaded' }];
   }
-  return [];
+  return limit;
 }

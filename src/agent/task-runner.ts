@@ -14,8 +14,12 @@ export interface TaskOutcome {
 
 /** Called around tasks so the agent can track which units it has launched. */
 export interface TaskHooks {
-  /** Unit bodies for `load` tasks; a missing body fails that task. */
+  /** Unit bodies (with their drop-in) for `load` tasks; a missing body fails that task. */
   body(name: string): UnitFile | undefined;
+  /** The drop-in a `limit` task writes (undefined: remove it). */
+  dropIn?(name: string): string | undefined;
+  /** After a `limit` task wrote the unit's drop-in. */
+  limited?(name: string): void;
   loaded?(name: string): void;
   started?(name: string): void;
   stopped?(name: string): void;
@@ -35,7 +39,7 @@ export interface RunTasksOptions {
 
 /**
  * Executes planned tasks against systemd phase by phase, in the planned
- * phase order (unload, load + at most one daemon reload, stop, start). Within a
+ * phase order (unload, load, limit + at most one daemon reload, stop, start). Within a
  * phase the units are independent, so their calls are pipelined. Unlike
  * fleet, a failed task does not abort the pass: only the remaining tasks of
  * the same unit are skipped, so one broken unit never holds up the others.
@@ -81,10 +85,15 @@ export async function runTasks(tasks: readonly Task[], driver: SystemdDriver, ho
       case 'load':
         // Loads wait for the reload task that follows them.
         break;
+      case 'limit':
+        await pooled(runnable(phase.tasks), concurrency, unitCall((n) => driver.setDropIn(n, hooks.dropIn?.(n)), hooks.limited));
+        break;
       case 'reload':
         for (const task of runnable(phase.tasks)) {
           const loads = runnable(tasks.filter((t) => t.kind === 'load'));
-          await loadAndReload(task, loads, tasks.some((t) => t.kind === 'unload'), driver, hooks, record);
+          // A rewritten drop-in reaches a unit systemd holds only through a reload, as a removed unit does.
+          const mustReload = tasks.some((t) => t.kind === 'unload') || (tasks.some((t) => t.kind === 'limit' && outcomes.get(t)?.error === undefined));
+          await loadAndReload(task, loads, mustReload, driver, hooks, record);
         }
         break;
     }
@@ -98,14 +107,14 @@ export async function runTasks(tasks: readonly Task[], driver: SystemdDriver, ho
  * once whether systemd needs a daemon reload: units new to systemd need none
  * (it loads them on StartUnit), and a reload stalls systemd ~1 ms per loaded
  * unit (~1 s at 1,000 running units on a sandbox host). Links are plain
- * symlinks now, so there is nothing left to pipeline per unit. After unloads
+ * symlinks now, so there is nothing left to pipeline per unit. After unloads (and rewritten drop-ins)
  * the reload is always issued, so systemd forgets the removed definitions
  * now rather than at its next garbage collection.
  */
 async function loadAndReload(
   reload: Task,
   loads: readonly Task[],
-  unloaded: boolean,
+  mustReload: boolean,
   driver: SystemdDriver,
   hooks: TaskHooks,
   record: (task: Task, error?: Error) => void,
@@ -119,13 +128,13 @@ async function loadAndReload(
   }
   let linked: string[] | undefined;
   try {
-    const results = files.length === 0 ? [] : await driver.loadUnits(files, unloaded ? { reload: false } : {});
+    const results = files.length === 0 ? [] : await driver.loadUnits(files, mustReload ? { reload: false } : {});
     linked = [];
     for (const r of results) {
       if (r.error === undefined) linked.push(r.name);
       else record(byName.get(r.name)!, r.error);
     }
-    if (unloaded) await driver.reload();
+    if (mustReload) await driver.reload();
   } catch (err) {
     // loadUnits throws only for its reload, after linking: every unit not reported failed shares the error
     for (const name of linked ?? files.map((f) => f.name)) record(byName.get(name)!, err as Error);

@@ -31,8 +31,27 @@ export class KvAgentRegistry implements AgentRegistry {
     return { entries, revision };
   }
 
+  async readPolicy(): Promise<{ document: string | undefined; revision: bigint }> {
+    const { kvs, revision } = await this.kv.list(this.layout.policy());
+    let document: string | undefined;
+    for (const kv of kvs) {
+      const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
+      if (ev?.kind === 'policy') document = ev.document;
+    }
+    return { document, revision };
+  }
+
+  watchPolicy(fromRevision: bigint, listener: RegistryWatchListener): Subscription {
+    return this.watchPrefix(this.layout.policy(), fromRevision, listener);
+  }
+
   watchSchedule(machineId: string, fromRevision: bigint, listener: RegistryWatchListener): Subscription {
-    return this.kv.watch(this.layout.scheduleOf(machineId), fromRevision, {
+    return this.watchPrefix(this.layout.scheduleOf(machineId), fromRevision, listener);
+  }
+
+  /** Watches `prefix`, decoding events (keys that are not records of the layout are dropped). */
+  private watchPrefix(prefix: string, fromRevision: bigint, listener: RegistryWatchListener): Subscription {
+    return this.kv.watch(prefix, fromRevision, {
       onEvents: (events) => {
         const decoded = events.flatMap((ev) => decodeEventOrAbsent(this.layout, ev, this.warn) ?? []);
         if (decoded.length > 0) listener.onEvents(decoded);

@@ -175,6 +175,10 @@ export interface AgentRegistry {
   listSchedule(machineId: string): Promise<{ entries: ScheduleEntry[]; revision: bigint }>;
   /** Watches only `schedule/<machineId>/` from `fromRevision` (inclusive). */
   watchSchedule(machineId: string, fromRevision: bigint, listener: RegistryWatchListener): Subscription;
+  /** The placement policy document as stored (undefined: none), and the revision read at; agents read its `enforce`. */
+  readPolicy(): Promise<{ document: string | undefined; revision: bigint }>;
+  /** Watches only the `policy` key from `fromRevision` (inclusive): `policy` events. */
+  watchPolicy(fromRevision: bigint, listener: RegistryWatchListener): Subscription;
   /**
    * The texts the agent must run, fetched by content hash: `wanted` maps
    * unit name -> scheduled hash; the result maps hash -> canonical text

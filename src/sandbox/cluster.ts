@@ -19,6 +19,8 @@ export interface SandboxClusterOptions {
   readonly engineLeaseTtl?: string;
   /** Metadata per host index (`k=v,k2=v2`). */
   readonly metadata?: (index: number) => string | undefined;
+  /** `resources=` per host index (`cpu=2,memory=2G`); default detected. */
+  readonly resources?: (index: number) => string | undefined;
   /** Extra FLEET_* variables for every fleetd. */
   readonly env?: Readonly<Record<string, string>>;
   /** Label mixed into host names; default `fc`. */
@@ -102,6 +104,7 @@ export class SandboxCluster {
   /** Environment a fleetd on `h` runs with. */
   fleetdEnv(h: ClusterHost, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
     const metadata = this.options.metadata?.(h.index);
+    const resources = this.options.resources?.(h.index);
     return {
       ...h.host.env,
       ...FLEETD_ENV,
@@ -113,6 +116,7 @@ export class SandboxCluster {
       FLEET_AGENT_TTL: this.options.agentTtl ?? '5s',
       FLEET_ENGINE_LEASE_TTL: this.options.engineLeaseTtl ?? '3s',
       ...(metadata ? { FLEET_METADATA: metadata } : {}),
+      ...(resources ? { FLEET_RESOURCES: resources } : {}),
       ...this.options.env,
       ...extra,
     };

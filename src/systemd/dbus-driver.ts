@@ -13,6 +13,7 @@ import { resolveDriverOptions, type ResolvedDriverOptions, type SystemdDriverOpt
 import { StateTracker } from './state-tracker.js';
 import { RuntimeLinks } from './runtime-links.js';
 import { UnitFileStore } from './unit-files.js';
+import { DropIns } from './drop-ins.js';
 import { loadBatch } from './unit-loader.js';
 import { unitNameFromPath } from './unit-names.js';
 import { hasInstallSection } from './unit-text.js';
@@ -36,6 +37,7 @@ export class DbusSystemdDriver implements SystemdDriver {
   private closed = false;
   private readonly tracker = new StateTracker();
   private readonly files: UnitFileStore;
+  private readonly dropIns: DropIns;
   /** Runtime links made directly; undefined = over D-Bus (set at connect, see `chooseLinks`). */
   private links: RuntimeLinks | undefined;
   private readonly dirty = new Set<string>();
@@ -50,6 +52,7 @@ export class DbusSystemdDriver implements SystemdDriver {
 
   private constructor(readonly options: ResolvedDriverOptions) {
     this.files = new UnitFileStore(options.unitsDir);
+    this.dropIns = new DropIns(options.systemdRuntimeDir);
     this.jobs = new JobWaiter(options.clock);
     this.reconnect = new Backoff({ initialMs: options.reconnectInitialMs, maxMs: options.reconnectMaxMs });
   }
@@ -80,7 +83,7 @@ export class DbusSystemdDriver implements SystemdDriver {
   async loadUnits(units: readonly UnitFile[], opts: { readonly reload?: boolean } = {}): Promise<UnitResult[]> {
     const calls = this.requireCalls('LinkUnitFiles');
     const reload = opts.reload !== false;
-    const { results, loaded, reloadNeeded, states } = await loadBatch({ calls, files: this.files, links: this.links }, units, { check: reload });
+    const { results, loaded, reloadNeeded, states } = await loadBatch({ calls, files: this.files, links: this.links, dropIns: this.dropIns }, units, { check: reload });
     for (const name of loaded) this.tracker.track(name);
     const fresh = new Map((states ?? []).filter((s) => !mayHaveMainProcess(s.activeState)).map((s) => [s.name, s]));
     for (const name of loaded) {
@@ -90,6 +93,16 @@ export class DbusSystemdDriver implements SystemdDriver {
     }
     if (reload && reloadNeeded) await this.reload();
     return results;
+  }
+
+  async setDropIn(name: string, text: string | undefined): Promise<void> {
+    this.requireOpen();
+    await this.dropIns.set(name, text);
+  }
+
+  async readDropIn(name: string): Promise<string | undefined> {
+    this.requireOpen();
+    return this.dropIns.read(name);
   }
 
   async writeUnit(unit: UnitFile): Promise<void> {
@@ -124,6 +137,7 @@ export class DbusSystemdDriver implements SystemdDriver {
     } catch (err) {
       if (!(err instanceof SystemdCallError)) throw err; // nothing failed to reset is fine
     }
+    await this.dropIns.set(name, undefined);
     await this.files.remove(name);
     this.tracker.untrack(name);
   }

@@ -13,7 +13,8 @@ import type { InvalidUnitNameError } from '../units/index.js';
  */
 export interface SystemdDriver {
   /**
-   * Writes each unit's (canonical) text to fleet's units directory, links it
+   * Writes each unit's (canonical) text to fleet's units directory (and its
+   * drop-in, or removes a stale one), links it
    * into systemd's runtime directory (what LinkUnitFiles runtime+force does:
    * `systemctl is-enabled` says `linked-runtime`), enables it (runtime) when
    * it has an `[Install]` section, then issues at most ONE daemon reload for
@@ -28,12 +29,21 @@ export interface SystemdDriver {
    * a failed Reload.
    */
   loadUnits(units: readonly UnitFile[], opts?: { readonly reload?: boolean }): Promise<UnitResult[]>;
+  /**
+   * Writes (`text`) or removes (undefined) fleet's runtime drop-in of a unit
+   * (`<systemd runtime dir>/<name>.d/fleet-resources.conf`) without telling
+   * systemd: a unit systemd already holds sees it after {@link reload}.
+   * Throws InvalidUnitNameError, UnitFileIoError.
+   */
+  setDropIn(name: string, text: string | undefined): Promise<void>;
+  /** The text of fleet's drop-in of a unit; undefined when there is none. Throws InvalidUnitNameError, UnitFileIoError. */
+  readDropIn(name: string): Promise<string | undefined>;
   /** Writes one unit file (mode 0644, atomically) without telling systemd. Throws InvalidUnitNameError, UnitFileIoError. */
   writeUnit(unit: UnitFile): Promise<void>;
   /**
    * Stops the unit (mode `replace`) and waits for the stop job to finish,
    * disables its runtime links, resets its failed state and deletes its
-   * file; it leaves the state stream with a `removed` event. Does not reload
+   * file and fleet's drop-in; it leaves the state stream with a `removed` event. Does not reload
    * (call {@link reload}; until then systemd may keep the old definition in
    * memory). Unlike fleet (quirk #6), a stop that fails, times out
    * (SystemdTimeoutError) or is canceled (UnitJobFailedError), or a failed
@@ -89,6 +99,8 @@ export interface UnitFile {
    * Undefined = detect from `text` (see `hasInstallSection`).
    */
   readonly hasInstall?: boolean;
+  /** fleet's runtime drop-in for the unit (see {@link SystemdDriver.setDropIn}), written before the unit is linked; undefined = none (a stale one is removed). */
+  readonly dropIn?: string;
 }
 
 /** Outcome of one unit in a batch; `error` undefined = success. */

@@ -60,6 +60,8 @@ export class FakeSystemdDriver implements SystemdDriver {
   private readonly tracker = new StateTracker();
   private readonly files = new Map<string, string>();
   private readonly links = new Set<string>();
+  /** fleet's drop-ins by unit (the model does not apply their settings). */
+  private readonly dropIns = new Map<string, string>();
   private readonly enabled = new Set<string>();
   private readonly loaded = new Map<string, LoadedUnit>();
   private nextPid = 4000;
@@ -120,6 +122,8 @@ export class FakeSystemdDriver implements SystemdDriver {
         validateUnitName(unit.name);
         const held = this.loaded.get(unit.name);
         if (held !== undefined && (held.loadState !== 'not-found' || held.activeState !== 'inactive')) reloadNeeded = true;
+        if (unit.dropIn === undefined) this.dropIns.delete(unit.name);
+        else this.dropIns.set(unit.name, unit.dropIn);
         this.files.set(unit.name, unit.text);
         this.links.add(unit.name);
         if (unit.hasInstall ?? hasInstallSection(unit.text)) {
@@ -145,6 +149,19 @@ export class FakeSystemdDriver implements SystemdDriver {
     return results;
   }
 
+  async setDropIn(name: string, text: string | undefined): Promise<void> {
+    this.requireOpen();
+    validateUnitName(name);
+    if (text === undefined) this.dropIns.delete(name);
+    else this.dropIns.set(name, text);
+  }
+
+  async readDropIn(name: string): Promise<string | undefined> {
+    this.requireOpen();
+    validateUnitName(name);
+    return this.dropIns.get(name);
+  }
+
   async writeUnit(unit: UnitFile): Promise<void> {
     this.requireOpen();
     validateUnitName(unit.name);
@@ -164,6 +181,7 @@ export class FakeSystemdDriver implements SystemdDriver {
     const u = this.loaded.get(name);
     if (u?.activeState === 'failed') this.setState(name, u, 'inactive', 'dead');
     this.files.delete(name);
+    this.dropIns.delete(name);
     this.gc(name);
     this.report(name);
     this.tracker.untrack(name);

@@ -3,6 +3,7 @@ import { SystemdError, UnitEnableError } from './errors.js';
 import type { ManagerCalls } from './manager-calls.js';
 import type { RuntimeLinks } from './runtime-links.js';
 import type { UnitFileStore } from './unit-files.js';
+import type { DropIns } from './drop-ins.js';
 import { hasInstallSection } from './unit-text.js';
 import { InvalidUnitNameError, validateUnitName } from '../units/index.js';
 import { pooled } from '../pool.js';
@@ -16,6 +17,8 @@ export interface LoaderDeps {
   readonly files: UnitFileStore;
   /** Direct runtime links; undefined = LinkUnitFiles over D-Bus (systemd does not read the runtime dir we know of). */
   readonly links: RuntimeLinks | undefined;
+  /** fleet's runtime drop-ins. */
+  readonly dropIns: DropIns;
 }
 
 /** Outcome of {@link loadBatch}. */
@@ -110,7 +113,9 @@ export async function loadBatch(deps: LoaderDeps, units: readonly UnitFile[], op
 }
 
 /** Writes, links and maybe enables one unit; returns whether it was enabled. Throws SystemdError. */
-async function loadOne({ calls, files, links }: LoaderDeps, unit: UnitFile): Promise<boolean> {
+async function loadOne({ calls, files, links, dropIns }: LoaderDeps, unit: UnitFile): Promise<boolean> {
+  // The drop-in first: systemd may load the unit as soon as it is linked.
+  await dropIns.set(unit.name, unit.dropIn);
   const path = await files.write(unit.name, unit.text);
   if (links) await links.link(unit.name, path);
   else await calls.linkRuntime(path, unit.name);

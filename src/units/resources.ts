@@ -81,6 +81,21 @@ export function systemdLimits(options: readonly UnitOption[]): SystemdLimits {
   return { ...(cpu !== undefined ? { cpu } : {}), ...(memory !== undefined ? { memory } : {}) };
 }
 
+/**
+ * Which limits the unit sets itself, whatever their value (`infinity`
+ * included): `cpu` for `CPUQuota=`, `memory` for `MemoryMax=` or
+ * `MemoryLimit=`, in a resource-control section, the last assignment not
+ * empty. Enforcement leaves these alone. Never throws.
+ */
+export function ownLimits(options: readonly UnitOption[]): { readonly cpu: boolean; readonly memory: boolean } {
+  const set = (name: string): boolean => {
+    let on = false;
+    for (const o of options) if (o.name === name && LIMIT_SECTIONS.has(o.section)) on = o.value.trim() !== '';
+    return on;
+  };
+  return { cpu: set('CPUQuota'), memory: set('MemoryMax') || set('MemoryLimit') };
+}
+
 /** `CPUQuota=150%` -> 1.5 cores (to a thousandth); undefined when unset or not a percentage. */
 function cpuQuotaCores(v: string | undefined): number | undefined {
   const m = v === undefined ? null : /^(\d+(?:\.\d+)?)%$/.exec(v);

@@ -169,6 +169,23 @@ function driverContract(makeHarness: () => Promise<DriverHarness>): void {
     assert.deepEqual(after.filter((s) => triple(s) !== 'not-found/inactive/dead'), []);
   });
 
+  test('fleet\'s drop-in is written with the unit (no reload), rewritten or removed on request, and goes with the unit', async () => {
+    const name = unitName('dropin');
+    const limits = '[Service]\nMemoryMax=268435456\n';
+    const reloads = h.driver.reloadCount;
+    assert.deepEqual(await h.driver.loadUnits([{ name, text: SLEEP, dropIn: limits }]), [{ name }]);
+    assert.equal(h.driver.reloadCount, reloads, 'a new unit reads its drop-in on first load');
+    assert.equal(await h.driver.readDropIn(name), limits);
+    await h.driver.setDropIn(name, '[Service]\nMemoryMax=1048576\n');
+    assert.equal(await h.driver.readDropIn(name), '[Service]\nMemoryMax=1048576\n');
+    await h.driver.setDropIn(name, undefined);
+    assert.equal(await h.driver.readDropIn(name), undefined);
+    await h.driver.setDropIn(name, limits);
+    await h.driver.unload(name);
+    assert.equal(await h.driver.readDropIn(name), undefined, 'unload removes the drop-in');
+    await assert.rejects(h.driver.setDropIn('../x.service', limits), InvalidUnitNameError);
+  });
+
   test('an [Install] unit that cannot be enabled is removed again and reported', async () => {
     const name = unitName('noinstall');
     const [result] = await h.driver.loadUnits([{ name, text: SLEEP, hasInstall: true }]);

@@ -131,3 +131,32 @@ test('the engine follows the policy key: binpack packs units a spread cluster wo
     await c.stop();
   }
 });
+
+test('policy enforce: agents give units that reserve cpu/memory a drop-in, and take it away again', async () => {
+  const c = new MemoryCluster();
+  try {
+    await c.start();
+    await c.addHost('a', {}, { capacity: { cpu: 4, memory: 4 * 1024 ** 3 }, reserved: {}, allocated: {} });
+    const driver = c.hosts.get('a')!.driver;
+    await c.registry.api.createUnit(unitRecord('r.service', '[Service]\nExecStart=/bin/sleep 100\n[X-Fleet]\nResources=cpu=0.5 memory=256M\n'), 'launched');
+    await c.registry.api.createUnit(unitRecord('own.service', '[Service]\nExecStart=/bin/sleep 100\nMemoryMax=1G\nCPUQuota=10%\n'), 'launched');
+    await waitFor('both run', async () => ((await running(c, 'r.service')).length + (await running(c, 'own.service')).length === 2 ? true : undefined));
+    assert.equal(await driver.readDropIn('r.service'), undefined, 'enforce is off by default');
+
+    await c.registry.api.setPolicy(JSON.stringify({ enforce: true }));
+    const dropIn = await waitFor('drop-in written', () => driver.readDropIn('r.service'));
+    assert.match(dropIn, /\[Service\]\nCPUQuota=50%\nMemoryMax=268435456\n/);
+    assert.equal(await driver.readDropIn('own.service'), undefined, 'a unit with its own limits is left alone');
+    assert.deepEqual(await running(c, 'r.service'), ['a'], 'the running unit was not restarted away');
+
+    await c.registry.api.createUnit(unitRecord('new.service', '[Service]\nExecStart=/bin/sleep 100\n[X-Fleet]\nResources=memory=64M\n'), 'launched');
+    assert.match(await waitFor('new unit loaded with its drop-in', () => driver.readDropIn('new.service')), /MemoryMax=67108864/);
+
+    await c.registry.api.setPolicy(JSON.stringify({ enforce: false }));
+    await waitFor('drop-ins removed', async () => ((await driver.readDropIn('r.service')) === undefined && (await driver.readDropIn('new.service')) === undefined ? true : undefined));
+    await c.registry.api.destroyUnit('r.service');
+    await waitFor('unit gone', async () => ((await driver.managedUnits()).includes('r.service') ? undefined : true));
+  } finally {
+    await c.stop();
+  }
+});

@@ -24,6 +24,36 @@ const cases: Array<{ name: string; desired: DesiredUnit[]; current: CurrentUnit[
     want: ['unload a.service', 'load a.service', 'reload', 'start a.service'],
   },
   {
+    name: 'enforced limits added to a running unit: limit + reload, no restart',
+    desired: [{ ...want('a.service', 'launched'), dropIn: 'X' }],
+    current: [have('a.service', true)],
+    want: ['limit a.service', 'reload'],
+  },
+  {
+    name: 'enforcement turned off: the drop-in goes, the unit keeps running',
+    desired: [want('a.service', 'launched')],
+    current: [{ ...have('a.service', true), dropIn: 'X' }],
+    want: ['limit a.service', 'reload'],
+  },
+  {
+    name: 'a new unit gets its drop-in with the load (no separate limit task)',
+    desired: [{ ...want('a.service', 'launched'), dropIn: 'X' }],
+    current: [],
+    want: ['load a.service', 'reload', 'start a.service'],
+  },
+  {
+    name: 'same drop-in: nothing',
+    desired: [{ ...want('a.service', 'launched'), dropIn: 'X' }],
+    current: [{ ...have('a.service', true), dropIn: 'X' }],
+    want: [],
+  },
+  {
+    name: 'limit before the start of a loaded unit',
+    desired: [{ ...want('a.service', 'launched'), dropIn: 'X' }],
+    current: [have('a.service', false)],
+    want: ['limit a.service', 'reload', 'start a.service'],
+  },
+  {
     name: 'many units: grouped by kind, by name within a kind, one reload',
     desired: [want('c.service', 'launched'), want('b.service', 'loaded'), want('d.service', 'loaded')],
     current: [have('a.service', true), have('d.service', true), have('c.service', false)],
