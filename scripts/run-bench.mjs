@@ -9,6 +9,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const BENCHES = {
   placement: ['placement.js', 'scheduler speed: 10,000 units on 1,000 machines, pure planning ([units] [machines])'],
+  'placement-resources': ['placement-resources.js', 'resource-aware placement: 100,000 units with requests on 5,000 machines, settled re-plan, binpack packing ratio (--units, --machines, --runs)'],
   'etcd-floor': ['etcd-floor.js', 'raw etcd txn throughput on this machine (--puts, --configs KxC,...)'],
   'cost-per-unit': ['cost-per-unit.js', 'etcd writes per started unit; reads on an uninvolved host (--units, --hosts)'],
   'scale-hollow': ['scale-hollow.js', '1,000 hollow machines x 10,000 units; steady state (--machines, --units, --children)'],
