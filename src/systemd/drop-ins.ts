@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnitFileIoError } from './errors.js';
+import { readIfExists } from './unit-files.js';
 import { validateUnitName } from '../units/index.js';
 
 /** File name of fleet's drop-in in `<unit>.d/`. */
@@ -45,13 +46,7 @@ export class DropIns {
 
   /** The drop-in's text; undefined when there is none. Throws InvalidUnitNameError, UnitFileIoError. */
   async read(name: string): Promise<string | undefined> {
-    const path = this.pathOf(name);
-    try {
-      return await readFile(path, 'utf8');
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new UnitFileIoError(path, 'read', { cause });
-    }
+    return readIfExists(this.pathOf(name));
   }
 
   /** Deletes the drop-in, and its directory when nothing else is in it; a missing one is fine. */

@@ -66,13 +66,7 @@ export class UnitFileStore {
 
   /** The unit's file contents; undefined when it does not exist. Throws InvalidUnitNameError, UnitFileIoError. */
   async read(name: string): Promise<string | undefined> {
-    const path = this.pathOf(name);
-    try {
-      return await readFile(path, 'utf8');
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new UnitFileIoError(path, 'read', { cause });
-    }
+    return readIfExists(this.pathOf(name));
   }
 
   /** Deletes the unit's file; a missing file is fine. Throws InvalidUnitNameError, UnitFileIoError. */
@@ -98,5 +92,15 @@ export class UnitFileStore {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw new UnitFileIoError(this.dir, 'readdir', { cause });
     }
+  }
+}
+
+/** The file's text; undefined when it does not exist. Throws UnitFileIoError. */
+export async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UnitFileIoError(path, 'read', { cause });
   }
 }
