@@ -13,11 +13,16 @@ export interface FleetctlRun {
 
 /**
  * Runs the real fleetctl binary with `args` and collects its output; kills it
- * (by pid) if it outlives `timeoutMs`.
+ * (by pid) if it outlives `timeoutMs`. `env` is added to this process's
+ * environment (e.g. `FLEETCTL_TOKEN`).
  */
-export function runFleetctl(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<FleetctlRun> {
+export function runFleetctl(args: readonly string[], opts: { cwd?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> } = {}): Promise<FleetctlRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FLEETCTL_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
+    const child = spawn(process.execPath, [FLEETCTL_MAIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+      ...(opts.env !== undefined ? { env: { ...process.env, ...opts.env } } : {}),
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
