@@ -1,8 +1,11 @@
 /**
  * The full hostile-input run: `--requests` (default 100,000) generated
- * requests, one at a time, against fleetd's API server on a real etcd
- * (bench/lib/api-fuzz.ts says what is generated and checked). Prints the
- * answers by status and every rule broken; exits non-zero when one was.
+ * requests, one at a time, against fleetd's API server on a real etcd,
+ * three quarters of them on its TCP listener that requires tokens (valid
+ * tokens of each role, expired, revoked, tampered and malformed ones) and
+ * the rest on its token-free unix socket (bench/lib/api-fuzz.ts says what
+ * is generated and checked). Prints the answers by status and by sender,
+ * and every rule broken; exits non-zero when one was.
  *
  *   npm run bench -- api-fuzz [--requests 100000] [--seed 14] [--endpoint URL]
  */
@@ -40,6 +43,10 @@ async function main(): Promise<void> {
     console.log(`\n${counts.requests} requests in ${seconds.toFixed(1)} s (${Math.round(counts.requests / seconds)}/s)`);
     for (const [status, n] of Object.entries(counts.byStatus).sort()) console.log(`  ${status.padEnd(28)} ${n}`);
     console.log(`  ${'raw, closed without answer'.padEnd(28)} ${counts.rawClosed}`);
+    console.log('by sender (unix = the token-free socket; nobody = no, bad, expired or revoked token on TCP):');
+    for (const [who, classes] of Object.entries(counts.byClaim).sort()) {
+      console.log(`  ${who.padEnd(8)} ${Object.entries(classes).sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    }
     console.log(`violations: ${counts.violations.length}`);
     for (const v of counts.violations.slice(0, 50)) console.log(`  ${v}`);
     saveResults('api-fuzz', { seed, seconds, ...counts, violations: counts.violations.slice(0, 200) });

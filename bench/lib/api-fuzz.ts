@@ -9,20 +9,39 @@
  * - every 4xx has a JSON body `{"error":{"code":N,"message":"..."}}` with N
  *   the status;
  * - a rejected request leaves the registry unchanged (the store revision
- *   under the key prefix does not move).
+ *   under the key prefix does not move);
+ * - on the listener that requires tokens, nothing is answered 2xx without a
+ *   valid token of a role that may do it (read for GETs; admin for tokens,
+ *   bootstrap, machine metadata and policy writes; operate for the other
+ *   writes: an oracle written here, independent of the route table), a
+ *   valid token that may do it is never answered 401/403, and every 401
+ *   carries `WWW-Authenticate: Bearer`.
  *
  * Used by the test suite (a small run) and by `npm run bench -- api-fuzz`
  * (>= 100,000 requests).
  */
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { roleAllows, type Role } from '../../src/auth/index.js';
 import { Rng } from './rng.js';
 
+/** A bearer token the generator may send, and what the server must take it for. */
+export interface FuzzToken {
+  readonly bearer: string;
+  readonly as: Role | 'expired' | 'revoked';
+}
+
+/** Who a request is from, as the server must see it: a role, or nobody it may accept (no, bad, expired or revoked token). */
+export type Claim = Role | 'nobody';
+
+/** Which listener a request goes to: the token-free unix socket (`local`, admin) or TCP, which requires tokens. */
+export type Listener = 'unix' | 'tcp';
 
 /** One generated request. `raw` requests are written to the socket as they are. */
-export type FuzzRequest =
+export type FuzzRequest = (
   | { readonly kind: 'http'; readonly method: string; readonly path: string; readonly headers: Record<string, string | string[]>; readonly body?: string }
-  | { readonly kind: 'raw'; readonly bytes: Buffer };
+  | { readonly kind: 'raw'; readonly bytes: Buffer }
+) & { readonly listener: Listener; readonly claim: Claim };
 
 const METHODS = ['GET', 'GET', 'GET', 'PUT', 'PUT', 'PUT', 'DELETE', 'PATCH', 'PATCH', 'POST', 'POST', 'HEAD', 'OPTIONS', 'PROPFIND', 'PURGE'];
 const PREFIXES = ['/fleet/v1', '/fleet/v1', '/fleet/v1', '/fleet/v1', '/fleet/v1', '/fleet/v1', '/v1-alpha', '/v1-alpha', '', '/fleet', '/fleet/v2', '//fleet/v1'];
@@ -118,7 +137,7 @@ function body(r: Rng, method: string, path: string): string | undefined {
   const m = /\/units\/([^/?]+)/.exec(path);
   const name = m ? decodeURIComponentSafe(m[1]!) : 'web1.service';
   // Often a well-formed request, so the handlers' own checks (and some writes) are reached.
-  if (r.chance(0.35)) {
+  if (r.chance(0.5)) {
     const options = [{ section: 'Service', name: 'ExecStart', value: `/bin/sleep ${r.int(3)}` }];
     if (method === 'PUT') return JSON.stringify(r.pick([{ name, options }, { name, desiredState: r.pick(['inactive', 'loaded', 'launched']) }, { name, options, desiredState: 'launched' }]));
     if (method === 'PATCH') return JSON.stringify([{ op: r.pick(['add', 'replace', 'remove']), path: `/m1/metadata/k${r.int(3)}`, value: 'v' }]);
@@ -147,27 +166,48 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-function headers(r: Rng, method: string, hasBody: boolean, tokens: readonly string[]): Record<string, string | string[]> {
+function headers(r: Rng, method: string, hasBody: boolean, tokens: readonly FuzzToken[]): { headers: Record<string, string | string[]>; claim: Claim } {
   const h: Record<string, string | string[]> = {};
+  let claim: Claim = 'nobody';
   const ct = r.pick(['application/json', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/JSON', '', 'none', 'two']);
   if (ct === 'two') h['Content-Type'] = ['application/json', 'application/json'];
   else if (ct !== 'none' && (hasBody || r.chance(0.2))) h['Content-Type'] = ct;
-  const auth = r.pick(['none', 'none', 'valid', 'valid', 'valid', 'garbage', 'basic', 'bearer-empty', 'bearer-long']);
-  if (auth === 'valid' && tokens.length > 0) h['Authorization'] = `Bearer ${r.pick(tokens)}`;
-  else if (auth === 'garbage') h['Authorization'] = `Bearer ${'x'.repeat(r.int(80))}.${'y'.repeat(43)}`;
+  const auth = r.pick(['none', ...Array<string>(12).fill('valid'), 'stale', 'garbage', 'basic', 'bearer-empty', 'bearer-long', 'tampered', 'scheme']);
+  const valid = tokens.filter((t) => t.as !== 'expired' && t.as !== 'revoked');
+  const stale = tokens.filter((t) => t.as === 'expired' || t.as === 'revoked');
+  if (auth === 'valid' && valid.length > 0) {
+    const t = r.pick(valid);
+    h['Authorization'] = `Bearer ${t.bearer}`;
+    claim = t.as as Role;
+  } else if (auth === 'stale' && stale.length > 0) {
+    h['Authorization'] = `Bearer ${r.pick(stale).bearer}`;
+  } else if (auth === 'tampered' && tokens.length > 0) {
+    // The right id with one character of the secret changed.
+    const b = r.pick(tokens).bearer;
+    const i = 17 + r.int(b.length - 17);
+    h['Authorization'] = `Bearer ${b.slice(0, i)}${b[i] === 'A' ? 'B' : 'A'}${b.slice(i + 1)}`;
+  } else if (auth === 'scheme' && tokens.length > 0) {
+    // The scheme is case-insensitive and may be followed by several spaces (RFC 7235); "Token" is another scheme.
+    const t = r.pick(tokens);
+    const scheme = r.pick(['bearer', 'BEARER', 'Bearer  ', 'Bearer\t', 'Token']);
+    h['Authorization'] = `${scheme}${scheme.endsWith(' ') || scheme.endsWith('\t') ? '' : ' '}${t.bearer}`;
+    claim = scheme === 'Token' || t.as === 'expired' || t.as === 'revoked' ? 'nobody' : t.as;
+  } else if (auth === 'garbage') h['Authorization'] = `Bearer ${'x'.repeat(r.int(80))}.${'y'.repeat(43)}`;
   else if (auth === 'basic') h['Authorization'] = 'Basic dXNlcjpwYXNz';
   else if (auth === 'bearer-empty') h['Authorization'] = 'Bearer ';
   else if (auth === 'bearer-long') h['Authorization'] = `Bearer ${'z'.repeat(8000)}`;
   // Past 16 KiB the parser refuses the headers (431 with a JSON body, which a HEAD client cannot read).
   if (r.chance(0.05) && method !== 'HEAD') h['X-Pad'] = 'p'.repeat(r.int(20_000));
   if (r.chance(0.05)) h['Accept'] = '*/*';
-  return h;
+  return { headers: h, claim };
 }
 
 /** Raw bytes for the socket: broken request lines, bad versions, lying lengths, smuggling shapes. */
-function rawRequest(r: Rng, tokens: readonly string[]): Buffer {
-  const auth = tokens.length > 0 && r.chance(0.5) ? `Authorization: Bearer ${r.pick(tokens)}\r\n` : '';
-  return Buffer.from(
+function rawRequest(r: Rng, tokens: readonly FuzzToken[]): { bytes: Buffer; claim: Claim } {
+  const t = tokens.length > 0 && r.chance(0.5) ? r.pick(tokens) : undefined;
+  const auth = t !== undefined ? `Authorization: Bearer ${t.bearer}\r\n` : '';
+  const claim: Claim = t === undefined || t.as === 'expired' || t.as === 'revoked' ? 'nobody' : t.as;
+  const bytes = Buffer.from(
     r.pick([
       () => `GET /fleet/v1/units HTTP/9.9\r\n\r\n`,
       () => `G\0T / HTTP/1.1\r\nHost: x\r\n\r\n`,
@@ -183,20 +223,41 @@ function rawRequest(r: Rng, tokens: readonly string[]): Buffer {
     ])(),
     'latin1',
   );
+  return { bytes, claim };
 }
 
 /**
- * The `i`-th request of the run seeded with `seed`. `tokens` are valid
- * bearer texts the generator may use (so requests get past authentication
- * and reach the handlers).
+ * The next request of the run `r` generates. `tokens` are bearer texts the
+ * generator may send (most of them valid, so requests get past
+ * authentication and reach the handlers). A quarter of the requests go to
+ * the token-free unix socket, whose caller is `local` (admin) whatever it sends.
  */
-export function generateRequest(r: Rng, tokens: readonly string[]): FuzzRequest {
-  if (r.chance(0.04)) return { kind: 'raw', bytes: rawRequest(r, tokens) };
+export function generateRequest(r: Rng, tokens: readonly FuzzToken[]): FuzzRequest {
+  const listener: Listener = r.chance(0.25) ? 'unix' : 'tcp';
+  const as = (claim: Claim): Claim => (listener === 'unix' ? 'admin' : claim);
+  if (r.chance(0.04)) {
+    const raw = rawRequest(r, tokens);
+    return { kind: 'raw', bytes: raw.bytes, listener, claim: as(raw.claim) };
+  }
   const res = resource(r);
   const method = r.chance(0.5) ? naturalMethod(r, res) : r.pick(METHODS);
   const path = `${r.pick(PREFIXES)}${res}${query(r)}`;
   const b = body(r, method, path);
-  return { kind: 'http', method, path, headers: headers(r, method, b !== undefined, tokens), ...(b !== undefined ? { body: b } : {}) };
+  const h = headers(r, method, b !== undefined, tokens);
+  return { kind: 'http', method, path, headers: h.headers, ...(b !== undefined ? { body: b } : {}), listener, claim: as(h.claim) };
+}
+
+/**
+ * The role a request needs, by this oracle's own reading of issue 14 (not
+ * the route table): admin for tokens, bootstrap, machine metadata and
+ * policy writes; operate for any other write; read for the rest.
+ */
+export function roleNeeded(method: string, path: string): Role {
+  const p = path.split('?')[0]!;
+  if (/\/(tokens|auth)(\/|$)/.test(p)) return 'admin';
+  if (method === 'GET' || method === 'HEAD') return 'read';
+  if (/\/machines\/?$/.test(p) || /\/policy\/?$/.test(p)) return 'admin';
+  return 'operate';
 }
 
 /** A method the resource answers, so requests get past the 405s. */
@@ -211,8 +272,10 @@ function naturalMethod(r: Rng, res: string): string {
 
 /** Where and how to send. */
 export interface FuzzTarget {
-  /** Unix socket path or `{host, port}`. */
-  readonly connect: { readonly socketPath: string } | { readonly host: string; readonly port: number };
+  /** The token-free unix socket. */
+  readonly unix: { readonly socketPath: string };
+  /** The TCP listener that requires tokens. */
+  readonly tcp: { readonly host: string; readonly port: number };
   /** The store revision now (the registry must not move while a rejected request is answered). */
   revision(): Promise<bigint>;
 }
@@ -223,6 +286,8 @@ export interface FuzzCounts {
   byStatus: Record<string, number>;
   /** Raw-socket requests the server closed without an answer (a parse error it could not answer, or a body it refused to read). */
   rawClosed: number;
+  /** Answers by who sent them (`unix` for the socket, else the claim on TCP) and status class, e.g. `{"read": {"2xx": 10, "401": 0, ...}}`. */
+  byClaim: Record<string, Record<string, number>>;
   /** Answers that broke a rule; each string says which request and what. Empty = pass. */
   violations: string[];
 }
@@ -231,7 +296,11 @@ interface Answer {
   status: number;
   contentType: string;
   body: string;
+  /** `WWW-Authenticate`, when answered. */
+  challenge?: string;
 }
+
+const connectOf = (target: FuzzTarget, listener: Listener): { socketPath: string } | { host: string; port: number } => (listener === 'unix' ? target.unix : target.tcp);
 
 function sendHttp(target: FuzzTarget, req: Extract<FuzzRequest, { kind: 'http' }>): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -240,10 +309,11 @@ function sendHttp(target: FuzzTarget, req: Extract<FuzzRequest, { kind: 'http' }
     // Well-framed HTTP (a Content-Length whenever there is a body); broken framing is the raw requests' job.
     const payload = req.body === undefined ? undefined : Buffer.from(req.body, 'latin1');
     const headers = payload === undefined ? req.headers : { ...req.headers, 'Content-Length': String(payload.length) };
-    const r = httpRequest({ ...target.connect, method: req.method, path, headers, agent: false }, (res) => {
+    const r = httpRequest({ ...connectOf(target, req.listener), method: req.method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+      const challenge = res.headers['www-authenticate'];
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8'), ...(challenge !== undefined ? { challenge } : {}) }));
       res.on('error', reject);
     });
     r.setTimeout(30_000, () => r.destroy(new Error('timed out')));
@@ -252,9 +322,9 @@ function sendHttp(target: FuzzTarget, req: Extract<FuzzRequest, { kind: 'http' }
   });
 }
 
-function sendRaw(target: FuzzTarget, bytes: Buffer): Promise<Answer | undefined> {
+function sendRaw(target: FuzzTarget, listener: Listener, bytes: Buffer): Promise<Answer | undefined> {
   return new Promise((resolve) => {
-    const s = 'socketPath' in target.connect ? connect({ path: target.connect.socketPath }) : connect(target.connect);
+    const s = listener === 'unix' ? connect({ path: target.unix.socketPath }) : connect(target.tcp);
     const chunks: Buffer[] = [];
     s.setTimeout(5000, () => s.destroy());
     s.on('data', (c: Buffer) => chunks.push(c));
@@ -291,6 +361,31 @@ export function answerProblem(a: Answer, method: string): string | undefined {
 }
 
 /**
+ * The authorization rules (see the file comment) for an answer to a
+ * request on the listener that requires tokens; returns the broken one, or
+ * undefined. Raw requests are checked only for "no 2xx without a token":
+ * their path is not known reliably.
+ */
+export function authProblem(a: Answer, req: FuzzRequest): string | undefined {
+  if (req.listener !== 'tcp') return undefined;
+  const ok = a.status >= 200 && a.status < 300;
+  if (req.kind === 'raw') return ok && req.claim === 'nobody' ? `answered ${a.status} without a valid token` : undefined;
+  const needed = roleNeeded(req.method, req.path);
+  if (ok && (req.claim === 'nobody' || !roleAllows(req.claim, needed))) return `answered ${a.status} to ${req.claim === 'nobody' ? 'a request without a valid token' : `role ${req.claim}`}, but it needs ${needed}`;
+  if (a.status === 401 && !/^Bearer realm="fleet"/.test(a.challenge ?? '')) return `401 without WWW-Authenticate: Bearer (${JSON.stringify(a.challenge)})`;
+  const bootstrap = /\/auth\//.test(req.path);
+  if ((a.status === 401 || a.status === 403) && req.claim !== 'nobody' && roleAllows(req.claim, needed) && !bootstrap) return `refused (${a.status}) role ${req.claim}, which may: ${a.body.slice(0, 200)}`;
+  return undefined;
+}
+
+/** The status class an answer is counted under: 2xx, or the status for 401/403/429, or other 4xx, 5xx, closed. */
+function statusClass(a: Answer | undefined): string {
+  if (a === undefined) return 'closed';
+  if (a.status === 401 || a.status === 403 || a.status === 429) return String(a.status);
+  return `${Math.floor(a.status / 100)}xx`;
+}
+
+/**
  * Sends `count` generated requests one at a time and checks each answer.
  * `progress` is called every 1,000 requests.
  */
@@ -298,18 +393,19 @@ export async function runFuzz(options: {
   target: FuzzTarget;
   count: number;
   seed: number;
-  tokens: readonly string[];
+  tokens: readonly FuzzToken[];
   progress?: (done: number, counts: FuzzCounts) => void;
 }): Promise<FuzzCounts> {
   const r = new Rng(options.seed);
-  const counts: FuzzCounts = { requests: 0, byStatus: {}, rawClosed: 0, violations: [] };
+  const counts: FuzzCounts = { requests: 0, byStatus: {}, rawClosed: 0, byClaim: {}, violations: [] };
   for (let i = 0; i < options.count; i++) {
     const req = generateRequest(r, options.tokens);
     const before = await options.target.revision();
-    const label = req.kind === 'raw' ? `#${i} raw ${JSON.stringify(req.bytes.toString('latin1').slice(0, 80))}` : `#${i} ${req.method} ${req.path.slice(0, 200)}`;
+    const who = req.listener === 'unix' ? 'unix' : req.claim;
+    const label = `${req.kind === 'raw' ? `#${i} raw ${JSON.stringify(req.bytes.toString('latin1').slice(0, 80))}` : `#${i} ${req.method} ${req.path.slice(0, 200)}`} (${req.listener}, ${who})`;
     let answer: Answer | undefined;
     try {
-      answer = req.kind === 'raw' ? await sendRaw(options.target, req.bytes) : await sendHttp(options.target, req);
+      answer = req.kind === 'raw' ? await sendRaw(options.target, req.listener, req.bytes) : await sendHttp(options.target, req);
     } catch (err) {
       // A HEAD whose request line the parser refused gets the JSON 400 body, which a HEAD client does not expect to read.
       if (req.kind === 'http' && req.method === 'HEAD' && (err as NodeJS.ErrnoException).code === 'HPE_CLOSED_CONNECTION') {
@@ -319,11 +415,13 @@ export async function runFuzz(options: {
     } finally {
       counts.requests++;
     }
+    const byClaim = (counts.byClaim[who] ??= {});
+    byClaim[statusClass(answer)] = (byClaim[statusClass(answer)] ?? 0) + 1;
     if (answer === undefined) {
       counts.rawClosed++;
     } else {
       counts.byStatus[answer.status] = (counts.byStatus[answer.status] ?? 0) + 1;
-      const problem = answerProblem(answer, req.kind === 'raw' ? 'RAW' : req.method);
+      const problem = answerProblem(answer, req.kind === 'raw' ? 'RAW' : req.method) ?? authProblem(answer, req);
       if (problem !== undefined) counts.violations.push(`${label}: ${problem}`);
     }
     if (answer === undefined || answer.status >= 400) {
