@@ -32,8 +32,10 @@ function count(c: StatusCounts, k: string): void {
 
 /**
  * Offers `rate` requests per second (ticks of 10 ms) until stopped, over a
- * keep-alive agent of `connections` sockets. Requests beyond `maxInFlight`
- * unanswered ones are not sent and counted as `not sent (backlog)`.
+ * keep-alive agent of `connections` sockets. A request due while
+ * `maxInFlight` (default 4 per connection) are unanswered is not sent and
+ * counted as `not sent (backlog)`: the offered rate stays what was asked,
+ * and stopping does not wait for a long client-side queue.
  */
 export class OpenLoop {
   readonly counts: StatusCounts = {};
@@ -48,7 +50,7 @@ export class OpenLoop {
     private readonly headers: Record<string, string>,
     private readonly rate: number,
     connections: number,
-    private readonly maxInFlight = 2000,
+    private readonly maxInFlight = 4 * connections,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: connections });
   }
