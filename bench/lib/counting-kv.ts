@@ -1,4 +1,4 @@
-import type { Compare, KeyValue, KvBackend, KvWatchListener, LeaseGrant, Subscription, TxnOp, TxnResult } from '../../src/registry/kv.js';
+import type { Compare, KeyValue, KvBackend, KvWatchListener, KvWatchOptions, LeaseGrant, Subscription, TxnOp, TxnResult } from '../../src/registry/kv.js';
 
 /** What one {@link CountingKv} asked of the store. */
 export interface KvCounts {
@@ -78,14 +78,14 @@ export class CountingKv implements KvBackend {
     return r;
   }
 
-  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener): Subscription {
+  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener, options?: KvWatchOptions): Subscription {
     return this.inner.watch(prefix, fromRevision, {
       ...listener,
       onEvents: (events) => {
         this.counts.watchEvents += events.length;
         listener.onEvents(events);
       },
-    });
+    }, options);
   }
 
   grantLease(ttlSeconds: number): Promise<LeaseGrant> {
@@ -104,6 +104,10 @@ export class CountingKv implements KvBackend {
     this.counts.calls++;
     this.counts.leaseCalls++;
     return this.inner.revokeLease(leaseId);
+  }
+
+  hasCompacted(revision: bigint): Promise<boolean> {
+    return this.inner.hasCompacted === undefined ? Promise.resolve(false) : this.inner.hasCompacted(revision);
   }
 
   compact(revision: bigint): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ApiRegistry } from '../registry/index.js';
+import type { EventStreamSettings } from './events.js';
 import type { LocalCommands } from './local-commands.js';
 import type { ScheduleView } from './schedule-view.js';
 import type { TokenApi } from './tokens.js';
@@ -24,6 +25,8 @@ export interface ApiContext {
   readonly maxBodyBytes: number;
   readonly commands: LocalCommands;
   readonly logger: ApiLogger;
+  /** How `GET /events` streams (heartbeat, stream cap, clock). */
+  readonly events: EventStreamSettings;
   /** Token management; undefined = the tokens resource answers 404. */
   readonly tokens?: TokenApi;
 }

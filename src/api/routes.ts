@@ -8,6 +8,7 @@ import { discovery } from './discovery.js';
 import { BOOTSTRAP_RESOURCE } from './security.js';
 import { bootstrapAuth, createToken, listTokens, revokeToken } from './tokens.js';
 import { explainUnit } from './explain.js';
+import { streamEvents } from './events.js';
 import { listMachines, patchMachines } from './machines.js';
 import type { Handler, RouteSpec } from './router.js';
 import { staticFile } from './static-files.js';
@@ -103,6 +104,7 @@ export function apiRoutes(options: RouteTableOptions): RouteSpec[] {
       methods: { POST: { role: 'admin', handler: (req, ctx) => bootstrapAuth(ctx, req.principal?.kind === 'local') } },
       otherMethod: { status: 405, message: 'only POST supported against this resource' },
     },
+    { resource: 'events', scope: 'api', path: ['events'], methods: { GET: { role: 'read', handler: streamEvents } }, otherMethod: ONLY_GET },
     { resource: 'state', scope: 'api', path: ['state'], methods: { GET: { role: 'read', handler: listStates } }, otherMethod: ONLY_GET },
     { resource: 'unitState', scope: 'api', path: ['state', ':name'], methods: { GET: { role: 'read', handler: (req, ctx, p) => getState(req, ctx, p['name']!) } }, otherMethod: ONLY_GET },
     {

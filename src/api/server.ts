@@ -24,6 +24,8 @@ import { apiRoutes, type StaticMount } from './routes.js';
 import { ScheduleView } from './schedule-view.js';
 import { sendFile } from './static-files.js';
 import type { TokenApi } from './tokens.js';
+import { eventStreamSettings } from './events.js';
+import type { Clock } from '../clock.js';
 
 /** Where to listen; at least one listener must result. */
 export interface ApiListenOptions {
@@ -72,6 +74,8 @@ export interface StartApiServerOptions {
   readonly availability?: ApiAvailability;
   /** The schedule view requests read; default one over `registry` (closed with the server either way). */
   readonly schedule?: ScheduleView;
+  /** `GET /events`: heartbeat interval while idle (ms, default 15 s), streams open at once (default unlimited; fleetd: `api_max_streams`), clock. */
+  readonly events?: { readonly heartbeatMs?: number; readonly maxStreams?: number; readonly clock?: Clock };
 }
 
 /** A running API server. */
@@ -107,6 +111,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     commands: options.commands,
     logger,
+    events: eventStreamSettings(options.events),
     ...(options.tokens !== undefined ? { tokens: options.tokens } : {}),
   };
   const closing = new AbortController();

@@ -59,10 +59,10 @@ function scheduleOps(cache: ClusterCache, plan: Plan): ScheduleOp[] {
   for (const dec of plan.decisions) {
     touched.add(`${dec.machine}\0${dec.unit}`);
     if (dec.kind === 'unschedule') {
-      deletes.push({ type: 'delete', machineId: dec.machine, name: dec.unit });
+      deletes.push({ type: 'delete', machineId: dec.machine, name: dec.unit, reason: dec.reason });
     } else {
       const entry = entryFor(dec.unit, dec.machine);
-      if (entry !== undefined) puts.push({ type: 'put', entry });
+      if (entry !== undefined) puts.push({ type: 'put', entry, reason: dec.reason });
     }
   }
   for (const e of cache.entries()) {

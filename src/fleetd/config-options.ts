@@ -166,7 +166,7 @@ export const OPTIONS = {
   api_header_timeout: spec({ name: 'api_header_timeout', help: 'Go duration: how long a client may take to send request headers', defaultValue: 10_000, parse: (r) => parseDurationMs(r, 100) }),
   api_body_timeout: spec({ name: 'api_body_timeout', help: 'Go duration: how long a client may take to send a whole request (headers and body)', defaultValue: 30_000, parse: (r) => parseDurationMs(r, 100) }),
   api_max_connections: spec({ name: 'api_max_connections', help: 'open API connections per listener; more are refused', defaultValue: 512, parse: (r) => parseNumber(r, { min: 1, integer: true }) }),
-  api_max_streams: spec({ name: 'api_max_streams', help: 'status/journal streams running at once on this host; more get 503', defaultValue: 32, parse: (r) => parseNumber(r, { min: 1, integer: true }) }),
+  api_max_streams: spec({ name: 'api_max_streams', help: 'status/journal streams running at once on this host, and event streams open at once (a separate count); more get 503', defaultValue: 32, parse: (r) => parseNumber(r, { min: 1, integer: true }) }),
   enable_grpc: spec({ name: 'enable_grpc', help: 'ignored', defaultValue: false, parse: parseStrictBool, deprecated: 'Config option enable_grpc is no longer supported - ignoring (engine and agents talk through etcd watches)' }),
   verify_units: spec({ name: 'verify_units', help: 'ignored', defaultValue: false, parse: parseStrictBool, deprecated: 'Config option verify_units is no longer supported - ignoring' }),
   authorized_keys_file: spec({ name: 'authorized_keys_file', help: 'ignored', defaultValue: undefined as string | undefined, parse: optionalString, deprecated: 'Config option authorized_keys_file is no longer supported - ignoring' }),

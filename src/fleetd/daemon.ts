@@ -97,6 +97,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
         ...security.listen,
       },
       commands: new SpawnLocalCommands({ scope: config.systemdScope, maxRunning: config.api.maxStreams }),
+      events: { maxStreams: config.api.maxStreams },
       metrics,
     });
     logger.info({ addresses: api.addresses }, 'API listening');

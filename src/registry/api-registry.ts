@@ -1,5 +1,5 @@
 import { CorruptRecordError, UnitExistsError, UnitNotFoundError } from './errors.js';
-import { agree, decodeEventOrAbsent } from './events.js';
+import { agree, decodeChange, decodeEventOrAbsent, type RegistryChange } from './events.js';
 import { checkMachineId, checkMetadataKey, type KeyLayout } from './keys.js';
 import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
 import {
@@ -157,6 +157,30 @@ export class KvApiRegistry implements ApiRegistry {
       onResync: (reason) => listener.onResync(reason),
       onConnection: (c) => listener.onConnection?.(c),
     });
+  }
+
+  watchChanges(fromRevision: bigint, listener: RegistryWatchListener<RegistryChange>): Subscription {
+    return this.kv.watch(
+      this.layout.prefix,
+      fromRevision,
+      {
+        onEvents: (events) => {
+          const decoded = events.flatMap((ev) => decodeChange(this.layout, ev, this.warn) ?? []);
+          if (decoded.length > 0) listener.onEvents(decoded);
+        },
+        onResync: (reason) => listener.onResync(reason),
+        onConnection: (c) => listener.onConnection?.(c),
+      },
+      { prevKv: true },
+    );
+  }
+
+  async headRevision(): Promise<bigint> {
+    return (await this.kv.get(this.layout.leader())).revision;
+  }
+
+  async isCompacted(revision: bigint): Promise<boolean> {
+    return this.kv.hasCompacted === undefined ? false : this.kv.hasCompacted(revision);
   }
 
   async getUnplaced(name: string): Promise<UnplacedRecord | undefined> {

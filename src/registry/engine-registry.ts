@@ -5,7 +5,7 @@ import { applyFenced } from './fenced.js';
 import type { KeyLayout } from './keys.js';
 import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
 import { watchPrefixes } from './multi-watch.js';
-import { decodeUnplaced, encodeSchedule, encodeUnplaced, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnplacedRecord } from './records.js';
+import { decodeUnplaced, encodeDecisions, encodeSchedule, encodeUnplaced, type DecisionNote, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnplacedRecord } from './records.js';
 import type { ClusterSnapshot, EngineRegistry, LeaderFence, RegistryWatchListener, ScheduleOp, StoredRollout, UnplacedOp } from './roles.js';
 import type { DesiredState } from '../domain/index.js';
 
@@ -96,12 +96,20 @@ export class KvEngineRegistry implements EngineRegistry {
   }
 
   async applySchedule(ops: readonly ScheduleOp[], fence: LeaderFence): Promise<void> {
-    const txnOps: TxnOp[] = ops.map((op) =>
-      op.type === 'put'
-        ? { type: 'put', key: this.layout.schedule(op.entry.machineId, op.entry.name), value: encodeSchedule(op.entry) }
-        : { type: 'delete', key: this.layout.schedule(op.machineId, op.name) },
-    );
-    await applyFenced(this.kv, this.layout, fence, txnOps, this.maxOpsPerTxn);
+    const notes = new Map<string, DecisionNote>();
+    const txnOps: TxnOp[] = ops.map((op) => {
+      const machine = op.type === 'put' ? op.entry.machineId : op.machineId;
+      const unit = op.type === 'put' ? op.entry.name : op.name;
+      const key = this.layout.schedule(machine, unit);
+      if (op.reason !== undefined) notes.set(key, { kind: op.type === 'put' ? 'schedule' : 'unschedule', unit, machine, reason: op.reason });
+      else notes.delete(key);
+      return op.type === 'put' ? { type: 'put', key, value: encodeSchedule(op.entry) } : { type: 'delete', key };
+    });
+    const annotate = (chunk: readonly TxnOp[]): TxnOp | undefined => {
+      const decisions = chunk.flatMap((op) => (op.type === 'put' || op.type === 'delete' ? (notes.get(op.key) ?? []) : []));
+      return decisions.length === 0 ? undefined : { type: 'put', key: this.layout.decisions(), value: encodeDecisions({ decisions }) };
+    };
+    await applyFenced(this.kv, this.layout, fence, txnOps, this.maxOpsPerTxn, notes.size > 0 && this.maxOpsPerTxn >= 2 ? annotate : undefined);
   }
 
   async listUnplaced(): Promise<UnplacedRecord[]> {

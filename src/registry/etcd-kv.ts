@@ -3,7 +3,7 @@ import { createEtcdClient, resolveEtcdClientOptions, type EtcdClientOptions } fr
 import { translateEtcdError } from './etcd-errors.js';
 import { KeepAliveChannel } from './etcd-keepalive.js';
 import { RegistryClosedError } from './errors.js';
-import type { Compare, KeyValue, KvBackend, KvEvent, KvWatchListener, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
+import type { Compare, KeyValue, KvBackend, KvEvent, KvWatchListener, KvWatchOptions, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
 import { backoffDelay } from '../domain/index.js';
 
 /**
@@ -95,9 +95,9 @@ export class EtcdKv implements KvBackend {
     return { succeeded: res.succeeded, revision: BigInt(res.header.revision), gets, created };
   }
 
-  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener): Subscription {
+  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener, options: KvWatchOptions = {}): Subscription {
     if (this.closed) throw new RegistryClosedError();
-    const w = new EtcdWatch(this, prefix, fromRevision, listener, this.backoffInitialMs, this.backoffMaxMs);
+    const w = new EtcdWatch(this, prefix, fromRevision, listener, this.backoffInitialMs, this.backoffMaxMs, options.prevKv === true);
     this.watches.add(w);
     w.start();
     return {
@@ -124,6 +124,10 @@ export class EtcdKv implements KvBackend {
     } catch (err) {
       if ((err as { code?: string }).code !== 'LEASE_LOST') throw err;
     }
+  }
+
+  async hasCompacted(revision: bigint): Promise<boolean> {
+    return this.isCompacted('/', revision);
   }
 
   async compact(revision: bigint): Promise<void> {
@@ -178,13 +182,15 @@ class EtcdWatch {
     private readonly listener: KvWatchListener,
     private readonly backoffInitialMs: number,
     private readonly backoffMaxMs: number,
+    private readonly prevKv: boolean,
   ) {
     this.next = from;
   }
 
   start(): void {
     if (this.closed) return;
-    const w = this.kv.rawClient().watch().prefix(this.prefix).startRevision(this.next.toString()).watcher();
+    const builder = this.kv.rawClient().watch().prefix(this.prefix).startRevision(this.next.toString());
+    const w = (this.prevKv ? builder.withPreviousKV() : builder).watcher();
     this.watcher = w;
     w.on('connected', () => {
       if (w !== this.watcher || this.closed) return;
@@ -196,7 +202,11 @@ class EtcdWatch {
     });
     w.on('data', (res) => {
       if (w !== this.watcher || this.closed) return;
-      const events: KvEvent[] = res.events.map((ev) => ({ type: ev.type === 'Delete' ? 'delete' : 'put', kv: toKv(ev.kv) }));
+      const events: KvEvent[] = res.events.map((ev) => ({
+        type: ev.type === 'Delete' ? 'delete' : 'put',
+        kv: toKv(ev.kv),
+        ...(this.prevKv && ev.prev_kv ? { prev: toKv(ev.prev_kv) } : {}),
+      }));
       if (events.length === 0) return;
       this.next = events[events.length - 1]!.kv.modRevision + 1n;
       this.listener.onEvents(events);

@@ -2,12 +2,18 @@ import { CorruptRecordError } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import type { KvEvent } from './kv.js';
 import {
+  decodeAnomaly,
+  decodeDecisions,
+  decodeUnplaced,
   decodeDesired,
   decodeMachine,
   decodeSchedule,
   decodeState,
   decodeUnit,
+  type AnomalyRecord,
+  type DecisionsRecord,
   type MachineRecord,
+  type UnplacedRecord,
   type ScheduleEntry,
   type UnitRecord,
   type UnitStateRecord,
@@ -33,6 +39,12 @@ export type RegistryEvent = { readonly revision: bigint } & (
   | { readonly kind: 'policy'; readonly document: string | undefined }
   /** A rollout record; `revision` is its mod revision (what a compare-and-set write expects). */
   | { readonly kind: 'rollout'; readonly group: string; readonly rollout: RolloutRecord | undefined }
+  /** Why the engine could not place a unit (`engine/unplaced/<name>`); undefined once it could (or the unit went). */
+  | { readonly kind: 'unplaced'; readonly name: string; readonly unplaced: UnplacedRecord | undefined }
+  /** Reasons of the schedule changes written in the same revision (`engine/decisions`). */
+  | { readonly kind: 'decisions'; readonly decisions: DecisionsRecord | undefined }
+  /** An anomaly the engine leader detected (`engine/anomaly`). */
+  | { readonly kind: 'anomaly'; readonly anomaly: AnomalyRecord | undefined }
 );
 
 /**
@@ -78,6 +90,14 @@ export function decodeEvent(layout: KeyLayout, ev: KvEvent): RegistryEvent | und
       const rollout = del ? undefined : agree(key, decodeRollout(key, raw), 'group', parsed.group);
       return { revision, kind: 'rollout', group: parsed.group, rollout };
     }
+    case 'unplaced': {
+      const unplaced = del ? undefined : agree(key, decodeUnplaced(key, raw), 'name', parsed.name);
+      return { revision, kind: 'unplaced', name: parsed.name, unplaced };
+    }
+    case 'decisions':
+      return { revision, kind: 'decisions', decisions: del ? undefined : decodeDecisions(key, raw) };
+    case 'anomaly':
+      return { revision, kind: 'anomaly', anomaly: del ? undefined : decodeAnomaly(key, raw) };
   }
 }
 
@@ -100,4 +120,26 @@ export function decodeEventOrAbsent(layout: KeyLayout, ev: KvEvent, warn: (err: 
     warn(err);
     return decodeEvent(layout, { type: 'delete', kv: ev.kv });
   }
+}
+
+/** A decoded change together with what its key held before (from a watch opened with previous values). */
+export interface RegistryChange {
+  readonly event: RegistryEvent;
+  /**
+   * The key's previous value decoded as an event of the same kind (its
+   * record field set), or undefined when the key did not exist before or
+   * that value could not be decoded.
+   */
+  readonly before: RegistryEvent | undefined;
+}
+
+/**
+ * Decodes a storage event and its previous value ({@link decodeEventOrAbsent}
+ * for both). Returns undefined for keys that are not ours.
+ */
+export function decodeChange(layout: KeyLayout, ev: KvEvent, warn: (err: CorruptRecordError) => void): RegistryChange | undefined {
+  const event = decodeEventOrAbsent(layout, ev, warn);
+  if (event === undefined) return undefined;
+  const before = ev.prev === undefined ? undefined : decodeEventOrAbsent(layout, { type: 'put', kv: ev.prev }, () => undefined);
+  return { event, before };
 }

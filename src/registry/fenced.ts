@@ -22,7 +22,8 @@ export function fenceCompares(layout: KeyLayout, fence: LeaderFence): Compare[] 
 
 /**
  * Runs `ops` in fenced transactions of at most `maxOps` operations each, in
- * order. Later keys win over earlier ones for the same key (etcd refuses a
+ * order; `annotate` may add one op to each chunk's transaction (counted in
+ * `maxOps`; it must not touch a key of the chunk). Later keys win over earlier ones for the same key (etcd refuses a
  * transaction that touches a key twice). Rejects with `NotLeaderError` at the
  * first chunk whose fence fails, recording how many ops were applied before
  * it; other failures are the backend's `RegistryError`s.
@@ -33,14 +34,18 @@ export async function applyFenced(
   fence: LeaderFence,
   ops: readonly TxnOp[],
   maxOps: number = DEFAULT_MAX_TXN_OPS,
+  annotate?: (chunk: readonly TxnOp[]) => TxnOp | undefined,
 ): Promise<void> {
-  if (!(maxOps >= 1)) throw new RangeError(`maxOps must be >= 1, got ${maxOps}`);
+  if (!(maxOps >= (annotate === undefined ? 1 : 2))) throw new RangeError(`maxOps must be >= ${annotate === undefined ? 1 : 2}, got ${maxOps}`);
   const deduped = lastOpPerKey(ops);
   const compares = fenceCompares(layout, fence);
+  // An annotation (one more op, e.g. the reasons of the chunk's changes) takes a place in each chunk.
+  const size = annotate === undefined ? maxOps : maxOps - 1;
   let applied = 0;
-  for (let i = 0; i < deduped.length; i += maxOps) {
-    const chunk = deduped.slice(i, i + maxOps);
-    const res = await kv.txn(compares, chunk);
+  for (let i = 0; i < deduped.length; i += size) {
+    const chunk = deduped.slice(i, i + size);
+    const extra = annotate?.(chunk);
+    const res = await kv.txn(compares, extra === undefined ? chunk : [...chunk, extra]);
     if (!res.succeeded) throw new NotLeaderError(fence.machineId, fence.createRevision, applied);
     applied += chunk.length;
   }

@@ -13,7 +13,10 @@ export type ParsedKey =
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
   | { readonly kind: 'leader' }
   | { readonly kind: 'policy' }
-  | { readonly kind: 'rollout'; readonly group: string };
+  | { readonly kind: 'rollout'; readonly group: string }
+  | { readonly kind: 'unplaced'; readonly name: string }
+  | { readonly kind: 'decisions' }
+  | { readonly kind: 'anomaly' };
 
 // Machine ids (fleet uses the 32-hex /etc/machine-id, tests use short names) and metadata keys.
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
@@ -181,6 +184,20 @@ export class KeyLayout {
     return `${this.prefix}rollouts/`;
   }
 
+  /**
+   * `engine/decisions`: why the engine leader made the schedule changes of
+   * the transaction that wrote it (overwritten by each; read from the watch
+   * history, joined with the schedule changes of the same revision).
+   */
+  decisions(): string {
+    return `${this.prefix}engine/decisions`;
+  }
+
+  /** `engine/anomaly`: the last anomaly the engine leader detected (overwritten by each; read from the watch history). */
+  anomaly(): string {
+    return `${this.prefix}engine/anomaly`;
+  }
+
   /** `policy`: the cluster's placement policy (a JSON document; absent = the default). */
   policy(): string {
     return `${this.prefix}policy`;
@@ -222,7 +239,9 @@ export class KeyLayout {
       case 'machines':
         return ok(() => checkMachineId(a)) ? { kind: 'machine', machineId: a } : undefined;
       case 'engine':
-        return a === 'leader' ? { kind: 'leader' } : undefined;
+        return a === 'leader' ? { kind: 'leader' } : a === 'decisions' ? { kind: 'decisions' } : a === 'anomaly' ? { kind: 'anomaly' } : undefined;
+      case 'engine/':
+        return a === 'unplaced' && ok(() => checkUnitName(b!)) ? { kind: 'unplaced', name: b! } : undefined;
       case 'machine-metadata/':
         return ok(() => checkMachineId(a) && checkMetadataKey(b!)) ? { kind: 'machineMetadata', machineId: a, key: b! } : undefined;
       case 'schedule/':

@@ -68,6 +68,14 @@ export interface KvEvent {
   readonly type: 'put' | 'delete';
   /** For deletes, only `key` and `modRevision` (the deletion revision) are meaningful. */
   readonly kv: KeyValue;
+  /** The key's value before this change (undefined: it did not exist); only on watches opened with `prevKv`. */
+  readonly prev?: KeyValue;
+}
+
+/** Options of {@link KvBackend.watch}. */
+export interface KvWatchOptions {
+  /** Deliver each key's previous value with its event (etcd's `prev_kv`); more bytes per event. Default false. */
+  readonly prevKv?: boolean;
 }
 
 /** What a watch tells its owner. Callbacks are invoked one at a time, in revision order. */
@@ -114,13 +122,18 @@ export interface KvBackend {
   /** Atomically: if every compare holds run `success`, else `failure`. */
   txn(compares: readonly Compare[], success: readonly TxnOp[], failure?: readonly TxnOp[]): Promise<TxnResult>;
   /** Watches keys starting with `prefix` from `fromRevision` (inclusive). */
-  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener): Subscription;
+  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener, options?: KvWatchOptions): Subscription;
   /** Grants a lease of `ttlSeconds`. */
   grantLease(ttlSeconds: number): Promise<LeaseGrant>;
   /** Refreshes a lease; resolves with the remaining TTL in seconds, 0 when the lease no longer exists. */
   keepAlive(leaseId: string): Promise<number>;
   /** Revokes a lease, deleting its keys; an unknown lease is not an error. */
   revokeLease(leaseId: string): Promise<void>;
+  /**
+   * Whether history before `revision` was discarded (a watch from it would
+   * need a resync). Optional: wrappers written before it may lack it.
+   */
+  hasCompacted?(revision: bigint): Promise<boolean>;
   /** Discards history before `revision` (watches from older revisions then need a resync). */
   compact(revision: bigint): Promise<void>;
   /** Releases connections and timers; further calls reject with `RegistryClosedError`. */

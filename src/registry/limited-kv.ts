@@ -1,4 +1,4 @@
-import type { Compare, KeyValue, KvBackend, KvWatchListener, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
+import type { Compare, KeyValue, KvBackend, KvWatchListener, KvWatchOptions, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
 
 /**
  * A {@link KvBackend} that lets at most `limit` requests (reads, writes,
@@ -57,8 +57,8 @@ export class LimitedKv implements KvBackend {
     return this.run(() => this.inner.txn(compares, success, failure));
   }
 
-  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener): Subscription {
-    return this.inner.watch(prefix, fromRevision, listener);
+  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener, options?: KvWatchOptions): Subscription {
+    return this.inner.watch(prefix, fromRevision, listener, options);
   }
 
   grantLease(ttlSeconds: number): Promise<LeaseGrant> {
@@ -71,6 +71,10 @@ export class LimitedKv implements KvBackend {
 
   revokeLease(leaseId: string): Promise<void> {
     return this.run(() => this.inner.revokeLease(leaseId));
+  }
+
+  hasCompacted(revision: bigint): Promise<boolean> {
+    return this.inner.hasCompacted === undefined ? Promise.resolve(false) : this.run(() => this.inner.hasCompacted!(revision));
   }
 
   compact(revision: bigint): Promise<void> {

@@ -1,6 +1,6 @@
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { LeaseLostError, RegistryClosedError, RegistryInternalError, RegistryUnavailableError } from './errors.js';
-import type { Compare, KeyValue, KvBackend, KvEvent, KvWatchListener, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
+import type { Compare, KeyValue, KvBackend, KvEvent, KvWatchListener, KvWatchOptions, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
 
 interface MemoryLease {
   readonly id: string;
@@ -13,6 +13,8 @@ interface MemoryLease {
 interface MemoryWatch {
   readonly prefix: string;
   readonly listener: KvWatchListener;
+  /** Deliver previous values (`prev`) with events. */
+  readonly prevKv: boolean;
   /** Next revision this watch has not delivered yet. */
   next: bigint;
   closed: boolean;
@@ -136,8 +138,8 @@ export class MemoryKv implements KvBackend {
     return { succeeded, revision: this.revision, gets, created };
   }
 
-  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener): Subscription {
-    const w: MemoryWatch = { prefix, listener, next: fromRevision, closed: false, scheduled: false };
+  watch(prefix: string, fromRevision: bigint, listener: KvWatchListener, options: KvWatchOptions = {}): Subscription {
+    const w: MemoryWatch = { prefix, listener, prevKv: options.prevKv === true, next: fromRevision, closed: false, scheduled: false };
     if (this.closed) throw new RegistryClosedError();
     if (fromRevision < this.compacted) {
       const compactedAt = this.compacted;
@@ -175,6 +177,11 @@ export class MemoryKv implements KvBackend {
   async revokeLease(leaseId: string): Promise<void> {
     this.guard('revokeLease');
     this.expire(leaseId);
+  }
+
+  async hasCompacted(revision: bigint): Promise<boolean> {
+    this.guard('hasCompacted');
+    return revision < this.compacted;
   }
 
   async compact(revision: bigint): Promise<void> {
@@ -245,14 +252,14 @@ export class MemoryKv implements KvBackend {
     const kv: KeyValue = { key, value, createRevision: old?.createRevision ?? rev, modRevision: rev, lease };
     this.data.set(key, kv);
     if (lease !== '0') this.leases.get(lease)!.keys.add(key);
-    return { type: 'put', kv };
+    return { type: 'put', kv, ...(old !== undefined ? { prev: old } : {}) };
   }
 
   private applyDelete(key: string, rev: bigint): KvEvent {
     const old = this.data.get(key)!;
     if (old.lease !== '0') this.leases.get(old.lease)?.keys.delete(key);
     this.data.delete(key);
-    return { type: 'delete', kv: { key, value: '', createRevision: 0n, modRevision: rev, lease: '0' } };
+    return { type: 'delete', kv: { key, value: '', createRevision: 0n, modRevision: rev, lease: '0' }, prev: old };
   }
 
   private commit(rev: bigint, events: KvEvent[]): void {
@@ -288,7 +295,7 @@ export class MemoryKv implements KvBackend {
       const batch: KvEvent[] = [];
       for (const h of this.history) {
         if (h.revision < w.next) continue;
-        batch.push(...h.events.filter((e) => e.kv.key.startsWith(w.prefix)));
+        for (const e of h.events) if (e.kv.key.startsWith(w.prefix)) batch.push(w.prevKv || e.prev === undefined ? e : { type: e.type, kv: e.kv });
       }
       if (w.next <= this.revision) w.next = this.revision + 1n;
       if (batch.length > 0) w.listener.onEvents(batch);

@@ -13,11 +13,12 @@ export function meteredKv(kv: KvBackend, metrics: RegistryOpMetrics): KvBackend 
     get: (key) => metrics.time('get', () => kv.get(key)),
     list: (prefix) => metrics.time('get_all', () => kv.list(prefix)),
     txn: (compares, success, failure) => metrics.time('txn', () => kv.txn(compares, success, failure)),
-    watch: (prefix, fromRevision, listener) => kv.watch(prefix, fromRevision, listener),
+    watch: (prefix, fromRevision, listener, options) => kv.watch(prefix, fromRevision, listener, options),
     grantLease: (ttlSeconds) => metrics.time('lease_grant', () => kv.grantLease(ttlSeconds)),
     keepAlive: (leaseId) => metrics.time('lease_keepalive', () => kv.keepAlive(leaseId)),
     revokeLease: (leaseId) => metrics.time('lease_revoke', () => kv.revokeLease(leaseId)),
     compact: (revision) => metrics.time('compact', () => kv.compact(revision)),
+    ...(kv.hasCompacted !== undefined ? { hasCompacted: (revision: bigint) => metrics.time('get', () => kv.hasCompacted!(revision)) } : {}),
     close: () => kv.close(),
   };
   const listPrefixes = kv.listPrefixes?.bind(kv);

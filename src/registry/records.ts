@@ -87,6 +87,8 @@ export interface UnitStateRecord {
   readonly hash: string;
   /** When the agent observed this state, milliseconds since the Unix epoch. */
   readonly timestamp: number;
+  /** systemd's restart counter (`NRestarts`) when the agent reports it; absent from older agents and drivers without it. */
+  readonly restarts?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -243,6 +245,7 @@ export function encodeState(s: UnitStateRecord): string {
     subState: s.subState,
     hash: s.hash,
     timestamp: s.timestamp,
+    ...(s.restarts !== undefined ? { restarts: s.restarts } : {}),
   });
 }
 
@@ -265,7 +268,15 @@ export function decodeState(key: string, raw: string): UnitStateRecord {
     subState: str(key, o, 'subState'),
     hash: str(key, o, 'hash'),
     timestamp: ts,
+    ...restartsOf(key, o),
   };
+}
+
+function restartsOf(key: string, o: Json): { restarts?: number } {
+  const n = o['restarts'];
+  if (n === undefined) return {};
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new CorruptRecordError(key, 'field restarts is not a count');
+  return { restarts: n };
 }
 
 /**
@@ -322,4 +333,81 @@ export function decodeUnplaced(key: string, raw: string): UnplacedRecord {
     message: str(key, o, 'message'),
     ...(o['explanation'] !== undefined ? { explanation: o['explanation'] } : {}),
   };
+}
+
+/** One schedule change the engine leader made, with its reason (see {@link DecisionsRecord}). */
+export interface DecisionNote {
+  readonly kind: 'schedule' | 'unschedule';
+  readonly unit: string;
+  readonly machine: string;
+  /** The scheduler's reason, e.g. `placed`, `rescheduled: machine m2 went away`. */
+  readonly reason: string;
+}
+
+/**
+ * `engine/decisions`: why the schedule changes written in the same
+ * transaction were made. Written as one more op of the engine's fenced
+ * schedule transaction (no extra request, no extra revision), overwritten by
+ * the next; the event stream joins it with the schedule changes of its revision.
+ */
+export interface DecisionsRecord {
+  readonly decisions: readonly DecisionNote[];
+}
+
+/** Serializes a decisions record. */
+export function encodeDecisions(r: DecisionsRecord): string {
+  return JSON.stringify({ decisions: r.decisions.map((d) => ({ kind: d.kind, unit: d.unit, machine: d.machine, reason: d.reason })) });
+}
+
+/** Decodes `engine/decisions`; throws {@link CorruptRecordError}. */
+export function decodeDecisions(key: string, raw: string): DecisionsRecord {
+  const o = parseObject(key, raw);
+  const list = o['decisions'];
+  if (!Array.isArray(list)) throw new CorruptRecordError(key, 'field decisions is not an array');
+  return {
+    decisions: list.map((d: unknown, i) => {
+      if (typeof d !== 'object' || d === null) throw new CorruptRecordError(key, `decisions[${i}] is not an object`);
+      const x = d as Json;
+      const kind = x['kind'];
+      if (kind !== 'schedule' && kind !== 'unschedule') throw new CorruptRecordError(key, `decisions[${i}].kind is not schedule|unschedule`);
+      return { kind, unit: str(key, x, 'unit'), machine: str(key, x, 'machine'), reason: str(key, x, 'reason') };
+    }),
+  };
+}
+
+/**
+ * `engine/anomaly`: something the engine leader's detectors noticed (a unit
+ * failing or flapping, a machine lost, a unit unplaced too long, a leader
+ * change), written once per detection and overwritten by the next; the
+ * event stream reads it from the watch history.
+ */
+export interface AnomalyRecord {
+  /** Which detector: `unit-failing`, `unit-flapping`, `machine-lost`, `unit-unplaced`, `leader-changed`. */
+  readonly anomaly: string;
+  readonly unit?: string;
+  readonly machine?: string;
+  /** One line for operators. */
+  readonly message: string;
+  /** When it was detected, ms since the Unix epoch. */
+  readonly detectedAt: number;
+}
+
+/** Serializes an anomaly record. */
+export function encodeAnomaly(r: AnomalyRecord): string {
+  return JSON.stringify({
+    anomaly: r.anomaly,
+    ...(r.unit !== undefined ? { unit: r.unit } : {}),
+    ...(r.machine !== undefined ? { machine: r.machine } : {}),
+    message: r.message,
+    detectedAt: r.detectedAt,
+  });
+}
+
+/** Decodes `engine/anomaly`; throws {@link CorruptRecordError}. */
+export function decodeAnomaly(key: string, raw: string): AnomalyRecord {
+  const o = parseObject(key, raw);
+  const at = o['detectedAt'];
+  if (typeof at !== 'number' || !Number.isFinite(at)) throw new CorruptRecordError(key, 'field detectedAt is not a number');
+  const opt = (f: string) => (o[f] === undefined ? {} : { [f]: str(key, o, f) });
+  return { anomaly: str(key, o, 'anomaly'), ...opt('unit'), ...opt('machine'), message: str(key, o, 'message'), detectedAt: at };
 }

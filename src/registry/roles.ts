@@ -7,7 +7,7 @@
  * Every method rejects only with `RegistryError`s; `RegistryUnavailableError`
  * (retryable) means nothing can be concluded about the data.
  */
-import type { RegistryEvent } from './events.js';
+import type { RegistryChange, RegistryEvent } from './events.js';
 import type { DuplicateMachineError } from './errors.js';
 import type { Subscription } from './kv.js';
 import type { LeaseEvents } from './lease.js';
@@ -56,10 +56,14 @@ export interface RegistryWatchListener<E = RegistryEvent> {
   onConnection?(connected: boolean): void;
 }
 
-/** One schedule change made by the engine leader. */
+/**
+ * One schedule change made by the engine leader. `reason` (the scheduler's,
+ * for a schedule/unschedule decision) is written with it in
+ * `engine/decisions`; refreshes of kept entries carry none.
+ */
 export type ScheduleOp =
-  | { readonly type: 'put'; readonly entry: ScheduleEntry }
-  | { readonly type: 'delete'; readonly machineId: string; readonly name: string };
+  | { readonly type: 'put'; readonly entry: ScheduleEntry; readonly reason?: string }
+  | { readonly type: 'delete'; readonly machineId: string; readonly name: string; readonly reason?: string };
 
 /** One change to the engine's unplaced records. */
 export type UnplacedOp = { readonly type: 'put'; readonly record: UnplacedRecord } | { readonly type: 'delete'; readonly name: string };
@@ -94,7 +98,9 @@ export interface EngineRegistry {
   watchCluster(fromRevision: bigint, listener: RegistryWatchListener): Subscription;
   /**
    * Applies schedule puts/deletes, each chunk of at most `maxOpsPerTxn` in one
-   * transaction fenced on `fence`. Rejects with `NotLeaderError` (carrying how
+   * transaction fenced on `fence`; a chunk with reasons also puts
+   * `engine/decisions` (them) in the same transaction, so the event stream
+   * learns why at no extra request or revision. Rejects with `NotLeaderError` (carrying how
    * many ops earlier chunks applied) when the fence no longer holds; no op of
    * the failed chunk or later is applied. An empty batch is a no-op.
    */
@@ -234,6 +240,18 @@ export interface ApiRegistry {
   scheduleSnapshot(): Promise<{ entries: ScheduleEntry[]; revision: bigint }>;
   /** Watches the whole `schedule/` directory from `fromRevision` (inclusive); only `schedule` events are delivered. */
   watchSchedule(fromRevision: bigint, listener: RegistryWatchListener): Subscription;
+  /**
+   * Watches every directory of the cluster (one watch over the prefix, so
+   * changes arrive in revision order, a transaction's changes together)
+   * from `fromRevision` (inclusive), each with the key's previous value:
+   * what the event stream derives from. API tokens are never delivered.
+   * `onResync('compacted')` when `fromRevision` is older than etcd's history.
+   */
+  watchChanges(fromRevision: bigint, listener: RegistryWatchListener<RegistryChange>): Subscription;
+  /** The store's current revision (the next change gets a higher one). */
+  headRevision(): Promise<bigint>;
+  /** Whether etcd's history before `revision` was compacted away (a watch from it would fail); false when the backend cannot tell. */
+  isCompacted(revision: bigint): Promise<boolean>;
   /** The placement policy document as stored; undefined when none is set. */
   getPolicy(): Promise<string | undefined>;
   /** Replaces the placement policy document (the caller validates it). */

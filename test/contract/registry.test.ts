@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Registry } from '../../src/registry/registry.js';
 import { follow } from '../../src/registry/watch.js';
-import type { RegistryEvent } from '../../src/registry/events.js';
+import type { RegistryChange, RegistryEvent } from '../../src/registry/events.js';
 import type { ClusterSnapshot } from '../../src/registry/roles.js';
 import { encodeUnit, type MachineRecord, type UnitRecord, type UnitStateRecord, type UnitWithText } from '../../src/registry/records.js';
 import { CorruptRecordError, InvalidNameError, NotLeaderError, UnitExistsError, UnitNotFoundError, LeaseLostError } from '../../src/registry/errors.js';
@@ -437,6 +437,60 @@ export function registryContract(name: string, make: ContractFactory): void {
       await a.resign({ stop: true });
       await assert.rejects(r.engine.applyUnplaced([{ type: 'delete', name: 'b.service' }], fence), NotLeaderError);
       assert.deepEqual(await r.engine.listUnplaced(), [rec('b.service')]);
+    });
+
+    run('watchChanges: every change of the cluster in revision order with its previous value; the engine\'s reasons in the same revision; 410-able', async (r) => {
+      const start = (await r.api.headRevision()) + 1n;
+      const seen: RegistryChange[] = [];
+      const sub = r.api.watchChanges(start, { onEvents: (c) => seen.push(...c), onResync: () => assert.fail('no resync expected') });
+      const a = r.election({ machineId: 'ma', ttlSeconds: 5 });
+      try {
+        await r.api.createUnit(unit('a.service'));
+        await r.api.replaceUnit(unit('a.service', 'h2'));
+        await a.start();
+        const fence = a.fence()!;
+        const entry = { machineId: 'm1', name: 'a.service', hash: 'h2', targetState: 'launched' as const };
+        await r.engine.applySchedule([{ type: 'put', entry, reason: 'placed' }], fence);
+        await r.engine.applySchedule([{ type: 'delete', machineId: 'm1', name: 'a.service', reason: 'machine m1 went away' }], fence);
+        await r.tokens.createToken({ id: '0123456789abcdef', name: 't', role: 'read', salt: '00', hash: '00', createdAt: 1 });
+        await r.api.destroyUnit('a.service');
+        await eventually(h, async () => assert.equal(seen.filter((c) => c.event.kind === 'unit').length, 3));
+        const revs = seen.map((c) => c.event.revision);
+        assert.deepEqual([...revs].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)), revs, 'one watch: revision order');
+        assert.ok(revs[0]! >= start);
+        const brief = seen.filter((c) => c.event.kind !== 'body').map(({ event: e, before: b }) => {
+          const now = e.kind === 'unit' ? e.unit?.hash : e.kind === 'schedule' ? e.entry?.hash : e.kind === 'decisions' ? e.decisions?.decisions.map((d) => `${d.kind}:${d.reason}`).join() : e.kind === 'leader' ? e.machineId : e.kind === 'desired' ? e.desired : '';
+          const was = b?.kind === 'unit' ? b.unit?.hash : b?.kind === 'schedule' ? b.entry?.hash : b?.kind === 'desired' ? b.desired : b === undefined ? '-' : '';
+          return `${e.kind} ${now ?? 'gone'} ${was ?? 'gone'}`;
+        });
+        assert.deepEqual(brief, [
+          'unit h1 -',
+          'desired inactive -',
+          'unit h2 h1',
+          'leader ma -',
+          'schedule h2 -',
+          'decisions schedule:placed -',
+          'schedule gone h2',
+          'decisions unschedule:machine m1 went away ',
+          'unit gone h2',
+          'desired gone inactive',
+        ]);
+        const at = (kind: string) => seen.filter((c) => c.event.kind === kind).map((c) => c.event.revision);
+        assert.deepEqual(at('decisions'), at('schedule'), 'reasons share the revision of their schedule change');
+      } finally {
+        await sub.close();
+        await a.stop();
+      }
+      await r.kv.compact(await r.api.headRevision());
+      assert.equal(await r.api.isCompacted(start), true);
+      assert.equal(await r.api.isCompacted(await r.api.headRevision()), false);
+      const resyncs: string[] = [];
+      const late = r.api.watchChanges(start, { onEvents: () => assert.fail('no events from a compacted revision'), onResync: (why) => resyncs.push(why) });
+      try {
+        await eventually(h, async () => assert.deepEqual(resyncs, ['compacted']));
+      } finally {
+        await late.close();
+      }
     });
 
     run('election: exactly one of three candidates leads; resigning hands over', async (r) => {

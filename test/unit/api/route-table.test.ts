@@ -12,6 +12,7 @@ test('roles: read for GET, operate for unit changes, admin for machine metadata 
     'DELETE token admin',
     'DELETE unit operate',
     'GET discovery read',
+    'GET events read',
     'GET machines read',
     'GET metrics read',
     'GET policy read',

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../../src/clock.js';
 import { RegistryUnavailableError, NotLeaderError, type RegistryError } from '../../../src/registry/errors.js';
-import type { KvBackend, KvWatchListener, Subscription, TxnOp, Compare } from '../../../src/registry/kv.js';
+import type { KvBackend, KvWatchListener, KvWatchOptions, Subscription, TxnOp, Compare } from '../../../src/registry/kv.js';
 import { LeaseKeeper } from '../../../src/registry/lease.js';
 import { MemoryKv } from '../../../src/registry/memory-kv.js';
 import { createRegistry } from '../../../src/registry/registry.js';
@@ -22,7 +22,7 @@ class PartitionableKv implements KvBackend {
   async get(key: string) { this.check('get'); return this.inner.get(key); }
   async list(prefix: string) { this.check('list'); return this.inner.list(prefix); }
   async txn(c: readonly Compare[], s: readonly TxnOp[], f?: readonly TxnOp[]) { this.check('txn'); return this.inner.txn(c, s, f); }
-  watch(prefix: string, from: bigint, l: KvWatchListener): Subscription { return this.inner.watch(prefix, from, l); }
+  watch(prefix: string, from: bigint, l: KvWatchListener, o?: KvWatchOptions): Subscription { return this.inner.watch(prefix, from, l, o); }
   async grantLease(ttl: number) { this.check('grantLease'); return this.inner.grantLease(ttl); }
   async keepAlive(id: string) { this.check('keepAlive'); return this.inner.keepAlive(id); }
   async revokeLease(id: string) { this.check('revokeLease'); return this.inner.revokeLease(id); }
