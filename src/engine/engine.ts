@@ -19,6 +19,7 @@ import { RequirementsCache } from './requirements-cache.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { previousLeaderCordon } from './cordon.js';
 import { unplacedOps, unplacedRecords } from './explain.js';
+import { PREEMPTION_FLAP_LIMIT, PREEMPTION_FLAP_WINDOW_MS, PreemptionLog } from './preemption-log.js';
 import { fanOut, type EngineObserver, type PassReport } from './observer.js';
 import { logObserver } from './log-observer.js';
 import { metricsObserver } from './metrics-observer.js';
@@ -102,6 +103,8 @@ export class Engine {
   private cache: ClusterCache | undefined;
   private collector: BodyCollector | undefined;
   private requirements = new RequirementsCache();
+  /** Preemption causes and counts of this leadership (`preemption-log.ts`). */
+  private preemptions = new PreemptionLog();
   /** Unplaced records as stored (name -> encoded), read once per leadership; undefined until read. */
   private published: Map<string, string> | undefined;
   private sub: Subscription | undefined;
@@ -158,6 +161,7 @@ export class Engine {
     });
     this.upgradeUnitRecords(cache);
     this.requirements = new RequirementsCache();
+    this.preemptions = new PreemptionLog();
     this.published = undefined;
     const now = this.clock.now();
     const cordon = previousLeaderCordon(this.opts.election.previousLeader(), self, now, this.opts.suspectPreviousLeaderMs ?? 0);
@@ -288,7 +292,8 @@ export class Engine {
     const cache = this.cache;
     if (cache === undefined) return;
     const t0 = performance.now();
-    const { ops, plan, broken, policyProblem } = planReconcile(cache, this.requirements, this.clock.now(), this.opts.pipeline);
+    const now = this.clock.now();
+    const { ops, plan, broken, policyProblem } = planReconcile(cache, this.requirements, now, this.opts.pipeline, this.preemptions.shielded(now));
     if (policyProblem !== this.policyProblem) {
       this.policyProblem = policyProblem;
       if (policyProblem !== undefined) this.opts.logger.warn({ problem: policyProblem }, 'placement policy cannot be used; placing with the default policy');
@@ -300,6 +305,7 @@ export class Engine {
     this.observe.planned(pass);
     if (ops.length === 0) {
       this.observe.applied(pass, performance.now() - t0);
+      this.recordPreemptions(pass, now);
       await this.publishUnplaced(cache, pass);
       return;
     }
@@ -310,6 +316,7 @@ export class Engine {
       if (this.cache === cache) cache.applyOps(ops);
       this.stats.opsWritten += ops.length;
       this.observe.applied(pass, performance.now() - t0);
+      this.recordPreemptions(pass, now);
     } catch (err) {
       this.stats.failedPasses++;
       const notLeader = err instanceof NotLeaderError;
@@ -318,6 +325,14 @@ export class Engine {
       return;
     }
     await this.publishUnplaced(cache, pass);
+  }
+
+  /** Remembers the applied pass's preemptions (causes, flap counts) and reports them. */
+  private recordPreemptions(pass: PassReport, nowMs: number): void {
+    const done = pass.plan.preemptions ?? [];
+    const flaps = this.preemptions.record(done, new Set(pass.plan.unplaced.map((e) => e.unit)), nowMs);
+    if (done.length > 0) this.observe.preempted(done);
+    for (const f of flaps) this.observe.preemptionFlapping({ unit: f.unit, count: f.count, windowMs: PREEMPTION_FLAP_WINDOW_MS, by: { unit: f.by.unit, priority: f.by.priority } });
   }
 
   /**
@@ -332,8 +347,17 @@ export class Engine {
         const list = await this.opts.registry.listUnplaced();
         if (this.cache !== cache) return;
         this.published = new Map(list.map((r) => [r.name, encodeUnplaced(r)]));
+        // A previous leader's preemption causes: waiting units keep saying who took their machine.
+        for (const r of list) {
+          const by = preemptedByOf(r.explanation);
+          if (by !== undefined) this.preemptions.seed(r.name, { ...by, atMs: this.clock.now() });
+        }
       }
-      const wanted = unplacedRecords(pass.plan, pass.broken, (name) => cache.units.get(name)?.hash);
+      const log = this.preemptions;
+      const wanted = unplacedRecords(pass.plan, pass.broken, (name) => cache.units.get(name)?.hash, (name) => {
+        const by = log.preemptedBy(name);
+        return by === undefined ? undefined : { unit: by.unit, priority: by.priority, flapping: log.recent(name) >= PREEMPTION_FLAP_LIMIT };
+      });
       const { ops, deferred } = unplacedOps(this.published, wanted, this.opts.maxUnplacedWritesPerPass ?? 500);
       if (ops.length > 0) {
         await this.opts.registry.applyUnplaced(ops, fence);
@@ -351,4 +375,12 @@ export class Engine {
       this.observe.trouble('publish', err); // the next periodic pass retries
     }
   }
+}
+/** The `preemptedBy` of a published explanation (see `unplacedRecords`); undefined when absent or malformed. */
+function preemptedByOf(explanation: unknown): { unit: string; priority: number } | undefined {
+  if (typeof explanation !== 'object' || explanation === null) return undefined;
+  const by = (explanation as { preemptedBy?: unknown }).preemptedBy;
+  if (typeof by !== 'object' || by === null) return undefined;
+  const { unit, priority } = by as { unit?: unknown; priority?: unknown };
+  return typeof unit === 'string' && typeof priority === 'number' ? { unit, priority } : undefined;
 }

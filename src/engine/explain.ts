@@ -6,16 +6,43 @@
  * engine's decision elsewhere, so `explain` cannot say "will go to m1" while
  * the engine refuses m1.
  */
-import { formatExplanation, type Plan } from '../scheduler/index.js';
+import { formatExplanation, preemptedReason, type Plan } from '../scheduler/index.js';
 import { encodeUnplaced, type UnitWithDesired, type UnplacedOp, type UnplacedRecord } from '../registry/index.js';
 import type { BrokenUnit } from './snapshot.js';
 
-/** The unplaced records one pass stands for, by unit name. `hashOf` gives a unit's current content hash (undefined: unit gone). */
-export function unplacedRecords(plan: Plan, broken: readonly BrokenUnit[], hashOf: (name: string) => string | undefined): Map<string, UnplacedRecord> {
+/** Why a waiting unit lost its machine to preemption (see `preemption-log.ts`). */
+export interface PreemptionCause {
+  readonly unit: string;
+  readonly priority: number;
+  /** True when the unit was preempted too often lately and is shielded from more. */
+  readonly flapping: boolean;
+}
+
+/**
+ * The unplaced records one pass stands for, by unit name. `hashOf` gives a
+ * unit's current content hash (undefined: unit gone); `preemptedOf` who
+ * preempted a waiting unit (undefined: nobody), which then leads its message,
+ * e.g. `preempted by batch-vip.service (priority 100); 0 of 3 machines
+ * eligible: 3 by Resources (...)`, and is in its explanation as `preemptedBy`.
+ */
+export function unplacedRecords(
+  plan: Plan,
+  broken: readonly BrokenUnit[],
+  hashOf: (name: string) => string | undefined,
+  preemptedOf: (name: string) => PreemptionCause | undefined = () => undefined,
+): Map<string, UnplacedRecord> {
   const out = new Map<string, UnplacedRecord>();
   for (const e of plan.unplaced) {
     const hash = hashOf(e.unit);
-    if (hash !== undefined) out.set(e.unit, { name: e.unit, hash, status: 'unschedulable', message: formatExplanation(e), explanation: e });
+    if (hash === undefined) continue;
+    const by = preemptedOf(e.unit);
+    if (by === undefined) {
+      out.set(e.unit, { name: e.unit, hash, status: 'unschedulable', message: formatExplanation(e), explanation: e });
+      continue;
+    }
+    const flapping = by.flapping ? '; preempted too often within a minute, so not preempted again for now' : '';
+    const message = `${preemptedReason(by.unit, by.priority)}${flapping}; ${formatExplanation(e)}`;
+    out.set(e.unit, { name: e.unit, hash, status: 'unschedulable', message, explanation: { ...e, preemptedBy: { unit: by.unit, priority: by.priority } } });
   }
   for (const b of broken) {
     const hash = hashOf(b.unit);
@@ -55,7 +82,8 @@ export function unplacedOps(
  * - `scheduled`: placed;
  * - `pending`: not placed yet, and the engine has not said why (it decides on its next pass);
  * - `unschedulable`: the engine found no machine that passes the filters (`message` is
- *   its one line, e.g. `0 of 5 machines eligible: 3 by Conflicts (web@*), 2 by MachineMetadata (region=eu)`).
+ *   its one line, e.g. `0 of 5 machines eligible: 3 by Conflicts (web@*), 2 by MachineMetadata (region=eu)`,
+ *   led by `preempted by <unit> (priority N); ` when it lost its machine to a more important unit).
  */
 export interface UnitExplanation {
   readonly name: string;

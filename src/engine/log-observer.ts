@@ -58,6 +58,18 @@ export function logObserver(logger: Logger): EngineObserver {
       const refreshed = pass.ops.length - pass.plan.decisions.length;
       if (refreshed > 0) log.debug({ refreshed }, 'refreshed schedule entries (target state or content changed)');
     },
+    preempted(preemptions) {
+      for (const p of preemptions) {
+        const victims = p.victims.map((v) => `${v.unit} (priority ${v.priority})`).join(', ');
+        log.info({ unit: p.unit, priority: p.priority, machine: p.machine, victims: p.victims }, `Preempted ${victims} on ${p.machine} for ${p.unit} (priority ${p.priority})`);
+      }
+    },
+    preemptionFlapping(e) {
+      log.warn(
+        { unit: e.unit, count: e.count, windowMs: e.windowMs, by: e.by },
+        `Unit ${e.unit} was preempted ${e.count} times within ${Math.round(e.windowMs / 1000)} s (last by ${e.by.unit}, priority ${e.by.priority}); it is not preempted again until that window passes`,
+      );
+    },
     published(writes, deferred) {
       log.debug({ writes, deferred }, 'published unplaced-unit explanations');
     },

@@ -11,6 +11,10 @@ export function metricsObserver(metrics: EngineMetrics): EngineObserver {
       metrics.reconciled(durationMs);
       for (const op of pass.ops) metrics.task(op.type === 'put' ? 'schedule' : 'unschedule', true);
     },
+    preempted(preemptions) {
+      for (const p of preemptions) metrics.preempted(p.victims.length);
+    },
+    preemptionFlapping: () => metrics.preemptionFlapping(),
     writeFailed(pass, _err, durationMs) {
       metrics.reconciled(durationMs, 'schedule');
       for (const op of pass.ops) metrics.task(op.type === 'put' ? 'schedule' : 'unschedule', false);

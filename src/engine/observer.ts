@@ -5,7 +5,7 @@
  * a third. The engine calls these synchronously and never waits for them; an
  * observer must not throw (a throw is caught and dropped).
  */
-import type { Plan } from '../scheduler/index.js';
+import type { Plan, Preemption } from '../scheduler/index.js';
 import type { ScheduleOp, UnitUpgradeReport } from '../registry/index.js';
 import type { BrokenUnit } from './snapshot.js';
 
@@ -35,6 +35,10 @@ export interface EngineObserver {
   planned?(pass: PassReport): void;
   /** The pass's writes were applied (or it had none); `durationMs` counts from the start of planning. */
   applied?(pass: PassReport, durationMs: number): void;
+  /** The pass's writes (which carry out `preemptions`, in the order decided) were applied. */
+  preempted?(preemptions: readonly Preemption[]): void;
+  /** `unit` was preempted `count` times within `windowMs` (last by `by`): reported once per window; it is not preempted again until the window passes. */
+  preemptionFlapping?(e: { readonly unit: string; readonly count: number; readonly windowMs: number; readonly by: { readonly unit: string; readonly priority: number } }): void;
   /** The pass's writes failed; `notLeader` when leadership was lost meanwhile (the new leader decides). */
   writeFailed?(pass: PassReport, err: unknown, durationMs: number, notLeader: boolean): void;
   /** Unplaced records were written (`writes` puts and deletes); `deferred` more wait for a later pass (see `maxUnplacedWritesPerPass`). */
@@ -72,6 +76,8 @@ export function fanOut(observers: ReadonlyArray<EngineObserver | undefined>): Re
     cordonLifted: call('cordonLifted'),
     planned: call('planned'),
     applied: call('applied'),
+    preempted: call('preempted'),
+    preemptionFlapping: call('preemptionFlapping'),
     writeFailed: call('writeFailed'),
     published: call('published'),
     recordsUpgraded: call('recordsUpgraded'),

@@ -18,7 +18,8 @@ export interface ReconcilePlan {
 
 /**
  * Decides one engine pass from the cache (units, desired states, machines,
- * schedule and cordons) at time `nowMs`. Pure apart from memoizing unit
+ * schedule and cordons) at time `nowMs`; `shielded` units are never
+ * preempted (the engine's flap guard). Pure apart from memoizing unit
  * requirements in `requirements`.
  *
  * Besides the scheduler's schedule/unschedule decisions, entries the plan
@@ -26,7 +27,7 @@ export interface ReconcilePlan {
  * so agents see `fleetctl stop` (launched -> loaded) and `--replace` (new
  * hash) through the same per-machine keys they already watch.
  */
-export function planReconcile(cache: ClusterCache, requirements: RequirementsCache, nowMs: number, pipeline?: Pipeline): ReconcilePlan {
+export function planReconcile(cache: ClusterCache, requirements: RequirementsCache, nowMs: number, pipeline?: Pipeline, shielded?: ReadonlySet<string>): ReconcilePlan {
   const { snapshot, broken, policyProblem } = buildSnapshot(
     {
       units: cache.units.values(),
@@ -37,6 +38,7 @@ export function planReconcile(cache: ClusterCache, requirements: RequirementsCac
       cordons: cache.cordons,
       nowMs,
       ...(cache.policy !== undefined ? { policy: cache.policy } : {}),
+      ...(shielded !== undefined ? { shielded } : {}),
     },
     (u) => requirements.get(u),
   );

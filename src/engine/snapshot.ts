@@ -33,6 +33,8 @@ export interface SnapshotInput {
   readonly nowMs?: number;
   /** The stored placement policy document; undefined: the default policy. */
   readonly policy?: string;
+  /** Units the scheduler must not preempt (the engine's flap guard, `preemption-log.ts`); undefined: none. */
+  readonly shielded?: ReadonlySet<string>;
 }
 
 /** The snapshot and the units left out of it. */
@@ -81,7 +83,7 @@ export function buildSnapshot(input: SnapshotInput, requirementsOf: (unit: UnitR
   }
   const { policy, problem } = readPolicyDocument(input.policy);
   return {
-    snapshot: { machines, units, schedule, ...(input.policy !== undefined ? { policy } : {}) },
+    snapshot: { machines, units, schedule, ...(input.policy !== undefined ? { policy } : {}), ...(input.shielded !== undefined && input.shielded.size > 0 ? { shielded: input.shielded } : {}) },
     broken: broken.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0)),
     ...(problem !== undefined ? { policyProblem: problem } : {}),
   };

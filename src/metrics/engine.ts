@@ -16,6 +16,10 @@ export interface EngineMetrics {
   task(type: string, ok: boolean): void;
   /** One reconcile pass finished after `durationMs`; a failed pass counts under `fleet_engine_reconcile_failure_count_total{type}`. */
   reconciled(durationMs: number, failure?: EngineFailure): void;
+  /** A unit was placed by preempting `victims` units (`fleet_engine_preemptions_total`, `fleet_engine_preemption_victims_total`). */
+  preempted(victims: number): void;
+  /** A unit was preempted too often within a minute and is shielded (`fleet_engine_preemption_flapping_total`). */
+  preemptionFlapping(): void;
 }
 
 /** Registers the engine metrics in `registry` and returns their recorder. */
@@ -27,7 +31,15 @@ export function createEngineMetrics(registry: Registry): EngineMetrics {
   const reconciles = new Counter({ name: 'fleet_engine_reconcile_count_total', help: 'Counter of reconcile rounds.', registers });
   const duration = new Histogram({ name: 'fleet_engine_reconcile_duration_second', help: 'Histogram of time (in seconds) each schedule round takes.', registers });
   const failures = new Counter({ name: 'fleet_engine_reconcile_failure_count_total', help: 'Counter of scheduling failures.', labelNames: ['type'], registers });
+  const preemptions = new Counter({ name: 'fleet_engine_preemptions_total', help: 'Units placed by preempting units of lower priority.', registers });
+  const victims = new Counter({ name: 'fleet_engine_preemption_victims_total', help: 'Units stopped to make room for units of higher priority.', registers });
+  const flapping = new Counter({ name: 'fleet_engine_preemption_flapping_total', help: 'Units preempted too often within a minute (then shielded from preemption for the rest of it).', registers });
   return {
+    preempted(n) {
+      preemptions.inc();
+      victims.inc(n);
+    },
+    preemptionFlapping: () => flapping.inc(),
     leaderStarted: (atMs) => leader.set(Math.floor(atMs / 1000)),
     leaderStopped: () => leader.set(0),
     task(type, ok) {

@@ -122,3 +122,36 @@ test('after a failover the previous leader\'s machine gets no new units until it
     await reg.close();
   }
 });
+
+test('preemption: a high-priority unit takes the room of a low-priority one; the victim waits, explained', async () => {
+  const reg = createMemoryRegistry();
+  const sized: MachineRecord = { ...machine('m1'), resources: { capacity: { cpu: 4 }, reserved: {}, allocated: {} } };
+  const engine = new Engine({ registry: reg.engine, election: reg.election({ machineId: 'm1', ttlSeconds: 5 }), logger: silentLogger(), reconcileIntervalMs: 200 });
+  const presences: MachinePresence[] = [];
+  try {
+    presences.push(await reg.agent.announce(sized, { ttlSeconds: 5 }));
+    await engine.start();
+    await reg.api.createUnit(sleeper('low.service', 'Resources=cpu=3'), 'launched');
+    await waitFor('low scheduled', async () => (await reg.api.listSchedule()).some((e) => e.name === 'low.service'));
+    await reg.api.createUnit(sleeper('vip.service', 'Resources=cpu=2\nPriority=100'), 'launched');
+    await waitFor('vip in place of low', async () => {
+      const s = await reg.api.listSchedule();
+      return s.length === 1 && s[0]!.name === 'vip.service' && s[0]!.machineId === 'm1';
+    });
+    const record = await waitFor('low explained', async () => {
+      const r = await reg.api.getUnplaced('low.service');
+      return r?.message.startsWith('preempted') === true ? r : undefined;
+    });
+    assert.match(record.message, /^preempted by vip\.service \(priority 100\); 0 of 1 machines eligible: 1 by Resources/);
+    const passes = engine.stats.passes;
+    await waitFor('two more passes', async () => engine.stats.passes >= passes + 2);
+    assert.equal((await reg.api.getUnplaced('low.service'))?.message, record.message, 'later passes keep the cause');
+    await reg.api.setDesiredState('vip.service', 'inactive');
+    await waitFor('low runs again once vip is gone', async () => (await reg.api.listSchedule()).some((e) => e.name === 'low.service'));
+    await waitFor('low no longer explained', async () => (await reg.api.getUnplaced('low.service')) === undefined);
+  } finally {
+    await engine.stop();
+    for (const p of presences) await p.stop({ graceful: true }).catch(() => undefined);
+    await reg.close();
+  }
+});
