@@ -20,6 +20,7 @@
  *
  *   npm run bench -- api-flood [--seconds 15] [--factor 10] [--identities 5] [--connections 64] [--qps 50] [--burst 100]
  */
+import { pathToFileURL } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import { issueToken, type Role } from '../src/auth/index.js';
 import { SandboxCluster } from '../src/sandbox/cluster.js';
@@ -31,7 +32,8 @@ import { saveResults } from './lib/results.js';
 import { formatMiB, percentile, table } from './lib/stats.js';
 import { waitUntil } from './lib/wait.js';
 
-interface PhaseResult {
+/** What one phase measured. */
+export interface PhaseResult {
   readonly phase: string;
   readonly offeredPerSecond: number;
   /** Requests the flood really sent per second (the client cannot send more than its connections carry). */
@@ -53,8 +55,9 @@ function summary(p: PacedProbe): PhaseResult['worker'] {
   return { n: p.latencies.length, notOk, p50: percentile(p.latencies, 50), p99: percentile(p.latencies, 99), max: Math.max(...p.latencies) };
 }
 
-async function main(): Promise<void> {
-  const args = new BenchArgs();
+/** Runs the phases `argv` asks for and prints them. @returns each phase's figures. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<PhaseResult[]> {
+  const args = new BenchArgs(argv);
   const seconds = args.number('seconds', 15);
   const factor = args.number('factor', 10);
   const identities = args.number('identities', 5);
@@ -169,13 +172,19 @@ async function main(): Promise<void> {
     )}`);
     console.log(`\napi_qps ${qps}, burst ${burst}: an identity over its limit gets at most qps + burst/${seconds} s = ${(qps + burst / seconds).toFixed(1)} answers/s.`);
     saveResults('api-flood', { seconds, factor, identities, connections, qps, burst, results });
+    return results;
   } finally {
     etcd.close();
     await c.stop();
   }
 }
 
-void main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -234,23 +234,27 @@ test('commands x roles through the fleetctl binary: each role does exactly what 
   for (const who of ['none', 'bad']) tokens.set(`victim-${who}`, tokens.get('victim-read')!);
 
   const failures: string[] = [];
-  for (const [row, spec] of Object.entries(ROWS)) {
-    for (const who of WHO) {
+  const cells = Object.entries(ROWS).flatMap(([row, spec]) => WHO.map((who) => ({ row, spec, who })));
+  // Every cell has its own unit and token, so three run at once (each is a fleetctl process).
+  const next = (): { row: string; spec: Row; who: (typeof WHO)[number] } | undefined => cells.shift();
+  await Promise.all([0, 1, 2].map(async () => {
+    for (let cell = next(); cell !== undefined; cell = next()) {
+      const { row, spec, who } = cell;
       const unit = unitName(row, who);
       const before = spec.prepare === undefined ? undefined : await c.registry.api.getUnit(unit);
       const r = await fleetctl(spec.args(unit, who), { as: who });
       const allowed = isRole(who) && roleAllows(who, spec.needs);
-      const cell = `${row} as ${who}: exit ${r.code}`;
+      const what = `${row} as ${who}: exit ${r.code}`;
       if (allowed) {
-        if (r.code !== 0 || /denied|authentication required|invalid token/.test(r.err)) failures.push(`${cell}, expected 0: ${r.err.trim()}`);
+        if (r.code !== 0 || /denied|authentication required|invalid token/.test(r.err)) failures.push(`${what}, expected 0: ${r.err.trim()}`);
       } else {
-        if (r.code !== 1 || !refusal(who, spec.needs).test(r.err)) failures.push(`${cell}, expected 1 naming ${refusal(who, spec.needs)}: ${r.err.trim()}`);
+        if (r.code !== 1 || !refusal(who, spec.needs).test(r.err)) failures.push(`${what}, expected 1 naming ${refusal(who, spec.needs)}: ${r.err.trim()}`);
         const after = spec.prepare === undefined ? undefined : await c.registry.api.getUnit(unit);
         if (after?.desired !== before?.desired) failures.push(`${row} as ${who}: the refused command changed ${unit} from ${before?.desired} to ${after?.desired}`);
       }
       t.diagnostic(`${row.padEnd(16)} ${who.padEnd(8)} exit ${r.code}`);
     }
-  }
+  }));
   assert.deepEqual(failures, []);
   // The cells that were allowed really acted.
   assert.equal((await c.registry.api.getUnit(unitName('start', 'operate')))?.desired, 'launched');
