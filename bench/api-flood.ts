@@ -66,6 +66,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const burst = args.number('burst', 100);
   const phases = args.list('phases', ['idle', 'one-token', 'no-token', 'bad-token', 'many-tokens']);
   const rate = factor * qps;
+  if (!(qps > 10)) throw new RangeError(`--qps must be above the worker's own 10 requests/s, got ${qps}`);
 
   console.log(describeContext(runContext()));
   console.log(`api-flood: ${seconds} s per phase, flood ${rate} requests/s (${factor} x api_qps ${qps}, burst ${burst}) over ${connections} connections`);
