@@ -4,6 +4,7 @@
  * and a paced probe (one request at a time, every interval, timing each:
  * the well-behaved client whose latency is reported).
  */
+import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
 
 /** Where one HTTP request goes. */
@@ -116,4 +117,39 @@ export class PacedProbe {
     await this.done;
     this.agent.destroy();
   }
+}
+
+/** Latencies (ms) and answers of a probe. */
+export interface ProbeResult {
+  readonly latencies: number[];
+  readonly counts: StatusCounts;
+}
+
+/**
+ * Runs a {@link PacedProbe} in a child process (`flood-probe-child.js`).
+ * @returns once the child probes; `stop()` ends it and resolves with what it measured.
+ */
+export async function startProbeProcess(target: FloodTarget, path: string, headers: Record<string, string>, intervalMs: number): Promise<{ stop(): Promise<ProbeResult> }> {
+  const child = fork(new URL('./flood-probe-child.js', import.meta.url).pathname, [JSON.stringify({ target, path, headers, intervalMs })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`flood probe exited with ${code} before starting`)));
+  });
+  return {
+    stop: async () => {
+      const result = new Promise<ProbeResult>((resolve, reject) => {
+        child.once('message', (m) => resolve(m as ProbeResult));
+        child.once('exit', (code) => reject(new Error(`flood probe exited with ${code} without a result`)));
+      });
+      child.send('stop');
+      try {
+        return await result;
+      } finally {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
 }
