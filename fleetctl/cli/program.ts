@@ -11,6 +11,7 @@ import { catCommand } from '../commands/cat.js';
 import { runCompletion } from '../commands/completion.js';
 import { destroyCommand } from '../commands/destroy.js';
 import { explainCommand } from '../commands/explain.js';
+import { eventsCommand } from '../commands/events.js';
 import { exportCommand } from '../commands/export.js';
 import { commandHelp, rootHelp, type CommandInfo } from '../commands/help.js';
 import { importCommand } from '../commands/import.js';
@@ -42,7 +43,7 @@ import { expandCommandPrefix } from './prefix.js';
 export const CLUSTER_COMMANDS: readonly CommandSpec[] = [
   catCommand, destroyCommand, explainCommand, journalCommand, listMachinesCommand, listUnitFilesCommand, listUnitsCommand,
   loadCommand, policyCommand, restartCommand, startCommand, statusCommand, stopCommand, submitCommand, unloadCommand,
-  authCommand, tokenCommand, exportCommand, importCommand,
+  authCommand, tokenCommand, exportCommand, importCommand, eventsCommand,
 ];
 
 /** Commands that do not. */

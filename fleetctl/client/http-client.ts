@@ -8,9 +8,10 @@ import { resourcesViewFrom, type ResourcesView } from '../../src/resources/index
 import type { ApiMachine, ApiMachinePage, ApiUnit, ApiUnitPage, ApiUnitState, ApiUnitStatePage } from '../../src/api/schema.js';
 import { ApiError, TransportError, UnitNotRunningError } from './errors.js';
 import { apiPath, requestJson, type HttpTarget, type JsonResponse } from './http-transport.js';
+import { requestEvents } from './event-stream.js';
 import { EXPLAINED } from './explained.js';
 import { requestStream, streamFromMachine, streamResource } from './remote-stream.js';
-import type { IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
+import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
 import type { DesiredState } from '../../src/domain/index.js';
 import type { UnitOption } from '../../src/units/index.js';
 import { NO_RETRY, withRetry, type RetryPolicy } from './retry.js';
@@ -225,6 +226,10 @@ export class HttpFleetClient implements FleetClient {
 
   async revokeToken(id: string): Promise<void> {
     await this.call('DELETE', `/tokens/${encodeURIComponent(id)}`);
+  }
+
+  events(query: EventsQuery, target: EventsTarget): Promise<void> {
+    return requestEvents(this.target, query, target);
   }
 
   async close(): Promise<void> {}

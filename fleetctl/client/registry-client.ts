@@ -23,7 +23,8 @@ import { resourcesView } from '../../src/resources/index.js';
 import { parsePolicy, policyDocument, readPolicyDocument } from '../../src/scheduler/policy.js';
 import type { TlsFiles } from './http-transport.js';
 import { streamFromMachine, streamResource } from './remote-stream.js';
-import type { IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
+import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
+import { followEventsDirect } from './event-stream.js';
 import type { DesiredState } from '../../src/domain/index.js';
 import { compareTokens, issueToken, tokenInfo, type Role, type TokenInfo } from '../../src/auth/index.js';
 import { InvalidNameError, TokenNotFoundError, type TokenRegistry } from '../../src/registry/index.js';
@@ -181,6 +182,10 @@ export class RegistryFleetClient implements FleetClient {
   private tokenRegistry(): TokenRegistry {
     if (this.options.tokens === undefined) throw new ClientConfigError('this client cannot manage tokens');
     return this.options.tokens;
+  }
+
+  events(query: EventsQuery, target: EventsTarget): Promise<void> {
+    return followEventsDirect(this.api, query, target);
   }
 
   async close(): Promise<void> {

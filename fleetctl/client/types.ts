@@ -8,6 +8,7 @@ import type { DesiredState } from '../../src/domain/index.js';
 import type { ResourcesView } from '../../src/resources/index.js';
 import type { UnitOption } from '../../src/units/index.js';
 import type { Role, TokenInfo } from '../../src/auth/index.js';
+import type { FleetEvent } from '../../src/events/index.js';
 
 
 /** A unit as the API shows it. */
@@ -81,6 +82,26 @@ export interface StreamTarget {
    * machine the unit is scheduled to.
    */
   readonly machineId?: string;
+}
+
+/** What `fleetctl events` asks for (see `GET /fleet/v1/events`). */
+export interface EventsQuery {
+  /** Type patterns (`unit.*`); empty: every type. */
+  readonly types: readonly string[];
+  /** Unit-name glob. */
+  readonly unit?: string;
+  readonly machine?: string;
+  /** First revision (inclusive); undefined: from now on (follow) or the recent history. */
+  readonly from?: bigint;
+  /** Keep streaming until aborted (true) or end after the history. */
+  readonly follow: boolean;
+}
+
+/** Where events go, and how to stop following. */
+export interface EventsTarget {
+  onEvent(event: FleetEvent): void;
+  /** Ends a follow; the call then resolves. */
+  readonly signal?: AbortSignal;
 }
 
 /** A token just created: its public fields plus the bearer text, which is shown this once. */
@@ -157,6 +178,13 @@ export interface FleetClient {
   listTokens(): Promise<TokenInfo[]>;
   /** Revokes a token (admin); rejects with `ApiError` 404 when there is none with that id. */
   revokeToken(id: string): Promise<void>;
+  /**
+   * The cluster's events, in revision order, to `target` until the history
+   * is sent (no follow) or the signal aborts. Rejects with `ApiError` 400 for
+   * a bad filter, 410 when `from` was compacted (also when it happens
+   * mid-stream), 503 when the fleetd has no stream left.
+   */
+  events(query: EventsQuery, target: EventsTarget): Promise<void>;
   /** Releases connections. */
   close(): Promise<void>;
 }

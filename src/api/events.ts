@@ -6,9 +6,8 @@
  * The wire format is documented in `src/api/README.md`.
  */
 import type { ServerResponse } from 'node:http';
-import { systemClock, type Clock, type TimerHandle } from '../clock.js';
-import { deriveBatch, EventFilterError, matchesFilter, parseEventFilter, type EventFilter, type FleetEvent } from '../events/index.js';
-import type { RegistryChange, Subscription } from '../registry/index.js';
+import { systemClock, type Clock } from '../clock.js';
+import { EventFilterError, EventsCompactedError, openEventStream, parseEventFilter, type EventFilter, type FleetEvent, type OpenedEventStream } from '../events/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import type { Reply } from './reply.js';
@@ -27,9 +26,6 @@ export interface EventStreamSettings {
 
 /** Default heartbeat: every 15 s of silence. */
 export const DEFAULT_EVENT_HEARTBEAT_MS = 15_000;
-
-/** Without `from` and `follow=false`, this many revisions back are replayed. */
-export const DEFAULT_REPLAY_REVISIONS = 1000n;
 
 /** A counter of open streams with a cap. */
 export class StreamSlots {
@@ -109,11 +105,6 @@ export function parseEventQuery(query: URLSearchParams, headers: { accept?: stri
   return { filter, ...(from !== undefined ? { from } : {}), follow: followRaw === 'true', ...(heartbeatMs !== undefined ? { heartbeatMs } : {}), format };
 }
 
-/** The message of a 410 for a compacted start revision. */
-export function compactedMessage(from: bigint): string {
-  return `revision ${from} was compacted: etcd no longer has the events from it; list the cluster again and follow from the current revision`;
-}
-
 /**
  * `GET /events`. Checks the query, the stream cap and (with `from`)
  * compaction before anything is sent, so those are ordinary JSON errors
@@ -125,14 +116,11 @@ export async function streamEvents(req: ApiRequest, ctx: ApiContext): Promise<Re
   const release = settings.slots.acquire();
   if (release === undefined) throw new ApiError(503, `too many event streams open on this host (api_max_streams=${settings.slots.limit}); try again later`);
   try {
-    const head = await ctx.registry.headRevision();
-    let from = q.from;
-    if (from === undefined) from = q.follow ? head + 1n : head - DEFAULT_REPLAY_REVISIONS + 1n > 1n ? head - DEFAULT_REPLAY_REVISIONS + 1n : 1n;
-    if (await ctx.registry.isCompacted(from)) {
-      if (q.from !== undefined) throw new ApiError(410, compactedMessage(from));
-      from = head + 1n; // the default replay window is gone: start at now
-    }
-    return { kind: 'stream', write: (res) => runStream(res, req, ctx, settings, q, from, head).finally(release) };
+    const timing = { clock: settings.clock, heartbeatMs: q.heartbeatMs ?? settings.heartbeatMs, replayIdleMs: settings.replayIdleMs };
+    const stream = await openEventStream(ctx.registry, { filter: q.filter, follow: q.follow, ...(q.from !== undefined ? { from: q.from } : {}) }, timing).catch((err: unknown) => {
+      throw err instanceof EventsCompactedError ? new ApiError(410, err.message) : err;
+    });
+    return { kind: 'stream', write: (res) => writeStream(res, req, settings.clock, q.format === 'sse', stream).finally(release) };
   } catch (err) {
     release();
     throw err;
@@ -140,69 +128,24 @@ export async function streamEvents(req: ApiRequest, ctx: ApiContext): Promise<Re
 }
 
 /** Writes the stream until the client leaves, the server closes, the watch fails, or (without follow) the history is sent. */
-function runStream(res: ServerResponse, req: ApiRequest, ctx: ApiContext, settings: EventStreamSettings, q: EventQuery, from: bigint, head: bigint): Promise<void> {
-  const clock = settings.clock;
-  const heartbeatMs = q.heartbeatMs ?? settings.heartbeatMs;
-  const sse = q.format === 'sse';
+async function writeStream(res: ServerResponse, req: ApiRequest, clock: Clock, sse: boolean, stream: OpenedEventStream): Promise<void> {
   res.writeHead(200, {
     'Content-Type': sse ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson',
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
-    'X-Fleet-Revision': String(from - 1n),
+    'X-Fleet-Revision': String(stream.from - 1n),
   });
   res.flushHeaders(); // the client learns the stream is open before the first event
   if (sse) res.write(`retry: 2000\n\n`);
-  /** Every change up to here was seen (sent or filtered out). */
-  let position = from - 1n;
-  let timer: TimerHandle | undefined;
-  let sub: Subscription | undefined;
-  return new Promise<void>((resolve) => {
-    let ended = false;
-    const end = (): void => {
-      if (ended) return;
-      ended = true;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      req.signal.removeEventListener('abort', end);
-      void sub?.close();
-      res.end();
-      resolve();
-    };
-    const arm = (ms: number): void => {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = clock.setTimeout(tick, ms);
-    };
-    const tick = (): void => {
-      timer = undefined;
-      if (ended) return;
-      // Without follow: caught up as far as the watch goes (writes outside the fleet prefix never arrive).
-      if (!q.follow) return end();
-      write(heartbeatChunk(sse, position, clock.now()));
-      arm(heartbeatMs);
-    };
-    const write = (chunk: string): void => {
-      if (!ended) res.write(chunk);
-    };
-    req.signal.addEventListener('abort', end, { once: true });
-    if (req.signal.aborted) return end();
-    sub = ctx.registry.watchChanges(from, {
-      onEvents: (changes: readonly RegistryChange[]) => {
-        if (ended) return;
-        const last = changes[changes.length - 1]!.event.revision;
-        const events = deriveBatch(changes, clock.now()).filter((e) => matchesFilter(q.filter, e));
-        if (events.length > 0) write(events.map((e) => eventChunk(sse, e)).join(''));
-        if (last > position) position = last;
-        if (!q.follow && position >= head) return end();
-        arm(q.follow ? heartbeatMs : settings.replayIdleMs);
-      },
-      onResync: (reason) => {
-        const message = reason === 'compacted' ? compactedMessage(position + 1n) : 'the registry ended the watch; resume with from=' + String(position + 1n);
-        write(errorChunk(sse, reason === 'compacted' ? 410 : 503, message));
-        end();
-      },
-    });
-    if (!q.follow && from > head) return end();
-    arm(q.follow ? heartbeatMs : settings.replayIdleMs);
-  });
+  const end = await stream.run(
+    {
+      events: (events) => void res.write(events.map((e) => eventChunk(sse, e)).join('')),
+      idle: (position) => void res.write(heartbeatChunk(sse, position, clock.now())),
+    },
+    req.signal,
+  );
+  if (end.kind === 'lost') res.write(errorChunk(sse, end.reason === 'compacted' ? 410 : 503, end.message));
+  res.end();
 }
 
 /** One event on the wire: an SSE message with the revision as its id, or one JSON line. */
