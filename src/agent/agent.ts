@@ -278,7 +278,13 @@ export class Agent {
     await this.publishAllocation(wantedHashes);
     const desired: DesiredUnit[] = entries.map((e) => {
       const dropIn = this.wantedDropIn(e.name, e.hash);
-      return { name: e.name, hash: e.hash, targetState: e.targetState as DesiredUnit['targetState'], ...(dropIn !== undefined ? { dropIn } : {}) };
+      return {
+        name: e.name,
+        hash: e.hash,
+        targetState: e.targetState as DesiredUnit['targetState'],
+        ...(dropIn !== undefined ? { dropIn } : {}),
+        ...(e.preempts !== undefined ? { preempts: e.preempts } : {}),
+      };
     });
     const current: CurrentUnit[] = [...this.onDisk].map(([name, hash]) => {
       const dropIn = this.dropIns.get(name);

@@ -12,6 +12,8 @@ export interface DesiredUnit {
   readonly targetState: 'loaded' | 'launched';
   /** fleet's drop-in the unit should have (enforced resource limits); undefined = none. */
   readonly dropIn?: string;
+  /** Units the engine preempted here to make room for this one (the schedule entry's `preempts`); undefined = none. */
+  readonly preempts?: readonly string[];
 }
 
 /** A fleet-managed unit present on this machine (its file is in fleet's unit directory). */
@@ -39,6 +41,12 @@ export interface Task {
   readonly unit?: string;
   /** Why, for logs and the operator. */
   readonly reason: string;
+  /**
+   * Units whose tasks in this list must all succeed before this one runs
+   * (a preempting unit starts only once its victims are stopped); the
+   * runner skips this task when one of them failed. Absent: none.
+   */
+  readonly after?: readonly string[];
 }
 
 const ORDER: Record<TaskKind, number> = { unload: 0, load: 1, limit: 2, reload: 3, stop: 4, start: 5 };
@@ -47,14 +55,24 @@ const ORDER: Record<TaskKind, number> = { unload: 0, load: 1, limit: 2, reload: 
  * Plans the tasks that bring `current` to `desired`.
  * @returns tasks ordered unload < load < limit < reload < stop < start, by
  *   unit name within a kind; a single `reload` follows any load/unload/limit;
- *   empty when nothing differs.
+ *   empty when nothing differs. A unit placed by preemption whose victims
+ *   are still here (on disk and no longer scheduled) starts after their
+ *   unloads (which stop them, waiting for systemd's stop job: their own
+ *   ExecStop= and TimeoutStopSec=) and names them in `after`, so it is not
+ *   started if one of them could not be stopped.
  */
 export function planTasks(desired: readonly DesiredUnit[], current: readonly CurrentUnit[]): Task[] {
   const want = new Map(desired.map((d) => [d.name, d]));
   const have = new Map(current.map((c) => [c.name, c]));
   const names = [...new Set([...want.keys(), ...have.keys()])].sort();
   const tasks: Task[] = [];
-  for (const name of names) tasks.push(...planUnit(want.get(name), have.get(name)));
+  for (const name of names) {
+    const d = want.get(name);
+    const victims = (d?.preempts ?? []).filter((v) => have.has(v) && !want.has(v)).sort();
+    for (const t of planUnit(d, have.get(name))) {
+      tasks.push(t.kind === 'start' && victims.length > 0 ? { ...t, reason: `${t.reason}, once preempted ${victims.join(', ')} stopped`, after: victims } : t);
+    }
+  }
   if (tasks.some((t) => t.kind === 'load' || t.kind === 'unload' || t.kind === 'limit')) {
     tasks.push({ kind: 'reload', reason: 'unit files changed' });
   }

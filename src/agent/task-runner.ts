@@ -42,7 +42,8 @@ export interface RunTasksOptions {
  * phase order (unload, load, limit + at most one daemon reload, stop, start). Within a
  * phase the units are independent, so their calls are pipelined. Unlike
  * fleet, a failed task does not abort the pass: only the remaining tasks of
- * the same unit are skipped, so one broken unit never holds up the others.
+ * the same unit (and tasks that must run `after` it: a preempting unit's
+ * start) are skipped, so one broken unit never holds up the others.
  * Outcomes come back in the planned task order.
  */
 export async function runTasks(tasks: readonly Task[], driver: SystemdDriver, hooks: TaskHooks, log: Logger, options: RunTasksOptions = {}): Promise<TaskOutcome[]> {
@@ -57,7 +58,8 @@ export async function runTasks(tasks: readonly Task[], driver: SystemdDriver, ho
   };
   const runnable = (batch: readonly Task[]): Task[] =>
     batch.filter((task) => {
-      if (task.unit === undefined || !failed.has(task.unit)) return true;
+      const blocked = (task.unit !== undefined && failed.has(task.unit)) || (task.after ?? []).some((u) => failed.has(u));
+      if (!blocked) return true;
       outcomes.set(task, { task, skipped: true });
       return false;
     });

@@ -52,6 +52,9 @@ function scheduleOps(cache: ClusterCache, plan: Plan): ScheduleOp[] {
   const deletes: ScheduleOp[] = [];
   const puts: ScheduleOp[] = [];
   const touched = new Set<string>();
+  // A unit placed by preemption tells the agent whom it displaced, so it starts only once they are stopped.
+  const preempts = new Map<string, string[]>();
+  for (const p of plan.preemptions ?? []) preempts.set(`${p.machine}\0${p.unit}`, p.victims.map((v) => v.unit));
   const entryFor = (unit: string, machineId: string): ScheduleEntry | undefined => {
     const u = cache.units.get(unit);
     const d = cache.desired.get(unit);
@@ -64,7 +67,8 @@ function scheduleOps(cache: ClusterCache, plan: Plan): ScheduleOp[] {
       deletes.push({ type: 'delete', machineId: dec.machine, name: dec.unit, reason: dec.reason });
     } else {
       const entry = entryFor(dec.unit, dec.machine);
-      if (entry !== undefined) puts.push({ type: 'put', entry, reason: dec.reason });
+      const victims = preempts.get(`${dec.machine}\0${dec.unit}`);
+      if (entry !== undefined) puts.push({ type: 'put', entry: victims === undefined ? entry : { ...entry, preempts: victims }, reason: dec.reason });
     }
   }
   for (const e of cache.entries()) {

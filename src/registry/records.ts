@@ -74,6 +74,12 @@ export interface ScheduleEntry {
   readonly hash: string;
   /** What the agent should make of it. */
   readonly targetState: DesiredState;
+  /**
+   * Units the engine preempted on this machine to make room for this one:
+   * the agent starts it only once those are stopped there. Absent when the
+   * placement preempted nothing (older agents ignore it).
+   */
+  readonly preempts?: readonly string[];
 }
 
 /** `state/<name>/<machineId>`: systemd's view of a unit on one machine. */
@@ -226,13 +232,21 @@ function amounts(key: string, o: Json, field: string): ResourceAmounts {
 
 /** Serializes a schedule entry. */
 export function encodeSchedule(e: ScheduleEntry): string {
-  return JSON.stringify({ machineId: e.machineId, name: e.name, hash: e.hash, targetState: e.targetState });
+  return JSON.stringify({ machineId: e.machineId, name: e.name, hash: e.hash, targetState: e.targetState, ...(e.preempts !== undefined && e.preempts.length > 0 ? { preempts: e.preempts } : {}) });
 }
 
 /** Decodes `schedule/<machineId>/<name>`; throws {@link CorruptRecordError}. */
 export function decodeSchedule(key: string, raw: string): ScheduleEntry {
   const o = parseObject(key, raw);
-  return { machineId: str(key, o, 'machineId'), name: str(key, o, 'name'), hash: str(key, o, 'hash'), targetState: desired(key, o['targetState']) };
+  const preempts = o['preempts'];
+  if (preempts !== undefined && (!Array.isArray(preempts) || !preempts.every((p) => typeof p === 'string'))) throw new CorruptRecordError(key, 'field preempts is not a list of unit names');
+  return {
+    machineId: str(key, o, 'machineId'),
+    name: str(key, o, 'name'),
+    hash: str(key, o, 'hash'),
+    targetState: desired(key, o['targetState']),
+    ...(preempts !== undefined && preempts.length > 0 ? { preempts: preempts as string[] } : {}),
+  };
 }
 
 /** Serializes a unit state report. */

@@ -59,7 +59,13 @@ const cases: Array<{ name: string; desired: DesiredUnit[]; current: CurrentUnit[
     current: [have('a.service', true), have('d.service', true), have('c.service', false)],
     want: ['unload a.service', 'load b.service', 'reload', 'stop d.service', 'start c.service'],
   },
-];
+  {
+    name: 'preemption: the victims are unloaded (stopped) before the newcomer starts, even when they sort after it',
+    desired: [{ ...want('a-vip.service', 'launched'), preempts: ['z-low.service', 'y-low.service'] }],
+    current: [have('y-low.service', true), have('z-low.service', true)],
+    want: ['unload y-low.service', 'unload z-low.service', 'load a-vip.service', 'reload', 'start a-vip.service'],
+  },
+]
 
 for (const c of cases) {
   test(`planTasks: ${c.name}`, () => {
@@ -78,4 +84,16 @@ test('planning is idempotent once applied', () => {
   const desired = [want('a.service', 'launched'), want('b.service', 'loaded')];
   const applied: CurrentUnit[] = desired.map((d) => have(d.name, d.targetState === 'launched', d.hash));
   assert.deepEqual(planTasks(desired, applied), []);
+});
+
+test('preemption: the start waits on the victims still here; victims already gone or rescheduled here do not hold it', () => {
+  const vip: DesiredUnit = { ...want('vip.service', 'launched'), preempts: ['gone.service', 'low.service', 'back.service'] };
+  const tasks = planTasks([vip, want('back.service', 'launched')], [have('low.service', true), have('back.service', true)]);
+  const start = tasks.find((t) => t.kind === 'start' && t.unit === 'vip.service')!;
+  assert.deepEqual(start.after, ['low.service']);
+  assert.match(start.reason, /once preempted low.service stopped/);
+  assert.ok(tasks.indexOf(tasks.find((t) => t.kind === 'unload' && t.unit === 'low.service')!) < tasks.indexOf(start));
+  // Once the victims are gone the entry's preempts is history: a plain start.
+  const later = planTasks([vip], [have('vip.service', false)]);
+  assert.deepEqual(later.map((t) => [t.kind, t.unit, t.after]), [['start', 'vip.service', undefined]]);
 });

@@ -71,3 +71,35 @@ test('a replaced unit gets one reload and runs its new definition; unloads still
     await driver.close();
   }
 });
+
+test('a preempting unit is not started when a victim could not be stopped; it is once the victim is down', async () => {
+  const driver = new FakeSystemdDriver();
+  try {
+    const order: string[] = [];
+    const hooks: TaskHooks = {
+      body: (name) => ({ name, text: SLEEP }),
+      started: (name) => order.push(`started ${name}`),
+      unloaded: (name) => order.push(`stopped ${name}`),
+    };
+    const low = 'low.service';
+    await runTasks(planTasks([{ name: low, hash: 'h', targetState: 'launched' }], []), driver, hooks, log);
+    const vip: DesiredUnit = { name: 'vip.service', hash: 'h', targetState: 'launched', preempts: [low] };
+    const tasks = planTasks([vip], [{ name: low, hash: 'h', launched: true }]);
+    const failing = { ...driver, unload: async () => Promise.reject(new Error('stop timed out')) } as unknown as FakeSystemdDriver;
+    Object.setPrototypeOf(failing, driver);
+    const blocked = await runTasks(tasks, failing, hooks, log);
+    assert.deepEqual(blocked.map((o) => `${o.task.kind} ${o.task.unit ?? ''}${o.error ? ' failed' : o.skipped ? ' skipped' : ''}`), [
+      `unload ${low} failed`,
+      'load vip.service',
+      'reload ',
+      'start vip.service skipped',
+    ]);
+    assert.deepEqual(order, ['started low.service']);
+    const ok = await runTasks(tasks, driver, hooks, log);
+    assert.deepEqual(ok.filter((o) => o.error || o.skipped), []);
+    assert.deepEqual(order, ['started low.service', 'stopped low.service', 'started vip.service'], 'stopped before the start');
+    assert.equal((await driver.listStates(['vip.service']))[0]?.activeState, 'active');
+  } finally {
+    await driver.close();
+  }
+});

@@ -123,3 +123,26 @@ test('cache: a cordon ends when its machine leaves, also across a re-list', () =
   cache.load({ revision: 3n, units: [], desired: new Map(), machines: [machine('m3')], machineMetadata: new Map(), schedule: [], bodies: new Map() });
   assert.deepEqual([...cache.cordons.keys()], []);
 });
+
+test('preemption: one pass deletes the victim and puts the newcomer with preempts naming it; shielded units are spared', () => {
+  const LOW = sleeper('low.service', 'Resources=cpu=3');
+  const VIP = sleeper('vip.service', 'Resources=cpu=2\nPriority=100');
+  const cache = new ClusterCache();
+  cache.load({
+    revision: 1n,
+    units: [LOW, VIP],
+    desired: new Map([[LOW.name, 'launched'], [VIP.name, 'launched']]),
+    machines: [{ ...machine('m1'), resources: { capacity: { cpu: 4 }, reserved: {}, allocated: {} } }],
+    machineMetadata: new Map(),
+    schedule: [on(LOW, 'm1')],
+    bodies: new Map(),
+  });
+  const r = planReconcile(cache, new RequirementsCache(), 0);
+  assert.deepEqual(r.ops.map(describeOp), ['-low.service@m1', '+vip.service@m1:launched']);
+  const put = r.ops[1]!;
+  assert.ok(put.type === 'put');
+  assert.deepEqual(put.entry.preempts, ['low.service']);
+  assert.deepEqual(r.plan.preemptions, [{ unit: 'vip.service', priority: 100, machine: 'm1', victims: [{ unit: 'low.service', priority: 0 }] }]);
+  const spared = planReconcile(cache, new RequirementsCache(), 0, undefined, new Set(['low.service']));
+  assert.deepEqual(spared.ops, []);
+});

@@ -81,3 +81,12 @@ test('a batch keeps only the last op per key, in order', () => {
     { type: 'delete', key: 'a' },
   ]);
 });
+
+test('schedule entries: preempts is written only when set and read back; a malformed one is corrupt', () => {
+  const plain = { machineId: 'm1', name: 'a.service', hash: 'h', targetState: 'launched' as const };
+  assert.equal(encodeSchedule(plain), '{"machineId":"m1","name":"a.service","hash":"h","targetState":"launched"}', 'unchanged for entries without preemption');
+  const vip = { ...plain, preempts: ['low.service'] };
+  assert.deepEqual(decodeSchedule('k', encodeSchedule(vip)), vip);
+  assert.deepEqual(decodeSchedule('k', encodeSchedule(plain)), plain);
+  assert.throws(() => decodeSchedule('k', '{"machineId":"m1","name":"a.service","hash":"h","targetState":"launched","preempts":[1]}'), CorruptRecordError);
+});
