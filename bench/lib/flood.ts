@@ -33,10 +33,10 @@ function count(c: StatusCounts, k: string): void {
 
 /**
  * Offers `rate` requests per second (ticks of 10 ms) until stopped, over a
- * keep-alive agent of `connections` sockets. A request due while
- * `maxInFlight` (default 4 per connection) are unanswered is not sent and
- * counted as `not sent (backlog)`: the offered rate stays what was asked,
- * and stopping does not wait for a long client-side queue.
+ * keep-alive agent of `connections` sockets. A request due while every
+ * socket waits for an answer is not sent and counted as `not sent
+ * (backlog)`: nothing queues on the client side (its 10 s timeout would not
+ * run there), and stopping waits at most one timeout.
  */
 export class OpenLoop {
   readonly counts: StatusCounts = {};
@@ -51,7 +51,7 @@ export class OpenLoop {
     private readonly headers: Record<string, string>,
     private readonly rate: number,
     connections: number,
-    private readonly maxInFlight = 4 * connections,
+    private readonly maxInFlight = connections,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: connections });
   }
