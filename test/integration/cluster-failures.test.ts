@@ -1,4 +1,5 @@
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
+import { resetAfterFailure } from '../support/cluster-reset.js';
 import assert from 'node:assert/strict';
 import { SandboxCluster } from '../../src/sandbox/cluster.js';
 import { runningOn, mainPid } from '../support/cluster-probes.js';
@@ -8,6 +9,8 @@ import { waitFor } from '../support/wait.js';
 // Failure handling on real etcd + systemd: agent_ttl 5 s.
 const AGENT_TTL_MS = 5000;
 let c: SandboxCluster;
+// A failing test resets the shared cluster, so the next one starts clean.
+const test = resetAfterFailure(() => c);
 
 before(async () => {
   c = await SandboxCluster.start({ hosts: 3, agentTtl: `${AGENT_TTL_MS / 1000}s` });
@@ -17,6 +20,16 @@ before(async () => {
 after(async () => {
   await c?.stop();
 });
+
+/** Index of the host running `name`, submitting it first when no earlier test left it (tests stay runnable alone and after a reset). */
+async function ensureRunning(name: string): Promise<number> {
+  if (!(await c.registry.api.listUnits()).some((u) => u.unit.name === name)) await c.registry.api.createUnit(sleeper(name), 'launched');
+  const [i] = await waitFor(`${name} running`, async () => {
+    const on = await runningOn(c, name);
+    return on.length === 1 ? on : undefined;
+  });
+  return i!;
+}
 
 test('a failing unit and a unit systemd rejects are reported, and the rest keeps running', async () => {
   const api = c.registry.api;
@@ -48,15 +61,17 @@ test('fleetd SIGKILL + restart adopts running units: same MainPID', async () => 
     const s = await c.registry.api.listStates({ names: ['steady.service'] });
     return s.length === 1 && s[0]!.subState === 'running' ? s : undefined;
   });
-  await new Promise((r) => setTimeout(r, 1000));
+  // A unit pinned here after the restart runs only once the new fleetd reconciled its whole schedule.
+  await c.registry.api.createUnit(sleeper('after-restart.service', `MachineID=${h.machineId}`), 'launched');
+  await waitFor('the restarted fleetd reconciled', async () => (await runningOn(c, 'after-restart.service')).length === 1);
   assert.equal(await mainPid(c, h, 'steady.service'), pid, 'unit not restarted');
+  await c.registry.api.destroyUnit('after-restart.service');
   assert.deepEqual(await runningOn(c, 'steady.service'), [i]);
 });
 
 test('etcd down for 30 s: units keep running, states are current again soon after', async () => {
   const api = c.registry.api;
-  const [i] = await runningOn(c, 'steady.service');
-  const h = c.hosts[i!]!;
+  const h = c.hosts[await ensureRunning('steady.service')]!;
   const pid = await mainPid(c, h, 'steady.service');
   await c.etcd.kill();
   await new Promise((r) => setTimeout(r, 15_000));
@@ -80,10 +95,7 @@ test('etcd down for 30 s: units keep running, states are current again soon afte
 
 test('etcd down for 30 s without local changes: every unit keeps its MainPID', async () => {
   const before = new Map<string, number>();
-  for (const u of ['steady.service', 'during.service']) {
-    const [i] = await runningOn(c, u);
-    before.set(u, await mainPid(c, c.hosts[i!]!, u));
-  }
+  for (const u of ['steady.service', 'during.service']) before.set(u, await mainPid(c, c.hosts[await ensureRunning(u)]!, u));
   await c.etcd.kill();
   await new Promise((r) => setTimeout(r, 30_000));
   await c.etcd.restart();
@@ -114,16 +126,15 @@ test('SIGKILL of a host: its units run elsewhere within agent_ttl + 5 s', async 
 });
 
 test('SIGHUP reloads fleetd in place: it keeps running and units keep their MainPID', async () => {
-  const on = await runningOn(c, 'steady.service');
-  const h = c.hosts[on[0]!]!;
+  const h = c.hosts[await ensureRunning('steady.service')]!;
   const pid = await mainPid(c, h, 'steady.service');
   h.fleetd!.kill('SIGHUP');
   await waitFor('reload logged', () => /Reloading configuration/.test(c.logs(h)));
-  await new Promise((r) => setTimeout(r, 2000));
-  assert.equal(h.fleetd!.exitCode, null, 'fleetd still running');
-  assert.equal(await mainPid(c, h, 'steady.service'), pid, 'unit not restarted');
+  // New work pinned here runs only once the reloaded fleetd reconciled its schedule.
   await c.registry.api.createUnit(sleeper('after-hup.service', `MachineID=${h.machineId}`), 'launched');
   await waitFor('the reloaded fleetd still runs new work', async () => (await runningOn(c, 'after-hup.service')).length === 1);
+  assert.equal(h.fleetd!.exitCode, null, 'fleetd still running');
+  assert.equal(await mainPid(c, h, 'steady.service'), pid, 'unit not restarted');
   await c.registry.api.destroyUnit('after-hup.service');
 });
 

@@ -1,4 +1,5 @@
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
+import { resetAfterFailure } from '../support/cluster-reset.js';
 import assert from 'node:assert/strict';
 import { SandboxCluster } from '../../src/sandbox/cluster.js';
 import { runningOn, activeState, loadState } from '../support/cluster-probes.js';
@@ -8,6 +9,8 @@ import { waitFor } from '../support/wait.js';
 // One real etcd, three sandbox hosts with real systemd and fleetd; a fourth
 // joins in the global-unit test. Tests run in order and clean up their units.
 let c: SandboxCluster;
+// A failing test resets the shared cluster, so the next one starts clean.
+const test = resetAfterFailure(() => c);
 
 before(async () => {
   c = await SandboxCluster.start({

@@ -1,4 +1,5 @@
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
+import { resetAfterFailure } from '../support/cluster-reset.js';
 import assert from 'node:assert/strict';
 import { SandboxCluster } from '../../src/sandbox/cluster.js';
 import type { EtcdMember } from '../../src/sandbox/etcd.js';
@@ -11,6 +12,8 @@ import { waitFor } from '../support/wait.js';
 // member at once (then all back) stops no unit, and the cluster keeps taking
 // new work through fleetctl once etcd has a quorum again.
 let c: SandboxCluster;
+// A failing test resets the shared cluster, so the next one starts clean.
+const test = resetAfterFailure(() => c);
 const UNITS = ['m1.service', 'm2.service', 'm3.service', 'm4.service', 'm5.service', 'm6.service'];
 
 before(async () => {

@@ -4,7 +4,8 @@
  * every unit in the expected state; a spell of 503s from the API is ridden
  * out by retries.
  */
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
+import { resetAfterFailure } from '../support/cluster-reset.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ const N = 300;
 const names = Array.from({ length: N }, (_, i) => `bulk${String(i).padStart(3, '0')}.service`);
 
 let c: SandboxCluster;
+// A failing test resets the shared cluster, so the next one starts clean.
+const test = resetAfterFailure(() => c);
 let dir: string;
 
 function fleetctl(endpoint: string, ...args: string[]): Promise<FleetctlRun> {

@@ -1,4 +1,5 @@
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
+import { resetAfterFailure } from '../support/cluster-reset.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import { runFleetctl, type FleetctlRun } from '../support/run-fleetctl.js';
 
 // The real fleetctl binary against a sandbox cluster (real etcd, systemd, fleetd).
 let c: SandboxCluster;
+// A failing test resets the shared cluster, so the next one starts clean.
+const test = resetAfterFailure(() => c);
 let dir: string;
 let endpoint: string;
 

@@ -5,7 +5,8 @@
  * printed commands run `fleetctl` and `fleetd` as plain commands;
  * `fleetctl explain` says where units run or why not.
  */
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
+import { resetAfterFailure } from '../support/cluster-reset.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ import { waitFor } from '../support/wait.js';
 import { rawRequest } from '../unit/api/harness.js';
 
 let c: SandboxCluster;
+// A failing test resets the shared cluster, so the next one starts clean.
+const test = resetAfterFailure(() => c);
 let dir: string;
 
 function fleetctl(...args: string[]): Promise<FleetctlRun> {

@@ -4,7 +4,8 @@
  * own expansion (submit, load, start and the HTTP API), and an instance whose
  * expansion is invalid is refused with a message naming it.
  */
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
+import { resetAfterFailure } from '../support/cluster-reset.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,8 @@ import { waitFor } from '../support/wait.js';
 import { opts, rawRequest } from '../unit/api/harness.js';
 
 let c: SandboxCluster;
+// A failing test resets the shared cluster, so the next one starts clean.
+const test = resetAfterFailure(() => c);
 let dir: string;
 
 /** Every specifier has a metadata key on host i whose value is its expansion for `all@h<i>.service`. */
