@@ -9,13 +9,15 @@
 import {
   UnitNotFoundError,
   UnitExistsError,
+  executeUnitPut,
+  readUnitPutInputs,
   type ApiRegistry,
   type MachineRecord,
   type UnitStateRecord,
 } from '../../src/registry/index.js';
 import { explainUnit, type UnitExplanation } from '../../src/engine/explain.js';
 import { indexRuntime, toApiUnit } from '../../src/api/unit-view.js';
-import { executeUnitPut, planUnitPut, readUnitPutInputs, UnitError, UnitPutRejectedError, type UnitOption, type UnitPutRequest } from '../../src/units/index.js';
+import { planUnitPut, UnitError, UnitPutRejectedError, type UnitOption, type UnitPutRequest } from '../../src/units/index.js';
 import { ApiError, UnitNotRunningError } from './errors.js';
 import { EXPLAINED } from './explained.js';
 import { fromApiUnit, withResources } from './http-client.js';

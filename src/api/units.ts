@@ -1,5 +1,6 @@
 /** `/units` and `/units/<name>`: list, get, create/update (PUT), delete (methods routed by `routes.ts`). */
-import { executeUnitPut, readUnitPutInputs, unitNameProblem } from '../units/index.js';
+import { unitNameProblem } from '../units/index.js';
+import { executeUnitPut, readUnitPutInputs } from '../registry/unit-put.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { decodePageToken, paginate } from './pagination.js';

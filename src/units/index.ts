@@ -15,5 +15,4 @@ export { MAX_PRIORITY } from './priority.js';
 export { globMatch, isValidGlob, isLiteralGlob } from './glob.js';
 export { goQuote } from './text.js';
 export * from './put-policy.js';
-export * from './put-unit.js';
 export * from './rollout-options.js';

@@ -13,7 +13,6 @@
  * desired state changes, and it must be given.
  */
 import { isDesiredState, type DesiredState } from '../domain/index.js';
-import type { UnitWithDesired } from '../registry/roles.js';
 import { UnitError } from './errors.js';
 import { hashUnitText } from './hash.js';
 import { parseUnitName, templateOf, validateUnitName } from './names.js';
@@ -21,6 +20,12 @@ import { canonicalOrder, type UnitOption } from './options.js';
 import { serializeUnit } from './serialize.js';
 import { goQuote } from './text.js';
 import { buildUnit, type Unit } from './unit.js';
+
+/** A unit as stored, as far as the policy reads it (the registry's unit-with-desired-state fits). */
+export interface StoredUnit {
+  readonly unit: { readonly name: string; readonly hash: string; readonly options: readonly UnitOption[] };
+  readonly desired: DesiredState;
+}
 
 /** What a client asks for one unit. */
 export interface UnitPutRequest {
@@ -94,7 +99,7 @@ export function checkUnitPut(name: string, request: UnitPutRequest): DesiredStat
  * → `foo@.service`). Callers read it and pass it to {@link planUnitPut}.
  * @returns the template name; undefined when no template is needed. Never throws.
  */
-export function templateNeeded(name: string, request: UnitPutRequest, existing: UnitWithDesired | undefined): string | undefined {
+export function templateNeeded(name: string, request: UnitPutRequest, existing: StoredUnit | undefined): string | undefined {
   return existing === undefined && request.options.length === 0 ? templateOf(name) : undefined;
 }
 
@@ -108,7 +113,7 @@ export function templateNeeded(name: string, request: UnitPutRequest, existing: 
  *   template) or `desired-state-required` (existing unit, nothing to change);
  *   `UnitValidationError` / `UnitParseError` for unusable options.
  */
-export function planUnitPut(name: string, request: UnitPutRequest, existing: UnitWithDesired | undefined, template?: UnitWithDesired): UnitPutPlan {
+export function planUnitPut(name: string, request: UnitPutRequest, existing: StoredUnit | undefined, template?: StoredUnit): UnitPutPlan {
   const desired = checkUnitPut(name, request);
   if (existing === undefined) {
     if (request.options.length > 0) return { kind: 'create', unit: buildUnit(name, request.options), desired: desired ?? 'inactive' };

@@ -1,13 +1,12 @@
 /**
- * The thin shell around the unit PUT policy (`put-policy.ts`): read what the
+ * The thin shell around the unit PUT policy (`src/units/put-policy.ts`): read what the
  * policy needs from a store, let it decide, write the decision. The store
  * is injected (the registry's API role fits), so the HTTP API and
  * fleetctl's etcd driver run the same reads and writes.
  */
-import type { UnitWithText } from '../registry/records.js';
-import type { ApiRegistry, UnitWithDesired } from '../registry/roles.js';
-import { checkUnitPut, templateNeeded, type UnitPutPlan, type UnitPutRequest } from './put-policy.js';
-import type { Unit } from './unit.js';
+import { checkUnitPut, templateNeeded, type Unit, type UnitPutPlan, type UnitPutRequest } from '../units/index.js';
+import type { UnitWithText } from './records.js';
+import type { ApiRegistry, UnitWithDesired } from './roles.js';
 
 /** The reads and writes a unit PUT makes (a subset of the registry's API role). */
 export type UnitPutStore = Pick<ApiRegistry, 'getUnit' | 'createUnit' | 'replaceUnit' | 'setDesiredState'>;
