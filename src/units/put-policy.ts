@@ -3,7 +3,7 @@
  * /units/<name>`, `api/units.go` set, with the §10.9 quirks fixed), used by
  * every client: the HTTP API and fleetctl's etcd driver. Pure: the callers
  * read the stored unit (and template), ask {@link planUnitPut}, then execute
- * the plan (`put-unit.ts`), so a rejected request never writes anything.
+ * the plan (`src/registry/unit-put.ts`), so a rejected request never writes anything.
  *
  * Rules, in order: the unit name follows fleet's rules; the desired state is
  * one of fleet's three; a template is never activated; a new unit needs
