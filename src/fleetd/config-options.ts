@@ -44,6 +44,20 @@ function parseDurationMs(raw: string, minMs: number): number {
   return ms;
 }
 
+/** `notify_webhook`: an http(s) URL, or empty for none. */
+function parseWebhookUrl(raw: string): string | undefined {
+  const v = raw.trim();
+  if (v === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new Error(`expected an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`expected an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
 /**
  * `etcd_servers`: comma-separated, each item trimmed of ` [\"` / ` \"]` so
  * both `a,b` and `["a", "b"]` work, as in fleet. Each must be an http(s) URL.
@@ -136,6 +150,12 @@ export const OPTIONS = {
   etcd_key_prefix: spec({ name: 'etcd_key_prefix', help: 'prefix of every key fleet writes in etcd', defaultValue: DEFAULT_KEY_PREFIX, parse: normalizeKeyPrefix }),
   etcd_request_timeout: spec({ name: 'etcd_request_timeout', help: 'seconds before one etcd request is abandoned and retried', defaultValue: 1000, parse: (r) => parseSeconds(r, 0.05) }),
   engine_reconcile_interval: spec({ name: 'engine_reconcile_interval', help: 'seconds between full engine passes (changes are handled at once; this repairs anything missed)', defaultValue: 2000, parse: (r) => parseSeconds(r, 0.1) }),
+  anomaly_flap_restarts: spec({ name: 'anomaly_flap_restarts', help: 'restarts of a unit on one machine within anomaly_flap_window that make it flapping (an anomaly event)', defaultValue: 5, parse: (r) => parseNumber(r, { min: 1, integer: true }) }),
+  anomaly_flap_window: spec({ name: 'anomaly_flap_window', help: 'Go duration: the window anomaly_flap_restarts counts in', defaultValue: 600_000, parse: (r) => parseDurationMs(r, 1000) }),
+  anomaly_unplaced_after: spec({ name: 'anomaly_unplaced_after', help: 'Go duration: an active unit the engine cannot place this long is an anomaly event', defaultValue: 300_000, parse: (r) => parseDurationMs(r, 1000) }),
+  anomaly_machine_lost_after: spec({ name: 'anomaly_machine_lost_after', help: 'Go duration: a machine gone this long without coming back is an anomaly event', defaultValue: 60_000, parse: (r) => parseDurationMs(r, 1000) }),
+  notify_webhook: spec({ name: 'notify_webhook', help: 'http(s) URL the engine leader POSTs each anomaly event to (JSON); empty: none', defaultValue: undefined as string | undefined, parse: parseWebhookUrl }),
+  notify_log: spec({ name: 'notify_log', help: 'log each anomaly event at warn level on the engine leader', defaultValue: true, parse: parseStrictBool }),
   engine_lease_ttl: spec({ name: 'engine_lease_ttl', help: 'Go duration: how long a dead engine leader keeps the lease before another takes over', defaultValue: 5000, parse: (r) => parseDurationMs(r, 1000) }),
   public_ip: spec({ name: 'public_ip', help: 'IP address other hosts and fleetctl use to reach this machine (default: detected)', defaultValue: undefined as string | undefined, parse: optionalString }),
   metadata: spec({ name: 'metadata', help: 'machine metadata, k=v pairs separated by commas (e.g. region=us-west,disk=ssd)', defaultValue: {} as Record<string, string>, parse: parseMetadata }),

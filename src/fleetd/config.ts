@@ -1,3 +1,4 @@
+import type { AnomalyThresholds } from '../events/anomalies.js';
 import { parse as parseIni } from 'ini';
 import type { ResourceAmounts } from '../resources/index.js';
 import { ConfigError } from './config-error.js';
@@ -34,6 +35,8 @@ export interface FleetdConfig {
   readonly unitsDirectory: string;
   readonly tokenLimit: number;
   readonly api: ApiConfig;
+  /** Anomaly detection (on the engine leader) and where anomalies are sent. */
+  readonly anomalies: { readonly thresholds: AnomalyThresholds; readonly webhook?: string; readonly log: boolean };
 }
 
 /** The API's listeners, authentication, TLS and limits. */
@@ -171,6 +174,16 @@ export function resolveConfig(sources: ConfigSources): ResolvedConfig {
     unitsDirectory,
     tokenLimit: values.token_limit,
     api,
+    anomalies: {
+      thresholds: {
+        flapRestarts: values.anomaly_flap_restarts,
+        flapWindowMs: values.anomaly_flap_window,
+        unplacedAfterMs: values.anomaly_unplaced_after,
+        machineLostAfterMs: values.anomaly_machine_lost_after,
+      },
+      ...optional('webhook', values.notify_webhook),
+      log: values.notify_log,
+    },
   };
   return { config, warnings };
 }

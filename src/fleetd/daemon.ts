@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import { Agent } from '../agent/agent.js';
 import { Engine } from '../engine/engine.js';
-import { createEtcdRegistry, createRegistry, type CorruptRecordError, type MachineRecord, type Registry } from '../registry/index.js';
+import { createEtcdRegistry, createRegistry, type CorruptRecordError, type LeaderElection, type MachineRecord, type Registry } from '../registry/index.js';
+import { AnomalyMonitor } from '../events/anomaly-monitor.js';
+import { logNotifier, webhookNotifier, type EventNotifier } from '../events/notify.js';
+import { systemClock } from '../clock.js';
 import { EtcdKv } from '../registry/etcd-kv.js';
 import { LimitedKv } from '../registry/limited-kv.js';
 import { DbusSystemdDriver } from '../systemd/dbus-driver.js';
@@ -126,14 +129,18 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     await agent.start(signal);
     logger.info({ publicIp: machine.publicIP }, 'machine registered');
     let engine: Engine | undefined;
+    let anomalies: AnomalyMonitor | undefined;
     if (!config.engine.disabled) {
+      const election = registry.election({
+        machineId: machine.id,
+        ttlSeconds: Math.max(1, Math.round(config.engine.leaseTtlMs / 1000)),
+        onListenerError: (err, event) => logger.error({ err, event }, 'an engine election listener threw'),
+      });
+      anomalies = anomalyMonitor(config, registry, election, logger);
+      anomalies.start();
       engine = new Engine({
         registry: registry.engine,
-        election: registry.election({
-          machineId: machine.id,
-          ttlSeconds: Math.max(1, Math.round(config.engine.leaseTtlMs / 1000)),
-          onListenerError: (err, event) => logger.error({ err, event }, 'an engine election listener threw'),
-        }),
+        election,
         logger,
         reconcileIntervalMs: config.engine.reconcileIntervalMs,
         metrics: metrics.engine,
@@ -153,6 +160,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
         await closeExtra?.().catch((err: unknown) => logger.warn({ err }, 'closing a component failed'));
         await a.close();
         await tokenCache.close();
+        anomalies?.stop();
         await engine?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the engine failed'));
         await agent.stop({ graceful }).catch((err: unknown) => logger.warn({ err }, 'stopping the agent failed'));
         await d.close();
@@ -172,6 +180,15 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     await registry.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The leader's anomaly detection with the configured notifiers (a log line, `notify_webhook`). */
+function anomalyMonitor(config: FleetdConfig, registry: Registry, election: LeaderElection, logger: Logger): AnomalyMonitor {
+  const log = logger.child({ component: 'anomalies' });
+  const notifiers: EventNotifier[] = [];
+  if (config.anomalies.log) notifiers.push(logNotifier(log));
+  if (config.anomalies.webhook !== undefined) notifiers.push(webhookNotifier({ url: config.anomalies.webhook, clock: systemClock, log }));
+  return new AnomalyMonitor({ election, engine: registry.engine, api: registry.api, thresholds: config.anomalies.thresholds, clock: systemClock, notifiers, log });
 }
 
 /**

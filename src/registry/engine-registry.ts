@@ -1,11 +1,12 @@
 import { deleteBodies, upgradeUnitRecords, type BodyReferenceView, type CollectableBody, type UnitUpgradeReport } from './bodies.js';
 import { decodeEventOrAbsent } from './events.js';
 import { CorruptRecordError } from './errors.js';
-import { applyFenced } from './fenced.js';
+import { applyFenced, fenceCompares } from './fenced.js';
+import { NotLeaderError } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
 import { watchPrefixes } from './multi-watch.js';
-import { decodeUnplaced, encodeDecisions, encodeSchedule, encodeUnplaced, type DecisionNote, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnplacedRecord } from './records.js';
+import { decodeUnplaced, encodeAnomaly, encodeDecisions, type AnomalyRecord, encodeSchedule, encodeUnplaced, type DecisionNote, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnplacedRecord } from './records.js';
 import type { ClusterSnapshot, EngineRegistry, LeaderFence, RegistryWatchListener, ScheduleOp, StoredRollout, UnplacedOp } from './roles.js';
 import type { DesiredState } from '../domain/index.js';
 
@@ -124,6 +125,12 @@ export class KvEngineRegistry implements EngineRegistry {
       }
     }
     return out;
+  }
+
+  async recordAnomaly(record: AnomalyRecord, fence: LeaderFence): Promise<bigint> {
+    const res = await this.kv.txn(fenceCompares(this.layout, fence), [{ type: 'put', key: this.layout.anomaly(), value: encodeAnomaly(record) }]);
+    if (!res.succeeded) throw new NotLeaderError(fence.machineId, fence.createRevision, 0);
+    return res.revision;
   }
 
   async applyUnplaced(ops: readonly UnplacedOp[], fence: LeaderFence): Promise<void> {

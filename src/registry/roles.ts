@@ -13,7 +13,7 @@ import type { Subscription } from './kv.js';
 import type { LeaseEvents } from './lease.js';
 import type { BodyReferenceView, CollectableBody, UnitUpgradeReport } from './bodies.js';
 import type { ListenerErrorHandler, TypedEmitter } from './emitter.js';
-import type { MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord, UnitWithText, UnplacedRecord } from './records.js';
+import type { AnomalyRecord, MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord, UnitWithText, UnplacedRecord } from './records.js';
 import type { DesiredState } from '../domain/index.js';
 import type { RolloutRecord } from '../rollout/types.js';
 
@@ -107,6 +107,8 @@ export interface EngineRegistry {
   applySchedule(ops: readonly ScheduleOp[], fence: LeaderFence): Promise<void>;
   /** Every unplaced record the engine published (by any leader), by name; undecodable ones are left out. */
   listUnplaced(): Promise<UnplacedRecord[]>;
+  /** Records an anomaly the leader detected (`engine/anomaly`, overwriting the last), fenced; resolves with the revision written; rejects with `NotLeaderError`. */
+  recordAnomaly(record: AnomalyRecord, fence: LeaderFence): Promise<bigint>;
   /** Writes unplaced records, fenced and chunked like {@link EngineRegistry.applySchedule}. */
   applyUnplaced(ops: readonly UnplacedOp[], fence: LeaderFence): Promise<void>;
   /**

@@ -1,0 +1,130 @@
+/**
+ * The anomaly detectors' shell: while this fleetd's engine leads, follows
+ * the cluster's events from the moment it was elected, feeds the pure
+ * {@link AnomalyDetector}, records each anomaly in etcd (`engine/anomaly`,
+ * fenced: once per cluster, resumable in the stream) and hands it to the
+ * notifiers. Writes nothing unless an anomaly is detected, so an idle
+ * cluster stays idle.
+ */
+import type { Clock, TimerHandle } from '../clock.js';
+import type { AnomalyRecord, ApiRegistry, EngineRegistry, LeaderElection, Subscription } from '../registry/index.js';
+import { AnomalyDetector, leaderChangedAnomaly, type AnomalyThresholds } from './anomalies.js';
+import { deriveBatch } from './derive.js';
+import type { EventNotifier, NotifyLogger } from './notify.js';
+import type { FleetEvent } from './types.js';
+
+/** Options of {@link AnomalyMonitor}. */
+export interface AnomalyMonitorOptions {
+  readonly election: LeaderElection;
+  readonly engine: Pick<EngineRegistry, 'recordAnomaly'>;
+  readonly api: Pick<ApiRegistry, 'watchChanges' | 'headRevision'>;
+  readonly thresholds: AnomalyThresholds;
+  readonly clock: Clock;
+  readonly notifiers: readonly EventNotifier[];
+  readonly log: NotifyLogger;
+}
+
+/** Detects while leading; see the module comment. */
+export class AnomalyMonitor {
+  private sub: Subscription | undefined;
+  private timer: TimerHandle | undefined;
+  private detector: AnomalyDetector | undefined;
+  private generation = 0;
+  private offs: Array<() => void> = [];
+
+  constructor(private readonly o: AnomalyMonitorOptions) {}
+
+  /** Starts listening to the election (call before or after it starts). */
+  start(): void {
+    this.offs = [this.o.election.on('elected', () => void this.lead()), this.o.election.on('deposed', () => this.follow())];
+    if (this.o.election.isLeader) void this.lead();
+  }
+
+  /** Stops detecting and notifying. */
+  stop(): void {
+    for (const off of this.offs) off();
+    this.offs = [];
+    this.follow();
+    for (const n of this.o.notifiers) n.close();
+  }
+
+  private async lead(): Promise<void> {
+    this.follow();
+    const gen = ++this.generation;
+    const detector = new AnomalyDetector(this.o.thresholds);
+    this.detector = detector;
+    const self = this.o.election.fence()?.machineId;
+    if (self !== undefined) {
+      const changed = leaderChangedAnomaly(this.o.election.previousLeader(), self, this.o.clock.now());
+      if (changed !== undefined) void this.record([changed], gen);
+    }
+    let head: bigint;
+    try {
+      head = await this.o.api.headRevision();
+    } catch (err) {
+      this.o.log.warn({ err }, 'anomaly detection could not start; it starts with the next leadership');
+      return;
+    }
+    if (gen !== this.generation) return;
+    this.sub = this.o.api.watchChanges(head + 1n, {
+      onEvents: (changes) => {
+        if (gen !== this.generation) return;
+        const now = this.o.clock.now();
+        const found = deriveBatch(changes, now).flatMap((e) => detector.observe(e, now));
+        if (found.length > 0) void this.record(found, gen);
+        this.arm(gen);
+      },
+      onResync: () => {
+        // Lost our place (compaction while lagging): start over from now with fresh memory.
+        if (gen === this.generation) void this.lead();
+      },
+    });
+  }
+
+  /** Wakes up when the detector next has something due. */
+  private arm(gen: number): void {
+    if (this.timer !== undefined) this.o.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const next = this.detector?.nextDue();
+    if (next === undefined) return;
+    this.timer = this.o.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (gen !== this.generation || this.detector === undefined) return;
+      const found = this.detector.due(this.o.clock.now());
+      if (found.length > 0) void this.record(found, gen);
+      this.arm(gen);
+    }, Math.max(0, next - this.o.clock.now()));
+  }
+
+  private async record(found: readonly AnomalyRecord[], gen: number): Promise<void> {
+    for (const record of found) {
+      const fence = this.o.election.fence();
+      if (fence === undefined || gen !== this.generation) return;
+      let revision: bigint;
+      try {
+        revision = await this.o.engine.recordAnomaly(record, fence);
+      } catch (err) {
+        this.o.log.warn({ err, anomaly: record.anomaly }, 'could not record an anomaly');
+        continue;
+      }
+      const event = {
+        revision: Number(revision),
+        time: new Date(record.detectedAt).toISOString(),
+        type: `anomaly.${record.anomaly}`,
+        message: record.message,
+        ...(record.unit !== undefined ? { unit: record.unit } : {}),
+        ...(record.machine !== undefined ? { machine: record.machine } : {}),
+      } as FleetEvent;
+      for (const n of this.o.notifiers) n.notify(event);
+    }
+  }
+
+  private follow(): void {
+    this.generation++;
+    this.detector = undefined;
+    if (this.timer !== undefined) this.o.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.sub?.close();
+    this.sub = undefined;
+  }
+}

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../../src/clock.js';
+import { AnomalyMonitor } from '../../../src/events/anomaly-monitor.js';
+import type { FleetEvent } from '../../../src/events/types.js';
+import { createMemoryRegistry, encodeState } from '../../../src/registry/index.js';
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(check());
+};
+
+test('the leader records each anomaly once in engine/anomaly (an anomaly.* event in the stream) and notifies; a follower does nothing', async () => {
+  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+  const r = createMemoryRegistry({ clock });
+  const a = r.election({ machineId: 'ma', ttlSeconds: 5 });
+  const b = r.election({ machineId: 'mb', ttlSeconds: 5 });
+  const notified: Record<string, FleetEvent[]> = { ma: [], mb: [] };
+  const monitor = (election: typeof a, id: string) =>
+    new AnomalyMonitor({
+      election,
+      engine: r.engine,
+      api: r.api,
+      thresholds: { flapRestarts: 3, flapWindowMs: 60_000, unplacedAfterMs: 30_000, machineLostAfterMs: 10_000 },
+      clock,
+      notifiers: [{ notify: (e) => void notified[id]!.push(e), close: () => undefined }],
+      log: { warn: () => undefined },
+    });
+  const ma = monitor(a, 'ma');
+  const mb = monitor(b, 'mb');
+  ma.start();
+  mb.start();
+  await a.start();
+  await b.start();
+  assert.ok(a.isLeader && !b.isLeader);
+  const seen: FleetEvent[] = [];
+  const { deriveBatch } = await import('../../../src/events/derive.js');
+  const sub = r.api.watchChanges((await r.api.headRevision()) + 1n, { onEvents: (c) => seen.push(...deriveBatch(c, clock.now()).filter((e) => e.type.startsWith('anomaly.'))), onResync: () => assert.fail() });
+  try {
+    await new Promise((res) => setTimeout(res, 10)); // the monitor's watch opened
+    const idle = await r.api.headRevision();
+    const put = (activeState: 'failed' | 'active') =>
+      r.kv.txn([], [{ type: 'put', key: r.layout.state('a.service', 'm1'), value: encodeState({ name: 'a.service', machineId: 'm1', loadState: 'loaded', activeState, subState: activeState === 'failed' ? 'failed' : 'running', hash: 'h', timestamp: clock.now() }) }]);
+    await put('active');
+    await put('failed');
+    await until(() => notified['ma']!.length === 1);
+    assert.equal(notified['ma']![0]!.type, 'anomaly.unit-failing');
+    await until(() => seen.length === 1);
+    assert.deepEqual(seen[0], notified['ma']![0], 'the stream and the notifiers see the same event');
+    // A machine that leaves: lost after the threshold, on the manual clock.
+    await r.kv.txn([], [{ type: 'put', key: r.layout.machine('m9'), value: JSON.stringify({ id: 'm9', publicIP: '', metadata: {}, version: '1', capabilities: {} }) }]);
+    await r.kv.txn([], [{ type: 'delete', key: r.layout.machine('m9') }]);
+    await new Promise((res) => setTimeout(res, 10));
+    clock.advance(10_000);
+    await until(() => notified['ma']!.length === 2);
+    assert.equal((notified['ma']![1] as { message?: string }).message, 'machine m9 left 10 s ago and has not come back');
+    assert.deepEqual(notified['mb'], [], 'a follower detects nothing');
+    // Nothing happening writes nothing.
+    const head = await r.api.headRevision();
+    clock.advance(600_000);
+    await new Promise((res) => setTimeout(res, 10));
+    assert.equal(await r.api.headRevision(), head);
+    assert.ok(idle < head);
+  } finally {
+    await sub.close();
+    ma.stop();
+    mb.stop();
+    await a.stop();
+    await b.stop();
+    await r.close();
+  }
+});
