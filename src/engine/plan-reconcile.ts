@@ -75,8 +75,10 @@ function scheduleOps(cache: ClusterCache, plan: Plan): ScheduleOp[] {
     if (touched.has(`${e.machineId}\0${e.name}`)) continue;
     const want = entryFor(e.name, e.machineId);
     if (want === undefined) {
-      // The scheduler keeps only entries of active units; this covers entries
-      // it has not seen (e.g. a unit left out as broken).
+      // The scheduler already unschedules entries of units it saw; one it did
+      // not see (a unit left out as broken) still goes once the unit is
+      // destroyed or set inactive: an operator can always unload it.
+      deletes.push({ type: 'delete', machineId: e.machineId, name: e.name, reason: 'unit inactive or destroyed' });
       continue;
     }
     if (want.hash !== e.hash || want.targetState !== e.targetState) puts.push({ type: 'put', entry: want });

@@ -55,6 +55,13 @@ const cases: Case[] = [
     ops: ['+bad.service@m9:loaded'],
     broken: ['bad.service'],
   },
+  {
+    name: 'broken unit set inactive: its entry is deleted (stop/unload work on a unit the scheduler cannot judge)',
+    units: [[BROKEN, 'inactive']],
+    schedule: [on(BROKEN, 'm1')],
+    ops: ['-bad.service@m1'],
+    broken: ['bad.service'],
+  },
   { name: 'broken unit without an entry: not placed', units: [[BROKEN, 'launched'], [A, 'launched']], ops: ['+a.service@m1:launched'], broken: ['bad.service'] },
   {
     name: 'cordon: a new unit avoids the cordoned least-loaded machine',
