@@ -10,3 +10,6 @@ export * from './group.js';
 export * from './create.js';
 export * from './control.js';
 export * from './summary.js';
+export * from './health.js';
+export * from './step.js';
+export * from './pins.js';
