@@ -23,6 +23,7 @@ import { PREEMPTION_FLAP_LIMIT, PREEMPTION_FLAP_WINDOW_MS, PreemptionLog } from 
 import { fanOut, type EngineObserver, type PassReport } from './observer.js';
 import { logObserver } from './log-observer.js';
 import { metricsObserver } from './metrics-observer.js';
+import { runRollouts } from './rollout-runner.js';
 
 /** Options of {@link Engine}; see fleet.conf for the user-facing ones. */
 export interface EngineOptions {
@@ -75,6 +76,8 @@ export interface EngineOptions {
   readonly suspectPreviousLeaderMs?: number;
   /** How long after a pass an unreferenced unit body is deleted, ms; default 1000 (see `BodyCollector`). */
   readonly bodyCollectDelayMs?: number;
+  /** While a rollout is in progress a pass runs at least this often (health is judged on passes), ms; default 1000. */
+  readonly rolloutTickMs?: number;
 }
 
 /** Counters for metrics and tests. */
@@ -112,6 +115,8 @@ export class Engine {
   /** Wakes the engine when a cordon's time is up. */
   private cordonTimer: TimerHandle | undefined;
   private resyncTimer: TimerHandle | undefined;
+  /** The next pass for an active rollout's health timing. */
+  private rolloutTimer: TimerHandle | undefined;
   private firstKickAt: number | undefined;
   /** Earliest time the next pass may start (see `busyFactor`). */
   private notBefore = 0;
@@ -241,6 +246,8 @@ export class Engine {
     this.cordonTimer = undefined;
     if (this.resyncTimer !== undefined) this.clock.clearTimeout(this.resyncTimer);
     this.resyncTimer = undefined;
+    if (this.rolloutTimer !== undefined) this.clock.clearTimeout(this.rolloutTimer);
+    this.rolloutTimer = undefined;
     this.firstKickAt = undefined;
   }
 
@@ -291,6 +298,7 @@ export class Engine {
   private async runPass(): Promise<void> {
     const cache = this.cache;
     if (cache === undefined) return;
+    if (cache.rollouts.size > 0 && !(await this.stepRollouts(cache))) return;
     const t0 = performance.now();
     const now = this.clock.now();
     const { ops, plan, broken, policyProblem } = planReconcile(cache, this.requirements, now, this.opts.pipeline, this.preemptions.shielded(now));
@@ -333,6 +341,32 @@ export class Engine {
     const flaps = this.preemptions.record(done, new Set(pass.plan.unplaced.map((e) => e.unit)), nowMs);
     if (done.length > 0) this.observe.preempted(done);
     for (const f of flaps) this.observe.preemptionFlapping({ unit: f.unit, count: f.count, windowMs: PREEMPTION_FLAP_WINDOW_MS, by: { unit: f.by.unit, priority: f.by.priority } });
+  }
+
+  /**
+   * Steps the rollouts (before planning, so the pass's schedule refresh
+   * follows their new progress) and keeps passes coming while one is active.
+   * @returns false when leadership was lost (the pass stops).
+   */
+  private async stepRollouts(cache: ClusterCache): Promise<boolean> {
+    let active = true;
+    try {
+      active = await runRollouts(cache, this.clock.now(), {
+        registry: this.opts.registry,
+        fence: () => (this.cache === cache ? this.opts.election.fence() : undefined),
+        event: (e) => this.observe.rollout(e),
+      });
+    } catch (err) {
+      if (err instanceof NotLeaderError) return false;
+      this.observe.trouble('rollout', err); // retried on the next pass
+    }
+    if (active && this.rolloutTimer === undefined && this.cache === cache) {
+      this.rolloutTimer = this.clock.setTimeout(() => {
+        this.rolloutTimer = undefined;
+        if (this.cache === cache) this.kick(0);
+      }, this.opts.rolloutTickMs ?? 1000);
+    }
+    return this.cache === cache;
   }
 
   /**

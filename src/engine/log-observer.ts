@@ -79,12 +79,18 @@ export function logObserver(logger: Logger): EngineObserver {
     },
     recordsUpgraded: (e) => log.info({ upgraded: e.upgraded, raced: e.raced }, 'upgraded unit records written by an older fleetd to content-addressed bodies'),
     bodiesCollected: (hashes) => log.info({ deleted: hashes.length, hashes }, 'deleted unit bodies nothing refers to any more'),
+    rollout(e) {
+      const what = `rollout of ${e.group}: ${e.kind}${e.batch !== undefined ? ` (batch ${e.batch}${e.targets ? `: ${e.targets.join(', ')}` : ''})` : ''}${e.reason !== undefined ? `: ${e.reason}` : ''}`;
+      if (e.kind === 'batchFailed' || e.kind === 'failed') log.warn({ rollout: e }, what);
+      else log.info({ rollout: e }, what);
+    },
     trouble(what, detail) {
       if (what === 'election') log.warn({ err: detail }, 'engine election trouble');
       else if (what === 'list') log.warn({ err: detail }, 'engine could not list the cluster; retrying');
       else if (what === 'publish') log.warn({ err: detail }, 'engine could not publish why units are unplaced; retrying on a later pass');
       else if (what === 'upgrade') log.warn({ err: detail }, 'could not upgrade old unit records; retrying');
       else if (what === 'collect') log.warn({ err: detail }, 'could not delete unused unit bodies; retrying');
+      else if (what === 'rollout') log.warn({ err: detail }, 'could not advance a rollout; retrying on the next pass');
       else log.info({ reason: detail }, 'engine watch lost its place; re-listing');
     },
   };

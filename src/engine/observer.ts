@@ -8,6 +8,7 @@
 import type { Plan, Preemption } from '../scheduler/index.js';
 import type { ScheduleOp, UnitUpgradeReport } from '../registry/index.js';
 import type { BrokenUnit } from './snapshot.js';
+import type { RolloutEvent } from '../rollout/index.js';
 
 /** One pass, decided. */
 export interface PassReport {
@@ -47,12 +48,14 @@ export interface EngineObserver {
   recordsUpgraded?(e: UnitUpgradeReport): void;
   /** Unit bodies nothing refers to any more were deleted (by content hash). */
   bodiesCollected?(hashes: readonly string[]): void;
+  /** A rollout moved (started, a batch started/healthy/failed/reverted, done, reverted, failed): the event stream's hook. */
+  rollout?(event: RolloutEvent): void;
   /**
    * Trouble the engine rides out by itself: election keepalive, listing the
    * cluster, a watch that lost its place, publishing explanations, upgrading
    * old unit records or deleting unused bodies (all retried).
    */
-  trouble?(what: 'election' | 'list' | 'resync' | 'publish' | 'upgrade' | 'collect', detail: unknown): void;
+  trouble?(what: 'election' | 'list' | 'resync' | 'publish' | 'upgrade' | 'collect' | 'rollout', detail: unknown): void;
 }
 
 /** One observer that forwards every event to each of `observers`, in order; a throwing observer does not stop the others. */
@@ -82,6 +85,7 @@ export function fanOut(observers: ReadonlyArray<EngineObserver | undefined>): Re
     published: call('published'),
     recordsUpgraded: call('recordsUpgraded'),
     bodiesCollected: call('bodiesCollected'),
+    rollout: call('rollout'),
     trouble: call('trouble'),
   };
 }

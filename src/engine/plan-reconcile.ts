@@ -1,6 +1,7 @@
 import { planSchedule, type Plan, type Pipeline } from '../scheduler/index.js';
 import type { ScheduleEntry, ScheduleOp } from '../registry/index.js';
 import type { ClusterCache } from './cluster-cache.js';
+import { RolloutPins } from '../rollout/index.js';
 import type { RequirementsCache } from './requirements-cache.js';
 import { buildSnapshot, type BrokenUnit } from './snapshot.js';
 
@@ -25,7 +26,9 @@ export interface ReconcilePlan {
  * Besides the scheduler's schedule/unschedule decisions, entries the plan
  * keeps are refreshed when the unit's content hash or desired state changed,
  * so agents see `fleetctl stop` (launched -> loaded) and `--replace` (new
- * hash) through the same per-machine keys they already watch.
+ * hash) through the same per-machine keys they already watch. While a
+ * rollout runs, an entry's hash is the one its rollout progress pins
+ * (`src/rollout/pins.ts`).
  */
 export function planReconcile(cache: ClusterCache, requirements: RequirementsCache, nowMs: number, pipeline?: Pipeline, shielded?: ReadonlySet<string>): ReconcilePlan {
   const { snapshot, broken, policyProblem } = buildSnapshot(
@@ -55,11 +58,13 @@ function scheduleOps(cache: ClusterCache, plan: Plan): ScheduleOp[] {
   // A unit placed by preemption tells the agent whom it displaced, so it starts only once they are stopped.
   const preempts = new Map<string, string[]>();
   for (const p of plan.preemptions ?? []) preempts.set(`${p.machine}\0${p.unit}`, p.victims.map((v) => v.unit));
+  // While a rollout is unfinished its targets run the text their progress says, not necessarily their record's.
+  const pins = new RolloutPins(cache.rollouts.values());
   const entryFor = (unit: string, machineId: string): ScheduleEntry | undefined => {
     const u = cache.units.get(unit);
     const d = cache.desired.get(unit);
     if (u === undefined || d === undefined || d === 'inactive') return undefined;
-    return { machineId, name: unit, hash: u.hash, targetState: d };
+    return { machineId, name: unit, hash: pins.hashFor(unit, machineId, u.hash), targetState: d };
   };
   for (const dec of plan.decisions) {
     touched.add(`${dec.machine}\0${dec.unit}`);

@@ -1,12 +1,14 @@
 import { deleteBodies, upgradeUnitRecords, type BodyReferenceView, type CollectableBody, type UnitUpgradeReport } from './bodies.js';
 import { decodeEventOrAbsent } from './events.js';
-import { CorruptRecordError } from './errors.js';
+import { CorruptRecordError, NotLeaderError } from './errors.js';
 import { applyFenced, fenceCompares } from './fenced.js';
-import { NotLeaderError } from './errors.js';
+import { encodeRollout } from './rollout-records.js';
+import { inGroup } from '../rollout/group.js';
+import type { RolloutRecord } from '../rollout/types.js';
 import type { KeyLayout } from './keys.js';
 import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
 import { watchPrefixes } from './multi-watch.js';
-import { decodeUnplaced, encodeAnomaly, encodeDecisions, type AnomalyRecord, encodeSchedule, encodeUnplaced, type DecisionNote, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnplacedRecord } from './records.js';
+import { decodeUnplaced, encodeAnomaly, encodeDecisions, type AnomalyRecord, encodeSchedule, encodeUnit, encodeUnplaced, type DecisionNote, type MachineRecord, type ScheduleEntry, type UnitRecord, type UnitStateRecord, type UnitWithText, type UnplacedRecord } from './records.js';
 import type { ClusterSnapshot, EngineRegistry, LeaderFence, RegistryWatchListener, ScheduleOp, StoredRollout, UnplacedOp } from './roles.js';
 import type { DesiredState } from '../domain/index.js';
 
@@ -146,6 +148,38 @@ export class KvEngineRegistry implements EngineRegistry {
 
   deleteBodies(bodies: readonly CollectableBody[], view: BodyReferenceView, fence: LeaderFence): Promise<{ deleted: number; complete: boolean }> {
     return deleteBodies(this.kv, this.layout, bodies, view, fence, this.maxOpsPerTxn);
+  }
+
+  async getBody(hash: string): Promise<string | undefined> {
+    return (await this.kv.get(this.layout.body(hash))).kv?.value;
+  }
+
+  async listGroupStates(group: string): Promise<UnitStateRecord[]> {
+    const { kvs } = await this.kv.list(this.layout.statesOfGroup(group));
+    return kvs.flatMap((kv) => {
+      const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
+      return ev?.kind === 'state' && ev.state !== undefined && inGroup(group, ev.name) ? [ev.state] : [];
+    });
+  }
+
+  async writeRollout(record: RolloutRecord, units: readonly UnitWithText[], expectedModRevision: bigint, fence: LeaderFence): Promise<bigint | undefined> {
+    if (units.length > 0) {
+      const ops: TxnOp[] = units.flatMap((u): TxnOp[] => [
+        { type: 'putIfAbsent', key: this.layout.body(u.hash), value: u.text },
+        { type: 'put', key: this.layout.unit(u.name), value: encodeUnit(u) },
+      ]);
+      await applyFenced(this.kv, this.layout, fence, ops, this.maxOpsPerTxn - (this.maxOpsPerTxn % 2));
+    }
+    const key = this.layout.rollout(record.group);
+    const res = await this.kv.txn(
+      [...fenceCompares(this.layout, fence), { key, target: 'mod', result: 'equal', value: expectedModRevision }],
+      [{ type: 'put', key, value: encodeRollout(record) }],
+      [{ type: 'get', key: this.layout.leader() }],
+    );
+    if (res.succeeded) return res.revision;
+    const leader = res.gets[0];
+    if (leader === undefined || leader.createRevision !== fence.createRevision || leader.value !== fence.machineId) throw new NotLeaderError(fence.machineId, fence.createRevision, 0);
+    return undefined;
   }
 }
 

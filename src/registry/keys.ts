@@ -1,5 +1,5 @@
 import { DEFAULT_KEY_PREFIX, normalizeKeyPrefix } from '../domain/index.js';
-import { unitNameProblem } from '../units/names.js';
+import { parseUnitName, unitNameProblem } from '../units/names.js';
 import { InvalidNameError } from './errors.js';
 
 /** What a key under the prefix refers to; produced by {@link KeyLayout.parse}. */
@@ -149,6 +149,15 @@ export class KeyLayout {
   /** Directory of one unit's state reports. */
   statesOf(name: string): string {
     return `${this.prefix}state/${checkUnitName(name)}/`;
+  }
+  /**
+   * The state reports of a rollout group: `state/<name>/` for a unit, and
+   * for a template every key starting `state/<prefix>@` (its instances;
+   * filter by name: another type of the same prefix shares it).
+   */
+  statesOfGroup(group: string): string {
+    const info = parseUnitName(checkUnitName(group));
+    return info?.isTemplate === true ? `${this.prefix}state/${info.prefix}@` : this.statesOf(group);
   }
   /** Directory of all state reports. */
   statesAll(): string {

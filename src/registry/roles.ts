@@ -126,6 +126,18 @@ export interface EngineRegistry {
    * `NotLeaderError` when the fence no longer holds.
    */
   deleteBodies(bodies: readonly CollectableBody[], view: BodyReferenceView, fence: LeaderFence): Promise<{ deleted: number; complete: boolean }>;
+  /** The text of body `hash`; undefined when it does not exist. */
+  getBody(hash: string): Promise<string | undefined>;
+  /** State reports of the units of rollout group `group` (the unit, or a template and its instances), sorted by key. */
+  listGroupStates(group: string): Promise<UnitStateRecord[]>;
+  /**
+   * Writes `units` (records with their bodies, in fenced chunks), then the
+   * rollout record, fenced and only if it is still at `expectedModRevision`.
+   * @returns the revision the record was written at; undefined when the
+   *   record had changed (an operator's request: re-read and step again).
+   * @throws NotLeaderError when the fence no longer holds.
+   */
+  writeRollout(record: RolloutRecord, units: readonly UnitWithText[], expectedModRevision: bigint, fence: LeaderFence): Promise<bigint | undefined>;
 }
 
 /** A machine's presence: its record kept alive on its lease. */
