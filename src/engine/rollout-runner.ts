@@ -5,9 +5,9 @@
  * and write the result fenced, compare-and-set on the record (an operator's
  * pause/undo written meanwhile wins; the next pass steps again from it).
  */
-import { NotLeaderError, type EngineRegistry, type LeaderFence, type StoredRollout, type UnitStateRecord, type UnitWithText } from '../registry/index.js';
+import { NotLeaderError, unitRecord, type EngineRegistry, type LeaderFence, type StoredRollout, type UnitStateRecord, type UnitWithText } from '../registry/index.js';
 import { inGroup, stepRollout, type GroupMember, type RolloutEvent, type RolloutRecord, type RolloutView } from '../rollout/index.js';
-import { buildUnit, unitRecord } from '../units/index.js';
+import { buildUnit } from '../units/index.js';
 import type { ClusterCache } from './cluster-cache.js';
 
 /** What the runner needs. */
