@@ -79,7 +79,7 @@ function eventsOf({ event: ev, before }: RegistryChange, reasons: Reasons, nowMs
         return [{ revision, time, type: 'unit.unscheduled', unit: ev.name, machine: ev.machineId, ...(reason !== undefined ? { reason } : {}) }];
       }
       if (existed) return []; // a kept entry refreshed (new hash or target state): the unit/desired events tell
-      const reason = reasons.get(reasonKey('schedule', ev.name, ev.machineId));
+      const reason = ev.entry.reason ?? reasons.get(reasonKey('schedule', ev.name, ev.machineId));
       return [{ revision, time, type: 'unit.scheduled', unit: ev.name, machine: ev.machineId, hash: ev.entry.hash, ...(reason !== undefined ? { reason } : {}) }];
     }
     case 'state':

@@ -104,9 +104,10 @@ export class KvEngineRegistry implements EngineRegistry {
       const machine = op.type === 'put' ? op.entry.machineId : op.machineId;
       const unit = op.type === 'put' ? op.entry.name : op.name;
       const key = this.layout.schedule(machine, unit);
-      if (op.reason !== undefined) notes.set(key, { kind: op.type === 'put' ? 'schedule' : 'unschedule', unit, machine, reason: op.reason });
+      // A placement's reason travels in its entry; an unschedule's (a delete has no value) in `engine/decisions`.
+      if (op.type === 'delete' && op.reason !== undefined) notes.set(key, { kind: 'unschedule', unit, machine, reason: op.reason });
       else notes.delete(key);
-      return op.type === 'put' ? { type: 'put', key, value: encodeSchedule(op.entry) } : { type: 'delete', key };
+      return op.type === 'put' ? { type: 'put', key, value: encodeSchedule(op.reason !== undefined ? { ...op.entry, reason: op.reason } : op.entry) } : { type: 'delete', key };
     });
     const annotate = (chunk: readonly TxnOp[]): TxnOp | undefined => {
       const decisions = chunk.flatMap((op) => (op.type === 'put' || op.type === 'delete' ? (notes.get(op.key) ?? []) : []));

@@ -80,6 +80,8 @@ export interface ScheduleEntry {
    * placement preempted nothing (older agents ignore it).
    */
   readonly preempts?: readonly string[];
+  /** Why the engine placed it here (the scheduler's reason, e.g. `placed`), for the event stream; absent on refreshed entries and from older engines. */
+  readonly reason?: string;
 }
 
 /** `state/<name>/<machineId>`: systemd's view of a unit on one machine. */
@@ -232,7 +234,7 @@ function amounts(key: string, o: Json, field: string): ResourceAmounts {
 
 /** Serializes a schedule entry. */
 export function encodeSchedule(e: ScheduleEntry): string {
-  return JSON.stringify({ machineId: e.machineId, name: e.name, hash: e.hash, targetState: e.targetState, ...(e.preempts !== undefined && e.preempts.length > 0 ? { preempts: e.preempts } : {}) });
+  return JSON.stringify({ machineId: e.machineId, name: e.name, hash: e.hash, targetState: e.targetState, ...(e.preempts !== undefined && e.preempts.length > 0 ? { preempts: e.preempts } : {}), ...(e.reason !== undefined ? { reason: e.reason } : {}) });
 }
 
 /** Decodes `schedule/<machineId>/<name>`; throws {@link CorruptRecordError}. */
@@ -246,6 +248,7 @@ export function decodeSchedule(key: string, raw: string): ScheduleEntry {
     hash: str(key, o, 'hash'),
     targetState: desired(key, o['targetState']),
     ...(preempts !== undefined && preempts.length > 0 ? { preempts: preempts as string[] } : {}),
+    ...(typeof o['reason'] === 'string' ? { reason: o['reason'] } : {}),
   };
 }
 
@@ -360,7 +363,8 @@ export interface DecisionNote {
 
 /**
  * `engine/decisions`: why the schedule changes written in the same
- * transaction were made. Written as one more op of the engine's fenced
+ * transaction were made (the engine writes it for unschedules, which as
+ * deletes carry no value; a placement's reason is in its entry). Written as one more op of the engine's fenced
  * schedule transaction (no extra request, no extra revision), overwritten by
  * the next; the event stream joins it with the schedule changes of its revision.
  */

@@ -58,8 +58,8 @@ export interface RegistryWatchListener<E = RegistryEvent> {
 
 /**
  * One schedule change made by the engine leader. `reason` (the scheduler's,
- * for a schedule/unschedule decision) is written with it in
- * `engine/decisions`; refreshes of kept entries carry none.
+ * for a schedule/unschedule decision) is written into the entry (a put) or
+ * `engine/decisions` (a delete); refreshes of kept entries carry none.
  */
 export type ScheduleOp =
   | { readonly type: 'put'; readonly entry: ScheduleEntry; readonly reason?: string }
@@ -98,9 +98,10 @@ export interface EngineRegistry {
   watchCluster(fromRevision: bigint, listener: RegistryWatchListener): Subscription;
   /**
    * Applies schedule puts/deletes, each chunk of at most `maxOpsPerTxn` in one
-   * transaction fenced on `fence`; a chunk with reasons also puts
-   * `engine/decisions` (them) in the same transaction, so the event stream
-   * learns why at no extra request or revision. Rejects with `NotLeaderError` (carrying how
+   * transaction fenced on `fence`. A put's reason is stored in its entry; a
+   * chunk with reasons for deletes also puts `engine/decisions` (them) in
+   * the same transaction, so the event stream learns why at no extra
+   * request or revision. Rejects with `NotLeaderError` (carrying how
    * many ops earlier chunks applied) when the fence no longer holds; no op of
    * the failed chunk or later is applied. An empty batch is a no-op.
    */

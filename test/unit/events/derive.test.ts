@@ -57,6 +57,7 @@ const cases: Array<[string, RegistryChange[], unknown[]]> = [
       { type: 'unit.scheduled', unit: 'a.service', machine: 'm2', hash: 'h', reason: 'rescheduled: machine m1 can no longer run it' },
     ],
   ],
+  ['a placement carries its reason in the entry', [ch({ revision: 5n, kind: 'schedule', machineId: 'm2', name: 'a.service', entry: { machineId: 'm2', name: 'a.service', hash: 'h', targetState: 'launched', reason: 'placed' } })], [{ type: 'unit.scheduled', unit: 'a.service', machine: 'm2', hash: 'h', reason: 'placed' }]],
   ['a schedule change without reasons (an older engine) has none', [ch({ revision: 5n, kind: 'schedule', machineId: 'm2', name: 'a.service', entry: { machineId: 'm2', name: 'a.service', hash: 'h', targetState: 'launched' } })], [{ type: 'unit.scheduled', unit: 'a.service', machine: 'm2', hash: 'h' }]],
   [
     'a state change carries the previous states; becoming failed adds unit.failed once',
