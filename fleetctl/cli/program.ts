@@ -20,6 +20,7 @@ import { listMachinesCommand } from '../commands/list-machines.js';
 import { listUnitFilesCommand } from '../commands/list-unit-files.js';
 import { listUnitsCommand } from '../commands/list-units.js';
 import { policyCommand } from '../commands/policy.js';
+import { rolloutCommand } from '../commands/rollout.js';
 import { loadCommand } from '../commands/load.js';
 import { restartCommand } from '../commands/restart.js';
 import type { CommandSpec, FlagSpec } from '../commands/spec.js';
@@ -42,7 +43,7 @@ import { expandCommandPrefix } from './prefix.js';
 /** Commands that talk to the cluster. */
 export const CLUSTER_COMMANDS: readonly CommandSpec[] = [
   catCommand, destroyCommand, explainCommand, journalCommand, listMachinesCommand, listUnitFilesCommand, listUnitsCommand,
-  loadCommand, policyCommand, restartCommand, startCommand, statusCommand, stopCommand, submitCommand, unloadCommand,
+  loadCommand, policyCommand, rolloutCommand, restartCommand, startCommand, statusCommand, stopCommand, submitCommand, unloadCommand,
   authCommand, tokenCommand, exportCommand, importCommand, eventsCommand,
 ];
 

@@ -3,6 +3,7 @@
  * `nextPageToken` until absent, sends `?alt=json` like fleet's generated
  * client, and turns `{"error":{...}}` answers into {@link ApiError}s.
  */
+import type { RolloutControl, RolloutRecord, RolloutSettingsInput } from '../../src/rollout/index.js';
 import type { UnitExplanation } from '../../src/engine/explain.js';
 import { resourcesViewFrom, type ResourcesView } from '../../src/resources/index.js';
 import type { ApiMachine, ApiMachinePage, ApiUnit, ApiUnitPage, ApiUnitState, ApiUnitStatePage } from '../../src/api/schema.js';
@@ -189,6 +190,35 @@ export class HttpFleetClient implements FleetClient {
 
   async setPolicy(document: unknown): Promise<Record<string, unknown>> {
     return (await this.call('PUT', '/policy', document)).body as Record<string, unknown>;
+  }
+
+  async createRollout(name: string, options: readonly UnitOption[], settings: RolloutSettingsInput): Promise<RolloutRecord> {
+    const body = {
+      name,
+      options,
+      ...(settings.maxParallel !== undefined ? { maxParallel: settings.maxParallel } : {}),
+      ...(settings.minHealthyTimeMs !== undefined ? { minHealthyTime: `${settings.minHealthyTimeMs}ms` } : {}),
+      ...(settings.healthyDeadlineMs !== undefined ? { healthyDeadline: `${settings.healthyDeadlineMs}ms` } : {}),
+      ...(settings.autoRevert !== undefined ? { autoRevert: settings.autoRevert } : {}),
+    };
+    return (await this.call('POST', '/rollouts', body)).body as RolloutRecord;
+  }
+
+  async listRollouts(): Promise<RolloutRecord[]> {
+    return ((await this.call('GET', '/rollouts')).body as { rollouts?: RolloutRecord[] }).rollouts ?? [];
+  }
+
+  async getRollout(group: string): Promise<RolloutRecord | undefined> {
+    try {
+      return (await this.call('GET', `/rollouts/${encodeURIComponent(group)}`)).body as RolloutRecord;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async controlRollout(group: string, control: RolloutControl): Promise<RolloutRecord> {
+    return (await this.call('POST', `/rollouts/${encodeURIComponent(group)}/${control}`)).body as RolloutRecord;
   }
 
   private async stream(name: string, resource: string, target: StreamTarget): Promise<number> {

@@ -6,6 +6,8 @@
  * derived with the API's own pure functions, so both drivers behave and
  * show the same.
  */
+import { RolloutRejectedError, type RolloutControl, type RolloutRecord, type RolloutSettingsInput } from '../../src/rollout/index.js';
+import { executeRolloutControl, executeRolloutCreate } from '../../src/registry/index.js';
 import {
   UnitNotFoundError,
   UnitExistsError,
@@ -17,7 +19,7 @@ import {
 } from '../../src/registry/index.js';
 import { explainUnit, type UnitExplanation } from '../../src/engine/explain.js';
 import { indexRuntime, toApiUnit } from '../../src/api/unit-view.js';
-import { planUnitPut, UnitError, UnitPutRejectedError, type UnitOption, type UnitPutRequest } from '../../src/units/index.js';
+import { buildUnit, planUnitPut, UnitError, UnitPutRejectedError, type UnitOption, type UnitPutRequest } from '../../src/units/index.js';
 import { ApiError, UnitNotRunningError } from './errors.js';
 import { EXPLAINED } from './explained.js';
 import { fromApiUnit, withResources } from './http-client.js';
@@ -102,6 +104,30 @@ export class RegistryFleetClient implements FleetClient {
   async getPolicy(): Promise<Record<string, unknown>> {
     const { policy, problem } = readPolicyDocument(await this.api.getPolicy());
     return { ...policyDocument(policy), ...(problem !== undefined ? { problem } : {}) };
+  }
+
+  async createRollout(name: string, options: readonly UnitOption[], settings: RolloutSettingsInput): Promise<RolloutRecord> {
+    try {
+      return await executeRolloutCreate(this.api, { group: name, unit: buildUnit(name, options), settings }, Date.now());
+    } catch (err) {
+      throw rolloutApiError(err);
+    }
+  }
+
+  async listRollouts(): Promise<RolloutRecord[]> {
+    return (await this.api.listRollouts()).map((s) => s.record);
+  }
+
+  async getRollout(group: string): Promise<RolloutRecord | undefined> {
+    return (await this.api.getRollout(group))?.record;
+  }
+
+  async controlRollout(group: string, control: RolloutControl): Promise<RolloutRecord> {
+    try {
+      return await executeRolloutControl(this.api, group, control, Date.now());
+    } catch (err) {
+      throw rolloutApiError(err);
+    }
   }
 
   async setPolicy(document: unknown): Promise<Record<string, unknown>> {
@@ -193,4 +219,11 @@ export class RegistryFleetClient implements FleetClient {
   async close(): Promise<void> {
     await this.options.close?.();
   }
+}
+
+/** The status the API would answer for a rollout refusal or a unit error. */
+function rolloutApiError(err: unknown): unknown {
+  if (err instanceof RolloutRejectedError) return new ApiError(err.kind === 'invalid' ? 400 : err.kind === 'absent' ? 404 : 409, err.message);
+  if (err instanceof UnitError) return new ApiError(400, err.message);
+  return err;
 }

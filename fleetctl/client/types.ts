@@ -3,6 +3,7 @@
  * reached (HTTP API v1 or straight to etcd). Both implementations present the
  * same derived view, so a command prints the same lines with either driver.
  */
+import type { RolloutControl, RolloutRecord, RolloutSettingsInput } from '../../src/rollout/index.js';
 import type { UnitExplanation } from '../../src/engine/explain.js';
 import type { DesiredState } from '../../src/domain/index.js';
 import type { ResourcesView } from '../../src/resources/index.js';
@@ -165,6 +166,19 @@ export interface FleetClient {
   getPolicy(): Promise<Record<string, unknown>>;
   /** Validates and replaces the placement policy; resolves with it as stored. Rejects with `InvalidPolicyError` / `ApiError` 400 naming every problem. */
   setPolicy(document: unknown): Promise<Record<string, unknown>>;
+  /**
+   * Starts a rollout of `name` (a template or unit) to the unit file
+   * `options`; absent settings come from its `[X-Fleet]`, then the defaults.
+   * Resolves with the pending rollout. Rejects with `ApiError` 400 / 404 /
+   * 409 naming the problem (both drivers decide by `src/rollout/create.ts`).
+   */
+  createRollout(name: string, options: readonly UnitOption[], settings: RolloutSettingsInput): Promise<RolloutRecord>;
+  /** Every rollout, sorted by group. */
+  listRollouts(): Promise<RolloutRecord[]>;
+  /** The rollout of `group`; undefined when there is none. */
+  getRollout(group: string): Promise<RolloutRecord | undefined>;
+  /** Pauses, resumes or undoes the rollout of `group`; resolves with it as stored. Rejects with `ApiError` 404 / 409. */
+  controlRollout(group: string, control: RolloutControl): Promise<RolloutRecord>;
   /**
    * Creates the cluster's first admin token; works once per cluster and only
    * through a fleetd's local unix socket. Rejects with `ApiError` 409 when

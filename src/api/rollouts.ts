@@ -4,7 +4,8 @@
  * are the rollout domain's (`src/rollout/`): `planRolloutCreate` and
  * `applyRolloutControl`; the engine leader runs the rollout itself.
  */
-import { applyRolloutControl, planRolloutCreate, summarizeRollout, type RolloutControl, type RolloutRecord, type RolloutSettingsInput } from '../rollout/index.js';
+import { summarizeRollout, type RolloutControl, type RolloutRecord, type RolloutSettingsInput } from '../rollout/index.js';
+import { executeRolloutControl, executeRolloutCreate } from '../registry/index.js';
 import { buildUnit, parseMaxParallel, parseRolloutDuration, unitNameProblem } from '../units/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
@@ -66,11 +67,7 @@ export async function createRollout(req: ApiRequest, ctx: ApiContext): Promise<R
   if (body.name === '') throw new ApiError(400, 'field "name" is required (the template or unit to roll out)');
   if (body.options.length === 0) throw new ApiError(400, 'field "options" is required (the new unit file)');
   const unit = buildUnit(body.name, body.options);
-  const [units, current] = await Promise.all([ctx.registry.listUnits(), ctx.registry.getRollout(body.name)]);
-  const record = planRolloutCreate({ group: body.name, unit, settings }, { members: units.map((u) => u.unit), current: current?.record, now: Date.now() });
-  if (!(await ctx.registry.createRollout(record, { hash: unit.hash, text: unit.text }, current?.modRevision ?? 0n))) {
-    throw new ApiError(409, `the rollout of ${body.name} changed meanwhile; try again`);
-  }
+  const record = await executeRolloutCreate(ctx.registry, { group: body.name, unit, settings }, Date.now());
   ctx.logger.info({ group: record.group, kind: record.kind, from: record.fromHash, to: record.toHash, settings: record.settings }, 'rollout created');
   return json(201, rolloutView(record));
 }
@@ -92,15 +89,7 @@ export async function getRollout(ctx: ApiContext, group: string): Promise<Reply>
 /** `POST /rollouts/<group>/{pause,resume,undo}`: 200 with the rollout as stored after the request. */
 export async function controlRollout(ctx: ApiContext, group: string, control: RolloutControl): Promise<Reply> {
   if (unitNameProblem(group) !== undefined) throw new ApiError(404, 'rollout does not exist');
-  // The engine writes the record too: retry a lost compare-and-set a few times with a fresh read.
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const stored = await ctx.registry.getRollout(group);
-    if (stored === undefined) throw new ApiError(404, 'rollout does not exist');
-    const next = applyRolloutControl(stored.record, control, Date.now());
-    if (next === stored.record || (await ctx.registry.updateRollout(next, stored.modRevision))) {
-      if (next !== stored.record) ctx.logger.info({ group, control }, 'rollout control');
-      return json(200, rolloutView(next));
-    }
-  }
-  throw new ApiError(409, `the rollout of ${group} kept changing; try again`);
+  const record = await executeRolloutControl(ctx.registry, group, control, Date.now());
+  ctx.logger.info({ group, control }, 'rollout control');
+  return json(200, rolloutView(record));
 }

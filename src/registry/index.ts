@@ -23,3 +23,4 @@ export { MemoryKv, type MemoryKvOptions } from './memory-kv.js';
 export { createEtcdRegistry } from './etcd-registry.js';
 export { createEtcdClient, resolveEtcdClientOptions, type EtcdClientOptions, type ResolvedEtcdClientOptions } from './etcd-client.js';
 export * from './rollout-records.js';
+export { executeRolloutCreate, executeRolloutControl, type RolloutStore } from './rollout-ops.js';
