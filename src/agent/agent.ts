@@ -408,6 +408,7 @@ export class Agent {
       subState: s.subState,
       hash,
       timestamp: this.clock.now(),
+      ...(s.restarts !== undefined ? { restarts: s.restarts } : {}),
     });
   }
 }

@@ -186,5 +186,5 @@ export class StatePublisher {
 }
 
 function sameState(a: UnitStateRecord, b: UnitStateRecord): boolean {
-  return a.loadState === b.loadState && a.activeState === b.activeState && a.subState === b.subState && a.hash === b.hash;
+  return a.loadState === b.loadState && a.activeState === b.activeState && a.subState === b.subState && a.hash === b.hash && a.restarts === b.restarts;
 }

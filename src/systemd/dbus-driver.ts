@@ -336,10 +336,11 @@ export class DbusSystemdDriver implements SystemdDriver {
     return this.refreshChain;
   }
 
+  /** Adds a service's MainPID (while it may have one) and its restart counter (for flapping detection). */
   private async withMainPid(calls: ManagerCalls, row: UnitState): Promise<UnitState> {
-    if (!row.name.endsWith('.service') || !mayHaveMainProcess(row.activeState)) return row;
-    const mainPid = await calls.mainPid(row.name);
-    return mainPid === undefined ? row : { ...row, mainPid };
+    if (!row.name.endsWith('.service') || row.loadState !== 'loaded') return row;
+    const [mainPid, restarts] = await Promise.all([mayHaveMainProcess(row.activeState) ? calls.mainPid(row.name) : undefined, calls.restarts(row.name)]);
+    return { ...row, ...(mainPid !== undefined ? { mainPid } : {}), ...(restarts !== undefined ? { restarts } : {}) };
   }
 
   private requireOpen(): void {

@@ -119,6 +119,8 @@ export interface UnitState {
   readonly subState: SubState;
   /** Main process of a service while it has one; undefined otherwise. */
   readonly mainPid?: number;
+  /** systemd's restart counter of a service (`NRestarts`, systemd >= 235); undefined when not read or not a service. */
+  readonly restarts?: number;
 }
 
 /** What {@link SystemdDriver.subscribe} listeners receive. */

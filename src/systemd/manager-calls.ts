@@ -58,22 +58,33 @@ export class ManagerCalls {
 
   /** MainPID of a service; undefined when 0 or when the unit is not loaded. */
   async mainPid(name: string): Promise<number | undefined> {
+    const pid = await this.serviceNumber(name, 'MainPID');
+    return pid !== undefined && pid > 0 ? pid : undefined;
+  }
+
+  /** NRestarts of a service (systemd >= 235); undefined when the unit is not loaded or systemd lacks it. */
+  async restarts(name: string): Promise<number | undefined> {
+    return this.serviceNumber(name, 'NRestarts');
+  }
+
+  /** A numeric property of the Service interface; undefined when unavailable. */
+  private async serviceNumber(name: string, property: string): Promise<number | undefined> {
     try {
-      const [pid] = await this.conn.call(
+      const [v] = await this.conn.call(
         {
           destination: SYSTEMD,
           path: unitObjectPath(name),
           interface: 'org.freedesktop.DBus.Properties',
           member: 'Get',
           signature: 'ss',
-          body: ['org.freedesktop.systemd1.Service', 'MainPID'],
+          body: ['org.freedesktop.systemd1.Service', property],
         },
         this.timeoutMs,
         name,
       );
-      return typeof pid === 'number' && pid > 0 ? pid : undefined;
+      return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
     } catch (err) {
-      if (err instanceof SystemdCallError) return undefined; // not loaded any more / not a service
+      if (err instanceof SystemdCallError) return undefined; // not loaded any more / not a service / no such property
       throw err;
     }
   }

@@ -150,4 +150,18 @@ describe('D-Bus driver on a sandbox host', () => {
       await viaDbus.close();
     }
   });
+
+  test('a service restarted by systemd reports its restart counter (NRestarts) for flapping detection', async () => {
+    const d = await DbusSystemdDriver.connect({ scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, 'fleet-restarts') }, host.env);
+    const name = 'restarts.service';
+    try {
+      await d.loadUnits([{ name, text: '[Unit]\nStartLimitIntervalSec=0\n\n[Service]\nExecStart=/bin/sh -c "sleep 0.2; exit 1"\nRestart=always\nRestartSec=100ms\n' }]);
+      await d.start(name);
+      await until(async () => ((await d.listStates([name]))[0]?.restarts ?? 0) >= 2, `${name} restarted twice`, 20_000);
+      assert.equal((await d.listStates(['not-a-service.socket']))[0]?.restarts, undefined);
+    } finally {
+      await d.unload(name).catch(() => undefined);
+      await d.close();
+    }
+  });
 });
