@@ -22,6 +22,8 @@ export interface ResourceUsageView {
    * units as the policy's small default); 1 when `m` offers none of it.
    */
   usedFractionWith(m: MachineIndex, name: string, amount: number): number;
+  /** Requested of `name` on `m` for scoring (best-effort units at the policy's default), fixed units. */
+  scoringUsed(m: MachineIndex, name: string): number;
   /** A resource `m` has more of allocated than it can give (over-committed), first by name; undefined when none. */
   overcommitted(m: MachineIndex): string | undefined;
 }
@@ -34,6 +36,8 @@ export class ResourceUsage implements ResourceUsageView {
   private readonly scoring: Array<Map<string, number>>;
   /** Per machine, the resources where used > allocatable. */
   private readonly over: Array<Set<string> | undefined>;
+  /** Told when a machine's scoring usage changes (the spread order). */
+  private readonly scoringListeners: Array<(m: MachineIndex) => void> = [];
 
   constructor(machines: readonly MachineInfo[]) {
     this.capacity = machines.map((m) => new Map(Object.entries(m.capacity ?? {}).map(([name, v]) => [name, toFixedUnits(name, v)])));
@@ -59,6 +63,15 @@ export class ResourceUsage implements ResourceUsageView {
     return this.allocatable(m, name) - this.used(m, name);
   }
 
+  scoringUsed(m: MachineIndex, name: string): number {
+    return this.scoring[m]!.get(name) ?? 0;
+  }
+
+  /** Calls `listener` after every change of a machine's scoring usage. */
+  onScoringChange(listener: (m: MachineIndex) => void): void {
+    this.scoringListeners.push(listener);
+  }
+
   usedFractionWith(m: MachineIndex, name: string, amount: number): number {
     const alloc = this.allocatable(m, name);
     if (alloc <= 0) return 1;
@@ -69,6 +82,7 @@ export class ResourceUsage implements ResourceUsageView {
   updateScoring(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>, sign: 1 | -1): void {
     const used = this.scoring[m]!;
     for (const [name, v] of requests) used.set(name, (used.get(name) ?? 0) + sign * v);
+    if (requests.length > 0) for (const l of this.scoringListeners) l(m);
   }
 
   /** Adds (`sign` 1) or removes (-1) `requests` on `m`. */

@@ -9,6 +9,7 @@ import { PatternCounts, type PatternCountsView } from './pattern-counts.js';
 import { LoadOrder, type LoadOrderView } from './scorers/load-order.js';
 import { allCandidates, type CandidateSet } from './candidates.js';
 import { ResourceUsage, type ResourceUsageView } from './resource-usage.js';
+import { AllocationOrder } from './scorers/allocation-order.js';
 
 const NONE: ReadonlySet<never> = new Set();
 const NO_INSTANCES: ReadonlyMap<MachineIndex, number> = new Map();
@@ -41,6 +42,10 @@ export interface PlacementView {
   instancesOf(template: string): ReadonlyMap<MachineIndex, number>;
   /** Memoises a value that depends only on fixed machine data (e.g. a metadata candidate set). */
   memo<T>(key: string, compute: () => T): T;
+  /** Increases on every placement and removal. */
+  readonly tick: number;
+  /** `spread`'s machine order, grouped by shape and by metadata key `groupBy` (undefined: shape only); kept up to date. */
+  allocationOrder(groupBy: string | undefined): AllocationOrder;
 }
 
 /** Mutable {@link PlacementView} used by the planner. */
@@ -63,6 +68,7 @@ export class PlacementState implements PlacementView {
   private readonly placed = new Map<string, Set<MachineIndex>>();
   private readonly ids = new Map<string, MachineIndex[]>();
   private readonly memos = new Map<string, unknown>();
+  private readonly orders = new Map<string, AllocationOrder>();
 
   constructor(
     readonly machines: readonly MachineInfo[],
@@ -103,6 +109,17 @@ export class PlacementState implements PlacementView {
 
   machinesWithId(id: string): readonly MachineIndex[] {
     return this.ids.get(id) ?? [];
+  }
+
+  allocationOrder(groupBy: string | undefined): AllocationOrder {
+    const id = groupBy ?? '';
+    let order = this.orders.get(id);
+    if (order === undefined) {
+      const o = new AllocationOrder(this.machines, this.resources, groupBy === undefined ? undefined : (m) => m.metadata[groupBy] ?? '');
+      this.resources.onScoringChange((m) => o.touched(m));
+      this.orders.set(id, (order = o));
+    }
+    return order;
   }
 
   memo<T>(key: string, compute: () => T): T {

@@ -15,6 +15,7 @@ import type { PlacementView } from '../state.js';
 import type { CandidateSet } from '../candidates.js';
 import type { WeightedScorer } from './scorer.js';
 import { leastLoaded } from './least-loaded.js';
+import { leastAllocated } from './least-allocated.js';
 
 /** `candidates` best first for `unit`. Must not be iterated across a placement. */
 export function rankCandidates(
@@ -38,7 +39,37 @@ export function rankCandidates(
     if (favoured.size === 0) return walk;
     return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
   }
+  const groupBy = spreadGroups(unit, candidates, view, dense);
+  if (groupBy !== false) {
+    const walk = view.allocationOrder(groupBy).walk(
+      unit.scoreRequests.map(([name]) => name),
+      candidates,
+      total,
+    );
+    if (favoured.size === 0) return walk;
+    return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
+  }
   return bestFirst(candidates.machines, total);
+}
+
+/**
+ * Whether `spread` with requests can be walked in its kept order
+ * (`allocation-order.ts`) instead of scoring every candidate: its dense
+ * scorers are least-allocated plus scorers that group machines by one
+ * metadata key, the unit is scored on something, and the candidates are
+ * not a small part of the cluster (the walk would skip most machines).
+ * Returns the grouping key (undefined: none), or false.
+ */
+function spreadGroups(unit: PlanUnit, candidates: CandidateSet, view: PlacementView, dense: readonly WeightedScorer[]): string | undefined | false {
+  if (unit.scoreRequests.length === 0 || candidates.machines.length * 8 < view.machines.length || candidates.machines.length < 64) return false;
+  if (!dense.some((s) => s.scorer === leastAllocated)) return false;
+  let key: string | undefined;
+  for (const s of dense) {
+    if (s.scorer === leastAllocated) continue;
+    if (s.scorer.groupsBy === undefined || (key !== undefined && key !== s.scorer.groupsBy)) return false;
+    key = s.scorer.groupsBy;
+  }
+  return key;
 }
 
 /** Candidates by ascending load, then index: descending least-loaded score. */

@@ -25,6 +25,12 @@ export interface Scorer {
    * score a few machines instead of all of them.
    */
   favoured?(unit: PlanUnit, view: PlacementView): readonly MachineIndex[];
+  /**
+   * Set when the score depends on the machine only through its value of
+   * this metadata key (e.g. spreadBy's `az`): machines with one value score
+   * alike, so the ranker may rank them as one group.
+   */
+  readonly groupsBy?: string;
 }
 
 /** A scorer and how much it counts. */
