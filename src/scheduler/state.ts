@@ -13,6 +13,16 @@ import { AllocationOrder } from './scorers/allocation-order.js';
 
 const NONE: ReadonlySet<never> = new Set();
 const NO_INSTANCES: ReadonlyMap<MachineIndex, number> = new Map();
+const NO_VALUES: ReadonlyMap<string, number> = new Map();
+
+/** Adds `delta` to the count of `value` under `template`, dropping zeros. */
+function bump(perTemplate: Map<string, Map<string, number>>, template: string, value: string, delta: number): void {
+  let perValue = perTemplate.get(template);
+  if (perValue === undefined) perTemplate.set(template, (perValue = new Map()));
+  const n = (perValue.get(value) ?? 0) + delta;
+  if (n === 0) perValue.delete(value);
+  else perValue.set(value, n);
+}
 
 /** What filters, pre-filters and scorers may read. */
 export interface PlacementView {
@@ -40,6 +50,8 @@ export interface PlacementView {
   readonly resources: ResourceUsageView;
   /** Instances of template `template` (its prefix) placed so far, per machine; machines without any left out. */
   instancesOf(template: string): ReadonlyMap<MachineIndex, number>;
+  /** Instances of `template` placed so far per value of metadata `key` (machines without it under ''); kept up to date once asked for. */
+  instancesByValue(template: string, key: string): { readonly perValue: ReadonlyMap<string, number>; readonly most: number };
   /** Memoises a value that depends only on fixed machine data (e.g. a metadata candidate set). */
   memo<T>(key: string, compute: () => T): T;
   /** Increases on every placement and removal. */
@@ -69,6 +81,8 @@ export class PlacementState implements PlacementView {
   private readonly ids = new Map<string, MachineIndex[]>();
   private readonly memos = new Map<string, unknown>();
   private readonly orders = new Map<string, AllocationOrder>();
+  /** metadata key -> template -> value -> instances, for the keys asked for. */
+  private readonly byValue = new Map<string, Map<string, Map<string, number>>>();
 
   constructor(
     readonly machines: readonly MachineInfo[],
@@ -109,6 +123,18 @@ export class PlacementState implements PlacementView {
 
   machinesWithId(id: string): readonly MachineIndex[] {
     return this.ids.get(id) ?? [];
+  }
+
+  instancesByValue(template: string, key: string): { readonly perValue: ReadonlyMap<string, number>; readonly most: number } {
+    let perTemplate = this.byValue.get(key);
+    if (perTemplate === undefined) {
+      this.byValue.set(key, (perTemplate = new Map()));
+      for (const [t, perMachine] of this.instances) for (const [m, n] of perMachine) bump(perTemplate, t, this.machines[m]!.metadata[key] ?? '', n);
+    }
+    const perValue = perTemplate.get(template) ?? NO_VALUES;
+    let most = 0;
+    for (const n of perValue.values()) if (n > most) most = n;
+    return { perValue, most };
   }
 
   allocationOrder(groupBy: string | undefined): AllocationOrder {
@@ -166,6 +192,7 @@ export class PlacementState implements PlacementView {
     const n = (perMachine.get(m) ?? 0) + delta;
     if (n === 0) perMachine.delete(m);
     else perMachine.set(m, n);
+    for (const [key, perTemplate] of this.byValue) bump(perTemplate, template, this.machines[m]!.metadata[key] ?? '', delta);
   }
 
   private indexId(id: string, m: MachineIndex): void {
