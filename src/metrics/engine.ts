@@ -20,6 +20,8 @@ export interface EngineMetrics {
   preempted(victims: number): void;
   /** A unit was preempted too often within a minute and is shielded (`fleet_engine_preemption_flapping_total`). */
   preemptionFlapping(): void;
+  /** Units the last pass left unplaced, per filter (`fleet_engine_unplaced_units{filter}`); undefined clears it (not leading). */
+  unplaced(byFilter: ReadonlyMap<string, number> | undefined): void;
 }
 
 /** Registers the engine metrics in `registry` and returns their recorder. */
@@ -34,7 +36,17 @@ export function createEngineMetrics(registry: Registry): EngineMetrics {
   const preemptions = new Counter({ name: 'fleet_engine_preemptions_total', help: 'Units placed by preempting units of lower priority.', registers });
   const victims = new Counter({ name: 'fleet_engine_preemption_victims_total', help: 'Units stopped to make room for units of higher priority.', registers });
   const flapping = new Counter({ name: 'fleet_engine_preemption_flapping_total', help: 'Units preempted too often within a minute (then shielded from preemption for the rest of it).', registers });
+  const unplaced = new Gauge({
+    name: 'fleet_engine_unplaced_units',
+    help: 'Units the last scheduling pass left without a machine, by the filter that rejected most machines for each (NoMachines: none registered).',
+    labelNames: ['filter'],
+    registers,
+  });
   return {
+    unplaced(byFilter) {
+      unplaced.reset();
+      for (const [filter, n] of byFilter ?? []) unplaced.set({ filter }, n);
+    },
     preempted(n) {
       preemptions.inc();
       victims.inc(n);

@@ -75,3 +75,20 @@ export function formatExplanation(e: Explanation): string {
   const parts = e.rejections.map((r) => `${r.machines} by ${r.filter} (${r.constraints.join(', ')})`);
   return `${e.eligible} of ${e.machines} machines eligible${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
 }
+
+/** What {@link unplacedByFilter} counts a unit under when no machine was registered to reject it. */
+export const NO_MACHINES = 'NoMachines';
+
+/**
+ * Unplaced units per filter, each unit counted once under the filter that
+ * rejected most machines for it (its explanation's first), or
+ * {@link NO_MACHINES}: the operator's "what keeps units waiting". Pure.
+ */
+export function unplacedByFilter(explanations: readonly Explanation[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of explanations) {
+    const filter = e.rejections[0]?.filter ?? NO_MACHINES;
+    out.set(filter, (out.get(filter) ?? 0) + 1);
+  }
+  return out;
+}
