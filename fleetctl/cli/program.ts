@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { errorMessage } from '../client/errors.js';
 import type { FleetClient } from '../client/types.js';
+import { applyCommand } from '../commands/apply.js';
 import { authCommand } from '../commands/auth.js';
 import { catCommand } from '../commands/cat.js';
 import { runCompletion } from '../commands/completion.js';
@@ -44,7 +45,7 @@ import { expandCommandPrefix } from './prefix.js';
 export const CLUSTER_COMMANDS: readonly CommandSpec[] = [
   catCommand, destroyCommand, explainCommand, journalCommand, listMachinesCommand, listUnitFilesCommand, listUnitsCommand,
   loadCommand, policyCommand, rolloutCommand, restartCommand, startCommand, statusCommand, stopCommand, submitCommand, unloadCommand,
-  authCommand, tokenCommand, exportCommand, importCommand, eventsCommand,
+  authCommand, tokenCommand, exportCommand, importCommand, eventsCommand, applyCommand,
 ];
 
 /** Commands that do not. */

@@ -13,7 +13,7 @@ import { requestEvents } from './event-stream.js';
 import { EXPLAINED } from './explained.js';
 import { requestStream, streamFromMachine, streamResource } from './remote-stream.js';
 import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
-import type { DesiredState } from '../../src/domain/index.js';
+import type { ApplySet, DesiredState } from '../../src/domain/index.js';
 import type { UnitOption } from '../../src/units/index.js';
 import { NO_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import { fromApiToken } from '../../src/api/token-wire.js';
@@ -122,9 +122,9 @@ export class HttpFleetClient implements FleetClient {
     }
   }
 
-  async putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState): Promise<void> {
+  async putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState, applySet?: string): Promise<void> {
     const wire = options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : { section: o.section, name: o.name, value: o.value }));
-    await this.call('PUT', unitPath(name), { name, options: wire, ...(desiredState ? { desiredState } : {}) });
+    await this.call('PUT', unitPath(name), { name, options: wire, ...(desiredState ? { desiredState } : {}), ...(applySet !== undefined ? { applySet } : {}) });
   }
 
   async setDesiredState(name: string, state: DesiredState): Promise<void> {
@@ -133,6 +133,25 @@ export class HttpFleetClient implements FleetClient {
 
   async destroyUnit(name: string): Promise<void> {
     await this.call('DELETE', unitPath(name));
+  }
+
+  async listApplySets(): Promise<ApplySet[]> {
+    let body: { sets?: unknown } | undefined;
+    try {
+      body = (await this.call('GET', '/sets')).body as { sets?: unknown } | undefined;
+    } catch (err) {
+      // fleet's API, or a fleetd from before apply sets, has no such resource.
+      if (err instanceof ApiError && err.status === 404) throw new ApiError(404, 'this fleetd has no apply sets (GET /fleet/v1/sets); upgrade it to use fleetctl apply');
+      throw err;
+    }
+    const sets = Array.isArray(body?.sets) ? body.sets : [];
+    return sets.map((s) => {
+      const o = s as { name?: unknown; units?: unknown };
+      if (typeof o.name !== 'string' || !Array.isArray(o.units) || !o.units.every((u) => typeof u === 'string')) {
+        throw new TransportError('the fleet API sent an apply set that is not {"name":string,"units":[string]}');
+      }
+      return { name: o.name, units: o.units as string[] };
+    });
   }
 
   async listMachines(): Promise<FleetMachine[]> {

@@ -29,7 +29,7 @@ import type { TlsFiles } from './http-transport.js';
 import { streamFromMachine, streamResource } from './remote-stream.js';
 import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
 import { followEventsDirect } from './event-stream.js';
-import type { DesiredState } from '../../src/domain/index.js';
+import type { ApplySet, DesiredState } from '../../src/domain/index.js';
 import { compareTokens, issueToken, tokenInfo, type Role, type TokenInfo } from '../../src/auth/index.js';
 import { InvalidNameError, TokenNotFoundError, type TokenRegistry } from '../../src/registry/index.js';
 import { ClientConfigError } from './errors.js';
@@ -70,8 +70,12 @@ export class RegistryFleetClient implements FleetClient {
     return fromApiUnit(toApiUnit(found, indexRuntime(schedule.filter((e) => e.name === name), states)));
   }
 
-  putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState): Promise<void> {
-    return this.put(name, desiredState === undefined ? { options } : { options, desiredState });
+  putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState, applySet?: string): Promise<void> {
+    return this.put(name, { options, ...(desiredState === undefined ? {} : { desiredState }), ...(applySet === undefined ? {} : { applySet }) });
+  }
+
+  listApplySets(): Promise<ApplySet[]> {
+    return this.api.listApplySets();
   }
 
   setDesiredState(name: string, state: DesiredState): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type { RolloutControl, RolloutRecord, RolloutSettingsInput } from '../../src/rollout/index.js';
 import type { UnitExplanation } from '../../src/engine/explain.js';
-import type { DesiredState } from '../../src/domain/index.js';
+import type { ApplySet, DesiredState } from '../../src/domain/index.js';
 import type { ResourcesView } from '../../src/resources/index.js';
 import type { UnitOption } from '../../src/units/index.js';
 import type { Role, TokenInfo } from '../../src/auth/index.js';
@@ -125,18 +125,27 @@ export interface FleetClient {
    * Creates the unit, or replaces the body of an existing one (new hash, same
    * name). `desiredState` undefined: `inactive` for a new unit, unchanged for
    * an existing one (the agent swaps a running unit to the new body).
-   * Rejects with `ApiError` (400) for an invalid name or options. Both
-   * drivers decide by the shared unit PUT policy (`src/units/put-policy.ts`).
+   * `applySet`: when this call creates the unit, record it as a member of
+   * that apply set in the same write (`fleetctl apply`); ignored for an
+   * existing unit. Rejects with `ApiError` (400) for an invalid name,
+   * options or set name. Both drivers decide by the shared unit PUT policy
+   * (`src/units/put-policy.ts`).
    */
-  putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState): Promise<void>;
+  putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState, applySet?: string): Promise<void>;
   /**
    * Sets the desired state. A missing instance whose template is stored is
    * created from the template. Rejects with `ApiError` 409 for another
    * missing unit, 400 for activating a template.
    */
   setDesiredState(name: string, state: DesiredState): Promise<void>;
-  /** Deletes the unit; rejects with `ApiError` 404 when it does not exist. */
+  /** Deletes the unit (and its apply-set membership); rejects with `ApiError` 404 when it does not exist. */
   destroyUnit(name: string): Promise<void>;
+  /**
+   * Every apply set and the units it created that still exist, sorted.
+   * Rejects with `ApiError` 404 saying so when the server has no apply sets
+   * (an older fleetd).
+   */
+  listApplySets(): Promise<ApplySet[]>;
   /** Present machines, sorted by id. */
   listMachines(): Promise<FleetMachine[]>;
   /** Unit states, sorted by unit name then machine id. */

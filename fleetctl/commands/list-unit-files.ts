@@ -1,5 +1,5 @@
 /** `fleetctl list-unit-files`: one row per unit in the cluster, with desired and current state. */
-import { canonicalOrder, extractRequirements, hashUnitText, priorityOf, serializeUnit, unitDescription, type UnitRequirements } from '../../src/units/index.js';
+import { extractRequirements, optionsHash, priorityOf, unitDescription, type UnitRequirements } from '../../src/units/index.js';
 import { errorMessage } from '../client/errors.js';
 import type { FleetMachine, FleetUnit } from '../client/types.js';
 import { machineLegend, type FieldSet } from '../output/fields.js';
@@ -68,7 +68,7 @@ export const listUnitFilesCommand: CommandSpec = {
         const requirements = extractRequirements(unit.options, unit.name).requirements;
         return {
           unit,
-          hash: hashUnitText(serializeUnit(canonicalOrder(unit.options))),
+          hash: optionsHash(unit.options),
           global: requirements.global,
           requirements,
           ...(unit.machineId !== undefined && byId.has(unit.machineId) ? { machine: byId.get(unit.machineId)! } : {}),

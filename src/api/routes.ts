@@ -4,6 +4,7 @@
  * machine metadata), and fleet's answer to any other method. `router.ts`
  * matches against it; the middleware chain authorises by the role.
  */
+import { listApplySets } from './apply-sets.js';
 import { discovery } from './discovery.js';
 import { BOOTSTRAP_RESOURCE } from './security.js';
 import { bootstrapAuth, createToken, listTokens, revokeToken } from './tokens.js';
@@ -72,6 +73,7 @@ export function apiRoutes(options: RouteTableOptions): RouteSpec[] {
       methods: { GET: { role: 'read', handler: getPolicy }, PUT: { role: 'admin', handler: putPolicy } },
       otherMethod: { status: 405, message: 'only GET and PUT supported against this resource' },
     },
+    { resource: 'applySets', scope: 'api', path: ['sets'], methods: { GET: { role: 'read', handler: listApplySets } }, otherMethod: ONLY_GET },
     {
       resource: 'rollouts',
       scope: 'api',

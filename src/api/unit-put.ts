@@ -18,6 +18,8 @@ export interface PutBody {
   readonly desiredState?: string;
   /** Empty when absent. */
   readonly options: readonly UnitOption[];
+  /** Ours (`fleetctl apply`): the apply set a created unit becomes a member of; undefined when absent or "". Not yet validated. */
+  readonly applySet?: string;
 }
 
 /** What a PUT does, once validated (the shared policy's plan). */
@@ -39,6 +41,7 @@ export function decodePutBody(value: unknown): PutBody {
   };
   const name = optionalString('name');
   const desiredState = optionalString('desiredState');
+  const applySet = optionalString('applySet');
   const rawOptions = o['options'];
   let options: UnitOption[] = [];
   if (rawOptions !== undefined && rawOptions !== null) {
@@ -55,7 +58,7 @@ export function decodePutBody(value: unknown): PutBody {
       return { section: field('section', true), name: field('name', true), value: field('value', false) };
     });
   }
-  return desiredState === '' ? { name, options } : { name, desiredState, options };
+  return { name, options, ...(desiredState === '' ? {} : { desiredState }), ...(applySet === '' ? {} : { applySet }) };
 }
 
 /**

@@ -11,3 +11,4 @@ export * from './host-port.js';
 export * from './key-prefix.js';
 export * from './backoff.js';
 export * from './machine-selection.js';
+export * from './apply-set.js';

@@ -1,11 +1,13 @@
-import { CorruptRecordError, UnitExistsError, UnitNotFoundError } from './errors.js';
+import { CorruptRecordError, InvalidNameError, UnitExistsError, UnitNotFoundError } from './errors.js';
 import { agree, decodeChange, decodeEventOrAbsent, type RegistryChange } from './events.js';
-import { checkMachineId, checkMetadataKey, type KeyLayout } from './keys.js';
+import { checkMachineId, checkMetadataKey, checkUnitName, type KeyLayout } from './keys.js';
 import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
 import {
+  decodeApplied,
   decodeDesired,
   decodeUnit,
   decodeUnplaced,
+  encodeApplied,
   encodeDesired,
   encodeUnit,
   mergeMetadata,
@@ -18,7 +20,7 @@ import {
 import type { ApiRegistry, RegistryWatchListener, StateFilter, StoredRollout, UnitWithDesired } from './roles.js';
 import { encodeRollout } from './rollout-records.js';
 import type { RolloutRecord } from '../rollout/types.js';
-import type { DesiredState } from '../domain/index.js';
+import { groupApplySets, type ApplySet, type DesiredState } from '../domain/index.js';
 
 /** {@link ApiRegistry} over any {@link KvBackend}. */
 export class KvApiRegistry implements ApiRegistry {
@@ -28,13 +30,15 @@ export class KvApiRegistry implements ApiRegistry {
     private readonly warn: (err: CorruptRecordError) => void,
   ) {}
 
-  async createUnit(unit: UnitWithText, desired: DesiredState = 'inactive'): Promise<void> {
+  async createUnit(unit: UnitWithText, desired: DesiredState = 'inactive', applySet?: string): Promise<void> {
     const key = this.layout.unit(unit.name);
+    const membership: TxnOp[] = applySet === undefined ? [] : [{ type: 'put', key: this.layout.applied(unit.name), value: encodeApplied(applySet) }];
     const res = await this.kv.txn(
       [{ key, target: 'create', result: 'equal', value: 0n }],
       [
         ...this.putUnit(unit),
         { type: 'put', key: this.layout.desired(unit.name), value: encodeDesired(desired) },
+        ...membership,
       ],
     );
     if (!res.succeeded) throw new UnitExistsError(unit.name);
@@ -81,6 +85,7 @@ export class KvApiRegistry implements ApiRegistry {
       [
         { type: 'delete', key: this.layout.unit(name) },
         { type: 'delete', key: this.layout.desired(name) },
+        { type: 'delete', key: this.layout.applied(name) },
       ],
     );
     if (!res.succeeded) throw new UnitNotFoundError(name);
@@ -106,6 +111,24 @@ export class KvApiRegistry implements ApiRegistry {
       if (u) out.push(u);
     }
     return out;
+  }
+
+  async listApplySets(): Promise<ApplySet[]> {
+    const dir = this.layout.appliedAll();
+    const { kvs } = await this.kv.list(dir);
+    const members: Array<[string, string]> = [];
+    for (const kv of kvs) {
+      const unit = kv.key.slice(dir.length);
+      try {
+        checkUnitName(unit);
+        members.push([unit, decodeApplied(kv.key, kv.value)]);
+      } catch (err) {
+        if (err instanceof InvalidNameError) continue;
+        if (!(err instanceof CorruptRecordError)) throw err;
+        this.warn(err);
+      }
+    }
+    return groupApplySets(members);
   }
 
   async listMachines(): Promise<MachineRecord[]> {

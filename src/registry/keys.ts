@@ -207,6 +207,15 @@ export class KeyLayout {
     return `${this.prefix}engine/anomaly`;
   }
 
+  /** `applied/<name>`: the apply set that created the unit (written with the unit, deleted with it). */
+  applied(name: string): string {
+    return `${this.appliedAll()}${checkUnitName(name)}`;
+  }
+  /** Directory of every apply-set membership. */
+  appliedAll(): string {
+    return `${this.prefix}applied/`;
+  }
+
   /** `policy`: the cluster's placement policy (a JSON document; absent = the default). */
   policy(): string {
     return `${this.prefix}policy`;

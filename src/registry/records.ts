@@ -1,4 +1,4 @@
-import { isActiveState, isDesiredState, isLoadState, type ActiveState, type DesiredState, type LoadState, type SubState } from '../domain/index.js';
+import { applySetNameProblem, isActiveState, isDesiredState, isLoadState, type ActiveState, type DesiredState, type LoadState, type SubState } from '../domain/index.js';
 import type { UnitOption } from '../units/options.js';
 import { amountsFrom, type MachineResources, type ResourceAmounts } from '../resources/index.js';
 import { CorruptRecordError } from './errors.js';
@@ -331,6 +331,19 @@ export interface UnplacedRecord {
   readonly message: string;
   /** The scheduler's structured explanation (per-filter counts), passed through as JSON; absent for `invalid`. */
   readonly explanation?: unknown;
+}
+
+/** Serializes an apply-set membership (`applied/<unit>`): `{"set":"web"}`. */
+export function encodeApplied(set: string): string {
+  return JSON.stringify({ set });
+}
+
+/** Decodes `applied/<unit>` to the set name; throws {@link CorruptRecordError}. */
+export function decodeApplied(key: string, raw: string): string {
+  const set = str(key, parseObject(key, raw), 'set');
+  const problem = applySetNameProblem(set);
+  if (problem !== undefined) throw new CorruptRecordError(key, `invalid apply set name ${JSON.stringify(set)}: ${problem}`);
+  return set;
 }
 
 /** Serializes an unplaced record. */

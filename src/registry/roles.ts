@@ -14,7 +14,7 @@ import type { LeaseEvents } from './lease.js';
 import type { BodyReferenceView, CollectableBody, UnitUpgradeReport } from './bodies.js';
 import type { ListenerErrorHandler, TypedEmitter } from './emitter.js';
 import type { AnomalyRecord, MachineRecord, ScheduleEntry, UnitRecord, UnitStateRecord, UnitWithText, UnplacedRecord } from './records.js';
-import type { DesiredState } from '../domain/index.js';
+import type { ApplySet, DesiredState } from '../domain/index.js';
 import type { RolloutRecord } from '../rollout/types.js';
 
 export type { Subscription } from './kv.js';
@@ -233,18 +233,25 @@ export interface StateFilter {
 
 /** The API's / fleetctl's view: unit CRUD, desired state, read-only cluster listings, dynamic metadata. */
 export interface ApiRegistry {
-  /** Creates the unit, its body (unless that hash has one) and its desired state atomically; rejects with `UnitExistsError`. */
-  createUnit(unit: UnitWithText, desired?: DesiredState): Promise<void>;
+  /**
+   * Creates the unit, its body (unless that hash has one) and its desired
+   * state atomically, and with `applySet` records the unit as a member of
+   * that apply set (`applied/<name>`) in the same transaction; rejects with
+   * `UnitExistsError`.
+   */
+  createUnit(unit: UnitWithText, desired?: DesiredState, applySet?: string): Promise<void>;
   /** Creates or overwrites the unit and adds its body (and sets `desired` when given; a new unit defaults to `inactive`). The old body stays until collected. */
   replaceUnit(unit: UnitWithText, desired?: DesiredState): Promise<void>;
   /** Sets the desired state of an existing unit; rejects with `UnitNotFoundError`. */
   setDesiredState(name: string, desired: DesiredState): Promise<void>;
-  /** Deletes the unit and its desired state; rejects with `UnitNotFoundError`. Schedule and states are cleaned up by engine and agents. */
+  /** Deletes the unit, its desired state and its apply-set membership; rejects with `UnitNotFoundError`. Schedule and states are cleaned up by engine and agents. */
   destroyUnit(name: string): Promise<void>;
   /** One unit; undefined when it does not exist. */
   getUnit(name: string): Promise<UnitWithDesired | undefined>;
   /** All units, sorted by name. */
   listUnits(): Promise<UnitWithDesired[]>;
+  /** Every apply set with its member units (units it created that still exist), sorted by set name; members sorted. Corrupt memberships are skipped (and warned about). */
+  listApplySets(): Promise<ApplySet[]>;
   /** Present machines with dynamic metadata merged in, sorted by id. */
   listMachines(): Promise<MachineRecord[]>;
   /** The whole schedule, sorted by machine id then unit name. */

@@ -41,7 +41,7 @@ export async function readUnitPutInputs(store: UnitPutStore, name: string, reque
 export async function executeUnitPut(store: UnitPutStore, name: string, plan: UnitPutPlan): Promise<void> {
   switch (plan.kind) {
     case 'create':
-      await store.createUnit(unitRecord(plan.unit), plan.desired);
+      await store.createUnit(unitRecord(plan.unit), plan.desired, plan.applySet);
       return;
     case 'replace':
       await store.replaceUnit(unitRecord(plan.unit), plan.desired);

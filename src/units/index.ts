@@ -3,7 +3,7 @@ export * from './errors.js';
 export * from './options.js';
 export { parseUnitFile, MAX_LINE_BYTES, MAX_UNIT_FILE_BYTES } from './parser.js';
 export { serializeUnit } from './serialize.js';
-export { hashUnitText, shortHash, isUnitHash } from './hash.js';
+export { hashUnitText, optionsHash, shortHash, isUnitHash } from './hash.js';
 export * from './names.js';
 export { escapeUnitNamePart, unescapeUnitNamePart } from './escape.js';
 export { dependsOnInstance, expandSpecifiers, type SpecifierExpansion } from './specifiers.js';

@@ -8,16 +8,16 @@
  * Rules, in order: the unit name follows fleet's rules; the desired state is
  * one of fleet's three; a template is never activated; a new unit needs
  * options, except an instance whose template is stored (it is created from
- * the template's options); changed options are validated, then replace the
+ * the template's options), and records its apply set when one is given;
+ * changed options are validated, then replace the
  * body (the desired state is kept unless one is given); otherwise only the
  * desired state changes, and it must be given.
  */
-import { isDesiredState, type DesiredState } from '../domain/index.js';
+import { applySetNameProblem, isDesiredState, type DesiredState } from '../domain/index.js';
 import { UnitError } from './errors.js';
-import { hashUnitText } from './hash.js';
+import { optionsHash } from './hash.js';
 import { parseUnitName, templateOf, validateUnitName } from './names.js';
-import { canonicalOrder, type UnitOption } from './options.js';
-import { serializeUnit } from './serialize.js';
+import type { UnitOption } from './options.js';
 import { goQuote } from './text.js';
 import { buildUnit, type Unit } from './unit.js';
 
@@ -33,12 +33,18 @@ export interface UnitPutRequest {
   readonly options: readonly UnitOption[];
   /** Not yet validated; undefined = none given. */
   readonly desiredState?: string;
+  /**
+   * The apply set to record a new unit in (`fleetctl apply`); not yet
+   * validated. Only a create records it: an existing unit keeps whatever
+   * membership it has. Undefined = none.
+   */
+  readonly applySet?: string;
 }
 
 /** What a PUT does, once validated. */
 export type UnitPutPlan =
   /** Create a new unit (from the request's options, or from its template's). */
-  | { readonly kind: 'create'; readonly unit: Unit; readonly desired: DesiredState; readonly fromTemplate?: string }
+  | { readonly kind: 'create'; readonly unit: Unit; readonly desired: DesiredState; readonly fromTemplate?: string; readonly applySet?: string }
   /** Overwrite an existing unit with changed options (its desired state kept when `desired` is undefined). */
   | { readonly kind: 'replace'; readonly unit: Unit; readonly desired?: DesiredState }
   /** Change only the desired state. */
@@ -51,6 +57,7 @@ export type UnitPutPlan =
  */
 export type UnitPutRejection =
   | 'invalid-desired-state'
+  | 'invalid-apply-set'
   | 'template-activation'
   | 'options-required'
   | 'desired-state-required';
@@ -75,13 +82,14 @@ export class UnitPutRejectedError extends UnitError {
 
 /**
  * The checks that need no stored unit, in fleet's order: unit name, desired
- * state, template activation.
+ * state, template activation, then the apply set's name.
  * @returns the validated desired state; undefined when none was given.
  * @throws {InvalidUnitNameError} for a bad name (fleet's message);
- *   {@link UnitPutRejectedError} `invalid-desired-state` / `template-activation`.
+ *   {@link UnitPutRejectedError} `invalid-desired-state` / `template-activation` / `invalid-apply-set`.
  */
 export function checkUnitPut(name: string, request: UnitPutRequest): DesiredState | undefined {
   validateUnitName(name);
+  checkApplySet(name, request.applySet);
   const desired = request.desiredState;
   if (desired === undefined) return undefined;
   if (!isDesiredState(desired)) {
@@ -91,6 +99,12 @@ export function checkUnitPut(name: string, request: UnitPutRequest): DesiredStat
     throw new UnitPutRejectedError(name, 'template-activation', `cannot activate template ${goQuote(name)}`);
   }
   return desired;
+}
+
+function checkApplySet(name: string, set: string | undefined): void {
+  if (set === undefined) return;
+  const problem = applySetNameProblem(set);
+  if (problem !== undefined) throw new UnitPutRejectedError(name, 'invalid-apply-set', `invalid apply set name ${goQuote(set)}: ${problem}`);
 }
 
 /**
@@ -116,12 +130,13 @@ export function templateNeeded(name: string, request: UnitPutRequest, existing: 
 export function planUnitPut(name: string, request: UnitPutRequest, existing: StoredUnit | undefined, template?: StoredUnit): UnitPutPlan {
   const desired = checkUnitPut(name, request);
   if (existing === undefined) {
-    if (request.options.length > 0) return { kind: 'create', unit: buildUnit(name, request.options), desired: desired ?? 'inactive' };
+    const set = request.applySet === undefined ? {} : { applySet: request.applySet };
+    if (request.options.length > 0) return { kind: 'create', unit: buildUnit(name, request.options), desired: desired ?? 'inactive', ...set };
     const templateName = templateNeeded(name, request, existing);
     if (templateName === undefined || template === undefined || template.unit.name !== templateName) {
       throw new UnitPutRejectedError(name, 'options-required', 'unit does not exist and options field empty');
     }
-    return { kind: 'create', unit: unitFromTemplate(name, template.unit.options), desired: desired ?? 'inactive', fromTemplate: templateName };
+    return { kind: 'create', unit: unitFromTemplate(name, template.unit.options), desired: desired ?? 'inactive', fromTemplate: templateName, ...set };
   }
   if (request.options.length > 0 && optionsHash(request.options) !== existing.unit.hash) {
     const unit = buildUnit(name, request.options);
@@ -137,15 +152,6 @@ export function planUnitPut(name: string, request: UnitPutRequest, existing: Sto
  * so specifiers such as `%i` resolve for the instance.
  * @throws as `buildUnit` (the template's options may not suit this instance).
  */
-export function unitFromTemplate(name: string, template: string | readonly UnitOption[]): Unit {
+export function unitFromTemplate(name: string, template: string | Uint8Array | readonly UnitOption[]): Unit {
   return buildUnit(name, template);
-}
-
-/** The hash the options would be stored under, without validating them (so an unchanged unit is never re-judged); undefined when they cannot even be serialized. */
-function optionsHash(options: readonly UnitOption[]): string | undefined {
-  try {
-    return hashUnitText(serializeUnit(canonicalOrder(options)));
-  } catch {
-    return undefined;
-  }
 }

@@ -40,7 +40,7 @@ import { extractResourceRequests } from './resources.js';
 import { readRolloutOptions, ROLLOUT_XFLEET_KEYS } from './rollout-options.js';
 import { dependsOnInstance, expandSpecifiers } from './specifiers.js';
 import { goFields, goQuote } from './text.js';
-import { parseLooseBool } from '../domain/index.js';
+import { isDesiredState, parseLooseBool, type DesiredState } from '../domain/index.js';
 
 /** Section fleet reads its scheduling options from. */
 export const XFLEET_SECTION = 'X-Fleet';
@@ -56,10 +56,23 @@ export const DEPRECATED_XFLEET_KEYS: ReadonlyMap<string, string> = new Map([
 
 /** Every key fleet understands in `[X-Fleet]`, current and deprecated. */
 export const XFLEET_KEYS: ReadonlySet<string> = new Set([
-  'MachineID', 'MachineOf', 'MachineMetadata', 'Conflicts', 'Replaces', 'Global', 'Resources', 'Priority', 'Preemptible',
+  'MachineID', 'MachineOf', 'MachineMetadata', 'Conflicts', 'Replaces', 'Global', 'Resources', 'Priority', 'Preemptible', 'DesiredState',
   ...ROLLOUT_XFLEET_KEYS,
   ...DEPRECATED_XFLEET_KEYS.keys(),
 ]);
+
+/**
+ * `[X-Fleet] DesiredState=` (ours): the state `fleetctl apply` gives the
+ * unit (the last value counts; other commands ignore it).
+ * @returns the state; undefined when the option is absent; `{ problem }`
+ *   when its value is not one of the three states. Never throws.
+ */
+export function fileDesiredState(options: readonly UnitOption[]): DesiredState | { readonly problem: string } | undefined {
+  const values = options.filter((o) => o.section === XFLEET_SECTION && o.name === 'DesiredState').map((o) => o.value);
+  const last = values[values.length - 1];
+  if (last === undefined) return undefined;
+  return isDesiredState(last) ? last : { problem: `DesiredState value ${goQuote(last)} is not one of inactive, loaded, launched` };
+}
 
 /** A requirement of UnitRequirements, by its field name. */
 export type RequirementKind = 'machineId' | 'machineOf' | 'metadata' | 'conflicts' | 'replaces' | 'global' | 'resources' | 'priority' | 'preemptible';
@@ -177,6 +190,8 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
   problems.push(...priorityProblems);
   // Rollout settings (`rollout-options.ts`) are not placement, but a bad value must stop the unit at submit time too.
   problems.push(...readRolloutOptions(options).problems);
+  const state = fileDesiredState(options);
+  if (typeof state === 'object') problems.push(state.problem);
 
   const requirements: UnitRequirements = {
     ...(machineId !== undefined && machineId !== '' ? { machineId } : {}),

@@ -97,6 +97,24 @@ export function registryContract(name: string, make: ContractFactory): void {
       await assert.rejects(r.api.destroyUnit('a.service'), UnitNotFoundError);
     });
 
+    run('apply-set membership is written with the unit, survives a replace and goes with the unit', async (r) => {
+      await r.api.createUnit(unit('b.service'), 'launched', 'web');
+      await r.api.createUnit(unit('a.service'), 'inactive', 'web');
+      await r.api.createUnit(unit('c.service'), 'inactive', 'db');
+      await r.api.createUnit(unit('hand.service'));
+      await assert.rejects(r.api.createUnit(unit('c.service'), 'inactive', 'web'), UnitExistsError);
+      assert.deepEqual(await r.api.listApplySets(), [
+        { name: 'db', units: ['c.service'] },
+        { name: 'web', units: ['a.service', 'b.service'] },
+      ]);
+      await r.api.replaceUnit(unit('a.service', 'h2'));
+      await r.api.destroyUnit('b.service');
+      await r.api.destroyUnit('c.service');
+      assert.deepEqual(await r.api.listApplySets(), [{ name: 'web', units: ['a.service'] }]);
+      await r.kv.txn([], [{ type: 'put', key: r.layout.applied('x.service'), value: '{"set":"no spaces allowed"}' }]);
+      assert.deepEqual(await r.api.listApplySets(), [{ name: 'web', units: ['a.service'] }], 'a corrupt membership is skipped');
+    });
+
     run('bodies are content-addressed: written once per hash with the unit, never overwritten, kept when the unit moves on', async (r) => {
       const body = async (hash: string) => (await r.kv.get(r.layout.body(hash))).kv;
       const createdFirst = await r.kv.txn([], [{ type: 'putIfAbsent', key: r.layout.body('h0'), value: 'x' }]);

@@ -11,6 +11,7 @@ test('roles: read for GET, operate for unit changes, admin for machine metadata 
   assert.deepEqual(roles, [
     'DELETE token admin',
     'DELETE unit operate',
+    'GET applySets read',
     'GET discovery read',
     'GET events read',
     'GET machines read',

@@ -1,0 +1,119 @@
+/**
+ * `fleetctl apply DIR|FILE...`: make the cluster hold exactly these unit
+ * files. Reads and validates every file first (nothing is written when any
+ * is bad), prints the diff (`+` new, `~` changed, `-` no longer in the set),
+ * then creates, replaces in place and, with `--prune`, destroys units this
+ * apply set created earlier. The decisions are `src/apply` (pure); this file
+ * reads, prints and writes.
+ */
+import { buildDesiredSet, diffUnitSet, planApply, ApplyInputError, type ApplyStep, type DesiredUnit, type SetDiff } from '../../src/apply/index.js';
+import { isDesiredState, membershipOf, type DesiredState } from '../../src/domain/index.js';
+import { ApplyReadError, readApplyInput, resolveSetName } from '../apply/read-files.js';
+import { executeApply, type StepOutcome } from '../apply/execute.js';
+import { diffJson, diffLine, hasWrites, summaryLine } from '../apply/print.js';
+import { errorMessage } from '../client/errors.js';
+import type { CommandContext } from '../context.js';
+import { flag, type CommandSpec, type Flags } from './spec.js';
+
+function parseState(value: string): DesiredState {
+  if (!isDesiredState(value)) throw new Error(`invalid state ${JSON.stringify(value)} (expected inactive, loaded or launched)`);
+  return value;
+}
+
+function parseFormat(value: string): 'text' | 'json' {
+  if (value !== 'text' && value !== 'json') throw new Error(`invalid output format ${JSON.stringify(value)} (expected text or json)`);
+  return value;
+}
+
+/** The apply command. */
+export const applyCommand: CommandSpec = {
+  name: 'apply',
+  usage: 'DIR|FILE...',
+  summary: 'Make the cluster hold exactly these unit files: create new ones, replace changed ones, optionally prune removed ones',
+  description:
+    'The unit files of each DIR (not recursive; names ending in a unit type) and each FILE are the desired set, named by --set or else by the directory they are in. ' +
+    'Every file is validated before anything is written. Prints the diff ("+" new, "~" changed: old -> new hash and the options that differ, "-" created by an earlier apply of this set and no longer in it), then applies it. ' +
+    'An empty instance file (or a symlink to the template) takes its template\'s body. New units get --state (default launched) unless the file says [X-Fleet] DesiredState=. ' +
+    'Exit 0 when applied or nothing to do, 1 on any error.',
+  flags: [
+    { flags: '--dry-run', description: 'Print the diff and write nothing.' },
+    { flags: '--prune', description: 'Destroy units an earlier apply of this set created that are no longer in it (never other units).' },
+    { flags: '--set <name>', description: 'Name of the apply set (default: the base name of the directory holding the files).' },
+    { flags: '--state <state>', description: 'Desired state of the units (inactive, loaded or launched) unless a file sets [X-Fleet] DesiredState=; templates stay inactive.', defaultValue: 'launched', parse: parseState },
+    { flags: '-o, --output <format>', description: 'Output format: text, or json (one document: the diff and what was done).', defaultValue: 'text', parse: parseFormat },
+  ],
+  run: runApply,
+};
+
+async function runApply(ctx: CommandContext, args: readonly string[], flags: Flags): Promise<number> {
+  const { out } = ctx;
+  const fail = (lines: readonly string[]): number => {
+    for (const l of lines) out.stderr.write(`Error: ${l}\n`);
+    return 1;
+  };
+  if (args.length === 0) return fail(['no unit files or directories given (usage: fleetctl apply DIR|FILE...)']);
+  const json = flags['output'] === 'json';
+  const prune = flag(flags, 'prune');
+  const dryRun = flag(flags, 'dryRun');
+  const state = (flags['state'] as DesiredState | undefined) ?? 'launched';
+
+  let set: string;
+  let desired: DesiredUnit[];
+  try {
+    const input = await readApplyInput(args);
+    set = resolveSetName(typeof flags['set'] === 'string' ? flags['set'] : undefined, input);
+    desired = buildDesiredSet(input.files, state);
+  } catch (err) {
+    if (err instanceof ApplyReadError || err instanceof ApplyInputError) return fail(err.problems);
+    throw err;
+  }
+
+  let diff: SetDiff;
+  try {
+    const [units, sets] = await Promise.all([ctx.client.listUnits(), ctx.client.listApplySets()]);
+    diff = diffUnitSet({ set, desired, current: units, membership: membershipOf(sets) });
+  } catch (err) {
+    return fail([`reading the cluster: ${errorMessage(err)}`]);
+  }
+  if (diff.conflicts.length > 0) {
+    return fail(diff.conflicts.map((c) => `${c.name} was created by apply set ${c.set}, not ${set}: apply it with --set ${c.set}, or destroy it first`));
+  }
+
+  const shown = new Set(diff.changes.map((c) => c.name));
+  for (const d of desired) if (shown.has(d.unit.name)) for (const w of d.unit.warnings) out.stderr.write(`${w}\n`);
+  if (!json) {
+    for (const c of diff.changes) out.stdout.write(`${diffLine(c, prune)}\n`);
+    out.stdout.write(`${summaryLine(diff, prune)}\n`);
+  }
+  const steps = hasWrites(diff, prune) && !dryRun ? planApply(diff, desired, { prune }) : [];
+  if (!json && !hasWrites(diff, prune)) out.stdout.write('nothing to do\n');
+  else if (!json && dryRun) out.stdout.write('dry run: nothing written\n');
+
+  const outcomes = await executeApply(ctx.client, set, steps, (o) => {
+    if (json) return;
+    if (o.error !== undefined) out.stderr.write(`Error: ${o.step.name}: ${errorMessage(o.error)}\n`);
+    else out.stdout.write(`${doneLine(o.step)}\n`);
+  });
+  const failed = outcomes.filter((o) => o.error !== undefined);
+  if (json) out.stdout.write(`${JSON.stringify({ ...diffJson(diff), prune, dryRun, applied: outcomes.map(outcomeJson) }, null, 2)}\n`);
+  else if (steps.length > 0) out.stdout.write(failed.length === 0 ? `apply set ${set}: applied\n` : `apply set ${set}: ${failed.length} of ${steps.length} changes failed\n`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+/** `Unit a.service created (launched)`, `... replaced`, `... set to loaded`, `... destroyed`. */
+function doneLine(step: ApplyStep): string {
+  switch (step.kind) {
+    case 'create':
+      return `Unit ${step.name} created (${step.desired})`;
+    case 'replace':
+      return `Unit ${step.name} replaced${step.desired === undefined ? '' : ` (${step.desired})`}`;
+    case 'setDesired':
+      return `Unit ${step.name} set to ${step.desired}`;
+    case 'destroy':
+      return `Unit ${step.name} destroyed`;
+  }
+}
+
+function outcomeJson(o: StepOutcome): Record<string, unknown> {
+  return { unit: o.step.name, action: o.step.kind, ...(o.error === undefined ? { ok: true } : { ok: false, error: errorMessage(o.error) }) };
+}

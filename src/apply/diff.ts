@@ -1,0 +1,186 @@
+/**
+ * What `fleetctl apply` would change: the desired set against the cluster.
+ * Pure, so the command prints exactly what it then does, and the table
+ * tests in `test/unit/apply` pin it down.
+ *
+ * - `create` (`+`): in the set, not in the cluster.
+ * - `change` (`~`): in both, with another body (old -> new hash and the
+ *   options that differ, by section and key) and/or another desired state.
+ * - `prune` (`-`): in the cluster, created by an earlier apply of this set
+ *   (its membership says so), no longer in the set. Units the set did not
+ *   create are never pruned.
+ * - unchanged: in both, same body and state.
+ * - conflict: in the set, but created by another apply set; apply refuses
+ *   the whole run rather than fight over it.
+ */
+import type { DesiredState } from '../domain/index.js';
+import { optionsHash, parseUnitName, type UnitOption } from '../units/index.js';
+import type { DesiredUnit } from './desired-set.js';
+
+/** A unit as the cluster holds it. */
+export interface ClusterUnit {
+  readonly name: string;
+  readonly options: readonly UnitOption[];
+  readonly desiredState: DesiredState;
+}
+
+/**
+ * How a unit's new body reaches its machines: `template` and `global`
+ * units through a rollout (once the cluster has rollouts), `instance` with
+ * its template's group, `unit` replaced in place.
+ */
+export type UnitGroup = 'template' | 'instance' | 'global' | 'unit';
+
+/** One option key whose values differ between the old and new body. */
+export interface OptionChange {
+  readonly section: string;
+  readonly name: string;
+  /** `added`: only in the new body; `removed`: only in the old; `changed`: in both with other values. */
+  readonly change: 'added' | 'removed' | 'changed';
+}
+
+/** One line of the diff. */
+export type UnitDiff =
+  | { readonly op: 'create'; readonly name: string; readonly group: UnitGroup; readonly hash: string; readonly desired: DesiredState }
+  | {
+      readonly op: 'change';
+      readonly name: string;
+      readonly group: UnitGroup;
+      readonly oldHash: string;
+      readonly newHash: string;
+      /** Empty when only the desired state changes. */
+      readonly options: readonly OptionChange[];
+      readonly oldDesired: DesiredState;
+      readonly desired: DesiredState;
+      /** False when this set did not create the unit (it is changed, but never pruned). */
+      readonly member: boolean;
+    }
+  | { readonly op: 'prune'; readonly name: string; readonly hash: string };
+
+/** A unit of the set that another apply set created. */
+export interface SetConflict {
+  readonly name: string;
+  /** The set that created it. */
+  readonly set: string;
+}
+
+/** The whole diff. */
+export interface SetDiff {
+  readonly set: string;
+  /** Creates, changes and prunes, sorted by unit name. */
+  readonly changes: readonly UnitDiff[];
+  /** Units of the set already as wanted, sorted. */
+  readonly unchanged: readonly string[];
+  /** Units of the set owned by another set; apply must refuse when not empty. */
+  readonly conflicts: readonly SetConflict[];
+}
+
+/** What {@link diffUnitSet} compares. */
+export interface DiffInput {
+  readonly set: string;
+  /** The desired set (from `buildDesiredSet`). */
+  readonly desired: readonly DesiredUnit[];
+  /** Every unit in the cluster. */
+  readonly current: readonly ClusterUnit[];
+  /** unit name -> the apply set that created it (units created otherwise are absent). */
+  readonly membership: ReadonlyMap<string, string>;
+}
+
+/** The group a unit belongs to for updates. Never throws. */
+export function unitGroup(name: string, global: boolean): UnitGroup {
+  const info = parseUnitName(name);
+  if (info?.isTemplate === true) return 'template';
+  if (info?.isInstance === true) return 'instance';
+  return global ? 'global' : 'unit';
+}
+
+/** Diffs the desired set against the cluster. Never throws. */
+export function diffUnitSet(input: DiffInput): SetDiff {
+  const current = new Map(input.current.map((u) => [u.name, u]));
+  const wanted = new Set(input.desired.map((d) => d.unit.name));
+  const changes: UnitDiff[] = [];
+  const unchanged: string[] = [];
+  const conflicts: SetConflict[] = [];
+  for (const d of input.desired) {
+    const { unit } = d;
+    const group = unitGroup(unit.name, unit.requirements.global);
+    const have = current.get(unit.name);
+    if (have === undefined) {
+      changes.push({ op: 'create', name: unit.name, group, hash: unit.hash, desired: d.desired });
+      continue;
+    }
+    const owner = input.membership.get(unit.name);
+    if (owner !== undefined && owner !== input.set) {
+      conflicts.push({ name: unit.name, set: owner });
+      continue;
+    }
+    const oldHash = optionsHash(have.options);
+    if (oldHash === unit.hash && have.desiredState === d.desired) {
+      unchanged.push(unit.name);
+      continue;
+    }
+    changes.push({
+      op: 'change',
+      name: unit.name,
+      group,
+      oldHash,
+      newHash: unit.hash,
+      options: oldHash === unit.hash ? [] : optionChanges(have.options, unit.options),
+      oldDesired: have.desiredState,
+      desired: d.desired,
+      member: owner === input.set,
+    });
+  }
+  for (const [unit, set] of input.membership) {
+    const have = current.get(unit);
+    if (set !== input.set || wanted.has(unit) || have === undefined) continue;
+    changes.push({ op: 'prune', name: unit, hash: optionsHash(have.options) });
+  }
+  return { set: input.set, changes: changes.sort((a, b) => compare(a.name, b.name)), unchanged: unchanged.sort(compare), conflicts: conflicts.sort((a, b) => compare(a.name, b.name)) };
+}
+
+/**
+ * The option keys (section + name) whose values differ, in the order they
+ * first appear in the new body, then keys only the old body has. A
+ * repeated key counts as one key with a list of values. Never throws.
+ */
+export function optionChanges(before: readonly UnitOption[], after: readonly UnitOption[]): OptionChange[] {
+  const a = valuesByKey(before);
+  const b = valuesByKey(after);
+  const out: OptionChange[] = [];
+  for (const [key, values] of b) {
+    const old = a.get(key);
+    const [section, name] = splitKey(key);
+    if (old === undefined) out.push({ section, name, change: 'added' });
+    else if (JSON.stringify(old) !== JSON.stringify(values)) out.push({ section, name, change: 'changed' });
+  }
+  for (const key of a.keys()) {
+    if (b.has(key)) continue;
+    const [section, name] = splitKey(key);
+    out.push({ section, name, change: 'removed' });
+  }
+  return out;
+}
+
+/** `\u0000` never occurs in a section or option name (the parser refuses NUL). */
+const SEP = '\u0000';
+
+function valuesByKey(options: readonly UnitOption[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const o of options) {
+    const key = `${o.section}${SEP}${o.name}`;
+    const list = out.get(key) ?? [];
+    list.push(o.value);
+    out.set(key, list);
+  }
+  return out;
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf(SEP);
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

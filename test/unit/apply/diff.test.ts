@@ -1,0 +1,113 @@
+/** `diffUnitSet` and `optionChanges`: named cases, whole results compared. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildDesiredSet, diffUnitSet, optionChanges, type ClusterUnit, type DesiredUnit, type SetDiff } from '../../../src/apply/index.js';
+import { buildUnit, optionsHash } from '../../../src/units/index.js';
+import type { DesiredState } from '../../../src/domain/index.js';
+
+const A = '[Service]\nExecStart=/bin/sleep 1\n';
+const B = '[Service]\nExecStart=/bin/sleep 2\n';
+const GLOBAL = '[Service]\nExecStart=/bin/sleep 1\n\n[X-Fleet]\nGlobal=true\n';
+
+function desired(files: Record<string, string>, state: DesiredState = 'launched'): DesiredUnit[] {
+  return buildDesiredSet(Object.entries(files).map(([name, text]) => ({ path: `d/${name}`, name, text })), state);
+}
+
+function cluster(units: Record<string, [string, DesiredState]>): ClusterUnit[] {
+  return Object.entries(units).map(([name, [text, desiredState]]) => ({ name, options: buildUnit(name, text).options, desiredState }));
+}
+
+const hash = (name: string, text: string): string => buildUnit(name, text).hash;
+
+interface Case {
+  readonly name: string;
+  readonly files: Record<string, string>;
+  readonly current: Record<string, [string, DesiredState]>;
+  readonly membership?: Record<string, string>;
+  readonly want: Omit<SetDiff, 'set'>;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'empty cluster: everything is new; a template stays inactive; groups by kind',
+    files: { 'a.service': A, 'g.service': GLOBAL, 't@.service': A, 't@1.service': A },
+    current: {},
+    want: {
+      changes: [
+        { op: 'create', name: 'a.service', group: 'unit', hash: hash('a.service', A), desired: 'launched' },
+        { op: 'create', name: 'g.service', group: 'global', hash: hash('g.service', GLOBAL), desired: 'launched' },
+        { op: 'create', name: 't@.service', group: 'template', hash: hash('t@.service', A), desired: 'inactive' },
+        { op: 'create', name: 't@1.service', group: 'instance', hash: hash('t@1.service', A), desired: 'launched' },
+      ],
+      unchanged: [],
+      conflicts: [],
+    },
+  },
+  {
+    name: 'same body and state: unchanged, whoever created it',
+    files: { 'a.service': A, 'b.service': A },
+    current: { 'a.service': [A, 'launched'], 'b.service': [A, 'launched'] },
+    membership: { 'a.service': 'web' },
+    want: { changes: [], unchanged: ['a.service', 'b.service'], conflicts: [] },
+  },
+  {
+    name: 'new body: old and new hash with the changed option; state change alone; a unit made by hand is marked',
+    files: { 'a.service': B, 'b.service': A, 'hand.service': B },
+    current: { 'a.service': [A, 'launched'], 'b.service': [A, 'loaded'], 'hand.service': [A, 'launched'] },
+    membership: { 'a.service': 'web', 'b.service': 'web' },
+    want: {
+      changes: [
+        { op: 'change', name: 'a.service', group: 'unit', oldHash: hash('a.service', A), newHash: hash('a.service', B), options: [{ section: 'Service', name: 'ExecStart', change: 'changed' }], oldDesired: 'launched', desired: 'launched', member: true },
+        { op: 'change', name: 'b.service', group: 'unit', oldHash: hash('b.service', A), newHash: hash('b.service', A), options: [], oldDesired: 'loaded', desired: 'launched', member: true },
+        { op: 'change', name: 'hand.service', group: 'unit', oldHash: hash('hand.service', A), newHash: hash('hand.service', B), options: [{ section: 'Service', name: 'ExecStart', change: 'changed' }], oldDesired: 'launched', desired: 'launched', member: false },
+      ],
+      unchanged: [],
+      conflicts: [],
+    },
+  },
+  {
+    name: 'prune only members of this set that are gone from it and still exist',
+    files: { 'a.service': A },
+    current: { 'a.service': [A, 'launched'], 'old.service': [B, 'launched'], 'hand.service': [A, 'launched'], 'theirs.service': [A, 'launched'] },
+    membership: { 'a.service': 'web', 'old.service': 'web', 'theirs.service': 'db', 'destroyed.service': 'web' },
+    want: { changes: [{ op: 'prune', name: 'old.service', hash: hash('old.service', B) }], unchanged: ['a.service'], conflicts: [] },
+  },
+  {
+    name: 'a unit another set created is a conflict, not a change',
+    files: { 'a.service': B, 'b.service': A },
+    current: { 'a.service': [A, 'launched'] },
+    membership: { 'a.service': 'db' },
+    want: { changes: [{ op: 'create', name: 'b.service', group: 'unit', hash: hash('b.service', A), desired: 'launched' }], unchanged: [], conflicts: [{ name: 'a.service', set: 'db' }] },
+  },
+];
+
+for (const c of CASES) {
+  test(`diff: ${c.name}`, () => {
+    const got = diffUnitSet({ set: 'web', desired: desired(c.files), current: cluster(c.current), membership: new Map(Object.entries(c.membership ?? {})) });
+    assert.deepEqual(got, { set: 'web', ...c.want });
+  });
+}
+
+test('diff: applying the diff gives a cluster whose diff is empty (idempotence)', () => {
+  const want = desired({ 'a.service': B, 'n.service': A, 't@.service': A });
+  const first = diffUnitSet({ set: 'web', desired: want, current: cluster({ 'a.service': [A, 'loaded'], 'x.service': [A, 'launched'] }), membership: new Map([['x.service', 'web']]) });
+  assert.equal(first.changes.length, 4);
+  const after: ClusterUnit[] = want.map((d) => ({ name: d.unit.name, options: d.unit.options, desiredState: d.desired }));
+  const second = diffUnitSet({ set: 'web', desired: want, current: after, membership: new Map(want.map((d) => [d.unit.name, 'web'])) });
+  assert.deepEqual(second, { set: 'web', changes: [], unchanged: ['a.service', 'n.service', 't@.service'], conflicts: [] });
+});
+
+test('optionChanges: added, removed, changed; repeated keys compared as lists; values with newlines are not confused', () => {
+  const before = buildUnit('a.service', '[Unit]\nAfter=x\n\n[Service]\nExecStartPre=/bin/a\nExecStartPre=/bin/b\nExecStart=/bin/sleep 1\n').options;
+  const after = buildUnit('a.service', '[Service]\nExecStartPre=/bin/a\nExecStartPre=/bin/c\nExecStart=/bin/sleep 1\n\n[X-Fleet]\nConflicts=b*\n').options;
+  assert.deepEqual(optionChanges(before, after), [
+    { section: 'Service', name: 'ExecStartPre', change: 'changed' },
+    { section: 'X-Fleet', name: 'Conflicts', change: 'added' },
+    { section: 'Unit', name: 'After', change: 'removed' },
+  ]);
+  const split = [{ section: 'S', name: 'X', value: 'a\nb' }, { section: 'S', name: 'X', value: 'c' }];
+  const joined = [{ section: 'S', name: 'X', value: 'a' }, { section: 'S', name: 'X', value: 'b\nc' }];
+  assert.deepEqual(optionChanges(split, joined), [{ section: 'S', name: 'X', change: 'changed' }]);
+  assert.deepEqual(optionChanges(after, after), []);
+  assert.notEqual(optionsHash(split), optionsHash(joined));
+});
