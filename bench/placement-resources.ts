@@ -93,7 +93,8 @@ function machineId(i: number): string {
   return i.toString(16).padStart(32, '0');
 }
 
-const fmt = (r: BenchResult) => `median ${r.medianMs.toFixed(1)} ms, min ${r.minMs.toFixed(1)} ms, ${r.decisions} decisions, ${r.unplaced} unplaced`;
+const fmt = (r: BenchResult) =>
+  `median ${r.medianMs.toFixed(1)} ms (cpu ${r.medianCpuMs.toFixed(1)} ms), min ${r.minMs.toFixed(1)} ms, ${r.decisions} decisions, ${r.unplaced} unplaced`;
 
 function main(): void {
   const args = new BenchArgs();
@@ -105,6 +106,7 @@ function main(): void {
   console.log(`placement-resources: ${units} units with requests onto ${machines} machines, spreadBy az (${runs} timed runs after 1 warm-up)`);
   const snapshot = buildResourceSnapshot({ units, machines });
   const scratch = timePlanning(snapshot, runs, 1);
+  console.log(describeContext(runContext()));
   console.log(`  from scratch:            ${fmt(scratch)}`);
   const settledSnap = applyPlan(snapshot, planSchedule(snapshot));
   const settled = timePlanning(settledSnap, runs, 1);

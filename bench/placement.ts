@@ -74,6 +74,8 @@ export function buildPlacementSnapshot(size: BenchSize): ClusterSnapshot {
 export interface BenchResult {
   readonly medianMs: number;
   readonly minMs: number;
+  /** Median CPU time (user + system) of this process per run: on a shared machine, what the planner itself cost. */
+  readonly medianCpuMs: number;
   readonly decisions: number;
   readonly unplaced: number;
 }
@@ -83,15 +85,21 @@ export function timePlanning(snapshot: ClusterSnapshot, runs: number, warmup: nu
   let plan = planSchedule(snapshot);
   for (let i = 1; i < warmup; i++) plan = planSchedule(snapshot);
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     plan = planSchedule(snapshot);
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   times.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
   return {
     medianMs: times[Math.floor(times.length / 2)]!,
     minMs: times[0]!,
+    medianCpuMs: cpu[Math.floor(cpu.length / 2)]!,
     decisions: plan.decisions.length,
     unplaced: plan.unplaced.length,
   };
