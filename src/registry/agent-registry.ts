@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { CorruptRecordError } from './errors.js';
 import { agree, decodeEventOrAbsent } from './events.js';
@@ -19,6 +20,17 @@ export class KvAgentRegistry implements AgentRegistry {
 
   announce(record: MachineRecord, options: AnnounceOptions): Promise<MachinePresence> {
     return announceMachine(this.kv, this.layout, record, { ...options, clock: this.clock });
+  }
+
+  async registryEpoch(): Promise<string> {
+    const key = this.layout.epoch();
+    for (;;) {
+      const mine = randomUUID();
+      const r = await this.kv.txn([], [{ type: 'putIfAbsent', key, value: mine }]);
+      if (r.created[0] === true) return mine;
+      const { kv } = await this.kv.get(key);
+      if (kv !== undefined) return kv.value; // else deleted meanwhile (another reset): create it again
+    }
   }
 
   async listSchedule(machineId: string): Promise<{ entries: ScheduleEntry[]; revision: bigint }> {

@@ -165,7 +165,8 @@ export class EtcdKv implements KvBackend {
  * past events it never delivered; so on `disconnected` we drop that watcher
  * and start a fresh one from (last delivered event revision + 1) ourselves,
  * with a capped exponential backoff. An unexpected cancel (compaction,
- * permission) ends the watch with `onResync`.
+ * permission) or a store whose revision went backwards (`reset`) ends the
+ * watch with `onResync`.
  */
 class EtcdWatch {
   private watcher: Watcher | undefined;
@@ -192,8 +193,20 @@ class EtcdWatch {
     const builder = this.kv.rawClient().watch().prefix(this.prefix).startRevision(this.next.toString());
     const w = (this.prevKv ? builder.withPreviousKV() : builder).watcher();
     this.watcher = w;
-    w.on('connected', () => {
+    w.on('connected', (res) => {
       if (w !== this.watcher || this.closed) return;
+      // Back after a disconnect to a store whose revision is below what this
+      // watch already saw: another store (etcd wiped, or restored from a
+      // snapshot). Resuming by revision would wait for, or replay, unrelated
+      // history; the owner re-lists. (Checked only on resumption: a first
+      // watch may meet a member that lags its list by a few revisions.)
+      const storeRevision = BigInt(res.header?.revision ?? '0');
+      if (this.disconnected && storeRevision > 0n && storeRevision < this.next - 1n) {
+        this.drop(w);
+        this.closed = true;
+        this.listener.onResync('reset', `store revision ${storeRevision} < ${this.next - 1n} already seen`);
+        return;
+      }
       this.attempt = 0;
       if (this.disconnected) {
         this.disconnected = false;

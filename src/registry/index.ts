@@ -9,7 +9,7 @@ export * from './records.js';
 export * from './events.js';
 export * from './roles.js';
 export type { BodyReferenceView, CollectableBody, UnitUpgradeReport } from './bodies.js';
-export type { KvBackend, KeyValue, KvEvent, KvWatchListener, KvWatchOptions, Compare, TxnOp, TxnResult, LeaseGrant } from './kv.js';
+export type { KvBackend, KeyValue, KvEvent, KvWatchListener, KvWatchOptions, Compare, TxnOp, TxnResult, LeaseGrant, ResyncReason } from './kv.js';
 export { LeaseKeeper, type LeaseEvents, type LeaseKeeperOptions } from './lease.js';
 export { KvElection, type ElectionOptions } from './election.js';
 export { applyFenced, fenceCompares, DEFAULT_MAX_TXN_OPS } from './fenced.js';

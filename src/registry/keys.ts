@@ -221,6 +221,15 @@ export class KeyLayout {
     return `${this.prefix}policy`;
   }
 
+  /**
+   * `epoch`: a random id created once per registry (by the first fleetd to
+   * find it absent). An agent that saw one epoch and later finds none, or
+   * another, knows the registry was reset (etcd wiped) and holds its units.
+   */
+  epoch(): string {
+    return `${this.prefix}epoch`;
+  }
+
   /** `engine/leader`: the election key (on the leader's lease). */
   leader(): string {
     return `${this.prefix}engine/leader`;

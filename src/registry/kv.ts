@@ -78,15 +78,23 @@ export interface KvWatchOptions {
   readonly prevKv?: boolean;
 }
 
+/**
+ * Why a watch ended with a gap: its start revision was `compacted`, the
+ * server `canceled` it, or the store was `reset` (its revision is now below
+ * what the watch had seen: etcd wiped or restored from a snapshot).
+ */
+export type ResyncReason = 'compacted' | 'canceled' | 'reset';
+
 /** What a watch tells its owner. Callbacks are invoked one at a time, in revision order. */
 export interface KvWatchListener {
   /** All events of one or more consecutive revisions. */
   onEvents(events: readonly KvEvent[]): void;
   /**
-   * The watch cannot continue without a gap (start revision compacted, or the
-   * server canceled it). The watch is dead; re-list and watch again.
+   * The watch cannot continue without a gap (start revision compacted, the
+   * server canceled it, or the store was reset). The watch is dead; re-list
+   * and watch again.
    */
-  onResync(reason: 'compacted' | 'canceled', detail?: string): void;
+  onResync(reason: ResyncReason, detail?: string): void;
   /** Connection trouble (`false`) and recovery (`true`); the watch resumes by itself without a gap. */
   onConnection?(connected: boolean): void;
 }

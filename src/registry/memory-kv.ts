@@ -199,6 +199,25 @@ export class MemoryKv implements KvBackend {
     }
   }
 
+  /**
+   * Test double of an etcd wiped and started empty: every key, lease and
+   * the history are gone and the revision starts again at 1; every watch
+   * ends with `onResync('reset')` (what the etcd watch reports when the
+   * store's revision went backwards).
+   */
+  wipe(): void {
+    for (const lease of this.leases.values()) this.clock.clearTimeout(lease.timer);
+    this.leases.clear();
+    this.data.clear();
+    this.history.length = 0;
+    this.revision = 1n;
+    this.compacted = 0n;
+    for (const w of [...this.watches]) {
+      this.watches.delete(w);
+      this.deliver(w, () => w.listener.onResync('reset', 'store wiped'));
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const lease of this.leases.values()) this.clock.clearTimeout(lease.timer);

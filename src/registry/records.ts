@@ -2,6 +2,7 @@ import { applySetNameProblem, isActiveState, isDesiredState, isLoadState, type A
 import type { UnitOption } from '../units/options.js';
 import { amountsFrom, type MachineResources, type ResourceAmounts } from '../resources/index.js';
 import { CorruptRecordError } from './errors.js';
+import { unitNameProblem } from '../units/names.js';
 
 /**
  * The records stored in the registry and their JSON codecs. Values are data
@@ -64,6 +65,13 @@ export interface MachineRecord {
   readonly instance?: string;
   /** What the machine has, keeps for itself and has allocated; absent in records of fleetd versions before resources. */
   readonly resources?: MachineResources;
+  /**
+   * Units this machine still runs although the registry no longer schedules
+   * them here, because the registry was reset (etcd wiped) and the agent
+   * holds them (sorted). The engine places such a unit back here when its
+   * constraints allow, so a restore restarts nothing. Absent otherwise.
+   */
+  readonly held?: readonly string[];
 }
 
 /** `schedule/<machineId>/<name>`: the engine's decision that a unit runs on a machine. */
@@ -202,7 +210,7 @@ export function decodeDesired(key: string, raw: string): DesiredState {
 
 /** Serializes a machine record. */
 export function encodeMachine(m: MachineRecord): string {
-  return JSON.stringify({ id: m.id, publicIP: m.publicIP, metadata: m.metadata, version: m.version, capabilities: m.capabilities, ...(m.apiEndpoint ? { apiEndpoint: m.apiEndpoint } : {}), ...(m.instance ? { instance: m.instance } : {}), ...(m.resources ? { resources: m.resources } : {}) });
+  return JSON.stringify({ id: m.id, publicIP: m.publicIP, metadata: m.metadata, version: m.version, capabilities: m.capabilities, ...(m.apiEndpoint ? { apiEndpoint: m.apiEndpoint } : {}), ...(m.instance ? { instance: m.instance } : {}), ...(m.resources ? { resources: m.resources } : {}), ...(m.held !== undefined && m.held.length > 0 ? { held: m.held } : {}) });
 }
 
 /** Decodes `machines/<id>`; throws {@link CorruptRecordError}. */
@@ -217,7 +225,15 @@ export function decodeMachine(key: string, raw: string): MachineRecord {
     ...(typeof o['apiEndpoint'] === 'string' && o['apiEndpoint'] !== '' ? { apiEndpoint: o['apiEndpoint'] as string } : {}),
     ...(typeof o['instance'] === 'string' && o['instance'] !== '' ? { instance: o['instance'] as string } : {}),
     ...(o['resources'] !== undefined ? { resources: machineResources(key, o['resources']) } : {}),
+    ...(heldUnits(key, o['held'])),
   };
+}
+
+/** The `held` field: a list of unit names (an unknown entry makes the record corrupt). */
+function heldUnits(key: string, v: unknown): { held?: readonly string[] } {
+  if (v === undefined) return {};
+  if (!Array.isArray(v) || v.some((n) => typeof n !== 'string' || unitNameProblem(n) !== undefined)) throw new CorruptRecordError(key, 'field held is not a list of unit names');
+  return v.length > 0 ? { held: v as string[] } : {};
 }
 
 function machineResources(key: string, v: unknown): MachineResources {

@@ -9,7 +9,7 @@
  */
 import type { RegistryChange, RegistryEvent } from './events.js';
 import type { DuplicateMachineError } from './errors.js';
-import type { Subscription } from './kv.js';
+import type { ResyncReason, Subscription } from './kv.js';
 import type { LeaseEvents } from './lease.js';
 import type { BodyReferenceView, CollectableBody, UnitUpgradeReport } from './bodies.js';
 import type { ListenerErrorHandler, TypedEmitter } from './emitter.js';
@@ -51,7 +51,7 @@ export interface RegistryWatchListener<E = RegistryEvent> {
   /** Decoded changes of one or more consecutive revisions, in order. */
   onEvents(events: readonly E[]): void;
   /** The watch ended with a gap (compaction, cancel): re-list, then watch again. */
-  onResync(reason: 'compacted' | 'canceled'): void;
+  onResync(reason: ResyncReason): void;
   /** Connection lost (`false`) / back (`true`); the watch resumes by itself without a gap. */
   onConnection?(connected: boolean): void;
 }
@@ -192,6 +192,12 @@ export interface AgentRegistry {
    * aborts); rejects only on a non-retryable error or abort.
    */
   announce(record: MachineRecord, options: AnnounceOptions): Promise<MachinePresence>;
+  /**
+   * The registry's epoch (`epoch`): a random id, created by this call when
+   * absent. A different or newly created epoch after the agent saw one
+   * means the registry was reset (etcd wiped).
+   */
+  registryEpoch(): Promise<string>;
   /** This machine's schedule entries, sorted by unit name, and the revision read at. */
   listSchedule(machineId: string): Promise<{ entries: ScheduleEntry[]; revision: bigint }>;
   /** Watches only `schedule/<machineId>/` from `fromRevision` (inclusive). */

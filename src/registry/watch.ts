@@ -1,6 +1,6 @@
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { asRegistryError } from './lease.js';
-import type { Subscription } from './kv.js';
+import type { ResyncReason, Subscription } from './kv.js';
 import type { RegistryError } from './errors.js';
 import type { RegistryWatchListener } from './roles.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../domain/index.js';
@@ -20,7 +20,7 @@ export interface FollowListener<S, E> {
   /** Changes after the last snapshot, in revision order. */
   onEvents(events: readonly E[]): void;
   /** A resync is starting (the next `onSnapshot` replaces everything). */
-  onResync?(reason: 'compacted' | 'canceled'): void;
+  onResync?(reason: ResyncReason): void;
   /** Watch connection lost / back (the stream resumes without a gap by itself). */
   onConnection?(connected: boolean): void;
   /** A list attempt failed; it is retried with backoff (warning only). */

@@ -81,6 +81,12 @@ export function registryContract(name: string, make: ContractFactory): void {
       assert.equal((await r.api.getUnit('a.service'))!.unit.hash, 'h1');
     });
 
+    run('the registry epoch is created once and then read back by every agent', async (r) => {
+      const first = await r.agent.registryEpoch();
+      assert.match(first, /^[0-9a-f-]{36}$/);
+      assert.equal(await r.agent.registryEpoch(), first, 'a second read finds the same epoch');
+    });
+
     run('replace keeps the desired state; set/destroy need an existing unit', async (r) => {
       await r.api.createUnit(unit('a.service'), 'loaded');
       await r.api.replaceUnit(unit('a.service', 'h2'));

@@ -26,6 +26,10 @@ test('records round-trip through their codecs', () => {
   assert.deepEqual(decodeMachine('k', encodeMachine(m)), m);
   const withResources: MachineRecord = { ...m, resources: { capacity: { cpu: 4, memory: 8589934592 }, reserved: { cpu: 0.5 }, allocated: { cpu: 1.5 } } };
   assert.deepEqual(decodeMachine('k', encodeMachine(withResources)), withResources);
+  const holding: MachineRecord = { ...m, held: ['a.service', 'b@1.service'] };
+  assert.deepEqual(decodeMachine('k', encodeMachine(holding)), holding);
+  assert.equal(encodeMachine({ ...m, held: [] }), encodeMachine(m), 'an empty hold is not written');
+  assert.throws(() => decodeMachine('k', JSON.stringify({ ...JSON.parse(encodeMachine(m)), held: ['../x'] })), /field held is not a list of unit names/);
   const s = { machineId: 'm1', name: 'a.service', hash: 'abc', targetState: 'launched' as const };
   assert.deepEqual(decodeSchedule('k', encodeSchedule(s)), s);
   const st = { name: 'a.service', machineId: 'm1', loadState: 'loaded' as const, activeState: 'active' as const, subState: 'running', hash: 'abc', timestamp: 123 };
