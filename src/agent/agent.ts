@@ -21,6 +21,7 @@ import { isRunning } from '../domain/index.js';
 import { Allocation, sameAmounts } from './allocation.js';
 import { enforcementDropIn } from './enforcement.js';
 import { readPolicyDocument } from '../scheduler/policy.js';
+import { registryWasReset, settleHold, startHold, type ResetHold } from './reset-hold.js';
 
 /** Options of {@link Agent}. */
 export interface AgentOptions {
@@ -42,6 +43,14 @@ export interface AgentOptions {
   readonly onDuplicate?: (error: DuplicateMachineError) => void;
   /** Called when the machine record is in the registry: first registration and every re-registration. */
   readonly onRegistered?: () => void;
+  /**
+   * `registry_reset_hold`, ms: after the registry was reset (etcd wiped:
+   * the registry's epoch changed), units running here stay as they are
+   * this long while the operator restores the cluster (`fleetctl import`);
+   * those the registry has not scheduled here again by then are stopped.
+   * 0: no hold (they are stopped at once, like destroyed units). Default 0.
+   */
+  readonly resetHoldMs?: number;
 }
 
 /**
@@ -80,6 +89,13 @@ export class Agent {
   private machine: MachineRecord;
   private readonly allocation = new Allocation();
   private timer: TimerHandle | undefined;
+  /** The registry epoch last read; undefined before the first read. */
+  private epoch: string | undefined;
+  /** In force after a registry reset (see `reset-hold.ts`). */
+  private hold: ResetHold | undefined;
+  private holdTimer: TimerHandle | undefined;
+  /** Bumped for each schedule follow; callbacks of an older one are ignored. */
+  private followGeneration = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -122,6 +138,9 @@ export class Agent {
     this.presence.on('reregistered', (leaseId) => {
       this.log.warn({ leaseId }, 'machine lease had expired; registered again');
       this.opts.onRegistered?.();
+      // The lease may be gone because the registry was reset: read it afresh
+      // (epoch and schedule) instead of resuming a watch by revision.
+      this.followSchedule();
     });
     if (machine.resources !== undefined) this.opts.metrics?.resources?.(machine.resources);
     this.publisher = new StatePublisher({ registry, presence: this.presence, logger: this.log, clock: this.clock });
@@ -143,17 +162,39 @@ export class Agent {
     if (managed.length > 0) this.log.info({ units: managed.length, running: this.launched.size }, 'found fleet units from a previous run');
 
     this.followPolicy();
-    const id = machine.id;
-    this.scheduleSub = follow<{ revision: bigint; entries: ScheduleEntry[] }, RegistryEvent>(
-      { list: () => registry.listSchedule(id), watch: (rev, l) => registry.watchSchedule(id, rev, l) },
+    this.followSchedule();
+  }
+
+  /**
+   * Lists this machine's schedule (with the registry's epoch) and watches it;
+   * called again after a re-registration, replacing the previous follow.
+   */
+  private followSchedule(): void {
+    if (this.stopped) return;
+    const { registry } = this.opts;
+    const id = this.opts.machine.id;
+    const generation = ++this.followGeneration;
+    const current = (): boolean => generation === this.followGeneration && !this.stopped;
+    void this.scheduleSub?.close();
+    this.scheduleSub = follow<{ revision: bigint; entries: ScheduleEntry[]; epoch: string }, RegistryEvent>(
+      {
+        list: async () => {
+          const epoch = await registry.registryEpoch();
+          return { ...(await registry.listSchedule(id)), epoch };
+        },
+        watch: (rev, l) => registry.watchSchedule(id, rev, l),
+      },
       {
         onSnapshot: (s) => {
+          if (!current()) return;
+          if (registryWasReset(this.epoch, s.epoch)) this.registryReset(this.epoch!, s.epoch);
+          this.epoch = s.epoch;
           this.schedule = new Map(s.entries.map((e) => [e.name, e]));
           this.kick(0);
         },
         onEvents: (events) => {
           const schedule = this.schedule;
-          if (schedule === undefined) return;
+          if (schedule === undefined || !current()) return;
           for (const ev of events) {
             if (ev.kind !== 'schedule' || ev.machineId !== id) continue;
             if (ev.entry === undefined) schedule.delete(ev.name);
@@ -163,6 +204,7 @@ export class Agent {
         },
         onResync: (reason) => this.log.info({ reason }, 'schedule watch lost its place; re-listing'),
         onConnection: (connected) => {
+          if (!current()) return;
           if (!connected) this.log.warn('lost the etcd watch; units keep running as they are');
           else this.log.info('etcd watch back');
         },
@@ -196,6 +238,26 @@ export class Agent {
     );
   }
 
+  /** The registry's epoch changed: hold what runs here (see `reset-hold.ts`). */
+  private registryReset(before: string, after: string): void {
+    const graceMs = this.opts.resetHoldMs ?? 0;
+    const hold = startHold(this.onDisk.keys(), this.clock.now(), graceMs);
+    if (hold === undefined) {
+      this.log.warn({ before, after }, 'the registry was reset (etcd wiped?); no hold configured (registry_reset_hold): units it does not schedule here are stopped');
+      return;
+    }
+    this.hold = hold;
+    if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
+    this.holdTimer = this.clock.setTimeout(() => {
+      this.holdTimer = undefined;
+      this.kick(0);
+    }, graceMs);
+    this.log.warn(
+      { before, after, units: [...hold.units].sort(), holdMs: graceMs },
+      `the registry was reset (etcd wiped?): holding ${hold.units.size} units as they run for ${Math.round(graceMs / 1000)} s; restore the cluster (fleetctl import) to keep them, or they are stopped then`,
+    );
+  }
+
   /**
    * Stops the agent. `graceful` (SIGTERM) leaves the cluster as fleet does:
    * every fleet unit here is stopped and unloaded, and the lease is revoked so
@@ -206,6 +268,7 @@ export class Agent {
   async stop(options: { graceful: boolean }): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
     await this.scheduleSub?.close();
     await this.policySub?.close();
     await this.running;
@@ -275,6 +338,7 @@ export class Agent {
     } catch (err) {
       this.log.warn({ err }, 'could not read unit bodies; loading them later');
     }
+    this.settleHold(new Set(wantedHashes.keys()));
     await this.publishAllocation(wantedHashes);
     const desired: DesiredUnit[] = entries.map((e) => {
       const dropIn = this.wantedDropIn(e.name, e.hash);
@@ -290,7 +354,7 @@ export class Agent {
       const dropIn = this.dropIns.get(name);
       return { name, hash, launched: this.launched.has(name), ...(dropIn !== undefined ? { dropIn } : {}) };
     });
-    const tasks = planTasks(desired, current);
+    const tasks = planTasks(desired, current, this.hold?.units);
     if (tasks.length === 0) return;
     const release = this.publisher?.hold();
     try {
@@ -314,19 +378,44 @@ export class Agent {
     return dropIn;
   }
 
-  /** Announces what the scheduled units request when it changed; a failed write is retried on the next pass. */
+  /** Brings the hold up to date with the schedule (units scheduled here leave it) and logs its end. */
+  private settleHold(scheduled: ReadonlySet<string>): void {
+    const before = this.hold;
+    if (before === undefined) return;
+    this.hold = settleHold(before, scheduled, new Set(this.onDisk.keys()), this.clock.now());
+    if (this.hold !== undefined) return;
+    if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    const left = [...before.units].filter((n) => !scheduled.has(n) && this.onDisk.has(n)).sort();
+    if (left.length === 0) this.log.info('every unit held after the registry reset is scheduled here again; hold over');
+    else this.log.warn({ units: left }, `hold after the registry reset ended: stopping ${left.length} units the registry does not schedule here`);
+  }
+
+  /**
+   * Announces what the scheduled units request and which units the hold
+   * keeps (`held`, the engine's placement hint) when either changed; a
+   * failed write is retried on the next pass.
+   */
   private async publishAllocation(scheduled: ReadonlyMap<string, string>): Promise<void> {
+    if (this.presence === undefined) return;
+    const held = this.hold === undefined ? [] : [...this.hold.units].sort();
+    const heldChanged = held.join('\0') !== (this.machine.held ?? []).join('\0');
     const resources = this.machine.resources;
-    if (resources === undefined || this.presence === undefined) return;
-    const allocated = this.allocation.sum(scheduled, (hash) => this.bodies.get(hash));
-    if (allocated === undefined || sameAmounts(allocated, resources.allocated)) return;
-    const next: MachineRecord = { ...this.machine, resources: { ...resources, allocated } };
+    const allocated = resources === undefined ? undefined : this.allocation.sum(scheduled, (hash) => this.bodies.get(hash));
+    const allocationChanged = resources !== undefined && allocated !== undefined && !sameAmounts(allocated, resources.allocated);
+    if (!heldChanged && !allocationChanged) return;
+    const { held: _old, ...base } = this.machine;
+    const next: MachineRecord = {
+      ...base,
+      ...(allocationChanged ? { resources: { ...resources!, allocated: allocated! } } : {}),
+      ...(held.length > 0 ? { held } : {}),
+    };
     try {
       await this.presence.update(next);
       this.machine = next;
-      this.opts.metrics?.resources?.(next.resources!);
+      if (allocationChanged) this.opts.metrics?.resources?.(next.resources!);
     } catch (err) {
-      this.log.warn({ err }, 'could not publish allocated resources; retrying');
+      this.log.warn({ err }, 'could not update the machine record (allocated resources, held units); retrying');
       this.retryLater();
     }
   }

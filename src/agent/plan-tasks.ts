@@ -52,7 +52,9 @@ export interface Task {
 const ORDER: Record<TaskKind, number> = { unload: 0, load: 1, limit: 2, reload: 3, stop: 4, start: 5 };
 
 /**
- * Plans the tasks that bring `current` to `desired`.
+ * Plans the tasks that bring `current` to `desired`. Units in `held` (see
+ * `reset-hold.ts`) that are not desired here are left as they are instead
+ * of being unloaded.
  * @returns tasks ordered unload < load < limit < reload < stop < start, by
  *   unit name within a kind; a single `reload` follows any load/unload/limit;
  *   empty when nothing differs. A unit placed by preemption whose victims
@@ -61,14 +63,15 @@ const ORDER: Record<TaskKind, number> = { unload: 0, load: 1, limit: 2, reload: 
  *   ExecStop= and TimeoutStopSec=) and names them in `after`, so it is not
  *   started if one of them could not be stopped.
  */
-export function planTasks(desired: readonly DesiredUnit[], current: readonly CurrentUnit[]): Task[] {
+export function planTasks(desired: readonly DesiredUnit[], current: readonly CurrentUnit[], held: ReadonlySet<string> = new Set()): Task[] {
   const want = new Map(desired.map((d) => [d.name, d]));
   const have = new Map(current.map((c) => [c.name, c]));
   const names = [...new Set([...want.keys(), ...have.keys()])].sort();
   const tasks: Task[] = [];
   for (const name of names) {
+    if (!want.has(name) && held.has(name)) continue;
     const d = want.get(name);
-    const victims = (d?.preempts ?? []).filter((v) => have.has(v) && !want.has(v)).sort();
+    const victims = (d?.preempts ?? []).filter((v) => have.has(v) && !want.has(v) && !held.has(v)).sort();
     for (const t of planUnit(d, have.get(name))) {
       tasks.push(t.kind === 'start' && victims.length > 0 ? { ...t, reason: `${t.reason}, once preempted ${victims.join(', ')} stopped`, after: victims } : t);
     }

@@ -25,6 +25,8 @@ export interface FleetdConfig {
   /** `resources=` (written over the detected capacity) and `reserved=`. */
   readonly resources: { readonly configured: ResourceAmounts; readonly reserved: ResourceAmounts };
   readonly agentTtlMs: number;
+  /** `registry_reset_hold`, ms (see `AgentOptions.resetHoldMs`). */
+  readonly registryResetHoldMs: number;
   readonly engine: {
     readonly disabled: boolean;
     readonly reconcileIntervalMs: number;
@@ -164,6 +166,7 @@ export function resolveConfig(sources: ConfigSources): ResolvedConfig {
     metadata: values.metadata,
     resources: { configured: values.resources, reserved: values.reserved },
     agentTtlMs: values.agent_ttl,
+    registryResetHoldMs: values.registry_reset_hold,
     engine: {
       disabled: values.disable_engine,
       reconcileIntervalMs: values.engine_reconcile_interval,

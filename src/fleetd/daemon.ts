@@ -121,6 +121,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
       driver,
       machine,
       ttlMs: config.agentTtlMs,
+      resetHoldMs: config.registryResetHoldMs,
       logger,
       metrics: metrics.agent,
       onDuplicate: (err) => availability.refuse(err.message),

@@ -24,7 +24,11 @@ export class MemoryCluster {
   readonly hosts = new Map<string, MemoryHost>();
   readonly engine: Engine;
 
-  constructor(private readonly ttlMs = 5000) {
+  /** `agent.resetHoldMs`: the agents' hold after a registry reset (default none). */
+  constructor(
+    private readonly ttlMs = 5000,
+    private readonly agentOptions: { readonly resetHoldMs?: number } = {},
+  ) {
     this.engine = new Engine({ registry: this.registry.engine, election: this.registry.election({ machineId: 'engine', ttlSeconds: 5 }), logger: silentLogger(), reconcileIntervalMs: 200 });
   }
 
@@ -35,7 +39,7 @@ export class MemoryCluster {
   async addHost(id: string, metadata: Record<string, string> = {}, resources?: MachineResources): Promise<MemoryHost> {
     const driver = new FakeSystemdDriver();
     const machine: MachineRecord = { id, publicIP: '127.0.0.1', metadata, version: 'test', capabilities: {}, ...(resources !== undefined ? { resources } : {}) };
-    const makeAgent = () => new Agent({ registry: this.registry.agent, driver, machine, ttlMs: this.ttlMs, logger: silentLogger(), retryIntervalMs: 200 });
+    const makeAgent = () => new Agent({ registry: this.registry.agent, driver, machine, ttlMs: this.ttlMs, logger: silentLogger(), retryIntervalMs: 200, ...this.agentOptions });
     const host: MemoryHost = {
       id,
       driver,

@@ -160,3 +160,67 @@ test('policy enforce: agents give units that reserve cpu/memory a drop-in, and t
     await c.stop();
   }
 });
+
+test('etcd wiped: agents hold what runs; after the units are restored the engine puts each back where it runs (same pids)', async () => {
+  const c = new MemoryCluster(2000, { resetHoldMs: 60_000 });
+  try {
+    await c.start();
+    // All on c first, then hosts a and b join: placement a fresh least-loaded pass would not choose.
+    await c.addHost('c');
+    const units = [1, 2, 3, 4, 5].map((n) => sleeper(`w${n}.service`));
+    for (const u of units.slice(0, 4)) await c.registry.api.createUnit(u, 'launched');
+    await waitFor('4 units on c', async () => (await c.registry.api.listSchedule()).length === 4);
+    for (const id of ['a', 'b']) await c.addHost(id);
+    await c.registry.api.createUnit(units[4]!, 'launched');
+    const pids = async () => {
+      const out = new Map<string, string>();
+      for (const h of c.hosts.values()) for (const s of await h.driver.listStates(units.map((u) => u.name))) if (s.activeState === 'active') out.set(s.name, `${h.id}:${s.mainPid}`);
+      return out;
+    };
+    const before = await waitFor('5 units running', async () => ((await pids()).size === 5 ? pids() : undefined));
+    const where = new Map([...before].map(([name, at]) => [name, at.split(':')[0]!]));
+
+    c.registry.kv.wipe();
+    // Marker: every agent noticed the reset and published what it holds.
+    await waitFor('every host publishes what it holds', async () => {
+      const machines = await c.registry.api.listMachines();
+      const heldCount = machines.reduce((n, m) => n + (m.held?.length ?? 0), 0);
+      return machines.length === 3 && heldCount === 5;
+    });
+    assert.deepEqual(await pids(), before, 'nothing stopped while held');
+
+    // Restore: least-loaded alone would spread w1..w5 over a, b, c.
+    for (const u of units) await c.registry.api.createUnit(u, 'launched');
+    await waitFor('every unit scheduled where it runs and holds released', async () => {
+      const schedule = await c.registry.api.listSchedule();
+      const machines = await c.registry.api.listMachines();
+      return schedule.length === 5 && machines.every((m) => m.held === undefined);
+    });
+    const schedule = await c.registry.api.listSchedule();
+    assert.deepEqual(new Map(schedule.map((e) => [e.name, e.machineId])), where, 'each unit scheduled on the host that ran it');
+    assert.deepEqual(await pids(), before, 'same host, same pid: nothing restarted');
+  } finally {
+    await c.stop();
+  }
+});
+
+test('etcd wiped and nothing restored: held units are stopped when the hold ends; with no hold at once', async () => {
+  for (const holdMs of [2500, 0]) {
+    const c = new MemoryCluster(2000, { resetHoldMs: holdMs });
+    try {
+      await c.start();
+      const h = await c.addHost('a');
+      await c.registry.api.createUnit(sleeper('left.service'), 'launched');
+      await waitFor('running', async () => (await h.driver.listStates(['left.service']))[0]?.activeState === 'active');
+      c.registry.kv.wipe();
+      if (holdMs > 0) {
+        await waitFor('held', async () => (await c.registry.api.listMachines())[0]?.held?.join() === 'left.service');
+        assert.equal((await h.driver.listStates(['left.service']))[0]?.activeState, 'active', 'kept while held');
+      }
+      await waitFor(`stopped and unloaded (hold ${holdMs} ms)`, async () => (await h.driver.managedUnits()).length === 0);
+      await waitFor('hold withdrawn from the record', async () => (await c.registry.api.listMachines())[0]?.held === undefined);
+    } finally {
+      await c.stop();
+    }
+  }
+});

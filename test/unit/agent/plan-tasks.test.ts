@@ -73,6 +73,19 @@ for (const c of cases) {
   });
 }
 
+test('planTasks with held units: a held unit that is not scheduled here is left alone; everything else as usual', () => {
+  const held = new Set(['a.service', 'b.service']);
+  const cases: Array<{ name: string; desired: DesiredUnit[]; current: CurrentUnit[]; want: string[] }> = [
+    { name: 'held and unscheduled: kept running', desired: [], current: [have('a.service', true), have('b.service', false)], want: [] },
+    { name: 'not held and unscheduled: unloaded', desired: [], current: [have('a.service', true), have('z.service', true)], want: ['unload z.service', 'reload'] },
+    { name: 'held and scheduled again with the same body: nothing (same process)', desired: [want('a.service', 'launched')], current: [have('a.service', true)], want: [] },
+    { name: 'held but scheduled with another body: replaced', desired: [want('a.service', 'launched', H2)], current: [have('a.service', true)], want: ['unload a.service', 'load a.service', 'reload', 'start a.service'] },
+    { name: 'held but scheduled loaded: stopped', desired: [want('a.service', 'loaded')], current: [have('a.service', true)], want: ['stop a.service'] },
+    { name: 'new units still start during a hold', desired: [want('n.service', 'launched')], current: [have('a.service', true)], want: ['load n.service', 'reload', 'start n.service'] },
+  ];
+  for (const c of cases) assert.deepEqual(brief(planTasks(c.desired, c.current, held)), c.want, c.name);
+});
+
 test('every task carries a reason', () => {
   const tasks = planTasks([want('a.service', 'launched', H2), want('b.service', 'launched')], [have('a.service', true), have('z.service', false)]);
   assert.ok(tasks.length > 0);
