@@ -79,7 +79,8 @@ export function buildSnapshot(input: SnapshotInput, requirementsOf: (unit: UnitR
     const cordon = input.cordons?.get(m.id);
     // What units may take: capacity − reserved; a machine that publishes no resources offers none.
     const capacity = m.resources === undefined ? {} : { capacity: allocatableOf(m.resources) };
-    machines.push(cordon !== undefined && cordon.untilMs > now ? { id: m.id, metadata, ...capacity, cordoned: cordon.reason } : { id: m.id, metadata, ...capacity });
+    const held = m.held !== undefined && m.held.length > 0 ? { held: m.held } : {};
+    machines.push(cordon !== undefined && cordon.untilMs > now ? { id: m.id, metadata, ...capacity, ...held, cordoned: cordon.reason } : { id: m.id, metadata, ...capacity, ...held });
   }
   const { policy, problem } = readPolicyDocument(input.policy);
   return {

@@ -46,6 +46,8 @@ export interface PlanUnit {
   readonly requests: ReadonlyArray<readonly [string, number]>;
   /** What scorers count the unit as: its requests, or the policy's best-effort default when it requests neither cpu nor memory. */
   readonly scoreRequests: ReadonlyArray<readonly [string, number]>;
+  /** Machines whose agent holds this unit after a registry reset (see `MachineSnapshot.held`), ascending; empty normally. */
+  readonly heldOn: readonly MachineIndex[];
   /** Template prefix of an instance (`web` of `web@1.service`); undefined for other units. */
   readonly template: string | undefined;
   /**
@@ -57,7 +59,7 @@ export interface PlanUnit {
    * both (`phase-place.ts`, `planner.ts`). A filter or scorer must therefore
    * read the unit only through what the signature covers: never its name.
    * Undefined for units that declare `Replaces=`, whose placement depends on
-   * their own targets.
+   * their own targets. A unit held on some machine has those machines in it.
    */
   readonly signature: string | undefined;
 }

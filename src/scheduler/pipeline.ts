@@ -14,6 +14,7 @@ import { replacesFilter } from './filters/replaces.js';
 import { cordonFilter } from './filters/cordon.js';
 import { resourcesFilter } from './filters/resources.js';
 import { replacesAffinity } from './scorers/replaces-affinity.js';
+import { heldAffinity } from './scorers/held-affinity.js';
 import { leastLoaded } from './scorers/least-loaded.js';
 import { leastAllocated } from './scorers/least-allocated.js';
 import { mostAllocated } from './scorers/most-allocated.js';
@@ -41,25 +42,29 @@ export const REPLACES_AFFINITY_WEIGHT = 10;
 
 /**
  * The pipeline for `policy`: fleet's filters plus Resources, then the
- * strategy's scorer (weight 1), the policy's extra scorers, and Replaces
- * affinity. With the default policy and no unit requesting anything, this
+ * strategy's scorer (weight 1), the policy's extra scorers, Replaces
+ * affinity and held affinity (after a registry reset). With the default policy and no unit requesting anything, this
  * is exactly fleet's placement (least-loaded, ties by machine id).
  */
 export function createPipeline(policy: PlacementPolicy = DEFAULT_POLICY, requestsAnything = false): Pipeline {
+  const scorers: WeightedScorer[] = [
+    // spread: fewest units, then machine id (fleet's policy) until units request resources.
+    { scorer: strategyScorer(policy.strategy, requestsAnything), weight: 1 },
+    ...(policy.scorers.balanced !== undefined ? [{ scorer: balanced, weight: policy.scorers.balanced }] : []),
+    ...(policy.spreadBy !== undefined ? [{ scorer: spreadBy(policy.spreadBy), weight: policy.scorers.spreadBy ?? 1 }] : []),
+    // An upgrade goes where the unit it replaces runs: its 100 x 10 outweighs
+    // any least-loaded difference (at most 100 x 1), as fleet always did.
+    { scorer: replacesAffinity, weight: REPLACES_AFFINITY_WEIGHT },
+  ];
+  // A unit still running somewhere after a registry reset goes back there:
+  // weighed more than all the others together, so it always decides first.
+  scorers.push({ scorer: heldAffinity, weight: 1 + scorers.reduce((sum, s) => sum + s.weight, 0) });
   return {
     // Cheap narrowing: the pinned machine, the metadata class, the machines of the peers.
     preFilters: [machineIdPreFilter, machineMetadataPreFilter, machineOfPreFilter],
     // Static constraints first, then those that depend on what is already placed.
     filters: [machineIdFilter, machineMetadataFilter, machineOfFilter, conflictsFilter, replacesFilter, cordonFilter, resourcesFilter],
-    scorers: [
-      // spread: fewest units, then machine id (fleet's policy) until units request resources.
-      { scorer: strategyScorer(policy.strategy, requestsAnything), weight: 1 },
-      ...(policy.scorers.balanced !== undefined ? [{ scorer: balanced, weight: policy.scorers.balanced }] : []),
-      ...(policy.spreadBy !== undefined ? [{ scorer: spreadBy(policy.spreadBy), weight: policy.scorers.spreadBy ?? 1 }] : []),
-      // An upgrade goes where the unit it replaces runs: its 100 x 10 outweighs
-      // any least-loaded difference (at most 100 x 1), as fleet always did.
-      { scorer: replacesAffinity, weight: REPLACES_AFFINITY_WEIGHT },
-    ],
+    scorers,
   };
 }
 

@@ -5,7 +5,7 @@
  * cycles to warn about.
  */
 import type { ClusterSnapshot, MachineSnapshot, PlanWarning, UnitSnapshot } from './types.js';
-import type { MachineInfo, PlanUnit } from './model.js';
+import type { MachineIndex, MachineInfo, PlanUnit } from './model.js';
 import { NameIndex, compareStrings } from './name-index.js';
 import { cycles, topologicalOrder } from './graph.js';
 import type { DesiredState } from '../domain/index.js';
@@ -55,6 +55,7 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
   const conflictedBy = matchDeclared(active, (u) => u.requirements.conflicts, names);
   const replacedBy = matchDeclared(active, (u) => u.requirements.replaces, names);
 
+  const heldOn = heldUnits(snapshot.machines, machines);
   const units = new Map<string, MutableUnit>();
   for (const u of active) {
     const req = u.requirements;
@@ -77,6 +78,7 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
       followers: [],
       requests: derived.requests,
       scoreRequests: scoringRequests(derived.requests, bestEffort),
+      heldOn: heldOn.get(u.name) ?? [],
       template: u.name.includes('@') ? u.name.slice(0, u.name.indexOf('@')) : undefined,
       signature: undefined,
     });
@@ -139,6 +141,24 @@ function prepareMachines(list: readonly MachineSnapshot[], warnings: PlanWarning
   });
 }
 
+/** Unit name -> machines holding it (`MachineSnapshot.held`), ascending; empty when no machine holds anything (the usual case costs one scan). */
+function heldUnits(list: readonly MachineSnapshot[], machines: readonly MachineInfo[]): Map<string, MachineIndex[]> {
+  const out = new Map<string, MachineIndex[]>();
+  if (!list.some((m) => m.held !== undefined && m.held.length > 0)) return out;
+  const indexOf = new Map(machines.map((m) => [m.id, m.index]));
+  for (const m of list) {
+    const index = indexOf.get(m.id);
+    if (index === undefined) continue;
+    for (const name of m.held ?? []) {
+      const at = out.get(name);
+      if (at === undefined) out.set(name, [index]);
+      else if (!at.includes(index)) at.push(index);
+    }
+  }
+  for (const at of out.values()) at.sort((a, b) => a - b);
+  return out;
+}
+
 /** name -> the distinct declared patterns (over all active units) that match it. */
 function matchDeclared(
   units: readonly UnitSnapshot[],
@@ -161,8 +181,9 @@ function matchDeclared(
 function signature(u: PlanUnit): string | undefined {
   if (u.replaces.length > 0) return undefined;
   const own = derivedOf(u.requirements).signature;
-  if (u.conflictedBy.length === 0 && u.replacedBy.length === 0) return own;
-  return `${own}|${JSON.stringify([u.conflictedBy, u.replacedBy])}`;
+  const held = u.heldOn.length === 0 ? '' : `|held:${u.heldOn.join(',')}`;
+  if (u.conflictedBy.length === 0 && u.replacedBy.length === 0) return own + held;
+  return `${own}|${JSON.stringify([u.conflictedBy, u.replacedBy])}${held}`;
 }
 
 /** What a pass derives from one unit's own requirements alone. */

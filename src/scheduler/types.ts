@@ -23,6 +23,13 @@ export interface MachineSnapshot {
    * suspects is dead but whose registration has not expired yet.
    */
   readonly cordoned?: string;
+  /**
+   * Units this machine still runs without a schedule entry because the
+   * registry was reset (etcd wiped) and its agent holds them. Such a unit is
+   * placed back here whenever the filters allow, so a restore restarts
+   * nothing. Absent or empty normally.
+   */
+  readonly held?: readonly string[];
 }
 
 /** A unit as the scheduler sees it: its name, desired state and extracted `[X-Fleet]` requirements. */
