@@ -6,7 +6,7 @@
  * is ever killed by name.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +69,13 @@ export interface TestEtcd {
   restart(options?: { downForMs?: number }): Promise<void>;
   /** Kills every member without restarting (data kept) — for outage tests; `restart()` brings it back. */
   kill(): Promise<void>;
+  /**
+   * Kills every member, empties their data directories and starts them
+   * again on the same ports and flags: an empty etcd, as after a lost disk
+   * or `rm -rf` of the data dir (same cluster id, revision back at 1).
+   * Resolves when healthy.
+   */
+  wipe(options?: { downForMs?: number }): Promise<void>;
   /** The member that currently leads (asked over the members' HTTP gateway); undefined when none answers. */
   leader(): Promise<EtcdMember | undefined>;
   /**
@@ -321,6 +328,16 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<TestEtc
     async restart(opts = {}) {
       if (stopped) throw new Error('etcd was stopped');
       await Promise.all(members.map((m) => m.kill()));
+      if (opts.downForMs) await new Promise((r) => setTimeout(r, opts.downForMs));
+      await launchAll();
+    },
+    async wipe(opts = {}) {
+      if (stopped) throw new Error('etcd was stopped');
+      await Promise.all(members.map((m) => m.kill()));
+      for (const m of members) {
+        rmSync(m.dataDir, { recursive: true, force: true });
+        mkdirSync(m.dataDir, { mode: 0o700 });
+      }
       if (opts.downForMs) await new Promise((r) => setTimeout(r, opts.downForMs));
       await launchAll();
     },
