@@ -95,5 +95,5 @@ export async function followEventsDirect(source: EventSource, query: EventsQuery
   }
   const signal = target.signal ?? new AbortController().signal;
   const end = await stream.run({ events: (events) => events.forEach((e) => target.onEvent(e)), idle: () => undefined }, signal);
-  if (end.kind === 'lost') throw new ApiError(end.reason === 'compacted' ? 410 : 503, end.message);
+  if (end.kind === 'lost') throw new ApiError(end.reason === 'compacted' || end.reason === 'reset' ? 410 : 503, end.message);
 }

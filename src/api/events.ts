@@ -144,7 +144,7 @@ async function writeStream(res: ServerResponse, req: ApiRequest, clock: Clock, s
     },
     req.signal,
   );
-  if (end.kind === 'lost') res.write(errorChunk(sse, end.reason === 'compacted' ? 410 : 503, end.message));
+  if (end.kind === 'lost') res.write(errorChunk(sse, end.reason === 'compacted' || end.reason === 'reset' ? 410 : 503, end.message));
   res.end();
 }
 

@@ -5,7 +5,7 @@
  * sink; says when the stream is idle (heartbeat) and why it ended.
  */
 import type { Clock, TimerHandle } from '../clock.js';
-import type { ApiRegistry, RegistryChange, Subscription } from '../registry/index.js';
+import type { ApiRegistry, RegistryChange, ResyncReason, Subscription } from '../registry/index.js';
 import { deriveBatch } from './derive.js';
 import { matchesFilter, type EventFilter } from './filter.js';
 import type { FleetEvent } from './types.js';
@@ -46,8 +46,8 @@ export interface EventSink {
 export type StreamEnd =
   | { readonly kind: 'caught-up' }
   | { readonly kind: 'aborted' }
-  /** The watch could not continue: history compacted while it lagged, or etcd cancelled it. `position`: seen up to here. */
-  | { readonly kind: 'lost'; readonly reason: 'compacted' | 'canceled'; readonly position: bigint; readonly message: string };
+  /** The watch could not continue: history compacted while it lagged, etcd cancelled it, or the store was reset (etcd wiped or restored). `position`: seen up to here. */
+  | { readonly kind: 'lost'; readonly reason: ResyncReason; readonly position: bigint; readonly message: string };
 
 /** An opened stream: where it starts, and the loop. */
 export interface OpenedEventStream {
@@ -125,7 +125,12 @@ function runStream(source: EventSource, req: EventStreamRequest, timing: EventSt
         arm();
       },
       onResync: (reason) => {
-        const message = reason === 'compacted' ? new EventsCompactedError(position + 1n).message : `the registry ended the watch; resume with from=${position + 1n}`;
+        const message =
+          reason === 'compacted'
+            ? new EventsCompactedError(position + 1n).message
+            : reason === 'reset'
+              ? 'the registry was reset (etcd wiped or restored): its revisions start again; list the cluster again and follow from the current revision'
+              : `the registry ended the watch; resume with from=${position + 1n}`;
         end({ kind: 'lost', reason, position, message });
       },
     });
