@@ -9,4 +9,5 @@ export { EXIT_CODE_TRAILER } from './unit-commands.js';
 export { ETCD_UNAVAILABLE_MESSAGE } from './errors.js';
 export type { UnitExplanation } from './explain.js';
 export * from './schema.js';
-export { encodePageToken, decodePageToken, paginate, InvalidPageTokenError, type PageToken } from './pagination.js';
+export { encodePageToken, decodePageToken, paginate, requestedPage, MAX_PAGE_SIZE, InvalidPageTokenError, type PageToken } from './pagination.js';
+export type { StaticMount } from './routes.js';

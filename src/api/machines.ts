@@ -3,14 +3,14 @@ import type { MachineRecord } from '../registry/index.js';
 import { resourcesView } from '../resources/index.js';
 import type { ApiContext } from './context.js';
 import { parseMetadataOps } from './machine-ops.js';
-import { decodePageToken, paginate } from './pagination.js';
+import { paginate, requestedPage } from './pagination.js';
 import { empty, json, type Reply } from './reply.js';
 import { readJson, requireJsonContentType, type ApiRequest } from './request.js';
 import type { ApiMachine, ApiMachinePage } from './schema.js';
 
 /** `GET /machines`: one page of machines sorted by id. Throws ApiError / registry errors. */
 export async function listMachines(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
-  const token = decodePageToken(req.query.getAll('nextPageToken'), ctx.tokenLimit);
+  const token = requestedPage(req.query, ctx.tokenLimit);
   const page = paginate(await ctx.registry.listMachines(), token);
   const body: ApiMachinePage = {};
   if (page.items.length > 0) body.machines = page.items.map(toApiMachine);

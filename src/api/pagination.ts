@@ -48,6 +48,31 @@ export function decodePageToken(values: readonly string[], limit: number): PageT
   return token;
 }
 
+/** The largest page a `pageSize` may ask for (the token holds it in 16 bits). */
+export const MAX_PAGE_SIZE = 0xffff;
+
+/**
+ * The page a list request asks for: `pageSize` (ours, not fleet's: a
+ * client that wants everything, like the dashboard, asks for big pages
+ * instead of one request per 100 items) or the server's `token_limit`,
+ * then `nextPageToken` at that size. A client following tokens sends the
+ * same `pageSize` again.
+ * @throws {InvalidPageTokenError} for a `pageSize` that is not a whole
+ *   number from 1 to 65535, or a token of another size (see {@link decodePageToken}).
+ */
+export function requestedPage(query: URLSearchParams, serverLimit: number): PageToken {
+  const sizes = query.getAll('pageSize');
+  if (sizes.length > 1) throw new InvalidPageTokenError('too many values for pageSize');
+  let limit = serverLimit;
+  if (sizes.length === 1) {
+    const text = sizes[0]!;
+    const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+    if (!(n >= 1 && n <= MAX_PAGE_SIZE)) throw new InvalidPageTokenError(`invalid pageSize ${JSON.stringify(text)}: expected a whole number from 1 to ${MAX_PAGE_SIZE}`);
+    limit = n;
+  }
+  return decodePageToken(query.getAll('nextPageToken'), limit);
+}
+
 /**
  * Slices one page out of a sorted list.
  * @returns the page's items and the token of the next page, or no token when

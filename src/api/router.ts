@@ -31,6 +31,12 @@ export interface MethodRoute {
   /** `read` for what only looks, `operate` for unit changes, `admin` for machine metadata and the like. */
   readonly role: Role;
   readonly handler: RouteHandler;
+  /**
+   * Served without a token on every listener (the dashboard's assets, which
+   * hold no cluster data: the page asks for the token and sends it with
+   * each API request). Absent: the listener's authentication applies.
+   */
+  readonly public?: boolean;
 }
 
 /** One row of the route table. */

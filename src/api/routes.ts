@@ -18,6 +18,7 @@ import { getPolicy, putPolicy } from './policy.js';
 import { controlRollout, createRollout, getRollout, listRollouts } from './rollouts.js';
 import { ROLLOUT_CONTROLS } from '../rollout/index.js';
 import { unitJournal, unitStatus } from './unit-commands.js';
+import { whoAmI } from './whoami.js';
 import { deleteUnit, getUnit, listUnits, putUnit } from './units.js';
 
 /** fleet's answer to a method other than GET on a read-only resource. */
@@ -29,6 +30,8 @@ export interface StaticMount {
   readonly path: string;
   /** The directory; only regular files inside it are served. */
   readonly dir: string;
+  /** Served without a token (see `MethodRoute.public`); default false: role `read`. */
+  readonly public?: boolean;
 }
 
 /** What the table needs from the server: the `/metrics` handler, the `/health` one (no route without it) and any static mounts. */
@@ -107,6 +110,7 @@ export function apiRoutes(options: RouteTableOptions): RouteSpec[] {
       otherMethod: { status: 405, message: 'only POST supported against this resource' },
     },
     { resource: 'events', scope: 'api', path: ['events'], methods: { GET: { role: 'read', handler: streamEvents } }, otherMethod: ONLY_GET },
+    { resource: 'whoami', scope: 'api', path: ['auth', 'whoami'], methods: { GET: { role: 'read', handler: whoAmI } }, otherMethod: ONLY_GET },
     { resource: 'state', scope: 'api', path: ['state'], methods: { GET: { role: 'read', handler: listStates } }, otherMethod: ONLY_GET },
     { resource: 'unitState', scope: 'api', path: ['state', ':name'], methods: { GET: { role: 'read', handler: (req, ctx, p) => getState(req, ctx, p['name']!) } }, otherMethod: ONLY_GET },
     {
@@ -135,7 +139,7 @@ function staticRoute(mount: StaticMount, table: readonly RouteSpec[]): RouteSpec
     resource: 'static',
     scope: 'root',
     path: [segment, '*'],
-    methods: { GET: { role: 'read', handler: async (_req, _ctx, _p, rest) => staticFile(mount.dir, rest) } },
+    methods: { GET: { role: 'read', public: mount.public === true, handler: async (_req, _ctx, _p, rest) => staticFile(mount.dir, rest) } },
     otherMethod: ONLY_GET,
   };
 }

@@ -56,7 +56,7 @@ function authenticateStage(o: ApiSecurityOptions, listener: ApiListener): Middle
   const requireToken = listenerRequiresToken(o.auth, listener);
   return async (rc, next) => {
     const bootstrapping = rc.route.resource === BOOTSTRAP_RESOURCE && listener.kind === 'unix';
-    if (!requireToken || bootstrapping) {
+    if (!requireToken || bootstrapping || rc.route.method(rc.request.method).public === true) {
       rc.principal = tokenlessPrincipal(listener);
       return next();
     }

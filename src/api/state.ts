@@ -3,14 +3,14 @@ import type { UnitStateRecord } from '../registry/index.js';
 import { unitNameProblem } from '../units/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
-import { decodePageToken, paginate } from './pagination.js';
+import { paginate, requestedPage } from './pagination.js';
 import { json, type Reply } from './reply.js';
 import { firstQuery, type ApiRequest } from './request.js';
 import type { ApiUnitState, ApiUnitStatePage } from './schema.js';
 
 /** `GET /state[?machineID=M][&unitName=U]`: states sorted by (name, machine id), filtered, paginated. */
 export async function listStates(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
-  const token = decodePageToken(req.query.getAll('nextPageToken'), ctx.tokenLimit);
+  const token = requestedPage(req.query, ctx.tokenLimit);
   const machineId = firstQuery(req.query, 'machineID');
   const unitName = firstQuery(req.query, 'unitName');
   // No state can be stored under a name that breaks the rules.

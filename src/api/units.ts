@@ -3,7 +3,7 @@ import { unitNameProblem } from '../units/index.js';
 import { executeUnitPut, readUnitPutInputs } from '../registry/unit-put.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
-import { decodePageToken, paginate } from './pagination.js';
+import { paginate, requestedPage } from './pagination.js';
 import { empty, json, type Reply } from './reply.js';
 import { readJson, requireJsonContentType, type ApiRequest } from './request.js';
 import type { ApiUnitPage } from './schema.js';
@@ -12,7 +12,7 @@ import { indexRuntime, toApiUnit } from './unit-view.js';
 
 /** `GET /units`: one page of units sorted by name. Throws ApiError / registry errors. */
 export async function listUnits(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
-  const token = decodePageToken(req.query.getAll('nextPageToken'), ctx.tokenLimit);
+  const token = requestedPage(req.query, ctx.tokenLimit);
   const [units, schedule, states] = await Promise.all([ctx.registry.listUnits(), ctx.schedule.all(), ctx.registry.listStates()]);
   const page = paginate(units, token);
   const runtime = indexRuntime(schedule, states);

@@ -17,6 +17,7 @@ import { detectCapacity, machineResources } from './capacity.js';
 import { dirname } from 'node:path';
 import { ApiAvailability, startApiServer, SpawnLocalCommands, type ApiServer } from '../api/index.js';
 import { setUpApiSecurity, type ApiSecuritySetup } from './api-security.js';
+import { dashboardMount } from './dashboard.js';
 import { createFleetMetrics } from '../metrics/index.js';
 import { formatHostPort, parseHostPort } from '../domain/index.js';
 
@@ -86,7 +87,9 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
     // this machine id, so an operator here never sees a healthy member.
     const availability = new ApiAvailability();
     security = setUpApiSecurity(config.api, registry, metrics, logger);
+    const dashboard = dashboardMount();
     api = await startApiServer({
+      ...(dashboard !== undefined ? { staticMounts: [dashboard] } : {}),
       ...security.server,
       availability,
       registry: apiRegistry.api,

@@ -28,6 +28,7 @@ test('roles: read for GET, operate for unit changes, admin for machine metadata 
     'GET unitState read',
     'GET unitStatus read',
     'GET units read',
+    'GET whoami read',
     'PATCH machines admin',
     'POST authBootstrap admin',
     'POST rolloutPause operate',

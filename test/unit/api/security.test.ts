@@ -16,8 +16,10 @@ import { securityStages } from '../../../src/api/security.js';
 import type { ApiAuthMode } from '../../../src/fleetd/config-options.js';
 import { createFleetMetrics } from '../../../src/metrics/index.js';
 import { rawRequest, SERVICE, startHarness, type RawResponse } from './harness.js';
+import type { StartApiServerOptions } from '../../../src/api/index.js';
+import { writeFileSync } from 'node:fs';
 
-async function secured(auth: ApiAuthMode = 'tcp', rate = { qps: 1000, burst: 1000 }) {
+async function secured(auth: ApiAuthMode = 'tcp', rate = { qps: 1000, burst: 1000 }, staticMounts: StartApiServerOptions['staticMounts'] = undefined) {
   const registry = createMemoryRegistry();
   const cache = new TokenCache(registry.tokens);
   cache.start();
@@ -32,6 +34,7 @@ async function secured(auth: ApiAuthMode = 'tcp', rate = { qps: 1000, burst: 100
     listen: { socket: join(mkdtempSync(join(tmpdir(), 'fleet-sec-')), 'fleet.sock'), tcp: '127.0.0.1:0' },
     tokens: { registry: registry.tokens, now: () => 1_000 },
     chain: securityStages({ auth, tokens: cache, limiter: { limits: rate, buckets: new RateLimiter(rate, clock) }, now: () => 1_000, logger, metrics: metrics.api }),
+    ...(staticMounts !== undefined ? { staticMounts } : {}),
   });
   return { h, registry, cache, clock, logs, metrics };
 }
@@ -44,7 +47,7 @@ function tcp(address: string, method: string, path: string, token?: string, body
     const req = httpRequest({ host, port: Number(port), method, path, headers }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: {}, text, json: text ? JSON.parse(text) : undefined }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: {}, text, json: text && /json/.test(String(res.headers['content-type'])) ? JSON.parse(text) : undefined }));
     });
     req.on('error', reject);
     req.end(payload);
@@ -154,4 +157,43 @@ test('the token-free unix socket is not rate-limited (a bulk local command is no
   const statuses: number[] = [];
   for (let i = 0; i < 4; i++) statuses.push((await rawRequest(s2, 'GET', '/fleet/v1/units', { headers: { Authorization: `Bearer ${token}` } })).status);
   assert.ok(statuses.includes(429), `api_auth=all: the socket's token is limited (${statuses.join(',')})`);
+});
+
+test('a public static mount (the dashboard) is served without a token; a private one and the API still ask for it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-ui-'));
+  writeFileSync(join(dir, 'index.html'), '<p>dashboard</p>');
+  const { h, registry, cache } = await secured('all', { qps: 1000, burst: 1000 }, [
+    { path: '/ui', dir, public: true },
+    { path: '/private', dir },
+  ]);
+  t.after(() => h.stop());
+  const tcpAddr = h.server.addresses.find((a) => a.startsWith('tcp://'))!;
+  const page = await tcp(tcpAddr, 'GET', '/ui/');
+  assert.equal(page.status, 200);
+  assert.equal(page.text, '<p>dashboard</p>');
+  assert.equal((await tcp(tcpAddr, 'GET', '/ui/missing.js')).status, 404);
+  assert.equal((await tcp(tcpAddr, 'GET', '/private/')).status, 401);
+  assert.equal((await tcp(tcpAddr, 'GET', '/fleet/v1/units')).status, 401);
+  // api_auth=all: the unix socket asks for a token too, but not for the public mount.
+  const socket = h.server.addresses.find((a) => a.startsWith('unix://'))!.slice('unix://'.length);
+  assert.equal((await rawRequest(socket, 'GET', '/ui/')).status, 200);
+  assert.equal((await rawRequest(socket, 'GET', '/fleet/v1/auth/whoami')).status, 401);
+  const reader = await token(registry, cache, 'read', 'viewer');
+  assert.equal((await tcp(tcpAddr, 'GET', '/private/', reader)).status, 200);
+});
+
+test('GET /auth/whoami names the caller and its role (the dashboard hides what the role may not do)', async (t) => {
+  const { h, registry, cache } = await secured('tcp');
+  t.after(() => h.stop());
+  const tcpAddr = h.server.addresses.find((a) => a.startsWith('tcp://'))!;
+  assert.equal((await tcp(tcpAddr, 'GET', '/fleet/v1/auth/whoami')).status, 401);
+  const reader = await token(registry, cache, 'read', 'viewer');
+  const me = await tcp(tcpAddr, 'GET', '/fleet/v1/auth/whoami', reader);
+  assert.equal(me.status, 200);
+  assert.deepEqual([me.json.kind, me.json.role, me.json.name], ['token', 'read', 'viewer']);
+  assert.match(me.json.id, /^[0-9a-f]{16}$/);
+  const socket = h.server.addresses.find((a) => a.startsWith('unix://'))!.slice('unix://'.length);
+  const local = await rawRequest(socket, 'GET', '/fleet/v1/auth/whoami');
+  assert.deepEqual(local.json, { kind: 'local', role: 'admin', label: 'local' });
+  assert.equal((await tcp(tcpAddr, 'POST', '/fleet/v1/auth/whoami', reader)).status, 405);
 });

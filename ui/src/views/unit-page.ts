@@ -1,0 +1,136 @@
+/**
+ * One unit: its states, where it runs, why it is not placed (the engine's
+ * explanation), its file, a journal tail, its recent events, and, for an
+ * operator, start / stop / restart / destroy with their progress.
+ */
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { VNode } from 'preact';
+import { runAction, type UnitAction } from '../actions.js';
+import { ApiError, explainUnit, journalTail, type UnitExplanation } from '../api.js';
+import { healthOfState, healthOfUnit, statesOf } from '../model/cluster.js';
+import { unitFileText } from '../model/unit-file.js';
+import type { Store } from '../store.js';
+import { HealthBadge, clockTime, shortId, useStore } from './common.js';
+import { EventLine } from './events.js';
+
+const JOURNAL_LINES = 40;
+
+export function UnitPage({ store, name, canOperate }: { readonly store: Store; readonly name: string; readonly canOperate: boolean }): VNode {
+  useStore(store);
+  const { data } = store;
+  const unit = data.units.get(name);
+  const states = statesOf(data, name);
+  const events = store.events.filter((e) => e.unit === name).slice(-30).reverse();
+  const actions = store.actions.filter((a) => a.unit === name);
+  // Re-ask the engine and the journal when something about the unit changed.
+  const stamp = `${unit?.desiredState}|${unit?.machineID}|${states.map((s) => `${s.machineID}:${s.systemdActiveState}:${s.hash}`).join(',')}`;
+  if (unit === undefined) {
+    return html`<main class="unit"><h1 class="mono">${name}</h1><p class="empty">${store.status.kind === 'loading' ? 'Loading…' : 'No such unit (destroyed, or not submitted yet).'}</p>${actions.map((a) => html`<${ActionLog} run=${a} />`)}</main>`;
+  }
+  return html`<main class="unit" data-unit=${name}>
+    <div class="unit-head">
+      <h1 class="mono">${name}</h1>
+      <${HealthBadge} health=${healthOfUnit(data, name)} />
+      <span>desired <b id="desired-state">${unit.desiredState}</b></span>
+      <span>current <b id="current-state">${unit.currentState}</b></span>
+      ${canOperate ? html`<${Actions} store=${store} name=${name} />` : null}
+    </div>
+    ${actions.slice(0, 3).map((a) => html`<${ActionLog} run=${a} />`)}
+    <div class="panes">
+      <section class="pane">
+        <h2>Where it runs</h2>
+        ${states.length === 0
+          ? html`<p class="empty">${unit.machineID !== undefined ? `scheduled to ${unit.machineID}, no report yet` : 'on no machine'}</p>`
+          : html`<table class="states"><thead><tr><th>machine</th><th>IP</th><th>load</th><th>active</th><th>sub</th><th>hash</th></tr></thead><tbody>
+            ${states.map((s) => html`<tr class=${`h-${healthOfState(s)}`}><td class="mono" title=${s.machineID}>${shortId(s.machineID)}</td><td>${data.machines.get(s.machineID ?? '')?.primaryIP ?? ''}</td><td>${s.systemdLoadState}</td><td class="active-state">${s.systemdActiveState}</td><td>${s.systemdSubState}</td><td class="mono" title=${s.hash}>${(s.hash ?? '').slice(0, 7)}</td></tr>`)}
+          </tbody></table>`}
+        <h2>Placement</h2>
+        <${Explain} name=${name} stamp=${stamp} />
+      </section>
+      <section class="pane">
+        <h2>Unit file</h2>
+        <pre class="unit-file">${unitFileText(unit)}</pre>
+      </section>
+    </div>
+    <section class="pane">
+      <h2>Journal</h2>
+      <${Journal} name=${name} machineId=${unit.machineID === undefined ? states[0]?.machineID : undefined} stamp=${stamp} />
+    </section>
+    <section class="pane">
+      <h2>Recent events</h2>
+      ${events.length === 0 ? html`<p class="empty">None since the dashboard opened.</p>` : events.map((e) => html`<${EventLine} event=${e} />`)}
+    </section>
+  </main>`;
+}
+
+function Actions({ store, name }: { readonly store: Store; readonly name: string }): VNode {
+  const [confirming, setConfirming] = useState(false);
+  const busy = store.actions.some((a) => a.unit === name && a.state === 'running');
+  const act = (a: UnitAction) => () => {
+    setConfirming(false);
+    void runAction(store, name, a);
+  };
+  if (confirming) {
+    return html`<span class="actions confirm">Destroy ${name}? It is stopped and removed from the cluster.
+      <button id="confirm-destroy" class="danger" onClick=${act('destroy')}>Destroy</button>
+      <button onClick=${() => setConfirming(false)}>Cancel</button></span>`;
+  }
+  return html`<span class="actions">
+    <button id="action-start" disabled=${busy} onClick=${act('start')}>Start</button>
+    <button id="action-stop" disabled=${busy} onClick=${act('stop')}>Stop</button>
+    <button id="action-restart" disabled=${busy} onClick=${act('restart')}>Restart</button>
+    <button id="action-destroy" class="danger" disabled=${busy} onClick=${() => setConfirming(true)}>Destroy…</button>
+  </span>`;
+}
+
+function ActionLog({ run }: { readonly run: Store['actions'][number] }): VNode {
+  return html`<div class=${`action-log ${run.state}`} data-action=${run.action} data-state=${run.state}>
+    <b>${run.action}</b> <span class="state">${run.state}</span>
+    <ol>${run.lines.map((l) => html`<li class=${l.kind}><span class="e-time">${clockTime(new Date(l.at).toISOString())}</span> ${l.text}</li>`)}</ol>
+  </div>`;
+}
+
+function Explain({ name, stamp }: { readonly name: string; readonly stamp: string }): VNode {
+  const [answer, setAnswer] = useState<UnitExplanation | string | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    explainUnit(name).then(
+      (a) => live && setAnswer(a),
+      (e: Error) => live && setAnswer(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [name, stamp]);
+  if (answer === undefined) return html`<p class="empty">asking the engine…</p>`;
+  if (typeof answer === 'string') return html`<p class="error">${answer}</p>`;
+  return html`<p class=${`explain s-${answer.status}`} id="explain"><b>${answer.status}</b>: ${answer.message}</p>`;
+}
+
+function Journal({ name, machineId, stamp }: { readonly name: string; readonly machineId: string | undefined; readonly stamp: string }): VNode {
+  const [text, setText] = useState<{ ok: boolean; body: string } | undefined>(undefined);
+  const [asked, setAsked] = useState(0);
+  useEffect(() => {
+    let live = true;
+    journalTail(name, JOURNAL_LINES, machineId).then(
+      (body) => live && setText({ ok: true, body }),
+      (e: Error) => live && setText({ ok: false, body: journalError(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [name, machineId, stamp, asked]);
+  return html`<div>
+    <button class="link" onClick=${() => setAsked(asked + 1)}>refresh</button>
+    ${text === undefined ? html`<p class="empty">reading…</p>` : text.ok ? html`<pre class="journal">${text.body || '(no entries)'}</pre>` : html`<p class="empty">${text.body}</p>`}
+  </div>`;
+}
+
+function journalError(e: Error): string {
+  if (e instanceof ApiError && e.status === 409) {
+    const machine = e.headers?.get('X-Fleet-Machine-ID');
+    return `${e.message}. The journal is read by the fleetd of the machine the unit runs on${machine ? ` (${machine})` : ''}: open that machine's dashboard, or run fleetctl journal.`;
+  }
+  return e.message;
+}
