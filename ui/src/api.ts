@@ -33,6 +33,8 @@ export interface WhoAmI {
   readonly kind: 'token' | 'local' | 'anonymous';
   readonly role: 'read' | 'operate' | 'admin';
   readonly name?: string;
+  /** The machine of the fleetd serving the page (it reads journals of its own units only). */
+  readonly machineId: string;
 }
 
 /**

@@ -194,6 +194,6 @@ test('GET /auth/whoami names the caller and its role (the dashboard hides what t
   assert.match(me.json.id, /^[0-9a-f]{16}$/);
   const socket = h.server.addresses.find((a) => a.startsWith('unix://'))!.slice('unix://'.length);
   const local = await rawRequest(socket, 'GET', '/fleet/v1/auth/whoami');
-  assert.deepEqual(local.json, { kind: 'local', role: 'admin', label: 'local' });
+  assert.deepEqual(local.json, { kind: 'local', role: 'admin', label: 'local', machineId: 'm1' });
   assert.equal((await tcp(tcpAddr, 'POST', '/fleet/v1/auth/whoami', reader)).status, 405);
 });

@@ -77,7 +77,7 @@ export function App({ store }: { readonly store: Store }): VNode {
       view = html`<${EventsPane} store=${store} />`;
       break;
     case 'unit':
-      view = html`<${UnitPage} key=${route.name} store=${store} name=${route.name} canOperate=${canOperate} />`;
+      view = html`<${UnitPage} key=${route.name} store=${store} name=${route.name} canOperate=${canOperate} here=${who.machineId} />`;
       break;
     default:
       view = html`<${Overview} store=${store} />`;

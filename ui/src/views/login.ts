@@ -12,7 +12,7 @@ export function Login({ error, onToken }: { readonly error: string | undefined; 
   return html`<main class="login">
     <form onSubmit=${submit}>
       <h1>fleet</h1>
-      <p>This fleetd asks for an API token. Create one with <code>fleetctl token create NAME --role read</code> (or <code>operate</code> to start and stop units).</p>
+      <p>This fleetd asks for an API token. Create one with <code>fleetctl token create --name NAME --role read</code> (or <code>operate</code> to start and stop units).</p>
       <input id="token" type="password" autocomplete="off" placeholder="API token" value=${token} onInput=${(e: Event) => setToken((e.target as HTMLInputElement).value)} />
       <button type="submit">Open the dashboard</button>
       ${error !== undefined ? html`<p class="error" role="alert">${error}</p>` : null}

@@ -16,7 +16,7 @@ import { EventLine } from './events.js';
 
 const JOURNAL_LINES = 40;
 
-export function UnitPage({ store, name, canOperate }: { readonly store: Store; readonly name: string; readonly canOperate: boolean }): VNode {
+export function UnitPage({ store, name, canOperate, here }: { readonly store: Store; readonly name: string; readonly canOperate: boolean; readonly here: string }): VNode {
   useStore(store);
   const { data } = store;
   const unit = data.units.get(name);
@@ -55,7 +55,7 @@ export function UnitPage({ store, name, canOperate }: { readonly store: Store; r
     </div>
     <section class="pane">
       <h2>Journal</h2>
-      <${Journal} name=${name} machineId=${unit.machineID === undefined ? states[0]?.machineID : undefined} stamp=${stamp} />
+      <${Journal} name=${name} where=${journalMachine(unit.machineID, states.map((s) => s.machineID ?? ''), here)} stamp=${stamp} />
     </section>
     <section class="pane">
       <h2>Recent events</h2>
@@ -108,19 +108,37 @@ function Explain({ name, stamp }: { readonly name: string; readonly stamp: strin
   return html`<p class=${`explain s-${answer.status}`} id="explain"><b>${answer.status}</b>: ${answer.message}</p>`;
 }
 
-function Journal({ name, machineId, stamp }: { readonly name: string; readonly machineId: string | undefined; readonly stamp: string }): VNode {
+/**
+ * Where the journal can be read from this fleetd: `here` when the unit is
+ * scheduled here (or, global, reported here); otherwise the machine it runs
+ * on (only that machine's fleetd reads it), or undefined when it runs nowhere.
+ */
+function journalMachine(scheduledTo: string | undefined, reportedBy: readonly string[], here: string): { readonly here: boolean; readonly machine: string | undefined } {
+  if (scheduledTo === here || (scheduledTo === undefined && reportedBy.includes(here))) return { here: true, machine: here };
+  return { here: false, machine: scheduledTo ?? reportedBy[0] };
+}
+
+function Journal({ name, where, stamp }: { readonly name: string; readonly where: ReturnType<typeof journalMachine>; readonly stamp: string }): VNode {
   const [text, setText] = useState<{ ok: boolean; body: string } | undefined>(undefined);
   const [asked, setAsked] = useState(0);
   useEffect(() => {
+    if (!where.here) return undefined;
     let live = true;
-    journalTail(name, JOURNAL_LINES, machineId).then(
+    journalTail(name, JOURNAL_LINES, where.machine).then(
       (body) => live && setText({ ok: true, body }),
       (e: Error) => live && setText({ ok: false, body: journalError(e) }),
     );
     return () => {
       live = false;
     };
-  }, [name, machineId, stamp, asked]);
+  }, [name, where.here, where.machine, stamp, asked]);
+  if (!where.here) {
+    return html`<p class="empty" id="journal-elsewhere">${
+      where.machine === undefined
+        ? 'The unit runs on no machine.'
+        : `The unit runs on machine ${where.machine}; only that machine's fleetd reads its journal: open the dashboard there, or run fleetctl journal ${name}.`
+    }</p>`;
+  }
   return html`<div>
     <button class="link" onClick=${() => setAsked(asked + 1)}>refresh</button>
     ${text === undefined ? html`<p class="empty">reading…</p>` : text.ok ? html`<pre class="journal">${text.body || '(no entries)'}</pre>` : html`<p class="empty">${text.body}</p>`}
@@ -128,9 +146,7 @@ function Journal({ name, machineId, stamp }: { readonly name: string; readonly m
 }
 
 function journalError(e: Error): string {
-  if (e instanceof ApiError && e.status === 409) {
-    const machine = e.headers?.get('X-Fleet-Machine-ID');
-    return `${e.message}. The journal is read by the fleetd of the machine the unit runs on${machine ? ` (${machine})` : ''}: open that machine's dashboard, or run fleetctl journal.`;
-  }
+  // Moved since the page last heard: the answer names the machine.
+  if (e instanceof ApiError && e.status === 409) return `${e.message}: open the dashboard of that machine's fleetd, or run fleetctl journal.`;
   return e.message;
 }
