@@ -2,6 +2,7 @@
 # Installs what fleet's tests and local cluster need on a fresh Debian machine
 # with Node 20 (idempotent: it only installs what is missing), then builds.
 #   - etcd-server (Debian package, etcd 3.4): the only datastore
+#   - chromium (Debian package): the dashboard's browser tests drive it headless
 #   - npm dependencies exactly as locked (npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ need_apt=()
 command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
 command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)
 command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
