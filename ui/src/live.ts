@@ -9,6 +9,7 @@
  */
 import { ApiError, listMachines, listStates, listUnits, request } from './api.js';
 import { clusterFrom } from './model/cluster.js';
+import { isEventType } from '../../src/events/types.js';
 import { applyEvents, type ClusterEvent } from './model/events.js';
 import { SseParser } from './model/sse.js';
 import type { Store } from './store.js';
@@ -45,9 +46,9 @@ export async function keepLive(store: Store, signal: AbortSignal): Promise<void>
       if (res === 'absent') return poll(store, signal);
       const pending: ClusterEvent[] = [];
       let ready = listed;
-      const onEvents = (events: ClusterEvent[]) => {
+      const onEvents = (events: ClusterEvent[], seen: number | undefined) => {
+        if (seen !== undefined) from = seen + 1;
         if (events.length === 0) return;
-        from = events[events.length - 1]!.revision + 1;
         if (!ready) {
           pending.push(...events);
           return;
@@ -97,8 +98,13 @@ async function openStream(from: number | undefined, signal: AbortSignal): Promis
   }
 }
 
-/** Reads server-sent events until the body ends; `onEvents` gets each chunk's events, `onAlive` every chunk. */
-async function readStream(res: Response, onEvents: (events: ClusterEvent[]) => void, onAlive: () => void): Promise<void> {
+/**
+ * Reads server-sent events until the body ends. `onEvents` gets each
+ * chunk's events and the revision every change up to which has been seen
+ * (a heartbeat's `revision` counts too), `onAlive` every chunk.
+ * @throws {ApiError} with the in-band error's code (410: compacted, list again).
+ */
+async function readStream(res: Response, onEvents: (events: ClusterEvent[], seen: number | undefined) => void, onAlive: () => void): Promise<void> {
   if (res.body === null) throw new ApiError(0, 'the event stream has no body');
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   const parser = new SseParser();
@@ -107,15 +113,21 @@ async function readStream(res: Response, onEvents: (events: ClusterEvent[]) => v
     if (done) return;
     onAlive();
     const events: ClusterEvent[] = [];
+    let seen: number | undefined;
     for (const m of parser.push(value).messages) {
+      let o: { type?: unknown; revision?: unknown; error?: { code?: number; message?: string } };
       try {
-        const e = JSON.parse(m.data) as ClusterEvent;
-        if (typeof e.type === 'string' && typeof e.revision === 'number') events.push(e);
+        o = JSON.parse(m.data) as typeof o;
       } catch {
-        // not an event (a heartbeat with data, or a newer server's message): skip
+        continue; // not JSON: nothing this client knows
       }
+      if (o.type === 'error' || m.event === 'error') throw new ApiError(o.error?.code ?? 503, o.error?.message ?? 'the event stream ended with an error');
+      if (typeof o.revision !== 'number') continue;
+      seen = o.revision;
+      // Heartbeats and types newer than this page only move the resume point.
+      if (o.type !== 'heartbeat' && m.event !== 'heartbeat' && typeof o.type === 'string' && isEventType(o.type)) events.push(o as ClusterEvent);
     }
-    onEvents(events);
+    onEvents(events, seen);
   }
 }
 

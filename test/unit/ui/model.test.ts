@@ -83,7 +83,7 @@ test('unit file: the canonical text of the options', () => {
 });
 
 test('events: each kind changes the picture as the stream means it, twice is the same as once, and says what to fetch', () => {
-  const ev = (e: Partial<ClusterEvent> & { type: string }): ClusterEvent => ({ revision: 10, time: '2026-01-01T00:00:00Z', ...e });
+  const ev = (e: Record<string, unknown>): ClusterEvent => ({ revision: 10, time: '2026-01-01T00:00:00Z', ...e }) as ClusterEvent;
   const events = [
     ev({ type: 'unit.submitted', unit: 'new.service', hash: 'c'.repeat(40) }),
     ev({ type: 'unit.desired', unit: 'new.service', desiredState: 'launched' }),
@@ -118,7 +118,7 @@ test('events: each kind changes the picture as the stream means it, twice is the
 
 test('event lines name the unit, the machine and what changed', () => {
   const base = { revision: 1, time: '2026-01-01T00:00:00Z' };
-  assert.equal(describeEvent({ ...base, type: 'unit.state', unit: 'a.service', machine: '0123456789', loadState: 'loaded', activeState: 'failed', subState: 'failed' }), 'a.service on 01234567: loaded/failed/failed');
-  assert.equal(describeEvent({ ...base, type: 'unit.scheduled', unit: 'a.service', machine: 'm1', reason: 'placed' }), 'a.service scheduled on m1: placed');
+  assert.equal(describeEvent({ ...base, type: 'unit.state', unit: 'a.service', machine: '0123456789', hash: 'h', loadState: 'loaded', activeState: 'failed', subState: 'failed' }), 'a.service on 01234567: loaded/failed/failed');
+  assert.equal(describeEvent({ ...base, type: 'unit.scheduled', unit: 'a.service', machine: 'm1', hash: 'h', reason: 'placed' }), 'a.service scheduled on m1: placed');
   assert.equal(describeEvent({ ...base, type: 'anomaly.unit-flapping', unit: 'a.service', message: 'a.service restarted 5 times in 60 s' }), 'a.service restarted 5 times in 60 s');
 });

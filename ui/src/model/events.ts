@@ -6,32 +6,11 @@
  */
 import { isRunning } from '../../../src/domain/systemd-state.js';
 import { extractRequirements } from '../../../src/units/xfleet.js';
+import type { FleetEvent } from '../../../src/events/types.js';
 import { dropState, putState, type ApiUnit, type ClusterData } from './cluster.js';
 
-/**
- * One event on the wire (`GET /fleet/v1/events`): the fields every event
- * has, and the optional ones the kinds the dashboard applies carry.
- */
-export interface ClusterEvent {
-  readonly type: string;
-  readonly revision: number;
-  readonly time: string;
-  readonly unit?: string;
-  readonly machine?: string;
-  readonly hash?: string;
-  readonly desiredState?: string;
-  readonly loadState?: string;
-  readonly activeState?: string;
-  readonly subState?: string;
-  readonly publicIP?: string;
-  readonly metadata?: Readonly<Record<string, string>>;
-  readonly changed?: Readonly<Record<string, string | null>>;
-  readonly reason?: string;
-  readonly message?: string;
-  readonly status?: string;
-  readonly previous?: unknown;
-  readonly restarts?: number;
-}
+/** One event of the stream (`src/events/types.ts`: the wire format, documented in the API README). */
+export type ClusterEvent = FleetEvent;
 
 /** What the shell must fetch after applying events. */
 export interface ApplyResult {
@@ -55,32 +34,28 @@ export function applyEvents(data: ClusterData, events: readonly ClusterEvent[]):
   const units = new Set<string>();
   let machines = false;
   for (const e of events) {
-    const name = e.unit;
-    const unit = name !== undefined ? data.units.get(name) : undefined;
+    const unit = e.unit !== undefined ? data.units.get(e.unit) : undefined;
     switch (e.type) {
       case 'unit.submitted':
       case 'unit.replaced':
-        if (name === undefined) break;
-        if (unit === undefined) data.units.set(name, { name, desiredState: 'inactive', currentState: 'inactive' });
-        units.add(name);
+        if (unit === undefined) data.units.set(e.unit, { name: e.unit, desiredState: 'inactive', currentState: 'inactive' });
+        units.add(e.unit);
         break;
       case 'unit.destroyed':
-        if (name === undefined) break;
-        data.units.delete(name);
-        data.states.delete(name);
-        units.delete(name);
+        data.units.delete(e.unit);
+        data.states.delete(e.unit);
+        units.delete(e.unit);
         machines = true;
         break;
       case 'unit.desired':
-        if (unit !== undefined && isDesired(e.desiredState)) data.units.set(unit.name, { ...unit, desiredState: e.desiredState });
+        if (unit !== undefined) data.units.set(unit.name, { ...unit, desiredState: e.desiredState });
         break;
       case 'unit.scheduled':
-        if (unit !== undefined && e.machine !== undefined && !isGlobal(unit)) data.units.set(unit.name, { ...unit, machineID: e.machine, currentState: 'inactive' });
+        if (unit !== undefined && !isGlobal(unit)) data.units.set(unit.name, { ...unit, machineID: e.machine, currentState: 'inactive' });
         machines = true;
         break;
       case 'unit.unscheduled':
-        if (name === undefined || e.machine === undefined) break;
-        dropState(data, name, e.machine);
+        dropState(data, e.unit, e.machine);
         if (unit !== undefined && unit.machineID === e.machine) {
           const { machineID: _gone, ...rest } = unit;
           data.units.set(unit.name, { ...rest, currentState: 'inactive' });
@@ -88,19 +63,10 @@ export function applyEvents(data: ClusterData, events: readonly ClusterEvent[]):
         machines = true;
         break;
       case 'unit.state':
-        if (name === undefined || e.machine === undefined) break;
-        putState(data, {
-          name,
-          machineID: e.machine,
-          ...(e.hash !== undefined ? { hash: e.hash } : {}),
-          ...(e.loadState !== undefined ? { systemdLoadState: e.loadState } : {}),
-          ...(e.activeState !== undefined ? { systemdActiveState: e.activeState } : {}),
-          ...(e.subState !== undefined ? { systemdSubState: e.subState } : {}),
-        });
-        if (unit !== undefined && unit.machineID === e.machine) data.units.set(unit.name, { ...unit, currentState: isRunning(e.activeState ?? '') ? 'launched' : 'loaded' });
+        putState(data, { name: e.unit, machineID: e.machine, hash: e.hash, systemdLoadState: e.loadState, systemdActiveState: e.activeState, systemdSubState: e.subState });
+        if (unit !== undefined && unit.machineID === e.machine) data.units.set(unit.name, { ...unit, currentState: isRunning(e.activeState) ? 'launched' : 'loaded' });
         break;
       case 'machine.joined':
-        if (e.machine === undefined) break;
         data.machines.set(e.machine, {
           ...data.machines.get(e.machine),
           id: e.machine,
@@ -110,13 +76,12 @@ export function applyEvents(data: ClusterData, events: readonly ClusterEvent[]):
         machines = true;
         break;
       case 'machine.left':
-        if (e.machine === undefined) break;
         data.machines.delete(e.machine);
         for (const [unitName, byMachine] of [...data.states]) if (byMachine.has(e.machine)) dropState(data, unitName, e.machine);
         break;
       case 'machine.metadata': {
-        const m = e.machine !== undefined ? data.machines.get(e.machine) : undefined;
-        if (m === undefined || e.changed === undefined) break;
+        const m = data.machines.get(e.machine);
+        if (m === undefined) break;
         const metadata: Record<string, string> = { ...m.metadata };
         for (const [k, v] of Object.entries(e.changed)) {
           if (v === null) delete metadata[k];
@@ -132,10 +97,6 @@ export function applyEvents(data: ClusterData, events: readonly ClusterEvent[]):
   return { units, machines };
 }
 
-function isDesired(s: string | undefined): s is 'inactive' | 'loaded' | 'launched' {
-  return s === 'inactive' || s === 'loaded' || s === 'launched';
-}
-
 /** One line describing `e` for the events pane. */
 export function describeEvent(e: ClusterEvent): string {
   const on = e.machine !== undefined ? ` on ${e.machine.slice(0, 8)}` : '';
@@ -143,7 +104,7 @@ export function describeEvent(e: ClusterEvent): string {
     case 'unit.submitted':
       return `${e.unit} submitted`;
     case 'unit.replaced':
-      return `${e.unit} replaced (${(e.hash ?? '').slice(0, 7)})`;
+      return `${e.unit} replaced (${e.hash.slice(0, 7)})`;
     case 'unit.destroyed':
       return `${e.unit} destroyed`;
     case 'unit.desired':
@@ -163,11 +124,11 @@ export function describeEvent(e: ClusterEvent): string {
     case 'machine.left':
       return `machine ${e.machine} left`;
     case 'machine.metadata':
-      return `machine ${e.machine} metadata ${Object.entries(e.changed ?? {}).map(([k, v]) => (v === null ? `-${k}` : `${k}=${v}`)).join(', ')}`;
+      return `machine ${e.machine} metadata ${Object.entries(e.changed).map(([k, v]) => (v === null ? `-${k}` : `${k}=${v}`)).join(', ')}`;
     case 'leader.changed':
       return e.machine !== undefined ? `engine leader is now ${e.machine}` : 'no engine leader';
     default:
-      return e.message ?? `${e.type}${e.unit ? ` ${e.unit}` : ''}${on}`;
+      return e.message;
   }
 }
 
