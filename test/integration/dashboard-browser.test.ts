@@ -146,7 +146,7 @@ test('dashboard: overview, live updates, a stop from the page, read-only token, 
   await page.waitForSelector('.event[data-type="unit.submitted"]', { timeout: 10_000 });
   assert.equal(await page.evaluate('window.fleetStore.status.via'), 'stream', 'live from the event stream, not polling');
   const lines = await page.$$eval('.event', (es) => es.map((e) => e.textContent ?? ''));
-  assert.ok(lines.some((l) => /live\.service desired state loaded/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /unit\.desired\s*live\.service loaded \(was launched\)/.test(l)), lines.join('\n'));
   await screenshot(page, 'events');
   assert.deepEqual(unexpected(errors, [SIGN_IN]), [], 'no console errors');
 

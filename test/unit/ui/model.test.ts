@@ -9,7 +9,7 @@ import { clusterFrom, healthOfState, healthOfUnit, placementOf, statesOf } from 
 import { filterUnits, NO_FILTER } from '../../../ui/src/model/filter.js';
 import { resourceBars } from '../../../ui/src/model/bars.js';
 import { unitFileText } from '../../../ui/src/model/unit-file.js';
-import { applyEvents, describeEvent, type ClusterEvent } from '../../../ui/src/model/events.js';
+import { applyEvents, type ClusterEvent } from '../../../ui/src/model/events.js';
 import type { ApiUnit } from '../../../src/api/schema.js';
 
 const GLOBAL: ApiUnit = { name: 'agent.service', desiredState: 'launched', currentState: 'launched', options: [{ section: 'X-Fleet', name: 'Global', value: 'true' }] };
@@ -114,11 +114,4 @@ test('events: each kind changes the picture as the stream means it, twice is the
   applyEvents(twice, events);
   applyEvents(twice, events);
   assert.deepEqual(twice, once);
-});
-
-test('event lines name the unit, the machine and what changed', () => {
-  const base = { revision: 1, time: '2026-01-01T00:00:00Z' };
-  assert.equal(describeEvent({ ...base, type: 'unit.state', unit: 'a.service', machine: '0123456789', hash: 'h', loadState: 'loaded', activeState: 'failed', subState: 'failed' }), 'a.service on 01234567: loaded/failed/failed');
-  assert.equal(describeEvent({ ...base, type: 'unit.scheduled', unit: 'a.service', machine: 'm1', hash: 'h', reason: 'placed' }), 'a.service scheduled on m1: placed');
-  assert.equal(describeEvent({ ...base, type: 'anomaly.unit-flapping', unit: 'a.service', message: 'a.service restarted 5 times in 60 s' }), 'a.service restarted 5 times in 60 s');
 });

@@ -97,41 +97,6 @@ export function applyEvents(data: ClusterData, events: readonly ClusterEvent[]):
   return { units, machines };
 }
 
-/** One line describing `e` for the events pane. */
-export function describeEvent(e: ClusterEvent): string {
-  const on = e.machine !== undefined ? ` on ${e.machine.slice(0, 8)}` : '';
-  switch (e.type) {
-    case 'unit.submitted':
-      return `${e.unit} submitted`;
-    case 'unit.replaced':
-      return `${e.unit} replaced (${e.hash.slice(0, 7)})`;
-    case 'unit.destroyed':
-      return `${e.unit} destroyed`;
-    case 'unit.desired':
-      return `${e.unit} desired state ${e.desiredState}`;
-    case 'unit.scheduled':
-      return `${e.unit} scheduled${on}${e.reason ? `: ${e.reason}` : ''}`;
-    case 'unit.unscheduled':
-      return `${e.unit} unscheduled${on}${e.reason ? `: ${e.reason}` : ''}`;
-    case 'unit.state':
-      return `${e.unit}${on}: ${e.loadState}/${e.activeState}/${e.subState}`;
-    case 'unit.failed':
-      return `${e.unit} failed${on} (${e.subState})`;
-    case 'unit.unplaceable':
-      return `${e.unit} cannot be placed: ${e.message}`;
-    case 'machine.joined':
-      return `machine ${e.machine} joined${e.publicIP ? ` (${e.publicIP})` : ''}`;
-    case 'machine.left':
-      return `machine ${e.machine} left`;
-    case 'machine.metadata':
-      return `machine ${e.machine} metadata ${Object.entries(e.changed).map(([k, v]) => (v === null ? `-${k}` : `${k}=${v}`)).join(', ')}`;
-    case 'leader.changed':
-      return e.machine !== undefined ? `engine leader is now ${e.machine}` : 'no engine leader';
-    default:
-      return e.message;
-  }
-}
-
 /** How serious `e` looks: `bad` for failures and anomalies, `warn` for moves and refusals, else `info`. */
 export function eventSeverity(e: ClusterEvent): 'bad' | 'warn' | 'info' {
   if (e.type === 'unit.failed' || e.type.startsWith('anomaly.') || (e.type === 'unit.state' && e.activeState === 'failed')) return 'bad';

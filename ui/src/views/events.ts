@@ -3,7 +3,8 @@ import { html } from 'htm/preact';
 import { useMemo, useState } from 'preact/hooks';
 import type { VNode } from 'preact';
 import { VirtualList } from '../components/virtual-list.js';
-import { describeEvent, eventSeverity, type ClusterEvent } from '../model/events.js';
+import { eventDetail } from '../../../fleetctl/output/event-line.js';
+import { eventSeverity, type ClusterEvent } from '../model/events.js';
 import { href } from '../route.js';
 import type { Store } from '../store.js';
 import { clockTime, useStore } from './common.js';
@@ -15,7 +16,7 @@ export function EventLine({ event }: { readonly event: ClusterEvent }): VNode {
   return html`<div class=${`event sev-${eventSeverity(event)}`} data-type=${event.type}>
     <span class="e-time" title=${`revision ${event.revision}`}>${clockTime(event.time)}</span>
     <span class="e-type">${event.type}</span>
-    <span class="e-text">${event.unit !== undefined ? html`<a href=${href({ view: 'unit', name: event.unit })}>${describeEvent(event)}</a>` : describeEvent(event)}</span>
+    <span class="e-text">${event.unit !== undefined ? html`<a href=${href({ view: 'unit', name: event.unit })}>${eventDetail(event)}</a>` : eventDetail(event)}</span>
   </div>`;
 }
 
