@@ -94,37 +94,51 @@ function victimsOn(unit: PlanUnit, m: MachineIndex, view: PlacementView, shielde
   const deficit = new Map<string, number>();
   const need = new Map(unit.requests);
   const names = new Set<string>(need.keys());
-  for (const u of view.unitsOn(m).values()) for (const [name] of u.requests) names.add(name);
+  // Over-committed resources must be freed too; only then do the other units' requests matter.
+  if (view.resources.overcommitted(m) !== undefined) for (const u of view.unitsOn(m).values()) for (const [name] of u.requests) names.add(name);
   for (const name of names) {
     const short = (need.get(name) ?? 0) - view.resources.free(m, name);
     if (short > 0) deficit.set(name, short);
   }
   if (deficit.size === 0) return undefined; // not a resource shortage this can fix
-  const allowed = [...view.unitsOn(m).values()].filter((v) => v.requests.length > 0 && mayPreempt(unit, v, m, view, shielded));
-  if (allowed.length === 0) return undefined;
-  const fits = (set: ReadonlySet<PlanUnit>): boolean => {
-    for (const [name, short] of deficit) {
-      let freed = 0;
-      for (const v of set) freed += requestOf(v, name);
-      if (freed < short) return false;
-    }
-    return true;
-  };
-  const levels = [...new Set(allowed.map(unitPriority))].sort((a, b) => a - b);
-  let chosen: Set<PlanUnit> | undefined;
-  for (const level of levels) {
-    const set = new Set(allowed.filter((v) => unitPriority(v) <= level));
-    if (fits(set)) {
-      chosen = set;
-      break;
-    }
+  // Allowed victims, and a quick no when even all of them together do not free enough.
+  const allowed: PlanUnit[] = [];
+  const upTo = new Map<string, number>();
+  for (const v of view.unitsOn(m).values()) {
+    if (v.requests.length === 0 || !mayPreempt(unit, v, m, view, shielded)) continue;
+    allowed.push(v);
+    for (const [name, amount] of v.requests) if (deficit.has(name)) upTo.set(name, (upTo.get(name) ?? 0) + amount);
   }
-  if (chosen === undefined) return undefined;
+  for (const [name, short] of deficit) if ((upTo.get(name) ?? 0) < short) return undefined;
+  // Running totals of what a victim set frees per short resource, so each check is O(short resources).
+  const short = [...deficit];
+  const freedBy = (v: PlanUnit): number[] => short.map(([name]) => requestOf(v, name));
+  const amounts = new Map(allowed.map((v) => [v, freedBy(v)]));
+  const totals = short.map(() => 0);
+  const fits = (): boolean => short.every(([, need], i) => totals[i]! >= need);
+  const move = (v: PlanUnit, sign: 1 | -1): void => {
+    const a = amounts.get(v)!;
+    for (let i = 0; i < a.length; i++) totals[i]! += sign * a[i]!;
+  };
+  // The lowest priority level whose victims (and all below it) free enough.
+  allowed.sort((a, b) => unitPriority(a) - unitPriority(b) || compareStrings(a.name, b.name));
+  const chosen = new Set<PlanUnit>();
+  let enough = false;
+  for (let i = 0; i < allowed.length && !enough; ) {
+    const level = unitPriority(allowed[i]!);
+    for (; i < allowed.length && unitPriority(allowed[i]!) === level; i++) {
+      chosen.add(allowed[i]!);
+      move(allowed[i]!, 1);
+    }
+    enough = fits();
+  }
+  if (!enough) return undefined;
   const size = (v: PlanUnit) => share(v, m, view);
   const spareOrder = [...chosen].sort((a, b) => unitPriority(b) - unitPriority(a) || size(a) - size(b) || compareStrings(b.name, a.name));
   for (const v of spareOrder) {
-    chosen.delete(v);
-    if (!fits(chosen)) chosen.add(v);
+    move(v, -1);
+    if (fits()) chosen.delete(v);
+    else move(v, 1);
   }
   const victims = [...chosen].sort((a, b) => compareStrings(a.name, b.name));
   return {
