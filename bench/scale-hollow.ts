@@ -21,10 +21,10 @@ import { cpuMsOf, describeContext, rssOf, runContext } from './lib/machine.js';
 import { saveResults } from './lib/results.js';
 import { formatMiB, formatMs, table } from './lib/stats.js';
 import { waitUntil } from './lib/wait.js';
-import { BenchChild } from './hollow/children.js';
+import type { BenchChild } from './hollow/children.js';
+import { startHollowCluster } from './hollow/cluster.js';
 import { ConvergenceWatch } from './hollow/progress.js';
 import { hollowMachines, hollowWorkload } from './hollow/workload.js';
-import { machineIdOf } from './lib/inproc-cluster.js';
 
 /** CPU and memory of one process over a phase. */
 interface ProcUse {
@@ -79,22 +79,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   let watch: ConvergenceWatch | undefined;
   try {
     api = createEtcdRegistry({ endpoints: [etcd.endpoint], requestTimeoutMs: 30_000 });
-    const engine = await BenchChild.start('engine', './engine-child.js', { endpoint: etcd.endpoint, machineId: machineIdOf(0, 'e'), leaseTtlSeconds: 5 }, execArgv);
-    children.push(engine);
-    const t0 = performance.now();
-    const per = Math.ceil(machineCount / childCount);
-    const starting = [];
-    for (let i = 0; i < childCount; i++) {
-      const slice = machines.slice(i * per, (i + 1) * per);
-      if (slice.length > 0) starting.push(BenchChild.start(`agents-${i}`, './agents-child.js', { endpoint: etcd.endpoint, machines: slice, ttlMs, agentsPerClient }, execArgv));
-    }
-    for (const c of await Promise.allSettled(starting)) {
-      if (c.status === 'fulfilled') children.push(c.value);
-      else throw c.reason;
-    }
-    await waitUntil(`${machineCount} machines registered`, async () => (await api!.api.listMachines()).length === machineCount, timeoutMs, 200);
-    const registerMs = performance.now() - t0;
-    await waitUntil('engine leads', async () => (await engine.stats()).engine?.active === true, 30_000, 50);
+    const hollow = await startHollowCluster({ endpoint: etcd.endpoint, machines, children: childCount, ttlMs, agentsPerClient, execArgv, timeoutMs }, api);
+    const { engine, registerMs } = hollow;
+    children.push(...hollow.children);
     console.log(`registered ${machineCount} machines in ${formatMs(registerMs)}`);
 
     watch = new ConvergenceWatch(api.kv, api.layout);

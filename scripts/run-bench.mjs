@@ -12,6 +12,7 @@ const BENCHES = {
   'placement-resources': ['placement-resources.js', 'resource-aware placement: 100,000 units with requests on 5,000 machines, settled re-plan, binpack packing ratio (--units, --machines, --runs)'],
   'etcd-floor': ['etcd-floor.js', 'raw etcd txn throughput on this machine (--puts, --configs KxC,...)'],
   'cost-per-unit': ['cost-per-unit.js', 'etcd writes per started unit; reads on an uninvolved host (--units, --hosts)'],
+  dashboard: ['dashboard.js', 'web dashboard on 1,000 hollow machines x 10,000 units in headless chromium: first view, event to screen (--machines, --units, --loads, --probes)'],
   'scale-hollow': ['scale-hollow.js', '1,000 hollow machines x 10,000 units; steady state (--machines, --units, --children)'],
   chaos: ['chaos.js', 'seeded faults on 5 hosts + 3-member etcd, ~200 units; table per fault kind (--seed, --faults, --hosts, --units, --kinds)'],
   'api-fuzz': ['api-fuzz.js', 'hostile input: >= 100,000 generated requests at the API on real etcd, with and without tokens (--requests, --seed)'],

@@ -5,6 +5,7 @@
  * the cluster left running until Ctrl-C. Run as root (`./scripts/demo`).
  */
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SandboxCluster } from './cluster.js';
 import { demoHints } from './demo-hints.js';
@@ -17,6 +18,15 @@ function fleetctl(endpoint: string, ...args: string[]): number {
   process.stdout.write(`\n$ fleetctl ${args.join(' ')}\n`);
   const r = spawnSync(process.execPath, [fleetctlBin, '--endpoint', endpoint, ...args], { cwd: root, stdio: 'inherit' });
   return r.status ?? 1;
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+async function freeLoopbackPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
 }
 
 async function main(): Promise<number> {
@@ -48,7 +58,16 @@ async function main(): Promise<number> {
     return 1;
   }
   process.stdout.write(`Starting etcd (${etcdMembers} member${etcdMembers > 1 ? 's' : ''}) and ${hosts} sandbox hosts (systemd --user + fleetd each)...\n`);
-  const cluster = await SandboxCluster.start({ hosts, etcdMembers, agentTtl: '10s', metadata: (i) => `region=${REGIONS[i % REGIONS.length]}` });
+  // Host 0 also serves the API (and the web dashboard at /ui/) on loopback TCP, with tokens.
+  const uiPort = await freeLoopbackPort();
+  const cluster = await SandboxCluster.start({ hosts: 0, etcdMembers, agentTtl: '10s', metadata: (i) => `region=${REGIONS[i % REGIONS.length]}` });
+  try {
+    await cluster.addHost({ FLEET_API_LISTEN: `127.0.0.1:${uiPort}` });
+    for (let i = 1; i < hosts; i++) await cluster.addHost();
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
   let stopping = false;
   const stop = async (code: number): Promise<never> => {
     if (!stopping) {
@@ -70,11 +89,14 @@ async function main(): Promise<number> {
     const started = fleetctl(endpoint, 'start', 'examples/hello.service', 'examples/monitor.service', 'examples/web@1.service', 'examples/web@2.service', 'examples/web@3.service');
     fleetctl(endpoint, 'list-machines');
     fleetctl(endpoint, 'list-units');
+    const token = spawnSync(process.execPath, [fleetctlBin, '--endpoint', endpoint, 'token', 'create', '--name', 'demo-dashboard', '--role', 'operate'], { cwd: root, encoding: 'utf8' });
+    const dashboard = token.status === 0 ? [`Web dashboard: http://127.0.0.1:${uiPort}/ui/  (token, role operate: ${token.stdout.trim()})`] : [`Web dashboard: http://127.0.0.1:${uiPort}/ui/  (create a token: fleetctl token create --name me --role operate)`];
     process.stdout.write(
       [
         '',
         `The cluster is up (${hosts} hosts, etcd at ${cluster.etcd.endpoints.join(',')}). Point fleetctl at it:`,
         ...demoHints({ root, endpoint, etcdEndpoint: cluster.etcd.endpoints.join(',') }),
+        ...dashboard,
         'Each host also has its own API socket:',
         ...cluster.hosts.map((h) => `  host ${h.index}: unix://${h.apiSocket}  (fleetd log: ${h.logPath})`),
         'Press Ctrl-C to stop everything.',
