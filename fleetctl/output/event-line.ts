@@ -37,6 +37,17 @@ export function eventDetail(e: FleetEvent): string {
       return `${e.machine} ${Object.entries(e.changed).map(([k, v]) => (v === null ? `-${k}` : `${k}=${v}`)).join(' ')}`;
     case 'leader.changed':
       return `${e.machine ?? 'none'}${e.previous !== undefined ? ` (was ${e.previous})` : ''}`;
+    case 'rollout.started':
+      return `${e.unit} (${e.kind}) ${short(e.fromHash)} -> ${short(e.toHash)}`;
+    case 'rollout.batch-started':
+    case 'rollout.batch-healthy':
+    case 'rollout.batch-failed':
+      return `${e.unit} ${e.batchKind} batch ${e.batch}: ${e.targets.join(' ')}${'reason' in e && e.reason !== undefined ? ` (${e.reason})` : ''}`;
+    case 'rollout.failed':
+    case 'rollout.reverting':
+    case 'rollout.reverted':
+    case 'rollout.done':
+      return `${e.unit}${e.message !== undefined ? `: ${e.message}` : ''}`;
     default:
       return `${where(e) === '' ? '' : `${where(e)}: `}${e.message}`;
   }

@@ -5,6 +5,7 @@
  * "failed" a state report whose ActiveState became `failed`, and so on.
  */
 import type { DecisionNote, RegistryChange, RegistryEvent, UnitStateRecord } from '../registry/index.js';
+import { rolloutEvents } from './rollout-events.js';
 import type { FleetEvent, UnitStates } from './types.js';
 
 /**
@@ -118,10 +119,11 @@ function eventsOf({ event: ev, before }: RegistryChange, reasons: Reasons, nowMs
         },
       ];
     }
+    case 'rollout':
+      return rolloutEvents(revision, time, ev.group, ev.rollout, before?.kind === 'rollout' ? before.rollout : undefined);
     case 'decisions':
     case 'body':
     case 'policy':
-    case 'rollout':
       return [];
   }
 }

@@ -26,6 +26,14 @@ export const EVENT_TYPES = [
   'anomaly.machine-lost',
   'anomaly.unit-unplaced',
   'anomaly.leader-changed',
+  'rollout.started',
+  'rollout.batch-started',
+  'rollout.batch-healthy',
+  'rollout.batch-failed',
+  'rollout.failed',
+  'rollout.reverting',
+  'rollout.reverted',
+  'rollout.done',
 ] as const;
 
 /** One of {@link EVENT_TYPES}. */
@@ -83,4 +91,9 @@ export type FleetEvent = EventBase &
     /** `machine`: the new leader (absent: none right now); `previous`: the one before. */
     | { readonly type: 'leader.changed'; readonly previous?: string }
     | { readonly type: `anomaly.${AnomalyKind}`; readonly message: string }
+    /** Rollouts (`unit`: the group, a template or unit name); see `src/events/rollout-events.ts`. */
+    | { readonly type: 'rollout.started'; readonly unit: string; readonly kind: 'template' | 'global' | 'unit'; readonly fromHash: string; readonly toHash: string; readonly phase: string }
+    | { readonly type: 'rollout.batch-started'; readonly unit: string; readonly batch: number; readonly batchKind: 'update' | 'revert'; readonly targets: readonly string[] }
+    | { readonly type: 'rollout.batch-healthy' | 'rollout.batch-failed'; readonly unit: string; readonly batch: number; readonly batchKind: 'update' | 'revert'; readonly targets: readonly string[]; readonly reason?: string }
+    | { readonly type: 'rollout.failed' | 'rollout.reverting' | 'rollout.reverted' | 'rollout.done'; readonly unit: string; readonly message?: string }
   );
