@@ -78,3 +78,12 @@ export function rateLimited(retryAfterMs: number, limits: { qps: number; burst: 
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
   };
 }
+
+/** The 429 for a request arriving while its identity already has `maxInflight` running and `maxQueued` waiting. */
+export function tooManyInFlight(limits: { maxInflight: number; maxQueued: number }): Refusal {
+  return {
+    status: 429,
+    message: `too many requests in flight: this identity may run ${limits.maxInflight} requests at once with ${limits.maxQueued} more waiting; retry after 1 s`,
+    headers: { 'Retry-After': '1' },
+  };
+}

@@ -3,5 +3,6 @@ export * from './roles.js';
 export * from './token.js';
 export * from './principal.js';
 export * from './rate-limit.js';
+export * from './inflight.js';
 export * from './ttl.js';
 export * from './gate.js';
