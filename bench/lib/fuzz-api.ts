@@ -55,7 +55,7 @@ export async function startFuzzApi(options: { endpoints: readonly string[]; dir:
   tokens.push({ bearer: revoked.bearer, as: 'revoked' });
 
   const security = setUpApiSecurity(
-    { auth: 'tcp', insecure: false, rate: { qps: 1_000_000, burst: 1_000_000 }, headerTimeoutMs: 10_000, bodyTimeoutMs: 30_000, maxConnections: 512, maxStreams: 32 },
+    { auth: 'tcp', insecure: false, rate: { qps: 1_000_000, burst: 1_000_000 }, headerTimeoutMs: 10_000, bodyTimeoutMs: 30_000, maxConnections: 512, maxStreams: 32, inflight: { maxInflight: 1_000_000, maxQueued: 0 } },
     registry,
     createFleetMetrics(),
     silentLogger(),

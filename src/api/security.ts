@@ -6,7 +6,7 @@
  * by role and outcome when its response is over). Decisions are the pure
  * functions of `src/auth`; this file only applies them to requests.
  */
-import { authenticate, authorise, identityKey, principalLabel, rateLimited, type Principal, type RateLimiter, type RateLimits, type TokenRecord } from '../auth/index.js';
+import { authenticate, authorise, identityKey, principalLabel, rateLimited, tooManyInFlight, type InflightLimiter, type Principal, type RateLimiter, type RateLimits, type TokenRecord } from '../auth/index.js';
 import type { ApiAuthMode } from '../fleetd/config-options.js';
 import type { ApiMetrics } from '../metrics/api.js';
 import { tokenlessPrincipal, type ChainStageFactory } from './chain.js';
@@ -22,6 +22,8 @@ export interface ApiSecurityOptions {
   readonly tokens: { readonly loaded: boolean; lookup(id: string): TokenRecord | undefined };
   /** Per-identity buckets; undefined = no limit. */
   readonly limiter?: { readonly limits: RateLimits; readonly buckets: RateLimiter };
+  /** Per-identity cap on requests in flight, on every listener; undefined = no cap. */
+  readonly inflight?: InflightLimiter<() => void>;
   /** Wall-clock ms (token expiry). */
   readonly now: () => number;
   readonly logger: ApiLogger;
@@ -48,8 +50,47 @@ export function securityStages(options: ApiSecurityOptions): ChainStageFactory {
     // (the unix socket by default: its file mode is the gate, as for auth)
     // is not limited, so a bulk `fleetctl start` of 1,000 local units is
     // not slowed to api_qps.
-    rateLimit: listenerRequiresToken(options.auth, listener) ? rateLimitStage(options) : passThrough,
+    // The in-flight cap applies on every listener (the local socket is one
+    // identity): it never refuses an ordinary client, it only makes a
+    // flooding identity wait for its own slots instead of everyone's.
+    rateLimit: limitStages(listenerRequiresToken(options.auth, listener) ? rateLimitStage(options) : passThrough, options.inflight === undefined ? passThrough : inflightStage(options.inflight)),
   });
+}
+
+/** `first`, then `second`, as one stage. */
+function limitStages(first: Middleware, second: Middleware): Middleware {
+  return (rc, next) => first(rc, () => second(rc, next));
+}
+
+/**
+ * Runs the rest of the chain in one of the principal's in-flight slots,
+ * waiting in its queue when all are taken (429 when the queue is full too).
+ * The slot is held until the handler has its reply: a stream (events,
+ * `journal -f`, status) holds one only while it is set up, not while it
+ * follows (those are capped by `api_max_streams`). A client that goes away
+ * while waiting leaves the queue.
+ */
+function inflightStage(limiter: InflightLimiter<() => void>): Middleware {
+  return async (rc, next) => {
+    if (rc.principal === undefined) return next();
+    const key = identityKey(rc.principal);
+    let wake: () => void = () => {};
+    const handedOver = new Promise<void>((resolve) => (wake = resolve));
+    const decision = limiter.acquire(key, wake);
+    if (decision === 'full') {
+      const refusal = tooManyInFlight(limiter.limits);
+      throw new ApiError(refusal.status, refusal.message, refusal.headers);
+    }
+    if (decision === 'queued') {
+      const gone = new Promise<'gone'>((resolve) => rc.response.once('close', () => resolve('gone')));
+      if ((await Promise.race([handedOver, gone])) === 'gone' && limiter.cancel(key, wake)) throw new ApiError(499, 'client closed the request while it waited for a slot');
+    }
+    try {
+      return await next();
+    } finally {
+      limiter.release(key)?.();
+    }
+  };
 }
 
 function authenticateStage(o: ApiSecurityOptions, listener: ApiListener): Middleware {

@@ -1,13 +1,13 @@
 /**
  * fleetd's API security from its config: the token cache every fleetd
- * follows, the per-identity rate limiter, the chain stages, the tokens
+ * follows, the per-identity rate limiter and in-flight cap, the chain stages, the tokens
  * resource, and the TLS material and limits of the listeners.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
-import { RateLimiter } from '../auth/index.js';
+import { InflightLimiter, RateLimiter } from '../auth/index.js';
 import type { ApiListenOptions, StartApiServerOptions } from '../api/index.js';
 import { securityStages } from '../api/security.js';
 import type { FleetMetrics } from '../metrics/index.js';
@@ -37,6 +37,7 @@ export function setUpApiSecurity(api: ApiConfig, registry: Registry, metrics: Fl
     auth: api.auth,
     tokens: cache,
     limiter: { limits: api.rate, buckets: new RateLimiter(api.rate, systemClock) },
+    inflight: new InflightLimiter(api.inflight),
     now: () => Date.now(),
     logger: logger.child({ component: 'api' }),
     metrics: metrics.api,

@@ -59,6 +59,8 @@ export interface ApiConfig {
   readonly maxConnections: number;
   /** status/journal streams at once. */
   readonly maxStreams: number;
+  /** Per-identity cap on requests in flight, and on requests waiting for one. */
+  readonly inflight: { readonly maxInflight: number; readonly maxQueued: number };
 }
 
 /** What the resolver reads; the effectful shell (load-config.ts) gathers it. */
@@ -218,6 +220,7 @@ function resolveApi(values: OptionValues): ApiConfig {
     bodyTimeoutMs: values.api_body_timeout,
     maxConnections: values.api_max_connections,
     maxStreams: values.api_max_streams,
+    inflight: { maxInflight: values.api_max_inflight_per_identity, maxQueued: values.api_max_queued_per_identity },
   };
 }
 

@@ -15,7 +15,7 @@ import { generateTestCerts, type TestCerts } from '../../support/test-certs.js';
 let dir: string;
 let certs: TestCerts;
 const registry = createMemoryRegistry();
-const base: ApiConfig = { auth: 'tcp', insecure: false, rate: { qps: 50, burst: 100 }, headerTimeoutMs: 10_000, bodyTimeoutMs: 30_000, maxConnections: 512, maxStreams: 32, listen: '127.0.0.1:0' };
+const base: ApiConfig = { auth: 'tcp', insecure: false, rate: { qps: 50, burst: 100 }, headerTimeoutMs: 10_000, bodyTimeoutMs: 30_000, maxConnections: 512, maxStreams: 32, inflight: { maxInflight: 8, maxQueued: 512 }, listen: '127.0.0.1:0' };
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'fleet-api-tls-'));

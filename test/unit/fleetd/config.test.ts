@@ -34,6 +34,7 @@ test('defaults match fleet where fleet had them, and ours otherwise', () => {
     bodyTimeoutMs: 30_000,
     maxConnections: 512,
     maxStreams: 32,
+    inflight: { maxInflight: 8, maxQueued: 512 },
   });
   assert.deepEqual(config.metadata, {});
 });
@@ -83,6 +84,9 @@ test('bad values fail with the option and its source named', () => {
     [{ FLEET_RESERVED: 'cpu' }, /reserved.*"cpu" is not name=value/],
     [{ FLEET_API_AUTH: 'yes' }, /api_auth.*expected tcp, all or off/],
     [{ FLEET_API_QPS: '0' }, /api_qps.*at least 0.01/],
+    [{ FLEET_API_MAX_INFLIGHT_PER_IDENTITY: '0' }, /api_max_inflight_per_identity.*at least 1/],
+    [{ FLEET_API_MAX_INFLIGHT_PER_IDENTITY: '2.5' }, /api_max_inflight_per_identity/],
+    [{ FLEET_API_MAX_QUEUED_PER_IDENTITY: '-1' }, /api_max_queued_per_identity.*at least 0/],
     [{ FLEET_API_CERT_FILE: '/c.pem', FLEET_API_LISTEN: '1' }, /api_key_file.*must be given together/],
     [{ FLEET_API_CLIENT_CA_FILE: '/ca.pem' }, /api_client_ca_file.*mutual TLS needs TLS/],
     [{ FLEET_API_CERT_FILE: '/c.pem', FLEET_API_KEY_FILE: '/k.pem' }, /TLS applies to the TCP API: set api_listen/],
