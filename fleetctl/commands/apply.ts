@@ -13,15 +13,10 @@ import { executeApply, type StepOutcome } from '../apply/execute.js';
 import { diffJson, diffLine, hasWrites, summaryLine } from '../apply/print.js';
 import { errorMessage } from '../client/errors.js';
 import type { CommandContext } from '../context.js';
-import { flag, type CommandSpec, type Flags } from './spec.js';
+import { flag, parseTextOrJson, type CommandSpec, type Flags } from './spec.js';
 
 function parseState(value: string): DesiredState {
   if (!isDesiredState(value)) throw new Error(`invalid state ${JSON.stringify(value)} (expected inactive, loaded or launched)`);
-  return value;
-}
-
-function parseFormat(value: string): 'text' | 'json' {
-  if (value !== 'text' && value !== 'json') throw new Error(`invalid output format ${JSON.stringify(value)} (expected text or json)`);
   return value;
 }
 
@@ -40,7 +35,7 @@ export const applyCommand: CommandSpec = {
     { flags: '--prune', description: 'Destroy units an earlier apply of this set created that are no longer in it (never other units).' },
     { flags: '--set <name>', description: 'Name of the apply set (default: the base name of the directory holding the files).' },
     { flags: '--state <state>', description: 'Desired state of the units (inactive, loaded or launched) unless a file sets [X-Fleet] DesiredState=; templates stay inactive.', defaultValue: 'launched', parse: parseState },
-    { flags: '-o, --output <format>', description: 'Output format: text, or json (one document: the diff and what was done).', defaultValue: 'text', parse: parseFormat },
+    { flags: '-o, --output <format>', description: 'Output format: text, or json (one document: the diff and what was done).', defaultValue: 'text', parse: parseTextOrJson },
   ],
   run: runApply,
 };

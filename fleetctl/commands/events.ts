@@ -6,7 +6,7 @@
  */
 import { errorMessage } from '../client/errors.js';
 import { eventLine } from '../output/event-line.js';
-import { flag, text, type CommandSpec } from './spec.js';
+import { flag, parseTextOrJson, text, type CommandSpec } from './spec.js';
 
 function parseRevision(value: string): bigint {
   if (!/^[1-9][0-9]{0,18}$/.test(value.trim())) throw new Error(`invalid revision ${JSON.stringify(value)}: expected a positive integer`);
@@ -28,7 +28,7 @@ export const eventsCommand: CommandSpec = {
     { flags: '--unit <glob>', description: 'Only events of units matching this glob.' },
     { flags: '--machine <id>', description: 'Only events of this machine.' },
     { flags: '--from <revision>', description: 'Start at this etcd revision (inclusive); 410 when etcd compacted it.', parse: parseRevision },
-    { flags: '-o, --output <format>', description: 'Output format: text or json (one event object per line).', defaultValue: 'text' },
+    { flags: '-o, --output <format>', description: 'Output format: text or json (one event object per line).', defaultValue: 'text', parse: parseTextOrJson },
   ],
   async run(ctx, args, flags) {
     const { out, client } = ctx;
@@ -37,10 +37,6 @@ export const eventsCommand: CommandSpec = {
       return 1;
     }
     const format = text(flags, 'output', 'text');
-    if (format !== 'text' && format !== 'json') {
-      out.stderr.write(`Invalid output format ${JSON.stringify(format)}: use text or json\n`);
-      return 1;
-    }
     const types = typeof flags['type'] === 'string' ? [flags['type']] : [];
     const unit = typeof flags['unit'] === 'string' ? flags['unit'] : undefined;
     const machine = typeof flags['machine'] === 'string' ? flags['machine'] : undefined;

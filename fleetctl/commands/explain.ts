@@ -8,7 +8,7 @@ import { mangleUnitName } from '../../src/units/index.js';
 import type { UnitExplanation } from '../../src/engine/explain.js';
 import { errorMessage } from '../client/errors.js';
 import { MachineLegends } from '../units/legend.js';
-import { text, type CommandSpec } from './spec.js';
+import { parseTextOrJson, text, type CommandSpec } from './spec.js';
 
 /** One rejection count of the engine's explanation, as it is published. */
 interface Rejection {
@@ -47,14 +47,10 @@ export const explainCommand: CommandSpec = {
   summary: 'Explain where units run, or why they are not placed',
   description:
     'For each unit: the machines it runs on, or why the engine placed it nowhere (how many machines each filter rejected, and an example). Exits 1 unless every unit is placed. -o json prints the API\'s explain documents, one per line.',
-  flags: [{ flags: '-o, --output <format>', description: 'Output format: text or json (the API\'s explain document per unit, one per line).', defaultValue: 'text' }],
+  flags: [{ flags: '-o, --output <format>', description: 'Output format: text or json (the API\'s explain document per unit, one per line).', defaultValue: 'text', parse: parseTextOrJson }],
   async run(ctx, args, flags) {
     const { out, client } = ctx;
     const format = text(flags, 'output', 'text');
-    if (format !== 'text' && format !== 'json') {
-      out.stderr.write(`Invalid output format ${JSON.stringify(format)}: use text or json\n`);
-      return 1;
-    }
     if (args.length === 0) {
       out.stderr.write('At least one unit must be provided\n');
       return 1;

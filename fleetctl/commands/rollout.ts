@@ -11,7 +11,7 @@ import type { CommandContext } from '../context.js';
 import { readLocal, unitArg } from '../units/local-files.js';
 import { buildUnit, parseMaxParallel, parseRolloutDuration, shortHash } from '../../src/units/index.js';
 import { formatMs, summarizeRollout, ROLLOUT_CONTROLS, type RolloutControl, type RolloutRecord, type RolloutSettingsInput } from '../../src/rollout/index.js';
-import { flag, noBlock, text, type CommandSpec, type Flags } from './spec.js';
+import { flag, noBlock, parseTextOrJson, text, type CommandSpec, type Flags } from './spec.js';
 
 const USAGE = 'Usage: fleetctl rollout FILE [flags] | rollout status [GROUP] [-o json] | rollout pause|resume|undo GROUP';
 
@@ -28,7 +28,7 @@ export const rolloutCommand: CommandSpec = {
     { flags: '--healthy-deadline <duration>', description: 'A batch not healthy this long after it started fails the rollout.', parse: (v) => parseRolloutDuration(v) },
     { flags: '--auto-revert', description: 'On failure, put the previous text back, batch by batch.' },
     { flags: '--no-block', description: 'Start the rollout and return at once.' },
-    { flags: '-o, --output <format>', description: 'status: text or json (the API\'s rollout documents).', defaultValue: 'text' },
+    { flags: '-o, --output <format>', description: 'status: text or json (the API\'s rollout documents).', defaultValue: 'text', parse: parseTextOrJson },
   ],
   async run(ctx, args, flags) {
     const [first, ...rest] = args;
@@ -135,10 +135,6 @@ export function progressLine(r: RolloutRecord): string {
 }
 
 async function status(ctx: CommandContext, group: string | undefined, format: string): Promise<number> {
-  if (format !== 'text' && format !== 'json') {
-    ctx.out.stderr.write(`Invalid output format ${JSON.stringify(format)}: use text or json\n`);
-    return 1;
-  }
   let list: RolloutRecord[];
   try {
     if (group === undefined) list = await ctx.client.listRollouts();

@@ -57,6 +57,15 @@ export function text(flags: Flags, name: string, fallback: string): string {
   return typeof v === 'string' ? v : fallback;
 }
 
+/**
+ * The `-o text|json` flag of the newer commands (explain, events, rollout
+ * status, apply); anything else is refused naming the value.
+ */
+export function parseTextOrJson(value: string): 'text' | 'json' {
+  if (value !== 'text' && value !== 'json') throw new Error(`invalid output format ${JSON.stringify(value)}: use text or json`);
+  return value;
+}
+
 /** `--no-block` and `--block-attempts`, shared by load/start/stop/unload/destroy. */
 export const BLOCK_FLAGS: readonly FlagSpec[] = [
   { flags: '--block-attempts <n>', description: 'Wait up to N windows of 2s for the units to reach their state; 0 waits forever.', defaultValue: 0, parse: parseCount },

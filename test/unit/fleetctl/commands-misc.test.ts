@@ -182,3 +182,12 @@ test('a bad --request-timeout is an error naming the value, never a silent 3 s',
   assert.deepEqual(await fleetctl(c, ['list-units'], { env: { FLEETCTL_REQUEST_TIMEOUT: '0' } }), want('0'));
   assert.equal((await fleetctl(c, ['--request-timeout=0.5', 'list-units'])).code, 0);
 });
+
+test('-o of explain, events, rollout status and apply takes text or json only; anything else exits 1 naming the value, before any request', async () => {
+  for (const argv of [['explain', '-o', 'yaml', 'a.service'], ['events', '-o', 'yaml'], ['rollout', 'status', '-o', 'yaml'], ['apply', '-o', 'yaml', 'dir']]) {
+    const out = bufferOutput(false);
+    const code = await runCli(['--endpoint', 'unix:///nonexistent/fleet.sock', ...argv], { out, env: {} });
+    assert.equal(code, 1, argv.join(' '));
+    assert.match(out.err(), /invalid output format "yaml": use text or json/, argv.join(' '));
+  }
+});
