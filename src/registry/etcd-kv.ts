@@ -6,6 +6,9 @@ import { RegistryClosedError } from './errors.js';
 import type { Compare, KeyValue, KvBackend, KvEvent, KvWatchListener, KvWatchOptions, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
 import { backoffDelay } from '../domain/index.js';
 
+/** Keys per range answer of a list: far below gRPC's 4 MiB answer limit for fleet's records (~0.5 KiB for a unit). */
+export const RANGE_PAGE_KEYS = 1000;
+
 /**
  * {@link KvBackend} on a real etcd v3 through the `etcd3` package's raw RPC
  * clients (no namespace, no STM, no Election). Every rejection is translated
@@ -58,22 +61,48 @@ export class EtcdKv implements KvBackend {
     return { kv: kv ? toKv(kv) : undefined, revision: BigInt(res.header.revision) };
   }
 
+  /**
+   * Every key under `prefix`, read in pages of {@link RANGE_PAGE_KEYS} at the
+   * first page's revision (one consistent picture): a single range answer
+   * over gRPC's 4 MiB message limit fails (10,000 unit records do).
+   */
   async list(prefix: string): Promise<{ kvs: KeyValue[]; revision: bigint }> {
-    const res = await this.call('list', () => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }), undefined, 'read');
-    return { kvs: res.kvs.map(toKv), revision: BigInt(res.header.revision) };
+    const res = await this.call('list', () => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), limit: RANGE_PAGE_KEYS }), undefined, 'read');
+    const revision = BigInt(res.header.revision);
+    return { kvs: await this.rest(prefix, res.kvs, res.more, revision), revision };
   }
 
+  /** Several prefixes at one revision: one transaction of paged ranges, then the rest of each at that revision (see {@link list}). */
   async listPrefixes(prefixes: readonly string[]): Promise<{ lists: KeyValue[][]; revision: bigint }> {
     const res = await this.call('list', () =>
       this.client.kv.txn({
         compare: [],
-        success: prefixes.map((p) => ({ request_range: { key: Buffer.from(p), range_end: prefixEnd(p) } })),
+        success: prefixes.map((p) => ({ request_range: { key: Buffer.from(p), range_end: prefixEnd(p), limit: RANGE_PAGE_KEYS } })),
         failure: [],
       }),
       undefined,
       'read',
     );
-    return { lists: prefixes.map((_, i) => (res.responses[i]?.response_range?.kvs ?? []).map(toKv)), revision: BigInt(res.header.revision) };
+    const revision = BigInt(res.header.revision);
+    const lists = await Promise.all(prefixes.map((p, i) => {
+      const range = res.responses[i]?.response_range;
+      return this.rest(p, range?.kvs ?? [], range?.more ?? false, revision);
+    }));
+    return { lists, revision };
+  }
+
+  /** `first` (a page of `prefix`'s range) and, when etcd said there is `more`, the following pages at `revision`. */
+  private async rest(prefix: string, first: readonly IKeyValue[], more: boolean, revision: bigint): Promise<KeyValue[]> {
+    const out = first.map(toKv);
+    let last = first[first.length - 1];
+    while (more && last !== undefined) {
+      const from = Buffer.concat([last.key, Buffer.from([0])]);
+      const page = await this.call('list', () => this.client.kv.range({ key: from, range_end: prefixEnd(prefix), limit: RANGE_PAGE_KEYS, revision: revision.toString() }), undefined, 'read');
+      for (const kv of page.kvs) out.push(toKv(kv));
+      more = page.more;
+      last = page.kvs[page.kvs.length - 1];
+    }
+    return out;
   }
 
   async txn(compares: readonly Compare[], success: readonly TxnOp[], failure: readonly TxnOp[] = []): Promise<TxnResult> {
