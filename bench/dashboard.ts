@@ -8,7 +8,11 @@
  * the units table, and how long after a change is written to etcd the
  * page shows it (through the event stream).
  *
- *   npm run build && node dist/bench/dashboard.js [--machines 1000] [--units 10000] [--children 4] [--loads 3] [--probes 20]
+ *   npm run build && node dist/bench/dashboard.js [--machines 1000] [--units 10000] [--children 4] [--loads 3] [--probes 20] [--view-timeout 60] [--trace]
+ *
+
+ * `--trace` prints, for each first view, the page's requests (start, end,
+ * bytes) and when the listing reached the store.
  */
 import { pathToFileURL } from 'node:url';
 import { FakeLocalCommands, startApiServer, type ApiServer } from '../src/api/index.js';
@@ -47,6 +51,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const childCount = Math.max(1, Math.min(args.number('children', 4), machineCount));
   const loads = args.number('loads', 3);
   const probes = args.number('probes', 20);
+  const viewTimeoutMs = args.number('view-timeout', 60) * 1000;
+  const trace = args.string('trace') === 'true';
   const ctx = runContext();
   const mount = dashboardMount();
   if (mount === undefined) throw new Error('the dashboard is not built: run npm run build');
@@ -98,8 +104,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     const firstView = async (hash: string, ready: string): Promise<number> => {
       await page.goto('about:blank');
       await page.goto(`${base}/ui/${hash}`, { waitUntil: 'domcontentloaded' });
-      const handle = await page.waitForFunction(`(${ready}) && performance.now()`, { polling: 'raf', timeout: 60_000 });
-      return (await handle.jsonValue()) as number;
+      try {
+        const handle = await page.waitForFunction(`(${ready}) && performance.now()`, { polling: 'raf', timeout: viewTimeoutMs });
+        return (await handle.jsonValue()) as number;
+      } finally {
+        if (trace) console.log(`  where the time went (${hash || '#/'}):\n${await pageTimings(page)}`);
+      }
     };
     const allListed = `window.fleetStore?.data.units.size === ${work.units.length} && window.fleetStore.data.machines.size === ${machineCount}`;
     const overviewMs: number[] = [];
@@ -152,4 +162,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(err);
     process.exitCode = 1;
   });
+}
+
+/** The page's requests and when its store got the first listing, one line each (from the page's own performance timeline). */
+async function pageTimings(page: import('puppeteer-core').Page): Promise<string> {
+  // A string: this runs in the page, whose DOM types the bench is not compiled with.
+  return page.evaluate<[], () => string>(`(() => {
+    const lines = performance.getEntriesByType('resource').map((e) =>
+      '    ' + e.startTime.toFixed(0).padStart(6) + ' -> ' + e.responseEnd.toFixed(0).padStart(6) + ' ms ' + (e.encodedBodySize / 1024).toFixed(0).padStart(6) + ' KiB  ' + e.name.replace(location.origin, ''));
+    const store = window.fleetStore;
+    lines.push('    store listed at ' + (store?.firstLoadMs?.toFixed(0) ?? 'never') + ' ms (' + (store?.data.units.size ?? 0) + ' units, ' + (store?.data.machines.size ?? 0) + ' machines); now ' + performance.now().toFixed(0) + ' ms');
+    return lines.join('\\n');
+  })()`);
 }
