@@ -43,11 +43,16 @@ export function planDigest(plan: Plan): string {
  * new units and every 7th machine's capacity halved, then a new global unit
  * with requests whose name sorts first.
  */
-export function digestPasses(start: ClusterSnapshot, short = false): Array<{ pass: string; digest: string; decisions: number; unplaced: number }> {
+export function digestPasses(
+  start: ClusterSnapshot,
+  short = false,
+  onPass?: (pass: string, snapshot: ClusterSnapshot, plan: Plan) => void,
+): Array<{ pass: string; digest: string; decisions: number; unplaced: number }> {
   const out: Array<{ pass: string; digest: string; decisions: number; unplaced: number }> = [];
   let snap = start;
   const step = (pass: string, next: ClusterSnapshot): void => {
     const plan = planSchedule(next);
+    onPass?.(pass, next, plan);
     out.push({ pass, digest: planDigest(plan), decisions: plan.decisions.length, unplaced: plan.unplaced.length });
     snap = applyPlan(next, plan);
   };

@@ -6,13 +6,22 @@
  * lexicographically first wins on every machine (fleet's agent rule), the
  * answer never depends on history, and ordinary units that conflict with a
  * global unit are moved out of its way (like DaemonSets or Nomad system jobs).
+ *
+ * Resources are the exception to "global units ignore ordinary units": what
+ * units already hold stays reserved while global units are placed (ordinary
+ * units on their machine, global units on every machine they keep), so a
+ * new global unit gets only what is left, and is explained where that is
+ * not enough, instead of over-committing the machine (running units are
+ * never stopped for it). A global unit's own reservation is released when
+ * its turn comes, and the ordinary units' at the end of the phase.
  */
 import type { Prepared } from './prepare.js';
 import type { CurrentSchedule } from './current.js';
 import type { PlacementState } from './state.js';
 import type { Pipeline } from './pipeline.js';
 import type { Journal } from './journal.js';
-import { keepFilters, runFilters } from './filter.js';
+import type { MachineIndex, PlanUnit } from './model.js';
+import { keepFilters, runFilters, type Filter } from './filter.js';
 import { explainUnplaced, type Explanation } from './explain.js';
 
 /** Places every global unit; returns explanations for those that fit no machine. */
@@ -25,8 +34,13 @@ export function placeGlobalUnits(
 ): Explanation[] {
   const unplaced: Explanation[] = [];
   const kept = keepFilters(pipeline.filters);
+  const reserved = reserveCurrent(prepared, current, state, kept);
+  const release = (unit: PlanUnit): void => {
+    for (const m of reserved.get(unit) ?? []) state.resources.update(m, unit.requests, -1);
+  };
   for (const unit of prepared.order) {
     if (!unit.global) continue;
+    release(unit);
     const was = new Set(current.placements.get(unit.name) ?? []);
     let placed = 0;
     for (const machine of state.machines) {
@@ -41,5 +55,25 @@ export function placeGlobalUnits(
     }
     if (placed === 0) unplaced.push(explainUnplaced(unit, state, pipeline.filters));
   }
+  for (const unit of reserved.keys()) if (!unit.global) release(unit);
   return unplaced;
+}
+
+/**
+ * Reserves, before any unit is placed, the requests of current placements
+ * that stay: an ordinary unit's first machine, and every machine a global
+ * unit has and may keep as far as the machine alone decides (the keep
+ * filters, with nothing placed yet). Returns what was reserved, per unit.
+ */
+function reserveCurrent(prepared: Prepared, current: CurrentSchedule, state: PlacementState, kept: readonly Filter[]): Map<PlanUnit, MachineIndex[]> {
+  const out = new Map<PlanUnit, MachineIndex[]>();
+  for (const unit of prepared.order) {
+    if (unit.requests.length === 0) continue;
+    const on = current.placements.get(unit.name);
+    if (on === undefined) continue;
+    const ms = unit.global ? on.filter((m) => runFilters(kept, unit, m, state).ok) : on.slice(0, 1);
+    for (const m of ms) state.resources.update(m, unit.requests, 1);
+    if (ms.length > 0) out.set(unit, ms);
+  }
+  return out;
 }

@@ -9,9 +9,7 @@
  */
 import type { ClusterSnapshot, Plan, PlanWarning, Preemption } from './types.js';
 import type { OnRemoved } from './evict.js';
-import { prepare, type Prepared } from './prepare.js';
-import type { MachineIndex, PlanUnit } from './model.js';
-import type { CurrentSchedule } from './current.js';
+import { prepare } from './prepare.js';
 import { PlacementState } from './state.js';
 import { Journal } from './journal.js';
 import { PendingQueue } from './pending.js';
@@ -44,13 +42,7 @@ export function planSchedule(snapshot: ClusterSnapshot, given?: Pipeline): Plan 
   };
 
   const current = readSchedule(snapshot, prepared, journal);
-  // While global units are placed, what ordinary units already hold stays
-  // reserved: a new global unit gets only what is left (and is explained
-  // where that is not enough) instead of over-committing the machine.
-  const held = heldByOrdinaryUnits(prepared, current);
-  for (const [unit, m] of held) state.resources.update(m, unit.requests, 1);
   const unplaced = placeGlobalUnits(prepared, current, state, pipeline, journal);
-  for (const [unit, m] of held) state.resources.update(m, unit.requests, -1);
   keepCurrentPlacements(prepared, current, state, pipeline, journal, pending, onRemoved);
   const budget = 8 * prepared.order.length + 64;
   let placed = placePending(state, pipeline, journal, pending, onRemoved, budget);
@@ -81,15 +73,4 @@ export function planSchedule(snapshot: ClusterSnapshot, given?: Pipeline): Plan 
     warnings: warnings.sort((a, b) => compareStrings(a.units[0] ?? '', b.units[0] ?? '') || compareStrings(a.message, b.message)),
     ...(preemptions.length > 0 ? { preemptions } : {}),
   };
-}
-
-/** The first current machine of every ordinary unit that requests resources. */
-function heldByOrdinaryUnits(prepared: Prepared, current: CurrentSchedule): Array<[PlanUnit, MachineIndex]> {
-  const out: Array<[PlanUnit, MachineIndex]> = [];
-  for (const unit of prepared.order) {
-    if (unit.global || unit.requests.length === 0) continue;
-    const m = current.placements.get(unit.name)?.[0];
-    if (m !== undefined) out.push([unit, m]);
-  }
-  return out;
 }

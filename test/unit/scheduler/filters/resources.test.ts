@@ -70,3 +70,16 @@ test('a new global unit gets only what ordinary units on a machine leave, instea
   assert.deepEqual(summary(plan), ['+g.service@B'], 'x keeps A; g runs only where it fits');
   assert.deepEqual(planSchedule(applyPlan(snap, plan)).decisions, [], 'idempotent');
 });
+
+test('a new global unit that sorts before a running global unit gets only what that one leaves, instead of over-committing the machine', () => {
+  const running = { 'b-agent.service': ['A', 'B'] };
+  const snap = snapshot(
+    [sized('A', { cpu: 1 }), sized('B', { cpu: 2 })],
+    [unit('b-agent.service', { global: true, resources: { cpu: 1 } }), unit('a-agent.service', { global: true, resources: { cpu: 0.5 } })],
+    running,
+  );
+  const plan = planSchedule(snap);
+  assert.deepEqual(summary(plan), ['+a-agent.service@B'], 'b-agent keeps A and B; a-agent fits only on B');
+  assert.equal(formatExplanation(planSchedule(snapshot([sized('A', { cpu: 1 })], snap.units, { 'b-agent.service': ['A'] })).unplaced[0]!), '0 of 1 machines eligible: 1 by Resources (cpu: needs 0.5, most free 0 on A)');
+  assert.deepEqual(planSchedule(applyPlan(snap, plan)).decisions, [], 'idempotent');
+});
