@@ -4,6 +4,7 @@
  * never stops the others; each outcome is reported in plan order.
  */
 import { APPLY_PHASES, type ApplyStep } from '../../src/apply/index.js';
+import type { RolloutRecord } from '../../src/rollout/index.js';
 import type { FleetClient } from '../client/types.js';
 import { forEachUnit } from '../units/each.js';
 
@@ -11,10 +12,12 @@ import { forEachUnit } from '../units/each.js';
 export interface StepOutcome {
   readonly step: ApplyStep;
   readonly error?: unknown;
+  /** The rollout a `rollout` step started (pending), on success. */
+  readonly rollout?: RolloutRecord;
 }
 
-/** The one write a step makes. */
-function write(client: FleetClient, set: string, step: ApplyStep): Promise<void> {
+/** The one write a step makes; a rollout step resolves with the rollout it started. */
+async function write(client: FleetClient, set: string, step: ApplyStep): Promise<RolloutRecord | void> {
   switch (step.kind) {
     case 'create':
       return client.putUnit(step.name, step.unit.options, step.desired, set);
@@ -24,6 +27,8 @@ function write(client: FleetClient, set: string, step: ApplyStep): Promise<void>
       return client.setDesiredState(step.name, step.desired);
     case 'destroy':
       return client.destroyUnit(step.name);
+    case 'rollout':
+      return client.createRollout(step.name, step.unit.options, step.settings);
   }
 }
 
@@ -34,13 +39,18 @@ function write(client: FleetClient, set: string, step: ApplyStep): Promise<void>
  */
 export async function executeApply(client: FleetClient, set: string, steps: readonly ApplyStep[], report: (o: StepOutcome) => void): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
+  const started = new Map<ApplyStep, RolloutRecord>();
   for (const kinds of APPLY_PHASES) {
     const phase = steps.filter((s) => kinds.includes(s.kind));
     await forEachUnit(
       phase,
-      (step) => write(client, set, step),
+      async (step) => {
+        const r = await write(client, set, step);
+        if (r !== undefined) started.set(step, r);
+      },
       (step, error) => {
-        const o: StepOutcome = error === undefined ? { step } : { step, error };
+        const rollout = started.get(step);
+        const o: StepOutcome = error !== undefined ? { step, error } : rollout !== undefined ? { step, rollout } : { step };
         outcomes.push(o);
         report(o);
       },

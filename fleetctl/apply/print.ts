@@ -5,7 +5,11 @@
 import type { SetDiff, UnitDiff } from '../../src/apply/index.js';
 import { shortHash } from '../../src/units/index.js';
 
-/** The line of one diff entry, e.g. `~ web.service 1a2b3c4 -> 5d6e7f8: [Service] ExecStart changed`. */
+/**
+ * The line of one diff entry, e.g. `~ web.service 1a2b3c4 -> 5d6e7f8: [Service] ExecStart changed`;
+ * a body that goes through a rollout says so: `; through a rollout` (the
+ * group itself) or `; in the rollout of web@.service` (an instance).
+ */
 export function diffLine(c: UnitDiff, prune: boolean): string {
   switch (c.op) {
     case 'create':
@@ -18,6 +22,7 @@ export function diffLine(c: UnitDiff, prune: boolean): string {
         const options = c.options.map((o) => `[${o.section}] ${o.name} ${o.change}`).join(', ');
         parts.push(`${shortHash(c.oldHash)} -> ${shortHash(c.newHash)}${options === '' ? '' : `: ${options}`}`);
       }
+      if (c.update?.via === 'rollout') parts.push(c.update.group === c.name ? 'through a rollout' : `in the rollout of ${c.update.group}`);
       if (c.oldDesired !== c.desired) parts.push(`state ${c.oldDesired} -> ${c.desired}`);
       const note = c.member ? '' : ' (not created by this set: never pruned)';
       return `~ ${c.name} ${parts.join('; ')}${note}`;

@@ -6,6 +6,10 @@
  * - `create` (`+`): in the set, not in the cluster.
  * - `change` (`~`): in both, with another body (old -> new hash and the
  *   options that differ, by section and key) and/or another desired state.
+ *   A new body reaches the machines through a rollout (a template: its
+ *   instances; a global unit that stays global and launched: its machines;
+ *   an instance carried by its template's rollout) or is replaced in place
+ *   (every other unit), see {@link BodyUpdate}.
  * - `prune` (`-`): in the cluster, created by an earlier apply of this set
  *   (its membership says so), no longer in the set. Units the set did not
  *   create are never pruned.
@@ -14,7 +18,7 @@
  *   the whole run rather than fight over it.
  */
 import type { DesiredState } from '../domain/index.js';
-import { optionsHash, parseUnitName, type UnitOption } from '../units/index.js';
+import { extractRequirements, optionsHash, parseUnitName, templateOf, type UnitOption } from '../units/index.js';
 import type { DesiredUnit } from './desired-set.js';
 
 /** A unit as the cluster holds it. */
@@ -24,12 +28,20 @@ export interface ClusterUnit {
   readonly desiredState: DesiredState;
 }
 
-/**
- * How a unit's new body reaches its machines: `template` and `global`
- * units through a rollout (once the cluster has rollouts), `instance` with
- * its template's group, `unit` replaced in place.
- */
+/** What kind of unit it is for updates (see {@link BodyUpdate} for how each is updated). */
 export type UnitGroup = 'template' | 'instance' | 'global' | 'unit';
+
+/**
+ * How a changed body reaches the machines.
+ * - `rollout`: through the rollout of `group`, batch by batch, gated on
+ *   health: the unit itself for a template (its instances move) or a global
+ *   unit (its machines move); the template for an instance whose template is
+ *   rolled out to the same text (the instance moves with it, no write of its own).
+ * - `inPlace`: the record is replaced and the agent restarts the unit with
+ *   it: ordinary units, instances not carried by a rollout, and global units
+ *   that are not running before and after (not launched, or Global= changes).
+ */
+export type BodyUpdate = { readonly via: 'rollout'; readonly group: string } | { readonly via: 'inPlace' };
 
 /** One option key whose values differ between the old and new body. */
 export interface OptionChange {
@@ -50,6 +62,8 @@ export type UnitDiff =
       readonly newHash: string;
       /** Empty when only the desired state changes. */
       readonly options: readonly OptionChange[];
+      /** How the new body reaches the machines; undefined when only the desired state changes. */
+      readonly update?: BodyUpdate;
       readonly oldDesired: DesiredState;
       readonly desired: DesiredState;
       /** False when this set did not create the unit (it is changed, but never pruned). */
@@ -101,6 +115,7 @@ export function diffUnitSet(input: DiffInput): SetDiff {
   const changes: UnitDiff[] = [];
   const unchanged: string[] = [];
   const conflicts: SetConflict[] = [];
+  const rolled = rolledOut(input.desired, current);
   for (const d of input.desired) {
     const { unit } = d;
     const group = unitGroup(unit.name, unit.requirements.global);
@@ -126,6 +141,7 @@ export function diffUnitSet(input: DiffInput): SetDiff {
       oldHash,
       newHash: unit.hash,
       options: oldHash === unit.hash ? [] : optionChanges(have.options, unit.options),
+      ...(oldHash === unit.hash ? {} : { update: bodyUpdate(d, rolled) }),
       oldDesired: have.desiredState,
       desired: d.desired,
       member: owner === input.set,
@@ -137,6 +153,33 @@ export function diffUnitSet(input: DiffInput): SetDiff {
     changes.push({ op: 'prune', name: unit, hash: optionsHash(have.options) });
   }
   return { set: input.set, changes: changes.sort((a, b) => compare(a.name, b.name)), unchanged: unchanged.sort(compare), conflicts: conflicts.sort((a, b) => compare(a.name, b.name)) };
+}
+
+/**
+ * The units of the set that are rolled out themselves, with their new
+ * hash: templates whose body changes, and global units whose body changes
+ * while they stay global and launched (a rollout moves running targets;
+ * one that changes Global= cannot be rolled out).
+ */
+function rolledOut(desired: readonly DesiredUnit[], current: ReadonlyMap<string, ClusterUnit>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { unit, desired: state } of desired) {
+    const have = current.get(unit.name);
+    if (have === undefined || optionsHash(have.options) === unit.hash) continue;
+    const group = unitGroup(unit.name, unit.requirements.global);
+    const stillGlobal = group === 'global' && state === 'launched' && have.desiredState === 'launched' && extractRequirements(have.options, have.name).requirements.global;
+    if (group === 'template' || stillGlobal) out.set(unit.name, unit.hash);
+  }
+  return out;
+}
+
+/** How `d`'s new body reaches the machines, given the rolled-out units. */
+function bodyUpdate(d: DesiredUnit, rolled: ReadonlyMap<string, string>): BodyUpdate {
+  const { name, hash } = d.unit;
+  if (rolled.has(name)) return { via: 'rollout', group: name };
+  const template = templateOf(name);
+  if (template !== undefined && rolled.get(template) === hash) return { via: 'rollout', group: template };
+  return { via: 'inPlace' };
 }
 
 /**

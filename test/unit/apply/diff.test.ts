@@ -8,6 +8,8 @@ import type { DesiredState } from '../../../src/domain/index.js';
 const A = '[Service]\nExecStart=/bin/sleep 1\n';
 const B = '[Service]\nExecStart=/bin/sleep 2\n';
 const GLOBAL = '[Service]\nExecStart=/bin/sleep 1\n\n[X-Fleet]\nGlobal=true\n';
+const GLOBAL2 = '[Service]\nExecStart=/bin/sleep 2\n\n[X-Fleet]\nGlobal=true\n';
+const EXEC = { section: 'Service', name: 'ExecStart', change: 'changed' } as const;
 
 function desired(files: Record<string, string>, state: DesiredState = 'launched'): DesiredUnit[] {
   return buildDesiredSet(Object.entries(files).map(([name, text]) => ({ path: `d/${name}`, name, text })), state);
@@ -57,9 +59,48 @@ const CASES: Case[] = [
     membership: { 'a.service': 'web', 'b.service': 'web' },
     want: {
       changes: [
-        { op: 'change', name: 'a.service', group: 'unit', oldHash: hash('a.service', A), newHash: hash('a.service', B), options: [{ section: 'Service', name: 'ExecStart', change: 'changed' }], oldDesired: 'launched', desired: 'launched', member: true },
+        { op: 'change', name: 'a.service', group: 'unit', oldHash: hash('a.service', A), newHash: hash('a.service', B), options: [{ section: 'Service', name: 'ExecStart', change: 'changed' }], update: { via: 'inPlace' }, oldDesired: 'launched', desired: 'launched', member: true },
         { op: 'change', name: 'b.service', group: 'unit', oldHash: hash('b.service', A), newHash: hash('b.service', A), options: [], oldDesired: 'loaded', desired: 'launched', member: true },
-        { op: 'change', name: 'hand.service', group: 'unit', oldHash: hash('hand.service', A), newHash: hash('hand.service', B), options: [{ section: 'Service', name: 'ExecStart', change: 'changed' }], oldDesired: 'launched', desired: 'launched', member: false },
+        { op: 'change', name: 'hand.service', group: 'unit', oldHash: hash('hand.service', A), newHash: hash('hand.service', B), options: [{ section: 'Service', name: 'ExecStart', change: 'changed' }], update: { via: 'inPlace' }, oldDesired: 'launched', desired: 'launched', member: false },
+      ],
+      unchanged: [],
+      conflicts: [],
+    },
+  },
+  {
+    name: 'a changed template goes through a rollout; its instances on the same text move with it; an instance with its own text is replaced in place',
+    files: { 't@.service': B, 't@1.service': B, 't@2.service': B, 't@3.service': `${B}Environment=X=1\n` },
+    current: { 't@.service': [A, 'inactive'], 't@1.service': [A, 'launched'], 't@2.service': [A, 'loaded'], 't@3.service': [A, 'launched'] },
+    want: {
+      changes: [
+        { op: 'change', name: 't@.service', group: 'template', oldHash: hash('t@.service', A), newHash: hash('t@.service', B), options: [EXEC], update: { via: 'rollout', group: 't@.service' }, oldDesired: 'inactive', desired: 'inactive', member: false },
+        { op: 'change', name: 't@1.service', group: 'instance', oldHash: hash('t@1.service', A), newHash: hash('t@1.service', B), options: [EXEC], update: { via: 'rollout', group: 't@.service' }, oldDesired: 'launched', desired: 'launched', member: false },
+        { op: 'change', name: 't@2.service', group: 'instance', oldHash: hash('t@2.service', A), newHash: hash('t@2.service', B), options: [EXEC], update: { via: 'rollout', group: 't@.service' }, oldDesired: 'loaded', desired: 'launched', member: false },
+        {
+          op: 'change', name: 't@3.service', group: 'instance', oldHash: hash('t@3.service', A), newHash: hash('t@3.service', `${B}Environment=X=1\n`),
+          options: [EXEC, { section: 'Service', name: 'Environment', change: 'added' }], update: { via: 'inPlace' }, oldDesired: 'launched', desired: 'launched', member: false,
+        },
+      ],
+      unchanged: [],
+      conflicts: [],
+    },
+  },
+  {
+    name: 'a global unit goes through a rollout only while it stays global and launched',
+    files: { 'g.service': GLOBAL2, 'h.service': GLOBAL2, 'i.service': B, 'j.service': `${GLOBAL2}\n[X-Fleet]\nDesiredState=loaded\n` },
+    current: { 'g.service': [GLOBAL, 'launched'], 'h.service': [GLOBAL, 'loaded'], 'i.service': [GLOBAL, 'launched'], 'j.service': [GLOBAL, 'launched'] },
+    want: {
+      changes: [
+        { op: 'change', name: 'g.service', group: 'global', oldHash: hash('g.service', GLOBAL), newHash: hash('g.service', GLOBAL2), options: [EXEC], update: { via: 'rollout', group: 'g.service' }, oldDesired: 'launched', desired: 'launched', member: false },
+        { op: 'change', name: 'h.service', group: 'global', oldHash: hash('h.service', GLOBAL), newHash: hash('h.service', GLOBAL2), options: [EXEC], update: { via: 'inPlace' }, oldDesired: 'loaded', desired: 'launched', member: false },
+        {
+          op: 'change', name: 'i.service', group: 'unit', oldHash: hash('i.service', GLOBAL), newHash: hash('i.service', B), options: [EXEC, { section: 'X-Fleet', name: 'Global', change: 'removed' }],
+          update: { via: 'inPlace' }, oldDesired: 'launched', desired: 'launched', member: false,
+        },
+        {
+          op: 'change', name: 'j.service', group: 'global', oldHash: hash('j.service', GLOBAL), newHash: hash('j.service', `${GLOBAL2}\n[X-Fleet]\nDesiredState=loaded\n`),
+          options: [EXEC, { section: 'X-Fleet', name: 'DesiredState', change: 'added' }], update: { via: 'inPlace' }, oldDesired: 'launched', desired: 'loaded', member: false,
+        },
       ],
       unchanged: [],
       conflicts: [],

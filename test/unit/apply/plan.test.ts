@@ -1,7 +1,8 @@
 /** `planApply` and `buildDesiredSet`: the order of writes and what refuses a set. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApplyInputError, buildDesiredSet, diffUnitSet, planApply, type ClusterUnit } from '../../../src/apply/index.js';
+import { ApplyInputError, buildDesiredSet, diffUnitSet, planApply, type ApplyStep, type ClusterUnit } from '../../../src/apply/index.js';
+import { DEFAULT_ROLLOUT_SETTINGS } from '../../../src/rollout/index.js';
 import { buildUnit } from '../../../src/units/index.js';
 
 const A = '[Service]\nExecStart=/bin/sleep 1\n';
@@ -22,7 +23,7 @@ test('plan: creates (templates first), then changes (templates first), then prun
   const changes = [
     'create t@1.service launched: new in the set',
     'create z.service launched: new in the set',
-    `replace t@.service: body ${buildUnit('t@.service', A).hash.slice(0, 7)} -> ${buildUnit('t@.service', B).hash.slice(0, 7)}`,
+    `rollout t@.service: body ${buildUnit('t@.service', A).hash.slice(0, 7)} -> ${buildUnit('t@.service', B).hash.slice(0, 7)} through a rollout`,
     `replace c.service: body ${buildUnit('c.service', A).hash.slice(0, 7)} -> ${buildUnit('c.service', B).hash.slice(0, 7)}`,
     'setDesired s.service launched: desired state loaded -> launched',
   ];
@@ -68,4 +69,24 @@ test('desired set: every problem at once, each naming its file; templates inacti
     't@.service inactive true',
     't@2.service loaded true',
   ]);
+});
+
+test('plan: one rollout per changed template, carrying its instances; settings from the flags over the file over the defaults; a bad combination names the file', () => {
+  const T2 = `${B}\n[X-Fleet]\nRolloutMaxParallel=2\nRolloutMinHealthyTime=1s\n`;
+  const want = buildDesiredSet(files({ 't@.service': T2, 't@1.service': '', 't@2.service': '' }), 'launched');
+  const current: ClusterUnit[] = ['t@.service', 't@1.service', 't@2.service'].map((name) => ({ name, options: buildUnit(name, A).options, desiredState: name === 't@.service' ? 'inactive' : name === 't@2.service' ? 'loaded' : 'launched' }));
+  const diff = diffUnitSet({ set: 'web', desired: want, current, membership: new Map() });
+  const rollout = (steps: ApplyStep[]) => steps.find((s) => s.kind === 'rollout');
+  const fromFile = planApply(diff, want, { prune: false });
+  assert.deepEqual(fromFile.map((s) => `${s.kind} ${s.name}`), ['rollout t@.service', 'setDesired t@2.service'], 'instances need no write of their own; a state change still does');
+  const r = rollout(fromFile);
+  assert.ok(r?.kind === 'rollout');
+  assert.deepEqual(r.settings, { ...DEFAULT_ROLLOUT_SETTINGS, maxParallel: 2, minHealthyTimeMs: 1000 });
+  assert.deepEqual(r.carries, ['t@1.service', 't@2.service']);
+  const flags = rollout(planApply(diff, want, { prune: false, rollout: { maxParallel: 3, autoRevert: true } }));
+  assert.deepEqual(flags?.kind === 'rollout' ? flags.settings : undefined, { ...DEFAULT_ROLLOUT_SETTINGS, maxParallel: 3, minHealthyTimeMs: 1000, autoRevert: true });
+  assert.throws(
+    () => planApply(diff, want, { prune: false, rollout: { healthyDeadlineMs: 500 } }),
+    (err: unknown) => err instanceof ApplyInputError && err.problems.join() === 'd/t@.service: healthy deadline (500ms) must be longer than min healthy time (1s)',
+  );
 });

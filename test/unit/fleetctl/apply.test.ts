@@ -207,3 +207,55 @@ test('through the HTTP API: membership is written with the unit and listed by GE
   assert.deepEqual(await http.listApplySets(), [{ name: 'api', units: ['a.service'] }]);
   assert.deepEqual((await http.listUnits()).map((u) => u.name), ['a.service']);
 });
+
+test('a changed template goes through a rollout (settings from the file, then flags); --no-block returns after starting it', async () => {
+  const c = await cluster();
+  const dir = setDir('tpl', { 'tpl@.service': TPL, 'tpl@1.service': '', 'tpl@2.service': '', 'web.service': WEB });
+  assert.equal((await fleetctl(c, ['apply', dir])).code, 0);
+  writeFileSync(join(dir, 'tpl@.service'), `${TPL.replace('%i', '1%i')}\n[X-Fleet]\nRolloutMaxParallel=2\nRolloutMinHealthyTime=1s\n`);
+  writeFileSync(join(dir, 'web.service'), WEB2);
+  const before = await keys(c);
+  const dry = await fleetctl(c, ['apply', '--dry-run', dir]);
+  assert.equal(dry.code, 0, dry.err);
+  assert.match(dry.out, /^~ tpl@\.service [0-9a-f]{7} -> [0-9a-f]{7}: \[Service\] ExecStart changed, \[X-Fleet\] RolloutMaxParallel added, \[X-Fleet\] RolloutMinHealthyTime added; through a rollout\n~ tpl@1\.service .*; in the rollout of tpl@\.service\n~ tpl@2\.service .*; in the rollout of tpl@\.service\n~ web\.service [0-9a-f]{7} -> [0-9a-f]{7}: \[Service\] ExecStart changed\n/);
+  assert.deepEqual(await keys(c), before, 'a dry run starts no rollout');
+
+  const r = await fleetctl(c, ['apply', '--no-block', '--healthy-deadline', '30s', dir]);
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.split('\n');
+  assert.deepEqual(lines.slice(4), ['apply set tpl: 0 to create, 4 to change, 0 unchanged', lines[5]!, 'Unit web.service replaced', 'apply set tpl: applied; a rollout goes on (fleetctl rollout status)', '']);
+  assert.match(lines[5]!, /^Rollout of tpl@\.service started: [0-9a-f]{7} -> [0-9a-f]{7}, 2 at a time, healthy after 1s, deadline 30s$/);
+  const stored = (await c.registry.api.getRollout('tpl@.service'))!.record;
+  assert.deepEqual([stored.phase, stored.settings], ['pending', { maxParallel: 2, minHealthyTimeMs: 1000, healthyDeadlineMs: 30_000, autoRevert: false }]);
+  assert.deepEqual((await c.client.listUnits()).filter((u) => u.name.startsWith('tpl@')).map((u) => u.options[0]!.value), ['/bin/sleep %i', '/bin/sleep %i', '/bin/sleep %i'], 'the records keep the old text until the engine finishes the rollout');
+  assert.equal((await c.client.getUnit('web.service'))!.options[0]!.value, '/bin/sleep 2000', 'an ordinary unit is replaced in place');
+
+  const bad = await fleetctl(c, ['apply', '--min-healthy-time', '1m', '--healthy-deadline', '30s', dir]);
+  assert.deepEqual([bad.code, bad.out, bad.err], [1, '', `Error: ${dir}/tpl@.service: healthy deadline (30s) must be longer than min healthy time (1m0s)\n`]);
+});
+
+test('a blocking apply follows the rollouts it started and exits 1 when one fails; -o json says how each ended', async () => {
+  const c = await cluster();
+  const dir = setDir('tpl', { 'tpl@.service': TPL, 'tpl@1.service': '' });
+  assert.equal((await fleetctl(c, ['apply', dir])).code, 0);
+  writeFileSync(join(dir, 'tpl@.service'), TPL.replace('%i', '1%i'));
+  // Stands in for the engine leader: the rollout fails on the first poll.
+  const tick = c.tick.bind(c);
+  c.tick = async () => {
+    await tick();
+    const s = await c.registry.api.getRollout('tpl@.service');
+    if (s !== undefined && s.record.phase === 'pending') await c.registry.api.updateRollout({ ...s.record, phase: 'failed', message: 'batch 0 failed: tpl@1.service failed' }, s.modRevision);
+  };
+  const r = await fleetctl(c, ['apply', dir]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /Rollout of tpl@\.service started: .*\ntpl@\.service: pending, 0\/0 updated\ntpl@\.service: failed, 0\/0 updated\napply set tpl: 1 of 1 rollouts did not finish\n$/);
+  assert.equal(r.err, 'Rollout of tpl@.service failed: batch 0 failed: tpl@1.service failed\n');
+
+  await c.registry.api.updateRollout({ ...(await c.registry.api.getRollout('tpl@.service'))!.record, phase: 'reverted' }, (await c.registry.api.getRollout('tpl@.service'))!.modRevision);
+  writeFileSync(join(dir, 'tpl@.service'), TPL.replace('%i', '2%i'));
+  const json = await fleetctl(c, ['apply', '-o', 'json', dir]);
+  assert.equal(json.code, 1);
+  const doc = JSON.parse(json.out) as { applied: unknown[]; rollouts: unknown[] };
+  assert.deepEqual(doc.applied, [{ unit: 'tpl@.service', action: 'rollout', ok: true }]);
+  assert.deepEqual(doc.rollouts, [{ group: 'tpl@.service', phase: 'failed', message: 'batch 0 failed: tpl@1.service failed', ok: false }]);
+});
