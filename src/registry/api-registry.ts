@@ -1,7 +1,10 @@
 import { CorruptRecordError, InvalidNameError, UnitExistsError, UnitNotFoundError } from './errors.js';
 import { agree, decodeChange, decodeEventOrAbsent, type RegistryChange } from './events.js';
 import { checkMachineId, checkMetadataKey, checkUnitName, type KeyLayout } from './keys.js';
-import type { KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
+import type { Compare, KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
+import { chunkWrites, type WriteTxn } from './unit-writes.js';
+import { DEFAULT_MAX_TXN_OPS } from './fenced.js';
+import { pooled } from '../pool.js';
 import {
   decodeApplied,
   decodeDesired,
@@ -17,10 +20,13 @@ import {
   type UnplacedRecord,
   type UnitWithText,
 } from './records.js';
-import type { ApiRegistry, RegistryWatchListener, StateFilter, StoredRollout, UnitWithDesired } from './roles.js';
+import type { ApiRegistry, RegistryWatchListener, StateFilter, StoredRollout, UnitWithDesired, UnitWrite } from './roles.js';
 import { encodeRollout } from './rollout-records.js';
 import type { RolloutRecord } from '../rollout/types.js';
 import { groupApplySets, type ApplySet, type DesiredState } from '../domain/index.js';
+
+/** Transactions of one bulk write (or read) in flight at once; the API's etcd client bounds the total anyway. */
+const WRITE_CHUNKS_IN_FLIGHT = 4;
 
 /** {@link ApiRegistry} over any {@link KvBackend}. */
 export class KvApiRegistry implements ApiRegistry {
@@ -28,20 +34,18 @@ export class KvApiRegistry implements ApiRegistry {
     private readonly kv: KvBackend,
     private readonly layout: KeyLayout,
     private readonly warn: (err: CorruptRecordError) => void,
+    /** Operations per transaction of a bulk write (etcd's `--max-txn-ops`). */
+    private readonly maxOpsPerTxn: number = DEFAULT_MAX_TXN_OPS,
   ) {}
 
   async createUnit(unit: UnitWithText, desired: DesiredState = 'inactive', applySet?: string): Promise<void> {
-    const key = this.layout.unit(unit.name);
-    const membership: TxnOp[] = applySet === undefined ? [] : [{ type: 'put', key: this.layout.applied(unit.name), value: encodeApplied(applySet) }];
-    const res = await this.kv.txn(
-      [{ key, target: 'create', result: 'equal', value: 0n }],
-      [
-        ...this.putUnit(unit),
-        { type: 'put', key: this.layout.desired(unit.name), value: encodeDesired(desired) },
-        ...membership,
-      ],
-    );
+    const res = await this.kv.txn([this.absent(unit.name)], this.createOps(unit, desired, applySet));
     if (!res.succeeded) throw new UnitExistsError(unit.name);
+  }
+
+  private createOps(unit: UnitWithText, desired: DesiredState, applySet: string | undefined): TxnOp[] {
+    const membership: TxnOp[] = applySet === undefined ? [] : [{ type: 'put', key: this.layout.applied(unit.name), value: encodeApplied(applySet) }];
+    return [...this.putUnit(unit), { type: 'put', key: this.layout.desired(unit.name), value: encodeDesired(desired) }, ...membership];
   }
 
   async replaceUnit(unit: UnitWithText, desired?: DesiredState): Promise<void> {
@@ -72,23 +76,93 @@ export class KvApiRegistry implements ApiRegistry {
   }
 
   async setDesiredState(name: string, desired: DesiredState): Promise<void> {
-    const res = await this.kv.txn(
-      [{ key: this.layout.unit(name), target: 'create', result: 'greater', value: 0n }],
-      [{ type: 'put', key: this.layout.desired(name), value: encodeDesired(desired) }],
-    );
+    const res = await this.kv.txn([this.present(name)], [{ type: 'put', key: this.layout.desired(name), value: encodeDesired(desired) }]);
     if (!res.succeeded) throw new UnitNotFoundError(name);
   }
 
   async destroyUnit(name: string): Promise<void> {
-    const res = await this.kv.txn(
-      [{ key: this.layout.unit(name), target: 'create', result: 'greater', value: 0n }],
-      [
-        { type: 'delete', key: this.layout.unit(name) },
-        { type: 'delete', key: this.layout.desired(name) },
-        { type: 'delete', key: this.layout.applied(name) },
-      ],
-    );
+    const res = await this.kv.txn([this.present(name)], this.destroyOps(name));
     if (!res.succeeded) throw new UnitNotFoundError(name);
+  }
+
+  private destroyOps(name: string): TxnOp[] {
+    return [
+      { type: 'delete', key: this.layout.unit(name) },
+      { type: 'delete', key: this.layout.desired(name) },
+      { type: 'delete', key: this.layout.applied(name) },
+    ];
+  }
+
+  async writeUnits(writes: readonly UnitWrite[]): Promise<Array<unknown>> {
+    const outcomes = new Array<unknown>(writes.length).fill(undefined);
+    const one = async (i: number): Promise<void> => {
+      try {
+        await this.writeOne(writes[i]!);
+      } catch (err) {
+        outcomes[i] = err;
+      }
+    };
+    await pooled(chunkWrites(writes, (w) => this.writeTxn(w), this.maxOpsPerTxn), WRITE_CHUNKS_IN_FLIGHT, async (chunk) => {
+      if ('alone' in chunk) return one(chunk.alone);
+      let succeeded = false;
+      try {
+        succeeded = (await this.kv.txn(chunk.compares, chunk.ops)).succeeded;
+      } catch {
+        // Retried one by one below: each write then gets its own error (or succeeds).
+      }
+      if (!succeeded) for (const i of chunk.indexes) await one(i);
+    });
+    return outcomes;
+  }
+
+  private writeOne(w: UnitWrite): Promise<void> {
+    switch (w.kind) {
+      case 'create':
+        return this.createUnit(w.unit, w.desired, w.applySet);
+      case 'replace':
+        return this.replaceUnit(w.unit, w.desired);
+      case 'setDesired':
+        return this.setDesiredState(w.name, w.desired);
+      case 'destroy':
+        return this.destroyUnit(w.name);
+    }
+  }
+
+  /** The compares and ops of one write, as its one-unit method makes them; undefined for a replace that keeps the desired state (it needs a failure branch). */
+  private writeTxn(w: UnitWrite): WriteTxn | undefined {
+    switch (w.kind) {
+      case 'create':
+        return { compares: [this.absent(w.unit.name)], ops: this.createOps(w.unit, w.desired ?? 'inactive', w.applySet) };
+      case 'replace':
+        return w.desired === undefined ? undefined : { compares: [], ops: [...this.putUnit(w.unit), { type: 'put', key: this.layout.desired(w.unit.name), value: encodeDesired(w.desired) }] };
+      case 'setDesired':
+        return { compares: [this.present(w.name)], ops: [{ type: 'put', key: this.layout.desired(w.name), value: encodeDesired(w.desired) }] };
+      case 'destroy':
+        return { compares: [this.present(w.name)], ops: this.destroyOps(w.name) };
+    }
+  }
+
+  private absent(name: string): Compare {
+    return { key: this.layout.unit(name), target: 'create', result: 'equal', value: 0n };
+  }
+
+  private present(name: string): Compare {
+    return { key: this.layout.unit(name), target: 'create', result: 'greater', value: 0n };
+  }
+
+  async getUnits(names: readonly string[]): Promise<Array<UnitWithDesired | undefined>> {
+    // Two gets per unit, within the transaction size limit.
+    const perTxn = Math.max(1, Math.floor(this.maxOpsPerTxn / 2));
+    const chunks: string[][] = [];
+    for (let i = 0; i < names.length; i += perTxn) chunks.push(names.slice(i, i + perTxn));
+    const found = await pooled(chunks, WRITE_CHUNKS_IN_FLIGHT, async (chunk) => {
+      const res = await this.kv.txn([], chunk.flatMap((n) => [{ type: 'get' as const, key: this.layout.unit(n) }, { type: 'get' as const, key: this.layout.desired(n) }]));
+      return chunk.map((_, i) => {
+        const u = res.gets[2 * i];
+        return u ? this.withDesired(u, res.gets[2 * i + 1]) : undefined;
+      });
+    });
+    return found.flat();
   }
 
   async getUnit(name: string): Promise<UnitWithDesired | undefined> {

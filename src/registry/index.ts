@@ -16,7 +16,7 @@ export { applyFenced, fenceCompares, DEFAULT_MAX_TXN_OPS } from './fenced.js';
 export { follow, type FollowListener, type FollowOptions, type FollowSource } from './watch.js';
 export { KvTokenRegistry, type TokenRegistry, type TokenEvent } from './token-registry.js';
 export { TokenCache, type TokenCacheOptions } from './token-cache.js';
-export { executeUnitPut, readUnitPutInputs, unitRecord, type UnitPutInputs, type UnitPutStore } from './unit-put.js';
+export { executeUnitPut, readUnitPutInputs, runUnitBatch, unitRecord, type UnitBatchItem, type UnitBatchOutcome, type UnitBatchStore, type UnitPutInputs, type UnitPutStore } from './unit-put.js';
 export { createRegistry, type Registry, type RegistryOptions } from './registry.js';
 export { createMemoryRegistry, type MemoryRegistry } from './memory-registry.js';
 export { MemoryKv, type MemoryKvOptions } from './memory-kv.js';

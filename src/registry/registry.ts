@@ -58,7 +58,7 @@ export function createRegistry(backend: KvBackend, options: RegistryOptions = {}
     kv,
     engine: new KvEngineRegistry(kv, layout, warn, maxOps),
     agent: new KvAgentRegistry(kv, layout, warn, maxOps, options.clock),
-    api: new KvApiRegistry(kv, layout, warn),
+    api: new KvApiRegistry(kv, layout, warn, maxOps),
     tokens: new KvTokenRegistry(kv, layout, warn),
     election: (o) => new KvElection(kv, layout, { ...o, clock: options.clock }),
     close: () => kv.close(),

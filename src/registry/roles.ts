@@ -238,6 +238,16 @@ export interface StateFilter {
 }
 
 /** The API's / fleetctl's view: unit CRUD, desired state, read-only cluster listings, dynamic metadata. */
+/**
+ * One write of {@link ApiRegistry.writeUnits}, with the meaning and the
+ * precondition of the one-unit method of the same name.
+ */
+export type UnitWrite =
+  | { readonly kind: 'create'; readonly unit: UnitWithText; readonly desired?: DesiredState; readonly applySet?: string }
+  | { readonly kind: 'replace'; readonly unit: UnitWithText; readonly desired?: DesiredState }
+  | { readonly kind: 'setDesired'; readonly name: string; readonly desired: DesiredState }
+  | { readonly kind: 'destroy'; readonly name: string };
+
 export interface ApiRegistry {
   /**
    * Creates the unit, its body (unless that hash has one) and its desired
@@ -252,8 +262,18 @@ export interface ApiRegistry {
   setDesiredState(name: string, desired: DesiredState): Promise<void>;
   /** Deletes the unit, its desired state and its apply-set membership; rejects with `UnitNotFoundError`. Schedule and states are cleaned up by engine and agents. */
   destroyUnit(name: string): Promise<void>;
+  /**
+   * Many writes in few transactions (each chunk of writes atomic; a chunk
+   * whose preconditions do not all hold is retried write by write).
+   * @returns per write, in order: undefined when it was made, else the error
+   *   its one-unit method would have thrown (`UnitExistsError`,
+   *   `UnitNotFoundError`, unavailable).
+   */
+  writeUnits(writes: readonly UnitWrite[]): Promise<Array<unknown>>;
   /** One unit; undefined when it does not exist. */
   getUnit(name: string): Promise<UnitWithDesired | undefined>;
+  /** Several units by name in few reads, in the order of `names`; undefined where one does not exist. */
+  getUnits(names: readonly string[]): Promise<Array<UnitWithDesired | undefined>>;
   /** All units, sorted by name. */
   listUnits(): Promise<UnitWithDesired[]>;
   /** Every apply set with its member units (units it created that still exist), sorted by set name; members sorted. Corrupt memberships are skipped (and warned about). */

@@ -4,9 +4,9 @@
  * is injected (the registry's API role fits), so the HTTP API and
  * fleetctl's etcd driver run the same reads and writes.
  */
-import { checkUnitPut, templateNeeded, type Unit, type UnitPutPlan, type UnitPutRequest } from '../units/index.js';
+import { checkUnitPut, planUnitPut, templateNeeded, templateOf, type Unit, type UnitPutPlan, type UnitPutRequest } from '../units/index.js';
 import type { UnitWithText } from './records.js';
-import type { ApiRegistry, UnitWithDesired } from './roles.js';
+import type { ApiRegistry, UnitWithDesired, UnitWrite } from './roles.js';
 
 /** The reads and writes a unit PUT makes (a subset of the registry's API role). */
 export type UnitPutStore = Pick<ApiRegistry, 'getUnit' | 'createUnit' | 'replaceUnit' | 'setDesiredState'>;
@@ -55,4 +55,115 @@ export async function executeUnitPut(store: UnitPutStore, name: string, plan: Un
 /** The stored part of a built unit, with the text that becomes its body (description, requirements and warnings are derived again by readers). */
 export function unitRecord(u: Unit): UnitWithText {
   return { name: u.name, options: u.options, text: u.text, hash: u.hash };
+}
+
+/** The reads and writes of a batch of unit PUTs and destroys (a subset of the registry's API role). */
+export type UnitBatchStore = Pick<ApiRegistry, 'getUnits' | 'writeUnits'>;
+
+/** One request of a batch: a PUT of `name` by the shared policy, or a destroy. */
+export type UnitBatchItem = { readonly kind: 'put'; readonly name: string; readonly request: UnitPutRequest } | { readonly kind: 'destroy'; readonly name: string };
+
+/** The outcome of one item: the plan that was written (a destroy has none), or why not. */
+export type UnitBatchOutcome = { readonly ok: true; readonly plan?: UnitPutPlan } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Runs `items` as if each were its own PUT (`readUnitPutInputs`, the policy,
+ * `executeUnitPut`) or destroy, in order, but with one batched read of the
+ * stored units (and templates) and few write transactions per round. An item
+ * naming a unit (or the template of a unit) that an earlier item of the same
+ * round names goes to the next round, so the outcome is the one the requests
+ * made one after another would have had.
+ * @returns per item, in order, its outcome; never rejects for one item's
+ *   problem (the policy's refusals, `UnitExistsError`, `UnitNotFoundError`,
+ *   an unavailable store are each item's error).
+ */
+export async function runUnitBatch(store: UnitBatchStore, items: readonly UnitBatchItem[]): Promise<UnitBatchOutcome[]> {
+  const outcomes = new Array<UnitBatchOutcome>(items.length);
+  let pending = items.map((_, i) => i);
+  while (pending.length > 0) {
+    const round: number[] = [];
+    const later: number[] = [];
+    const named = new Set<string>();
+    for (const i of pending) {
+      const item = items[i]!;
+      const template = templateOf(item.name);
+      if (named.has(item.name) || (template !== undefined && named.has(template)) || later.some((j) => items[j]!.name === item.name)) later.push(i);
+      else round.push(i);
+      named.add(item.name);
+    }
+    await runRound(store, items, round, outcomes);
+    pending = later;
+  }
+  return outcomes;
+}
+
+async function runRound(store: UnitBatchStore, items: readonly UnitBatchItem[], round: readonly number[], outcomes: UnitBatchOutcome[]): Promise<void> {
+  const fail = (i: number, error: unknown): void => void (outcomes[i] = { ok: false, error });
+  const puts: number[] = [];
+  for (const i of round) {
+    const item = items[i]!;
+    if (item.kind === 'destroy') continue;
+    try {
+      checkUnitPut(item.name, item.request);
+      puts.push(i);
+    } catch (err) {
+      fail(i, err);
+    }
+  }
+  let stored: Map<string, UnitWithDesired | undefined>;
+  try {
+    stored = await readStored(store, puts.map((i) => items[i]!.name));
+    const templates = puts.flatMap((i) => {
+      const item = items[i] as Extract<UnitBatchItem, { kind: 'put' }>;
+      return templateNeeded(item.name, item.request, stored.get(item.name)) ?? [];
+    });
+    for (const [n, u] of await readStored(store, templates.filter((t) => !stored.has(t)))) stored.set(n, u);
+  } catch (err) {
+    for (const i of puts) fail(i, err);
+    puts.length = 0;
+    stored = new Map();
+  }
+  const writes: UnitWrite[] = [];
+  const writers: Array<{ index: number; plan?: UnitPutPlan }> = [];
+  for (const i of round) {
+    const item = items[i]!;
+    if (item.kind === 'destroy') {
+      writes.push({ kind: 'destroy', name: item.name });
+      writers.push({ index: i });
+      continue;
+    }
+    if (!puts.includes(i)) continue;
+    try {
+      const existing = stored.get(item.name);
+      const templateName = templateNeeded(item.name, item.request, existing);
+      const plan = planUnitPut(item.name, item.request, existing, templateName === undefined ? undefined : stored.get(templateName));
+      writes.push(unitWrite(item.name, plan));
+      writers.push({ index: i, plan });
+    } catch (err) {
+      fail(i, err);
+    }
+  }
+  const results = await store.writeUnits(writes);
+  writers.forEach(({ index, plan }, k) => {
+    const error = results[k];
+    outcomes[index] = error === undefined ? { ok: true, ...(plan === undefined ? {} : { plan }) } : { ok: false, error };
+  });
+}
+
+async function readStored(store: UnitBatchStore, names: readonly string[]): Promise<Map<string, UnitWithDesired | undefined>> {
+  const unique = [...new Set(names)];
+  const found = unique.length === 0 ? [] : await store.getUnits(unique);
+  return new Map(unique.map((n, i) => [n, found[i]]));
+}
+
+/** The registry write of a plan (as {@link executeUnitPut} makes it). */
+function unitWrite(name: string, plan: UnitPutPlan): UnitWrite {
+  switch (plan.kind) {
+    case 'create':
+      return { kind: 'create', unit: unitRecord(plan.unit), desired: plan.desired, ...(plan.applySet === undefined ? {} : { applySet: plan.applySet }) };
+    case 'replace':
+      return { kind: 'replace', unit: unitRecord(plan.unit), ...(plan.desired === undefined ? {} : { desired: plan.desired }) };
+    case 'setDesired':
+      return { kind: 'setDesired', name, desired: plan.desired };
+  }
 }
