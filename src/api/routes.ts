@@ -20,6 +20,7 @@ import { ROLLOUT_CONTROLS } from '../rollout/index.js';
 import { unitJournal, unitStatus } from './unit-commands.js';
 import { whoAmI } from './whoami.js';
 import { deleteUnit, getUnit, listUnits, putUnit } from './units.js';
+import { postUnitBatch } from './unit-batch.js';
 
 /** fleet's answer to a method other than GET on a read-only resource. */
 const ONLY_GET = { status: 405, message: 'only GET supported against this resource' } as const;
@@ -47,7 +48,8 @@ export interface RouteTableOptions {
  */
 export function apiRoutes(options: RouteTableOptions): RouteSpec[] {
   const table: RouteSpec[] = [
-    { resource: 'units', scope: 'api', path: ['units'], methods: { GET: { role: 'read', handler: listUnits } }, otherMethod: ONLY_GET },
+    // POST (a batch of unit PUTs/DELETEs) is ours; other methods keep fleet's answer.
+    { resource: 'units', scope: 'api', path: ['units'], methods: { GET: { role: 'read', handler: listUnits }, POST: { role: 'operate', handler: postUnitBatch } }, otherMethod: ONLY_GET },
     {
       resource: 'unit',
       scope: 'api',

@@ -36,6 +36,7 @@ test('roles: read for GET, operate for unit changes, admin for machine metadata 
     'POST rolloutUndo operate',
     'POST rollouts operate',
     'POST tokens admin',
+    'POST units operate',
     'PUT policy admin',
     'PUT unit operate',
   ]);
