@@ -12,7 +12,8 @@ import { apiPath, requestJson, type HttpTarget, type JsonResponse } from './http
 import { requestEvents } from './event-stream.js';
 import { EXPLAINED } from './explained.js';
 import { requestStream, streamFromMachine, streamResource } from './remote-stream.js';
-import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
+import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget, UnitWriteRequest } from './types.js';
+import { BatchUnsupportedError, writeInBatches } from './batch.js';
 import type { ApplySet, DesiredState } from '../../src/domain/index.js';
 import type { UnitOption } from '../../src/units/index.js';
 import { NO_RETRY, withRetry, type RetryPolicy } from './retry.js';
@@ -65,6 +66,14 @@ function failure(res: JsonResponse): ApiError {
   return new ApiError(res.status, message);
 }
 
+/** Unit options as fleet's wire entity carries them (an empty value omitted). */
+function wireOptions(options: readonly UnitOption[]): Array<{ section: string; name: string; value?: string }> {
+  return options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : { section: o.section, name: o.name, value: o.value }));
+}
+
+/** Requests in flight when a server without batches gets one request per unit. */
+const SINGLE_WRITES_IN_FLIGHT = 16;
+
 function unitPath(name: string): string {
   return `/units/${encodeURIComponent(name)}`;
 }
@@ -77,11 +86,11 @@ export class HttpFleetClient implements FleetClient {
     private readonly retry: RetryPolicy = NO_RETRY,
   ) {}
 
-  /** One API call, retried within the policy's budget while it fails transiently. */
-  private call(method: string, resource: string, body?: unknown): Promise<JsonResponse> {
+  /** One API call, retried within the policy's budget (`retry`, default the client's) while it fails transiently. */
+  private call(method: string, resource: string, body?: unknown, retry: RetryPolicy = this.retry): Promise<JsonResponse> {
     const sep = resource.includes('?') ? '&' : '?';
     const path = `${apiPath(this.target, resource)}${sep}alt=json`;
-    return withRetry(this.retry, async () => {
+    return withRetry(retry, async () => {
       const res = await requestJson(this.target, method, path, body);
       if (res.status >= 400) throw failure(res);
       if (res.status >= 300 || res.status < 200) throw new TransportError(`unexpected HTTP status ${res.status} from the fleet API`);
@@ -123,8 +132,7 @@ export class HttpFleetClient implements FleetClient {
   }
 
   async putUnit(name: string, options: readonly UnitOption[], desiredState?: DesiredState, applySet?: string): Promise<void> {
-    const wire = options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : { section: o.section, name: o.name, value: o.value }));
-    await this.call('PUT', unitPath(name), { name, options: wire, ...(desiredState ? { desiredState } : {}), ...(applySet !== undefined ? { applySet } : {}) });
+    await this.call('PUT', unitPath(name), { name, options: wireOptions(options), ...(desiredState ? { desiredState } : {}), ...(applySet !== undefined ? { applySet } : {}) });
   }
 
   async setDesiredState(name: string, state: DesiredState): Promise<void> {
@@ -133,6 +141,43 @@ export class HttpFleetClient implements FleetClient {
 
   async destroyUnit(name: string): Promise<void> {
     await this.call('DELETE', unitPath(name));
+  }
+
+  writeUnits(items: readonly UnitWriteRequest[], onResult?: (error: unknown, index: number) => void): Promise<unknown[]> {
+    return writeInBatches(
+      {
+        retry: this.retry,
+        concurrency: SINGLE_WRITES_IN_FLIGHT,
+        send: (batch) => this.sendBatch(batch),
+        single: (item) => (item.kind === 'destroy' ? this.destroyUnit(item.name) : this.putUnit(item.name, item.options, item.desiredState, item.applySet)),
+      },
+      items,
+      onResult,
+    );
+  }
+
+  /** One `POST /units` (no retry of its own: `writeInBatches` retries what the server could not do). */
+  private async sendBatch(items: readonly UnitWriteRequest[]): Promise<unknown[]> {
+    const requests = items.map((item) =>
+      item.kind === 'destroy'
+        ? { method: 'DELETE', name: item.name }
+        : { method: 'PUT', name: item.name, unit: { name: item.name, options: wireOptions(item.options), ...(item.desiredState ? { desiredState: item.desiredState } : {}), ...(item.applySet !== undefined ? { applySet: item.applySet } : {}) } },
+    );
+    let res: JsonResponse;
+    try {
+      res = await this.call('POST', '/units', { requests }, NO_RETRY);
+    } catch (err) {
+      // fleet, and a fleetd from before batches, answer 405 ("only GET supported").
+      if (err instanceof ApiError && err.status === 405) throw new BatchUnsupportedError('the fleet API has no unit batches');
+      throw err;
+    }
+    const results = (res.body as { results?: unknown } | undefined)?.results;
+    if (!Array.isArray(results) || results.length !== items.length) throw new TransportError(`the fleet API answered a batch of ${items.length} with ${Array.isArray(results) ? results.length : 'no'} results`);
+    return results.map((r: { status?: unknown; error?: { message?: unknown } }) => {
+      const status = typeof r?.status === 'number' ? r.status : 0;
+      if (status >= 200 && status < 300) return undefined;
+      return new ApiError(status, typeof r?.error?.message === 'string' ? r.error.message : '');
+    });
   }
 
   async listApplySets(): Promise<ApplySet[]> {

@@ -13,6 +13,7 @@ import {
   UnitExistsError,
   executeUnitPut,
   readUnitPutInputs,
+  runUnitBatch,
   type ApiRegistry,
   type MachineRecord,
   type UnitStateRecord,
@@ -27,7 +28,7 @@ import { resourcesView } from '../../src/resources/index.js';
 import { parsePolicy, policyDocument, readPolicyDocument } from '../../src/scheduler/policy.js';
 import type { TlsFiles } from './http-transport.js';
 import { streamFromMachine, streamResource } from './remote-stream.js';
-import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget } from './types.js';
+import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget, UnitWriteRequest } from './types.js';
 import { followEventsDirect } from './event-stream.js';
 import type { ApplySet, DesiredState } from '../../src/domain/index.js';
 import { compareTokens, issueToken, tokenInfo, type Role, type TokenInfo } from '../../src/auth/index.js';
@@ -51,6 +52,15 @@ function fromStateRecord(s: UnitStateRecord): FleetUnitState {
 }
 
 /** The etcd driver. `tls` is used for streams fetched from machines' own APIs. */
+/** A registry or policy error as the API would have answered it (other errors unchanged). */
+function asClientError(err: unknown): unknown {
+  if (err instanceof UnitPutRejectedError) return new ApiError(err.kind === 'conflict' ? 409 : 400, err.message);
+  if (err instanceof UnitError) return new ApiError(400, err.message);
+  if (err instanceof UnitNotFoundError) return new ApiError(404, 'unit does not exist');
+  if (err instanceof UnitExistsError) return new ApiError(409, 'unit already exists');
+  return err;
+}
+
 export class RegistryFleetClient implements FleetClient {
   constructor(
     private readonly api: ApiRegistry,
@@ -88,20 +98,30 @@ export class RegistryFleetClient implements FleetClient {
       const { existing, template } = await readUnitPutInputs(this.api, name, request);
       await executeUnitPut(this.api, name, planUnitPut(name, request, existing, template));
     } catch (err) {
-      if (err instanceof UnitPutRejectedError) throw new ApiError(err.kind === 'conflict' ? 409 : 400, err.message);
-      if (err instanceof UnitError) throw new ApiError(400, err.message);
-      if (err instanceof UnitNotFoundError) throw new ApiError(404, 'unit does not exist');
-      if (err instanceof UnitExistsError) throw new ApiError(409, 'unit already exists');
-      throw err;
+      throw asClientError(err);
     }
+  }
+
+  /** The batch the API's `POST /units` runs, on the registry directly. */
+  async writeUnits(items: readonly UnitWriteRequest[], onResult?: (error: unknown, index: number) => void): Promise<unknown[]> {
+    const outcomes = await runUnitBatch(
+      this.api,
+      items.map((item) =>
+        item.kind === 'destroy'
+          ? item
+          : { kind: 'put' as const, name: item.name, request: { options: item.options, ...(item.desiredState === undefined ? {} : { desiredState: item.desiredState }), ...(item.applySet === undefined ? {} : { applySet: item.applySet }) } },
+      ),
+    );
+    const errors = outcomes.map((o) => (o.ok ? undefined : asClientError(o.error)));
+    errors.forEach((e, i) => onResult?.(e, i));
+    return errors;
   }
 
   async destroyUnit(name: string): Promise<void> {
     try {
       await this.api.destroyUnit(name);
     } catch (err) {
-      if (err instanceof UnitNotFoundError) throw new ApiError(404, 'unit does not exist');
-      throw err;
+      throw asClientError(err);
     }
   }
 

@@ -111,6 +111,11 @@ export interface IssuedToken extends TokenInfo {
   readonly token: string;
 }
 
+/** One item of {@link FleetClient.writeUnits}: a PUT (body and/or desired state, as `putUnit`/`setDesiredState`) or a destroy. */
+export type UnitWriteRequest =
+  | { readonly kind: 'put'; readonly name: string; readonly options: readonly UnitOption[]; readonly desiredState?: DesiredState; readonly applySet?: string }
+  | { readonly kind: 'destroy'; readonly name: string };
+
 /**
  * The cluster, as commands see it. Every method rejects with a
  * `FleetClientError` subclass (see `errors.ts`) so commands can print one
@@ -140,6 +145,15 @@ export interface FleetClient {
   setDesiredState(name: string, state: DesiredState): Promise<void>;
   /** Deletes the unit (and its apply-set membership); rejects with `ApiError` 404 when it does not exist. */
   destroyUnit(name: string): Promise<void>;
+  /**
+   * Many {@link FleetClient.putUnit} / {@link FleetClient.setDesiredState} /
+   * {@link FleetClient.destroyUnit} calls in few requests (bulk commands),
+   * each with the meaning and the errors of its own call. `onResult` sees
+   * every item's outcome (undefined = done, else the error its own call
+   * would have rejected with) in item order, as soon as it and every earlier
+   * one are known. Never rejects for one item's failure.
+   */
+  writeUnits(items: readonly UnitWriteRequest[], onResult?: (error: unknown, index: number) => void): Promise<unknown[]>;
   /**
    * Every apply set and the units it created that still exist, sorted.
    * Rejects with `ApiError` 404 saying so when the server has no apply sets

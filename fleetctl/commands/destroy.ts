@@ -57,15 +57,9 @@ export const destroyCommand: CommandSpec = {
     }
     if (units.length === 0) return code;
     const destroyed = await forEachUnit(
+      client,
       units.map((u) => u.name),
-      async (name) => {
-        try {
-          await client.destroyUnit(name);
-        } catch (err) {
-          // Gone already (destroyed meanwhile, or by our own retried request): that is what was asked.
-          if (!(err instanceof ApiError && err.status === 404)) throw err;
-        }
-      },
+      (name) => ({ kind: 'destroy', name }),
       (name, err) => {
         if (err === undefined) {
           out.stdout.write(`Destroyed ${name}\n`);
@@ -74,6 +68,8 @@ export const destroyCommand: CommandSpec = {
         out.stderr.write(`Error destroying units: ${unitErrorText(name, err)}\n`);
         code = 1;
       },
+      // Gone already (destroyed meanwhile, or by our own retried request): that is what was asked.
+      (err) => err instanceof ApiError && err.status === 404,
     );
     const attempts = resolveBlockAttempts(noBlock(flags), count(flags, 'blockAttempts', 0));
     if (attempts === undefined || destroyed.length === 0) return code;

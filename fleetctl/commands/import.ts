@@ -66,8 +66,9 @@ export const importCommand: CommandSpec = {
     }
     const steps = planImport(contents, existing).filter((s) => s.kind !== 'unchanged');
     const done = await forEachUnit(
+      ctx.client,
       steps,
-      (s) => (s.kind === 'setDesired' ? ctx.client.setDesiredState(s.unit.name, s.desiredState) : ctx.client.putUnit(s.unit.name, s.unit.options, s.desiredState)),
+      (s) => ({ kind: 'put', name: s.unit.name, options: s.kind === 'setDesired' ? [] : s.unit.options, desiredState: s.desiredState }),
       (s, error) => {
         if (error !== undefined) ctx.out.stderr.write(`Error importing unit ${s.unit.name}: ${errorMessage(error)}\n`);
         else ctx.out.stdout.write(`Unit ${s.unit.name} ${describe(s)}\n`);

@@ -63,8 +63,9 @@ async function restartBatch(ctx: CommandContext, units: readonly FleetUnit[], at
   let ok = true;
   const setAll = (list: readonly FleetUnit[], target: DesiredState) =>
     forEachUnit(
+      client,
       list,
-      (u) => client.setDesiredState(u.name, target),
+      (u) => ({ kind: 'put', name: u.name, options: [], desiredState: target }),
       (u, err) => {
         if (err === undefined) return;
         out.stderr.write(`Error restarting units: ${unitErrorText(u.name, err)}\n`);

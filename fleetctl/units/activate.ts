@@ -50,8 +50,9 @@ export async function activate(ctx: CommandContext, args: readonly string[], com
   const set = new Set(
     (
       await forEachUnit(
+        client,
         toSet,
-        (u) => client.setDesiredState(u.name, verb.target),
+        (u) => ({ kind: 'put', name: u.name, options: [], desiredState: verb.target }),
         (u, err) => {
           if (err !== undefined) out.stderr.write(`${verb.error}: ${unitErrorText(u.name, err)}\n`);
         },

@@ -177,8 +177,12 @@ export async function createUnits(ctx: CommandContext, args: readonly string[], 
   const known = new Map(existing);
   const initial = (u: Unit): DesiredState | undefined => (desired !== undefined && desired !== 'inactive' && parseUnitName(u.name)?.isTemplate !== true ? desired : undefined);
   const written = await forEachUnit(
+    ctx.client,
     planned,
-    ({ unit, kind }) => ctx.client.putUnit(unit.name, unit.options, kind === 'create' ? initial(unit) : undefined),
+    ({ unit, kind }) => {
+      const desiredState = kind === 'create' ? initial(unit) : undefined;
+      return { kind: 'put', name: unit.name, options: unit.options, ...(desiredState === undefined ? {} : { desiredState }) };
+    },
     ({ unit, kind }, error) => {
       for (const w of unit.warnings) ctx.out.stderr.write(`${w}\n`);
       if (error !== undefined) {

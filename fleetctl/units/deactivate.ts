@@ -56,8 +56,9 @@ export async function deactivate(
   // Every unit is tried; each failure is reported (in argument order) and leaves the others going.
   const failed = new Set<string>();
   await forEachUnit(
+    client,
     toSet,
-    (u) => client.setDesiredState(u.name, verb.target),
+    (u) => ({ kind: 'put', name: u.name, options: [], desiredState: verb.target }),
     (u, err) => {
       if (err === undefined) return;
       failed.add(u.name);

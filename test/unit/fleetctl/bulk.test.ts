@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli } from '../../../fleetctl/cli/program.js';
 import { ApiError } from '../../../fleetctl/client/errors.js';
-import type { FleetClient } from '../../../fleetctl/client/types.js';
+import type { FleetClient, UnitWriteRequest } from '../../../fleetctl/client/types.js';
 import { bufferOutput } from '../../../fleetctl/output/io.js';
 import { REQUEST_CONCURRENCY } from '../../../fleetctl/units/find.js';
 import { pooledInOrder } from '../../../src/pool.js';
@@ -17,14 +17,35 @@ import { FakeCluster, HELLO, M1, M2, unitDir } from './support/cluster.js';
 const N = 40;
 const names = Array.from({ length: N }, (_, i) => `u${String(i).padStart(2, '0')}.service`);
 
-/** Wraps a client: counts calls per method, tracks requests in flight, and can fail chosen calls. */
+/** The one-unit method a batch item stands for (its own request, without batches). */
+function methodOf(item: UnitWriteRequest): string {
+  return item.kind === 'destroy' ? 'destroyUnit' : item.options.length === 0 ? 'setDesiredState' : 'putUnit';
+}
+
+/**
+ * Wraps a client: counts calls per method (and the items of each
+ * `writeUnits` batch under the one-unit method each stands for), tracks
+ * requests in flight, and can fail chosen calls or batch items.
+ */
 function instrument(inner: FleetClient, fail: (method: string, name: unknown) => Error | undefined = () => undefined) {
   const calls: Record<string, number> = {};
   let inFlight = 0;
   let peak = 0;
+  const writeUnits = async (items: readonly UnitWriteRequest[], onResult?: (error: unknown, index: number) => void): Promise<unknown[]> => {
+    const failures = items.map((item) => {
+      calls[methodOf(item)] = (calls[methodOf(item)] ?? 0) + 1;
+      return fail(methodOf(item), item.name);
+    });
+    const passed = items.filter((_, i) => failures[i] === undefined);
+    const done = await inner.writeUnits(passed);
+    let k = 0;
+    const outcomes = failures.map((f) => f ?? done[k++]);
+    outcomes.forEach((o, i) => onResult?.(o, i));
+    return outcomes;
+  };
   const client = new Proxy(inner, {
     get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
+      const value = (prop === 'writeUnits' ? writeUnits : Reflect.get(target, prop, receiver)) as unknown;
       if (typeof value !== 'function' || typeof prop !== 'string') return value;
       return async (...args: unknown[]) => {
         calls[prop] = (calls[prop] ?? 0) + 1;
@@ -34,7 +55,7 @@ function instrument(inner: FleetClient, fail: (method: string, name: unknown) =>
           await new Promise((r) => setImmediate(r));
           const err = fail(prop, args[0]);
           if (err !== undefined) throw err;
-          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(prop === 'writeUnits' ? undefined : target, args);
         } finally {
           inFlight--;
         }
@@ -67,6 +88,7 @@ test(`start of ${N} units: one lookup listing, one create request each (already 
   assert.equal(r.out.split('\n').filter((l) => / launched on /.test(l)).length, N);
   assert.equal(calls.getUnit ?? 0, 0, 'no per-unit GETs');
   assert.equal(calls.putUnit, N);
+  assert.equal(calls.writeUnits, 1, 'one batch of creates');
   assert.equal(calls.setDesiredState ?? 0, 0, 'created launched in the same request');
   assert.equal(calls.listUnits, 1 + r.rounds, 'the lookup, then one per wait round');
   assert.equal(calls.listUnitStates, r.rounds);
@@ -116,6 +138,7 @@ test('restart of many units stops them all, then starts them all, with per-round
   assert.ok(lines.slice(0, 10).every((l) => / loaded on /.test(l)) && lines.slice(10).every((l) => / launched on /.test(l)), r.out);
   assert.equal(calls.getUnit ?? 0, 0);
   assert.equal(calls.setDesiredState, 20);
+  assert.equal(calls.writeUnits, 2, 'one batch to stop, one to start');
 });
 
 test('pooledInOrder: bounded, results reported in item order while later items still run', async () => {

@@ -1,0 +1,102 @@
+/**
+ * fleetctl's bulk writes (`writeUnits` over HTTP): batches bounded in size,
+ * items the server answered 503 sent again (only those) within the request
+ * budget, and one request per unit against a server without batches (fleet,
+ * an older fleetd: 405).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError } from '../../../fleetctl/client/errors.js';
+import { BATCH_MAX_ITEMS, BatchUnsupportedError, splitBatches, writeInBatches, type BatchTransport } from '../../../fleetctl/client/batch.js';
+import { HttpFleetClient } from '../../../fleetctl/client/http-client.js';
+import { parseApiEndpoint } from '../../../fleetctl/client/endpoint.js';
+import type { RetryPolicy } from '../../../fleetctl/client/retry.js';
+import type { UnitWriteRequest } from '../../../fleetctl/client/types.js';
+import { json, startStub } from './support/stub-server.js';
+
+const items = (n: number): UnitWriteRequest[] => Array.from({ length: n }, (_, i) => ({ kind: 'put', name: `u${i}.service`, options: [], desiredState: 'launched' }));
+
+function fakePolicy(budgetMs: number): RetryPolicy & { slept: number[] } {
+  let now = 0;
+  const slept: number[] = [];
+  return { budgetMs, now: () => now, sleep: async (ms) => void (slept.push(ms), (now += ms)), random: () => 0.5, slept };
+}
+
+test('splitBatches: every item once, in order, batches within the item limit', () => {
+  const batches = splitBatches(items(BATCH_MAX_ITEMS * 2 + 7));
+  assert.deepEqual(batches.map((b) => b.length), [BATCH_MAX_ITEMS, BATCH_MAX_ITEMS, 7]);
+  assert.deepEqual(batches.flat(), Array.from({ length: BATCH_MAX_ITEMS * 2 + 7 }, (_, i) => i));
+});
+
+test('writeInBatches: items answered 503 go out again (only they), after a pause; outcomes in order', async () => {
+  const sent: string[][] = [];
+  let busyRounds = 2;
+  const retry = fakePolicy(10_000);
+  const transport: BatchTransport = {
+    retry,
+    concurrency: 4,
+    send: async (batch) => {
+      sent.push(batch.map((b) => b.name));
+      const busy = busyRounds-- > 0;
+      return batch.map((b) => (b.name === 'u1.service' && busy ? new ApiError(503, 'fleet server unable to communicate with etcd') : b.name === 'u3.service' ? new ApiError(409, 'unit does not exist and options field empty') : undefined));
+    },
+    single: () => Promise.reject(new Error('not used')),
+  };
+  const seen: number[] = [];
+  const out = await writeInBatches(transport, items(5), (_e, i) => seen.push(i));
+  assert.deepEqual(sent, [['u0.service', 'u1.service', 'u2.service', 'u3.service', 'u4.service'], ['u1.service'], ['u1.service']]);
+  assert.equal(retry.slept.length, 2);
+  assert.deepEqual(out.map((e) => (e instanceof ApiError ? e.status : e)), [undefined, undefined, undefined, 409, undefined]);
+  assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+});
+
+test('writeInBatches: an item still refused when the budget runs out gets that error; the others are done', async () => {
+  const transport: BatchTransport = {
+    retry: fakePolicy(300),
+    concurrency: 4,
+    send: async (batch) => batch.map((b) => (b.name === 'u0.service' ? new ApiError(503, 'busy') : undefined)),
+    single: () => Promise.reject(new Error('not used')),
+  };
+  const out = await writeInBatches(transport, items(3));
+  assert.ok(out[0] instanceof ApiError && out[0].status === 503 && /gave up after \d+ attempts/.test(out[0].message), String(out[0]));
+  assert.deepEqual(out.slice(1), [undefined, undefined]);
+});
+
+test('writeInBatches: a server without batches gets one request per item, every item once', async () => {
+  const singles: string[] = [];
+  const transport: BatchTransport = {
+    retry: fakePolicy(0),
+    concurrency: 3,
+    send: () => Promise.reject(new BatchUnsupportedError('no batches')),
+    single: async (item) => {
+      singles.push(item.name);
+      if (item.name === 'u2.service') throw new ApiError(404, 'unit does not exist');
+    },
+  };
+  const out = await writeInBatches(transport, items(BATCH_MAX_ITEMS + 5));
+  assert.equal(singles.length, BATCH_MAX_ITEMS + 5);
+  assert.equal(new Set(singles).size, BATCH_MAX_ITEMS + 5);
+  assert.ok(out[2] instanceof ApiError && out[2].status === 404);
+  assert.equal(out.filter((e) => e !== undefined).length, 1);
+});
+
+test('HttpFleetClient.writeUnits against a fleet API without batches (405): falls back to PUT/DELETE per unit', async (t) => {
+  const stub = await startStub('unix', {
+    'POST /fleet/v1/units': (_q, res) => json(res, 405, { error: { code: 405, message: 'only GET supported against this resource' } }),
+    'PUT /fleet/v1/units/a.service': (_q, res) => void res.writeHead(201).end(),
+    'PUT /fleet/v1/units/b.service': (_q, res) => void res.writeHead(204).end(),
+    'DELETE /fleet/v1/units/c.service': (_q, res) => json(res, 404, { error: { code: 404, message: 'unit does not exist' } }),
+  });
+  t.after(() => stub.close());
+  const client = new HttpFleetClient({ endpoint: parseApiEndpoint(stub.endpoint).endpoint, idleTimeoutMs: 5000 });
+  const out = await client.writeUnits([
+    { kind: 'put', name: 'a.service', options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }], desiredState: 'launched' },
+    { kind: 'put', name: 'b.service', options: [], desiredState: 'loaded' },
+    { kind: 'destroy', name: 'c.service' },
+  ]);
+  assert.deepEqual(out.map((e) => (e instanceof ApiError ? `${e.status} ${e.apiMessage}` : e)), [undefined, undefined, '404 unit does not exist']);
+  assert.deepEqual(
+    stub.requests.map((r) => r.split('?')[0]).sort(),
+    ['DELETE /fleet/v1/units/c.service', 'POST /fleet/v1/units', 'PUT /fleet/v1/units/a.service', 'PUT /fleet/v1/units/b.service'],
+  );
+});
