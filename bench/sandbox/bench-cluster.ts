@@ -2,7 +2,7 @@ import type { Registry, UnitWithText } from '../../src/registry/index.js';
 import { SandboxCluster, type ClusterHost, type SandboxClusterOptions } from '../../src/sandbox/cluster.js';
 import { waitUntil } from '../lib/wait.js';
 import { FleetctlLauncher, RegistryLauncher, type UnitLauncher } from './launcher.js';
-import { isGone, isRunning, SystemdProbe } from './probe.js';
+import { isGone, isRunning, isStopped, SystemdProbe } from './probe.js';
 
 /** Options of {@link BenchCluster.start}. */
 export interface BenchClusterOptions extends SandboxClusterOptions {
@@ -106,6 +106,29 @@ export class BenchCluster {
       interval,
     );
     return where;
+  }
+
+  /**
+   * Resolves when no live host's systemd runs any of `names`: each is
+   * inactive (stopped, `stop`) or, with `unloaded`, not known at all
+   * (`unload`); the registry still holds the units.
+   */
+  async waitStopped(names: readonly string[], opts: { unloaded?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const pending = new Set(names);
+    const interval = names.length <= 10 ? 10 : names.length <= 100 ? 50 : 200;
+    const settled = opts.unloaded ? isGone : isStopped;
+    await waitUntil(
+      `${names.length} units ${opts.unloaded ? 'unloaded from' : 'stopped in'} systemd`,
+      async () => {
+        const ask = [...pending];
+        const busy = new Set<string>();
+        for (const h of this.liveHosts()) for (const s of await (await this.probe(h)).states(ask)) if (!settled(s)) busy.add(s.name);
+        for (const n of ask) if (!busy.has(n)) pending.delete(n);
+        return pending.size === 0;
+      },
+      opts.timeoutMs ?? 300_000,
+      interval,
+    );
   }
 
   /** Resolves when no live host's systemd knows any of `names` and the registry holds no unit, schedule or state for them. */

@@ -17,6 +17,10 @@ export interface UnitLauncher {
   start(units: readonly UnitWithText[]): Promise<void>;
   /** Destroys the named units. */
   destroy(names: readonly string[]): Promise<void>;
+  /** Sets the named units' desired state to `loaded` (stopped, still loaded). */
+  stop(names: readonly string[]): Promise<void>;
+  /** Sets the named units' desired state to `inactive` (unloaded everywhere, still submitted). */
+  unload(names: readonly string[]): Promise<void>;
 }
 
 /** Launches through the registry's API role (createUnit + destroyUnit), `concurrency` requests in flight. */
@@ -31,6 +35,14 @@ export class RegistryLauncher implements UnitLauncher {
 
   destroy(names: readonly string[]): Promise<void> {
     return this.each(names, (n) => this.api.destroyUnit(n));
+  }
+
+  stop(names: readonly string[]): Promise<void> {
+    return this.each(names, (n) => this.api.setDesiredState(n, 'loaded'));
+  }
+
+  unload(names: readonly string[]): Promise<void> {
+    return this.each(names, (n) => this.api.setDesiredState(n, 'inactive'));
   }
 
   private async each<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
@@ -82,6 +94,14 @@ export class FleetctlLauncher implements UnitLauncher {
 
   destroy(names: readonly string[]): Promise<void> {
     return this.run(['destroy', ...names]);
+  }
+
+  stop(names: readonly string[]): Promise<void> {
+    return this.run(['stop', '--no-block', ...names]);
+  }
+
+  unload(names: readonly string[]): Promise<void> {
+    return this.run(['unload', '--no-block', ...names]);
   }
 
   private run(args: readonly string[]): Promise<void> {

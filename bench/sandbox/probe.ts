@@ -39,6 +39,11 @@ export function isRunning(s: UnitState): boolean {
   return s.activeState === 'active' && s.subState === 'running';
 }
 
+/** True when systemd has the unit loaded but not running (or no longer knows it). */
+export function isStopped(s: UnitState): boolean {
+  return s.loadState === 'not-found' || s.activeState === 'inactive' || s.activeState === 'failed';
+}
+
 /** True when systemd no longer knows the unit at all. */
 export function isGone(s: UnitState): boolean {
   return s.loadState === 'not-found';

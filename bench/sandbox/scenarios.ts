@@ -208,6 +208,37 @@ export const SCENARIOS: readonly Scenario[] = [
       return { value: ms, extra: { maxFleetdRssMiB: rss / 2 ** 20 } };
     },
   },
+  ...(['destroy', 'stop', 'unload'] as const).map(
+    (verb): Scenario => ({
+      name: `${verb}-1000`,
+      description:
+        verb === 'destroy'
+          ? 'destroy 1000 running units -> gone from systemd and registry'
+          : verb === 'stop'
+            ? 'stop 1000 running units -> inactive in systemd'
+            : 'unload 1000 running units -> gone from systemd (still submitted)',
+      fleet: 'n/a (documented unfit past 1,000 units)',
+      target: '<= 10 s',
+      targetValue: 10 * SECOND,
+      unit: 'ms',
+      agentTtl: '30s',
+      async run(c) {
+        const ns = names(`${verb}k`, 1000);
+        await startAndWait(c, ns);
+        const t0 = performance.now();
+        if (verb === 'destroy') {
+          await c.launcher.destroy(ns);
+          await c.waitGone(ns);
+        } else {
+          await c.launcher[verb](ns);
+          await c.waitStopped(ns, { unloaded: verb === 'unload' });
+        }
+        const ms = performance.now() - t0;
+        if (verb !== 'destroy') await c.clean();
+        return { value: ms };
+      },
+    }),
+  ),
   {
     name: 'rss-1000-one-host',
     description: 'fleetd RSS on a host running 1000 units (MachineID-pinned; extra: RSS before, start time)',
