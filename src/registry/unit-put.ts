@@ -6,6 +6,7 @@
  */
 import { checkUnitPut, planUnitPut, templateNeeded, templateOf, type Unit, type UnitPutPlan, type UnitPutRequest } from '../units/index.js';
 import type { UnitWithText } from './records.js';
+import { UnitExistsError, UnitNotFoundError } from './errors.js';
 import type { ApiRegistry, UnitWithDesired, UnitWrite } from './roles.js';
 
 /** The reads and writes a unit PUT makes (a subset of the registry's API role). */
@@ -80,6 +81,7 @@ export type UnitBatchOutcome = { readonly ok: true; readonly plan?: UnitPutPlan 
 export async function runUnitBatch(store: UnitBatchStore, items: readonly UnitBatchItem[]): Promise<UnitBatchOutcome[]> {
   const outcomes = new Array<UnitBatchOutcome>(items.length);
   let pending = items.map((_, i) => i);
+  const replanned = new Set<number>();
   while (pending.length > 0) {
     const round: number[] = [];
     const later: number[] = [];
@@ -92,7 +94,16 @@ export async function runUnitBatch(store: UnitBatchStore, items: readonly UnitBa
       named.add(item.name);
     }
     await runRound(store, items, round, outcomes);
-    pending = later;
+    // A PUT planned on what it read, whose write then found the unit created
+    // (or destroyed) by someone else in between, is decided once more on a
+    // fresh read: the outcome a request arriving after that writer would get
+    // (e.g. a create resent after a lost answer becomes a desired-state change).
+    const raced = round.filter((i) => {
+      const o = outcomes[i]!;
+      return items[i]!.kind === 'put' && !o.ok && (o.error instanceof UnitExistsError || o.error instanceof UnitNotFoundError) && !replanned.has(i);
+    });
+    for (const i of raced) replanned.add(i);
+    pending = [...raced, ...later].sort((a, b) => a - b);
   }
   return outcomes;
 }

@@ -106,6 +106,21 @@ function contract(backend: string, makeKv: () => KvBackend): void {
     await registry.close();
   });
 
+  test(`${backend}: a create that finds the unit written by someone else after its read is decided again on a fresh read (a resent batch succeeds)`, async () => {
+    const { registry } = fresh();
+    assert.ok((await runUnitBatch(registry.api, [{ kind: 'put', name: 'x.service', request: { options: OPTIONS } }]))[0]?.ok);
+    let stale = true;
+    // The first read misses the unit, as a read made just before a concurrent create would.
+    const store = {
+      getUnits: async (ns: readonly string[]) => (stale ? ((stale = false), ns.map(() => undefined)) : registry.api.getUnits(ns)),
+      writeUnits: (w: readonly UnitWrite[]) => registry.api.writeUnits(w),
+    };
+    const [o] = await runUnitBatch(store, [{ kind: 'put', name: 'x.service', request: { options: OPTIONS, desiredState: 'launched' } }]);
+    assert.ok(o?.ok && o.plan?.kind === 'setDesired', JSON.stringify(o));
+    assert.equal((await registry.api.getUnit('x.service'))?.desired, 'launched');
+    await registry.close();
+  });
+
   test(`${backend}: 1,000 destroys in few transactions`, async () => {
     const { registry, txns } = fresh();
     const all = names(1000, 'd');
