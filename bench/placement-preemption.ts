@@ -26,8 +26,8 @@ import { saveResults } from './lib/results.js';
  * (copies of kept units with requests, so each needs room that only
  * preempting makes).
  */
-export function buildPreemptionSnapshots(units: number, machines: number): { settled: ClusterSnapshot; arriving: ClusterSnapshot } {
-  const base = buildResourceSnapshot({ units: Math.ceil(units * 1.6), machines });
+export function buildPreemptionSnapshots(units: number, machines: number, seed?: number): { settled: ClusterSnapshot; arriving: ClusterSnapshot } {
+  const base = buildResourceSnapshot({ units: Math.ceil(units * 1.6), machines, ...(seed !== undefined ? { seed } : {}) });
   const placed = applyPlan(base, planSchedule(base));
   const low = base.units.filter((u) => placed.schedule.has(u.name));
   const settled: ClusterSnapshot = { ...base, units: low, schedule: placed.schedule };

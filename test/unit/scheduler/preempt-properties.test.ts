@@ -9,70 +9,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { applyPlan, planSchedule } from '../../../src/scheduler/index.js';
-import type { ClusterSnapshot, MachineSnapshot, UnitSnapshot } from '../../../src/scheduler/types.js';
+import type { ClusterSnapshot, UnitSnapshot } from '../../../src/scheduler/types.js';
 import { choosePreemption } from '../../../src/scheduler/preempt.js';
 import { createPipeline } from '../../../src/scheduler/pipeline.js';
 import { toFixedUnits } from '../../../src/resources/index.js';
 import { priorityOf } from '../../../src/units/requirements.js';
-import { req, stateFor } from './fixtures.js';
+import { stateFor } from './fixtures.js';
+import { arbScenario } from './preempt-scenarios.js';
 
-const G = 1024 ** 3;
 const RUNS = { numRuns: Number(process.env.FC_RUNS ?? 300) };
-
-const arbMachine = (i: number): fc.Arbitrary<MachineSnapshot> =>
-  fc
-    .record({ cpu: fc.constantFrom(1, 2, 4), memory: fc.constantFrom(1, 2, 4).map((g) => g * G), az: fc.constantFrom('a', 'b') })
-    .map(({ cpu, memory, az }): MachineSnapshot => ({ id: `m${i}${'x'.repeat(10)}`, metadata: { az }, capacity: { cpu, memory } }));
-
-const arbUnit = (name: string, machines: number, priorities: ReadonlyArray<number | undefined>): fc.Arbitrary<UnitSnapshot> =>
-  fc
-    .record({
-      cpu: fc.constantFrom(0.5, 1, 2, undefined),
-      memory: fc.constantFrom(0.5, 1, 2, undefined).map((g) => (g === undefined ? undefined : g * G)),
-      priority: fc.constantFrom(...priorities),
-      preemptible: fc.constantFrom(undefined, undefined, undefined, false),
-      pin: fc.option(fc.integer({ min: 0, max: machines - 1 }), { freq: 6 }),
-      global: fc.integer({ min: 0, max: 12 }).map((n) => n === 0),
-      az: fc.option(fc.constantFrom('a', 'b'), { freq: 4 }),
-      conflict: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
-    })
-    .map(({ cpu, memory, priority, preemptible, pin, global, az, conflict }) => {
-      // Global units request nothing here: a new global unit ahead of kept ones in placement
-      // order can over-commit a machine without any priority involved (not this test's subject).
-      const resources: Record<string, number> = {};
-      if (cpu !== undefined && !global) resources['cpu'] = cpu;
-      if (memory !== undefined && !global) resources['memory'] = memory;
-      return {
-        name,
-        desiredState: 'launched' as const,
-        requirements: req({
-          global: global && pin === null,
-          ...(Object.keys(resources).length > 0 ? { resources } : {}),
-          ...(priority !== undefined ? { priority } : {}),
-          ...(preemptible !== undefined ? { preemptible } : {}),
-          ...(pin !== null && !global ? { machineId: `m${pin}${'x'.repeat(10)}` } : {}),
-          metadata: az === null || pin !== null ? {} : { az: [az] },
-          conflicts: conflict && pin === null ? ['c*.service'] : [],
-        }),
-      };
-    });
-
-/** A cluster that was placed (first units), then more units arrive. */
-const arbScenario: fc.Arbitrary<ClusterSnapshot> = fc
-  .record({ machines: fc.integer({ min: 1, max: 5 }), first: fc.integer({ min: 2, max: 20 }), late: fc.integer({ min: 1, max: 8 }) })
-  .chain(({ machines, first, late }) =>
-    fc
-      .record({
-        machines: fc.tuple(...Array.from({ length: machines }, (_, i) => arbMachine(i))),
-        // The first units are mostly unimportant; the late ones mostly important (with some of each).
-        first: fc.tuple(...Array.from({ length: first }, (_, i) => arbUnit(`${i % 4 === 0 ? 'c' : 'u'}${String(i).padStart(2, '0')}.service`, machines, [undefined, 0, 1, 5, 10]))),
-        late: fc.tuple(...Array.from({ length: late }, (_, i) => arbUnit(`${i % 3 === 0 ? 'c' : 'v'}${String(i).padStart(2, '0')}-late.service`, machines, [undefined, 1, 5, 10, 100, 100]))),
-      })
-      .map(({ machines: ms, first: us, late: ls }) => {
-        const placed = applyPlan({ machines: ms, units: us, schedule: new Map() }, planSchedule({ machines: ms, units: us, schedule: new Map() }));
-        return { ...placed, units: [...us, ...ls] };
-      }),
-  );
 
 function assertWithinAllocatable(snap: ClusterSnapshot): void {
   const byName = new Map(snap.units.map((u) => [u.name, u]));
