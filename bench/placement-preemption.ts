@@ -40,7 +40,8 @@ export function buildPreemptionSnapshots(units: number, machines: number, seed?:
   return { settled, arriving: { ...settled, units: [...low, ...important] } };
 }
 
-const fmt = (r: BenchResult) => `median ${r.medianMs.toFixed(1)} ms, min ${r.minMs.toFixed(1)} ms, ${r.decisions} decisions, ${r.unplaced} unplaced`;
+const fmt = (r: BenchResult) =>
+  `median ${r.medianMs.toFixed(1)} ms (cpu ${r.medianCpuMs.toFixed(1)} ms), min ${r.minMs.toFixed(1)} ms, ${r.decisions} decisions, ${r.unplaced} unplaced`;
 
 function main(): void {
   const args = new BenchArgs();

@@ -19,7 +19,8 @@ import type { OnRemoved } from './evict.js';
 import type { Preemption } from './types.js';
 import type { PlaceResult } from './phase-place.js';
 import { displaceReplaced, removeWithFollowers } from './evict.js';
-import { choosePreemption, unitPriority } from './preempt.js';
+import { unitPriority } from './preempt.js';
+import { VictimSearch } from './victim-search.js';
 
 /** The reason a victim is given, and its explanation while it waits: `preempted by <unit> (priority N)`. */
 export function preemptedReason(unit: string, priority: number): string {
@@ -44,6 +45,8 @@ export function preemptWaiting(
 ): { result: PlaceResult; preemptions: Preemption[] } {
   const preemptions: Preemption[] = [];
   let result = first;
+  const search = new VictimSearch(state, pipeline, shielded);
+  state.onChange((m) => search.changed(m));
   for (;;) {
     const waiting = result.unplaced.filter((u) => !u.global && unitPriority(u) > 0 && u.requests.length > 0);
     if (waiting.length === 0 || preemptions.length >= budget) break;
@@ -52,7 +55,7 @@ export function preemptWaiting(
     for (const unit of waiting) {
       if (preemptions.length >= budget) break;
       if (state.machinesOf(unit.name).size > 0) continue;
-      const choice = choosePreemption(unit, state, pipeline, shielded);
+      const choice = search.choose(unit);
       if (choice === undefined) continue;
       preemptions.push(apply(unit, choice.machine, choice.victims, state, journal, onRemoved));
       made = true;

@@ -19,11 +19,15 @@
  * answer has the lowest highest-victim priority, then the fewest victims,
  * then the least resources freed (as fractions of the machine's allocatable
  * amounts), then the lowest machine id.
+ *
+ * {@link choosePreemption} is the definition: it weighs every candidate
+ * machine. The planner asks `victim-search.ts`, which gives the same answers
+ * from indexes kept across a pass.
  */
 import type { MachineIndex, PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
 import type { Pipeline } from './pipeline.js';
-import { runFilters } from './filter.js';
+import { runFilters, type Filter } from './filter.js';
 import { narrowCandidates } from './select.js';
 import { compareStrings } from './name-index.js';
 import { priorityOf } from '../units/requirements.js';
@@ -50,103 +54,241 @@ export function unitPriority(unit: PlanUnit): number {
  * the unit's MachineOf peers, and no unit on `m` follows it (MachineOf).
  */
 export function mayPreempt(unit: PlanUnit, victim: PlanUnit, m: MachineIndex, view: PlacementView, shielded: ReadonlySet<string>): boolean {
+  if (unitPriority(victim) >= unitPriority(unit) || unit.requirements.machineOf.includes(victim.name)) return false;
+  return preemptibleOn(victim, m, view, shielded);
+}
+
+/** The part of {@link mayPreempt} that does not depend on who preempts. */
+function preemptibleOn(victim: PlanUnit, m: MachineIndex, view: PlacementView, shielded: ReadonlySet<string>): boolean {
   const r = victim.requirements;
-  if (unitPriority(victim) >= unitPriority(unit) || r.preemptible === false || victim.global || r.machineId !== undefined) return false;
-  if (shielded.has(victim.name) || unit.requirements.machineOf.includes(victim.name)) return false;
+  if (r.preemptible === false || victim.global || r.machineId !== undefined || shielded.has(victim.name)) return false;
   return !victim.followers.some((f) => view.hosts(m, f));
+}
+
+/** True when the unit may preempt at all: ordinary, a priority above 0, and requesting something. */
+export function mayPreemptAny(unit: PlanUnit): boolean {
+  return !unit.global && unitPriority(unit) > 0 && unit.requests.length > 0;
 }
 
 /**
  * The best machine and victims for `unit` (see module doc), or undefined
  * when preempting cannot place it: it has priority 0 or is global, or no
  * machine rejects it by Resources alone, or no set of allowed victims frees
- * enough there. Deterministic; never throws.
+ * enough there. Deterministic; never throws. Weighs every candidate machine.
  */
 export function choosePreemption(unit: PlanUnit, view: PlacementView, pipeline: Pipeline, shielded: ReadonlySet<string> = new Set()): PreemptionChoice | undefined {
-  if (unit.global || unitPriority(unit) === 0 || unit.requests.length === 0) return undefined;
+  if (!mayPreemptAny(unit)) return undefined;
   const { candidates, applied } = narrowCandidates(unit, view, pipeline);
-  const others = pipeline.filters.filter((f) => f.name !== 'Resources' && !applied.includes(f.name));
-  const resources = pipeline.filters.find((f) => f.name === 'Resources');
-  if (resources === undefined) return undefined;
+  const others = otherFilters(pipeline, applied);
+  if (others === undefined) return undefined;
+  const victims = new MachineVictims(view, shielded);
   let best: PreemptionChoice | undefined;
   for (const m of candidates.machines) {
     if (!runFilters(others, unit, m, view).ok) continue;
-    const r = resources.check(unit, m, view);
-    if (r.ok || r.kind === 'never') continue;
-    const choice = victimsOn(unit, m, view, shielded);
-    if (choice !== undefined && (best === undefined || better(choice, best, view))) best = choice;
+    const choice = victims.choiceOn(unit, m);
+    if (choice !== undefined && (best === undefined || better(choice, best))) best = choice;
   }
   return best;
 }
 
-/** True when `a` beats `b`: lower highest priority, fewer victims, less freed, lower machine id. */
-function better(a: PreemptionChoice, b: PreemptionChoice, view: PlacementView): boolean {
+/**
+ * The filters other than Resources that the pre-filters `applied` did not
+ * already answer; undefined when the pipeline has no Resources filter (then
+ * nothing is ever rejected for room, and preempting cannot help).
+ */
+export function otherFilters(pipeline: Pipeline, applied: readonly string[]): readonly Filter[] | undefined {
+  if (!pipeline.filters.some((f) => f.name === 'Resources')) return undefined;
+  return pipeline.filters.filter((f) => f.name !== 'Resources' && !applied.includes(f.name));
+}
+
+/**
+ * True when `a` beats `b`: lower highest priority, fewer victims, less freed,
+ * lower machine id (machine indexes are in id order).
+ */
+export function better(a: PreemptionChoice, b: PreemptionChoice): boolean {
   if (a.highest !== b.highest) return a.highest < b.highest;
   if (a.victims.length !== b.victims.length) return a.victims.length < b.victims.length;
   if (a.freed !== b.freed) return a.freed < b.freed;
-  return compareStrings(view.machines[a.machine]!.id, view.machines[b.machine]!.id) < 0;
+  return a.machine < b.machine;
 }
 
-/** The minimal victim set on `m` (module doc), or undefined when the allowed victims cannot free enough. */
-function victimsOn(unit: PlanUnit, m: MachineIndex, view: PlacementView, shielded: ReadonlySet<string>): PreemptionChoice | undefined {
-  // What must be freed, per resource: the unit's request beyond what is free,
-  // and any over-commitment (a machine over-committed takes nothing new).
-  const deficit = new Map<string, number>();
-  const need = new Map(unit.requests);
-  const names = new Set<string>(need.keys());
-  // Over-committed resources must be freed too; only then do the other units' requests matter.
-  if (view.resources.overcommitted(m) !== undefined) for (const u of view.unitsOn(m).values()) for (const [name] of u.requests) names.add(name);
-  for (const name of names) {
-    const short = (need.get(name) ?? 0) - view.resources.free(m, name);
-    if (short > 0) deficit.set(name, short);
+/** The units of one machine that may be preempted by someone, in the order they are spared. */
+interface VictimList {
+  /** Spare order: highest priority first, then the smallest share, then by name, descending. */
+  readonly units: readonly PlanUnit[];
+  readonly priorities: readonly number[];
+  readonly shares: readonly number[];
+  /** Resource name -> what each unit requests of it, filled as asked for. */
+  readonly amounts: Map<string, Float64Array>;
+  /** Resource name -> the sum of its column in `amounts`. */
+  readonly totals: Map<string, number>;
+}
+
+/**
+ * Per machine, the units that may be preempted there by someone (with
+ * requests, preemptible, ordinary, not pinned, not shielded, followed by no
+ * unit on the machine), sorted once; {@link choiceOn} answers for one unit.
+ * `invalidate(m)` after the units on `m` change.
+ */
+export class MachineVictims {
+  private readonly lists: Array<VictimList | undefined>;
+
+  constructor(
+    private readonly view: PlacementView,
+    private readonly shielded: ReadonlySet<string>,
+  ) {
+    this.lists = new Array<VictimList | undefined>(view.machines.length);
   }
-  if (deficit.size === 0) return undefined; // not a resource shortage this can fix
-  // Allowed victims, and a quick no when even all of them together do not free enough.
-  const allowed: PlanUnit[] = [];
-  const upTo = new Map<string, number>();
-  for (const v of view.unitsOn(m).values()) {
-    if (v.requests.length === 0 || !mayPreempt(unit, v, m, view, shielded)) continue;
-    allowed.push(v);
-    for (const [name, amount] of v.requests) if (deficit.has(name)) upTo.set(name, (upTo.get(name) ?? 0) + amount);
+
+  /** Forgets what is known of `m` (its units changed). */
+  invalidate(m: MachineIndex): void {
+    this.lists[m] = undefined;
   }
-  for (const [name, short] of deficit) if ((upTo.get(name) ?? 0) < short) return undefined;
-  // Running totals of what a victim set frees per short resource, so each check is O(short resources).
-  const short = [...deficit];
-  const freedBy = (v: PlanUnit): number[] => short.map(([name]) => requestOf(v, name));
-  const amounts = new Map(allowed.map((v) => [v, freedBy(v)]));
-  const totals = short.map(() => 0);
-  const fits = (): boolean => short.every(([, need], i) => totals[i]! >= need);
-  const move = (v: PlanUnit, sign: 1 | -1): void => {
-    const a = amounts.get(v)!;
-    for (let i = 0; i < a.length; i++) totals[i]! += sign * a[i]!;
-  };
-  // The lowest priority level whose victims (and all below it) free enough.
-  allowed.sort((a, b) => unitPriority(a) - unitPriority(b) || compareStrings(a.name, b.name));
-  const chosen = new Set<PlanUnit>();
-  let enough = false;
-  for (let i = 0; i < allowed.length && !enough; ) {
-    const level = unitPriority(allowed[i]!);
-    for (; i < allowed.length && unitPriority(allowed[i]!) === level; i++) {
-      chosen.add(allowed[i]!);
-      move(allowed[i]!, 1);
+
+  /**
+   * The minimal victim set on `m` for `unit` (module doc), or undefined when
+   * the unit fits there already, or the allowed victims cannot free enough
+   * (which includes every machine where Resources says `never`). Other
+   * filters are the caller's business.
+   */
+  choiceOn(unit: PlanUnit, m: MachineIndex): PreemptionChoice | undefined {
+    const short = this.shortage(unit, m);
+    if (short === undefined) return undefined; // not a resource shortage this can fix
+    const { names: shortNames, by: shortBy } = short;
+    const k = shortNames.length;
+    const list = this.listOn(m);
+    const n = list.units.length;
+    if (n === 0) return undefined;
+    const priority = unitPriority(unit);
+    const { priorities, units } = list;
+    // What each listed unit frees of each short resource (exact: fixed units are integers).
+    const columns = shortNames.map((name) => amountsOf(list, name));
+    const peers = unit.requirements.machineOf;
+    const barred = peers.length === 0 ? undefined : (i: number) => peers.includes(units[i]!.name);
+    const totals = new Float64Array(k);
+    // The lowest priority level whose victims (and all below it) free enough:
+    // the list ends with the lowest priorities, so walk it from the end.
+    let from = n;
+    let enough = false;
+    while (from > 0 && !enough) {
+      const level = priorities[from - 1]!;
+      if (level >= priority) break;
+      while (from > 0 && priorities[from - 1] === level) {
+        from--;
+        if (barred !== undefined && barred(from)) continue;
+        for (let r = 0; r < k; r++) totals[r]! += columns[r]![from]!;
+      }
+      enough = true;
+      for (let r = 0; r < k; r++) if (totals[r]! < shortBy[r]!) enough = false;
     }
-    enough = fits();
+    if (!enough) return undefined;
+    // Spare victims in spare order while the unit still fits.
+    const chosen: number[] = [];
+    for (let i = from; i < n; i++) {
+      if (barred !== undefined && barred(i)) continue;
+      let spare = true;
+      for (let r = 0; r < k && spare; r++) if (totals[r]! - columns[r]![i]! < shortBy[r]!) spare = false;
+      if (spare) for (let r = 0; r < k; r++) totals[r]! -= columns[r]![i]!;
+      else chosen.push(i);
+    }
+    // At least one victim stays: with none the unit would not fit.
+    if (chosen.length > 1) chosen.sort((a, b) => compareStrings(units[a]!.name, units[b]!.name));
+    let freed = 0;
+    let highest = priorities[chosen[0]!]!;
+    for (const i of chosen) {
+      freed += list.shares[i]!;
+      if (priorities[i]! > highest) highest = priorities[i]!;
+    }
+    return { machine: m, victims: chosen.map((i) => units[i]!), highest, freed };
   }
-  if (!enough) return undefined;
-  const size = (v: PlanUnit) => share(v, m, view);
-  const spareOrder = [...chosen].sort((a, b) => unitPriority(b) - unitPriority(a) || size(a) - size(b) || compareStrings(b.name, a.name));
-  for (const v of spareOrder) {
-    move(v, -1);
-    if (fits()) chosen.delete(v);
-    else move(v, 1);
+
+  /**
+   * A lower bound of {@link choiceOn}'s answer for `unit` on `m` (a highest
+   * victim priority and a freed amount no answer there beats, with one
+   * victim at least), or undefined when there is certainly none. Cheap: no
+   * walk over the machine's units.
+   */
+  boundOn(unit: PlanUnit, m: MachineIndex): { highest: number; freed: number } | undefined {
+    const short = this.shortage(unit, m);
+    if (short === undefined) return undefined;
+    const list = this.listOn(m);
+    const n = list.units.length;
+    if (n === 0 || list.priorities[n - 1]! >= unitPriority(unit)) return undefined;
+    let freed = 0;
+    for (let r = 0; r < short.names.length; r++) {
+      const name = short.names[r]!;
+      if (totalOf(list, name) < short.by[r]!) return undefined; // even every unit there together frees too little
+      // Victims free at least the shortfall, and a victim's share counts each resource it requests.
+      const alloc = this.view.resources.allocatable(m, name);
+      if (alloc > 0) freed += short.by[r]! / alloc;
+    }
+    // Shares are sums of floating-point fractions: leave room for rounding.
+    return { highest: list.priorities[n - 1]!, freed: freed * (1 - 1e-9) };
   }
-  const victims = [...chosen].sort((a, b) => compareStrings(a.name, b.name));
-  return {
-    machine: m,
-    victims,
-    highest: Math.max(...victims.map(unitPriority)),
-    freed: victims.reduce((sum, v) => sum + size(v), 0),
-  };
+
+  /** Per resource, what must be freed on `m` for `unit` to fit there; undefined when nothing. */
+  private shortage(unit: PlanUnit, m: MachineIndex): { names: string[]; by: number[] } | undefined {
+    const view = this.view;
+    // The unit's request beyond what is free, and any over-commitment (a
+    // machine over-committed takes nothing new).
+    const names: string[] = [];
+    const by: number[] = [];
+    if (view.resources.overcommitted(m) === undefined) {
+      for (const [name, need] of unit.requests) {
+        const short = need - view.resources.free(m, name);
+        if (short > 0) names.push(name), by.push(short);
+      }
+    } else {
+      // Over-committed resources must be freed too; only then do the other units' requests matter.
+      const all = new Set<string>(unit.requests.map(([name]) => name));
+      for (const u of view.unitsOn(m).values()) for (const [name] of u.requests) all.add(name);
+      for (const name of all) {
+        const short = requestOf(unit, name) - view.resources.free(m, name);
+        if (short > 0) names.push(name), by.push(short);
+      }
+    }
+    return names.length === 0 ? undefined : { names, by };
+  }
+
+  private listOn(m: MachineIndex): VictimList {
+    const known = this.lists[m];
+    if (known !== undefined) return known;
+    const view = this.view;
+    const entries: Array<{ unit: PlanUnit; priority: number; share: number }> = [];
+    for (const v of view.unitsOn(m).values()) {
+      if (v.requests.length === 0 || !preemptibleOn(v, m, view, this.shielded)) continue;
+      entries.push({ unit: v, priority: unitPriority(v), share: share(v, m, view) });
+    }
+    entries.sort((a, b) => b.priority - a.priority || a.share - b.share || compareStrings(b.unit.name, a.unit.name));
+    const list: VictimList = {
+      units: entries.map((e) => e.unit),
+      priorities: entries.map((e) => e.priority),
+      shares: entries.map((e) => e.share),
+      amounts: new Map(),
+      totals: new Map(),
+    };
+    this.lists[m] = list;
+    return list;
+  }
+}
+
+/** What each unit of `list` requests of `name` (fixed units), computed once per list. */
+function amountsOf(list: VictimList, name: string): Float64Array {
+  let column = list.amounts.get(name);
+  if (column === undefined) {
+    column = new Float64Array(list.units.length);
+    let total = 0;
+    for (let i = 0; i < column.length; i++) total += column[i] = requestOf(list.units[i]!, name);
+    list.amounts.set(name, column);
+    list.totals.set(name, total);
+  }
+  return column;
+}
+
+/** What the units of `list` request of `name` together. */
+function totalOf(list: VictimList, name: string): number {
+  amountsOf(list, name);
+  return list.totals.get(name)!;
 }
 
 /** What `unit` requests of `name`, fixed units; 0 when nothing. */

@@ -83,6 +83,8 @@ export class PlacementState implements PlacementView {
   private readonly orders = new Map<string, AllocationOrder>();
   /** metadata key -> template -> value -> instances, for the keys asked for. */
   private readonly byValue = new Map<string, Map<string, Map<string, number>>>();
+  /** Told after every add and remove, with the machine (the preemption phase's victim index). */
+  private readonly changeListeners: Array<(m: MachineIndex) => void> = [];
 
   constructor(
     readonly machines: readonly MachineInfo[],
@@ -148,6 +150,11 @@ export class PlacementState implements PlacementView {
     return order;
   }
 
+  /** Calls `listener` after every add and remove, with the machine whose units changed. */
+  onChange(listener: (m: MachineIndex) => void): void {
+    this.changeListeners.push(listener);
+  }
+
   memo<T>(key: string, compute: () => T): T {
     if (!this.memos.has(key)) this.memos.set(key, compute());
     return this.memos.get(key) as T;
@@ -168,6 +175,7 @@ export class PlacementState implements PlacementView {
     this.resources.updateScoring(m, unit.scoreRequests, 1);
     if (unit.template !== undefined) this.countInstance(unit.template, m, 1);
     this.lastAdded.set(unit.name, ++this.tick);
+    for (const l of this.changeListeners) l(m);
   }
 
   /** Removes `unit` from `m`; a no-op when it is not there. */
@@ -184,6 +192,7 @@ export class PlacementState implements PlacementView {
     this.resources.updateScoring(m, unit.scoreRequests, -1);
     if (unit.template !== undefined) this.countInstance(unit.template, m, -1);
     this.lastRemoval = ++this.tick;
+    for (const l of this.changeListeners) l(m);
   }
 
   private countInstance(template: string, m: MachineIndex, delta: 1 | -1): void {

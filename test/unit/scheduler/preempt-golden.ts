@@ -456,4 +456,6 @@ export const GOLDEN: Readonly<Record<string, string>> = {
   'bench-mixed-2': 'aaf2694e3c106fa1',
   'bench-3': '6172c214d56a23d6',
   'bench-mixed-3': '24533f4216ccc55b',
+  'bench-large': 'b2a3ff608008342d',
+  'bench-large-mixed': 'b1ea6e98c4cdba0d',
 };
