@@ -1,10 +1,14 @@
 /**
- * A binary min-heap of non-negative integers (unit ranks). Used for the
- * topological placement order and the pending-unit queue, both of which must
- * always hand out the lowest rank first.
+ * Binary min-heaps. {@link MinHeap} holds non-negative integers (unit
+ * ranks): the topological placement order and the pending-unit queue, both
+ * of which must always hand out the lowest rank first. {@link Heap} holds
+ * anything, ordered by a `before` function (preemption's victim search).
  */
-export class MinHeap {
-  private readonly items: number[] = [];
+export class Heap<T> {
+  private readonly items: T[] = [];
+
+  /** `before(a, b)`: true when `a` must come out before `b`. */
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
 
   /** Number of items held. */
   get size(): number {
@@ -12,21 +16,21 @@ export class MinHeap {
   }
 
   /** Adds `value` (duplicates allowed). */
-  push(value: number): void {
+  push(value: T): void {
     const a = this.items;
     a.push(value);
     let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (a[p]! <= value) break;
+      if (!this.before(value, a[p]!)) break;
       a[i] = a[p]!;
       i = p;
     }
     a[i] = value;
   }
 
-  /** Removes and returns the smallest value; undefined when empty. */
-  pop(): number | undefined {
+  /** Removes and returns the first item; undefined when empty. */
+  pop(): T | undefined {
     const a = this.items;
     if (a.length === 0) return undefined;
     const top = a[0]!;
@@ -37,13 +41,20 @@ export class MinHeap {
         const l = 2 * i + 1;
         if (l >= a.length) break;
         const r = l + 1;
-        const c = r < a.length && a[r]! < a[l]! ? r : l;
-        if (a[c]! >= last) break;
+        const c = r < a.length && this.before(a[r]!, a[l]!) ? r : l;
+        if (!this.before(a[c]!, last)) break;
         a[i] = a[c]!;
         i = c;
       }
       a[i] = last;
     }
     return top;
+  }
+}
+
+/** A heap of numbers, smallest first. */
+export class MinHeap extends Heap<number> {
+  constructor() {
+    super((a, b) => a < b);
   }
 }

@@ -24,6 +24,7 @@ import type { PlacementView } from './state.js';
 import type { Pipeline } from './pipeline.js';
 import type { CandidateSet } from './candidates.js';
 import { runFilters, type Filter } from './filter.js';
+import { Heap } from './heap.js';
 import { narrowCandidates } from './select.js';
 import { better, MachineVictims, mayPreemptAny, otherFilters, unitPriority, type PreemptionChoice } from './preempt.js';
 
@@ -65,7 +66,7 @@ const exact = (choice: PreemptionChoice, version: number): Entry => ({
 interface ChoiceClass {
   /** A member: what the answers are computed for. */
   readonly unit: PlanUnit;
-  readonly heap: EntryHeap;
+  readonly heap: Heap<Entry>;
   /** Per machine, the version its entry was computed at (-1: never). */
   readonly seen: Int32Array;
   /** How far into the change log the entries are up to date. */
@@ -184,7 +185,7 @@ export class VictimSearch {
     const key = `${unitPriority(unit)}|${unit.requests.map(([name, v]) => `${name}=${v}`).join(',')}`;
     let cls = this.classes.get(key);
     if (cls === undefined) {
-      cls = { unit, heap: new EntryHeap(), seen: new Int32Array(this.view.machines.length).fill(-1), cursor: this.log.length };
+      cls = { unit, heap: new Heap(before), seen: new Int32Array(this.view.machines.length).fill(-1), cursor: this.log.length };
       for (let m = 0; m < this.view.machines.length; m++) this.weighFor(cls, m);
       this.classes.set(key, cls);
     }
@@ -206,44 +207,5 @@ export class VictimSearch {
     cls.seen[m] = version;
     const bound = this.victims.boundOn(cls.unit, m);
     if (bound !== undefined) cls.heap.push({ machine: m, highest: bound.highest, count: 1, freed: bound.freed, version, choice: undefined });
-  }
-}
-
-/** A binary heap of entries, best first. */
-class EntryHeap {
-  private readonly items: Entry[] = [];
-
-  push(e: Entry): void {
-    const a = this.items;
-    let i = a.length;
-    a.push(e);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(e, a[p]!)) break;
-      a[i] = a[p]!;
-      i = p;
-    }
-    a[i] = e;
-  }
-
-  pop(): Entry | undefined {
-    const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= a.length) break;
-        const r = l + 1;
-        const c = r < a.length && before(a[r]!, a[l]!) ? r : l;
-        if (!before(a[c]!, last)) break;
-        a[i] = a[c]!;
-        i = c;
-      }
-      a[i] = last;
-    }
-    return top;
   }
 }
