@@ -6,9 +6,12 @@
  * re-plan after it (no decisions), and the same pass with the policy
  * switch off (the newcomers just wait).
  *
- *   npm run build && node dist/bench/placement-preemption.js [--units 100000] [--machines 5000] [--runs 3]
+ *   npm run build && node dist/bench/placement-preemption.js [--units 100000] [--machines 5000] [--runs 3] [--warmup 1]
+ *       [--small-units 3000] [--small-machines 150]
  *
- * `--units` is the size of the resource workload whose 1.6-fold overfills the cluster.
+ * `--units` is the size of the resource workload whose 1.6-fold overfills
+ * the cluster; the small case runs first (`--small-units 0` skips it,
+ * `--units 0` the large one).
  */
 import { pathToFileURL } from 'node:url';
 import { applyPlan, parsePolicy, planSchedule } from '../src/scheduler/index.js';
@@ -43,29 +46,43 @@ export function buildPreemptionSnapshots(units: number, machines: number, seed?:
 const fmt = (r: BenchResult) =>
   `median ${r.medianMs.toFixed(1)} ms (cpu ${r.medianCpuMs.toFixed(1)} ms), min ${r.minMs.toFixed(1)} ms, ${r.decisions} decisions, ${r.unplaced} unplaced`;
 
-function main(): void {
-  const args = new BenchArgs();
-  const units = args.number('units', 100_000);
-  const machines = args.number('machines', 5_000);
-  const runs = args.number('runs', 3);
-  const ctx = runContext();
-  console.log(describeContext(ctx));
+/** Builds the full cluster of `units` x `machines`, lets the tenth arrive and times the three passes; returns the figures. */
+function runSize(units: number, machines: number, runs: number, warmup: number): Record<string, unknown> {
+  console.log(describeContext(runContext()));
+  const built = process.cpuUsage();
   const { settled, arriving } = buildPreemptionSnapshots(units, machines);
+  const buildCpu = process.cpuUsage(built);
   const vips = arriving.units.length - settled.units.length;
-  console.log(`placement-preemption: ${settled.units.length} priority-0 units filling ${machines} machines, then ${vips} at priority 100 (${runs} timed runs after 1 warm-up)`);
+  console.log(`placement-preemption: ${settled.units.length} priority-0 units filling ${machines} machines, then ${vips} at priority 100 (${runs} timed runs after ${warmup} warm-up; built in ${((buildCpu.user + buildCpu.system) / 1e6).toFixed(1)} s cpu)`);
   const before = planSchedule(settled);
   console.log(`  full cluster, settled:   ${before.decisions.length} decisions, ${before.unplaced.length} unplaced`);
   const plan = planSchedule(arriving);
   const preempted = (plan.preemptions ?? []).reduce((n, p) => n + p.victims.length, 0);
   console.log(`  the tenth arrives:       ${(plan.preemptions ?? []).length} preemptions, ${preempted} victims`);
-  const arrive = timePlanning(arriving, runs, 1);
+  const arrive = timePlanning(arriving, runs, warmup);
   console.log(`    pass that preempts:    ${fmt(arrive)}`);
   const after = applyPlan(arriving, plan);
-  const resettled = timePlanning(after, runs, 1);
+  const resettled = timePlanning(after, runs, warmup);
   console.log(`    settled re-plan after: ${fmt(resettled)}`);
-  const off = timePlanning({ ...arriving, policy: parsePolicy({ ...policyDoc(arriving), preemption: false }) }, runs, 1);
+  const off = timePlanning({ ...arriving, policy: parsePolicy({ ...policyDoc(arriving), preemption: false }) }, runs, warmup);
   console.log(`    same, preemption off:  ${fmt(off)}`);
-  saveResults('placement-preemption', { units, machines, lowUnits: settled.units.length, runs, vips, preemptions: (plan.preemptions ?? []).length, victims: preempted, arrive, resettled, off }, ctx);
+  console.log(describeContext(runContext()));
+  return { units, machines, lowUnits: settled.units.length, runs, warmup, vips, preemptions: (plan.preemptions ?? []).length, victims: preempted, arrive, resettled, off };
+}
+
+function main(): void {
+  const args = new BenchArgs();
+  const units = args.number('units', 100_000);
+  const machines = args.number('machines', 5_000);
+  const runs = args.number('runs', 3);
+  const warmup = args.number('warmup', 1);
+  // The small case (README's first figures) runs first unless `--small-units 0`.
+  const smallUnits = args.number('small-units', 3_000);
+  const smallMachines = args.number('small-machines', 150);
+  const ctx = runContext();
+  const small = smallUnits > 0 ? runSize(smallUnits, smallMachines, runs, warmup) : undefined;
+  const full = units > 0 ? runSize(units, machines, runs, warmup) : undefined;
+  saveResults('placement-preemption', { small, full }, ctx);
 }
 
 /** The snapshot's policy as a document (the resource workload spreads by az). */

@@ -162,9 +162,18 @@ export class VictimSearch {
     this.sync(cls);
     const taken: Entry[] = [];
     let best: PreemptionChoice | undefined;
+    // Machines this unit may take (candidates passing its other filters), marked as they are found.
+    const mark = ++this.mark;
     for (let e = cls.heap.pop(); e !== undefined; e = cls.heap.pop()) {
       const m = e.machine;
       if (e.version !== this.version[m]) continue; // the machine changed since: a newer entry stands for it
+      if (this.marks[m] !== mark) {
+        if (!candidates.has(m) || !runFilters(others, unit, m, this.view).ok) {
+          taken.push(e); // not for this unit, whatever the answer there
+          continue;
+        }
+        this.marks[m] = mark;
+      }
       if (e.choice === undefined) {
         // A bound: weigh the machine now; its answer is no better than the bound, so it goes back in order.
         const choice = this.victims.choiceOn(cls.unit, m);
@@ -172,10 +181,8 @@ export class VictimSearch {
         continue;
       }
       taken.push(e);
-      if (candidates.has(m) && runFilters(others, unit, m, this.view).ok) {
-        best = e.choice;
-        break;
-      }
+      best = e.choice;
+      break;
     }
     for (const e of taken) cls.heap.push(e);
     return best;
