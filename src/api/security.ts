@@ -6,7 +6,7 @@
  * by role and outcome when its response is over). Decisions are the pure
  * functions of `src/auth`; this file only applies them to requests.
  */
-import { authenticate, authorise, identityKey, principalLabel, rateLimited, tooManyInFlight, type InflightLimiter, type Principal, type RateLimiter, type RateLimits, type TokenRecord } from '../auth/index.js';
+import { authenticate, authorise, identityKey, principalClass, principalLabel, rateLimited, tooManyInFlight, type InflightLimiter, type Principal, type RateLimiter, type RateLimits, type TokenRecord } from '../auth/index.js';
 import type { ApiAuthMode } from '../fleetd/config-options.js';
 import type { ApiMetrics } from '../metrics/api.js';
 import { tokenlessPrincipal, type ChainStageFactory } from './chain.js';
@@ -76,7 +76,7 @@ function inflightStage(limiter: InflightLimiter<() => void>): Middleware {
     const key = identityKey(rc.principal);
     let wake: () => void = () => {};
     const handedOver = new Promise<void>((resolve) => (wake = resolve));
-    const decision = limiter.acquire(key, wake);
+    const decision = limiter.acquire(key, wake, principalClass(rc.principal));
     if (decision === 'full') {
       const refusal = tooManyInFlight(limiter.limits);
       throw new ApiError(refusal.status, refusal.message, refusal.headers);

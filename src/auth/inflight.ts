@@ -22,6 +22,18 @@ export type InflightDecision = 'run' | 'queued' | 'full';
 interface Entry<W> {
   running: number;
   readonly waiting: W[];
+  /** The bounded class the identity is reported under (see {@link InflightLimiter.loadByGroup}). */
+  readonly group: string;
+}
+
+/** Requests of one group of identities (see {@link InflightLimiter.loadByGroup}). */
+export interface InflightGroupLoad {
+  /** Requests running, summed over the group's identities. */
+  readonly running: number;
+  /** Requests waiting for a slot, summed over the group's identities. */
+  readonly waiting: number;
+  /** The longest queue of one identity of the group (how close it is to `maxQueued`). */
+  readonly maxWaiting: number;
 }
 
 /** Slots and queues keyed by identity; `W` is whatever the caller wakes a waiter with. */
@@ -37,11 +49,14 @@ export class InflightLimiter<W> {
   /**
    * Asks for a slot for `identity`. On `queued`, `waiter` is returned by a
    * later {@link release} of the same identity, which hands it the slot.
+   * `group` is the bounded class the identity is counted under in
+   * {@link loadByGroup} (e.g. a token's role; default the identity itself),
+   * taken from the request that finds the identity idle.
    */
-  acquire(identity: string, waiter: W): InflightDecision {
+  acquire(identity: string, waiter: W, group: string = identity): InflightDecision {
     let e = this.entries.get(identity);
     if (e === undefined) {
-      e = { running: 0, waiting: [] };
+      e = { running: 0, waiting: [], group };
       this.entries.set(identity, e);
     }
     if (e.running < this.limits.maxInflight) {
@@ -84,6 +99,20 @@ export class InflightLimiter<W> {
   load(identity: string): { running: number; waiting: number } {
     const e = this.entries.get(identity);
     return { running: e?.running ?? 0, waiting: e?.waiting.length ?? 0 };
+  }
+
+  /**
+   * Running and waiting requests summed by group (identities that hold
+   * nothing are absent), for a metric whose label set stays as small as the
+   * set of groups however many identities there are. O(identities busy now).
+   */
+  loadByGroup(): Map<string, InflightGroupLoad> {
+    const out = new Map<string, InflightGroupLoad>();
+    for (const e of this.entries.values()) {
+      const g = out.get(e.group) ?? { running: 0, waiting: 0, maxWaiting: 0 };
+      out.set(e.group, { running: g.running + e.running, waiting: g.waiting + e.waiting.length, maxWaiting: Math.max(g.maxWaiting, e.waiting.length) });
+    }
+    return out;
   }
 
   /** Identities with something running or waiting (for tests of the memory bound). */

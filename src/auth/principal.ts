@@ -24,6 +24,15 @@ export function identityKey(p: Principal): string {
   return p.kind === 'token' ? `token:${p.id}` : p.kind;
 }
 
+/**
+ * The bounded class metrics count a principal under: `local`, `anonymous`,
+ * or a token's role (`read`, `operate`, `admin`), never a token id (tokens
+ * are unbounded).
+ */
+export function principalClass(p: Principal): string {
+  return p.kind === 'token' ? p.role : p.kind;
+}
+
 /** How audit logs and metrics name the principal: `<name>/<id>`, or `local` / `anonymous`. */
 export function principalLabel(p: Principal): string {
   return p.kind === 'token' ? `${p.name}/${p.id}` : p.kind;

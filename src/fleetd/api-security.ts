@@ -33,11 +33,13 @@ export function setUpApiSecurity(api: ApiConfig, registry: Registry, metrics: Fl
   const tls = api.tls === undefined ? undefined : readApiTls(api.tls);
   const cache = new TokenCache(registry.tokens, { onError: (err) => logger.warn({ err }, 'reading the API tokens failed; retrying') });
   cache.start();
+  const inflight = new InflightLimiter<() => void>(api.inflight);
+  metrics.api.observeInflight(() => inflight.loadByGroup());
   const chain = securityStages({
     auth: api.auth,
     tokens: cache,
     limiter: { limits: api.rate, buckets: new RateLimiter(api.rate, systemClock) },
-    inflight: new InflightLimiter(api.inflight),
+    inflight,
     now: () => Date.now(),
     logger: logger.child({ component: 'api' }),
     metrics: metrics.api,

@@ -102,3 +102,34 @@ test('a handler that throws gives its slot back', async () => {
   await assert.rejects(s(rc, () => Promise.reject(new Error('boom'))), /boom/);
   assert.equal(limiter.size, 0);
 });
+
+test('the in-flight gauges count running and waiting requests by principal class, never by token id', async () => {
+  const limiter = new InflightLimiter<() => void>({ maxInflight: 1, maxQueued: 4 });
+  const metrics = createFleetMetrics();
+  metrics.api.observeInflight(() => limiter.loadByGroup());
+  const stages = securityStages({ auth: 'tcp', tokens: { loaded: true, lookup: () => undefined }, inflight: limiter, now: () => 0, logger: quiet, metrics: metrics.api });
+  const s = stages({ kind: 'tcp', address: 'tcp://127.0.0.1:1' }).rateLimit!;
+  const operator: Principal = { kind: 'token', id: 'op1', name: 'deploy', role: 'operate' };
+  const requests = [send(s, tokenOf('a')), send(s, tokenOf('a')), send(s, tokenOf('a')), send(s, tokenOf('b')), send(s, operator), send(s, LOCAL_PRINCIPAL)];
+  await settle();
+  const lines = (await metrics.render()).text.split('\n').filter((l) => l.startsWith('fleet_api_inflight_'));
+  assert.deepEqual(lines.sort(), [
+    'fleet_api_inflight_queue_max{principal="local"} 0',
+    'fleet_api_inflight_queue_max{principal="operate"} 0',
+    'fleet_api_inflight_queue_max{principal="read"} 2',
+    'fleet_api_inflight_requests{principal="local",state="running"} 1',
+    'fleet_api_inflight_requests{principal="local",state="waiting"} 0',
+    'fleet_api_inflight_requests{principal="operate",state="running"} 1',
+    'fleet_api_inflight_requests{principal="operate",state="waiting"} 0',
+    'fleet_api_inflight_requests{principal="read",state="running"} 2',
+    'fleet_api_inflight_requests{principal="read",state="waiting"} 2',
+  ]);
+  // Each round answers whatever runs; a's waiters get its one slot in turn.
+  for (let round = 0; round < 3; round++) {
+    for (const r of requests) r.finish();
+    await settle();
+  }
+  await Promise.all(requests.map((r) => r.reply));
+  const after = (await metrics.render()).text.split('\n').filter((l) => l.startsWith('fleet_api_inflight_'));
+  assert.deepEqual(after, [], 'no series once nothing runs or waits');
+});

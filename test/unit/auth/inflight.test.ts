@@ -90,3 +90,24 @@ test('property: no identity ever runs more than its cap, waiters get slots in ar
     }),
   );
 });
+
+test('loadByGroup sums identities by the group their first request named; idle identities are absent', () => {
+  const l = new InflightLimiter<number>({ maxInflight: 1, maxQueued: 5 });
+  l.acquire('token:a', 1, 'read');
+  l.acquire('token:a', 2, 'read');
+  l.acquire('token:a', 3, 'read');
+  l.acquire('token:b', 4, 'read');
+  l.acquire('token:b', 5, 'read');
+  l.acquire('local', 6);
+  assert.deepEqual(
+    l.loadByGroup(),
+    new Map([
+      ['read', { running: 2, waiting: 3, maxWaiting: 2 }],
+      ['local', { running: 1, waiting: 0, maxWaiting: 0 }],
+    ]),
+  );
+  l.release('local');
+  l.release('token:b');
+  l.release('token:b');
+  assert.deepEqual(l.loadByGroup(), new Map([['read', { running: 1, waiting: 2, maxWaiting: 2 }]]));
+});
