@@ -10,8 +10,12 @@ import type { StaticMount } from '../api/index.js';
 /** Where the dashboard is served. */
 export const DASHBOARD_PATH = '/ui';
 
-/** The built assets' directory (this file is dist/src/fleetd/dashboard.js; the assets dist/dashboard/). */
-export const DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/', import.meta.url));
+/**
+ * The built assets' directory, dist/dashboard/: this code runs either as
+ * dist/src/fleetd/dashboard.js (tsc's output, as tests load it) or inside
+ * fleetd's bundle, dist/fleetd-bundle/fleetd.js (scripts/bundle.mjs).
+ */
+export const DASHBOARD_DIR = fileURLToPath(new URL(import.meta.url.includes('/fleetd-bundle/') ? '../dashboard/' : '../../dashboard/', import.meta.url));
 
 /**
  * The static mount of the dashboard.

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import * as etcd3Watch from 'etcd3/lib/watch.js';
 
 /**
  * Two races in etcd3 1.1.2's watch manager (one gRPC stream shared by every
@@ -18,20 +18,16 @@ import { createRequire } from 'node:module';
  * Installed once, before the first client is built. Reaches into etcd3's
  * internals on purpose; each fix checks the shapes it relies on and does
  * nothing when they differ (a newer etcd3), so an upgrade degrades to the
- * library's own behaviour rather than breaking.
+ * library's own behaviour rather than breaking. The module is imported
+ * statically (not with `require`), so a bundle that contains etcd3 (fleetd's)
+ * patches the copy it actually runs.
  *
  * @returns whether both fixes were installed.
  */
 export function installEtcd3WatchFixes(): boolean {
   if (installed !== undefined) return installed;
   installed = false;
-  let manager: WatchManagerProto | undefined;
-  try {
-    const require = createRequire(import.meta.url);
-    manager = (require('etcd3/lib/watch.js') as { WatchManager?: { prototype: WatchManagerProto } }).WatchManager?.prototype;
-  } catch {
-    return installed; // no such module: the library's layout changed; keep its behaviour
-  }
+  const manager = (etcd3Watch as unknown as { WatchManager?: { prototype: WatchManagerProto } }).WatchManager?.prototype;
   if (!manager || typeof manager.handleResponse !== 'function' || typeof manager.handleCreatedResponse !== 'function') {
     return installed;
   }

@@ -7,7 +7,8 @@ import { startSandboxHost, type SandboxHost } from './host.js';
 import { FLEETD_ENV, FLEETD_NODE_FLAGS } from '../fleetd/node-flags.js';
 
 /** Compiled fleetd entry point (this file lives in dist/src/sandbox/). */
-const FLEETD = new URL('../bin/fleetd.js', import.meta.url).pathname;
+/** fleetd as installed: the bundle `npm run build` makes (scripts/bundle.mjs), not tsc's many modules. */
+const FLEETD = new URL('../../fleetd-bundle/fleetd.js', import.meta.url).pathname;
 
 /** Options of {@link SandboxCluster.start}; all optional. */
 export interface SandboxClusterOptions {

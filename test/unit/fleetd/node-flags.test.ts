@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FLEETD_ENV, FLEETD_NODE_FLAGS } from '../../../src/fleetd/node-flags.js';
 
-test('the fleetd bin starts Node with the documented memory settings', () => {
-  const shebang = readFileSync(new URL('../../../src/bin/fleetd.js', import.meta.url), 'utf8').split('\n')[0]!;
+test('the fleetd bin, and the bundle installed as fleetd, start Node with the documented memory settings', () => {
   const env = Object.entries(FLEETD_ENV).map(([k, v]) => `${k}=${v}`);
-  assert.equal(shebang, `#!/usr/bin/env -S ${[...env, 'node', ...FLEETD_NODE_FLAGS].join(' ')}`);
+  for (const bin of ['../../../src/bin/fleetd.js', '../../../fleetd-bundle/fleetd.js']) {
+    const shebang = readFileSync(new URL(bin, import.meta.url), 'utf8').split('\n')[0]!;
+    assert.equal(shebang, `#!/usr/bin/env -S ${[...env, 'node', ...FLEETD_NODE_FLAGS].join(' ')}`, bin);
+  }
 });
