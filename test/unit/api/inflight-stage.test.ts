@@ -2,8 +2,8 @@
  * The per-identity in-flight cap as the chain runs it: an identity's
  * requests beyond its cap wait (others do not), a slot passes to the oldest
  * waiter when a request's handler has its reply, a full queue gets 429 with
- * Retry-After, a client that goes away leaves the queue, and the cap holds
- * on the token-free unix socket too.
+ * Retry-After, a client that goes away leaves the queue, and the token-free
+ * unix socket is not capped (as it is not rate-limited).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,19 +80,15 @@ test('a full queue is refused with 429 and Retry-After; a client gone while wait
   assert.equal(limiter.size, 0);
 });
 
-test('the token-free unix socket is one identity with the same cap (it is not rate-limited, but it cannot take every slot)', async () => {
+test('the token-free unix socket is not capped (like the rate limit, the cap is per token): a local bulk command keeps its own concurrency', async () => {
   const limiter = new InflightLimiter<() => void>({ maxInflight: 1, maxQueued: 4 });
   const s = stage(limiter, 'unix');
-  const one = send(s, LOCAL_PRINCIPAL);
-  const two = send(s, LOCAL_PRINCIPAL);
+  const local = [1, 2, 3].map(() => send(s, LOCAL_PRINCIPAL));
   await settle();
-  assert.deepEqual([one.started(), two.started()], [true, false]);
-  one.finish();
-  await one.reply;
-  await settle();
-  assert.equal(two.started(), true);
-  two.finish();
-  await two.reply;
+  assert.deepEqual(local.map((r) => r.started()), [true, true, true]);
+  assert.equal(limiter.size, 0, 'the limiter never saw them');
+  for (const r of local) r.finish();
+  await Promise.all(local.map((r) => r.reply));
 });
 
 test('a handler that throws gives its slot back', async () => {
@@ -110,15 +106,12 @@ test('the in-flight gauges count running and waiting requests by principal class
   const stages = securityStages({ auth: 'tcp', tokens: { loaded: true, lookup: () => undefined }, inflight: limiter, now: () => 0, logger: quiet, metrics: metrics.api });
   const s = stages({ kind: 'tcp', address: 'tcp://127.0.0.1:1' }).rateLimit!;
   const operator: Principal = { kind: 'token', id: 'op1', name: 'deploy', role: 'operate' };
-  const requests = [send(s, tokenOf('a')), send(s, tokenOf('a')), send(s, tokenOf('a')), send(s, tokenOf('b')), send(s, operator), send(s, LOCAL_PRINCIPAL)];
+  const requests = [send(s, tokenOf('a')), send(s, tokenOf('a')), send(s, tokenOf('a')), send(s, tokenOf('b')), send(s, operator)];
   await settle();
   const lines = (await metrics.render()).text.split('\n').filter((l) => l.startsWith('fleet_api_inflight_'));
   assert.deepEqual(lines.sort(), [
-    'fleet_api_inflight_queue_max{principal="local"} 0',
     'fleet_api_inflight_queue_max{principal="operate"} 0',
     'fleet_api_inflight_queue_max{principal="read"} 2',
-    'fleet_api_inflight_requests{principal="local",state="running"} 1',
-    'fleet_api_inflight_requests{principal="local",state="waiting"} 0',
     'fleet_api_inflight_requests{principal="operate",state="running"} 1',
     'fleet_api_inflight_requests{principal="operate",state="waiting"} 0',
     'fleet_api_inflight_requests{principal="read",state="running"} 2',
