@@ -1,7 +1,7 @@
 /** Public surface of the unit-file core: parse, serialize, hash, names, [X-Fleet], validation. */
 export * from './errors.js';
 export * from './options.js';
-export { parseUnitFile, MAX_LINE_BYTES, MAX_UNIT_FILE_BYTES } from './parser.js';
+export { parseUnitFile, parseUnitFileLines, MAX_LINE_BYTES, MAX_UNIT_FILE_BYTES, type ParsedUnitFile } from './parser.js';
 export { serializeUnit } from './serialize.js';
 export { hashUnitText, optionsHash, shortHash, isUnitHash } from './hash.js';
 export * from './names.js';

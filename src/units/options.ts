@@ -37,3 +37,16 @@ export function optionValues(options: readonly UnitOption[], section: string, na
 export function unitDescription(options: readonly UnitOption[]): string {
   return optionValues(options, 'Unit', 'Description')[0] ?? '';
 }
+
+/**
+ * Where options were read from: the 1-based line of the file each option
+ * (this very object) starts on. Options not read from a file (the API's
+ * JSON, canonicalized copies) have none.
+ */
+export type OptionLines = ReadonlyMap<UnitOption, number>;
+
+/** `line N: ` for an option read from a file (to prefix a problem with), or "" when its line is unknown. Never throws. */
+export function atLine(lines: OptionLines | undefined, option: UnitOption | undefined): string {
+  const n = option === undefined ? undefined : lines?.get(option);
+  return n === undefined ? '' : `line ${n}: `;
+}

@@ -31,7 +31,7 @@
  */
 import { decodeUnitInput } from './decode.js';
 import { UnitParseError } from './errors.js';
-import type { UnitOption } from './options.js';
+import type { OptionLines, UnitOption } from './options.js';
 import { goQuote, goTrimSpace, goTrimStart, utf8Length } from './text.js';
 
 export { MAX_UNIT_FILE_BYTES } from './decode.js';
@@ -45,10 +45,26 @@ export const MAX_LINE_BYTES = 2048;
  * Throws UnitParseError, and nothing else, for any input it refuses.
  */
 export function parseUnitFile(input: string | Uint8Array): UnitOption[] {
+  return parseUnitFileLines(input).options;
+}
+
+/** A parsed unit file: its options in file order, and the line each starts on. */
+export interface ParsedUnitFile {
+  readonly options: UnitOption[];
+  readonly lines: OptionLines;
+}
+
+/**
+ * Parses like {@link parseUnitFile} and also says on which line each
+ * option starts, so a problem with a value can name its line.
+ * Throws UnitParseError, and nothing else, for any input it refuses.
+ */
+export function parseUnitFileLines(input: string | Uint8Array): ParsedUnitFile {
   const lines = decodeUnitInput(input).split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   checkLineLengths(lines);
 
   const options: UnitOption[] = [];
+  const at = new Map<UnitOption, number>();
   let section: string | undefined;
   let i = 0;
   while (i < lines.length) {
@@ -73,11 +89,13 @@ export function parseUnitFile(input: string | Uint8Array): UnitOption[] {
       }
       const name = goTrimSpace(rawName);
       const { value, next } = readValue(lines, i, trimmed.slice(eq + 1), name);
-      options.push({ section, name, value });
+      const option = { section, name, value };
+      options.push(option);
+      at.set(option, lineNo);
       i = next;
     }
   }
-  return options;
+  return { options, lines: at };
 }
 
 function checkLineLengths(lines: readonly string[]): void {

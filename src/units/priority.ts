@@ -17,6 +17,8 @@ export interface PriorityValue {
   readonly value: string;
   /** The option as written, `Priority=<value>`, for messages. */
   readonly line: string;
+  /** `line N: ` when read from a file (see `atLine`), put before its problems; absent otherwise. */
+  readonly at?: string;
 }
 
 /** What {@link extractPriority} found. */
@@ -42,13 +44,13 @@ export function extractPriority(priorities: readonly PriorityValue[], preemptibl
   if (p !== undefined) {
     const v = p.value.trim();
     if (/^\d{1,4}$/.test(v) && Number(v) <= MAX_PRIORITY) priority = Number(v);
-    else problems.push(`[X-Fleet] ${goQuote(p.line)}: priority ${goQuote(p.value)} is not a whole number from 0 to ${MAX_PRIORITY}`);
+    else problems.push(`${p.at ?? ''}[X-Fleet] ${goQuote(p.line)}: priority ${goQuote(p.value)} is not a whole number from 0 to ${MAX_PRIORITY}`);
   }
   let preemptible: boolean | undefined;
   const q = preemptibles[preemptibles.length - 1];
   if (q !== undefined) {
     preemptible = parseLooseBool(q.value);
-    if (preemptible === undefined) problems.push(`[X-Fleet] ${goQuote(q.line)}: Preemptible value ${goQuote(q.value)} is not a boolean (true/false, yes/no, 1/0, on/off)`);
+    if (preemptible === undefined) problems.push(`${q.at ?? ''}[X-Fleet] ${goQuote(q.line)}: Preemptible value ${goQuote(q.value)} is not a boolean (true/false, yes/no, 1/0, on/off)`);
   }
   return { priority, preemptible, problems };
 }

@@ -15,6 +15,8 @@ export interface ResourcesValue {
   readonly value: string;
   /** The option as written, `Resources=<value>`, for messages. */
   readonly line: string;
+  /** `line N: ` when read from a file (see `atLine`), put before its problems; absent otherwise. */
+  readonly at?: string;
 }
 
 /** What {@link extractResourceRequests} found. */
@@ -36,17 +38,17 @@ const LIMIT_SECTIONS: ReadonlySet<string> = new Set(['Service', 'Socket', 'Mount
 export function extractResourceRequests(values: readonly ResourcesValue[], options: readonly UnitOption[]): ResourceRequestsExtraction {
   const requests: Record<string, number> = {};
   const problems: string[] = [];
-  for (const { value, line } of values) {
+  for (const { value, line, at = '' } of values) {
     const tokens = goFields(value);
     if (tokens.length === 0) {
-      problems.push(`[X-Fleet] ${goQuote(line)}: no name=value items (e.g. Resources=cpu=0.5 memory=256M)`);
+      problems.push(`${at}[X-Fleet] ${goQuote(line)}: no name=value items (e.g. Resources=cpu=0.5 memory=256M)`);
       continue;
     }
     for (const token of tokens) {
       const parsed = parseResourceItems([token]);
-      for (const p of parsed.problems) problems.push(`[X-Fleet] ${goQuote(line)}: ${p}`);
+      for (const p of parsed.problems) problems.push(`${at}[X-Fleet] ${goQuote(line)}: ${p}`);
       for (const [name, amount] of Object.entries(parsed.amounts)) {
-        if (name in requests) problems.push(`[X-Fleet] ${goQuote(line)}: ${name} is given more than once`);
+        if (name in requests) problems.push(`${at}[X-Fleet] ${goQuote(line)}: ${name} is given more than once`);
         else requests[name] = amount;
       }
     }

@@ -16,7 +16,7 @@
  */
 import { parseLooseBool } from '../domain/index.js';
 import { parseGoDuration } from '../fleetd/duration.js';
-import { optionValues, type UnitOption } from './options.js';
+import { atLine, type OptionLines, type UnitOption } from './options.js';
 import { goQuote } from './text.js';
 
 /** The `[X-Fleet]` keys of rollout settings. */
@@ -66,18 +66,22 @@ export function parseRolloutDuration(raw: string): number {
   return Math.round(ms);
 }
 
-/** Reads the rollout settings of a unit's options (the last value of a key wins, as systemd does). Never throws. */
-export function readRolloutOptions(options: readonly UnitOption[]): RolloutOptionsReading {
+/**
+ * Reads the rollout settings of a unit's options (the last value of a key
+ * wins, as systemd does); with `lines`, a problem names the value's line.
+ * Never throws.
+ */
+export function readRolloutOptions(options: readonly UnitOption[], lines?: OptionLines): RolloutOptionsReading {
   const problems: string[] = [];
   const out: { -readonly [K in keyof RolloutOptionValues]: RolloutOptionValues[K] } = {};
-  const last = (key: string): string | undefined => optionValues(options, 'X-Fleet', key).at(-1);
+  const last = (key: string): UnitOption | undefined => options.filter((o) => o.section === 'X-Fleet' && o.name === key).at(-1);
   const read = <T>(key: string, parse: (raw: string) => T, set: (v: T) => void): void => {
-    const raw = last(key);
-    if (raw === undefined) return;
+    const option = last(key);
+    if (option === undefined) return;
     try {
-      set(parse(raw));
+      set(parse(option.value));
     } catch (err) {
-      problems.push(`${key} value ${goQuote(raw)} is ${(err as Error).message}`);
+      problems.push(`${atLine(lines, option)}${key} value ${goQuote(option.value)} is ${(err as Error).message}`);
     }
   };
   read('RolloutMaxParallel', parseMaxParallel, (v) => (out.maxParallel = v));

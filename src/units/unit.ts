@@ -6,7 +6,7 @@ import type { UnitOption } from './options.js';
 import { canonicalOrder, unitDescription } from './options.js';
 import { hashUnitText } from './hash.js';
 import { validateUnitName } from './names.js';
-import { parseUnitFile } from './parser.js';
+import { parseUnitFileLines } from './parser.js';
 import type { UnitRequirements } from './requirements.js';
 import { serializeUnit } from './serialize.js';
 import { validateUnitOptions } from './validate.js';
@@ -33,12 +33,13 @@ export interface Unit {
  * Builds the unit `name` from file text/bytes or from options (as the API
  * receives them). Returns the aggregate. Throws InvalidUnitNameError for a
  * bad name, UnitParseError for unparsable text, UnitValidationError for
- * unusable options.
+ * unusable options (from text, each problem with a value names its line).
  */
 export function buildUnit(name: string, source: string | Uint8Array | readonly UnitOption[]): Unit {
   validateUnitName(name);
-  const parsed = typeof source === 'string' || source instanceof Uint8Array ? parseUnitFile(source) : source;
-  const { requirements, warnings } = validateUnitOptions(parsed, name);
+  const file = typeof source === 'string' || source instanceof Uint8Array ? parseUnitFileLines(source) : undefined;
+  const parsed = file?.options ?? (source as readonly UnitOption[]);
+  const { requirements, warnings } = validateUnitOptions(parsed, name, file?.lines);
   const options = Object.freeze(canonicalOrder(parsed).map((o) => Object.freeze({ section: o.section, name: o.name, value: o.value })));
   const text = serializeUnit(options);
   return Object.freeze({

@@ -5,7 +5,7 @@
  */
 import { UnitParseError, UnitValidationError } from './errors.js';
 import { globMatch } from './glob.js';
-import { canonicalOrder, type UnitOption } from './options.js';
+import { canonicalOrder, type OptionLines, type UnitOption } from './options.js';
 import { parseUnitFile } from './parser.js';
 import type { UnitRequirements } from './requirements.js';
 import { serializeUnit } from './serialize.js';
@@ -92,14 +92,16 @@ export interface ValidatedOptions {
  * must not contradict each other. `unitName`, when given, is used for
  * specifier expansion (so `Conflicts=%p@*.service` is checked as the unit
  * will be scheduled) and in warnings; a template is checked only on what
- * cannot depend on its instance (each instance is checked when created). Returns the requirements and warnings;
+ * cannot depend on its instance (each instance is checked when created).
+ * `lines` (options read from a file) makes each problem with a value start
+ * with its line (`line 7: `). Returns the requirements and warnings;
  * throws UnitValidationError listing every problem.
  */
-export function validateUnitOptions(options: readonly UnitOption[], unitName?: string): ValidatedOptions {
+export function validateUnitOptions(options: readonly UnitOption[], unitName?: string, lines?: OptionLines): ValidatedOptions {
   const problems: string[] = [];
   const roundTrip = roundTripProblem(options);
   if (roundTrip !== undefined) problems.push(roundTrip);
-  const { requirements, warnings, problems: valueProblems, deferred } = extractRequirements(options, unitName);
+  const { requirements, warnings, problems: valueProblems, deferred } = extractRequirements(options, unitName, lines);
   problems.push(...valueProblems, ...requirementConflicts(requirements, deferred));
   if (problems.length > 0) throw new UnitValidationError(unitName, problems);
   return { requirements, warnings };

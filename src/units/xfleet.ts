@@ -33,7 +33,7 @@
  */
 import { isValidGlob } from './glob.js';
 import { parseUnitName, unitNameProblem } from './names.js';
-import type { UnitOption } from './options.js';
+import { atLine, type OptionLines, type UnitOption } from './options.js';
 import type { UnitRequirements } from './requirements.js';
 import { extractPriority } from './priority.js';
 import { extractResourceRequests } from './resources.js';
@@ -65,13 +65,13 @@ export const XFLEET_KEYS: ReadonlySet<string> = new Set([
  * `[X-Fleet] DesiredState=` (ours): the state `fleetctl apply` gives the
  * unit (the last value counts; other commands ignore it).
  * @returns the state; undefined when the option is absent; `{ problem }`
- *   when its value is not one of the three states. Never throws.
+ *   when its value is not one of the three states (naming its line when
+ *   `lines` knows it). Never throws.
  */
-export function fileDesiredState(options: readonly UnitOption[]): DesiredState | { readonly problem: string } | undefined {
-  const values = options.filter((o) => o.section === XFLEET_SECTION && o.name === 'DesiredState').map((o) => o.value);
-  const last = values[values.length - 1];
+export function fileDesiredState(options: readonly UnitOption[], lines?: OptionLines): DesiredState | { readonly problem: string } | undefined {
+  const last = options.filter((o) => o.section === XFLEET_SECTION && o.name === 'DesiredState').at(-1);
   if (last === undefined) return undefined;
-  return isDesiredState(last) ? last : { problem: `DesiredState value ${goQuote(last)} is not one of inactive, loaded, launched` };
+  return isDesiredState(last.value) ? last.value : { problem: `${atLine(lines, last)}DesiredState value ${goQuote(last.value)} is not one of inactive, loaded, launched` };
 }
 
 /** A requirement of UnitRequirements, by its field name. */
@@ -114,15 +114,16 @@ export function parseMultivalueLine(value: string): string[] {
  * Builds the requirements of a unit from its options. `unitName` (when
  * given and containing a dot) is used for specifier expansion and to prefix
  * warnings; for a template name, values that depend on the instance are
- * deferred (see module doc). Never throws: problems are returned for the
- * caller to raise.
+ * deferred (see module doc). With `lines` (options read from a file), each
+ * problem with a value starts with its line (`line 7: `). Never throws:
+ * problems are returned for the caller to raise.
  */
-export function extractRequirements(options: readonly UnitOption[], unitName?: string): RequirementsExtraction {
+export function extractRequirements(options: readonly UnitOption[], unitName?: string, lines?: OptionLines): RequirementsExtraction {
   const warnings: string[] = [];
   const problems: string[] = [];
   const deferred = new Set<RequirementKind>();
   const warn = (msg: string) => warnings.push(unitName === undefined ? msg : `Unit ${unitName}: ${msg}`);
-  const values = collectValues(options, unitName, warn);
+  const values = collectValues(options, unitName, warn, lines);
   const shown = (v: XFleetValue, text = v.value) => (v.value === v.raw ? goQuote(text) : `${goQuote(text)} (${goQuote(v.raw)} expanded for ${unitName})`);
 
   for (const key of values.keys()) {
@@ -144,7 +145,7 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
   const first = machineIds[0];
   if (first?.deferred === true) deferred.add('machineId');
   const machineId = first === undefined || first.deferred ? undefined : first.value;
-  if (machineId === '') problems.push(first!.value === first!.raw ? 'MachineID cannot be empty' : `MachineID ${shown(first!)} cannot be empty`);
+  if (machineId === '') problems.push(first!.value === first!.raw ? `${first!.at}MachineID cannot be empty` : `${first!.at}MachineID ${shown(first!)} cannot be empty`);
   if (new Set(machineIds.map((v) => v.raw)).size > 1) {
     warn(`[X-Fleet] MachineID given ${machineIds.length} times; only the first, ${goQuote(first!.raw)}, is used`);
   }
@@ -155,7 +156,7 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
     if (seenPeers.has(peer.value)) continue;
     seenPeers.add(peer.value);
     const why = unitNameProblem(peer.value);
-    if (why !== undefined) problems.push(`MachineOf value ${shown(peer)} is not a valid unit name: ${why}`);
+    if (why !== undefined) problems.push(`${peer.at}MachineOf value ${shown(peer)} is not a valid unit name: ${why}`);
     else machineOf.push(peer.value);
   }
 
@@ -163,7 +164,7 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
   for (const item of items('metadata', 'X-ConditionMachineMetadata', 'MachineMetadata')) {
     const pairs = metadataPairs(item.value, item.quoted);
     if (pairs === undefined) {
-      problems.push(`MachineMetadata value ${shown(item)} is not of the form "key=value" (several pairs: k1=v1 k2=v2)`);
+      problems.push(`${item.at}MachineMetadata value ${shown(item)} is not of the form "key=value" (several pairs: k1=v1 k2=v2)`);
       continue;
     }
     for (const [k, val] of pairs) {
@@ -189,8 +190,8 @@ export function extractRequirements(options: readonly UnitOption[], unitName?: s
   const { priority, preemptible, problems: priorityProblems } = extractPriority(items('priority', 'Priority'), items('preemptible', 'Preemptible'));
   problems.push(...priorityProblems);
   // Rollout settings (`rollout-options.ts`) are not placement, but a bad value must stop the unit at submit time too.
-  problems.push(...readRolloutOptions(options).problems);
-  const state = fileDesiredState(options);
+  problems.push(...readRolloutOptions(options, lines).problems);
+  const state = fileDesiredState(options, lines);
   if (typeof state === 'object') problems.push(state.problem);
 
   const requirements: UnitRequirements = {
@@ -220,6 +221,8 @@ interface XFleetValue {
   readonly deferred: boolean;
   /** The option as written (`Name=value`), for messages. */
   readonly line: string;
+  /** `line N: ` when read from a file (see `atLine`), else "": what its problems start with. */
+  readonly at: string;
 }
 
 /** `[X-Fleet]` key -> its values after multi-value splitting and expansion, keys in order of first appearance. */
@@ -227,6 +230,7 @@ function collectValues(
   options: readonly UnitOption[],
   unitName: string | undefined,
   warn: (msg: string) => void,
+  lines: OptionLines | undefined,
 ): Map<string, XFleetValue[]> {
   const info = unitName === undefined ? undefined : parseUnitName(unitName);
   const out = new Map<string, XFleetValue[]>();
@@ -236,9 +240,10 @@ function collectValues(
     const split = parseMultivalueLine(opt.value);
     const quoted = opt.value.startsWith('"') && opt.value.endsWith('"');
     const line = `${opt.name}=${opt.value}`;
+    const at = atLine(lines, opt);
     for (const raw of split) {
       if (info === undefined) {
-        list.push({ value: raw, raw, quoted, deferred: false, line });
+        list.push({ value: raw, raw, quoted, deferred: false, line, at });
         continue;
       }
       const { value, unexpanded } = expandSpecifiers(raw, info);
@@ -246,7 +251,7 @@ function collectValues(
         warn(`[X-Fleet] ${opt.name}: specifier ${goQuote(spec)} in ${goQuote(raw)} is not supported and was left as written`);
       }
       const deferred = info.isTemplate && dependsOnInstance(raw);
-      list.push({ value: deferred ? raw : value, raw, quoted, deferred, line });
+      list.push({ value: deferred ? raw : value, raw, quoted, deferred, line, at });
     }
     out.set(opt.name, list);
   }
@@ -289,7 +294,7 @@ function globs(key: string, values: readonly XFleetValue[], problems: string[], 
       if (seen.has(g)) continue;
       seen.add(g);
       if (isValidGlob(g)) out.push(g);
-      else problems.push(`${key} pattern ${shown(v, g)} is not a valid glob`);
+      else problems.push(`${v.at}${key} pattern ${shown(v, g)} is not a valid glob`);
     }
   }
   return out;

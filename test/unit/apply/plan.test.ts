@@ -57,7 +57,7 @@ test('desired set: every problem at once, each naming its file; templates inacti
       'd/web.mount@: invalid unit name "web.mount@": invalid unit type: "mount@"',
       'd/x@1.service: empty instance file: its template x@.service must be in the set too (or make the file a symlink to it)',
       'd/empty.service: the file has no options (an empty unit)',
-      'd/p.service: MachineMetadata value "nope" is not of the form "key=value" (several pairs: k1=v1 k2=v2)',
+      'd/p.service: line 4: MachineMetadata value "nope" is not of the form "key=value" (several pairs: k1=v1 k2=v2)',
     ]);
     return true;
   });

@@ -134,6 +134,7 @@ test('an invalid file anywhere in the set writes nothing and names file, line an
     'bad.service': '[Service]\nExecStart=/bin/true\nthis is not an option\n',
     'c.service': `${WEB}\n[X-Fleet]\nGlobal=true\nMachineID=${M1}\n`,
     'd.service': `${WEB}\n[X-Fleet]\nDesiredState=running\n`,
+    'f@.service': `${WEB}\n[X-Fleet]\nRolloutMaxParallel=0\nRolloutHealthyDeadline=\\\n  soon\nConflicts=[\n`,
     'e@.service': `${WEB}\n[X-Fleet]\nDesiredState=launched\n`,
   });
   const before = await keys(c);
@@ -145,7 +146,8 @@ test('an invalid file anywhere in the set writes nothing and names file, line an
     [
       `Error: ${dir}/bad.service: line 3: expected "Name=Value", a [Section] header or a comment, found "this is not an option"`,
       `Error: ${dir}/c.service: MachineID cannot be used with Global`,
-      `Error: ${dir}/d.service: DesiredState value "running" is not one of inactive, loaded, launched`,
+      `Error: ${dir}/d.service: line 5: DesiredState value "running" is not one of inactive, loaded, launched`,
+      `Error: ${dir}/f@.service: line 8: Conflicts pattern "[" is not a valid glob; line 5: RolloutMaxParallel value "0" is not an integer >= 1; line 6: RolloutHealthyDeadline value "\\\\\\n  soon" is not a duration (examples: 10s, 1m30s, 5m, or a number of seconds)`,
       '',
     ].join('\n'),
   );

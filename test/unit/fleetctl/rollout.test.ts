@@ -36,7 +36,7 @@ test('fleetctl rollout: starts one (--no-block), status in text and json, pause/
   assert.match(again.err, /Error starting the rollout of web@\.service: a rollout of web@\.service is not finished/);
   const bad = await fleetctl(c, ['rollout', join(dir, 'bad@.service')]);
   assert.equal(bad.code, 1);
-  assert.match(bad.err, /RolloutAutoRevert value "perhaps" is not a boolean/);
+  assert.match(bad.err, /^Error in unit file .*\/bad@\.service: line 5: RolloutAutoRevert value "perhaps" is not a boolean/);
   assert.equal((await fleetctl(c, ['rollout', 'status', 'nope.service'])).code, 1);
   assert.equal((await fleetctl(c, ['rollout', 'pause'])).code, 1);
   assert.match((await fleetctl(c, ['rollout', 'undo', 'nope.service'])).err, /rollout does not exist/);

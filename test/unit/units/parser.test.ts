@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseUnitFile, MAX_UNIT_FILE_BYTES, UnitParseError, type UnitOption } from '../../../src/units/index.js';
+import { buildUnit, parseUnitFile, parseUnitFileLines, MAX_UNIT_FILE_BYTES, UnitParseError, type UnitOption } from '../../../src/units/index.js';
 
 const o = (section: string, name: string, value: string): UnitOption => ({ section, name, value });
 
@@ -101,4 +101,21 @@ test('exactly MAX_UNIT_FILE_BYTES is accepted', () => {
   const body = '[A]\n' + 'B=x\n'.repeat(MAX_UNIT_FILE_BYTES / 4 - 1);
   assert.equal(new TextEncoder().encode(body).length, MAX_UNIT_FILE_BYTES);
   assert.equal(parseUnitFile(body).length, MAX_UNIT_FILE_BYTES / 4 - 1);
+});
+
+test('parseUnitFileLines: the line each option starts on (continuations and comments counted); the same options as parseUnitFile', () => {
+  const text = '# c\n[Unit]\nDescription=a \\\n  b\n\n[X-Fleet]\n; note\nGlobal=true\r\nPriority=3\n';
+  const { options, lines } = parseUnitFileLines(text);
+  assert.deepEqual(options, parseUnitFile(text));
+  assert.deepEqual(options.map((o) => `${o.name}@${lines.get(o)}`), ['Description@3', 'Global@8', 'Priority@9']);
+});
+
+test('a unit built from text names the line of each bad [X-Fleet] value; built from options it cannot', () => {
+  const text = '[Service]\nExecStart=/bin/true\n\n[X-Fleet]\nRolloutAutoRevert=perhaps\nPriority=high\nMachineOf=\nDesiredState=up\n';
+  assert.throws(() => buildUnit('a.service', text), {
+    message:
+      'line 7: MachineOf value "" is not a valid unit name: unit name cannot be empty; line 6: [X-Fleet] "Priority=high": priority "high" is not a whole number from 0 to 1000; ' +
+      'line 5: RolloutAutoRevert value "perhaps" is not a boolean (true/false, yes/no, 1/0, on/off); line 8: DesiredState value "up" is not one of inactive, loaded, launched',
+  });
+  assert.throws(() => buildUnit('a.service', parseUnitFile(text)), /^UnitValidationError: MachineOf value ""/);
 });
