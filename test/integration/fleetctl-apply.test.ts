@@ -2,8 +2,8 @@
  * `fleetctl apply` end to end: the real binary against a sandbox cluster
  * (real etcd, fleetd, systemd). Create, a second apply doing nothing, a
  * dry run writing nothing, a change replaced in place, a prune destroying
- * only what the set created; judged by systemd on the hosts and the keys in
- * etcd.
+ * only what the set created, a changed template through a rollout that
+ * apply waits for; judged by systemd on the hosts and the keys in etcd.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -116,5 +116,21 @@ test('a change is replaced in place and --prune destroys only what the set creat
   assert.deepEqual((await c.registry.api.listUnits()).map((u) => u.unit.name), ['a.service', 'hand.service', 'w@.service', 'w@1.service']);
   assert.deepEqual(await activeOn('hand.service').then((a) => a.length), 1, 'the unit made by hand still runs');
   assert.equal(await mainPid('w@1.service'), untouched, 'an unchanged unit was not restarted');
+  assert.deepEqual(await fleetctl('apply', '--prune', dir), { code: 0, out: 'apply set web: 0 to create, 0 to change, 3 unchanged\nnothing to do\n', err: '' });
+});
+
+test('a changed template goes through a rollout: apply waits for it, the instance runs the new text, a second apply does nothing', async () => {
+  const oldPid = await mainPid('w@1.service');
+  writeFileSync(join(dir, 'w@.service'), '[Service]\nExecStart=/bin/sleep 30%i\n\n[X-Fleet]\nRolloutMinHealthyTime=1s\nRolloutHealthyDeadline=30s\n');
+  const r = await fleetctl('apply', dir);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^~ w@\.service [0-9a-f]{7} -> [0-9a-f]{7}: \[Service\] ExecStart changed, \[X-Fleet\] RolloutMinHealthyTime added, \[X-Fleet\] RolloutHealthyDeadline added; through a rollout\n~ w@1\.service [0-9a-f]{7} -> [0-9a-f]{7}: .*; in the rollout of w@\.service\n/);
+  assert.match(r.out, /\nRollout of w@\.service started: [0-9a-f]{7} -> [0-9a-f]{7}, 1 at a time, healthy after 1s, deadline 30s\n/);
+  assert.match(r.out, /\nRollout of w@\.service done: 1 target\(s\) updated\napply set web: applied\n$/);
+  const pid = await mainPid('w@1.service');
+  assert.ok(pid !== undefined && pid !== oldPid, 'the instance was restarted');
+  let execStart = '';
+  for (const h of c.hosts) execStart += await c.systemctl(h, 'show', '-p', 'ExecStart', '--value', 'w@1.service');
+  assert.match(execStart, /sleep 301/);
   assert.deepEqual(await fleetctl('apply', '--prune', dir), { code: 0, out: 'apply set web: 0 to create, 0 to change, 3 unchanged\nnothing to do\n', err: '' });
 });
