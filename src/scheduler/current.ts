@@ -24,18 +24,18 @@ export function readSchedule(snapshot: ClusterSnapshot, prepared: Prepared, jour
   const causes = new Map<string, string>();
   for (const [unit, ids] of snapshot.schedule) {
     const desired = prepared.desired.get(unit);
-    const on = new Set<MachineIndex>();
+    const on: MachineIndex[] = [];
     // Sorted, so the recorded cause does not depend on the order of the list.
-    for (const id of [...new Set(ids)].sort(compareStrings)) {
+    for (const id of ids.length === 1 ? ids : [...new Set(ids)].sort(compareStrings)) {
       const m = byId.get(id);
       if (desired === undefined) journal.unplaced(unit, id, 'unit no longer exists');
       else if (desired === 'inactive') journal.unplaced(unit, id, 'desired state inactive');
       else if (m === undefined) {
         journal.unplaced(unit, id, `machine ${id} went away`);
         causes.set(unit, `machine ${id} went away`);
-      } else on.add(m);
+      } else on.push(m); // ids are distinct, so are their machines
     }
-    if (on.size > 0) placements.set(unit, [...on].sort((a, b) => a - b));
+    if (on.length > 0) placements.set(unit, on.length === 1 ? on : on.sort((a, b) => a - b));
   }
   return { placements, causes };
 }

@@ -5,57 +5,80 @@
  * back) yields no spurious writes.
  */
 import type { ClusterSnapshot, Decision } from './types.js';
-import type { MachineInfo } from './model.js';
-import type { PlacementState } from './state.js';
+import type { MachineIndex, MachineInfo } from './model.js';
+import type { PlacementView } from './state.js';
 import { compareStrings } from './name-index.js';
 
-type Reasons = Map<string, Map<string, string>>;
+/**
+ * Reasons by (unit, machine id); the last one recorded wins. Most units get
+ * one reason for one machine, kept as a pair; a second machine turns the
+ * unit's entry into a map.
+ */
+class Reasons {
+  private readonly byUnit = new Map<string, readonly [string, string] | Map<string, string>>();
+
+  set(unit: string, machineId: string, reason: string): void {
+    const had = this.byUnit.get(unit);
+    if (had === undefined || (!(had instanceof Map) && had[0] === machineId)) this.byUnit.set(unit, [machineId, reason]);
+    else if (had instanceof Map) had.set(machineId, reason);
+    else this.byUnit.set(unit, new Map([had, [machineId, reason]]));
+  }
+
+  get(unit: string, machineId: string): string | undefined {
+    const had = this.byUnit.get(unit);
+    if (had === undefined) return undefined;
+    if (had instanceof Map) return had.get(machineId);
+    return had[0] === machineId ? had[1] : undefined;
+  }
+}
 
 /** Reasons by (unit, machine id). The last reason recorded wins. */
 export class Journal {
-  private readonly added: Reasons = new Map();
-  private readonly removed: Reasons = new Map();
+  private readonly added = new Reasons();
+  private readonly removed = new Reasons();
 
   /** Records why `unit` is (to be) on machine `machineId`. */
   placed(unit: string, machineId: string, reason: string): void {
-    record(this.added, unit, machineId, reason);
+    this.added.set(unit, machineId, reason);
   }
 
   /** Records why `unit` is (to be) off machine `machineId`. */
   unplaced(unit: string, machineId: string, reason: string): void {
-    record(this.removed, unit, machineId, reason);
+    this.removed.set(unit, machineId, reason);
   }
 
-  /** Unschedules (schedule entries not in the final state) then schedules (the reverse), each sorted by unit then machine id. */
-  diff(schedule: ClusterSnapshot['schedule'], state: PlacementState, machines: readonly MachineInfo[]): Decision[] {
+  /**
+   * Unschedules (schedule entries not in the final state) then schedules (the
+   * reverse), each sorted by unit then machine id. `names`: every unit the
+   * final state may hold, sorted; `machines` sorted by id, as in the pass.
+   */
+  diff(schedule: ClusterSnapshot['schedule'], state: PlacementView, machines: readonly MachineInfo[], names: readonly string[]): Decision[] {
     const unschedules: Decision[] = [];
-    const schedules: Decision[] = [];
     const byId = new Map(machines.map((m) => [m.id, m.index]));
-    const current = new Map<string, ReadonlySet<string>>();
     for (const [unit, list] of schedule) {
-      const ids = new Set(list);
-      current.set(unit, ids);
-      for (const id of ids) {
+      for (const id of list.length === 1 ? list : new Set(list)) {
         const m = byId.get(id);
         if (m !== undefined && state.hosts(m, unit)) continue;
-        const reason = this.removed.get(unit)?.get(id) ?? 'no longer placed here';
+        const reason = this.removed.get(unit, id) ?? 'no longer placed here';
         unschedules.push({ kind: 'unschedule', unit, machine: id, reason });
       }
     }
-    for (const machine of machines) {
-      for (const unit of state.unitsOn(machine.index).keys()) {
-        if (current.get(unit)?.has(machine.id)) continue;
-        const reason = this.added.get(unit)?.get(machine.id) ?? 'placed';
-        schedules.push({ kind: 'schedule', unit, machine: machine.id, reason });
-      }
+    unschedules.sort((a, b) => compareStrings(a.unit, b.unit) || compareStrings(a.machine, b.machine));
+    // Names and machine indexes are in id order already: the schedules come out sorted.
+    const schedules: Decision[] = [];
+    for (const unit of names) {
+      const on = state.machinesOf(unit);
+      if (on.size === 0) continue;
+      const had = schedule.get(unit);
+      const wasOn = had === undefined || had.length < 16 ? had : new Set(had);
+      const add = (m: MachineIndex): void => {
+        const id = machines[m]!.id;
+        if (wasOn !== undefined && (Array.isArray(wasOn) ? (wasOn as readonly string[]).includes(id) : (wasOn as ReadonlySet<string>).has(id))) return;
+        schedules.push({ kind: 'schedule', unit, machine: id, reason: this.added.get(unit, id) ?? 'placed' });
+      };
+      if (on.size === 1) for (const m of on) add(m);
+      else for (const m of [...on].sort((a, b) => a - b)) add(m);
     }
-    const order = (a: Decision, b: Decision) => compareStrings(a.unit, b.unit) || compareStrings(a.machine, b.machine);
-    return [...unschedules.sort(order), ...schedules.sort(order)];
+    return unschedules.concat(schedules);
   }
-}
-
-function record(reasons: Reasons, unit: string, machineId: string, reason: string): void {
-  let byMachine = reasons.get(unit);
-  if (byMachine === undefined) reasons.set(unit, (byMachine = new Map()));
-  byMachine.set(machineId, reason);
 }

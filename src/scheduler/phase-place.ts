@@ -15,6 +15,12 @@ import type { OnRemoved } from './evict.js';
 import { displaceReplaced } from './evict.js';
 import { selectMachine } from './select.js';
 
+/** Why a unit that had no machine is placed, by desired state. */
+const NEW_UNIT = {
+  loaded: 'desired state loaded and unit not scheduled',
+  launched: 'desired state launched and unit not scheduled',
+} as const;
+
 /** Result of phase 3. */
 export interface PlaceResult {
   /** Units left without a machine. */
@@ -62,7 +68,7 @@ export function placePending(
       journal.placed(
         unit.name,
         state.machines[m]!.id,
-        cause === undefined ? `desired state ${unit.desiredState} and unit not scheduled` : `rescheduled: ${cause}`,
+        cause === undefined ? NEW_UNIT[unit.desiredState] : `rescheduled: ${cause}`,
       );
       displaceReplaced(unit, m, state, onRemoved);
     }

@@ -68,7 +68,7 @@ export function planSchedule(snapshot: ClusterSnapshot, given?: Pipeline): Plan 
     });
   }
   return {
-    decisions: journal.diff(snapshot.schedule, state, prepared.machines),
+    decisions: journal.diff(snapshot.schedule, state, prepared.machines, prepared.names),
     unplaced: unplaced.sort((a, b) => compareStrings(a.unit, b.unit)),
     warnings: warnings.sort((a, b) => compareStrings(a.units[0] ?? '', b.units[0] ?? '') || compareStrings(a.message, b.message)),
     ...(preemptions.length > 0 ? { preemptions } : {}),

@@ -9,7 +9,7 @@ import type { MachineIndex, MachineInfo, PlanUnit } from './model.js';
 import { NameIndex, compareStrings } from './name-index.js';
 import { cycles, topologicalOrder } from './graph.js';
 import type { DesiredState } from '../domain/index.js';
-import { toFixedUnits, type ResourceAmounts } from '../resources/index.js';
+import { derivedOf, scoringRequests } from './derive.js';
 import { DEFAULT_POLICY, type PlacementPolicy } from './policy.js';
 import { priorityOf } from '../units/requirements.js';
 
@@ -21,6 +21,8 @@ export interface Prepared {
   readonly units: ReadonlyMap<string, PlanUnit>;
   /** Active units in placement order (rank order). */
   readonly order: readonly PlanUnit[];
+  /** Names of the active units, sorted (code-unit order). */
+  readonly names: readonly string[];
   /** Desired state of every unit in the snapshot, active or not. */
   readonly desired: ReadonlyMap<string, DesiredState>;
   readonly warnings: readonly PlanWarning[];
@@ -34,12 +36,54 @@ export interface Prepared {
 
 type MutableUnit = { -readonly [K in keyof PlanUnit]: PlanUnit[K] };
 
+/** The part of {@link Prepared} that depends on the units (and the policy) alone while no machine holds units. */
+type UnitModel = Omit<Prepared, 'machines'>;
+
+/**
+ * The unit model of the latest pass and what it was built from. Consecutive
+ * passes of an engine usually see the same units (the engine hands the
+ * scheduler the same requirements object for a unit until its content
+ * changes), so a pass reuses the model instead of rebuilding it: the model
+ * is immutable, and a function of exactly the inputs compared here.
+ */
+let latest: { units: readonly UnitSnapshot[]; policy: PlacementPolicy | undefined; model: UnitModel } | undefined;
+
 /** Builds the model; never throws (duplicate machines/units: the first one wins, with a warning). */
 export function prepare(snapshot: ClusterSnapshot): Prepared {
+  const machineWarnings: PlanWarning[] = [];
+  const machines = prepareMachines(snapshot.machines, machineWarnings);
+  const held = heldUnits(snapshot.machines, machines);
+  let model: UnitModel;
+  if (held.size === 0 && latest !== undefined && samePolicy(latest.policy, snapshot.policy) && sameUnits(latest.units, snapshot.units)) model = latest.model;
+  else {
+    model = prepareUnits(snapshot, held);
+    latest = held.size === 0 ? { units: snapshot.units, policy: snapshot.policy, model } : undefined;
+  }
+  return { ...model, machines, warnings: machineWarnings.length === 0 ? model.warnings : [...machineWarnings, ...model.warnings] };
+}
+
+/** True when both are the same policy (the engine parses the stored document anew on every pass). */
+function samePolicy(a: PlacementPolicy | undefined, b: PlacementPolicy | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+}
+
+/** True when `a` and `b` list the same units (name, desired state and the same requirements object) in the same order. */
+function sameUnits(a: readonly UnitSnapshot[], b: readonly UnitSnapshot[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && (x.name !== y.name || x.desiredState !== y.desiredState || x.requirements !== y.requirements)) return false;
+  }
+  return true;
+}
+
+/** The unit model; `heldOn`: unit name -> machines holding it (see {@link heldUnits}). */
+function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, readonly MachineIndex[]>): UnitModel {
   const warnings: PlanWarning[] = [];
   const policy = snapshot.policy ?? DEFAULT_POLICY;
   const bestEffort = policy.bestEffort;
-  const machines = prepareMachines(snapshot.machines, warnings);
   const desired = new Map<string, DesiredState>();
   const active: UnitSnapshot[] = [];
   for (const u of snapshot.units) {
@@ -55,7 +99,6 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
   const conflictedBy = matchDeclared(active, (u) => u.requirements.conflicts, names);
   const replacedBy = matchDeclared(active, (u) => u.requirements.replaces, names);
 
-  const heldOn = heldUnits(snapshot.machines, machines);
   const units = new Map<string, MutableUnit>();
   for (const u of active) {
     const req = u.requirements;
@@ -123,7 +166,7 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
     return u as PlanUnit;
   });
   const requestsAnything = order.some((u) => u.requests.length > 0);
-  return { machines, units, order, desired, warnings, policy, requestsAnything, prioritised };
+  return { units, order, names: sortedNames, desired, warnings, policy, requestsAnything, prioritised };
 }
 
 function prepareMachines(list: readonly MachineSnapshot[], warnings: PlanWarning[]): MachineInfo[] {
@@ -184,106 +227,4 @@ function signature(u: PlanUnit): string | undefined {
   const held = u.heldOn.length === 0 ? '' : `|held:${u.heldOn.join(',')}`;
   if (u.conflictedBy.length === 0 && u.replacedBy.length === 0) return own + held;
   return `${own}|${JSON.stringify([u.conflictedBy, u.replacedBy])}${held}`;
-}
-
-/** What a pass derives from one unit's own requirements alone. */
-interface Derived {
-  readonly metadataKey: string;
-  readonly conflicts: readonly string[];
-  readonly replaces: readonly string[];
-  readonly requests: ReadonlyArray<readonly [string, number]>;
-  /** The requirements part of the unit's signature (see {@link signature}). */
-  readonly signature: string;
-}
-
-/**
- * Derived data per requirements object. Requirements are immutable and the
- * engine hands the scheduler the same object for a unit until its content
- * changes, so at 10,000 units every pass after the first reuses these
- * instead of rebuilding strings (most of a settled pass's cost was here and
- * in the garbage it made).
- */
-const derivedCache = new WeakMap<UnitSnapshot['requirements'], Derived>();
-
-function derivedOf(r: UnitSnapshot['requirements']): Derived {
-  let d = derivedCache.get(r);
-  if (d === undefined) {
-    const sorted = (xs: readonly string[]) => [...new Set(xs)].sort(compareStrings);
-    const md = metadataKey(r.metadata);
-    const conflicts = dedupe(r.conflicts);
-    d = {
-      metadataKey: md,
-      conflicts,
-      replaces: dedupe(r.replaces),
-      requests: fixedRequests(r.resources),
-      signature: requirementsKey(r, md, sorted),
-    };
-    derivedCache.set(r, d);
-  }
-  return d;
-}
-
-/**
- * Every field of the requirements, canonically: so a field added later (e.g.
- * resource requests read by a capacity filter or scorer) is part of the
- * signature without anyone having to remember it. The set-valued lists are
- * sorted and deduplicated; any other value is serialised with sorted keys.
- */
-function requirementsKey(r: UnitSnapshot['requirements'], md: string, sorted: (xs: readonly string[]) => string[]): string {
-  const known = { global: r.global, machineId: r.machineId ?? null, metadata: md, machineOf: sorted(r.machineOf), conflicts: sorted(r.conflicts) };
-  const rest: Array<[string, unknown]> = [];
-  for (const key of Object.keys(r).sort(compareStrings)) {
-    // `replaces` is left out: a unit that declares it has no signature at all.
-    if (key in known || key === 'replaces') continue;
-    rest.push([key, canonical((r as unknown as Record<string, unknown>)[key])]);
-  }
-  return JSON.stringify([known.global, known.machineId, known.metadata, known.machineOf, known.conflicts, rest]);
-}
-
-/** `value` with Maps and Sets as sorted entry lists and object keys sorted, for JSON.stringify. */
-function canonical(value: unknown): unknown {
-  if (value instanceof Map) return [...value].map(([k, v]) => [canonical(k), canonical(v)]).sort((a, b) => compareStrings(JSON.stringify(a[0]), JSON.stringify(b[0])));
-  if (value instanceof Set) return [...value].map(canonical).sort((a, b) => compareStrings(JSON.stringify(a), JSON.stringify(b)));
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort(compareStrings)) out[k] = canonical((value as Record<string, unknown>)[k]);
-    return out;
-  }
-  return value === undefined ? null : value;
-}
-
-const scoringCache = new WeakMap<object, { bestEffort: ResourceAmounts; value: ReadonlyArray<readonly [string, number]> }>();
-
-/** `requests`, or merged with `bestEffort` when they name neither cpu nor memory (memoised per requests array). */
-function scoringRequests(requests: ReadonlyArray<readonly [string, number]>, bestEffort: ResourceAmounts): ReadonlyArray<readonly [string, number]> {
-  if (requests.some(([name]) => name === 'cpu' || name === 'memory')) return requests;
-  const hit = scoringCache.get(requests);
-  if (hit !== undefined && hit.bestEffort === bestEffort) return hit.value;
-  const merged = new Map(requests);
-  for (const name of Object.keys(bestEffort).sort(compareStrings)) if (!merged.has(name)) merged.set(name, toFixedUnits(name, bestEffort[name]!));
-  const value = [...merged].filter(([, v]) => v > 0).sort((a, b) => compareStrings(a[0], b[0]));
-  scoringCache.set(requests, { bestEffort, value });
-  return value;
-}
-
-/** Requests above 0 in fixed units, sorted by resource name. */
-function fixedRequests(resources: ResourceAmounts | undefined): Array<readonly [string, number]> {
-  if (resources === undefined) return [];
-  return Object.keys(resources)
-    .sort(compareStrings)
-    .map((name) => [name, toFixedUnits(name, resources[name]!)] as const)
-    .filter(([, v]) => v > 0);
-}
-
-function dedupe(list: readonly string[]): string[] {
-  return [...new Set(list)];
-}
-
-/** Canonical, collision-free key for a MachineMetadata requirement ('' = none). */
-function metadataKey(metadata: ReadonlyMap<string, readonly string[]>): string {
-  if (metadata.size === 0) return '';
-  const entries = [...metadata].map(([k, vs]) => [k, [...new Set(vs)].sort(compareStrings)] as const);
-  entries.sort((a, b) => compareStrings(a[0], b[0]));
-  return `md:${JSON.stringify(entries)}`;
 }

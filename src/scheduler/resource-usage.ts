@@ -32,18 +32,36 @@ export interface ResourceUsageView {
 export class ResourceUsage implements ResourceUsageView {
   private readonly capacity: Array<ReadonlyMap<string, number>>;
   private readonly usage: Array<Map<string, number>>;
-  /** Like usage, with best-effort units counted at the policy's default. */
-  private readonly scoring: Array<Map<string, number>>;
+  /**
+   * Like usage, with best-effort units counted at the policy's default.
+   * Built on first read (from `scoringOf`): a pass whose scorers never read
+   * it (fleet's least-loaded placement) does not keep it up to date.
+   */
+  private scoring: Array<Map<string, number>> | undefined;
   /** Per machine, the resources where used > allocatable. */
   private readonly over: Array<Set<string> | undefined>;
   /** Told when a machine's scoring usage changes (the spread order). */
   private readonly scoringListeners: Array<(m: MachineIndex) => void> = [];
 
-  constructor(machines: readonly MachineInfo[]) {
+  /** `scoringOf(m)`: the scoring requests of every unit placed on `m` so far (read once, when scoring usage is first asked for). */
+  constructor(
+    machines: readonly MachineInfo[],
+    private readonly scoringOf: (m: MachineIndex) => Iterable<ReadonlyArray<readonly [string, number]>>,
+  ) {
     this.capacity = machines.map((m) => new Map(Object.entries(m.capacity ?? {}).map(([name, v]) => [name, toFixedUnits(name, v)])));
     this.usage = machines.map(() => new Map());
-    this.scoring = machines.map(() => new Map());
     this.over = machines.map(() => undefined);
+  }
+
+  private scoringUsage(): Array<Map<string, number>> {
+    if (this.scoring === undefined) {
+      this.scoring = this.capacity.map((_, m) => {
+        const used = new Map<string, number>();
+        for (const requests of this.scoringOf(m)) for (const [name, v] of requests) used.set(name, (used.get(name) ?? 0) + v);
+        return used;
+      });
+    }
+    return this.scoring;
   }
 
   overcommitted(m: MachineIndex): string | undefined {
@@ -64,7 +82,7 @@ export class ResourceUsage implements ResourceUsageView {
   }
 
   scoringUsed(m: MachineIndex, name: string): number {
-    return this.scoring[m]!.get(name) ?? 0;
+    return this.scoringUsage()[m]!.get(name) ?? 0;
   }
 
   /** Calls `listener` after every change of a machine's scoring usage. */
@@ -75,11 +93,12 @@ export class ResourceUsage implements ResourceUsageView {
   usedFractionWith(m: MachineIndex, name: string, amount: number): number {
     const alloc = this.allocatable(m, name);
     if (alloc <= 0) return 1;
-    return Math.min(1, Math.max(0, ((this.scoring[m]!.get(name) ?? 0) + amount) / alloc));
+    return Math.min(1, Math.max(0, ((this.scoringUsage()[m]!.get(name) ?? 0) + amount) / alloc));
   }
 
   /** Adds (`sign` 1) or removes (-1) a unit's scoring requests on `m`. */
   updateScoring(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>, sign: 1 | -1): void {
+    if (this.scoring === undefined) return;
     const used = this.scoring[m]!;
     for (const [name, v] of requests) used.set(name, (used.get(name) ?? 0) + sign * v);
     if (requests.length > 0) for (const l of this.scoringListeners) l(m);

@@ -7,7 +7,7 @@
 import type { MachineIndex, PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
 import type { Pipeline } from './pipeline.js';
-import { runFilters, type FilterName } from './filter.js';
+import { runFilters, type Filter, type FilterName } from './filter.js';
 import { intersectCandidates, type CandidateSet } from './candidates.js';
 import { rankCandidates } from './scorers/ranker.js';
 
@@ -16,11 +16,23 @@ export function selectMachine(unit: PlanUnit, view: PlacementView, pipeline: Pip
   const { candidates, applied } = narrowCandidates(unit, view, pipeline);
   if (candidates.machines.length === 0) return undefined;
   // Pre-filters return exactly what their filter accepts: no need to ask twice.
-  const filters = applied.length === 0 ? pipeline.filters : pipeline.filters.filter((f) => !applied.includes(f.name));
+  const filters = applied.length === 0 ? pipeline.filters : filtersBesides(pipeline, applied);
   for (const m of rankCandidates(unit, candidates, view, pipeline.scorers)) {
     if (runFilters(filters, unit, m, view).ok) return m;
   }
   return undefined;
+}
+
+/** Per pipeline: the filters left once the named pre-filters have run, by their names joined. */
+const remaining = new WeakMap<Pipeline, Map<string, readonly Filter[]>>();
+
+function filtersBesides(pipeline: Pipeline, applied: readonly FilterName[]): readonly Filter[] {
+  let byApplied = remaining.get(pipeline);
+  if (byApplied === undefined) remaining.set(pipeline, (byApplied = new Map()));
+  const key = applied.join(',');
+  let filters = byApplied.get(key);
+  if (filters === undefined) byApplied.set(key, (filters = pipeline.filters.filter((f) => !applied.includes(f.name))));
+  return filters;
 }
 
 /** Intersection of every pre-filter's set (all machines when none restricts the unit), and the pre-filters that restricted it. */

@@ -73,7 +73,7 @@ export class PlacementState implements PlacementView {
   tick = 0;
   /** Tick of the latest removal (a removal can make room for units that did not fit). */
   lastRemoval = 0;
-  /** unit name -> tick it was last added somewhere (a new peer can make room for its followers). */
+  /** unit name -> tick it was last added somewhere, for units others follow (a new MachineOf peer can make room for its followers). */
   readonly lastAdded = new Map<string, number>();
 
   private readonly names: Array<Map<string, PlanUnit>>;
@@ -95,8 +95,8 @@ export class PlacementState implements PlacementView {
     this.conflicts = new PatternCounts(n);
     this.replaces = new PatternCounts(n);
     this.loads = new LoadOrder(n);
-    this.resources = new ResourceUsage(machines);
     this.names = Array.from({ length: n }, () => new Map());
+    this.resources = new ResourceUsage(machines, (m) => [...this.names[m]!.values()].map((u) => u.scoreRequests));
     for (const m of machines) {
       this.indexId(m.id, m.index);
       if (m.id.length > 8) this.indexId(m.id.slice(0, 8), m.index);
@@ -174,7 +174,8 @@ export class PlacementState implements PlacementView {
     this.resources.update(m, unit.requests, 1);
     this.resources.updateScoring(m, unit.scoreRequests, 1);
     if (unit.template !== undefined) this.countInstance(unit.template, m, 1);
-    this.lastAdded.set(unit.name, ++this.tick);
+    ++this.tick;
+    if (unit.followers.length > 0) this.lastAdded.set(unit.name, this.tick);
     for (const l of this.changeListeners) l(m);
   }
 

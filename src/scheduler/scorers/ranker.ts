@@ -24,17 +24,22 @@ export function rankCandidates(
   view: PlacementView,
   scorers: readonly WeightedScorer[],
 ): Iterable<MachineIndex> {
-  const dense = scorers.filter((s) => s.scorer.favoured === undefined);
-  const sparse = scorers.filter((s) => s.scorer.favoured !== undefined);
-  const favoured = new Set<MachineIndex>();
-  for (const s of sparse) for (const m of s.scorer.favoured!(unit, view)) if (candidates.has(m)) favoured.add(m);
+  const { dense, sparse, leastLoadedOnly } = split(scorers);
+  let favoured: ReadonlySet<MachineIndex> = NONE;
+  for (const s of sparse) {
+    for (const m of s.scorer.favoured!(unit, view)) {
+      if (!candidates.has(m)) continue;
+      if (favoured === NONE) favoured = new Set<MachineIndex>();
+      (favoured as Set<MachineIndex>).add(m);
+    }
+  }
   const total = (m: MachineIndex): number => {
     let t = 0;
     for (const s of dense) t += s.weight * s.scorer.score(unit, m, view);
     if (favoured.has(m)) for (const s of sparse) t += s.weight * s.scorer.score(unit, m, view);
     return t;
   };
-  if (dense.length === 1 && dense[0]!.scorer === leastLoaded) {
+  if (leastLoadedOnly) {
     const walk = leastLoadedWalk(candidates, view);
     if (favoured.size === 0) return walk;
     return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
@@ -50,6 +55,26 @@ export function rankCandidates(
     return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
   }
   return bestFirst(candidates.machines, total);
+}
+
+const NONE: ReadonlySet<MachineIndex> = new Set();
+
+/** Dense and sparse scorers of a pipeline, and whether least-loaded is the only dense one (memoised per scorer list). */
+interface Split {
+  readonly dense: readonly WeightedScorer[];
+  readonly sparse: readonly WeightedScorer[];
+  readonly leastLoadedOnly: boolean;
+}
+const splits = new WeakMap<readonly WeightedScorer[], Split>();
+
+function split(scorers: readonly WeightedScorer[]): Split {
+  let s = splits.get(scorers);
+  if (s === undefined) {
+    const dense = scorers.filter((w) => w.scorer.favoured === undefined);
+    const sparse = scorers.filter((w) => w.scorer.favoured !== undefined);
+    splits.set(scorers, (s = { dense, sparse, leastLoadedOnly: dense.length === 1 && dense[0]!.scorer === leastLoaded }));
+  }
+  return s;
 }
 
 /**
