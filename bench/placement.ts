@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { NO_REQUIREMENTS, type UnitRequirements } from '../src/units/requirements.js';
 import { applyPlan, planSchedule } from '../src/scheduler/index.js';
 import type { ClusterSnapshot, MachineSnapshot, UnitSnapshot } from '../src/scheduler/index.js';
+import { describeContext, runContext } from './lib/machine.js';
 
 /** Size of the generated cluster. */
 export interface BenchSize {
@@ -80,19 +81,34 @@ export interface BenchResult {
   readonly unplaced: number;
 }
 
-/** Plans `snapshot` `warmup + runs` times and times the last `runs`. */
-export function timePlanning(snapshot: ClusterSnapshot, runs: number, warmup: number): BenchResult {
-  let plan = planSchedule(snapshot);
-  for (let i = 1; i < warmup; i++) plan = planSchedule(snapshot);
+/**
+ * Plans `warmup + runs` times and times the last `runs`. `input`: the
+ * snapshot, or a function building it afresh before each run (untimed).
+ * `between`: a snapshot planned (untimed) before each run, so the run is a
+ * full pass and not the previous pass's answer (the planner answers an
+ * unchanged input from its previous pass; see `same-input.ts`).
+ */
+export function timePlanning(input: ClusterSnapshot | (() => ClusterSnapshot), runs: number, warmup: number, between?: ClusterSnapshot): BenchResult {
+  const next = typeof input === 'function' ? input : () => input;
+  const once = (): { plan: ReturnType<typeof planSchedule>; ms: number; cpuMs: number } => {
+    const snapshot = next();
+    if (between !== undefined) planSchedule(between);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const plan = planSchedule(snapshot);
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return { plan, ms, cpuMs: (c.user + c.system) / 1000 };
+  };
+  let plan = once().plan;
+  for (let i = 1; i < warmup; i++) plan = once().plan;
   const times: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    plan = planSchedule(snapshot);
-    times.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
+    const r = once();
+    plan = r.plan;
+    times.push(r.ms);
+    cpu.push(r.cpuMs);
   }
   times.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
@@ -103,6 +119,19 @@ export function timePlanning(snapshot: ClusterSnapshot, runs: number, warmup: nu
     decisions: plan.decisions.length,
     unplaced: plan.unplaced.length,
   };
+}
+
+/** `snapshot` with its units as new objects (new requirements objects too): units the planner has never seen. */
+export function freshUnits(snapshot: ClusterSnapshot): ClusterSnapshot {
+  return { ...snapshot, units: snapshot.units.map((u) => ({ ...u, requirements: { ...u.requirements } })) };
+}
+
+/** `snapshot` with the first scheduled unit's entry gone (one change elsewhere): planning it is a full pass over the same units. */
+export function nudged(snapshot: ClusterSnapshot): ClusterSnapshot {
+  const schedule = new Map(snapshot.schedule);
+  const first = schedule.keys().next();
+  if (first.done !== true) schedule.delete(first.value);
+  return { ...snapshot, schedule };
 }
 
 function mulberry32(seed: number): () => number {
@@ -137,16 +166,20 @@ function main(): void {
   const machines = Number(process.argv[3] ?? 1_000);
   const snapshot = buildPlacementSnapshot({ units, machines });
   const fmt = (r: BenchResult) =>
-    `median ${r.medianMs.toFixed(1)} ms, min ${r.minMs.toFixed(1)} ms, ${r.decisions} decisions, ${r.unplaced} unplaced`;
+    `median ${r.medianMs.toFixed(1)} ms (cpu ${r.medianCpuMs.toFixed(1)} ms), min ${r.minMs.toFixed(1)} ms, ${r.decisions} decisions, ${r.unplaced} unplaced`;
+  console.log(describeContext(runContext()));
   console.log(`placement: ${units} units onto ${machines} machines (node ${process.version}, 3 warm-up + 9 timed runs each)`);
-  console.log(`  from scratch:            ${fmt(timePlanning(snapshot, 9, 3))}`);
   const settled = applyPlan(snapshot, planSchedule(snapshot));
-  console.log(`  settled re-plan:         ${fmt(timePlanning(settled, 9, 3))}`);
+  console.log(`  from scratch:            ${fmt(timePlanning(snapshot, 9, 3, settled))}`);
+  console.log(`  from scratch, new units: ${fmt(timePlanning(() => freshUnits(snapshot), 9, 3))}`);
+  console.log(`  settled, full pass:      ${fmt(timePlanning(settled, 9, 3, nudged(settled)))}`);
+  console.log(`  settled, same input:     ${fmt(timePlanning(settled, 9, 3))}`);
   const lost = Math.ceil(machines / 100);
   const shrunk = { ...settled, machines: settled.machines.slice(lost) };
-  console.log(`  after losing ${lost} machines: ${fmt(timePlanning(shrunk, 9, 3))}`);
+  console.log(`  after losing ${lost} machines: ${fmt(timePlanning(shrunk, 9, 3, settled))}`);
   const web = buildOversubscribedSnapshot({ units, machines });
-  console.log(`  one spread template:     ${fmt(timePlanning(web, 9, 3))}`);
+  console.log(`  one spread template:     ${fmt(timePlanning(web, 9, 3, settled))}`);
+  console.log(describeContext(runContext()));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -21,6 +21,7 @@ import { placePending } from './phase-place.js';
 import { preemptWaiting } from './phase-preempt.js';
 import { explainUnplaced, type Explanation } from './explain.js';
 import { compareStrings } from './name-index.js';
+import { sameInput } from './same-input.js';
 
 /**
  * Decides where every unit of `snapshot` should run. Deterministic for a
@@ -30,6 +31,17 @@ import { compareStrings } from './name-index.js';
  * pipeline to use instead of the one the snapshot's policy makes.
  */
 export function planSchedule(snapshot: ClusterSnapshot, given?: Pipeline): Plan {
+  // The same input as the previous pass (a settled cluster re-planned): the same plan.
+  if (previous !== undefined && previous.pipeline === given && sameInput(previous.snapshot, snapshot)) return previous.plan;
+  const plan = planPass(snapshot, given);
+  previous = { snapshot, pipeline: given, plan };
+  return plan;
+}
+
+/** The latest pass's input and plan (see `same-input.ts`). */
+let previous: { snapshot: ClusterSnapshot; pipeline: Pipeline | undefined; plan: Plan } | undefined;
+
+function planPass(snapshot: ClusterSnapshot, given: Pipeline | undefined): Plan {
   const prepared = prepare(snapshot);
   // The snapshot's policy decides the pipeline unless the caller brings one (tests, benchmarks).
   const pipeline = given ?? createPipeline(prepared.policy, prepared.requestsAnything);

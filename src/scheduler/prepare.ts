@@ -10,6 +10,7 @@ import { NameIndex, compareStrings } from './name-index.js';
 import { cycles, topologicalOrder } from './graph.js';
 import type { DesiredState } from '../domain/index.js';
 import { derivedOf, scoringRequests } from './derive.js';
+import { samePolicy, sameUnits } from './same-input.js';
 import { DEFAULT_POLICY, type PlacementPolicy } from './policy.js';
 import { priorityOf } from '../units/requirements.js';
 
@@ -60,23 +61,6 @@ export function prepare(snapshot: ClusterSnapshot): Prepared {
     latest = held.size === 0 ? { units: snapshot.units, policy: snapshot.policy, model } : undefined;
   }
   return { ...model, machines, warnings: machineWarnings.length === 0 ? model.warnings : [...machineWarnings, ...model.warnings] };
-}
-
-/** True when both are the same policy (the engine parses the stored document anew on every pass). */
-function samePolicy(a: PlacementPolicy | undefined, b: PlacementPolicy | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
-}
-
-/** True when `a` and `b` list the same units (name, desired state and the same requirements object) in the same order. */
-function sameUnits(a: readonly UnitSnapshot[], b: readonly UnitSnapshot[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x !== y && (x.name !== y.name || x.desiredState !== y.desiredState || x.requirements !== y.requirements)) return false;
-  }
-  return true;
 }
 
 /** The unit model; `heldOn`: unit name -> machines holding it (see {@link heldUnits}). */
