@@ -2,6 +2,7 @@ import type { ApiRegistry } from '../registry/index.js';
 import type { EventStreamSettings } from './events.js';
 import type { LocalCommands } from './local-commands.js';
 import type { ScheduleView } from './schedule-view.js';
+import type { UnitsView } from './units-view.js';
 import type { TokenApi } from './tokens.js';
 
 /** The logging the API does (pino's `Logger` fits). */
@@ -17,6 +18,8 @@ export interface ApiContext {
   readonly registry: ApiRegistry;
   /** The schedule by unit (read this, not `registry.listSchedule`, when a request is about some units). */
   readonly schedule: ScheduleView;
+  /** Units and state reports (read these, not `registry.listUnits`/`listStates`, for whole listings). */
+  readonly units: UnitsView;
   /** This fleetd's machine id (status/journal run only for units scheduled here). */
   readonly machineId: string;
   /** Page size (fleet's `token_limit`). */

@@ -13,7 +13,8 @@
  * asynchronously anyway, so a view a few milliseconds behind etcd shows
  * nothing a client could not also see from a slower engine.
  */
-import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
+import { IdleStop, setNested } from './view-support.js';
 import { follow } from '../registry/watch.js';
 import type { ApiRegistry, RegistryEvent, ScheduleEntry, Subscription } from '../registry/index.js';
 
@@ -35,8 +36,7 @@ export class ScheduleView {
   /** Unit name -> machine id -> entry; undefined until the first listing (and after a stop). */
   private byUnit: Map<string, Map<string, ScheduleEntry>> | undefined;
   private connected = true;
-  private lastRead = 0;
-  private idleTimer: TimerHandle | undefined;
+  private readonly idle: IdleStop;
 
   constructor(
     private readonly source: ScheduleSource,
@@ -44,6 +44,7 @@ export class ScheduleView {
   ) {
     this.idleMs = options.idleMs ?? 60_000;
     this.clock = options.clock ?? systemClock;
+    this.idle = new IdleStop(this.clock, this.idleMs, () => void this.close());
   }
 
   /** Whether reads are currently answered from memory (for tests and metrics). */
@@ -73,8 +74,7 @@ export class ScheduleView {
 
   /** Stops following (idempotent); the next read starts again. */
   async close(): Promise<void> {
-    if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+    this.idle.cancel();
     const sub = this.sub;
     this.sub = undefined;
     this.byUnit = undefined;
@@ -82,7 +82,7 @@ export class ScheduleView {
   }
 
   private touch(): void {
-    this.lastRead = this.clock.now();
+    this.idle.touch();
     if (this.sub !== undefined) return;
     this.connected = true;
     this.sub = follow<{ entries: ScheduleEntry[]; revision: bigint }, RegistryEvent>(
@@ -90,14 +90,14 @@ export class ScheduleView {
       {
         onSnapshot: (snap) => {
           const byUnit = new Map<string, Map<string, ScheduleEntry>>();
-          for (const e of snap.entries) put(byUnit, e.name, e.machineId, e);
+          for (const e of snap.entries) setNested(byUnit, e.name, e.machineId, e);
           this.byUnit = byUnit;
           this.connected = true;
         },
         onEvents: (events) => {
           const byUnit = this.byUnit;
           if (byUnit === undefined) return;
-          for (const ev of events) if (ev.kind === 'schedule') put(byUnit, ev.name, ev.machineId, ev.entry);
+          for (const ev of events) if (ev.kind === 'schedule') setNested(byUnit, ev.name, ev.machineId, ev.entry);
         },
         onResync: () => {
           this.byUnit = undefined;
@@ -108,27 +108,6 @@ export class ScheduleView {
       },
       { clock: this.clock },
     );
-    this.armIdle(this.idleMs);
-  }
-
-  private armIdle(ms: number): void {
-    this.idleTimer = this.clock.setTimeout(() => {
-      this.idleTimer = undefined;
-      const idle = this.clock.now() - this.lastRead;
-      if (idle >= this.idleMs) void this.close();
-      else this.armIdle(this.idleMs - idle);
-    }, ms);
-  }
-}
-
-function put(byUnit: Map<string, Map<string, ScheduleEntry>>, name: string, machineId: string, entry: ScheduleEntry | undefined): void {
-  let m = byUnit.get(name);
-  if (entry !== undefined) {
-    if (m === undefined) byUnit.set(name, (m = new Map()));
-    m.set(machineId, entry);
-  } else if (m !== undefined) {
-    m.delete(machineId);
-    if (m.size === 0) byUnit.delete(name);
   }
 }
 

@@ -22,6 +22,7 @@ import { DEFAULT_MAX_BODY_BYTES, type ApiRequest } from './request.js';
 import { matchRoute, type Handler, type RouteSpec } from './router.js';
 import { apiRoutes, type StaticMount } from './routes.js';
 import { ScheduleView } from './schedule-view.js';
+import { UnitsView } from './units-view.js';
 import { sendFile } from './static-files.js';
 import type { TokenApi } from './tokens.js';
 import { eventStreamSettings } from './events.js';
@@ -74,6 +75,8 @@ export interface StartApiServerOptions {
   readonly availability?: ApiAvailability;
   /** The schedule view requests read; default one over `registry` (closed with the server either way). */
   readonly schedule?: ScheduleView;
+  /** The units view list requests read; default one over `registry` (closed with the server either way). */
+  readonly units?: UnitsView;
   /** `GET /events`: heartbeat interval while idle (ms, default 15 s), streams open at once (default unlimited; fleetd: `api_max_streams`), clock. */
   readonly events?: { readonly heartbeatMs?: number; readonly maxStreams?: number; readonly clock?: Clock };
 }
@@ -103,9 +106,11 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
   const logger = options.logger ?? SILENT;
   const metrics = options.metrics ?? createFleetMetrics();
   const schedule = options.schedule ?? new ScheduleView(options.registry);
+  const units = options.units ?? new UnitsView(options.registry);
   const ctx: ApiContext = {
     registry: options.registry,
     schedule,
+    units,
     machineId: options.machineId,
     tokenLimit: options.tokenLimit ?? 100,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -170,7 +175,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     if (servers.length === 0) throw new Error('the API has no listener: configure a socket or TCP address, or start fleetd socket-activated');
   } catch (err) {
     await closeServers(servers, 0);
-    await schedule.close();
+    await Promise.all([schedule.close(), units.close()]);
     throw err;
   }
   logger.info({ addresses }, 'API listening');
@@ -182,7 +187,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
       closed ??= (async () => {
         closing.abort();
         await closeServers(servers, options.shutdownGraceMs ?? 5000);
-        await schedule.close();
+        await Promise.all([schedule.close(), units.close()]);
         logger.info({ addresses }, 'API closed');
       })();
       return closed;

@@ -15,7 +15,7 @@ export async function listStates(req: ApiRequest, ctx: ApiContext): Promise<Repl
   const unitName = firstQuery(req.query, 'unitName');
   // No state can be stored under a name that breaks the rules.
   if (unitName !== undefined && unitNameProblem(unitName) !== undefined) return json(200, {});
-  const states = await ctx.registry.listStates({
+  const states = await ctx.units.states({
     ...(unitName !== undefined ? { names: [unitName] } : {}),
     ...(machineId !== undefined ? { machineIds: [machineId] } : {}),
   });

@@ -13,7 +13,7 @@ import { indexRuntime, toApiUnit } from './unit-view.js';
 /** `GET /units`: one page of units sorted by name. Throws ApiError / registry errors. */
 export async function listUnits(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
   const token = requestedPage(req.query, ctx.tokenLimit);
-  const [units, schedule, states] = await Promise.all([ctx.registry.listUnits(), ctx.schedule.all(), ctx.registry.listStates()]);
+  const [units, schedule, states] = await Promise.all([ctx.units.units(), ctx.schedule.all(), ctx.units.states()]);
   const page = paginate(units, token);
   const runtime = indexRuntime(schedule, states);
   const body: ApiUnitPage = {};

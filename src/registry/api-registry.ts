@@ -20,7 +20,7 @@ import {
   type UnplacedRecord,
   type UnitWithText,
 } from './records.js';
-import type { ApiRegistry, RegistryWatchListener, StateFilter, StoredRollout, UnitWithDesired, UnitWrite } from './roles.js';
+import type { ApiRegistry, RegistryWatchListener, StateFilter, StoredRollout, UnitsSnapshot, UnitWithDesired, UnitWrite } from './roles.js';
 import { encodeRollout } from './rollout-records.js';
 import type { RolloutRecord } from '../rollout/types.js';
 import { groupApplySets, type ApplySet, type DesiredState } from '../domain/index.js';
@@ -176,9 +176,22 @@ export class KvApiRegistry implements ApiRegistry {
 
   async listUnits(): Promise<UnitWithDesired[]> {
     const [units, desired] = await this.listTwo(this.layout.units(), this.layout.desiredAll());
-    const byName = new Map(desired.kvs.map((kv) => [kv.key.slice(this.layout.desiredAll().length), kv]));
+    return this.unitsOf(units.kvs, desired.kvs);
+  }
+
+  async unitsSnapshot(): Promise<UnitsSnapshot> {
+    const prefixes = [this.layout.units(), this.layout.desiredAll(), this.layout.statesAll()];
+    // One read at one revision when the backend can; else the earliest revision, so following replays what a later read already had (idempotent).
+    const { lists, revision } = this.kv.listPrefixes
+      ? await this.kv.listPrefixes(prefixes)
+      : await Promise.all(prefixes.map((p) => this.kv.list(p))).then((r) => ({ lists: r.map((x) => x.kvs), revision: r.reduce((min, x) => (x.revision < min ? x.revision : min), r[0]!.revision) }));
+    return { units: this.unitsOf(lists[0] ?? [], lists[1] ?? []), states: this.statesOf(lists[2] ?? []), revision };
+  }
+
+  private unitsOf(unitKvs: readonly KeyValue[], desiredKvs: readonly KeyValue[]): UnitWithDesired[] {
+    const byName = new Map(desiredKvs.map((kv) => [kv.key.slice(this.layout.desiredAll().length), kv]));
     const out: UnitWithDesired[] = [];
-    for (const kv of units.kvs) {
+    for (const kv of unitKvs) {
       const parsed = this.layout.parse(kv.key);
       if (parsed?.kind !== 'unit') continue;
       const u = this.withDesired(kv, byName.get(parsed.name));
@@ -297,12 +310,13 @@ export class KvApiRegistry implements ApiRegistry {
     const machines = filter.machineIds ? new Set(filter.machineIds) : undefined;
     const prefix = names?.size === 1 ? this.layout.statesOf([...names][0]!) : this.layout.statesAll();
     const { kvs } = await this.kv.list(prefix);
+    return this.statesOf(kvs).filter((s) => (!names || names.has(s.name)) && (!machines || machines.has(s.machineId)));
+  }
+
+  private statesOf(kvs: readonly KeyValue[]): UnitStateRecord[] {
     return kvs.flatMap((kv) => {
       const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
-      if (ev?.kind !== 'state' || !ev.state) return [];
-      if (names && !names.has(ev.name)) return [];
-      if (machines && !machines.has(ev.machineId)) return [];
-      return [ev.state];
+      return ev?.kind === 'state' && ev.state ? [ev.state] : [];
     });
   }
 

@@ -231,6 +231,15 @@ export interface UnitWithDesired {
   readonly desired: DesiredState;
 }
 
+/** Units and state reports as of `revision`. */
+export interface UnitsSnapshot {
+  /** Sorted by name. */
+  readonly units: UnitWithDesired[];
+  /** Sorted by unit name then machine id. */
+  readonly states: UnitStateRecord[];
+  readonly revision: bigint;
+}
+
 /** Filters for {@link ApiRegistry.listStates}; an absent field matches everything. */
 export interface StateFilter {
   readonly names?: readonly string[];
@@ -306,6 +315,8 @@ export interface ApiRegistry {
   setPolicy(document: string): Promise<void>;
   /** State reports, sorted by unit name then machine id. */
   listStates(filter?: StateFilter): Promise<UnitStateRecord[]>;
+  /** {@link ApiRegistry.listUnits} and every state report at one revision (to follow them with {@link ApiRegistry.watchChanges}). */
+  unitsSnapshot(): Promise<UnitsSnapshot>;
   /** Sets dynamic metadata (kept when the machine leaves). Empty values are rejected with `RangeError`. */
   setMachineMetadata(machineId: string, key: string, value: string): Promise<void>;
   /** Hides a metadata key (also a configured one), as fleet does, by storing ''. */

@@ -79,22 +79,26 @@ describe('API read cost', () => {
     assert.equal(c.keysRead, 0);
   });
 
-  test('a page of GET /units reads units, desired states and states once each, at most one call for the two unit directories', async () => {
+  test('the first GET /units lists units, desired states and states once (the units view), later pages read only etcd\'s revision', async () => {
     const res = await get('/fleet/v1/units');
     assert.equal(res.json.units.length, 100);
     assert.equal(res.json.units[5].machineID, MACHINES[5 % 3]);
     const c = kv.take();
-    assert.equal(c.reads, 3);
-    assert.equal(c.calls, 2);
     assert.equal(c.keysRead, 3 * UNITS, 'units + desired + states, no schedule');
+    const again = await get(`/fleet/v1/units?nextPageToken=${res.json.nextPageToken}`);
+    assert.equal(again.json.units.length, 100);
+    const d = kv.take();
+    // etcd's revision, once for the units and once for the states, to answer from memory only what includes every write before the request.
+    assert.equal(d.reads, 2);
+    assert.ok(d.keysRead <= 2);
   });
 
-  test('GET /state?unitName= reads only that unit\'s states', async () => {
+  test('GET /state?unitName= from the units view: only etcd\'s revision is read', async () => {
     const res = await get(`/fleet/v1/state?unitName=${name(9)}`);
     assert.equal(res.json.states.length, 1);
     const c = kv.take();
     assert.equal(c.reads, 1);
-    assert.equal(c.keysRead, 1);
+    assert.ok(c.keysRead <= 1);
   });
 
   test('a schedule change reaches the view without any read', async () => {

@@ -1,0 +1,210 @@
+/**
+ * The API's view of the units (with desired states) and the agents' state
+ * reports, so that listing 10,000 units (the dashboard, `fleetctl
+ * list-units`) is served from memory instead of reading and decoding every
+ * record from etcd per request.
+ *
+ * The house cache pattern (`follow`: list at R, watch from R+1, re-list on a
+ * gap), as {@link ScheduleView}: started by the first list request, stopped
+ * after `idleMs` without one, so a fleetd whose API nobody lists watches
+ * nothing. Reads keep etcd's read-your-writes guarantee: each asks etcd
+ * for its current revision (one small read) and is answered from memory
+ * once the watch has delivered up to it, which it does within milliseconds
+ * as every fleet write is under the watched prefix; otherwise (not yet
+ * listed, connection lost, or writes outside the prefix moved the revision)
+ * after `catchUpMs` it reads etcd directly, as before the view existed. A
+ * read that starts the view waits for its listing (`listWaitMs`) instead of
+ * reading the same records a second time.
+ */
+import { systemClock, type Clock } from '../clock.js';
+import { IdleStop, setNested } from './view-support.js';
+import { follow } from '../registry/watch.js';
+import type { ApiRegistry, RegistryChange, StateFilter, Subscription, UnitRecord, UnitsSnapshot, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
+import type { DesiredState } from '../domain/index.js';
+
+/** Options of {@link UnitsView}. */
+export interface UnitsViewOptions {
+  /** Stop following after this long without a read, ms; default 60 000. */
+  readonly idleMs?: number;
+  /** How long a read waits for the watch to reach etcd's revision before reading etcd itself, ms; default 500. */
+  readonly catchUpMs?: number;
+  /** How long a read waits for the view's (first) listing before reading etcd itself, ms; default 10 000. */
+  readonly listWaitMs?: number;
+  readonly clock?: Clock;
+}
+
+/** What {@link UnitsView} needs of the registry. */
+export type UnitsSource = Pick<ApiRegistry, 'unitsSnapshot' | 'watchChanges' | 'headRevision' | 'listUnits' | 'listStates'>;
+
+/** The followed records. */
+interface Cache {
+  readonly units: Map<string, UnitRecord>;
+  readonly desired: Map<string, DesiredState>;
+  /** Unit name -> machine id -> report. */
+  readonly states: Map<string, Map<string, UnitStateRecord>>;
+  /** Sorted listings, built on the first read after a change. */
+  unitList: UnitWithDesired[] | undefined;
+  stateList: UnitStateRecord[] | undefined;
+}
+
+/** Units and state reports, kept current by a watch while the API is listed. */
+export class UnitsView {
+  private readonly idleMs: number;
+  private readonly catchUpMs: number;
+  private readonly listWaitMs: number;
+  private readonly clock: Clock;
+  private sub: Subscription | undefined;
+  private cache: Cache | undefined;
+  private connected = true;
+  /** Every change up to this revision is in {@link cache}. */
+  private seen = 0n;
+  private waiters: Array<{ readonly revision: bigint; readonly done: () => void }> = [];
+  private readonly idle: IdleStop;
+
+  constructor(
+    private readonly source: UnitsSource,
+    options: UnitsViewOptions = {},
+  ) {
+    this.idleMs = options.idleMs ?? 60_000;
+    this.catchUpMs = options.catchUpMs ?? 500;
+    this.listWaitMs = options.listWaitMs ?? 10_000;
+    this.clock = options.clock ?? systemClock;
+    this.idle = new IdleStop(this.clock, this.idleMs, () => void this.close());
+  }
+
+  /** Whether reads can be answered from memory (for tests and metrics). */
+  get live(): boolean {
+    return this.cache !== undefined && this.connected;
+  }
+
+  /**
+   * Every unit, sorted by name (as {@link ApiRegistry.listUnits}).
+   * @throws the registry's error when etcd cannot be read.
+   */
+  async units(): Promise<UnitWithDesired[]> {
+    const cache = await this.current();
+    if (cache === undefined) return this.source.listUnits();
+    cache.unitList ??= [...cache.units.keys()].sort(cmp).map((name) => ({ unit: cache.units.get(name)!, desired: cache.desired.get(name) ?? 'inactive' }));
+    return cache.unitList;
+  }
+
+  /**
+   * State reports, sorted by unit name then machine id, filtered (as {@link ApiRegistry.listStates}).
+   * @throws the registry's error when etcd cannot be read.
+   */
+  async states(filter: StateFilter = {}): Promise<UnitStateRecord[]> {
+    const cache = await this.current();
+    if (cache === undefined) return this.source.listStates(filter);
+    cache.stateList ??= [...cache.states.values()].flatMap((m) => [...m.values()]).sort((a, b) => cmp(stateKey(a), stateKey(b)));
+    const names = filter.names ? new Set(filter.names) : undefined;
+    const machines = filter.machineIds ? new Set(filter.machineIds) : undefined;
+    if (names === undefined && machines === undefined) return cache.stateList;
+    return cache.stateList.filter((s) => (!names || names.has(s.name)) && (!machines || machines.has(s.machineId)));
+  }
+
+  /** Stops following (idempotent); the next read starts again. */
+  async close(): Promise<void> {
+    this.idle.cancel();
+    const sub = this.sub;
+    this.sub = undefined;
+    this.cache = undefined;
+    this.seen = 0n;
+    this.release(true);
+    await sub?.close();
+  }
+
+  /** The cache when it holds everything up to etcd's current revision, else undefined (read etcd). */
+  private async current(): Promise<Cache | undefined> {
+    this.touch();
+    const listing = this.cache === undefined;
+    if (!listing && !this.connected) return undefined;
+    const head = await this.source.headRevision();
+    // The (first) listing is the same read a direct one would be: wait for it rather than read twice.
+    if (!this.live || this.seen < head) await this.waitFor(head, listing ? this.listWaitMs : this.catchUpMs);
+    return this.live && this.seen >= head ? this.cache : undefined;
+  }
+
+  private waitFor(revision: bigint, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = this.clock.setTimeout(() => finish(), ms);
+      const finish = (): void => {
+        this.clock.clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w.done !== finish);
+        resolve();
+      };
+      this.waiters.push({ revision, done: finish });
+    });
+  }
+
+  /** Wakes the reads waiting for a revision the view has now; `all`: every read (they read etcd instead). */
+  private release(all = false): void {
+    for (const w of [...this.waiters]) if (all || (this.live && w.revision <= this.seen)) w.done();
+  }
+
+  private touch(): void {
+    this.idle.touch();
+    if (this.sub !== undefined) return;
+    this.connected = true;
+    this.sub = follow<UnitsSnapshot, RegistryChange>(
+      { list: () => this.source.unitsSnapshot(), watch: (from, listener) => this.source.watchChanges(from, listener) },
+      {
+        onSnapshot: (snap) => {
+          const cache: Cache = { units: new Map(), desired: new Map(), states: new Map(), unitList: undefined, stateList: undefined };
+          for (const u of snap.units) {
+            cache.units.set(u.unit.name, u.unit);
+            cache.desired.set(u.unit.name, u.desired);
+          }
+          for (const s of snap.states) setNested(cache.states, s.name, s.machineId, s);
+          this.cache = cache;
+          this.seen = snap.revision;
+          this.connected = true;
+          this.release();
+        },
+        onEvents: (changes) => {
+          const cache = this.cache;
+          if (cache === undefined) return;
+          for (const { event: ev } of changes) {
+            if (ev.kind === 'unit') {
+              if (ev.unit === undefined) cache.units.delete(ev.name);
+              else cache.units.set(ev.name, ev.unit);
+              cache.unitList = undefined;
+            } else if (ev.kind === 'desired') {
+              if (ev.desired === undefined) cache.desired.delete(ev.name);
+              else cache.desired.set(ev.name, ev.desired);
+              cache.unitList = undefined;
+            } else if (ev.kind === 'state') {
+              setNested(cache.states, ev.name, ev.machineId, ev.state);
+              cache.stateList = undefined;
+            }
+          }
+          const last = changes[changes.length - 1]?.event.revision;
+          if (last !== undefined && last > this.seen) this.seen = last;
+          this.release();
+        },
+        onResync: () => {
+          // Listed again next; reads meanwhile wait for that listing.
+          this.cache = undefined;
+          this.seen = 0n;
+        },
+        onConnection: (connected) => {
+          this.connected = connected;
+          this.release(!connected);
+        },
+        onError: () => {
+          // The listing failed (retried with backoff): reads go to etcd meanwhile, and fail as etcd does.
+          this.release(true);
+        },
+      },
+      { clock: this.clock },
+    );
+  }
+}
+
+/** The order of the state keys in etcd (`state/<name>/<machine>`), which listings keep. */
+function stateKey(s: UnitStateRecord): string {
+  return `${s.name}/${s.machineId}`;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
