@@ -2,7 +2,7 @@
  * How `fleetctl apply` shows a diff: one line per unit (`+` create, `~`
  * change, `-` prune), a summary line, and the same as JSON for `-o json`.
  */
-import type { SetDiff, UnitDiff } from '../../src/apply/index.js';
+import { needsWrite, type SetDiff, type UnitDiff } from '../../src/apply/index.js';
 import { shortHash } from '../../src/units/index.js';
 
 /**
@@ -22,7 +22,10 @@ export function diffLine(c: UnitDiff, prune: boolean): string {
         const options = c.options.map((o) => `[${o.section}] ${o.name} ${o.change}`).join(', ');
         parts.push(`${shortHash(c.oldHash)} -> ${shortHash(c.newHash)}${options === '' ? '' : `: ${options}`}`);
       }
-      if (c.update?.via === 'rollout') parts.push(c.update.group === c.name ? 'through a rollout' : `in the rollout of ${c.update.group}`);
+      if (c.update?.via === 'rollout') {
+        const rollout = c.update.group === c.name ? 'through a rollout' : `in the rollout of ${c.update.group}`;
+        parts.push(c.update.underWay === true ? `${rollout} (under way)` : rollout);
+      }
       if (c.oldDesired !== c.desired) parts.push(`state ${c.oldDesired} -> ${c.desired}`);
       const note = c.member ? '' : ' (not created by this set: never pruned)';
       return `~ ${c.name} ${parts.join('; ')}${note}`;
@@ -46,7 +49,7 @@ export function diffCounts(diff: SetDiff): DiffCounts {
 
 /** True when applying would write something. */
 export function hasWrites(diff: SetDiff, prune: boolean): boolean {
-  return diff.changes.some((c) => c.op !== 'prune' || prune);
+  return diff.changes.some((c) => needsWrite(c, prune));
 }
 
 /** `apply set web: 1 to create, 2 to change, 1 to prune, 3 unchanged`. */

@@ -8,7 +8,7 @@
  * rollouts it started and fails when one does. The decisions are
  * `src/apply` (pure); this file reads, prints, writes and waits.
  */
-import { buildDesiredSet, diffUnitSet, planApply, ApplyInputError, type ApplyStep, type DesiredUnit, type SetDiff } from '../../src/apply/index.js';
+import { buildDesiredSet, diffUnitSet, planApply, rolloutsUnderWay, ApplyInputError, type ApplyStep, type DesiredUnit, type SetDiff } from '../../src/apply/index.js';
 import { isDesiredState, membershipOf, type DesiredState } from '../../src/domain/index.js';
 import type { RolloutRecord } from '../../src/rollout/index.js';
 import { ApplyReadError, readApplyInput, resolveSetName } from '../apply/read-files.js';
@@ -75,7 +75,10 @@ async function runApply(ctx: CommandContext, args: readonly string[], flags: Fla
   let diff: SetDiff;
   try {
     const [units, sets] = await Promise.all([ctx.client.listUnits(), ctx.client.listApplySets()]);
-    diff = diffUnitSet({ set, desired, current: units, membership: membershipOf(sets) });
+    const input = { set, desired, current: units, membership: membershipOf(sets) };
+    diff = diffUnitSet(input);
+    // Only a set with rollouts to start asks for the stored ones (to find those already under way).
+    if (diff.changes.some((c) => c.op === 'change' && c.update?.via === 'rollout')) diff = diffUnitSet({ ...input, rollouts: await ctx.client.listRollouts() });
   } catch (err) {
     return fail([`reading the cluster: ${errorMessage(err)}`]);
   }
@@ -98,8 +101,9 @@ async function runApply(ctx: CommandContext, args: readonly string[], flags: Fla
     out.stdout.write(`${summaryLine(diff, prune)}\n`);
   }
   const steps = dryRun ? [] : plan;
-  if (!json && !hasWrites(diff, prune)) out.stdout.write('nothing to do\n');
-  else if (!json && dryRun) out.stdout.write('dry run: nothing written\n');
+  const underWay = rolloutsUnderWay(diff);
+  if (!json && dryRun) out.stdout.write(hasWrites(diff, prune) ? 'dry run: nothing written\n' : 'nothing to do\n');
+  else if (!json && !hasWrites(diff, prune)) out.stdout.write(underWay.length === 0 ? 'nothing to do\n' : `nothing to write; ${underWay.join(', ')}: rollout under way\n`);
 
   const outcomes = await executeApply(ctx.client, set, steps, (o) => {
     if (json) return;
@@ -107,14 +111,15 @@ async function runApply(ctx: CommandContext, args: readonly string[], flags: Fla
     else out.stdout.write(`${doneLine(o.step, o.rollout)}\n`);
   });
   const failed = outcomes.filter((o) => o.error !== undefined);
-  const started = outcomes.flatMap((o) => (o.rollout !== undefined ? [o.rollout.group] : []));
+  // The rollouts this run started, then those it found under way.
+  const rollouts = dryRun ? [] : [...outcomes.flatMap((o) => (o.rollout !== undefined ? [o.rollout.group] : [])), ...underWay];
   const followed = new Map<string, FollowResult>();
-  if (!noBlock(flags)) for (const group of started) followed.set(group, await followRollout(ctx, group, json ? 'quiet' : 'text'));
+  if (!noBlock(flags)) for (const group of rollouts) followed.set(group, await followRollout(ctx, group, json ? 'quiet' : 'text'));
   const rolloutsFailed = [...followed.values()].filter((f) => f.code !== 0).length;
   if (json) {
-    const rollouts = started.map((group) => rolloutJson(group, followed.get(group)));
-    out.stdout.write(`${JSON.stringify({ ...diffJson(diff), prune, dryRun, applied: outcomes.map(outcomeJson), rollouts }, null, 2)}\n`);
-  } else if (steps.length > 0) out.stdout.write(`${resultLine(set, steps.length, failed.length, started.length, rolloutsFailed, noBlock(flags))}\n`);
+    const doc = { ...diffJson(diff), prune, dryRun, applied: outcomes.map(outcomeJson), rollouts: rollouts.map((group) => rolloutJson(group, followed.get(group))) };
+    out.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  } else if (steps.length > 0 || rollouts.length > 0) out.stdout.write(`${resultLine(set, steps.length, failed.length, rollouts.length, rolloutsFailed, noBlock(flags))}\n`);
   return failed.length === 0 && rolloutsFailed === 0 ? 0 : 1;
 }
 

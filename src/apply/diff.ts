@@ -20,6 +20,7 @@
 import type { DesiredState } from '../domain/index.js';
 import { extractRequirements, optionsHash, parseUnitName, templateOf, type UnitOption } from '../units/index.js';
 import type { DesiredUnit } from './desired-set.js';
+import { FINISHED_PHASES, type RolloutRecord } from '../rollout/index.js';
 
 /** A unit as the cluster holds it. */
 export interface ClusterUnit {
@@ -40,8 +41,15 @@ export type UnitGroup = 'template' | 'instance' | 'global' | 'unit';
  * - `inPlace`: the record is replaced and the agent restarts the unit with
  *   it: ordinary units, instances not carried by a rollout, and global units
  *   that are not running before and after (not launched, or Global= changes).
+ *
+ * `underWay`: an unfinished rollout of the group to this very text exists
+ * already (an earlier `apply --no-block`, an interrupted apply, `fleetctl
+ * rollout`): nothing to write, only to wait for.
  */
-export type BodyUpdate = { readonly via: 'rollout'; readonly group: string } | { readonly via: 'inPlace' };
+export type BodyUpdate = { readonly via: 'rollout'; readonly group: string; readonly underWay?: true } | { readonly via: 'inPlace' };
+
+/** What the diff needs to know of a stored rollout. */
+export type StoredRollout = Pick<RolloutRecord, 'group' | 'phase' | 'toHash'>;
 
 /** One option key whose values differ between the old and new body. */
 export interface OptionChange {
@@ -98,6 +106,8 @@ export interface DiffInput {
   readonly current: readonly ClusterUnit[];
   /** unit name -> the apply set that created it (units created otherwise are absent). */
   readonly membership: ReadonlyMap<string, string>;
+  /** The stored rollouts (absent: none). */
+  readonly rollouts?: readonly StoredRollout[];
 }
 
 /** The group a unit belongs to for updates. Never throws. */
@@ -116,6 +126,7 @@ export function diffUnitSet(input: DiffInput): SetDiff {
   const unchanged: string[] = [];
   const conflicts: SetConflict[] = [];
   const rolled = rolledOut(input.desired, current);
+  const underWay = new Set((input.rollouts ?? []).filter((r) => !FINISHED_PHASES.has(r.phase) && rolled.get(r.group) === r.toHash).map((r) => r.group));
   for (const d of input.desired) {
     const { unit } = d;
     const group = unitGroup(unit.name, unit.requirements.global);
@@ -141,7 +152,7 @@ export function diffUnitSet(input: DiffInput): SetDiff {
       oldHash,
       newHash: unit.hash,
       options: oldHash === unit.hash ? [] : optionChanges(have.options, unit.options),
-      ...(oldHash === unit.hash ? {} : { update: bodyUpdate(d, rolled) }),
+      ...(oldHash === unit.hash ? {} : { update: bodyUpdate(d, rolled, underWay) }),
       oldDesired: have.desiredState,
       desired: d.desired,
       member: owner === input.set,
@@ -173,13 +184,30 @@ function rolledOut(desired: readonly DesiredUnit[], current: ReadonlyMap<string,
   return out;
 }
 
-/** How `d`'s new body reaches the machines, given the rolled-out units. */
-function bodyUpdate(d: DesiredUnit, rolled: ReadonlyMap<string, string>): BodyUpdate {
+/** How `d`'s new body reaches the machines, given the rolled-out units and the groups whose rollout to that text is under way. */
+function bodyUpdate(d: DesiredUnit, rolled: ReadonlyMap<string, string>, underWay: ReadonlySet<string>): BodyUpdate {
   const { name, hash } = d.unit;
-  if (rolled.has(name)) return { via: 'rollout', group: name };
+  const via = (group: string): BodyUpdate => (underWay.has(group) ? { via: 'rollout', group, underWay: true } : { via: 'rollout', group });
+  if (rolled.has(name)) return via(name);
   const template = templateOf(name);
-  if (template !== undefined && rolled.get(template) === hash) return { via: 'rollout', group: template };
+  if (template !== undefined && rolled.get(template) === hash) return via(template);
   return { via: 'inPlace' };
+}
+
+/**
+ * Whether applying `c` writes anything: a create, a state change, a body
+ * change (unless its rollout is already under way), a prune with `prune`.
+ * Never throws.
+ */
+export function needsWrite(c: UnitDiff, prune: boolean): boolean {
+  if (c.op === 'prune') return prune;
+  if (c.op === 'create' || c.oldDesired !== c.desired) return true;
+  return c.update?.via !== 'rollout' || (c.update.group === c.name && c.update.underWay !== true);
+}
+
+/** The groups of `diff` whose rollout to the new text is already under way, sorted. Never throws. */
+export function rolloutsUnderWay(diff: SetDiff): string[] {
+  return diff.changes.flatMap((c) => (c.op === 'change' && c.update?.via === 'rollout' && c.update.underWay === true && c.update.group === c.name ? [c.name] : []));
 }
 
 /**

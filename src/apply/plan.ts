@@ -77,7 +77,7 @@ export function planApply(diff: SetDiff, desired: readonly DesiredUnit[], option
       add({ kind: 'create', name: c.name, unit, desired: c.desired, reason: 'new in the set' }, c.group);
     } else if (c.update?.via === 'rollout') {
       if (c.oldDesired !== c.desired) add({ kind: 'setDesired', name: c.name, desired: c.desired, reason: `desired state ${c.oldDesired} -> ${c.desired}` }, c.group);
-      if (c.update.group !== c.name) continue;
+      if (c.update.group !== c.name || c.update.underWay === true) continue;
       try {
         const settings = resolveRolloutSettings(c.name, unit.options, options.rollout);
         const reason = `body ${shortHash(c.oldHash)} -> ${shortHash(c.newHash)} through a rollout`;

@@ -1,7 +1,7 @@
 /** `diffUnitSet` and `optionChanges`: named cases, whole results compared. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildDesiredSet, diffUnitSet, optionChanges, type ClusterUnit, type DesiredUnit, type SetDiff } from '../../../src/apply/index.js';
+import { buildDesiredSet, diffUnitSet, needsWrite, optionChanges, rolloutsUnderWay, type ClusterUnit, type DesiredUnit, type SetDiff } from '../../../src/apply/index.js';
 import { buildUnit, optionsHash } from '../../../src/units/index.js';
 import type { DesiredState } from '../../../src/domain/index.js';
 
@@ -151,4 +151,23 @@ test('optionChanges: added, removed, changed; repeated keys compared as lists; v
   assert.deepEqual(optionChanges(split, joined), [{ section: 'S', name: 'X', change: 'changed' }]);
   assert.deepEqual(optionChanges(after, after), []);
   assert.notEqual(optionsHash(split), optionsHash(joined));
+});
+
+test('diff: a rollout of the group to the same text not yet finished is under way (nothing to write); another text or a finished one is not', () => {
+  const want = desired({ 't@.service': B, 't@1.service': B });
+  const current = cluster({ 't@.service': [A, 'inactive'], 't@1.service': [A, 'launched'] });
+  const to = hash('t@.service', B);
+  const diffWith = (phase: 'running' | 'failed' | 'done', toHash: string) => diffUnitSet({ set: 'web', desired: want, current, membership: new Map(), rollouts: [{ group: 't@.service', phase, toHash }] });
+  const running = diffWith('running', to);
+  assert.deepEqual(running.changes.map((c) => (c.op === 'change' ? c.update : undefined)), [
+    { via: 'rollout', group: 't@.service', underWay: true },
+    { via: 'rollout', group: 't@.service', underWay: true },
+  ]);
+  assert.deepEqual(rolloutsUnderWay(running), ['t@.service']);
+  assert.deepEqual(running.changes.map((c) => needsWrite(c, false)), [false, false]);
+  assert.deepEqual(rolloutsUnderWay(diffWith('failed', to)), ['t@.service'], 'a failed rollout is not finished: apply waits on it (and reports it) instead of starting another');
+  for (const other of [diffWith('done', to), diffWith('running', hash('t@.service', A))]) {
+    assert.deepEqual(rolloutsUnderWay(other), []);
+    assert.deepEqual(other.changes.map((c) => needsWrite(c, false)), [true, false], 'the template starts a rollout; its instance moves with it');
+  }
 });

@@ -222,18 +222,24 @@ test('a changed template goes through a rollout (settings from the file, then fl
   assert.match(dry.out, /^~ tpl@\.service [0-9a-f]{7} -> [0-9a-f]{7}: \[Service\] ExecStart changed, \[X-Fleet\] RolloutMaxParallel added, \[X-Fleet\] RolloutMinHealthyTime added; through a rollout\n~ tpl@1\.service .*; in the rollout of tpl@\.service\n~ tpl@2\.service .*; in the rollout of tpl@\.service\n~ web\.service [0-9a-f]{7} -> [0-9a-f]{7}: \[Service\] ExecStart changed\n/);
   assert.deepEqual(await keys(c), before, 'a dry run starts no rollout');
 
+  const bad = await fleetctl(c, ['apply', '--min-healthy-time', '1m', '--healthy-deadline', '30s', dir]);
+  assert.deepEqual([bad.code, bad.out, bad.err], [1, '', `Error: ${dir}/tpl@.service: healthy deadline (30s) must be longer than min healthy time (1m0s)\n`]);
+  assert.deepEqual(await keys(c), before, 'refused before any write');
+
   const r = await fleetctl(c, ['apply', '--no-block', '--healthy-deadline', '30s', dir]);
   assert.equal(r.code, 0, r.err);
   const lines = r.out.split('\n');
   assert.deepEqual(lines.slice(4), ['apply set tpl: 0 to create, 4 to change, 0 unchanged', lines[5]!, 'Unit web.service replaced', 'apply set tpl: applied; a rollout goes on (fleetctl rollout status)', '']);
   assert.match(lines[5]!, /^Rollout of tpl@\.service started: [0-9a-f]{7} -> [0-9a-f]{7}, 2 at a time, healthy after 1s, deadline 30s$/);
-  const stored = (await c.registry.api.getRollout('tpl@.service'))!.record;
+  const { record: stored, modRevision } = (await c.registry.api.getRollout('tpl@.service'))!;
   assert.deepEqual([stored.phase, stored.settings], ['pending', { maxParallel: 2, minHealthyTimeMs: 1000, healthyDeadlineMs: 30_000, autoRevert: false }]);
   assert.deepEqual((await c.client.listUnits()).filter((u) => u.name.startsWith('tpl@')).map((u) => u.options[0]!.value), ['/bin/sleep %i', '/bin/sleep %i', '/bin/sleep %i'], 'the records keep the old text until the engine finishes the rollout');
   assert.equal((await c.client.getUnit('web.service'))!.options[0]!.value, '/bin/sleep 2000', 'an ordinary unit is replaced in place');
 
-  const bad = await fleetctl(c, ['apply', '--min-healthy-time', '1m', '--healthy-deadline', '30s', dir]);
-  assert.deepEqual([bad.code, bad.out, bad.err], [1, '', `Error: ${dir}/tpl@.service: healthy deadline (30s) must be longer than min healthy time (1m0s)\n`]);
+  const again = await fleetctl(c, ['apply', '--no-block', dir]);
+  assert.equal(again.code, 0, again.err);
+  assert.match(again.out, /^~ tpl@\.service .*; through a rollout \(under way\)\n~ tpl@1\.service .*; in the rollout of tpl@\.service \(under way\)\n~ tpl@2\.service .*\napply set tpl: 0 to create, 3 to change, 1 unchanged\nnothing to write; tpl@\.service: rollout under way\napply set tpl: applied; a rollout goes on \(fleetctl rollout status\)\n$/);
+  assert.equal((await c.registry.api.getRollout('tpl@.service'))!.modRevision, modRevision, 'the rollout under way was left alone');
 });
 
 test('a blocking apply follows the rollouts it started and exits 1 when one fails; -o json says how each ended', async () => {
