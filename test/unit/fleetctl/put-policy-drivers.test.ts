@@ -3,7 +3,7 @@
  * same calls give the same outcomes (and the same stored units) over the
  * HTTP API and straight over the registry.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryRegistry } from '../../../src/registry/index.js';
 import { HttpFleetClient } from '../../../fleetctl/client/http-client.js';
@@ -78,14 +78,17 @@ async function runBatch(client: FleetClient): Promise<{ outcomes: string[]; unit
   return { outcomes: errors.map(outcome), units: await units(client) };
 }
 
-test('the HTTP and etcd drivers give the same outcomes, template instances included', async (t) => {
+/** Both drivers, each on an empty cluster of its own: over an API server (HTTP) and straight over a registry (etcd driver). */
+async function drivers(t: TestContext): Promise<{ http: FleetClient; direct: FleetClient }> {
   const h = await startHarness();
   t.after(() => h.stop());
-  const http = new HttpFleetClient({ endpoint: { kind: 'unix', socketPath: h.socket }, idleTimeoutMs: 5000 });
   const registry = createMemoryRegistry();
   t.after(() => registry.close());
-  const direct = new RegistryFleetClient(registry.api);
+  return { http: new HttpFleetClient({ endpoint: { kind: 'unix', socketPath: h.socket }, idleTimeoutMs: 5000 }), direct: new RegistryFleetClient(registry.api) };
+}
 
+test('the HTTP and etcd drivers give the same outcomes, template instances included', async (t) => {
+  const { http, direct } = await drivers(t);
   const overHttp = await run(http);
   const overRegistry = await run(direct);
   const want = SCRIPT.map(([, , outcome]) => outcome);
@@ -103,12 +106,7 @@ test('the HTTP and etcd drivers give the same outcomes, template instances inclu
 });
 
 test('one batch of the same writes (POST /units over HTTP, runUnitBatch over the registry) gives the outcomes of one call each', async (t) => {
-  const h = await startHarness();
-  t.after(() => h.stop());
-  const http = new HttpFleetClient({ endpoint: { kind: 'unix', socketPath: h.socket }, idleTimeoutMs: 5000 });
-  const registry = createMemoryRegistry();
-  t.after(() => registry.close());
-  const direct = new RegistryFleetClient(registry.api);
+  const { http, direct } = await drivers(t);
   const overHttp = await runBatch(http);
   const overRegistry = await runBatch(direct);
   for (const [i, [name, , want]] of SCRIPT.entries()) {
