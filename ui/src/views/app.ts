@@ -44,7 +44,15 @@ export function App({ store }: { readonly store: Store }): VNode {
     if (session.phase !== 'ready') return undefined;
     const ctl = new AbortController();
     void keepLive(store, ctl.signal);
-    return () => ctl.abort();
+    // Leaving the page ends the event stream at once: otherwise the browser
+    // kept each left page's stream connection, and after five page loads the
+    // sixth one's requests queued behind them (6 connections per host) ~58 s.
+    const leave = (): void => ctl.abort();
+    window.addEventListener('pagehide', leave);
+    return () => {
+      window.removeEventListener('pagehide', leave);
+      ctl.abort();
+    };
   }, [session.phase]);
 
   if (session.phase === 'checking') return html`<main class="empty">Connecting to fleetd…</main>`;
