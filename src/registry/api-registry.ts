@@ -25,8 +25,8 @@ import { encodeRollout } from './rollout-records.js';
 import type { RolloutRecord } from '../rollout/types.js';
 import { groupApplySets, type ApplySet, type DesiredState } from '../domain/index.js';
 
-/** Transactions of one bulk write (or read) in flight at once; the API's etcd client bounds the total anyway. */
-const WRITE_CHUNKS_IN_FLIGHT = 4;
+/** Transactions of one bulk write or read in flight at once; the API's etcd client bounds the total anyway. */
+const BULK_TXNS_IN_FLIGHT = 4;
 
 /** {@link ApiRegistry} over any {@link KvBackend}. */
 export class KvApiRegistry implements ApiRegistry {
@@ -102,7 +102,7 @@ export class KvApiRegistry implements ApiRegistry {
         outcomes[i] = err;
       }
     };
-    await pooled(chunkWrites(writes, (w) => this.writeTxn(w), this.maxOpsPerTxn), WRITE_CHUNKS_IN_FLIGHT, async (chunk) => {
+    await pooled(chunkWrites(writes, (w) => this.writeTxn(w), this.maxOpsPerTxn), BULK_TXNS_IN_FLIGHT, async (chunk) => {
       if ('alone' in chunk) return one(chunk.alone);
       let succeeded = false;
       try {
@@ -155,7 +155,7 @@ export class KvApiRegistry implements ApiRegistry {
     const perTxn = Math.max(1, Math.floor(this.maxOpsPerTxn / 2));
     const chunks: string[][] = [];
     for (let i = 0; i < names.length; i += perTxn) chunks.push(names.slice(i, i + perTxn));
-    const found = await pooled(chunks, WRITE_CHUNKS_IN_FLIGHT, async (chunk) => {
+    const found = await pooled(chunks, BULK_TXNS_IN_FLIGHT, async (chunk) => {
       const res = await this.kv.txn([], chunk.flatMap((n) => [{ type: 'get' as const, key: this.layout.unit(n) }, { type: 'get' as const, key: this.layout.desired(n) }]));
       return chunk.map((_, i) => {
         const u = res.gets[2 * i];

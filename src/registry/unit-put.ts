@@ -10,7 +10,7 @@ import { UnitExistsError, UnitNotFoundError } from './errors.js';
 import type { ApiRegistry, UnitWithDesired, UnitWrite } from './roles.js';
 
 /** The reads and writes a unit PUT makes (a subset of the registry's API role). */
-export type UnitPutStore = Pick<ApiRegistry, 'getUnit' | 'createUnit' | 'replaceUnit' | 'setDesiredState'>;
+export type UnitPutStore = Pick<ApiRegistry, 'getUnit' | 'writeUnits'>;
 
 /** What the policy needs to decide a PUT: the unit as stored and, for a new instance given without options, its template. */
 export interface UnitPutInputs {
@@ -40,17 +40,8 @@ export async function readUnitPutInputs(store: UnitPutStore, name: string, reque
  *   unavailable/closed errors.
  */
 export async function executeUnitPut(store: UnitPutStore, name: string, plan: UnitPutPlan): Promise<void> {
-  switch (plan.kind) {
-    case 'create':
-      await store.createUnit(unitRecord(plan.unit), plan.desired, plan.applySet);
-      return;
-    case 'replace':
-      await store.replaceUnit(unitRecord(plan.unit), plan.desired);
-      return;
-    case 'setDesired':
-      await store.setDesiredState(name, plan.desired);
-      return;
-  }
+  const [error] = await store.writeUnits([unitWrite(name, plan)]);
+  if (error !== undefined) throw error;
 }
 
 /** The stored part of a built unit, with the text that becomes its body (description, requirements and warnings are derived again by readers). */
@@ -110,28 +101,28 @@ export async function runUnitBatch(store: UnitBatchStore, items: readonly UnitBa
 
 async function runRound(store: UnitBatchStore, items: readonly UnitBatchItem[], round: readonly number[], outcomes: UnitBatchOutcome[]): Promise<void> {
   const fail = (i: number, error: unknown): void => void (outcomes[i] = { ok: false, error });
-  const puts: number[] = [];
+  const puts = new Set<number>();
   for (const i of round) {
     const item = items[i]!;
     if (item.kind === 'destroy') continue;
     try {
       checkUnitPut(item.name, item.request);
-      puts.push(i);
+      puts.add(i);
     } catch (err) {
       fail(i, err);
     }
   }
   let stored: Map<string, UnitWithDesired | undefined>;
   try {
-    stored = await readStored(store, puts.map((i) => items[i]!.name));
-    const templates = puts.flatMap((i) => {
+    stored = await readStored(store, [...puts].map((i) => items[i]!.name));
+    const templates = [...puts].flatMap((i) => {
       const item = items[i] as Extract<UnitBatchItem, { kind: 'put' }>;
       return templateNeeded(item.name, item.request, stored.get(item.name)) ?? [];
     });
     for (const [n, u] of await readStored(store, templates.filter((t) => !stored.has(t)))) stored.set(n, u);
   } catch (err) {
     for (const i of puts) fail(i, err);
-    puts.length = 0;
+    puts.clear();
     stored = new Map();
   }
   const writes: UnitWrite[] = [];
@@ -143,7 +134,7 @@ async function runRound(store: UnitBatchStore, items: readonly UnitBatchItem[], 
       writers.push({ index: i });
       continue;
     }
-    if (!puts.includes(i)) continue;
+    if (!puts.has(i)) continue;
     try {
       const existing = stored.get(item.name);
       const templateName = templateNeeded(item.name, item.request, existing);

@@ -5,9 +5,9 @@
  * the cluster left running until Ctrl-C. Run as root (`./scripts/demo`).
  */
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SandboxCluster } from './cluster.js';
+import { freePort } from './etcd.js';
 import { demoHints } from './demo-hints.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -18,15 +18,6 @@ function fleetctl(endpoint: string, ...args: string[]): number {
   process.stdout.write(`\n$ fleetctl ${args.join(' ')}\n`);
   const r = spawnSync(process.execPath, [fleetctlBin, '--endpoint', endpoint, ...args], { cwd: root, stdio: 'inherit' });
   return r.status ?? 1;
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-async function freeLoopbackPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 async function main(): Promise<number> {
@@ -59,7 +50,7 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`Starting etcd (${etcdMembers} member${etcdMembers > 1 ? 's' : ''}) and ${hosts} sandbox hosts (systemd --user + fleetd each)...\n`);
   // Host 0 also serves the API (and the web dashboard at /ui/) on loopback TCP, with tokens.
-  const uiPort = await freeLoopbackPort();
+  const uiPort = await freePort();
   const cluster = await SandboxCluster.start({ hosts: 0, etcdMembers, agentTtl: '10s', metadata: (i) => `region=${REGIONS[i % REGIONS.length]}` });
   try {
     await cluster.addHost({ FLEET_API_LISTEN: `127.0.0.1:${uiPort}` });

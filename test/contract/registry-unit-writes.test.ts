@@ -5,7 +5,7 @@
  * many writes take few transactions (counted, so a batch that etcd refused
  * and that silently fell back to one transaction per unit fails the test).
  */
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRegistry, type Registry } from '../../src/registry/registry.js';
 import { MemoryKv } from '../../src/registry/memory-kv.js';
@@ -17,7 +17,7 @@ import { chunkWrites } from '../../src/registry/unit-writes.js';
 import type { UnitWrite } from '../../src/registry/roles.js';
 import type { UnitWithText } from '../../src/registry/records.js';
 import { UnitPutRejectedError } from '../../src/units/index.js';
-import { startEtcd, type TestEtcd } from '../../src/sandbox/etcd.js';
+import { describeOnEtcd } from '../support/registry-backends.js';
 
 const TEXT = '[Service]\nExecStart=/bin/sleep 1000\n';
 const OPTIONS = [{ section: 'Service', name: 'ExecStart', value: '/bin/sleep 1000' }];
@@ -135,16 +135,7 @@ function contract(backend: string, makeKv: () => KvBackend): void {
 
 contract('in-memory', () => new MemoryKv());
 
-describe('against a real etcd', () => {
-  let etcd: TestEtcd | undefined;
-  before(async () => {
-    etcd = await startEtcd();
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
-  contract('etcd', () => new EtcdKv({ endpoints: etcd!.endpoints }));
-});
+describeOnEtcd((etcd) => contract('etcd', () => new EtcdKv({ endpoints: etcd().endpoints })));
 
 test('chunkWrites: no key twice in a chunk, a shared body once per chunk, within maxOps; a replace keeping its desired state runs alone', () => {
   const txnOf = (w: UnitWrite) =>

@@ -10,11 +10,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { SandboxCluster } from '../../src/sandbox/cluster.js';
+import { freePort } from '../../src/sandbox/etcd.js';
 import { browserSkipReason, collectPageErrors, launchBrowser, screenshot, type LaunchedBrowser } from '../support/browser.js';
 import { runFleetctl, type FleetctlRun } from '../support/run-fleetctl.js';
 import { waitFor } from '../support/wait.js';
@@ -29,14 +29,6 @@ const tokens: Record<'read' | 'operate', string> = { read: '', operate: '' };
 
 function fleetctl(...args: string[]): Promise<FleetctlRun> {
   return runFleetctl(['--endpoint', `unix://${socket}`, ...args], { cwd: dir, timeoutMs: 60_000 });
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** Where `name` runs: the host whose systemd reports it, with its ActiveState. */

@@ -38,17 +38,10 @@ export function forEachRegistry(tag: string, contract: (name: string, factory: C
     const registry = createMemoryRegistry({ clock, prefix: nextPrefix(tag), warn: (w) => warnings.push(w) });
     return { registry, warnings, advance: (ms) => clock.advance(ms) };
   });
-  describe('against a real etcd', () => {
-    let etcd: TestEtcd | undefined;
-    before(async () => {
-      etcd = await startEtcd();
-    });
-    after(async () => {
-      await etcd?.stop();
-    });
+  describeOnEtcd((etcd) => {
     contract('etcd', async () => {
       const warnings: CorruptRecordError[] = [];
-      const registry = createEtcdRegistry({ endpoints: etcd!.endpoints, prefix: nextPrefix(tag), warn: (w) => warnings.push(w) });
+      const registry = createEtcdRegistry({ endpoints: etcd().endpoints, prefix: nextPrefix(tag), warn: (w) => warnings.push(w) });
       return {
         registry,
         warnings,
@@ -58,5 +51,23 @@ export function forEachRegistry(tag: string, contract: (name: string, factory: C
         },
       };
     });
+  });
+}
+
+/**
+ * A describe block that owns one real etcd (started before its tests,
+ * stopped by PID after them); `body` registers tests that reach it through
+ * `etcd()` once they run.
+ */
+export function describeOnEtcd(body: (etcd: () => TestEtcd) => void): void {
+  describe('against a real etcd', () => {
+    let etcd: TestEtcd | undefined;
+    before(async () => {
+      etcd = await startEtcd();
+    });
+    after(async () => {
+      await etcd?.stop();
+    });
+    body(() => etcd!);
   });
 }
