@@ -20,6 +20,7 @@ const BENCHES = {
   'unplaced-writes': ['unplaced-writes.js', 'store writes for publishing why units are unplaced: submit, idle, machine joins, destroy ([units] [machines])'],
   'fleetctl-startup': ['fleetctl-startup.js', 'fleetctl per-invocation wall time and peak RSS through the bundled binary, beside node -e 0 (--runs, --endpoint)'],
   sandbox: ['sandbox-scenarios.js', "fleet's six scenarios + 1,000 units + RSS on real systemd (--runs, --scenarios, --launcher)"],
+  'sandbox-trace': ['sandbox-trace.js', 'where the time of a bulk start goes on real systemd: per-stage times, D-Bus calls and registry ops per unit, fleetd CPU profiles (--units, --runs, --cpu-prof, --launcher)'],
 };
 
 const [name, ...rest] = process.argv.slice(2);

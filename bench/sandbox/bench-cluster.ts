@@ -3,6 +3,7 @@ import { SandboxCluster, type ClusterHost, type SandboxClusterOptions } from '..
 import { waitUntil } from '../lib/wait.js';
 import { FleetctlLauncher, RegistryLauncher, type UnitLauncher } from './launcher.js';
 import { isGone, isRunning, isStopped, SystemdProbe } from './probe.js';
+import { SystemdTimeoutError } from '../../src/systemd/errors.js';
 
 /** Options of {@link BenchCluster.start}. */
 export interface BenchClusterOptions extends SandboxClusterOptions {
@@ -82,7 +83,10 @@ export class BenchCluster {
    * Resolves when every name in `names` is active/running on some live host
    * (or on every live host when `everywhere`); returns where each runs.
    */
-  async waitRunning(names: readonly string[], opts: { everywhere?: boolean; timeoutMs?: number; hosts?: readonly ClusterHost[] } = {}): Promise<Map<string, ClusterHost[]>> {
+  async waitRunning(
+    names: readonly string[],
+    opts: { everywhere?: boolean; timeoutMs?: number; hosts?: readonly ClusterHost[]; onRunning?: (name: string, host: ClusterHost) => void } = {},
+  ): Promise<Map<string, ClusterHost[]>> {
     const hosts = opts.hosts ?? this.liveHosts();
     const where = new Map<string, ClusterHost[]>();
     const pending = new Set(names);
@@ -92,10 +96,18 @@ export class BenchCluster {
       async () => {
         const ask = [...pending];
         for (const h of hosts) {
-          for (const s of await (await this.probe(h)).states(ask)) {
-            if (!isRunning(s)) continue;
+          // A host whose systemd is too busy to answer this round is asked again next round.
+          const states = await (await this.probe(h)).loaded().catch((err: unknown) => {
+            if (err instanceof SystemdTimeoutError) return [];
+            throw err;
+          });
+          for (const s of states) {
+            if (!pending.has(s.name) || !isRunning(s)) continue;
             const list = where.get(s.name) ?? [];
-            if (!list.includes(h)) list.push(h);
+            if (!list.includes(h)) {
+              list.push(h);
+              opts.onRunning?.(s.name, h);
+            }
             where.set(s.name, list);
           }
         }
