@@ -6,7 +6,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runCli } from './cli/program.js';
+import { isVersionRequest, runVersion } from './commands/version.js';
 import { createOutput } from './output/io.js';
 
 /** Runs fleetctl for `process.argv` and exits with its code. */
@@ -22,7 +22,11 @@ export async function main(): Promise<void> {
     if (err.code === 'EPIPE') process.exit(0);
   });
   const out = createOutput({ stdout: process.stdout, stderr: process.stderr, isTTY: process.stdout.isTTY === true });
-  const code = await runCli(process.argv.slice(2), { out, env: process.env, signal: controller.signal });
+  const argv = process.argv.slice(2);
+  // `version` alone needs neither commander nor the commands: answer before loading them.
+  const code = isVersionRequest(argv)
+    ? runVersion(out)
+    : await (await import('./cli/program.js')).runCli(argv, { out, env: process.env, signal: controller.signal });
   process.exitCode = controller.signal.aborted && code === 0 && interrupts > 0 ? 0 : code;
   // Clients may hold sockets (etcd's gRPC channel); do not linger on them.
   process.stdout.write('', () => process.exit(process.exitCode));

@@ -56,3 +56,22 @@ test('the bundled binary keeps the etcd driver in a chunk it loads only for --dr
   assert.ok(!bundleLoads(['--endpoint', 'unix:///nonexistent/fleet.sock', 'list-units']).includes('etcd3'));
   assert.ok(bundleLoads(['--driver', 'etcd', '--endpoint', 'http://127.0.0.1:1', '--request-timeout', '0.2', 'list-units']).includes('etcd3'));
 });
+
+/** Node's own modules the bundle loaded for `argv`, reported by a preload at exit. */
+function bundleBuiltins(argv: readonly string[]): string[] {
+  const bundle = fileURLToPath(new URL('../../../fleetctl-bundle/main.js', import.meta.url));
+  const preload = `process.on('exit', () => process.stderr.write('BUILTINS ' + JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13))) + '\\n'));`;
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(preload)}`, bundle, ...argv], { encoding: 'utf8', timeout: 30_000 });
+  const line = r.stderr.split('\n').find((l) => l.startsWith('BUILTINS '));
+  assert.ok(line !== undefined, `no report; stderr: ${r.stderr}`);
+  return JSON.parse(line.slice('BUILTINS '.length));
+}
+
+test('start-up: `version` loads neither the HTTP client nor commander; an http endpoint never loads TLS', () => {
+  const version = bundleBuiltins(['version']);
+  assert.ok(!version.includes('http') && !version.includes('https'), version.join(' '));
+  assert.ok(!version.includes('child_process'), `commander (which loads child_process) was loaded: ${version.join(' ')}`);
+  const list = bundleBuiltins(['--endpoint', 'unix:///nonexistent/fleet.sock', 'list-units']);
+  assert.ok(list.includes('http'), 'the check above must see node:http when a request is made');
+  assert.ok(!list.includes('https') && !list.includes('tls'), list.join(' '));
+});
