@@ -39,7 +39,7 @@ interface Figure {
   readonly peakRssKiB: number | undefined;
 }
 
-/** Runs `argv` (node first) `runs` times after one warm-up; wall times and the largest peak RSS. */
+/** Runs `argv` (the program first: the fleetctl bundle is executed itself, so its shebang's Node flags apply as for operators) `runs` times after one warm-up; wall times and the largest peak RSS. */
 function measure(c: Case, runs: number): Figure {
   const withTime = existsSync(GNU_TIME);
   const times: number[] = [];
@@ -66,17 +66,17 @@ const node = process.execPath;
 const noSocket = ['--endpoint', 'unix:///nonexistent/fleet.sock'];
 const cases: Case[] = [
   { name: 'node -e 0 (floor)', argv: [node, '-e', '0'], codes: [0] },
-  { name: 'fleetctl version', argv: [node, BUNDLE, 'version'], codes: [0] },
-  { name: 'fleetctl version (unbundled)', argv: [node, UNBUNDLED, 'version'], codes: [0] },
-  { name: 'fleetctl help', argv: [node, BUNDLE, 'help'], codes: [0] },
-  { name: 'fleetctl completion bash', argv: [node, BUNDLE, 'completion', 'bash'], codes: [0] },
-  { name: 'fleetctl list-units (no socket)', argv: [node, BUNDLE, ...noSocket, 'list-units'], codes: [1] },
+  { name: 'fleetctl version', argv: [BUNDLE, 'version'], codes: [0] },
+  { name: 'fleetctl version (unbundled)', argv: [UNBUNDLED, 'version'], codes: [0] },
+  { name: 'fleetctl help', argv: [BUNDLE, 'help'], codes: [0] },
+  { name: 'fleetctl completion bash', argv: [BUNDLE, 'completion', 'bash'], codes: [0] },
+  { name: 'fleetctl list-units (no socket)', argv: [BUNDLE, ...noSocket, 'list-units'], codes: [1] },
 ];
 if (endpoint !== undefined) {
   cases.push(
-    { name: 'completion: list-unit-files --fields=unit', argv: [node, BUNDLE, '--endpoint', endpoint, 'list-unit-files', '--no-legend', '--fields=unit'], codes: [0] },
-    { name: 'fleetctl list-units', argv: [node, BUNDLE, '--endpoint', endpoint, 'list-units'], codes: [0] },
-    { name: 'fleetctl list-machines', argv: [node, BUNDLE, '--endpoint', endpoint, 'list-machines'], codes: [0] },
+    { name: 'completion: list-unit-files --fields=unit', argv: [BUNDLE, '--endpoint', endpoint, 'list-unit-files', '--no-legend', '--fields=unit'], codes: [0] },
+    { name: 'fleetctl list-units', argv: [BUNDLE, '--endpoint', endpoint, 'list-units'], codes: [0] },
+    { name: 'fleetctl list-machines', argv: [BUNDLE, '--endpoint', endpoint, 'list-machines'], codes: [0] },
   );
 }
 

@@ -1,6 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-opt --max-semi-space-size=1
 /**
- * fleetctl's entry point (`node dist/fleetctl-bundle/main.js`): real stdout/stderr,
+ * fleetctl's entry point (`dist/fleetctl-bundle/main.js`, started with the
+ * Node flags of `cli/node-flags.ts` by its first line): real stdout/stderr,
  * the process environment, Ctrl-C as cancellation; everything else is in
  * `cli/program.ts`.
  */

@@ -32,6 +32,8 @@ await build({
   // node_modules, loaded only by the etcd driver's chunk.
   external: ['etcd3', 'etcd3/*', 'cockatiel'],
   banner: { js: "import { createRequire as __fleetctlCreateRequire } from 'node:module';\nconst require = __fleetctlCreateRequire(import.meta.url);" },
+  minifyWhitespace: true,
+  minifySyntax: true,
   outdir: fleetctlDir,
   sourcemap: 'linked',
   logLevel: 'warning',

@@ -59,7 +59,8 @@ export class RegistryLauncher implements UnitLauncher {
 const FLEETCTL = new URL('../../fleetctl-bundle/main.js', import.meta.url).pathname;
 
 /**
- * Launches with the real fleetctl binary: `node dist/fleetctl-bundle/main.js
+ * Launches with the real fleetctl binary, executed as operators run it (its
+ * shebang picks the Node flags): `dist/fleetctl-bundle/main.js
  * --driver etcd --endpoint <url> start --no-block <files>` and `destroy
  * <names>`, one invocation per call (as an operator would type it). With
  * `driver` `api`, through a fleetd's API (`--endpoint unix://...`), the way
@@ -107,7 +108,7 @@ export class FleetctlLauncher implements UnitLauncher {
   private run(args: readonly string[]): Promise<void> {
     const started = performance.now();
     return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, [FLEETCTL, '--driver', this.driver, '--endpoint', this.endpoint, '--request-timeout', '10', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = spawn(FLEETCTL, ['--driver', this.driver, '--endpoint', this.endpoint, '--request-timeout', '10', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       p.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
       p.once('error', reject);
