@@ -117,7 +117,7 @@ export interface UnitState {
   readonly activeState: ActiveState;
   /** Type-specific, e.g. `running`, `dead`, `failed`, `exited`, `start`. */
   readonly subState: SubState;
-  /** Main process of a service while it has one; undefined otherwise. */
+  /** Main process of a service while it has one; undefined otherwise. Read by `listStates`; state events do not carry it. */
   readonly mainPid?: number;
   /** systemd's restart counter of a service (`NRestarts`, systemd >= 235); undefined when not read or not a service. */
   readonly restarts?: number;

@@ -151,6 +151,33 @@ describe('D-Bus driver on a sandbox host', () => {
     }
   });
 
+  test('state events cost one property read per changed service (NRestarts), not two: MainPID is left to listStates', async () => {
+    const calls = new Map<string, number>();
+    const d = await DbusSystemdDriver.connect(
+      { scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, 'fleet-reads'), onCall: (m) => void calls.set(m, (calls.get(m) ?? 0) + 1) },
+      host.env,
+    );
+    const seen: DriverEvent[] = [];
+    d.subscribe((e) => seen.push(e));
+    const names = Array.from({ length: 20 }, (_, i) => `reads${i}.service`);
+    try {
+      await d.loadUnits(names.map((name) => ({ name, text: SLEEP })));
+      const getsBefore = calls.get('Get') ?? 0;
+      const eventsBefore = seen.length;
+      await Promise.all(names.map((n) => d.start(n)));
+      const running = (): Set<string> => new Set(seen.flatMap((e) => (e.type === 'state' && e.state.subState === 'running' ? [e.state.name] : [])));
+      await until(() => running().size === names.length, 'every unit reported running');
+      const events = seen.slice(eventsBefore).filter((e) => e.type === 'state').length;
+      const gets = (calls.get('Get') ?? 0) - getsBefore;
+      assert.ok(events >= names.length, `${events} state events`);
+      assert.ok(gets <= events, `${gets} property reads for ${events} state events of ${names.length} started units`);
+      assert.equal((await d.listStates([names[0]!]))[0]?.mainPid !== undefined, true, 'listStates still reads MainPID');
+    } finally {
+      for (const n of names) await d.unload(n).catch(() => undefined);
+      await d.close();
+    }
+  });
+
   test('a service restarted by systemd reports its restart counter (NRestarts) for flapping detection', async () => {
     const d = await DbusSystemdDriver.connect({ scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, 'fleet-restarts') }, host.env);
     const name = 'restarts.service';
