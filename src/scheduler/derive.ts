@@ -26,39 +26,116 @@ export interface Derived {
  */
 const derivedCache = new WeakMap<UnitSnapshot['requirements'], Derived>();
 
+/** What a unit requesting nothing reserves: one shared, frozen value, so per-requests caches ({@link scoringRequests}) hit for every such unit. */
+export const NO_REQUESTS: ReadonlyArray<readonly [string, number]> = Object.freeze([]);
+
 export function derivedOf(r: UnitSnapshot['requirements']): Derived {
   let d = derivedCache.get(r);
   if (d === undefined) {
-    const sorted = (xs: readonly string[]) => [...new Set(xs)].sort(compareStrings);
-    const md = metadataKey(r.metadata);
-    const conflicts = dedupe(r.conflicts);
-    d = {
-      metadataKey: md,
-      conflicts,
-      replaces: dedupe(r.replaces),
-      requests: fixedRequests(r.resources),
-      signature: requirementsKey(r, md, sorted),
-    };
+    d = isPlain(r) ? plainDerived() : derive(r);
     derivedCache.set(r, d);
   }
   return d;
 }
+
+function derive(r: UnitSnapshot['requirements']): Derived {
+  const md = metadataKey(r.metadata);
+  return {
+    metadataKey: md,
+    conflicts: dedupe(r.conflicts),
+    replaces: dedupe(r.replaces),
+    requests: fixedRequests(r.resources),
+    signature: requirementsKey(r, md),
+  };
+}
+
+/** The one Derived of every unit without constraints or requests (most units), built on first use. */
+let plain: Derived | undefined;
+
+function plainDerived(): Derived {
+  return (plain ??= Object.freeze(derive({ machineOf: [], metadata: new Map(), conflicts: [], replaces: [], global: false })));
+}
+
+/** True when `r` has exactly the fields of a unit without an `[X-Fleet]` section, all empty (its Derived is {@link plainDerived}). */
+function isPlain(r: UnitSnapshot['requirements']): boolean {
+  if (r.global || r.machineOf.length > 0 || r.conflicts.length > 0 || r.replaces.length > 0 || r.metadata.size > 0) return false;
+  for (const key in r) if (!PLAIN_KEYS.has(key)) return false;
+  return true;
+}
+
+const PLAIN_KEYS: ReadonlySet<string> = new Set(['global', 'machineOf', 'metadata', 'conflicts', 'replaces']);
 
 /**
  * Every field of the requirements, canonically: so a field added later (e.g.
  * resource requests read by a capacity filter or scorer) is part of the
  * signature without anyone having to remember it. The set-valued lists are
  * sorted and deduplicated; any other value is serialised with sorted keys.
+ * Equal to {@link requirementsKeyReference}, written without its per-unit
+ * garbage (a cold pass over 10,000 new units spent a tenth of its time there).
  */
-function requirementsKey(r: UnitSnapshot['requirements'], md: string, sorted: (xs: readonly string[]) => string[]): string {
+function requirementsKey(r: UnitSnapshot['requirements'], md: string): string {
+  let rest: string[] | undefined;
+  for (const key in r) {
+    // `replaces` is left out: a unit that declares it has no signature at all.
+    if (KNOWN_KEYS.has(key)) continue;
+    (rest ??= []).push(key);
+  }
+  let restJson = '[]';
+  if (rest !== undefined) {
+    if (rest.length > 1) rest.sort(compareStrings);
+    const parts = rest.map((key) => `[${JSON.stringify(key)},${canonicalJson((r as unknown as Record<string, unknown>)[key])}]`);
+    restJson = `[${parts.join(',')}]`;
+  }
+  return `[${r.global ? 'true' : 'false'},${r.machineId === undefined ? 'null' : JSON.stringify(r.machineId)},${JSON.stringify(md)},${sortedJson(r.machineOf)},${sortedJson(r.conflicts)},${restJson}]`;
+}
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(['global', 'machineId', 'metadata', 'machineOf', 'conflicts', 'replaces']);
+
+/** The reference definition of the requirements key (what {@link requirementsKey} must equal; tests compare them). */
+export function requirementsKeyReference(r: UnitSnapshot['requirements']): string {
+  const sorted = (xs: readonly string[]) => [...new Set(xs)].sort(compareStrings);
+  const md = metadataKey(r.metadata);
   const known = { global: r.global, machineId: r.machineId ?? null, metadata: md, machineOf: sorted(r.machineOf), conflicts: sorted(r.conflicts) };
   const rest: Array<[string, unknown]> = [];
   for (const key of Object.keys(r).sort(compareStrings)) {
-    // `replaces` is left out: a unit that declares it has no signature at all.
     if (key in known || key === 'replaces') continue;
     rest.push([key, canonical((r as unknown as Record<string, unknown>)[key])]);
   }
   return JSON.stringify([known.global, known.machineId, known.metadata, known.machineOf, known.conflicts, rest]);
+}
+
+/** The requirements key of `r` as the planner computes it (for tests). */
+export function requirementsKeyOf(r: UnitSnapshot['requirements']): string {
+  return derivedOf(r).signature;
+}
+
+/** JSON of the distinct members of `xs`, sorted. */
+function sortedJson(xs: readonly string[]): string {
+  if (xs.length === 0) return '[]';
+  if (xs.length === 1) return `[${JSON.stringify(xs[0])}]`;
+  return JSON.stringify([...new Set(xs)].sort(compareStrings));
+}
+
+/** `JSON.stringify(canonical(value))`, without the copies for the usual values (primitives, flat objects with sorted keys). */
+function canonicalJson(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  const t = typeof value;
+  if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(value))) return JSON.stringify(value);
+  if (t === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    let last: string | undefined;
+    let flat = true;
+    for (const k in value as Record<string, unknown>) {
+      const v = (value as Record<string, unknown>)[k];
+      const vt = typeof v;
+      if ((last !== undefined && compareStrings(last, k) >= 0) || !(vt === 'string' || vt === 'boolean' || (vt === 'number' && Number.isFinite(v)))) {
+        flat = false;
+        break;
+      }
+      last = k;
+    }
+    if (flat) return JSON.stringify(value);
+  }
+  return JSON.stringify(canonical(value));
 }
 
 /** `value` with Maps and Sets as sorted entry lists and object keys sorted, for JSON.stringify. */
@@ -89,21 +166,26 @@ export function scoringRequests(requests: ReadonlyArray<readonly [string, number
 }
 
 /** Requests above 0 in fixed units, sorted by resource name. */
-function fixedRequests(resources: ResourceAmounts | undefined): Array<readonly [string, number]> {
-  if (resources === undefined) return [];
+function fixedRequests(resources: ResourceAmounts | undefined): ReadonlyArray<readonly [string, number]> {
+  if (resources === undefined) return NO_REQUESTS;
   return Object.keys(resources)
     .sort(compareStrings)
     .map((name) => [name, toFixedUnits(name, resources[name]!)] as const)
     .filter(([, v]) => v > 0);
 }
 
-function dedupe(list: readonly string[]): string[] {
-  return [...new Set(list)];
+function dedupe(list: readonly string[]): readonly string[] {
+  return list.length < 2 ? list : [...new Set(list)];
 }
 
 /** Canonical, collision-free key for a MachineMetadata requirement ('' = none). */
 function metadataKey(metadata: ReadonlyMap<string, readonly string[]>): string {
   if (metadata.size === 0) return '';
+  if (metadata.size === 1) {
+    // One key with one value (the usual constraint): the same text as below, built directly.
+    const [[key, values]] = metadata;
+    if (values.length === 1) return `md:[[${JSON.stringify(key)},[${JSON.stringify(values[0])}]]]`;
+  }
   const entries = [...metadata].map(([k, vs]) => [k, [...new Set(vs)].sort(compareStrings)] as const);
   entries.sort((a, b) => compareStrings(a[0], b[0]));
   return `md:${JSON.stringify(entries)}`;

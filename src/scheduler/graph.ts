@@ -66,6 +66,7 @@ export function cycles(nodes: readonly string[], edges: Edges): string[][] {
  * breaking ties by name. Nodes on or behind a cycle are appended in name order.
  */
 export function topologicalOrder(sortedNodes: readonly string[], edges: Edges): string[] {
+  if (edges.size === 0) return [...sortedNodes];
   const rank = new Map<string, number>();
   sortedNodes.forEach((n, i) => rank.set(n, i));
   const indegree = new Array<number>(sortedNodes.length).fill(0);

@@ -35,6 +35,10 @@ export interface Prepared {
   readonly prioritised: boolean;
 }
 
+const NO_NAMES: ReadonlySet<string> = new Set();
+const NO_NAME_LIST: readonly string[] = Object.freeze([]);
+const NO_MACHINES: readonly MachineIndex[] = Object.freeze([]);
+
 type MutableUnit = { -readonly [K in keyof PlanUnit]: PlanUnit[K] };
 
 /** The part of {@link Prepared} that depends on the units (and the policy) alone while no machine holds units. */
@@ -87,8 +91,12 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
   for (const u of active) {
     const req = u.requirements;
     const derived = derivedOf(req);
-    const replaceTargets = new Set<string>();
-    for (const p of derived.replaces) for (const n of names.match(p)) if (n !== u.name) replaceTargets.add(n);
+    let replaceTargets: ReadonlySet<string> = NO_NAMES;
+    if (derived.replaces.length > 0) {
+      const targets = new Set<string>();
+      for (const p of derived.replaces) for (const n of names.match(p)) if (n !== u.name) targets.add(n);
+      replaceTargets = targets;
+    }
     units.set(u.name, {
       name: u.name,
       rank: 0,
@@ -97,23 +105,27 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
       requirements: req,
       metadataKey: derived.metadataKey,
       conflicts: derived.conflicts,
-      conflictedBy: conflictedBy.get(u.name) ?? [],
+      conflictedBy: conflictedBy.get(u.name) ?? NO_NAME_LIST,
       replaces: derived.replaces,
-      replacedBy: replacedBy.get(u.name) ?? [],
+      replacedBy: replacedBy.get(u.name) ?? NO_NAME_LIST,
       replaceTargets,
       replaceCycle: undefined,
-      followers: [],
+      followers: NO_NAME_LIST,
       requests: derived.requests,
       scoreRequests: scoringRequests(derived.requests, bestEffort),
-      heldOn: heldOn.get(u.name) ?? [],
+      heldOn: heldOn.get(u.name) ?? NO_MACHINES,
       template: u.name.includes('@') ? u.name.slice(0, u.name.indexOf('@')) : undefined,
       signature: undefined,
     });
   }
   for (const u of units.values()) {
-    for (const peer of new Set(u.requirements.machineOf)) {
+    const peers = u.requirements.machineOf;
+    if (peers.length === 0) continue;
+    for (const peer of peers.length === 1 ? peers : new Set(peers)) {
       const leader = units.get(peer);
-      if (leader && leader !== u) (leader.followers as string[]).push(u.name);
+      if (leader === undefined || leader === u) continue;
+      if (leader.followers === NO_NAME_LIST) leader.followers = [u.name];
+      else (leader.followers as string[]).push(u.name);
     }
   }
 
@@ -202,6 +214,14 @@ function matchDeclared(
       else out.set(n, [p]);
     }
   }
+  // Names matched by the same patterns share one list (and so its signature part, see `relationsKey`).
+  const shared = new Map<string, string[]>();
+  for (const [n, list] of out) {
+    const key = list.length === 1 ? list[0]! : list.join('\0');
+    const known = shared.get(key);
+    if (known === undefined) shared.set(key, list);
+    else out.set(n, known);
+  }
   return out;
 }
 
@@ -210,5 +230,16 @@ function signature(u: PlanUnit): string | undefined {
   const own = derivedOf(u.requirements).signature;
   const held = u.heldOn.length === 0 ? '' : `|held:${u.heldOn.join(',')}`;
   if (u.conflictedBy.length === 0 && u.replacedBy.length === 0) return own + held;
-  return `${own}|${JSON.stringify([u.conflictedBy, u.replacedBy])}${held}`;
+  return `${own}|${relationsKey(u.conflictedBy, u.replacedBy)}${held}`;
+}
+
+/** Per conflictedBy list (shared by the names its patterns match, see `matchDeclared`), its key when nothing replaces those names. */
+const conflictedOnlyKeys = new WeakMap<readonly string[], string>();
+
+/** The glob relations part of a signature: JSON of both lists. */
+function relationsKey(conflictedBy: readonly string[], replacedBy: readonly string[]): string {
+  if (replacedBy.length > 0) return JSON.stringify([conflictedBy, replacedBy]);
+  let key = conflictedOnlyKeys.get(conflictedBy);
+  if (key === undefined) conflictedOnlyKeys.set(conflictedBy, (key = JSON.stringify([conflictedBy, replacedBy])));
+  return key;
 }
