@@ -165,7 +165,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 }
 
 /** The page's requests and when its store got the first listing, one line each (from the page's own performance timeline). */
-async function pageTimings(page: import('puppeteer-core').Page): Promise<string> {
+export async function pageTimings(page: import('puppeteer-core').Page): Promise<string> {
   // A string: this runs in the page, whose DOM types the bench is not compiled with.
   return page.evaluate<[], () => string>(`(() => {
     const lines = performance.getEntriesByType('resource').map((e) =>
