@@ -39,6 +39,8 @@ export interface FirstViewRequests {
   readonly ms: Record<string, number>;
   readonly bytes: Record<string, number>;
   readonly listedMs: number;
+  /** CPU time of this process (the API and this client) meanwhile. */
+  readonly cpuMs: number;
 }
 
 export interface DashboardApiResult {
@@ -149,7 +151,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     await api.close();
     api = undefined;
     await apiRegistry.close();
-    console.log(`\nsummary: lists answered ${formatMs(cold.listedMs)} cold, ${formatMs(median(warm.map((w) => w.listedMs)))} warm (median of ${loads})`);
+    console.log(`\nsummary: lists answered ${formatMs(cold.listedMs)} cold (CPU ${formatMs(cold.cpuMs)}), ${formatMs(median(warm.map((w) => w.listedMs)))} warm (median of ${loads}; CPU ${formatMs(median(warm.map((w) => w.cpuMs)))})`);
     let page: PageFirstViews | undefined;
     if (args.string('browser') === 'true') {
       page = await pageFirstViews({ endpoint: etcd.endpoint, loads, machines: machineCount, units: work.units.length, pageProfile: args.string('page-prof') });
@@ -171,6 +173,7 @@ async function firstViewRequests(base: string): Promise<FirstViewRequests> {
   const ms: Record<string, number> = {};
   const bytes: Record<string, number> = {};
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const get = async (path: string, init: RequestInit = {}): Promise<Response> => {
     const res = await fetch(`${base}/fleet/v1${path}`, init);
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -188,14 +191,15 @@ async function firstViewRequests(base: string): Promise<FirstViewRequests> {
   });
   await Promise.all([opened, body('machines', '/machines?pageSize=65535'), body('units', '/units?pageSize=65535'), body('state', '/state?pageSize=65535')]);
   const listedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   stream.abort();
-  return { ms, bytes, listedMs };
+  return { ms, bytes, listedMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 function describe(r: FirstViewRequests): string {
   return Object.entries(r.ms)
     .map(([k, v]) => `${k} ${formatMs(v)}${r.bytes[k] !== undefined ? ` (${(r.bytes[k]! / 1024).toFixed(0)} KiB)` : ''}`)
-    .join(', ');
+    .join(', ') + `; CPU ${formatMs(r.cpuMs)}`;
 }
 
 /**
