@@ -22,6 +22,15 @@ export type ParsedKey =
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const MAX_SEGMENT = 255;
 
+/** What {@link check} accepts, without building an error (key parsing tests every key it reads). */
+function isToken(value: string): boolean {
+  return value.length > 0 && value.length <= MAX_SEGMENT && value !== '.' && value !== '..' && TOKEN.test(value);
+}
+
+function isUnitName(name: string): boolean {
+  return unitNameProblem(name) === undefined;
+}
+
 function check(kind: string, value: string, pattern: RegExp): string {
   if (typeof value !== 'string' || value.length === 0) throw new InvalidNameError(kind, String(value), 'empty');
   if (value.length > MAX_SEGMENT) throw new InvalidNameError(kind, value, `longer than ${MAX_SEGMENT} characters`);
@@ -243,38 +252,30 @@ export class KeyLayout {
   parse(key: string): ParsedKey | undefined {
     if (!key.startsWith(this.prefix)) return undefined;
     const parts = key.slice(this.prefix.length).split('/');
-    const ok = (f: () => unknown): boolean => {
-      try {
-        f();
-        return true;
-      } catch {
-        return false;
-      }
-    };
     const [dir, a, b] = parts;
     if (parts.length === 1 && dir === 'policy') return { kind: 'policy' };
     if (a === undefined) return undefined;
     switch (parts.length === 2 ? dir : parts.length === 3 ? `${dir}/` : '') {
       case 'units':
-        return ok(() => checkUnitName(a)) ? { kind: 'unit', name: a } : undefined;
+        return isUnitName(a) ? { kind: 'unit', name: a } : undefined;
       case 'bodies':
-        return ok(() => checkBodyHash(a)) ? { kind: 'body', hash: a } : undefined;
+        return isToken(a) ? { kind: 'body', hash: a } : undefined;
       case 'desired':
-        return ok(() => checkUnitName(a)) ? { kind: 'desired', name: a } : undefined;
+        return isUnitName(a) ? { kind: 'desired', name: a } : undefined;
       case 'rollouts':
-        return ok(() => checkUnitName(a)) ? { kind: 'rollout', group: a } : undefined;
+        return isUnitName(a) ? { kind: 'rollout', group: a } : undefined;
       case 'machines':
-        return ok(() => checkMachineId(a)) ? { kind: 'machine', machineId: a } : undefined;
+        return isToken(a) ? { kind: 'machine', machineId: a } : undefined;
       case 'engine':
         return a === 'leader' ? { kind: 'leader' } : a === 'decisions' ? { kind: 'decisions' } : a === 'anomaly' ? { kind: 'anomaly' } : undefined;
       case 'engine/':
-        return a === 'unplaced' && ok(() => checkUnitName(b!)) ? { kind: 'unplaced', name: b! } : undefined;
+        return a === 'unplaced' && isUnitName(b!) ? { kind: 'unplaced', name: b! } : undefined;
       case 'machine-metadata/':
-        return ok(() => checkMachineId(a) && checkMetadataKey(b!)) ? { kind: 'machineMetadata', machineId: a, key: b! } : undefined;
+        return isToken(a) && isToken(b!) ? { kind: 'machineMetadata', machineId: a, key: b! } : undefined;
       case 'schedule/':
-        return ok(() => checkMachineId(a) && checkUnitName(b!)) ? { kind: 'schedule', machineId: a, name: b! } : undefined;
+        return isToken(a) && isUnitName(b!) ? { kind: 'schedule', machineId: a, name: b! } : undefined;
       case 'state/':
-        return ok(() => checkUnitName(a) && checkMachineId(b!)) ? { kind: 'state', name: a, machineId: b! } : undefined;
+        return isUnitName(a) && isToken(b!) ? { kind: 'state', name: a, machineId: b! } : undefined;
       default:
         return undefined;
     }

@@ -28,6 +28,7 @@ export const UNIT_TYPES: readonly string[] = Object.freeze([
 export const TEMPLATE_UNIT_TYPES: readonly string[] = Object.freeze(['path', 'service', 'socket', 'target', 'timer']);
 
 const VALID_CHAR = /^[0-9a-zA-Z:_.@\-\\]$/;
+const VALID_BASE = /^[0-9a-zA-Z:_.@\-\\]*$/;
 
 /** Returns fleet's message for the first rule `name` breaks, or undefined when it is valid. */
 export function unitNameProblem(name: string): string | undefined {
@@ -42,8 +43,12 @@ export function unitNameProblem(name: string): string | undefined {
   if (name.includes('@') && !TEMPLATE_UNIT_TYPES.includes(suffix)) {
     return `invalid unit type for template: ${goQuote(suffix)}`;
   }
-  for (const ch of name.slice(0, dot)) {
-    if (!VALID_CHAR.test(ch)) return `invalid character ${goQuoteRune(ch)} in unit name`;
+  // One test of the whole name first (the registry checks every key it reads: ~46,000 at 10,000 units); per character only to name the bad one.
+  const base = name.slice(0, dot);
+  if (!VALID_BASE.test(base)) {
+    for (const ch of base) {
+      if (!VALID_CHAR.test(ch)) return `invalid character ${goQuoteRune(ch)} in unit name`;
+    }
   }
   if (name.startsWith('@')) return 'unit name cannot start in "@"';
   if (name.startsWith('.')) return 'unit name cannot start in "."';
