@@ -24,7 +24,7 @@
  * `priority` (not in fleet) is added after fleet's fields only when the
  * unit sets `[X-Fleet] Priority=`.
  */
-import type { ScheduleEntry, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
+import type { ScheduleEntry, UnitRecord, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
 import { extractRequirements } from '../units/index.js';
 import type { ApiUnit } from './schema.js';
 import { isRunning, leastAdvanced, type DesiredState } from '../domain/index.js';
@@ -57,17 +57,38 @@ export function entryState(entry: ScheduleEntry, state: UnitStateRecord | undefi
 
 /** True when the unit's `[X-Fleet]` says `Global=true` (unreadable sections count as not global). */
 export function isGlobalUnit(u: UnitWithDesired): boolean {
-  return extractRequirements(u.unit.options, u.unit.name).requirements.global;
+  return recordView(u.unit).global;
+}
+
+/** What {@link toApiUnit} reads from a unit record alone: its options on the wire, Global= and Priority=. */
+interface RecordView {
+  readonly options: NonNullable<ApiUnit['options']>;
+  readonly global: boolean;
+  readonly priority: number | undefined;
+}
+
+/** Per record (records are immutable; the API's views keep the same object until the unit changes), so a listing of 10,000 units parses no [X-Fleet] section twice. */
+const recordViews = new WeakMap<UnitRecord, RecordView>();
+
+function recordView(unit: UnitRecord): RecordView {
+  let view = recordViews.get(unit);
+  if (view === undefined) {
+    // Without an [X-Fleet] section (most units) there is nothing to extract.
+    const requirements = unit.options.some((o) => o.section === 'X-Fleet') ? extractRequirements(unit.options, unit.name).requirements : { global: false, priority: undefined };
+    const options = unit.options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : { section: o.section, name: o.name, value: o.value }));
+    view = { options, global: requirements.global, priority: requirements.priority };
+    recordViews.set(unit, view);
+  }
+  return view;
 }
 
 /** The unit as fleet's API shows it, with currentState and machineID derived as documented above. */
 export function toApiUnit(u: UnitWithDesired, runtime: UnitRuntimeIndex): ApiUnit {
   const entries = runtime.entries.get(u.unit.name) ?? [];
   const stateOf = (e: ScheduleEntry) => entryState(e, runtime.states.get(`${e.name}\0${e.machineId}`));
-  const options = u.unit.options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : { section: o.section, name: o.name, value: o.value }));
+  const { options, ...requirements } = recordView(u.unit);
   let currentState: DesiredState = 'inactive';
   let machineID: string | undefined;
-  const requirements = extractRequirements(u.unit.options, u.unit.name).requirements;
   if (requirements.global) {
     if (entries.length > 0) currentState = entries.map(stateOf).reduce(leastAdvanced);
   } else if (entries[0] !== undefined) {
