@@ -16,6 +16,7 @@
  * took to return.
  *
  *   npm run build && node dist/bench/sandbox-scenarios.js [--runs 3] [--scenarios start-1,global,...] [--launcher registry|fleetctl|fleetctl-api]
+ *     [--fleetd-node-args='--max-semi-space-size=1 ...'  (instead of the fleetd bin's flags, to try V8 settings)]
  */
 import { pathToFileURL } from 'node:url';
 import { BenchArgs } from './lib/args.js';
@@ -77,7 +78,15 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   for (const s of selected) byTtl.set(s.agentTtl, [...(byTtl.get(s.agentTtl) ?? []), s]);
   let launcherLabel = '';
   for (const [ttl, scenarios] of byTtl) {
-    const c = await BenchCluster.start({ hosts: 3, agentTtl: ttl, engineLeaseTtl: '5s', label: 'bn', launcher: args.string('launcher') ?? 'registry' });
+    const nodeArgs = args.string('fleetd-node-args');
+    const c = await BenchCluster.start({
+      hosts: 3,
+      agentTtl: ttl,
+      engineLeaseTtl: '5s',
+      label: 'bn',
+      launcher: args.string('launcher') ?? 'registry',
+      ...(nodeArgs !== undefined ? { nodeArgs: nodeArgs.split(' ').filter(Boolean) } : {}),
+    });
     launcherLabel = c.launcher.label;
     try {
       for (const s of scenarios) {
