@@ -77,3 +77,18 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(`${fleetdDir}/fleetd.js`, 0o755);
+assertOneByteSource(`${fleetdDir}/fleetd.js`);
+
+/**
+ * V8 keeps a script's source in the heap for the process's life, one byte
+ * per character only if every character is at most U+00FF: a single other
+ * one (esbuild escapes them in strings, not in regular expression literals)
+ * doubles fleetd's 1.5 MB source to 3 MB of UTF-16. Fails the build naming it.
+ */
+function assertOneByteSource(file) {
+  const text = readFileSync(file, 'utf8');
+  const at = text.search(/[^\u0000-\u00ff]/u);
+  if (at < 0) return;
+  const line = text.slice(0, at).split('\n').length;
+  throw new Error(`${file}:${line}: character U+${text.codePointAt(at).toString(16).padStart(4, '0')} in ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 40))}; escape it in the source (\\uXXXX) so V8 can hold the bundle as one-byte text`);
+}

@@ -20,12 +20,16 @@ const UNIT_MS: Record<string, number> = {
  * @throws {Error} naming the text when it is not a Go duration.
  */
 export function parseGoDuration(text: string): number {
+  // The micro signs are escaped (µ U+00B5, μ U+03BC): esbuild copies regular
+  // expression literals into fleetd's bundle as written, and one character
+  // above U+00FF makes V8 hold the whole 1.5 MB bundle source as UTF-16
+  // (scripts/bundle.mjs checks).
   const s = text.trim();
   if (s === '0' || s === '+0' || s === '-0') return 0;
-  const m = /^([+-]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/u.exec(s);
+  const m = /^([+-]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$/u.exec(s);
   if (m === null) throw new Error(`invalid duration ${JSON.stringify(text)} (examples: 30s, 1m30s, 500ms)`);
   let total = 0;
-  for (const part of m[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gu)) {
+  for (const part of m[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/gu)) {
     total += Number(part[1]) * UNIT_MS[part[2]!]!;
   }
   return m[1] === '-' ? -total : total;

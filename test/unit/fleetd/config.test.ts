@@ -141,7 +141,7 @@ test('loadConfig reads an explicit file and rejects a missing one or a directory
 });
 
 test('Go durations', () => {
-  const cases: Array<[string, number]> = [['30s', 30_000], ['1m30s', 90_000], ['500ms', 500], ['1.5h', 5_400_000], ['0', 0], ['2s500ms', 2500], ['1000us', 1]];
+  const cases: Array<[string, number]> = [['30s', 30_000], ['1m30s', 90_000], ['500ms', 500], ['1.5h', 5_400_000], ['0', 0], ['2s500ms', 2500], ['1000us', 1], ['2000\u00b5s', 2], ['3000\u03bcs', 3]];
   for (const [text, ms] of cases) assert.equal(parseGoDuration(text), ms, text);
   for (const bad of ['', '30', 's', '1d', '1.2.3s', '-']) assert.throws(() => parseGoDuration(bad), /invalid duration/, bad);
 });
