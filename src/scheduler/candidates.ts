@@ -15,6 +15,18 @@ export interface CandidateSet {
   has(m: MachineIndex): boolean;
 }
 
+/**
+ * Machines an ordered walk leaves out, for as long as nothing on them
+ * changes: a unit's walk may skip machines a filter rejects for reasons
+ * only an add or remove on that machine can change (e.g. Conflicts). The
+ * walk keeps an order of its own per key, so walks with the same `key`
+ * must have the same `excluded`.
+ */
+export interface Exclusion {
+  readonly key: string;
+  excluded(m: MachineIndex): boolean;
+}
+
 class ListCandidates implements CandidateSet {
   private members: Set<MachineIndex> | undefined;
   constructor(

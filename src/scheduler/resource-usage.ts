@@ -40,8 +40,6 @@ export class ResourceUsage implements ResourceUsageView {
   private scoring: Array<Map<string, number>> | undefined;
   /** Per machine, the resources where used > allocatable. */
   private readonly over: Array<Set<string> | undefined>;
-  /** Told when a machine's scoring usage changes (the spread order). */
-  private readonly scoringListeners: Array<(m: MachineIndex) => void> = [];
 
   /** `scoringOf(m)`: the scoring requests of every unit placed on `m` so far (read once, when scoring usage is first asked for). */
   constructor(
@@ -85,11 +83,6 @@ export class ResourceUsage implements ResourceUsageView {
     return this.scoringUsage()[m]!.get(name) ?? 0;
   }
 
-  /** Calls `listener` after every change of a machine's scoring usage. */
-  onScoringChange(listener: (m: MachineIndex) => void): void {
-    this.scoringListeners.push(listener);
-  }
-
   usedFractionWith(m: MachineIndex, name: string, amount: number): number {
     const alloc = this.allocatable(m, name);
     if (alloc <= 0) return 1;
@@ -101,7 +94,6 @@ export class ResourceUsage implements ResourceUsageView {
     if (this.scoring === undefined) return;
     const used = this.scoring[m]!;
     for (const [name, v] of requests) used.set(name, (used.get(name) ?? 0) + sign * v);
-    if (requests.length > 0) for (const l of this.scoringListeners) l(m);
   }
 
   /** Adds (`sign` 1) or removes (-1) `requests` on `m`. */

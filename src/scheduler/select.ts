@@ -10,6 +10,7 @@ import type { Pipeline } from './pipeline.js';
 import { runFilters, type Filter, type FilterName } from './filter.js';
 import { intersectCandidates, type CandidateSet } from './candidates.js';
 import { rankCandidates } from './scorers/ranker.js';
+import { conflictExclusion, conflictsFilter } from './filters/conflicts.js';
 
 /** The best feasible machine for `unit` in the current state, or undefined when no machine can take it. */
 export function selectMachine(unit: PlanUnit, view: PlacementView, pipeline: Pipeline): MachineIndex | undefined {
@@ -17,7 +18,8 @@ export function selectMachine(unit: PlanUnit, view: PlacementView, pipeline: Pip
   if (candidates.machines.length === 0) return undefined;
   // Pre-filters return exactly what their filter accepts: no need to ask twice.
   const filters = applied.length === 0 ? pipeline.filters : filtersBesides(pipeline, applied);
-  for (const m of rankCandidates(unit, candidates, view, pipeline.scorers)) {
+  const exclusion = filters.includes(conflictsFilter) ? conflictExclusion(unit, view) : undefined;
+  for (const m of rankCandidates(unit, candidates, view, pipeline.scorers, exclusion)) {
     if (runFilters(filters, unit, m, view).ok) return m;
   }
   return undefined;

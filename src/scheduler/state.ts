@@ -144,7 +144,7 @@ export class PlacementState implements PlacementView {
     let order = this.orders.get(id);
     if (order === undefined) {
       const o = new AllocationOrder(this.machines, this.resources, groupBy === undefined ? undefined : (m) => m.metadata[groupBy] ?? '');
-      this.resources.onScoringChange((m) => o.touched(m));
+      this.onChange((m) => o.touched(m));
       this.orders.set(id, (order = o));
     }
     return order;

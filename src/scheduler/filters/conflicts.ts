@@ -5,6 +5,7 @@
 import { OK, reject, type Filter } from '../filter.js';
 import type { MachineIndex, PlanUnit } from '../model.js';
 import type { PlacementView } from '../state.js';
+import type { Exclusion } from '../candidates.js';
 
 /** Rejects machines hosting a unit this one conflicts with, in either direction. */
 export const conflictsFilter: Filter = {
@@ -23,6 +24,28 @@ export const conflictsFilter: Filter = {
     return OK;
   },
 };
+
+/** True when `m` hosts a unit `unit` conflicts with, in either direction: exactly the machines {@link conflictsFilter} rejects. */
+export function conflictBlocked(unit: PlanUnit, m: MachineIndex, view: PlacementView): boolean {
+  for (const p of unit.conflicts) if (view.conflicts.hosted(m, p) > 0) return true;
+  for (const p of unit.conflictedBy) if (view.conflicts.declared(m, p) > 0) return true;
+  return false;
+}
+
+/**
+ * The machines {@link conflictsFilter} rejects for `unit`, as an exclusion
+ * for ordered walks (it changes only when units are added to or removed
+ * from a machine); undefined for a unit without Conflicts relations. Units
+ * with the same relations share its key.
+ */
+export function conflictExclusion(unit: PlanUnit, view: PlacementView): Exclusion | undefined {
+  if (unit.conflicts.length === 0 && unit.conflictedBy.length === 0) return undefined;
+  let key = exclusionKeys.get(unit);
+  if (key === undefined) exclusionKeys.set(unit, (key = `Conflicts:${JSON.stringify([unit.conflicts, unit.conflictedBy])}`));
+  return { key, excluded: (m) => conflictBlocked(unit, m, view) };
+}
+
+const exclusionKeys = new WeakMap<PlanUnit, string>();
 
 /** Name of the first other unit on `m` satisfying `test` (the counters guarantee there is one). */
 export function findOn(view: PlacementView, m: MachineIndex, unit: PlanUnit, test: (other: PlanUnit) => boolean): string {

@@ -13,7 +13,8 @@
  */
 import type { MachineIndex, MachineInfo } from '../model.js';
 import type { ResourceUsage } from '../resource-usage.js';
-import type { CandidateSet } from '../candidates.js';
+import type { CandidateSet, Exclusion } from '../candidates.js';
+import { Heap } from '../heap.js';
 
 interface Entry {
   readonly k: number;
@@ -22,51 +23,21 @@ interface Entry {
   readonly v: number;
 }
 
-/** A binary heap of entries by (k, m) ascending, with lazy deletion of stale entries. */
-class EntryHeap {
-  readonly items: Entry[] = [];
+/** Entries by (k, m) ascending; stale entries are dropped lazily. */
+const entryHeap = (): Heap<Entry> => new Heap<Entry>((a, b) => a.k < b.k || (a.k === b.k && a.m < b.m));
 
-  push(e: Entry): void {
-    const a = this.items;
-    a.push(e);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-
-  pop(): Entry | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last !== undefined) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= a.length) break;
-        const r = l + 1;
-        const c = r < a.length && less(a[r]!, a[l]!) ? r : l;
-        if (!less(a[c]!, a[i]!)) break;
-        [a[i], a[c]] = [a[c]!, a[i]!];
-        i = c;
-      }
-    }
-    return top;
-  }
+/** One kept order within a group: its machines (a candidate set, less excluded machines) by key for one set of resource names. */
+interface Ordering {
+  readonly heap: Heap<Entry>;
+  readonly names: readonly string[];
+  /** False for machines this ordering leaves out (not pushed when touched). */
+  readonly admits: (m: MachineIndex) => boolean;
 }
 
-function less(a: Entry, b: Entry): boolean {
-  return a.k < b.k || (a.k === b.k && a.m < b.m);
-}
-
-/** One shape (and spreadBy value): its machines and, per set of resource names, their heap. */
+/** One shape (and spreadBy value): its machines and its orderings, by names, candidate set and exclusion. */
 interface Group {
   readonly machines: readonly MachineIndex[];
-  readonly heaps: Map<string, EntryHeap>;
+  readonly orderings: Map<string, Ordering>;
 }
 
 /** `spread`'s machine order, kept up to date as units are placed. */
@@ -91,7 +62,7 @@ export class AllocationOrder {
     }
     this.groupOf = new Array<Group>(machines.length);
     for (const list of byKey.values()) {
-      const g: Group = { machines: list, heaps: new Map() };
+      const g: Group = { machines: list, orderings: new Map() };
       this.groups.push(g);
       for (const m of list) this.groupOf[m] = g;
     }
@@ -103,22 +74,27 @@ export class AllocationOrder {
     return this.groups.length;
   }
 
-  /** Machine `m`'s scoring usage changed: re-key it in every heap of its group. */
+  /** The units on machine `m` changed (call after every add and remove): re-key it in every ordering of its group that admits it. */
   touched(m: MachineIndex): void {
     const v = ++this.version[m]!;
-    for (const [names, heap] of this.groupOf[m]!.heaps) heap.push({ k: this.key(m, names.split(',')), m, v });
+    for (const o of this.groupOf[m]!.orderings.values()) if (o.admits(m)) o.heap.push({ k: this.key(m, o.names), m, v });
   }
 
   /**
    * The candidates best first for a unit scored on resources `names`, given
    * `total` (the exact weighted score, which must be decreasing in the used
-   * fractions within a group). Lazily yields; must not be iterated across a placement.
+   * fractions within a group), less the machines `exclusion` leaves out.
+   * Lazily yields; must not be iterated across a placement.
    */
-  *walk(names: readonly string[], candidates: CandidateSet, total: (m: MachineIndex) => number): Generator<MachineIndex> {
-    const id = names.join(',');
-    const heads: Array<{ heap: EntryHeap; head: Entry | undefined; t: number }> = [];
-    const held: Array<{ heap: EntryHeap; e: Entry }> = [];
-    const advance = (h: { heap: EntryHeap; head: Entry | undefined; t: number }): void => {
+  *walk(names: readonly string[], candidates: CandidateSet, total: (m: MachineIndex) => number, exclusion?: Exclusion): Generator<MachineIndex> {
+    // A stable candidate set (e.g. "disk=ssd") and an exclusion get orderings of their own, so the walk does not pop past their outsiders.
+    const own = candidates.key !== undefined && candidates.key !== '*';
+    const id = `${names.join(',')}|${own ? candidates.key : '*'}|${exclusion?.key ?? ''}`;
+    const admits =
+      exclusion === undefined ? (own ? (m: MachineIndex) => candidates.has(m) : () => true) : own ? (m: MachineIndex) => candidates.has(m) && !exclusion.excluded(m) : (m: MachineIndex) => !exclusion.excluded(m);
+    const heads: Array<{ heap: Heap<Entry>; head: Entry | undefined; t: number }> = [];
+    const held: Array<{ heap: Heap<Entry>; e: Entry }> = [];
+    const advance = (h: { heap: Heap<Entry>; head: Entry | undefined; t: number }): void => {
       for (;;) {
         const e = h.heap.pop();
         if (e === undefined) {
@@ -126,8 +102,10 @@ export class AllocationOrder {
           return;
         }
         if (e.v !== this.version[e.m]) continue; // stale: dropped for good
+        // Excluded now: dropped, and pushed again when the machine changes (`touched`).
+        if (exclusion !== undefined && exclusion.excluded(e.m)) continue;
         held.push({ heap: h.heap, e });
-        if (!candidates.has(e.m)) continue;
+        if (!own && !candidates.has(e.m)) continue;
         h.head = e;
         h.t = total(e.m);
         return;
@@ -135,7 +113,7 @@ export class AllocationOrder {
     };
     try {
       for (const g of this.groups) {
-        const h = { heap: this.heapOf(g, id, names), head: undefined as Entry | undefined, t: 0 };
+        const h = { heap: this.heapOf(g, id, names, admits), head: undefined as Entry | undefined, t: 0 };
         advance(h);
         if (h.head !== undefined) heads.push(h);
       }
@@ -155,14 +133,14 @@ export class AllocationOrder {
     }
   }
 
-  private heapOf(g: Group, id: string, names: readonly string[]): EntryHeap {
-    let heap = g.heaps.get(id);
-    if (heap === undefined) {
-      heap = new EntryHeap();
-      for (const m of g.machines) heap.push({ k: this.key(m, names), m, v: this.version[m]! });
-      g.heaps.set(id, heap);
+  private heapOf(g: Group, id: string, names: readonly string[], admits: (m: MachineIndex) => boolean): Heap<Entry> {
+    let o = g.orderings.get(id);
+    if (o === undefined) {
+      o = { heap: entryHeap(), names, admits };
+      for (const m of g.machines) if (admits(m)) o.heap.push({ k: this.key(m, names), m, v: this.version[m]! });
+      g.orderings.set(id, o);
     }
-    return heap;
+    return o.heap;
   }
 
   /** Sum over `names` of the used fraction of `m` (scoring usage / allocatable; resources it lacks add 0: the same for its whole group). */

@@ -1,4 +1,5 @@
 import type { MachineIndex } from '../model.js';
+import type { Exclusion } from '../candidates.js';
 
 /**
  * Machines ordered by (load, index) for the least-loaded ranking, kept up to
@@ -12,8 +13,11 @@ export interface LoadOrderView {
   load(m: MachineIndex): number;
   /** The highest load of any machine (0 when there are none). */
   most(): number;
-  /** `machines` (the members of the set named `key`) by ascending load, then index. Do not place while iterating. */
-  walk(key: string, machines: readonly MachineIndex[]): Iterable<MachineIndex>;
+  /**
+   * `machines` (the members of the set named `key`) by ascending load, then
+   * index, less those `exclusion` leaves out. Do not place while iterating.
+   */
+  walk(key: string, machines: readonly MachineIndex[], exclusion?: Exclusion): Iterable<MachineIndex>;
 }
 
 /** Mutable {@link LoadOrderView}. */
@@ -39,7 +43,7 @@ export class LoadOrder implements LoadOrderView {
     return this.highest;
   }
 
-  /** Changes `m`'s load by `delta`. */
+  /** Changes `m`'s load by `delta` (after the units on `m` changed: exclusions are asked again). */
   adjust(m: MachineIndex, delta: number): void {
     const before = this.loads[m]!;
     const after = before + delta;
@@ -51,34 +55,53 @@ export class LoadOrder implements LoadOrderView {
     for (const q of this.memberships[m]!) q.move(m, before, after);
   }
 
-  walk(key: string, machines: readonly MachineIndex[]): Iterable<MachineIndex> {
-    let q = this.queues.get(key);
+  walk(key: string, machines: readonly MachineIndex[], exclusion?: Exclusion): Iterable<MachineIndex> {
+    const id = exclusion === undefined ? key : `${key}|${exclusion.key}`;
+    let q = this.queues.get(id);
     if (q === undefined) {
-      q = new BucketQueue();
+      q = new BucketQueue(exclusion);
       for (const m of machines) {
         q.append(m, this.loads[m]!);
         this.memberships[m]!.push(q);
       }
-      this.queues.set(key, q);
+      this.queues.set(id, q);
     }
     return q;
   }
 }
 
-/** Buckets by load; each bucket holds ascending machine indices. */
+/** Buckets by load; each bucket holds ascending machine indices, the members `exclusion` (if any) does not leave out. */
 class BucketQueue implements Iterable<MachineIndex> {
   private readonly buckets: MachineIndex[][] = [];
+  /** With an exclusion: the members left out now. */
+  private readonly out: Set<MachineIndex> | undefined;
 
-  /** Adds `m`, which must be greater than every index already in its bucket. */
-  append(m: MachineIndex, load: number): void {
-    this.bucket(load).push(m);
+  constructor(private readonly exclusion: Exclusion | undefined) {
+    this.out = exclusion === undefined ? undefined : new Set();
   }
 
+  /** Adds member `m`, which must be greater than every index already in its bucket. */
+  append(m: MachineIndex, load: number): void {
+    if (this.exclusion?.excluded(m) === true) this.out!.add(m);
+    else this.bucket(load).push(m);
+  }
+
+  /** Member `m`'s load went from `from` to `to`, and what runs on it changed. */
   move(m: MachineIndex, from: number, to: number): void {
-    const src = this.bucket(from);
-    src.splice(lowerBound(src, m), 1);
-    const dst = this.bucket(to);
-    dst.splice(lowerBound(dst, m), 0, m);
+    const wasIn = this.out === undefined || !this.out.has(m);
+    const isIn = this.exclusion === undefined || !this.exclusion.excluded(m);
+    if (wasIn) {
+      const src = this.bucket(from);
+      src.splice(lowerBound(src, m), 1);
+    }
+    if (isIn) {
+      const dst = this.bucket(to);
+      dst.splice(lowerBound(dst, m), 0, m);
+    }
+    if (wasIn !== isIn) {
+      if (isIn) this.out!.delete(m);
+      else this.out!.add(m);
+    }
   }
 
   *[Symbol.iterator](): Iterator<MachineIndex> {

@@ -14,15 +14,21 @@ import type { MachineIndex, PlanUnit } from '../model.js';
 import type { PlacementView } from '../state.js';
 import type { CandidateSet } from '../candidates.js';
 import type { WeightedScorer } from './scorer.js';
+import type { Exclusion } from '../candidates.js';
 import { leastLoaded } from './least-loaded.js';
 import { leastAllocated } from './least-allocated.js';
 
-/** `candidates` best first for `unit`. Must not be iterated across a placement. */
+/**
+ * `candidates` best first for `unit`. Must not be iterated across a
+ * placement. `exclusion`: machines the caller's filters reject anyway,
+ * which an ordered walk may leave out (the rest keep their order).
+ */
 export function rankCandidates(
   unit: PlanUnit,
   candidates: CandidateSet,
   view: PlacementView,
   scorers: readonly WeightedScorer[],
+  exclusion?: Exclusion,
 ): Iterable<MachineIndex> {
   const { dense, sparse, leastLoadedOnly } = split(scorers);
   let favoured: ReadonlySet<MachineIndex> = NONE;
@@ -40,7 +46,7 @@ export function rankCandidates(
     return t;
   };
   if (leastLoadedOnly) {
-    const walk = leastLoadedWalk(candidates, view);
+    const walk = leastLoadedWalk(candidates, view, exclusion);
     if (favoured.size === 0) return walk;
     return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
   }
@@ -50,6 +56,7 @@ export function rankCandidates(
       unit.scoreRequests.map(([name]) => name),
       candidates,
       total,
+      exclusion,
     );
     if (favoured.size === 0) return walk;
     return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
@@ -98,8 +105,8 @@ function spreadGroups(unit: PlanUnit, candidates: CandidateSet, view: PlacementV
 }
 
 /** Candidates by ascending load, then index: descending least-loaded score. */
-function leastLoadedWalk(candidates: CandidateSet, view: PlacementView): Iterable<MachineIndex> {
-  if (candidates.key !== undefined) return view.loads.walk(candidates.key, candidates.machines);
+function leastLoadedWalk(candidates: CandidateSet, view: PlacementView, exclusion: Exclusion | undefined): Iterable<MachineIndex> {
+  if (candidates.key !== undefined) return view.loads.walk(candidates.key, candidates.machines, exclusion);
   return [...candidates.machines].sort((a, b) => view.loads.load(a) - view.loads.load(b) || a - b);
 }
 
