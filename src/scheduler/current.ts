@@ -20,10 +20,19 @@ export interface CurrentSchedule {
 /** Splits the schedule into usable placements and journaled removals. */
 export function readSchedule(snapshot: ClusterSnapshot, prepared: Prepared, journal: Journal): CurrentSchedule {
   const byId = new Map(prepared.machines.map((m) => [m.id, m.index]));
-  const placements = new Map<string, MachineIndex[]>();
+  const placements = new Map<string, readonly MachineIndex[]>();
   const causes = new Map<string, string>();
+  // Most units are on one machine: they share that machine's one-element list.
+  const singles = new Array<readonly MachineIndex[] | undefined>(prepared.machines.length);
   for (const [unit, ids] of snapshot.schedule) {
     const desired = prepared.desired.get(unit);
+    if (ids.length === 1 && desired !== undefined && desired !== 'inactive') {
+      const m = byId.get(ids[0]!);
+      if (m !== undefined) {
+        placements.set(unit, (singles[m] ??= Object.freeze([m])));
+        continue;
+      }
+    }
     const on: MachineIndex[] = [];
     // Sorted, so the recorded cause does not depend on the order of the list.
     for (const id of ids.length === 1 ? ids : [...new Set(ids)].sort(compareStrings)) {

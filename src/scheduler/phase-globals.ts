@@ -33,6 +33,7 @@ export function placeGlobalUnits(
   journal: Journal,
 ): Explanation[] {
   const unplaced: Explanation[] = [];
+  if (!prepared.order.some((u) => u.global)) return unplaced;
   const kept = keepFilters(pipeline.filters);
   const reserved = reserveCurrent(prepared, current, state, kept);
   const release = (unit: PlanUnit): void => {
@@ -65,13 +66,13 @@ export function placeGlobalUnits(
  * unit has and may keep as far as the machine alone decides (the keep
  * filters, with nothing placed yet). Returns what was reserved, per unit.
  */
-function reserveCurrent(prepared: Prepared, current: CurrentSchedule, state: PlacementState, kept: readonly Filter[]): Map<PlanUnit, MachineIndex[]> {
-  const out = new Map<PlanUnit, MachineIndex[]>();
+function reserveCurrent(prepared: Prepared, current: CurrentSchedule, state: PlacementState, kept: readonly Filter[]): Map<PlanUnit, readonly MachineIndex[]> {
+  const out = new Map<PlanUnit, readonly MachineIndex[]>();
   for (const unit of prepared.order) {
     if (unit.requests.length === 0) continue;
     const on = current.placements.get(unit.name);
     if (on === undefined) continue;
-    const ms = unit.global ? on.filter((m) => runFilters(kept, unit, m, state).ok) : on.slice(0, 1);
+    const ms = unit.global ? on.filter((m) => runFilters(kept, unit, m, state).ok) : on.length === 1 ? on : on.slice(0, 1);
     for (const m of ms) state.resources.update(m, unit.requests, 1);
     if (ms.length > 0) out.set(unit, ms);
   }

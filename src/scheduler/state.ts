@@ -77,7 +77,10 @@ export class PlacementState implements PlacementView {
   readonly lastAdded = new Map<string, number>();
 
   private readonly names: Array<Map<string, PlanUnit>>;
-  private readonly placed = new Map<string, Set<MachineIndex>>();
+  /** unit name -> its machine, or its machines once it has more than one (global units). */
+  private readonly placed = new Map<string, MachineIndex | Set<MachineIndex>>();
+  /** Per machine, the one-machine set {@link machinesOf} answers for units placed only there (built on first use). */
+  private readonly singles: Array<ReadonlySet<MachineIndex> | undefined>;
   private readonly ids = new Map<string, MachineIndex[]>();
   private readonly memos = new Map<string, unknown>();
   private readonly orders = new Map<string, AllocationOrder>();
@@ -96,6 +99,7 @@ export class PlacementState implements PlacementView {
     this.replaces = new PatternCounts(n);
     this.loads = new LoadOrder(n);
     this.names = Array.from({ length: n }, () => new Map());
+    this.singles = new Array<ReadonlySet<MachineIndex> | undefined>(n);
     this.resources = new ResourceUsage(machines, (m) => [...this.names[m]!.values()].map((u) => u.scoreRequests));
     for (const m of machines) {
       this.indexId(m.id, m.index);
@@ -120,7 +124,10 @@ export class PlacementState implements PlacementView {
   }
 
   machinesOf(name: string): ReadonlySet<MachineIndex> {
-    return this.placed.get(name) ?? NONE;
+    const on = this.placed.get(name);
+    if (on === undefined) return NONE;
+    if (typeof on !== 'number') return on;
+    return (this.singles[on] ??= new Set([on]));
   }
 
   machinesWithId(id: string): readonly MachineIndex[] {
@@ -165,9 +172,10 @@ export class PlacementState implements PlacementView {
     const names = this.names[m]!;
     if (names.has(unit.name)) return;
     names.set(unit.name, unit);
-    let set = this.placed.get(unit.name);
-    if (set === undefined) this.placed.set(unit.name, (set = new Set()));
-    set.add(m);
+    const on = this.placed.get(unit.name);
+    if (on === undefined) this.placed.set(unit.name, m);
+    else if (typeof on === 'number') this.placed.set(unit.name, new Set([on, m]));
+    else on.add(m);
     this.conflicts.update(m, unit.conflictedBy, unit.conflicts, 1);
     this.replaces.update(m, unit.replacedBy, unit.replaces, 1);
     this.loads.adjust(m, 1);
@@ -183,9 +191,8 @@ export class PlacementState implements PlacementView {
   remove(unit: PlanUnit, m: MachineIndex): void {
     const names = this.names[m]!;
     if (!names.delete(unit.name)) return;
-    const set = this.placed.get(unit.name)!;
-    set.delete(m);
-    if (set.size === 0) this.placed.delete(unit.name);
+    const on = this.placed.get(unit.name)!;
+    if (typeof on === 'number' || (on.delete(m) && on.size === 0)) this.placed.delete(unit.name);
     this.conflicts.update(m, unit.conflictedBy, unit.conflicts, -1);
     this.replaces.update(m, unit.replacedBy, unit.replaces, -1);
     this.loads.adjust(m, -1);
