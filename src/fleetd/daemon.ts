@@ -76,6 +76,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
       scope: config.systemdScope,
       unitsDir: config.unitsDirectory,
       onCall: (method, ok) => metrics.dbus.call(method, ok),
+      onSignal: (signal) => metrics.dbus.signal(signal),
       onRefreshError: (err, units) => {
         metrics.dbus.refreshFailed();
         logger.warn({ err, units }, 'could not re-read unit states from systemd; the next resync retries');

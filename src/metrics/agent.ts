@@ -18,6 +18,8 @@ export interface DbusMetrics {
   call(method: string, ok: boolean): void;
   /** Re-reading unit states (after signals, or the periodic resync) failed; the next resync retries. */
   refreshFailed(): void;
+  /** One systemd signal received (`signal` e.g. `JobRemoved`, `PropertiesChanged(Unit)`). */
+  signal(signal: string): void;
 }
 
 /** Registers the agent metrics in `registry` and returns their recorder. */
@@ -44,7 +46,8 @@ export function createAgentMetrics(registry: Registry): AgentMetrics {
 export function createDbusMetrics(registry: Registry): DbusMetrics {
   const calls = new Counter({ name: 'fleet_dbus_call_count_total', help: 'Counter of systemd D-Bus method calls by method and result.', labelNames: ['method', 'result'], registers: [registry] });
   const refreshFailures = new Counter({ name: 'fleet_dbus_refresh_failed_total', help: 'Counter of failed re-reads of unit states from systemd.', registers: [registry] });
-  return { call: (method, ok) => calls.inc({ method, result: result(ok) }), refreshFailed: () => refreshFailures.inc() };
+  const signals = new Counter({ name: 'fleet_dbus_signal_count_total', help: 'Counter of systemd D-Bus signals received by signal.', labelNames: ['signal'], registers: [registry] });
+  return { call: (method, ok) => calls.inc({ method, result: result(ok) }), refreshFailed: () => refreshFailures.inc(), signal: (signal) => signals.inc({ signal }) };
 }
 
 function result(ok: boolean): CallResult {

@@ -274,6 +274,7 @@ export class DbusSystemdDriver implements SystemdDriver {
   // --- state tracking ---------------------------------------------------------
 
   private onSignal(s: BusSignal): void {
+    this.options.onSignal?.(signalName(s));
     if (s.interface === 'org.freedesktop.DBus.Properties' && s.member === 'PropertiesChanged') {
       const name = unitNameFromPath(s.path);
       if (name !== undefined && this.tracker.has(name)) this.markDirty(name);
@@ -282,7 +283,6 @@ export class DbusSystemdDriver implements SystemdDriver {
         this.jobs.removed(String(s.body[1]), String(s.body[3]));
         this.markDirtyIfTracked(s.body[2]);
       }
-      else if (s.member === 'UnitNew' || s.member === 'UnitRemoved') this.markDirtyIfTracked(s.body[0]);
       else if (s.member === 'Reloading' && s.body[0] === false) for (const n of this.tracker.names()) this.markDirty(n);
     }
   }
@@ -359,4 +359,11 @@ export class DbusSystemdDriver implements SystemdDriver {
     if (!this.calls || !this.conn || this.conn.isLost) throw new SystemdUnavailableError(method);
     return this.calls;
   }
+}
+
+/** A signal's name for counting: its member, and for PropertiesChanged the interface whose properties changed (`PropertiesChanged(Unit)`). */
+export function signalName(s: BusSignal): string {
+  if (s.member !== 'PropertiesChanged') return s.member;
+  const iface = String(s.body[0] ?? '');
+  return `PropertiesChanged(${iface.startsWith('org.freedesktop.systemd1.') ? iface.slice('org.freedesktop.systemd1.'.length) : iface})`;
 }

@@ -9,12 +9,25 @@ const MANAGER_PATH = '/org/freedesktop/systemd1';
 const MANAGER = 'org.freedesktop.systemd1.Manager';
 
 /**
- * The one match rule the driver installs: every signal systemd sends
- * (PropertiesChanged on unit objects, JobRemoved, UnitNew/UnitRemoved,
- * Reloading). One rule instead of one per unit keeps the bus daemon's rule
- * table constant-size (the system bus allows 512 per connection).
+ * The match rules the driver installs, a fixed three however many units
+ * there are (the system bus allows 512 per connection): the Manager's
+ * JobRemoved (a job's result, and a unit that may have changed) and
+ * Reloading, and PropertiesChanged of the Unit interface (load/active/sub
+ * state). What else systemd sends stays on the bus, unread: the Service
+ * interface's PropertiesChanged (3 of the ~17 signals and a quarter of the
+ * bytes per started unit, each a variant map decoded in fleetd; a state
+ * change always comes with a Unit one too), JobNew, and UnitNew/UnitRemoved,
+ * which systemd sends whenever it loads or garbage-collects a unit, also
+ * for every lookup of a name it does not hold: re-reading a unit's state on
+ * them loaded a collected unit again, which announced itself with UnitNew,
+ * and so on while a loaded unit waited for its start.
  */
-export const SYSTEMD_MATCH_RULE = `type='signal',sender='${SYSTEMD}'`;
+export const SYSTEMD_MATCH_RULES: readonly string[] = [
+  // In the bus daemon's own key order, so its list of rules reads back the same.
+  `type='signal',interface='${MANAGER}',member='JobRemoved',sender='${SYSTEMD}'`,
+  `type='signal',interface='${MANAGER}',member='Reloading',sender='${SYSTEMD}'`,
+  `type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',sender='${SYSTEMD}',arg0='org.freedesktop.systemd1.Unit'`,
+];
 
 /**
  * Typed wrappers over the systemd Manager methods fleet uses, each with the
@@ -31,12 +44,14 @@ export class ManagerCalls {
     return this.conn.call({ destination: SYSTEMD, path: MANAGER_PATH, interface: MANAGER, member, signature, body }, this.timeoutMs, unitName);
   }
 
-  /** Installs {@link SYSTEMD_MATCH_RULE} on the bus daemon. */
+  /** Installs {@link SYSTEMD_MATCH_RULES} on the bus daemon. */
   async addMatch(): Promise<void> {
-    await this.conn.call(
-      { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'AddMatch', signature: 's', body: [SYSTEMD_MATCH_RULE] },
-      this.timeoutMs,
-    );
+    for (const rule of SYSTEMD_MATCH_RULES) {
+      await this.conn.call(
+        { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'AddMatch', signature: 's', body: [rule] },
+        this.timeoutMs,
+      );
+    }
   }
 
   /** Asks systemd to emit unit and job signals to this connection. */

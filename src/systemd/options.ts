@@ -32,6 +32,8 @@ export interface SystemdDriverOptions {
   readonly clock?: Clock;
   /** Told the method name and outcome of every D-Bus call (metrics); default none. */
   readonly onCall?: (method: string, ok: boolean) => void;
+  /** Told each signal received (metrics), named by {@link signalName}; default none. */
+  readonly onSignal?: (signal: string) => void;
   /** Told when re-reading unit states fails (the next resync retries); default none. */
   readonly onRefreshError?: (error: unknown, units: readonly string[]) => void;
 }
@@ -55,6 +57,7 @@ export interface ResolvedDriverOptions {
   readonly reconnectMaxMs: number;
   readonly clock: Clock;
   readonly onCall?: (method: string, ok: boolean) => void;
+  readonly onSignal?: (signal: string) => void;
   readonly onRefreshError?: (error: unknown, units: readonly string[]) => void;
 }
 
@@ -99,6 +102,7 @@ export function resolveDriverOptions(
     reconnectMaxMs: positive('reconnectMaxMs', opts.reconnectMaxMs, 10_000),
     clock: opts.clock ?? systemClock,
     ...(opts.onCall !== undefined ? { onCall: opts.onCall } : {}),
+    ...(opts.onSignal !== undefined ? { onSignal: opts.onSignal } : {}),
     ...(opts.onRefreshError !== undefined ? { onRefreshError: opts.onRefreshError } : {}),
   };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DbusSystemdDriver } from '../../src/systemd/dbus-driver.js';
 import type { DriverEvent } from '../../src/systemd/driver.js';
-import { SYSTEMD_MATCH_RULE } from '../../src/systemd/manager-calls.js';
+import { SYSTEMD_MATCH_RULES } from '../../src/systemd/manager-calls.js';
 import { startBusProxy, type BusProxy } from '../support/sandbox-bus-proxy.js';
 import { startSandboxHost, type SandboxHost } from '../../src/sandbox/host.js';
 
@@ -52,16 +52,16 @@ describe('D-Bus driver on a sandbox host', () => {
   };
   const total = (m: Map<string, string[]>): number => [...m.values()].reduce((n, r) => n + r.length, 0);
 
-  test('one match rule, however many units come and go', async () => {
+  test('three match rules, however many units come and go', async () => {
     driver = await DbusSystemdDriver.connect(
       { scope: 'user', busAddress: proxy.address, unitsDir: join(host.runtimeDir, 'fleet-units'), resyncIntervalMs: 60_000, callTimeoutMs: 3000, reconnectInitialMs: 50 },
       host.env,
     );
     driver.subscribe((e) => events.push(e));
     const connected = await matchRules();
-    const ours = [...connected].filter(([, rules]) => rules.includes(SYSTEMD_MATCH_RULE));
-    assert.equal(ours.length, 1, 'exactly one connection holds our rule');
-    assert.deepEqual(ours[0]?.[1], [SYSTEMD_MATCH_RULE], 'and it holds nothing else');
+    const ours = [...connected].filter(([, rules]) => rules.includes(SYSTEMD_MATCH_RULES[0]!));
+    assert.equal(ours.length, 1, 'exactly one connection holds our rules');
+    assert.deepEqual([...(ours[0]?.[1] ?? [])].sort(), [...SYSTEMD_MATCH_RULES].sort(), 'and it holds nothing else');
     for (let i = 0; i < 30; i++) {
       const name = `churn${i % 5}.service`;
       await driver.loadUnits([{ name, text: SLEEP }], { reload: false });
@@ -70,7 +70,7 @@ describe('D-Bus driver on a sandbox host', () => {
     }
     await driver.reload();
     const after = await matchRules();
-    assert.deepEqual(after.get(ours[0]?.[0] ?? ''), [SYSTEMD_MATCH_RULE]);
+    assert.deepEqual([...(after.get(ours[0]?.[0] ?? '') ?? [])].sort(), [...SYSTEMD_MATCH_RULES].sort());
     assert.equal(total(after), total(connected), 'no rules accumulate anywhere on the bus');
   });
 
@@ -172,6 +172,36 @@ describe('D-Bus driver on a sandbox host', () => {
       assert.ok(events >= names.length, `${events} state events`);
       assert.ok(gets <= events, `${gets} property reads for ${events} state events of ${names.length} started units`);
       assert.equal((await d.listStates([names[0]!]))[0]?.mainPid !== undefined, true, 'listStates still reads MainPID');
+    } finally {
+      for (const n of names) await d.unload(n).catch(() => undefined);
+      await d.close();
+    }
+  });
+
+  test('signals: only JobRemoved, Reloading and the Unit interface\'s PropertiesChanged reach the driver; loaded units waiting for their start are not re-read over and over', async () => {
+    const signals = new Map<string, number>();
+    const calls = new Map<string, number>();
+    const d = await DbusSystemdDriver.connect(
+      {
+        scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, 'fleet-signals'), resyncIntervalMs: 60_000,
+        onSignal: (s) => void signals.set(s, (signals.get(s) ?? 0) + 1),
+        onCall: (m) => void calls.set(m, (calls.get(m) ?? 0) + 1),
+      },
+      host.env,
+    );
+    const seen: DriverEvent[] = [];
+    d.subscribe((e) => seen.push(e));
+    const names = Array.from({ length: 20 }, (_, i) => `signals${i}.service`);
+    try {
+      await d.loadUnits(names.map((name) => ({ name, text: SLEEP })));
+      // Loaded and not started, systemd collects them; re-reading them on UnitRemoved loaded them again, UnitNew re-read them...
+      const reads = calls.get('ListUnitsByNames') ?? 0;
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok((calls.get('ListUnitsByNames') ?? 0) - reads <= 2, `${(calls.get('ListUnitsByNames') ?? 0) - reads} state reads of 20 idle units in 1.5 s`);
+      await Promise.all(names.map((n) => d.start(n)));
+      await until(() => new Set(seen.flatMap((e) => (e.type === 'state' && e.state.subState === 'running' ? [e.state.name] : []))).size === names.length, 'every unit reported running (resync is 60 s: by signal)');
+      assert.deepEqual([...signals.keys()].filter((k) => !['JobRemoved', 'Reloading', 'PropertiesChanged(Unit)'].includes(k)), [], JSON.stringify([...signals]));
+      assert.ok((signals.get('JobRemoved') ?? 0) >= names.length, JSON.stringify([...signals]));
     } finally {
       for (const n of names) await d.unload(n).catch(() => undefined);
       await d.close();
