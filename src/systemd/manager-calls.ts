@@ -72,6 +72,24 @@ export class ManagerCalls {
   }
 
   /**
+   * ListUnitsByPatterns([], names): load/active/sub of those of `names`
+   * systemd holds in memory; the others are left out. Like {@link listUnits}
+   * it loads nothing (no stub unit per unknown name, no UnitNew/UnitRemoved
+   * signal pair for it). Unit names contain no glob characters, so each
+   * pattern matches its own name only.
+   */
+  async listLoadedUnitsByNames(names: readonly string[]): Promise<UnitState[]> {
+    if (names.length === 0) return [];
+    const [rows] = await this.manager('ListUnitsByPatterns', 'asas', [[], [...names]]);
+    return (rows as unknown[][]).map((r) => ({
+      name: String(r[0]),
+      loadState: toLoadState(String(r[2])),
+      activeState: toActiveState(String(r[3])),
+      subState: String(r[4]),
+    }));
+  }
+
+  /**
    * ListUnits: load/active/sub of every unit systemd holds in memory. Unlike
    * {@link listUnitsByNames} it loads nothing: asking by name for a unit
    * systemd does not hold makes it look for the unit's file (a stub is

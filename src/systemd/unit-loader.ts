@@ -57,16 +57,17 @@ export function holdsDefinition(s: UnitState): boolean {
  * with 1,000 running units on a sandbox host, during which it answers
  * nothing. So it is only asked for when
  * - systemd already held a definition of one of the units (a replaced unit
- *   must get its new definition), checked with one ListUnitsByNames BEFORE
- *   linking (afterwards it would load the new file and look stale);
+ *   must get its new definition), checked with one ListUnitsByPatterns
+ *   BEFORE linking (afterwards it would load the new file and look stale),
+ *   which lists only units systemd holds and loads none;
  * - an `[Install]` unit was enabled (new `.wants/` links change other units'
  *   dependencies, which only a reload applies);
  * - after linking, systemd still answers `not-found` for one of them. systemd
  *   notices new links by the unit directories' mtimes, which the kernel keeps
  *   at jiffy granularity, so a link made in the same tick as the previous
  *   change can go unseen; the reload is the safety net.
- * With `check: false` (the caller reloads anyway) the two ListUnitsByNames
- * calls are skipped and `reloadNeeded` is true. A unit that fails does not
+ * With `check: false` (the caller reloads anyway) the two listing calls
+ * are skipped and `reloadNeeded` is true. A unit that fails does not
  * stop the others. Throws only programming errors (non-SystemdError).
  */
 export async function loadBatch(deps: LoaderDeps, units: readonly UnitFile[], opts: { readonly check: boolean }): Promise<LoadBatchOutcome> {
@@ -84,7 +85,8 @@ export async function loadBatch(deps: LoaderDeps, units: readonly UnitFile[], op
   const names = valid.map((i) => units[i]!.name);
   let held: ReadonlySet<string> | undefined; // undefined = unknown: assume a reload is needed
   if (opts.check && names.length > 0) {
-    held = await deps.calls.listUnitsByNames(names).then(
+    // Asked of what systemd holds in memory only: by name, every unit new to systemd became a stub it loaded and dropped again.
+    held = await deps.calls.listLoadedUnitsByNames(names).then(
       (rows) => new Set(rows.filter(holdsDefinition).map((r) => r.name)),
       () => undefined,
     );

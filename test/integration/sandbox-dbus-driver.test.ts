@@ -151,60 +151,64 @@ describe('D-Bus driver on a sandbox host', () => {
     }
   });
 
-  test('state events cost one property read per changed service (NRestarts), not two: MainPID is left to listStates', async () => {
+  /** A driver of its own on `host` (resync 60 s: what arrives, arrives by signal) that counts its calls and signals and keeps its events; 20 unit names. */
+  const counted = async (label: string) => {
     const calls = new Map<string, number>();
+    const signals = new Map<string, number>();
+    const count = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k) ?? 0) + 1);
     const d = await DbusSystemdDriver.connect(
-      { scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, 'fleet-reads'), onCall: (m) => void calls.set(m, (calls.get(m) ?? 0) + 1) },
+      {
+        scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, `fleet-${label}`), resyncIntervalMs: 60_000,
+        onCall: (m) => count(calls, m),
+        onSignal: (s) => count(signals, s),
+      },
       host.env,
     );
     const seen: DriverEvent[] = [];
     d.subscribe((e) => seen.push(e));
-    const names = Array.from({ length: 20 }, (_, i) => `reads${i}.service`);
+    const names = Array.from({ length: 20 }, (_, i) => `${label}${i}.service`);
+    const running = (): number => new Set(seen.flatMap((e) => (e.type === 'state' && e.state.subState === 'running' ? [e.state.name] : []))).size;
+    const close = async (): Promise<void> => {
+      for (const n of names) await d.unload(n).catch(() => undefined);
+      await d.close();
+    };
+    return { d, calls, signals, seen, names, running, close };
+  };
+
+  test('state events cost one property read per changed service (NRestarts), not two: MainPID is left to listStates', async () => {
+    const { d, calls, seen, names, running, close } = await counted('reads');
     try {
       await d.loadUnits(names.map((name) => ({ name, text: SLEEP })));
       const getsBefore = calls.get('Get') ?? 0;
       const eventsBefore = seen.length;
       await Promise.all(names.map((n) => d.start(n)));
-      const running = (): Set<string> => new Set(seen.flatMap((e) => (e.type === 'state' && e.state.subState === 'running' ? [e.state.name] : [])));
-      await until(() => running().size === names.length, 'every unit reported running');
+      await until(() => running() === names.length, 'every unit reported running');
       const events = seen.slice(eventsBefore).filter((e) => e.type === 'state').length;
       const gets = (calls.get('Get') ?? 0) - getsBefore;
       assert.ok(events >= names.length, `${events} state events`);
       assert.ok(gets <= events, `${gets} property reads for ${events} state events of ${names.length} started units`);
       assert.equal((await d.listStates([names[0]!]))[0]?.mainPid !== undefined, true, 'listStates still reads MainPID');
     } finally {
-      for (const n of names) await d.unload(n).catch(() => undefined);
-      await d.close();
+      await close();
     }
   });
 
   test('signals: only JobRemoved, Reloading and the Unit interface\'s PropertiesChanged reach the driver; loaded units waiting for their start are not re-read over and over', async () => {
-    const signals = new Map<string, number>();
-    const calls = new Map<string, number>();
-    const d = await DbusSystemdDriver.connect(
-      {
-        scope: 'user', busAddress: host.busAddress, unitsDir: join(host.runtimeDir, 'fleet-signals'), resyncIntervalMs: 60_000,
-        onSignal: (s) => void signals.set(s, (signals.get(s) ?? 0) + 1),
-        onCall: (m) => void calls.set(m, (calls.get(m) ?? 0) + 1),
-      },
-      host.env,
-    );
-    const seen: DriverEvent[] = [];
-    d.subscribe((e) => seen.push(e));
-    const names = Array.from({ length: 20 }, (_, i) => `signals${i}.service`);
+    const { d, calls, signals, names, running, close } = await counted('signals');
     try {
       await d.loadUnits(names.map((name) => ({ name, text: SLEEP })));
+      // The reload check lists what systemd holds (loading nothing); one read by name after linking loads the batch.
+      assert.deepEqual([calls.get('ListUnitsByPatterns'), calls.get('ListUnitsByNames')], [1, 1], JSON.stringify([...calls]));
       // Loaded and not started, systemd collects them; re-reading them on UnitRemoved loaded them again, UnitNew re-read them...
       const reads = calls.get('ListUnitsByNames') ?? 0;
       await new Promise((r) => setTimeout(r, 1500));
       assert.ok((calls.get('ListUnitsByNames') ?? 0) - reads <= 2, `${(calls.get('ListUnitsByNames') ?? 0) - reads} state reads of 20 idle units in 1.5 s`);
       await Promise.all(names.map((n) => d.start(n)));
-      await until(() => new Set(seen.flatMap((e) => (e.type === 'state' && e.state.subState === 'running' ? [e.state.name] : []))).size === names.length, 'every unit reported running (resync is 60 s: by signal)');
+      await until(() => running() === names.length, 'every unit reported running (resync is 60 s: by signal)');
       assert.deepEqual([...signals.keys()].filter((k) => !['JobRemoved', 'Reloading', 'PropertiesChanged(Unit)'].includes(k)), [], JSON.stringify([...signals]));
       assert.ok((signals.get('JobRemoved') ?? 0) >= names.length, JSON.stringify([...signals]));
     } finally {
-      for (const n of names) await d.unload(n).catch(() => undefined);
-      await d.close();
+      await close();
     }
   });
 
