@@ -12,13 +12,14 @@
  * (the newcomer takes exactly what its victims and the free room gave).
  */
 import type { MachineIndex, PlanUnit } from './model.js';
-import type { PlacementState } from './state.js';
+import type { PlacementState, PlacementView } from './state.js';
 import type { Pipeline } from './pipeline.js';
 import type { Journal } from './journal.js';
 import type { OnRemoved } from './evict.js';
 import type { Preemption } from './types.js';
 import type { PlaceResult } from './phase-place.js';
 import { displaceReplaced, removeWithFollowers } from './evict.js';
+import { runFilters } from './filter.js';
 import { unitPriority } from './preempt.js';
 import { VictimSearch } from './victim-search.js';
 
@@ -51,21 +52,72 @@ export function preemptWaiting(
     const waiting = result.unplaced.filter((u) => !u.global && unitPriority(u) > 0 && u.requests.length > 0);
     if (waiting.length === 0 || preemptions.length >= budget) break;
     waiting.sort((a, b) => unitPriority(b) - unitPriority(a) || a.rank - b.rank);
-    let made = false;
+    const preempted: MachineIndex[] = [];
+    let displacing = false;
+    const removed: OnRemoved = (u, m, reason) => {
+      if (u.replaceTargets.size > 0) displacing = true;
+      onRemoved(u, m, reason);
+    };
     for (const unit of waiting) {
       if (preemptions.length >= budget) break;
       if (state.machinesOf(unit.name).size > 0) continue;
       const choice = search.choose(unit);
       if (choice === undefined) continue;
-      preemptions.push(apply(unit, choice.machine, choice.victims, state, journal, onRemoved));
-      made = true;
+      preemptions.push(apply(unit, choice.machine, choice.victims, state, journal, removed));
+      preempted.push(choice.machine);
     }
-    if (!made) break;
-    // Everything still waiting gets another try: the victims, and units that may fit where victims moved from.
-    for (const u of result.unplaced) if (state.machinesOf(u.name).size === 0) requeue(u);
-    result = place();
+    if (preempted.length === 0) break;
+    // The victims go back through placement (`removed` queued them), with the
+    // units still waiting that may fit now: see `mayFitAgain`.
+    const still = result.unplaced.filter((u) => state.machinesOf(u.name).size === 0);
+    displacing ||= result.exhausted || still.some((u) => u.replaceTargets.size > 0);
+    const fits = displacing ? undefined : fitsOnAny(preempted, state, pipeline);
+    const skipped: PlanUnit[] = [];
+    for (const u of still) {
+      if (fits === undefined || u.requirements.machineOf.length > 0 || fits(u)) requeue(u);
+      else skipped.push(u);
+    }
+    const placed = place();
+    result = skipped.length === 0 ? placed : { unplaced: [...placed.unplaced, ...skipped], exhausted: placed.exhausted };
   }
   return { result, preemptions };
+}
+
+/**
+ * Whether a unit that waited may fit again after a round of preemptions, in
+ * time for the placement that follows: when the previous placement ended it
+ * fit on no machine, and since then only the machines preempted on lost
+ * units (placements only add constraints). So a unit that fits on none of
+ * those now cannot be placed by the next placement either, unless that
+ * placement removes units (only a unit with `Replaces=` does, and the caller
+ * then requeues everything) or places one of the unit's MachineOf peers (the
+ * caller requeues such units). Skipping them leaves the decisions as they
+ * were and spares a full search per signature per round. Units with one
+ * signature fit the same machines, so each signature is checked once.
+ */
+function fitsOnAny(machines: readonly MachineIndex[], state: PlacementState, pipeline: Pipeline): (unit: PlanUnit) => boolean {
+  const distinct = [...new Set(machines)];
+  const known = new Map<string, boolean>();
+  const check = (unit: PlanUnit): boolean => {
+    for (const m of distinct) {
+      if (!hasRoom(unit, m, state)) continue;
+      if (runFilters(pipeline.filters, unit, m, state).ok) return true;
+    }
+    return false;
+  };
+  return (unit) => {
+    if (unit.signature === undefined) return check(unit);
+    let fits = known.get(unit.signature);
+    if (fits === undefined) known.set(unit.signature, (fits = check(unit)));
+    return fits;
+  };
+}
+
+/** What the Resources filter accepts, without its message: `m` is not over-committed and has each request free. */
+function hasRoom(unit: PlanUnit, m: MachineIndex, view: PlacementView): boolean {
+  if (view.resources.overcommitted(m) !== undefined) return false;
+  for (const [name, need] of unit.requests) if (view.resources.free(m, name) < need) return false;
+  return true;
 }
 
 /** Takes the victims off `m` and places `unit` there, journaling why. */
