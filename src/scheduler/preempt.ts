@@ -122,6 +122,10 @@ interface VictimList {
   readonly amounts: Map<string, Float64Array>;
   /** Resource name -> the sum of its column in `amounts`. */
   readonly totals: Map<string, number>;
+  /** Per class of units (see {@link MachineVictims.answerFor}): the answer on this machine, null for none. */
+  readonly answers: Map<string, PreemptionChoice | null>;
+  /** Per class of units: the bound on this machine, null for none. */
+  readonly bounds: Map<string, { highest: number; freed: number } | null>;
 }
 
 /**
@@ -203,6 +207,31 @@ export class MachineVictims {
   }
 
   /**
+   * {@link choiceOn}, remembered until `m` changes for every unit of one
+   * class: `key` names the units' priority and requests, which are all the
+   * answer reads of a unit without MachineOf peers.
+   */
+  answerFor(unit: PlanUnit, m: MachineIndex, key: string): PreemptionChoice | undefined {
+    const answers = this.listOn(m).answers;
+    let answer = answers.get(key);
+    if (answer === undefined) answers.set(key, (answer = this.choiceOn(unit, m) ?? null));
+    return answer ?? undefined;
+  }
+
+  /** What {@link answerFor} remembers of `key` on `m`: null for no answer, undefined when not weighed since `m` changed. */
+  knownAnswer(m: MachineIndex, key: string): PreemptionChoice | null | undefined {
+    return this.lists[m]?.answers.get(key);
+  }
+
+  /** {@link boundOn}, remembered as {@link answerFor} is. */
+  boundFor(unit: PlanUnit, m: MachineIndex, key: string): { highest: number; freed: number } | undefined {
+    const bounds = this.listOn(m).bounds;
+    let bound = bounds.get(key);
+    if (bound === undefined) bounds.set(key, (bound = this.boundOn(unit, m) ?? null));
+    return bound ?? undefined;
+  }
+
+  /**
    * A lower bound of {@link choiceOn}'s answer for `unit` on `m` (a highest
    * victim priority and a freed amount no answer there beats, with one
    * victim at least), or undefined when there is certainly none. Cheap: no
@@ -266,6 +295,8 @@ export class MachineVictims {
       shares: entries.map((e) => e.share),
       amounts: new Map(),
       totals: new Map(),
+      answers: new Map(),
+      bounds: new Map(),
     };
     this.lists[m] = list;
     return list;

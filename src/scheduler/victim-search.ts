@@ -5,19 +5,24 @@
  * placement state (`changed`).
  *
  * - Per machine, the units that may be preempted there are sorted once in
- *   the order they are spared (`MachineVictims`), until the machine changes.
- * - Units with the same requests and priority get the same answer on every
- *   machine (filters aside), so each such class keeps its per-machine
- *   answers in a heap, best first; a change re-weighs only the machines
- *   that changed since the class was last asked. A unit walks its class's
- *   heap from the top and takes the first machine that is among its
- *   candidates and passes its other filters: the best answer.
+ *   the order they are spared (`MachineVictims`), until the machine changes;
+ *   with them, the answer and its bound for each priority and set of
+ *   requests asked about (units with the same ones get the same answer on
+ *   every machine, filters aside).
+ * - Units with one signature pass the same filters on every machine, so
+ *   each signature keeps a heap of the machines among its candidates that
+ *   pass its other filters, with their answers, best first; a change
+ *   re-enters only the machines that changed since the signature was last
+ *   asked (the filters other than MachineOf read only the machine's own
+ *   units, and units with MachineOf peers do not come here). A unit takes
+ *   the top of its signature's heap: the best answer. Answers not weighed
+ *   yet stand in the heap as lower bounds, weighed when they reach the top.
  * - When units of one signature found no machine, the next one with that
  *   signature only weighs the machines that changed since (filters and
  *   answers read nothing else).
  * Units with MachineOf peers (their candidates follow the peers, and the
- * peers may not be victims) and units with few candidates are answered by
- * weighing their candidates directly.
+ * peers may not be victims), units without a signature and units with few
+ * candidates are answered by weighing their candidates directly.
  */
 import type { MachineIndex, PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
@@ -62,10 +67,15 @@ const exact = (choice: PreemptionChoice, version: number): Entry => ({
   choice,
 });
 
-/** Units with one priority and one set of requests: their answer per machine, best first. */
+/** Units with one signature: their answer per machine they may take, best first. */
 interface ChoiceClass {
   /** A member: what the answers are computed for. */
   readonly unit: PlanUnit;
+  /** The members' priority and requests: the key their answers are remembered under per machine. */
+  readonly key: string;
+  readonly candidates: CandidateSet;
+  /** The filters besides Resources that the candidates do not answer. */
+  readonly others: readonly Filter[];
   readonly heap: Heap<Entry>;
   /** Per machine, the version its entry was computed at (-1: never). */
   readonly seen: Int32Array;
@@ -116,20 +126,20 @@ export class VictimSearch {
     const others = otherFilters(this.pipeline, applied);
     if (others === undefined) return undefined;
     const few = this.few === 0 ? 0 : Math.max(this.few, this.view.machines.length / 16);
-    if (unit.requirements.machineOf.length > 0 || candidates.key === undefined || candidates.machines.length <= few) {
+    const signature = unit.signature;
+    if (unit.requirements.machineOf.length > 0 || signature === undefined || candidates.key === undefined || candidates.machines.length <= few) {
       return this.weigh(unit, candidates.machines, others);
     }
-    const signature = unit.signature;
-    const since = signature === undefined ? undefined : this.none.get(signature);
+    const since = this.none.get(signature);
     if (since !== undefined) {
       // Nothing was possible then: only machines changed since can offer something.
       const best = this.weigh(unit, this.changedSince(since, candidates), others);
-      if (best === undefined) this.none.set(signature!, this.log.length);
-      else this.none.delete(signature!);
+      if (best === undefined) this.none.set(signature, this.log.length);
+      else this.none.delete(signature);
       return best;
     }
-    const best = this.walk(this.classOf(unit), unit, candidates, others);
-    if (best === undefined && signature !== undefined) this.none.set(signature, this.log.length);
+    const best = this.walk(this.classOf(unit, signature, candidates, others));
+    if (best === undefined) this.none.set(signature, this.log.length);
     return best;
   }
 
@@ -157,44 +167,32 @@ export class VictimSearch {
     return out;
   }
 
-  /** The first entry of the class, best first, that `unit` may take: the best answer. */
-  private walk(cls: ChoiceClass, unit: PlanUnit, candidates: CandidateSet, others: readonly Filter[]): PreemptionChoice | undefined {
+  /** The top entry of the class once weighed: the best answer. */
+  private walk(cls: ChoiceClass): PreemptionChoice | undefined {
     this.sync(cls);
-    const taken: Entry[] = [];
-    let best: PreemptionChoice | undefined;
-    // Machines this unit may take (candidates passing its other filters), marked as they are found.
-    const mark = ++this.mark;
     for (let e = cls.heap.pop(); e !== undefined; e = cls.heap.pop()) {
       const m = e.machine;
       if (e.version !== this.version[m]) continue; // the machine changed since: a newer entry stands for it
-      if (this.marks[m] !== mark) {
-        if (!candidates.has(m) || !runFilters(others, unit, m, this.view).ok) {
-          taken.push(e); // not for this unit, whatever the answer there
-          continue;
-        }
-        this.marks[m] = mark;
-      }
       if (e.choice === undefined) {
         // A bound: weigh the machine now; its answer is no better than the bound, so it goes back in order.
-        const choice = this.victims.choiceOn(cls.unit, m);
+        const choice = this.victims.answerFor(cls.unit, m, cls.key);
         if (choice !== undefined) cls.heap.push(exact(choice, e.version));
         continue;
       }
-      taken.push(e);
-      best = e.choice;
-      break;
+      cls.heap.push(e);
+      return e.choice;
     }
-    for (const e of taken) cls.heap.push(e);
-    return best;
+    return undefined;
   }
 
-  private classOf(unit: PlanUnit): ChoiceClass {
-    const key = `${unitPriority(unit)}|${unit.requests.map(([name, v]) => `${name}=${v}`).join(',')}`;
-    let cls = this.classes.get(key);
+  private classOf(unit: PlanUnit, signature: string, candidates: CandidateSet, others: readonly Filter[]): ChoiceClass {
+    let cls = this.classes.get(signature);
     if (cls === undefined) {
-      cls = { unit, heap: new Heap(before), seen: new Int32Array(this.view.machines.length).fill(-1), cursor: this.log.length };
-      for (let m = 0; m < this.view.machines.length; m++) this.weighFor(cls, m);
-      this.classes.set(key, cls);
+      const key = `${unitPriority(unit)}|${unit.requests.map(([name, v]) => `${name}=${v}`).join(',')}`;
+      const seen = new Int32Array(this.view.machines.length).fill(-1);
+      cls = { unit, key, candidates, others, heap: new Heap(before), seen, cursor: this.log.length };
+      for (const m of candidates.machines) this.weighFor(cls, m);
+      this.classes.set(signature, cls);
     }
     return cls;
   }
@@ -203,16 +201,21 @@ export class VictimSearch {
   private sync(cls: ChoiceClass): void {
     for (let i = cls.cursor; i < this.log.length; i++) {
       const m = this.log[i]!;
-      if (cls.seen[m] !== this.version[m]) this.weighFor(cls, m);
+      if (cls.seen[m] !== this.version[m] && cls.candidates.has(m)) this.weighFor(cls, m);
     }
     cls.cursor = this.log.length;
   }
 
-  /** Enters `m` into the class: a lower bound of its answer, weighed only if a walk gets that far. */
+  /** Enters `m` into the class if its members may take it: a lower bound of its answer, weighed only once it reaches the top. */
   private weighFor(cls: ChoiceClass, m: MachineIndex): void {
     const version = this.version[m]!;
     cls.seen[m] = version;
-    const bound = this.victims.boundOn(cls.unit, m);
-    if (bound !== undefined) cls.heap.push({ machine: m, highest: bound.highest, count: 1, freed: bound.freed, version, choice: undefined });
+    // Weighed already for another signature with the same key: the answer itself.
+    const known = this.victims.knownAnswer(m, cls.key);
+    if (known === null) return;
+    const bound = known === undefined ? this.victims.boundFor(cls.unit, m, cls.key) : undefined;
+    if ((known === undefined && bound === undefined) || !runFilters(cls.others, cls.unit, m, this.view).ok) return;
+    if (known !== undefined) cls.heap.push(exact(known, version));
+    else cls.heap.push({ machine: m, highest: bound!.highest, count: 1, freed: bound!.freed, version, choice: undefined });
   }
 }
