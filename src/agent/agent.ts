@@ -14,7 +14,7 @@ import { hashUnitText } from '../units/hash.js';
 import type { AgentMetrics } from '../metrics/agent.js';
 import { planTasks, type CurrentUnit, type DesiredUnit } from './plan-tasks.js';
 import { StatePublisher } from './state-publisher.js';
-import { runTasks } from './task-runner.js';
+import { runTasks, type TaskHooks, type TaskOutcome } from './task-runner.js';
 import { UnitBodies } from './unit-bodies.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { isRunning } from '../domain/index.js';
@@ -82,6 +82,15 @@ export class Agent {
   private readonly onDisk = new Map<string, string>();
   /** Units this agent launched (or found running at start-up) and has not stopped since. */
   private readonly launched = new Set<string>();
+  /**
+   * Units whose start was handed to a background start run and has not been
+   * answered yet, with the run's token. They count as launched for planning;
+   * a pass that stops or unloads one drops it first, so its StartUnit is
+   * never sent after the StopUnit.
+   */
+  private readonly starting = new Map<string, object>();
+  /** The background start runs, one after another (one bounded window of StartUnit calls); `stop` waits for it. */
+  private startRuns: Promise<void> = Promise.resolve();
   /** Last systemd state per unit. */
   private readonly systemd = new Map<string, UnitState>();
   private readonly bodies: UnitBodies;
@@ -272,6 +281,8 @@ export class Agent {
     await this.scheduleSub?.close();
     await this.policySub?.close();
     await this.running;
+    this.starting.clear(); // queued starts are not sent any more; those in flight are answered
+    await this.startRuns;
     if (options.graceful) {
       for (const name of await this.opts.driver.managedUnits().catch(() => [...this.onDisk.keys()])) {
         try {
@@ -352,7 +363,7 @@ export class Agent {
     });
     const current: CurrentUnit[] = [...this.onDisk].map(([name, hash]) => {
       const dropIn = this.dropIns.get(name);
-      return { name, hash, launched: this.launched.has(name), ...(dropIn !== undefined ? { dropIn } : {}) };
+      return { name, hash, launched: this.launched.has(name) || this.starting.has(name), ...(dropIn !== undefined ? { dropIn } : {}) };
     });
     const tasks = planTasks(desired, current, this.hold?.units);
     if (tasks.length === 0) return;
@@ -420,41 +431,99 @@ export class Agent {
     }
   }
 
+  /**
+   * Runs a pass's tasks: everything but the starts now, the starts in the
+   * background. StartUnit calls are answered at systemd's pace (measured
+   * 15-35 a second per sandbox host while 1,000 units started on a loaded
+   * machine), and a pass that waited for them kept the units scheduled
+   * meanwhile from being loaded until every start of the batch before was
+   * answered; now the next pass loads them while those starts go on.
+   * A unit whose own tasks failed, or whose preempted victims could not be
+   * stopped, is not started (as within one runTasks call).
+   */
   private async runPlanned(tasks: ReturnType<typeof planTasks>, wantedHashes: ReadonlyMap<string, string>): Promise<void> {
-    const outcomes = await runTasks(
-      tasks,
-      this.opts.driver,
-      {
-        body: (name) => {
-          const hash = wantedHashes.get(name) ?? '';
-          const text = this.bodies.get(hash);
-          if (text === undefined) return undefined;
-          const dropIn = this.wantedDropIn(name, hash);
-          return { name, text, ...(dropIn !== undefined ? { dropIn } : {}) };
+    for (const t of tasks) if (t.kind === 'unload' || t.kind === 'stop') this.starting.delete(t.unit!);
+    const hooks = this.taskHooks(wantedHashes);
+    const now = tasks.filter((t) => t.kind !== 'start');
+    const outcomes = now.length === 0 ? [] : await runTasks(now, this.opts.driver, hooks, this.log);
+    this.finished(outcomes);
+    const failed = new Set(outcomes.flatMap((o) => (o.task.unit !== undefined && (o.error !== undefined || o.skipped) ? [o.task.unit] : [])));
+    const starts = tasks.filter((t) => t.kind === 'start' && !failed.has(t.unit!) && !(t.after ?? []).some((u) => failed.has(u)));
+    if (starts.length > 0 && !this.stopped) this.startInBackground(starts, hooks);
+  }
+
+  /**
+   * Queues the starts of a pass behind those of earlier passes (one window of
+   * StartUnit calls, in pass order) without holding up the next pass (see
+   * {@link runPlanned}).
+   */
+  private startInBackground(starts: ReturnType<typeof planTasks>, hooks: TaskHooks): void {
+    const token = {};
+    for (const t of starts) this.starting.set(t.unit!, token);
+    const mine = (name: string): boolean => this.starting.get(name) === token;
+    const release = this.publisher?.hold();
+    const run = (): Promise<void> =>
+      runTasks(
+        starts,
+        this.opts.driver,
+        {
+          ...hooks,
+          startable: (name) => mine(name) && !this.stopped,
+          started: (name) => {
+            if (!mine(name)) return; // stopped or unloaded meanwhile
+            this.starting.delete(name);
+            this.launched.add(name);
+          },
         },
-        dropIn: (name) => this.wantedDropIn(name, wantedHashes.get(name) ?? ''),
-        limited: (name) => this.setDropIn(name, this.wantedDropIn(name, wantedHashes.get(name) ?? '')),
-        loaded: (name) => {
-          const hash = wantedHashes.get(name)!;
-          this.onDisk.set(name, hash);
-          this.setDropIn(name, this.wantedDropIn(name, hash));
-        },
-        started: (name) => this.launched.add(name),
-        stopped: (name) => this.launched.delete(name),
-        unloaded: (name) => {
-          this.onDisk.delete(name);
-          this.dropIns.delete(name);
-          this.wantedDropIns.delete(name);
-          this.launched.delete(name);
-          this.systemd.delete(name);
-          this.publisher?.remove(name);
-        },
-      },
-      this.log,
-    );
+        this.log,
+      ).then((outcomes) => this.finished(outcomes));
+    this.startRuns = this.startRuns
+      .then(run)
+      .catch((err: unknown) => {
+        this.log.warn({ err }, 'agent start run failed; retrying');
+        this.retryLater();
+      })
+      .finally(() => {
+        for (const t of starts) if (mine(t.unit!)) this.starting.delete(t.unit!);
+        release?.();
+      });
+  }
+
+  /** After tasks ran: states reported, tasks counted, failures retried later. */
+  private finished(outcomes: readonly TaskOutcome[]): void {
     this.publishKnownStates();
     for (const o of outcomes) if (!o.skipped) this.opts.metrics?.task(o.task.kind, o.error === undefined);
     if (outcomes.some((o) => o.error !== undefined)) this.retryLater();
+  }
+
+  /** What the task runner calls around tasks: bodies for loads, and the agent's bookkeeping. */
+  private taskHooks(wantedHashes: ReadonlyMap<string, string>): TaskHooks {
+    return {
+      body: (name) => {
+        const hash = wantedHashes.get(name) ?? '';
+        const text = this.bodies.get(hash);
+        if (text === undefined) return undefined;
+        const dropIn = this.wantedDropIn(name, hash);
+        return { name, text, ...(dropIn !== undefined ? { dropIn } : {}) };
+      },
+      dropIn: (name) => this.wantedDropIn(name, wantedHashes.get(name) ?? ''),
+      limited: (name) => this.setDropIn(name, this.wantedDropIn(name, wantedHashes.get(name) ?? '')),
+      loaded: (name) => {
+        const hash = wantedHashes.get(name)!;
+        this.onDisk.set(name, hash);
+        this.setDropIn(name, this.wantedDropIn(name, hash));
+      },
+      started: (name) => this.launched.add(name),
+      stopped: (name) => this.launched.delete(name),
+      unloaded: (name) => {
+        this.onDisk.delete(name);
+        this.dropIns.delete(name);
+        this.wantedDropIns.delete(name);
+        this.launched.delete(name);
+        this.systemd.delete(name);
+        this.publisher?.remove(name);
+      },
+    };
   }
 
   private setDropIn(name: string, dropIn: string | undefined): void {

@@ -21,6 +21,8 @@ export interface TaskHooks {
   /** After a `limit` task wrote the unit's drop-in. */
   limited?(name: string): void;
   loaded?(name: string): void;
+  /** Asked right before a unit's StartUnit is sent; false skips it (outcome `skipped`: the unit is no longer to be started). Default: all are. */
+  startable?(name: string): boolean;
   started?(name: string): void;
   stopped?(name: string): void;
   unloaded?(name: string): void;
@@ -81,9 +83,14 @@ export async function runTasks(tasks: readonly Task[], driver: SystemdDriver, ho
       case 'stop':
         await pooled(runnable(phase.tasks), concurrency, unitCall((n) => driver.stop(n), hooks.stopped));
         break;
-      case 'start':
-        await pooled(runnable(phase.tasks), concurrency, unitCall((n) => driver.start(n), hooks.started));
+      case 'start': {
+        const start = unitCall((n) => driver.start(n), hooks.started);
+        await pooled(runnable(phase.tasks), concurrency, async (task) => {
+          if (hooks.startable?.(task.unit!) === false) outcomes.set(task, { task, skipped: true });
+          else await start(task);
+        });
         break;
+      }
       case 'load':
         // Loads wait for the reload task that follows them.
         break;

@@ -66,10 +66,14 @@ export class FakeSystemdDriver implements SystemdDriver {
   private readonly loaded = new Map<string, LoadedUnit>();
   private nextPid = 4000;
   private stalled: Array<() => void> | undefined;
+  /** With {@link stall} given methods, only those stall; undefined = all. */
+  private stalledMethods: ReadonlySet<string> | undefined;
   private down = false;
   private closed = false;
   /** Number of daemon reloads so far (lets tests assert one reload per batch). */
   reloadCount = 0;
+  /** Calls made so far by D-Bus method name (`StartUnit`, ...), counted when made, before any stall. */
+  readonly callCounts = new Map<string, number>();
 
   constructor(opts: FakeDriverOptions = {}) {
     this.clock = opts.clock ?? keepAliveClock;
@@ -79,15 +83,20 @@ export class FakeSystemdDriver implements SystemdDriver {
 
   // --- test knobs -------------------------------------------------------------
 
-  /** From now on every call hangs, and fails with SystemdTimeoutError after the call timeout. */
-  stall(): void {
+  /**
+   * From now on every call (or only calls of `methods`, e.g. `StartUnit`)
+   * hangs, and fails with SystemdTimeoutError after the call timeout.
+   */
+  stall(methods?: readonly string[]): void {
     this.stalled ??= [];
+    this.stalledMethods = methods === undefined ? undefined : new Set(methods);
   }
 
   /** Ends {@link stall}; calls still waiting proceed normally. */
   resume(): void {
     const waiting = this.stalled ?? [];
     this.stalled = undefined;
+    this.stalledMethods = undefined;
     for (const go of waiting) go();
   }
 
@@ -334,8 +343,9 @@ export class FakeSystemdDriver implements SystemdDriver {
   /** What every D-Bus call goes through: closed / bus-down / stall checks. */
   private async gate(method: string, unitName?: string): Promise<void> {
     this.requireOpen();
+    this.callCounts.set(method, (this.callCounts.get(method) ?? 0) + 1);
     if (this.down) throw new SystemdUnavailableError(method);
-    if (!this.stalled) return;
+    if (!this.stalled || (this.stalledMethods !== undefined && !this.stalledMethods.has(method))) return;
     const waiting = this.stalled;
     await new Promise<void>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {

@@ -224,3 +224,52 @@ test('etcd wiped and nothing restored: held units are stopped when the hold ends
     }
   }
 });
+
+const managed = async (h: { driver: { managedUnits(): Promise<string[]> } }, names: readonly string[]): Promise<boolean> => {
+  const have = new Set(await h.driver.managedUnits());
+  return names.every((n) => have.has(n));
+};
+
+test('units scheduled while a pass\'s StartUnit calls are unanswered are loaded at once (the starts go on in the background)', async () => {
+  const c = new MemoryCluster();
+  try {
+    await c.start();
+    const h = await c.addHost('a');
+    h.driver.stall(['StartUnit']); // systemd answering starts slowly; the fake's call timeout is 10 s
+    const first = ['first1.service', 'first2.service'];
+    const second = ['second1.service', 'second2.service'];
+    for (const n of first) await c.registry.api.createUnit(sleeper(n), 'launched');
+    await waitFor('the first units loaded', () => managed(h, first));
+    for (const n of second) await c.registry.api.createUnit(sleeper(n), 'launched');
+    // Before: the pass waited for the first units' StartUnit answers (here: their 10 s timeout) before loading these.
+    await waitFor('the second units loaded while the first starts are unanswered', () => managed(h, second), 5_000);
+    h.driver.resume();
+    await waitFor('all four running', async () => (await h.driver.listStates([...first, ...second])).every((s) => s.subState === 'running'));
+  } finally {
+    await c.stop();
+  }
+});
+
+test('a unit destroyed while its start waits in the queue is never started', async () => {
+  const c = new MemoryCluster();
+  try {
+    await c.start();
+    const h = await c.addHost('a');
+    h.driver.stall(['StartUnit']);
+    // More than the runner's 16 StartUnit calls in flight: some wait unsent in the queue.
+    const names = Array.from({ length: 20 }, (_, i) => `doomed${i}.service`);
+    for (const n of names) await c.registry.api.createUnit(sleeper(n), 'launched');
+    await waitFor('all loaded', () => managed(h, names));
+    for (const n of names) await c.registry.api.destroyUnit(n);
+    await waitFor('all unloaded', async () => (await h.driver.managedUnits()).length === 0);
+    const sent = h.driver.callCounts.get('StartUnit') ?? 0;
+    assert.ok(sent <= 16, `${sent} StartUnit calls sent before the destroy`);
+    h.driver.resume();
+    await new Promise((r) => setTimeout(r, 200)); // the answered starts run their course; the queued ones are dropped
+    assert.equal(h.driver.callCounts.get('StartUnit'), sent, 'no StartUnit after the units were unloaded');
+    assert.deepEqual((await h.driver.listStates(names)).filter((s) => s.activeState !== 'inactive'), []);
+    assert.deepEqual(h.agent.launchedUnits(), []);
+  } finally {
+    await c.stop();
+  }
+});
