@@ -36,6 +36,8 @@ export class ScheduleView {
   /** Unit name -> machine id -> entry; undefined until the first listing (and after a stop). */
   private byUnit: Map<string, Map<string, ScheduleEntry>> | undefined;
   private connected = true;
+  /** {@link all}'s answer, kept until the entries change. */
+  private sorted: ScheduleEntry[] | undefined;
   private readonly idle: IdleStop;
 
   constructor(
@@ -63,13 +65,23 @@ export class ScheduleView {
   }
 
   /**
-   * Every entry, sorted by machine id then unit name.
+   * Every entry, sorted by machine id then unit name; the same array until
+   * the entries change (callers must not modify it).
    * @throws the registry's error when the view is not live and etcd cannot be read.
    */
-  async all(): Promise<ScheduleEntry[]> {
+  async all(): Promise<readonly ScheduleEntry[]> {
     this.touch();
-    if (this.live) return [...this.byUnit!.values()].flatMap((m) => [...m.values()]).sort((a, b) => cmp(a.machineId, b.machineId) || cmp(a.name, b.name));
+    if (this.live) return (this.sorted ??= [...this.byUnit!.values()].flatMap((m) => [...m.values()]).sort((a, b) => cmp(a.machineId, b.machineId) || cmp(a.name, b.name)));
     return (await this.source.scheduleSnapshot()).entries;
+  }
+
+  /**
+   * Starts following now (idempotent; counts as a use for the idle stop)
+   * without waiting for the listing, for a client about to read (the
+   * dashboard's page, see `StaticMount.startsViews`).
+   */
+  start(): void {
+    this.touch();
   }
 
   /** Stops following (idempotent); the next read starts again. */
@@ -78,6 +90,7 @@ export class ScheduleView {
     const sub = this.sub;
     this.sub = undefined;
     this.byUnit = undefined;
+    this.sorted = undefined;
     await sub?.close();
   }
 
@@ -92,15 +105,18 @@ export class ScheduleView {
           const byUnit = new Map<string, Map<string, ScheduleEntry>>();
           for (const e of snap.entries) setNested(byUnit, e.name, e.machineId, e);
           this.byUnit = byUnit;
+          this.sorted = undefined;
           this.connected = true;
         },
         onEvents: (events) => {
           const byUnit = this.byUnit;
           if (byUnit === undefined) return;
           for (const ev of events) if (ev.kind === 'schedule') setNested(byUnit, ev.name, ev.machineId, ev.entry);
+          this.sorted = undefined;
         },
         onResync: () => {
           this.byUnit = undefined;
+          this.sorted = undefined;
         },
         onConnection: (connected) => {
           this.connected = connected;

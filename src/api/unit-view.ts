@@ -34,8 +34,8 @@ import { isRunning, leastAdvanced, type DesiredState } from '../domain/index.js'
 export interface UnitRuntimeIndex {
   /** Unit name -> its entries, by machine id. */
   readonly entries: ReadonlyMap<string, readonly ScheduleEntry[]>;
-  /** `name\0machineId` -> state. */
-  readonly states: ReadonlyMap<string, UnitStateRecord>;
+  /** Unit name -> machine id -> state. */
+  readonly states: ReadonlyMap<string, ReadonlyMap<string, UnitStateRecord>>;
 }
 
 /** Indexes a registry schedule and state listing. Never throws. */
@@ -46,7 +46,13 @@ export function indexRuntime(schedule: readonly ScheduleEntry[], states: readonl
     if (list === undefined) entries.set(e.name, [e]);
     else list.push(e);
   }
-  return { entries, states: new Map(states.map((s) => [`${s.name}\0${s.machineId}`, s])) };
+  const byUnit = new Map<string, Map<string, UnitStateRecord>>();
+  for (const s of states) {
+    const of = byUnit.get(s.name);
+    if (of === undefined) byUnit.set(s.name, new Map([[s.machineId, s]]));
+    else of.set(s.machineId, s);
+  }
+  return { entries, states: byUnit };
 }
 
 /** The derived state of one schedule entry (rules 1–3 above). */
@@ -73,8 +79,10 @@ const recordViews = new WeakMap<UnitRecord, RecordView>();
 function recordView(unit: UnitRecord): RecordView {
   let view = recordViews.get(unit);
   if (view === undefined) {
-    // Without an [X-Fleet] section (most units) there is nothing to extract.
-    const requirements = unit.options.some((o) => o.section === 'X-Fleet') ? extractRequirements(unit.options, unit.name).requirements : { global: false, priority: undefined };
+    // Only Global= and Priority= are read here: without either (most units) there is nothing to extract.
+    const requirements = unit.options.some((o) => o.section === 'X-Fleet' && (o.name === 'Global' || o.name === 'Priority'))
+      ? extractRequirements(unit.options, unit.name).requirements
+      : { global: false, priority: undefined };
     const options = unit.options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : { section: o.section, name: o.name, value: o.value }));
     view = { options, global: requirements.global, priority: requirements.priority };
     recordViews.set(unit, view);
@@ -85,7 +93,8 @@ function recordView(unit: UnitRecord): RecordView {
 /** The unit as fleet's API shows it, with currentState and machineID derived as documented above. */
 export function toApiUnit(u: UnitWithDesired, runtime: UnitRuntimeIndex): ApiUnit {
   const entries = runtime.entries.get(u.unit.name) ?? [];
-  const stateOf = (e: ScheduleEntry) => entryState(e, runtime.states.get(`${e.name}\0${e.machineId}`));
+  const reports = runtime.states.get(u.unit.name);
+  const stateOf = (e: ScheduleEntry) => entryState(e, reports?.get(e.machineId));
   const { options, ...requirements } = recordView(u.unit);
   let currentState: DesiredState = 'inactive';
   let machineID: string | undefined;

@@ -6,7 +6,8 @@ import { ApiError } from './errors.js';
 import { paginate, requestedPage } from './pagination.js';
 import { empty, json, type Reply } from './reply.js';
 import { readJson, requireJsonContentType, type ApiRequest } from './request.js';
-import type { ApiUnitPage } from './schema.js';
+import type { ApiUnit, ApiUnitPage } from './schema.js';
+import type { ScheduleEntry, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
 import { checkPutRequest, decodePutBody, planUnitPut } from './unit-put.js';
 import { indexRuntime, toApiUnit } from './unit-view.js';
 
@@ -14,12 +15,24 @@ import { indexRuntime, toApiUnit } from './unit-view.js';
 export async function listUnits(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
   const token = requestedPage(req.query, ctx.tokenLimit);
   const [units, schedule, states] = await Promise.all([ctx.units.units(), ctx.schedule.all(), ctx.units.states()]);
-  const page = paginate(units, token);
-  const runtime = indexRuntime(schedule, states);
+  const page = paginate(apiUnits(ctx, units, schedule, states), token);
   const body: ApiUnitPage = {};
-  if (page.items.length > 0) body.units = page.items.map((u) => toApiUnit(u, runtime));
+  if (page.items.length > 0) body.units = page.items;
   if (page.nextPageToken !== undefined) body.nextPageToken = page.nextPageToken;
   return json(200, body);
+}
+
+/** The last listing built per API, reused while its inputs are the same arrays (the views keep theirs until something changes). */
+const lastListing = new WeakMap<ApiContext, { readonly inputs: readonly unknown[]; readonly units: ApiUnit[] }>();
+
+/** Every unit on the wire; the previous answer when units, schedule and states are unchanged. */
+function apiUnits(ctx: ApiContext, units: readonly UnitWithDesired[], schedule: readonly ScheduleEntry[], states: readonly UnitStateRecord[]): ApiUnit[] {
+  const last = lastListing.get(ctx);
+  if (last !== undefined && last.inputs[0] === units && last.inputs[1] === schedule && last.inputs[2] === states) return last.units;
+  const runtime = indexRuntime(schedule, states);
+  const out = units.map((u) => toApiUnit(u, runtime));
+  lastListing.set(ctx, { inputs: [units, schedule, states], units: out });
+  return out;
 }
 
 /** `GET /units/<name>`. Throws ApiError / registry errors. */

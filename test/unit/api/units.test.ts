@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildUnit } from '../../../src/units/index.js';
 import { opts, SERVICE, startHarness, type Harness } from './harness.js';
+import { waitFor } from '../../support/wait.js';
 
 const U = '/fleet/v1/units';
 
@@ -296,5 +297,35 @@ describe('currentState and machineID', () => {
     assert.equal(one.currentState, 'launched');
     const list = await h.request('GET', U);
     assert.deepEqual(list.json.units.find((u: { name: string }) => u.name === 'g.service'), one);
+  });
+});
+
+describe('GET /units from the views: a listing is reused only while nothing changed', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.stop());
+
+  test('schedule, state and desired-state changes each show in the next listings', async () => {
+    const name = 'memo.service';
+    const hash = buildUnit(name, SERVICE).hash;
+    assert.equal((await h.put(`${U}/${name}`, { desiredState: 'launched', options: SERVICE })).status, 201);
+    const listed = async () => {
+      const res = await h.request('GET', U);
+      assert.equal(res.status, 200);
+      return (res.json.units as Array<Record<string, unknown>>).find((u) => u.name === name);
+    };
+    assert.deepEqual(await listed(), await listed());
+    assert.equal((await listed())?.currentState, 'inactive');
+    await h.schedule({ machineId: 'm2', name, hash, targetState: 'launched' });
+    await waitFor('scheduled to m2', async () => (await listed())?.machineID === 'm2');
+    assert.equal((await listed())?.currentState, 'inactive', 'm2 has not reported it');
+    await h.report({ name, machineId: 'm2', hash });
+    assert.equal((await listed())?.currentState, 'launched');
+    await h.report({ name, machineId: 'm2', hash, activeState: 'failed', subState: 'failed' });
+    assert.equal((await listed())?.currentState, 'loaded');
+    assert.equal((await h.put(`${U}/${name}`, { desiredState: 'inactive' })).status, 204);
+    assert.equal((await listed())?.desiredState, 'inactive');
   });
 });
