@@ -11,8 +11,8 @@ import { bootstrapAuth, createToken, listTokens, revokeToken } from './tokens.js
 import { explainUnit } from './explain.js';
 import { streamEvents } from './events.js';
 import { listMachines, patchMachines } from './machines.js';
-import type { Handler, RouteSpec } from './router.js';
-import { staticFile } from './static-files.js';
+import type { Handler, RouteHandler, RouteSpec } from './router.js';
+import { safeRelativePath, staticFile } from './static-files.js';
 import { getState, listStates } from './state.js';
 import { getPolicy, putPolicy } from './policy.js';
 import { controlRollout, createRollout, getRollout, listRollouts } from './rollouts.js';
@@ -33,6 +33,13 @@ export interface StaticMount {
   readonly dir: string;
   /** Served without a token (see `MethodRoute.public`); default false: role `read`. */
   readonly public?: boolean;
+  /**
+   * Serving the mount's `index.html` starts the API's watch-fed views of
+   * units, states and the schedule (without waiting for them), because the
+   * page lists them next: a dashboard's first listing then overlaps the
+   * download of its assets instead of following it. Default false.
+   */
+  readonly startsViews?: boolean;
 }
 
 /** What the table needs from the server: the `/metrics` handler, the `/health` one (no route without it) and any static mounts. */
@@ -141,7 +148,19 @@ function staticRoute(mount: StaticMount, table: readonly RouteSpec[]): RouteSpec
     resource: 'static',
     scope: 'root',
     path: [segment, '*'],
-    methods: { GET: { role: 'read', public: mount.public === true, handler: async (_req, _ctx, _p, rest) => staticFile(mount.dir, rest) } },
+    methods: { GET: { role: 'read', public: mount.public === true, handler: staticHandler(mount) } },
     otherMethod: ONLY_GET,
+  };
+}
+
+/** Serves `mount`'s files; its page (`index.html` at its root) starts the API's views when the mount asks for it. */
+function staticHandler(mount: StaticMount): RouteHandler {
+  return async (_req, ctx, _p, rest) => {
+    const reply = await staticFile(mount.dir, rest);
+    if (mount.startsViews === true && safeRelativePath(rest) === 'index.html') {
+      ctx.units.start();
+      ctx.schedule.start();
+    }
+    return reply;
   };
 }

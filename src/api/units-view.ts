@@ -102,6 +102,15 @@ export class UnitsView {
     return cache.stateList.filter((s) => (!names || names.has(s.name)) && (!machines || machines.has(s.machineId)));
   }
 
+  /**
+   * Starts following now (idempotent; counts as a use for the idle stop)
+   * without waiting for the listing, for a client about to read (the
+   * dashboard's page, see `StaticMount.startsViews`).
+   */
+  start(): void {
+    this.touch();
+  }
+
   /** Stops following (idempotent); the next read starts again. */
   async close(): Promise<void> {
     this.idle.cancel();

@@ -22,5 +22,5 @@ export const DASHBOARD_DIR = fileURLToPath(new URL(import.meta.url.includes('/fl
  * @returns undefined when the assets were not built (a checkout compiled with tsc alone): /ui/ is then 404.
  */
 export function dashboardMount(dir: string = DASHBOARD_DIR): StaticMount | undefined {
-  return existsSync(`${dir}/index.html`) ? { path: DASHBOARD_PATH, dir, public: true } : undefined;
+  return existsSync(`${dir}/index.html`) ? { path: DASHBOARD_PATH, dir, public: true, startsViews: true } : undefined;
 }

@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contentTypeOf, safeRelativePath } from '../../../src/api/static-files.js';
 import { startHarness, type Harness } from './harness.js';
+import { ScheduleView } from '../../../src/api/schedule-view.js';
+import { UnitsView } from '../../../src/api/units-view.js';
+import { createMemoryRegistry } from '../../../src/registry/index.js';
+import { waitFor } from '../../support/wait.js';
 
 test('safeRelativePath refuses dot segments, hidden names and separators inside a segment', () => {
   assert.equal(safeRelativePath([]), 'index.html');
@@ -85,5 +89,36 @@ describe('a static mount served by the API', () => {
     const res = await h.request('PUT', '/dashboard/index.html', { body: 'x' });
     assert.equal(res.status, 405);
     assert.equal(res.json.error.message, 'only GET supported against this resource');
+  });
+});
+
+describe('a mount that starts the views (the dashboard)', () => {
+  let h: Harness;
+  let root: string;
+  let units: UnitsView;
+  let schedule: ScheduleView;
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'fleet-static-'));
+    mkdirSync(join(root, 'js'));
+    writeFileSync(join(root, 'index.html'), '<h1>fleet</h1>');
+    writeFileSync(join(root, 'js', 'app.js'), 'console.log(1)');
+    const registry = createMemoryRegistry();
+    units = new UnitsView(registry.api);
+    schedule = new ScheduleView(registry.api);
+    h = await startHarness({ registry: registry.api, units, schedule, staticMounts: [{ path: '/ui', dir: root, startsViews: true }] });
+  });
+  after(async () => {
+    await h.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('its assets start nothing; its page starts following units, states and the schedule before the page lists them', async () => {
+    assert.equal((await h.request('GET', '/ui/js/app.js')).status, 200);
+    assert.equal((await h.request('GET', '/ui/missing.html')).status, 404);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(units.live, false);
+    assert.equal(schedule.live, false);
+    assert.equal((await h.request('GET', '/ui/')).status, 200);
+    await waitFor('views listed', () => units.live && schedule.live);
   });
 });
