@@ -1,8 +1,9 @@
 /**
  * Anomaly detection (pure): fed the cluster's events and the time, says
  * which anomalies to record. Runs on the engine leader only (see
- * `src/fleetd/anomaly-monitor.ts`), so each is recorded once; the detector
- * keeps only what it learned from events since it started.
+ * `src/events/anomaly-monitor.ts`), so each is recorded once; the detector
+ * keeps only what it learned from events since it started (the monitor adds
+ * a previous leader whose machine record was gone before it took over).
  */
 import type { AnomalyRecord } from '../registry/index.js';
 import type { FleetEvent } from './types.js';

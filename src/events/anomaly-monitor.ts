@@ -17,7 +17,7 @@ import type { FleetEvent } from './types.js';
 export interface AnomalyMonitorOptions {
   readonly election: LeaderElection;
   readonly engine: Pick<EngineRegistry, 'recordAnomaly'>;
-  readonly api: Pick<ApiRegistry, 'watchChanges' | 'headRevision'>;
+  readonly api: Pick<ApiRegistry, 'watchChanges' | 'headRevision' | 'listMachines'>;
   readonly thresholds: AnomalyThresholds;
   readonly clock: Clock;
   readonly notifiers: readonly EventNotifier[];
@@ -59,13 +59,24 @@ export class AnomalyMonitor {
       if (changed !== undefined) void this.record([changed], gen);
     }
     let head: bigint;
+    let gone: string | undefined;
     try {
       head = await this.o.api.headRevision();
+      const previous = this.o.election.previousLeader();
+      // The host whose loss moved the leadership here often left before this
+      // leader listened (its machine record expired first): its loss would
+      // never be said. Its record missing now counts as it leaving now.
+      if (previous !== undefined && previous !== self && !(await this.o.api.listMachines()).some((m) => m.id === previous)) gone = previous;
     } catch (err) {
       this.o.log.warn({ err }, 'anomaly detection could not start; it starts with the next leadership');
       return;
     }
     if (gen !== this.generation) return;
+    if (gone !== undefined) {
+      const now = this.o.clock.now();
+      detector.observe({ revision: Number(head), time: new Date(now).toISOString(), type: 'machine.left', machine: gone }, now);
+      this.arm(gen);
+    }
     this.sub = this.o.api.watchChanges(head + 1n, {
       onEvents: (changes) => {
         if (gen !== this.generation) return;

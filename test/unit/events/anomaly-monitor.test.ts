@@ -70,3 +70,44 @@ test('the leader records each anomaly once in engine/anomaly (an anomaly.* event
     await r.close();
   }
 });
+
+test('a new leader says the loss of the previous leader whose machine record went before it took over', async () => {
+  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+  const r = createMemoryRegistry({ clock });
+  const a = r.election({ machineId: 'ma', ttlSeconds: 5 });
+  const b = r.election({ machineId: 'mb', ttlSeconds: 5 });
+  const notified: FleetEvent[] = [];
+  const mb = new AnomalyMonitor({
+    election: b,
+    engine: r.engine,
+    api: r.api,
+    thresholds: { flapRestarts: 3, flapWindowMs: 60_000, unplacedAfterMs: 30_000, machineLostAfterMs: 10_000 },
+    clock,
+    notifiers: [{ notify: (e) => void notified.push(e), close: () => undefined }],
+    log: { warn: () => undefined },
+  });
+  const record = (id: string) => JSON.stringify({ id, publicIP: '', metadata: {}, version: '1', capabilities: {} });
+  try {
+    await r.kv.txn([], [{ type: 'put', key: r.layout.machine('ma'), value: record('ma') }, { type: 'put', key: r.layout.machine('mb'), value: record('mb') }]);
+    mb.start();
+    await a.start();
+    await b.start();
+    assert.ok(a.isLeader && !b.isLeader);
+    // ma's host dies: its machine record goes first, then its leadership.
+    await r.kv.txn([], [{ type: 'delete', key: r.layout.machine('ma') }]);
+    await a.stop();
+    await until(() => b.isLeader && notified.some((e) => e.type === 'anomaly.leader-changed'));
+    await until(() => {
+      clock.advance(1000);
+      return notified.some((e) => e.type === 'anomaly.machine-lost');
+    });
+    const lost = notified.find((e) => e.type === 'anomaly.machine-lost') as { machine?: string; message?: string };
+    assert.equal(lost.machine, 'ma');
+    assert.match(lost.message ?? '', /^machine ma left 1\d s ago and has not come back$/);
+  } finally {
+    mb.stop();
+    await a.stop();
+    await b.stop();
+    await r.close();
+  }
+});
