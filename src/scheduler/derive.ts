@@ -83,7 +83,7 @@ function requirementsKey(r: UnitSnapshot['requirements'], md: string): string {
   let restJson = '[]';
   if (rest !== undefined) {
     if (rest.length > 1) rest.sort(compareStrings);
-    const parts = rest.map((key) => `[${JSON.stringify(key)},${canonicalJson((r as unknown as Record<string, unknown>)[key])}]`);
+    const parts = rest.map((key) => `[${JSON.stringify(key)},${key === 'resources' && isAmounts(r.resources) ? resourcesInfo(r.resources).json : canonicalJson((r as unknown as Record<string, unknown>)[key])}]`);
     restJson = `[${parts.join(',')}]`;
   }
   return `[${r.global ? 'true' : 'false'},${r.machineId === undefined ? 'null' : JSON.stringify(r.machineId)},${JSON.stringify(md)},${sortedJson(r.machineOf)},${sortedJson(r.conflicts)},${restJson}]`;
@@ -107,6 +107,11 @@ export function requirementsKeyReference(r: UnitSnapshot['requirements']): strin
 /** The requirements key of `r` as the planner computes it (for tests). */
 export function requirementsKeyOf(r: UnitSnapshot['requirements']): string {
   return derivedOf(r).signature;
+}
+
+/** True for a plain object (what `resources` is; a test may hand something else). */
+function isAmounts(value: unknown): value is ResourceAmounts {
+  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 /** JSON of the distinct members of `xs`, sorted. */
@@ -165,13 +170,49 @@ export function scoringRequests(requests: ReadonlyArray<readonly [string, number
   return value;
 }
 
-/** Requests above 0 in fixed units, sorted by resource name. */
+/** Requests above 0 in fixed units, sorted by resource name (one shared value per content, see {@link resourcesInfo}). */
 function fixedRequests(resources: ResourceAmounts | undefined): ReadonlyArray<readonly [string, number]> {
-  if (resources === undefined) return NO_REQUESTS;
-  return Object.keys(resources)
+  return resources === undefined ? NO_REQUESTS : resourcesInfo(resources).requests;
+}
+
+/** What a `resources` value gives: its requests and its part of the requirements key. */
+interface ResourcesInfo {
+  readonly requests: ReadonlyArray<readonly [string, number]>;
+  readonly json: string;
+}
+
+/**
+ * Per content of a `resources` value (names and amounts in their order):
+ * units asking the same amounts (most of a large cluster asks one of a few)
+ * share one requests value and its key text instead of building both.
+ * Emptied when it grows past {@link MAX_RESOURCE_SHAPES}.
+ */
+const resourcesByContent = new Map<string, ResourcesInfo>();
+const MAX_RESOURCE_SHAPES = 10_000;
+
+function resourcesInfo(resources: ResourceAmounts): ResourcesInfo {
+  let content = '';
+  for (const name in resources) {
+    const v = resources[name];
+    // Number to text is exact (round-trips), so equal text means equal amounts; anything else is not shared.
+    if (typeof v !== 'number') return buildResourcesInfo(resources);
+    content += `${name}\0${v}\0`;
+  }
+  let info = resourcesByContent.get(content);
+  if (info === undefined) {
+    info = buildResourcesInfo(resources);
+    if (resourcesByContent.size >= MAX_RESOURCE_SHAPES) resourcesByContent.clear();
+    resourcesByContent.set(content, info);
+  }
+  return info;
+}
+
+function buildResourcesInfo(resources: ResourceAmounts): ResourcesInfo {
+  const requests = Object.keys(resources)
     .sort(compareStrings)
     .map((name) => [name, toFixedUnits(name, resources[name]!)] as const)
     .filter(([, v]) => v > 0);
+  return { requests: requests.length === 0 ? NO_REQUESTS : requests, json: canonicalJson(resources) };
 }
 
 function dedupe(list: readonly string[]): readonly string[] {

@@ -14,21 +14,104 @@
 import type { MachineIndex, MachineInfo } from '../model.js';
 import type { ResourceUsage } from '../resource-usage.js';
 import type { CandidateSet, Exclusion } from '../candidates.js';
-import { Heap } from '../heap.js';
 
-interface Entry {
-  readonly k: number;
-  readonly m: MachineIndex;
-  /** The machine's version when pushed; an older one is stale. */
-  readonly v: number;
+/**
+ * A binary min-heap of entries (k, m, v) by (k, m): machine `m` keyed by
+ * `k`, pushed at the machine's version `v` (an entry with an older version
+ * is stale and dropped when it comes up). Kept in parallel typed arrays, so
+ * a push allocates nothing (a 100,000-unit pass pushes several per
+ * placement); not `heap.ts`'s generic Heap for the same reason and
+ * because its compare function cannot be inlined there.
+ */
+class EntryHeap {
+  private ks = new Float64Array(64);
+  private ms = new Int32Array(64);
+  private vs = new Int32Array(64);
+  size = 0;
+
+  /** Key, machine and version of the first entry (size must be > 0). */
+  get k(): number {
+    return this.ks[0]!;
+  }
+  get m(): MachineIndex {
+    return this.ms[0]!;
+  }
+  get v(): number {
+    return this.vs[0]!;
+  }
+
+  push(k: number, m: MachineIndex, v: number): void {
+    if (this.size === this.ks.length) this.grow();
+    const ks = this.ks;
+    const ms = this.ms;
+    const vs = this.vs;
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pk = ks[p]!;
+      if (!(k < pk || (k === pk && m < ms[p]!))) break;
+      ks[i] = pk;
+      ms[i] = ms[p]!;
+      vs[i] = vs[p]!;
+      i = p;
+    }
+    ks[i] = k;
+    ms[i] = m;
+    vs[i] = v;
+  }
+
+  /** Removes the first entry (size must be > 0). */
+  pop(): void {
+    const n = --this.size;
+    if (n === 0) return;
+    const ks = this.ks;
+    const ms = this.ms;
+    const vs = this.vs;
+    const k = ks[n]!;
+    const m = ms[n]!;
+    const v = vs[n]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      const r = c + 1;
+      if (r < n && (ks[r]! < ks[c]! || (ks[r] === ks[c] && ms[r]! < ms[c]!))) c = r;
+      const ck = ks[c]!;
+      if (!(ck < k || (ck === k && ms[c]! < m))) break;
+      ks[i] = ck;
+      ms[i] = ms[c]!;
+      vs[i] = vs[c]!;
+      i = c;
+    }
+    ks[i] = k;
+    ms[i] = m;
+    vs[i] = v;
+  }
+
+  private grow(): void {
+    const n = this.ks.length * 2;
+    const ks = new Float64Array(n);
+    const ms = new Int32Array(n);
+    const vs = new Int32Array(n);
+    ks.set(this.ks);
+    ms.set(this.ms);
+    vs.set(this.vs);
+    this.ks = ks;
+    this.ms = ms;
+    this.vs = vs;
+  }
 }
 
-/** Entries by (k, m) ascending; stale entries are dropped lazily. */
-const entryHeap = (): Heap<Entry> => new Heap<Entry>((a, b) => a.k < b.k || (a.k === b.k && a.m < b.m));
+/** A walk's position in one group's ordering: its first usable entry (m -1: none), and that machine's total. */
+interface Head {
+  readonly heap: EntryHeap;
+  m: MachineIndex;
+  t: number;
+}
 
 /** One kept order within a group: its machines (a candidate set, less excluded machines) by key for one set of resource names. */
 interface Ordering {
-  readonly heap: Heap<Entry>;
+  readonly heap: EntryHeap;
   readonly names: readonly string[];
   /** False for machines this ordering leaves out (not pushed when touched). */
   readonly admits: (m: MachineIndex) => boolean;
@@ -77,7 +160,7 @@ export class AllocationOrder {
   /** The units on machine `m` changed (call after every add and remove): re-key it in every ordering of its group that admits it. */
   touched(m: MachineIndex): void {
     const v = ++this.version[m]!;
-    for (const o of this.groupOf[m]!.orderings.values()) if (o.admits(m)) o.heap.push({ k: this.key(m, o.names), m, v });
+    for (const o of this.groupOf[m]!.orderings.values()) if (o.admits(m)) o.heap.push(this.key(m, o.names), m, v);
   }
 
   /**
@@ -92,52 +175,58 @@ export class AllocationOrder {
     const id = `${names.join(',')}|${own ? candidates.key : '*'}|${exclusion?.key ?? ''}`;
     const admits =
       exclusion === undefined ? (own ? (m: MachineIndex) => candidates.has(m) : () => true) : own ? (m: MachineIndex) => candidates.has(m) && !exclusion.excluded(m) : (m: MachineIndex) => !exclusion.excluded(m);
-    const heads: Array<{ heap: Heap<Entry>; head: Entry | undefined; t: number }> = [];
-    const held: Array<{ heap: Heap<Entry>; e: Entry }> = [];
-    const advance = (h: { heap: Heap<Entry>; head: Entry | undefined; t: number }): void => {
-      for (;;) {
-        const e = h.heap.pop();
-        if (e === undefined) {
-          h.head = undefined;
+    const heads: Head[] = [];
+    // Entries taken out of a heap during the walk (yielded, or not candidates), pushed back at the end: heap, key, machine, version.
+    const held: Array<[EntryHeap, number, MachineIndex, number]> = [];
+    // Leaves the first usable entry of `h`'s heap on top (without taking it out) and scores it.
+    const advance = (h: Head): void => {
+      const heap = h.heap;
+      while (heap.size > 0) {
+        const m = heap.m;
+        if (heap.v !== this.version[m]) heap.pop(); // stale: dropped for good
+        // Excluded now: dropped, and pushed again when the machine changes (`touched`).
+        else if (exclusion !== undefined && exclusion.excluded(m)) heap.pop();
+        else if (!own && !candidates.has(m)) {
+          held.push([heap, heap.k, m, heap.v]);
+          heap.pop();
+        } else {
+          h.m = m;
+          h.t = total(m);
           return;
         }
-        if (e.v !== this.version[e.m]) continue; // stale: dropped for good
-        // Excluded now: dropped, and pushed again when the machine changes (`touched`).
-        if (exclusion !== undefined && exclusion.excluded(e.m)) continue;
-        held.push({ heap: h.heap, e });
-        if (!own && !candidates.has(e.m)) continue;
-        h.head = e;
-        h.t = total(e.m);
-        return;
       }
+      h.m = -1;
     };
     try {
       for (const g of this.groups) {
-        const h = { heap: this.heapOf(g, id, names, admits), head: undefined as Entry | undefined, t: 0 };
+        const h: Head = { heap: this.heapOf(g, id, names, admits), m: -1, t: 0 };
         advance(h);
-        if (h.head !== undefined) heads.push(h);
+        if (h.m >= 0) heads.push(h);
       }
       for (;;) {
-        let best: (typeof heads)[number] | undefined;
+        let best: Head | undefined;
         for (const h of heads) {
-          if (h.head === undefined) continue;
-          if (best === undefined || h.t > best.t || (h.t === best.t && h.head.m < best.head!.m)) best = h;
+          if (h.m < 0) continue;
+          if (best === undefined || h.t > best.t || (h.t === best.t && h.m < best.m)) best = h;
         }
         if (best === undefined) return;
-        const m = best.head!.m;
+        const m = best.m;
+        const heap = best.heap;
+        held.push([heap, heap.k, m, heap.v]);
+        heap.pop();
         advance(best);
         yield m;
       }
     } finally {
-      for (const { heap, e } of held) if (e.v === this.version[e.m]) heap.push(e);
+      for (const [heap, k, m, v] of held) if (v === this.version[m]) heap.push(k, m, v);
     }
   }
 
-  private heapOf(g: Group, id: string, names: readonly string[], admits: (m: MachineIndex) => boolean): Heap<Entry> {
+  private heapOf(g: Group, id: string, names: readonly string[], admits: (m: MachineIndex) => boolean): EntryHeap {
     let o = g.orderings.get(id);
     if (o === undefined) {
-      o = { heap: entryHeap(), names, admits };
-      for (const m of g.machines) if (admits(m)) o.heap.push({ k: this.key(m, names), m, v: this.version[m]! });
+      o = { heap: new EntryHeap(), names, admits };
+      for (const m of g.machines) if (admits(m)) o.heap.push(this.key(m, names), m, this.version[m]!);
       g.orderings.set(id, o);
     }
     return o.heap;

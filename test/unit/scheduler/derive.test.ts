@@ -30,7 +30,7 @@ const requirements: fc.Arbitrary<UnitRequirements> = fc
     metadata: fc.array(fc.tuple(fc.constantFrom('region', 'disk', 'a"b'), fc.array(fc.constantFrom('eu', 'us', 'ssd', ''), { minLength: 1, maxLength: 3 })), { maxLength: 2 }),
     // Fields the scheduler does not read yet (the key must cover them all the same), and valid requests.
     extra: fc.dictionary(fc.constantFrom('priority', 'preemptible', 'zzz', 'aaa', 'resourcez'), extraValue, { maxKeys: 3 }),
-    resources: fc.option(fc.dictionary(fc.constantFrom('cpu', 'memory', 'gpu'), fc.constantFrom(0, 0.5, 2, 2 ** 30), { maxKeys: 3 }), { nil: undefined }),
+    resources: fc.option(fc.dictionary(fc.constantFrom('cpu', 'memory', 'gpu'), fc.constantFrom<unknown>(0, 0.5, 2, 2 ** 30, -1, Number.NaN, '0.5', null), { maxKeys: 3 }), { nil: undefined }),
   })
   .map((r) => {
     const out: Record<string, unknown> = { ...r.extra, ...(r.resources === undefined ? {} : { resources: r.resources }), global: r.global, machineOf: r.machineOf, conflicts: r.conflicts, replaces: r.replaces, metadata: new Map(r.metadata) };
