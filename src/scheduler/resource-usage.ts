@@ -30,34 +30,56 @@ export interface ResourceUsageView {
 
 /** Mutable {@link ResourceUsageView}. */
 export class ResourceUsage implements ResourceUsageView {
-  private readonly capacity: Array<ReadonlyMap<string, number>>;
-  private readonly usage: Array<Map<string, number>>;
+  /** Resource name -> its slot in the per-resource arrays below (added as names are first seen). */
+  private readonly slots = new Map<string, number>();
+  /** Per slot, per machine: what it can give, fixed units. */
+  private readonly capacity: Float64Array[] = [];
+  /** Per slot, per machine: what the placed units request. */
+  private readonly usage: Float64Array[] = [];
   /**
    * Like usage, with best-effort units counted at the policy's default.
    * Built on first read (from `scoringOf`): a pass whose scorers never read
    * it (fleet's least-loaded placement) does not keep it up to date.
    */
-  private scoring: Array<Map<string, number>> | undefined;
+  private scoring: Float64Array[] | undefined;
   /** Per machine, the resources where used > allocatable. */
   private readonly over: Array<Set<string> | undefined>;
+  private readonly count: number;
 
   /** `scoringOf(m)`: the scoring requests of every unit placed on `m` so far (read once, when scoring usage is first asked for). */
   constructor(
     machines: readonly MachineInfo[],
     private readonly scoringOf: (m: MachineIndex) => Iterable<ReadonlyArray<readonly [string, number]>>,
   ) {
-    this.capacity = machines.map((m) => new Map(Object.entries(m.capacity ?? {}).map(([name, v]) => [name, toFixedUnits(name, v)])));
-    this.usage = machines.map(() => new Map());
+    this.count = machines.length;
+    for (const m of machines) {
+      const capacity = m.capacity;
+      if (capacity === undefined) continue;
+      for (const name of Object.keys(capacity)) this.capacity[this.slot(name)]![m.index] = toFixedUnits(name, capacity[name]!);
+    }
     this.over = machines.map(() => undefined);
   }
 
-  private scoringUsage(): Array<Map<string, number>> {
+  /** The slot of resource `name`, added (0 everywhere) when new. */
+  private slot(name: string): number {
+    let s = this.slots.get(name);
+    if (s === undefined) {
+      s = this.capacity.length;
+      this.slots.set(name, s);
+      this.capacity.push(new Float64Array(this.count));
+      this.usage.push(new Float64Array(this.count));
+      this.scoring?.push(new Float64Array(this.count));
+    }
+    return s;
+  }
+
+  private scoringUsage(): Float64Array[] {
     if (this.scoring === undefined) {
-      this.scoring = this.capacity.map((_, m) => {
-        const used = new Map<string, number>();
-        for (const requests of this.scoringOf(m)) for (const [name, v] of requests) used.set(name, (used.get(name) ?? 0) + v);
-        return used;
-      });
+      const scoring = this.capacity.map(() => new Float64Array(this.count));
+      this.scoring = scoring;
+      for (let m = 0; m < this.count; m++) {
+        for (const requests of this.scoringOf(m)) for (const [name, v] of requests) scoring[this.slot(name)]![m] += v;
+      }
     }
     return this.scoring;
   }
@@ -68,42 +90,47 @@ export class ResourceUsage implements ResourceUsageView {
   }
 
   allocatable(m: MachineIndex, name: string): number {
-    return this.capacity[m]!.get(name) ?? 0;
+    const s = this.slots.get(name);
+    return s === undefined ? 0 : this.capacity[s]![m]!;
   }
 
   used(m: MachineIndex, name: string): number {
-    return this.usage[m]!.get(name) ?? 0;
+    const s = this.slots.get(name);
+    return s === undefined ? 0 : this.usage[s]![m]!;
   }
 
   free(m: MachineIndex, name: string): number {
-    return this.allocatable(m, name) - this.used(m, name);
+    const s = this.slots.get(name);
+    return s === undefined ? 0 : this.capacity[s]![m]! - this.usage[s]![m]!;
   }
 
   scoringUsed(m: MachineIndex, name: string): number {
-    return this.scoringUsage()[m]!.get(name) ?? 0;
+    const scoring = this.scoringUsage();
+    const s = this.slots.get(name);
+    return s === undefined ? 0 : scoring[s]![m]!;
   }
 
   usedFractionWith(m: MachineIndex, name: string, amount: number): number {
     const alloc = this.allocatable(m, name);
     if (alloc <= 0) return 1;
-    return Math.min(1, Math.max(0, ((this.scoringUsage()[m]!.get(name) ?? 0) + amount) / alloc));
+    return Math.min(1, Math.max(0, (this.scoringUsed(m, name) + amount) / alloc));
   }
 
   /** Adds (`sign` 1) or removes (-1) a unit's scoring requests on `m`. */
   updateScoring(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>, sign: 1 | -1): void {
-    if (this.scoring === undefined) return;
-    const used = this.scoring[m]!;
-    for (const [name, v] of requests) used.set(name, (used.get(name) ?? 0) + sign * v);
+    const scoring = this.scoring;
+    if (scoring === undefined) return;
+    for (const [name, v] of requests) scoring[this.slot(name)]![m] += sign * v;
   }
 
   /** Adds (`sign` 1) or removes (-1) `requests` on `m`. */
   update(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>, sign: 1 | -1): void {
-    if (requests.length === 0) return;
-    const used = this.usage[m]!;
     for (const [name, v] of requests) {
-      const now = (used.get(name) ?? 0) + sign * v;
-      used.set(name, now);
-      if (now > this.allocatable(m, name)) (this.over[m] ??= new Set()).add(name);
+      const s = this.slot(name);
+      const usage = this.usage[s]!;
+      const now = usage[m]! + sign * v;
+      usage[m] = now;
+      if (now > this.capacity[s]![m]!) (this.over[m] ??= new Set()).add(name);
       else this.over[m]?.delete(name);
     }
   }
