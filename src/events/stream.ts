@@ -76,7 +76,8 @@ export async function openEventStream(source: EventSource, req: EventStreamReque
   const head = await source.headRevision();
   let from = req.from ?? (req.follow ? head + 1n : head - DEFAULT_REPLAY_REVISIONS + 1n);
   if (from < 1n) from = 1n;
-  if (await source.isCompacted(from)) {
+  // Following from now (head + 1) cannot start in compacted history: no second round trip to ask.
+  if (from <= head && (await source.isCompacted(from))) {
     if (req.from !== undefined) throw new EventsCompactedError(from);
     from = head + 1n;
   }
