@@ -13,10 +13,11 @@
  *
  *   npm run build && node dist/bench/placement-preemption.js [--quick]
  *       [--units 100000] [--machines 5000] [--full-runs 1] [--full-warmup 0]
- *       [--small-units 10000] [--small-machines 1000] [--runs 3] [--warmup 1]
+ *       [--cases scratch,arrive,settled] [--small-units 10000] [--small-machines 1000] [--runs 3] [--warmup 1]
  *
  * `--quick`: 3,000 x 150 only, one run (a smoke run). `--units 0` skips the
- * full size, `--small-units 0` the small one.
+ * full size, `--small-units 0` the small one. `--cases scratch,arrive,settled`
+ * picks cases (the plan of the arrival is made whatever the cases).
  */
 import { pathToFileURL } from 'node:url';
 import { applyPlan, parsePolicy, planSchedule } from '../src/scheduler/index.js';
@@ -121,7 +122,7 @@ const fmt = (r: BenchResult) =>
 const preempted = (plan: Plan) => `${(plan.preemptions ?? []).length} preemptions, ${(plan.preemptions ?? []).reduce((n, p) => n + p.victims.length, 0)} victims`;
 
 /** Builds the clusters of `units` x `machines` and times every case; returns the figures. */
-function runSize(units: number, machines: number, runs: number, warmup: number): Record<string, unknown> {
+function runSize(units: number, machines: number, runs: number, warmup: number, cases: readonly string[]): Record<string, unknown> {
   console.log(describeContext(runContext()));
   const c0 = process.cpuUsage();
   const cluster = buildFullCluster(units, machines);
@@ -139,23 +140,28 @@ function runSize(units: number, machines: number, runs: number, warmup: number):
     return r;
   };
 
-  const fromScratch = planSchedule(scratch);
-  console.log(`  from scratch: ${preempted(fromScratch)}`);
-  out['scratchPreemptions'] = (fromScratch.preemptions ?? []).length;
-  time('scratch', 'from scratch:', scratch, EMPTY);
-  time('scratchOff', 'from scratch, preemption off:', preemptionOff(scratch), EMPTY);
+  if (cases.includes('scratch')) {
+    const fromScratch = planSchedule(scratch);
+    console.log(`  from scratch: ${preempted(fromScratch)}`);
+    out['scratchPreemptions'] = (fromScratch.preemptions ?? []).length;
+    time('scratch', 'from scratch:', scratch, EMPTY);
+    time('scratchOff', 'from scratch, preemption off:', preemptionOff(scratch), EMPTY);
+  }
 
   const plan = planSchedule(arriving);
   console.log(`  the tenth arrives: ${preempted(plan)}`);
   out['preemptions'] = (plan.preemptions ?? []).length;
   out['victims'] = (plan.preemptions ?? []).reduce((n, p) => n + p.victims.length, 0);
   // The engine's previous pass saw the settled cluster.
-  time('arrive', 'the tenth arrives (pass that preempts):', arriving, settled);
-  time('arriveOff', 'the tenth arrives, preemption off:', preemptionOff(arriving), settled);
-
-  const after = applyPlan(arriving, plan);
-  time('settledFull', 'settled after, full pass:', after, nudged(after));
-  time('settledSame', 'settled after, same input:', after, after);
+  if (cases.includes('arrive')) {
+    time('arrive', 'the tenth arrives (pass that preempts):', arriving, settled);
+    time('arriveOff', 'the tenth arrives, preemption off:', preemptionOff(arriving), settled);
+  }
+  if (cases.includes('settled')) {
+    const after = applyPlan(arriving, plan);
+    time('settledFull', 'settled after, full pass:', after, nudged(after));
+    time('settledSame', 'settled after, same input:', after, after);
+  }
   console.log(`  (${cpuS(process.cpuUsage(c0))} s cpu for this size)`);
   console.log(describeContext(runContext()));
   return out;
@@ -168,9 +174,10 @@ function main(): void {
   const machines = args.number('machines', 5_000);
   const smallUnits = quick ? 3_000 : args.number('small-units', 10_000);
   const smallMachines = quick ? 150 : args.number('small-machines', 1_000);
+  const cases = args.list('cases', ['scratch', 'arrive', 'settled']);
   const ctx = runContext();
-  const small = smallUnits > 0 ? runSize(smallUnits, smallMachines, quick ? 1 : args.number('runs', 3), quick ? 0 : args.number('warmup', 1)) : undefined;
-  const full = units > 0 ? runSize(units, machines, args.number('full-runs', 1), args.number('full-warmup', 0)) : undefined;
+  const small = smallUnits > 0 ? runSize(smallUnits, smallMachines, quick ? 1 : args.number('runs', 3), quick ? 0 : args.number('warmup', 1), cases) : undefined;
+  const full = units > 0 ? runSize(units, machines, args.number('full-runs', 1), args.number('full-warmup', 0), cases) : undefined;
   if (!quick) saveResults('placement-preemption', { small, full }, ctx);
 }
 
