@@ -9,7 +9,13 @@
  *   fleetd stays at ~86 MiB instead of ~119 MiB, while its live heap is ~20
  *   MiB (an engine leader of 10,000 units stays well below the limit);
  * - two malloc arenas instead of one per thread stop glibc from keeping
- *   freed memory of gRPC and libuv threads resident.
+ *   freed memory of gRPC and libuv threads resident;
+ * - a fixed 128 KiB mmap threshold: glibc otherwise raises it (and the
+ *   trim threshold, to twice that) after the first large buffer is freed,
+ *   so every later one of up to 32 MiB (gRPC, HTTP/2 and D-Bus buffers of a
+ *   1,000-unit burst) is carved from the heap and its pages stay resident
+ *   after free. Fixed, they are mapped and unmapped: with 1,000 units a few
+ *   MiB less resident after a burst (README).
  * Measured in the README (fleetd RSS with many units). The price is CPU:
  * more frequent scavenges make a 10,000-unit scheduling pass ~1.3-1.6x
  * slower (bench/placement). `--optimize-for-size` and `--lite-mode` save
@@ -18,4 +24,4 @@
 export const FLEETD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=512'];
 
 /** Environment fleetd is started with (see {@link FLEETD_NODE_FLAGS}). */
-export const FLEETD_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+export const FLEETD_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
