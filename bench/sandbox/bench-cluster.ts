@@ -95,13 +95,18 @@ export class BenchCluster {
       `${names.length} units running`,
       async () => {
         const ask = [...pending];
-        for (const h of hosts) {
-          // A host whose systemd is too busy to answer this round is asked again next round.
-          const states = await (await this.probe(h)).loaded().catch((err: unknown) => {
-            if (err instanceof SystemdTimeoutError) return [];
-            throw err;
-          });
-          for (const s of states) {
+        // Every host at once: asked one after another, a busy host's answer delayed noticing the others' by seconds.
+        const answers = await Promise.all(
+          hosts.map(async (h) =>
+            // A host whose systemd is too busy to answer this round is asked again next round.
+            (await this.probe(h)).loaded().catch((err: unknown) => {
+              if (err instanceof SystemdTimeoutError) return [];
+              throw err;
+            }),
+          ),
+        );
+        for (const [i, h] of hosts.entries()) {
+          for (const s of answers[i]!) {
             if (!pending.has(s.name) || !isRunning(s)) continue;
             const list = where.get(s.name) ?? [];
             if (!list.includes(h)) {
@@ -134,7 +139,7 @@ export class BenchCluster {
       async () => {
         const ask = [...pending];
         const busy = new Set<string>();
-        for (const h of this.liveHosts()) for (const s of await (await this.probe(h)).states(ask)) if (!settled(s)) busy.add(s.name);
+        for (const states of await Promise.all(this.liveHosts().map(async (h) => (await this.probe(h)).states(ask)))) for (const s of states) if (!settled(s)) busy.add(s.name);
         for (const n of ask) if (!busy.has(n)) pending.delete(n);
         return pending.size === 0;
       },
@@ -152,7 +157,7 @@ export class BenchCluster {
       async () => {
         const ask = [...pending];
         const known = new Set<string>();
-        for (const h of this.liveHosts()) for (const s of await (await this.probe(h)).states(ask)) if (!isGone(s)) known.add(s.name);
+        for (const states of await Promise.all(this.liveHosts().map(async (h) => (await this.probe(h)).states(ask)))) for (const s of states) if (!isGone(s)) known.add(s.name);
         for (const n of ask) if (!known.has(n)) pending.delete(n);
         return pending.size === 0;
       },
