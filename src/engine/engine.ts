@@ -24,6 +24,10 @@ import { fanOut, type EngineObserver, type PassReport } from './observer.js';
 import { logObserver } from './log-observer.js';
 import { metricsObserver } from './metrics-observer.js';
 import { runRollouts } from './rollout-runner.js';
+import { Backoff } from '../domain/index.js';
+
+/** First delay of the early pass after a failed schedule write, ms. */
+const WRITE_RETRY_MS = 200;
 
 /** Options of {@link Engine}; see fleet.conf for the user-facing ones. */
 export interface EngineOptions {
@@ -117,6 +121,10 @@ export class Engine {
   private resyncTimer: TimerHandle | undefined;
   /** The next pass for an active rollout's health timing. */
   private rolloutTimer: TimerHandle | undefined;
+  /** An early pass after a failed schedule write (see {@link retryWrite}). */
+  private retryTimer: TimerHandle | undefined;
+  /** Delays of those early passes; reset by a write that succeeds. */
+  private readonly writeRetry: Backoff;
   private firstKickAt: number | undefined;
   /** Earliest time the next pass may start (see `busyFactor`). */
   private notBefore = 0;
@@ -129,6 +137,7 @@ export class Engine {
     this.observe = fanOut([logObserver(opts.logger), opts.metrics && metricsObserver(opts.metrics), ...(opts.observers ?? [])]);
     this.debounceMs = opts.debounceMs ?? 5;
     this.maxDelayMs = opts.maxDelayMs ?? 100;
+    this.writeRetry = new Backoff({ initialMs: Math.min(WRITE_RETRY_MS, opts.reconcileIntervalMs), maxMs: opts.reconcileIntervalMs });
   }
 
   /** True while this host leads and its cache is loaded. */
@@ -248,6 +257,8 @@ export class Engine {
     this.resyncTimer = undefined;
     if (this.rolloutTimer !== undefined) this.clock.clearTimeout(this.rolloutTimer);
     this.rolloutTimer = undefined;
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.firstKickAt = undefined;
   }
 
@@ -322,6 +333,7 @@ export class Engine {
     try {
       await this.opts.registry.applySchedule(ops, fence);
       if (this.cache === cache) cache.applyOps(ops);
+      this.writeRetry.reset();
       this.stats.opsWritten += ops.length;
       this.observe.applied(pass, performance.now() - t0);
       this.recordPreemptions(pass, now);
@@ -329,10 +341,25 @@ export class Engine {
       this.stats.failedPasses++;
       const notLeader = err instanceof NotLeaderError;
       this.observe.writeFailed(pass, err, performance.now() - t0, notLeader);
-      // Not leader: the new leader decides. Otherwise the next periodic pass retries.
+      // Not leader: the new leader decides. Otherwise a pass retries soon.
+      if (!notLeader) this.retryWrite(cache);
       return;
     }
     await this.publishUnplaced(cache, pass);
+  }
+
+  /**
+   * After a failed schedule write (etcd slow or briefly away: under load a
+   * 1,000-unit write hit etcd's 1 s deadline), passes again after a backoff
+   * from 200 ms up to the reconcile interval instead of leaving the units
+   * unscheduled until the next periodic pass.
+   */
+  private retryWrite(cache: ClusterCache): void {
+    if (this.retryTimer !== undefined || this.cache !== cache) return;
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.cache === cache) this.kick(0);
+    }, this.writeRetry.next());
   }
 
   /** Remembers the applied pass's preemptions (causes, flap counts) and reports them. */

@@ -52,7 +52,7 @@ test('engine_reconcile_interval: while leader, a full pass from the cache runs e
   }
 });
 
-test('a failed schedule write is retried by the next periodic pass; stop leaves no engine timer behind', async () => {
+test('a failed schedule write is retried; stop leaves no engine timer behind', async () => {
   const clock = new ManualClock();
   let failures = 1;
   const { reg, engine, close } = await leader(clock, (r) =>
@@ -84,5 +84,35 @@ test('a failed schedule write is retried by the next periodic pass; stop leaves 
     closed = true;
   } finally {
     if (!closed) await close();
+  }
+});
+
+test('a failed schedule write is retried after 200 ms, then 400 ms..., not only by the next periodic pass (2 s)', async () => {
+  const clock = new ManualClock();
+  let failures = 2;
+  let attempts = 0;
+  const { reg, engine, close } = await leader(clock, (r) =>
+    Object.create(r, {
+      applySchedule: {
+        value: async (...args: Parameters<EngineRegistry['applySchedule']>) => {
+          attempts++;
+          if (failures-- > 0) throw new RegistryUnavailableError('txn');
+          return r.applySchedule(...args);
+        },
+      },
+    }),
+  );
+  try {
+    await reg.api.createUnit(sleeper('a.service'), 'launched');
+    await advanceUntil(clock, 'the first failed write', () => engine.stats.failedPasses === 1);
+    await clock.advance(190);
+    assert.equal(attempts, 1, 'no retry before 200 ms');
+    await advanceUntil(clock, 'the second attempt (fails too)', () => attempts === 2, 50);
+    await clock.advance(390);
+    assert.equal(attempts, 2, 'the next one after 400 ms');
+    await advanceUntil(clock, 'the schedule written by the third', async () => (await reg.api.listSchedule()).length === 1, 50);
+    assert.equal(attempts, 3);
+  } finally {
+    await close();
   }
 });
