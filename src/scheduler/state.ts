@@ -87,7 +87,7 @@ export class PlacementState implements PlacementView {
   /** metadata key -> template -> value -> instances, for the keys asked for. */
   private readonly byValue = new Map<string, Map<string, Map<string, number>>>();
   /** Told after every add and remove, with the machine (the preemption phase's victim index). */
-  private readonly changeListeners: Array<(m: MachineIndex) => void> = [];
+  private readonly changeListeners: Array<(m: MachineIndex, added: boolean) => void> = [];
 
   constructor(
     readonly machines: readonly MachineInfo[],
@@ -151,14 +151,14 @@ export class PlacementState implements PlacementView {
     let order = this.orders.get(id);
     if (order === undefined) {
       const o = new AllocationOrder(this.machines, this.resources, groupBy === undefined ? undefined : (m) => m.metadata[groupBy] ?? '');
-      this.onChange((m) => o.touched(m));
+      this.onChange((m, added) => o.touched(m, added));
       this.orders.set(id, (order = o));
     }
     return order;
   }
 
-  /** Calls `listener` after every add and remove, with the machine whose units changed. */
-  onChange(listener: (m: MachineIndex) => void): void {
+  /** Calls `listener` after every add and remove, with the machine whose units changed and whether a unit was added (else removed). */
+  onChange(listener: (m: MachineIndex, added: boolean) => void): void {
     this.changeListeners.push(listener);
   }
 
@@ -184,7 +184,7 @@ export class PlacementState implements PlacementView {
     if (unit.template !== undefined) this.countInstance(unit.template, m, 1);
     ++this.tick;
     if (unit.followers.length > 0) this.lastAdded.set(unit.name, this.tick);
-    for (const l of this.changeListeners) l(m);
+    for (const l of this.changeListeners) l(m, true);
   }
 
   /** Removes `unit` from `m`; a no-op when it is not there. */
@@ -200,7 +200,7 @@ export class PlacementState implements PlacementView {
     this.resources.updateScoring(m, unit.scoreRequests, -1);
     if (unit.template !== undefined) this.countInstance(unit.template, m, -1);
     this.lastRemoval = ++this.tick;
-    for (const l of this.changeListeners) l(m);
+    for (const l of this.changeListeners) l(m, false);
   }
 
   private countInstance(template: string, m: MachineIndex, delta: 1 | -1): void {

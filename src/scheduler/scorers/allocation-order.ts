@@ -105,6 +105,7 @@ class EntryHeap {
 /** A walk's position in one group's ordering: its first usable entry (m -1: none), and that machine's total. */
 interface Head {
   readonly heap: EntryHeap;
+  readonly ordering: Ordering;
   m: MachineIndex;
   t: number;
 }
@@ -115,6 +116,8 @@ interface Ordering {
   readonly names: readonly string[];
   /** False for machines this ordering leaves out (not pushed when touched). */
   readonly admits: (m: MachineIndex) => boolean;
+  /** Per machine, the version of its latest push here (-1: none), so a stale entry is re-keyed once, not once per stale copy. */
+  readonly pushed: Int32Array;
 }
 
 /** One shape (and spreadBy value): its machines and its orderings, by names, candidate set and exclusion. */
@@ -157,10 +160,22 @@ export class AllocationOrder {
     return this.groups.length;
   }
 
-  /** The units on machine `m` changed (call after every add and remove): re-key it in every ordering of its group that admits it. */
-  touched(m: MachineIndex): void {
+  /**
+   * The units on machine `m` changed (call after every add and remove): its
+   * entries are stale. After a removal its key may have fallen, so it is
+   * re-keyed in every ordering of its group that admits it now; after an
+   * addition its key can only have risen (usage grows), so each ordering
+   * re-keys it when its stale entry comes up (`advance`): until then that
+   * entry sorts no later than the machine's true place.
+   */
+  touched(m: MachineIndex, added: boolean): void {
     const v = ++this.version[m]!;
-    for (const o of this.groupOf[m]!.orderings.values()) if (o.admits(m)) o.heap.push(this.key(m, o.names), m, v);
+    if (added) return;
+    for (const o of this.groupOf[m]!.orderings.values()) {
+      if (!o.admits(m)) continue;
+      o.heap.push(this.key(m, o.names), m, v);
+      o.pushed[m] = v;
+    }
   }
 
   /**
@@ -183,8 +198,17 @@ export class AllocationOrder {
       const heap = h.heap;
       while (heap.size > 0) {
         const m = heap.m;
-        if (heap.v !== this.version[m]) heap.pop(); // stale: dropped for good
-        // Excluded now: dropped, and pushed again when the machine changes (`touched`).
+        const v = this.version[m]!;
+        if (heap.v !== v) {
+          // Stale: dropped, and the machine re-keyed here once (see `touched`).
+          heap.pop();
+          const o = h.ordering;
+          if (o.pushed[m] !== v && o.admits(m)) {
+            heap.push(this.key(m, o.names), m, v);
+            o.pushed[m] = v;
+          }
+        }
+        // Excluded now: dropped, and pushed again when the machine changes (a removal, `touched`).
         else if (exclusion !== undefined && exclusion.excluded(m)) heap.pop();
         else if (!own && !candidates.has(m)) {
           held.push([heap, heap.k, m, heap.v]);
@@ -199,7 +223,8 @@ export class AllocationOrder {
     };
     try {
       for (const g of this.groups) {
-        const h: Head = { heap: this.heapOf(g, id, names, admits), m: -1, t: 0 };
+        const ordering = this.orderingOf(g, id, names, admits);
+        const h: Head = { heap: ordering.heap, ordering, m: -1, t: 0 };
         advance(h);
         if (h.m >= 0) heads.push(h);
       }
@@ -222,14 +247,18 @@ export class AllocationOrder {
     }
   }
 
-  private heapOf(g: Group, id: string, names: readonly string[], admits: (m: MachineIndex) => boolean): EntryHeap {
+  private orderingOf(g: Group, id: string, names: readonly string[], admits: (m: MachineIndex) => boolean): Ordering {
     let o = g.orderings.get(id);
     if (o === undefined) {
-      o = { heap: new EntryHeap(), names, admits };
-      for (const m of g.machines) if (admits(m)) o.heap.push(this.key(m, names), m, this.version[m]!);
+      o = { heap: new EntryHeap(), names, admits, pushed: new Int32Array(this.version.length).fill(-1) };
+      for (const m of g.machines) {
+        if (!admits(m)) continue;
+        o.heap.push(this.key(m, names), m, this.version[m]!);
+        o.pushed[m] = this.version[m]!;
+      }
       g.orderings.set(id, o);
     }
-    return o.heap;
+    return o;
   }
 
   /** Sum over `names` of the used fraction of `m` (scoring usage / allocatable; resources it lacks add 0: the same for its whole group). */
