@@ -150,15 +150,27 @@ async function sendOnce(
   const request = await requestFunction(isHttps);
   return new Promise((resolve, reject) => {
     const req = request({ ...opts, signal: options.signal }, resolve);
+    const timedOut = new Error('request timed out');
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err.name === 'AbortError') reject(err);
+      else if (err === timedOut) reject(new TransportError(timeoutMessage(target), { cause: err, transient: false }));
       else reject(new TransportError(`unable to reach the fleet API at ${describe(target)}: ${err.code ?? err.message}`, { cause: err, transient: TRANSIENT_CODES.has(err.code ?? '') }));
     });
     if (options.idle !== false && target.idleTimeoutMs > 0) {
-      req.setTimeout(target.idleTimeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.setTimeout(target.idleTimeoutMs, () => req.destroy(timedOut));
     }
     req.end(payload);
   });
+}
+
+/**
+ * What a request that got no answer in time says. A server that is merely
+ * slow (a busy host, etcd under load) may still carry the request out, so
+ * the message does not claim it failed to reach the server.
+ */
+function timeoutMessage(target: HttpTarget): string {
+  const seconds = (target.idleTimeoutMs / 1000).toFixed(1);
+  return `the fleet API at ${describe(target)} did not answer within ${seconds} s (--request-timeout; raise it for a busy cluster); the request may still have been carried out`;
 }
 
 /** Reads a whole response body as text. */
