@@ -20,7 +20,7 @@
  *
  *   npm run bench -- api-flood [--seconds 15] [--factor 10] [--identities 5] [--connections 256] [--qps 50] [--burst 100]
  */
-import { pathToFileURL } from 'node:url';
+import { runAsScript } from './lib/entry.js';
 import { Etcd3 } from 'etcd3';
 import { issueToken, type Role } from '../src/auth/index.js';
 import { SandboxCluster } from '../src/sandbox/cluster.js';
@@ -179,12 +179,4 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, () => main());

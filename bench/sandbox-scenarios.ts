@@ -18,7 +18,7 @@
  *   npm run build && node dist/bench/sandbox-scenarios.js [--runs 3] [--scenarios start-1,global,...] [--launcher registry|fleetctl|fleetctl-api]
  *     [--fleetd-node-args='--max-semi-space-size=1 ...'  (instead of the fleetd bin's flags, to try V8 settings)]
  */
-import { pathToFileURL } from 'node:url';
+import { runAsScript } from './lib/entry.js';
 import { BenchArgs } from './lib/args.js';
 import { describeContext, runContext } from './lib/machine.js';
 import { saveResults } from './lib/results.js';
@@ -136,12 +136,4 @@ function roundAll(o: Readonly<Record<string, number>>): Record<string, number> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().then(
-    () => process.exit(0), // sandbox bus connections and child handles must not keep us alive
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, () => main());

@@ -15,11 +15,11 @@
  *
  *   npm run build && node dist/bench/sandbox-trace.js [--units 1000] [--runs 1] [--cpu-prof] [--launcher fleetctl-api]
  */
+import { runAsScript } from './lib/entry.js';
 import { request } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { sleeper } from '../test/support/units.js';
 import { decodeState } from '../src/registry/records.js';
 import type { ClusterHost } from '../src/sandbox/cluster.js';
@@ -287,12 +287,4 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, () => main());
