@@ -32,7 +32,7 @@ import { stopCommand } from '../commands/stop.js';
 import { submitCommand } from '../commands/submit.js';
 import { tokenCommand } from '../commands/token.js';
 import { unloadCommand } from '../commands/unload.js';
-import { isVersionRequest, runVersion } from '../commands/version.js';
+import { runVersion } from '../commands/version.js';
 import type { CommandContext } from '../context.js';
 import type { Output } from '../output/io.js';
 import { FLEET_TIMING, type WaitTiming } from '../wait/timing.js';
@@ -153,7 +153,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     out.stdout.write(rootHelp(ALL_COMMANDS, GLOBAL_FLAGS));
     return 0;
   }
-  if (isVersionRequest(argv) || argv[0] === '--version' || argv[0] === '-v') return runVersion(out);
+  if (argv[0] === '--version' || argv[0] === '-v') return runVersion(out);
   let code = 0;
   const program = buildProgram(deps, (c) => (code = c));
   const names = ALL_COMMANDS.map((c) => c.name);

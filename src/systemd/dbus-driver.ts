@@ -340,13 +340,13 @@ export class DbusSystemdDriver implements SystemdDriver {
 
   /** A loaded service's restart counter (for flapping detection); undefined for anything else. */
   private async restartsOf(calls: ManagerCalls, row: UnitState): Promise<number | undefined> {
-    return row.name.endsWith('.service') && row.loadState === 'loaded' ? calls.restarts(row.name) : undefined;
+    return isLoadedService(row) ? calls.restarts(row.name) : undefined;
   }
 
   /** Adds a service's MainPID (while it may have one) and its restart counter (for flapping detection). */
   private async withMainPid(calls: ManagerCalls, row: UnitState): Promise<UnitState> {
-    if (!row.name.endsWith('.service') || row.loadState !== 'loaded') return row;
-    const [mainPid, restarts] = await Promise.all([mayHaveMainProcess(row.activeState) ? calls.mainPid(row.name) : undefined, calls.restarts(row.name)]);
+    if (!isLoadedService(row)) return row;
+    const [mainPid, restarts] = await Promise.all([mayHaveMainProcess(row.activeState) ? calls.mainPid(row.name) : undefined, this.restartsOf(calls, row)]);
     return { ...row, ...(mainPid !== undefined ? { mainPid } : {}), ...(restarts !== undefined ? { restarts } : {}) };
   }
 
@@ -366,4 +366,9 @@ export function signalName(s: BusSignal): string {
   if (s.member !== 'PropertiesChanged') return s.member;
   const iface = String(s.body[0] ?? '');
   return `PropertiesChanged(${iface.startsWith('org.freedesktop.systemd1.') ? iface.slice('org.freedesktop.systemd1.'.length) : iface})`;
+}
+
+/** A loaded service: the only kind of unit with a restart counter and a main process. */
+function isLoadedService(row: UnitState): boolean {
+  return row.name.endsWith('.service') && row.loadState === 'loaded';
 }
