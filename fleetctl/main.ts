@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-opt --max-semi-space-size=1
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS FLEET_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --no-opt --max-semi-space-size=1
 /**
  * fleetctl's entry point (`dist/fleetctl-bundle/main.js`, started with the
  * Node flags of `cli/node-flags.ts` by its first line): real stdout/stderr,
@@ -7,11 +7,13 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { restoreExtraCaCerts } from '../src/tls/extra-ca-certs.js';
 import { isVersionRequest, runVersion } from './commands/version.js';
 import { createOutput } from './output/io.js';
 
 /** Runs fleetctl for `process.argv` and exits with its code. */
 export async function main(): Promise<void> {
+  restoreExtraCaCerts();
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {

@@ -3,15 +3,17 @@
  * (default) or the registry driver straight to etcd.
  */
 import { readFileSync } from 'node:fs';
-import { parseApiEndpoint } from '../client/endpoint.js';
+import { parseApiEndpoint, type ApiEndpoint } from '../client/endpoint.js';
 import { ClientConfigError, errorMessage } from '../client/errors.js';
 import { HttpFleetClient } from '../client/http-client.js';
 import { DEFAULT_RATE_LIMIT_ATTEMPTS, DEFAULT_RATE_LIMIT_MAX_DELAY_MS, type RateLimitRetry, type TlsFiles } from '../client/http-transport.js';
 import type { FleetClient } from '../client/types.js';
+import { defaultCaCertificates } from '../../src/tls/extra-ca-certs.js';
 import { sleep } from '../wait/timing.js';
 import { DEFAULT_ETCD_ENDPOINT, type GlobalOptions } from './global-options.js';
 
-function readTls(g: GlobalOptions): TlsFiles {
+/** TLS files of the root flags; without `--ca-file`, an https endpoint verifies against the default roots (with any deferred `NODE_EXTRA_CA_CERTS`). */
+function readTls(g: GlobalOptions, endpoint: ApiEndpoint): TlsFiles {
   const read = (path: string): string | undefined => {
     if (path === '') return undefined;
     try {
@@ -20,7 +22,8 @@ function readTls(g: GlobalOptions): TlsFiles {
       throw new ClientConfigError(`unable to read ${path}: ${errorMessage(err)}`);
     }
   };
-  const tls = { key: read(g.keyFile), cert: read(g.certFile), ca: read(g.caFile) };
+  const https = endpoint.kind === 'tcp' && endpoint.protocol === 'https:';
+  const tls = { key: read(g.keyFile), cert: read(g.certFile), ca: read(g.caFile) ?? (https ? defaultCaCertificates() : undefined) };
   return Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) as TlsFiles;
 }
 
@@ -40,7 +43,7 @@ export async function createClient(g: GlobalOptions, warn: (line: string) => voi
     const { endpoint, warnings } = parseApiEndpoint(g.endpoint);
     warnings.forEach(warn);
     // Transient failures are retried for up to one request timeout.
-    return new HttpFleetClient({ endpoint, tls: readTls(g), idleTimeoutMs: timeoutMs, rateLimit, ...token }, { budgetMs: timeoutMs, now: () => Date.now(), sleep: (ms) => sleep(ms) });
+    return new HttpFleetClient({ endpoint, tls: readTls(g, endpoint), idleTimeoutMs: timeoutMs, rateLimit, ...token }, { budgetMs: timeoutMs, now: () => Date.now(), sleep: (ms) => sleep(ms) });
   }
   if (g.driver === 'etcd') {
     if ((g.keyFile === '') !== (g.certFile === '')) throw new ClientConfigError('--key-file and --cert-file must be given together');

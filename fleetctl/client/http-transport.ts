@@ -15,7 +15,8 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNREFUSE
 export interface TlsFiles {
   readonly key?: string;
   readonly cert?: string;
-  readonly ca?: string;
+  /** A CA bundle, or the default roots given as a list (see `src/tls/extra-ca-certs.ts`). */
+  readonly ca?: string | readonly string[];
 }
 
 /** How fleetctl waits when the API answers 429 (its identity is over the rate limit). */
@@ -91,7 +92,7 @@ function requestOptions(target: HttpTarget, method: string, path: string, header
   if (ep.kind === 'unix') return { ...common, socketPath: ep.socketPath, host: 'domain-sock' };
   const tls = target.tls ?? {};
   // fleet disabled verification when only a CA was given (quirk 11); we verify whenever TLS is used.
-  return { ...common, host: ep.host, port: ep.port, key: tls.key, cert: tls.cert, ca: tls.ca };
+  return { ...common, host: ep.host, port: ep.port, key: tls.key, cert: tls.cert, ca: typeof tls.ca === 'string' || tls.ca === undefined ? tls.ca : [...tls.ca] };
 }
 
 function describe(target: HttpTarget): string {

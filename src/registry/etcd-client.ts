@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
 import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, noop, type IBackoff } from 'cockatiel';
 import { installEtcd3WatchFixes } from './etcd3-watch-fixes.js';
+import { trustedRootCertificates } from '../tls/extra-ca-certs.js';
 
 /** How to reach etcd; everything but `endpoints` is optional and documented with its default. */
 export interface EtcdClientOptions {
@@ -78,7 +78,7 @@ function tlsCredentials(o: ResolvedEtcdClientOptions): IOptions['credentials'] {
     }
   };
   return {
-    rootCertificate: t.caFile !== undefined ? read('CA file', t.caFile) : Buffer.from(rootCertificates.join('\n')),
+    rootCertificate: t.caFile !== undefined ? read('CA file', t.caFile) : Buffer.from(trustedRootCertificates().join('\n')),
     ...(t.keyFile !== undefined ? { privateKey: read('key file', t.keyFile) } : {}),
     ...(t.certFile !== undefined ? { certChain: read('certificate file', t.certFile) } : {}),
   };

@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FLEETCTL_NODE_FLAGS } from '../../../fleetctl/cli/node-flags.js';
+import { DEFER_EXTRA_CA_CERTS_ENV_ARGS } from '../../../src/tls/extra-ca-certs.js';
 
-test('the fleetctl bin, and the bundle installed as fleetctl, start Node with the documented flags', () => {
+test('the fleetctl bin, and the bundle installed as fleetctl, start Node with the documented flags, NODE_EXTRA_CA_CERTS moved aside', () => {
   for (const bin of ['../../../fleetctl/main.js', '../../../fleetctl-bundle/main.js']) {
     const shebang = readFileSync(new URL(bin, import.meta.url), 'utf8').split('\n')[0]!;
-    assert.equal(shebang, `#!/usr/bin/env -S ${['node', ...FLEETCTL_NODE_FLAGS].join(' ')}`, bin);
+    assert.equal(shebang, `#!/usr/bin/env -S ${[DEFER_EXTRA_CA_CERTS_ENV_ARGS, 'node', ...FLEETCTL_NODE_FLAGS].join(' ')}`, bin);
   }
 });
