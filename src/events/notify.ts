@@ -7,6 +7,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Clock } from '../clock.js';
+import { defaultCaCertificates } from '../tls/extra-ca-certs.js';
 import { Backoff, type BackoffPolicy } from '../domain/index.js';
 import type { FleetEvent } from './types.js';
 
@@ -122,8 +123,12 @@ export function webhookNotifier(o: WebhookOptions): EventNotifier & { readonly s
 function postJson(url: string, body: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(u, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'fleetd' }, timeout: timeoutMs }, (res) => {
+    const https = u.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
+    // The default roots, plus NODE_EXTRA_CA_CERTS's certificates when fleetd's #! line moved it aside.
+    const ca = https ? defaultCaCertificates() : undefined;
+    const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'fleetd' };
+    const req = send(u, { method: 'POST', headers, timeout: timeoutMs, ...(ca !== undefined ? { ca: [...ca] } : {}) }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', reject);

@@ -23,5 +23,9 @@
  */
 export const FLEETD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=512'];
 
-/** Environment fleetd is started with (see {@link FLEETD_NODE_FLAGS}). */
+/**
+ * Environment fleetd is started with (see {@link FLEETD_NODE_FLAGS}). The #!
+ * line also moves `NODE_EXTRA_CA_CERTS` aside first (src/tls/extra-ca-certs.ts):
+ * Node would parse its file at every start.
+ */
 export const FLEETD_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };

@@ -5,6 +5,7 @@ import { createEtcdRegistry, type Registry } from '../registry/index.js';
 import { startEtcd, type TestEtcd } from './etcd.js';
 import { startSandboxHost, type SandboxHost } from './host.js';
 import { FLEETD_ENV, FLEETD_NODE_FLAGS } from '../fleetd/node-flags.js';
+import { MOVED_EXTRA_CA_CERTS_VAR } from '../tls/extra-ca-certs.js';
 
 /** Compiled fleetd entry point (this file lives in dist/src/sandbox/). */
 /** fleetd as installed: the bundle `npm run build` makes (scripts/bundle.mjs), not tsc's many modules. */
@@ -129,7 +130,9 @@ export class SandboxCluster {
     const log = openSync(h.logPath, 'a');
     try {
       const nodeArgs = this.options.nodeArgs ?? FLEETD_NODE_FLAGS;
-      h.fleetd = h.host.spawnInHost(process.execPath, [...nodeArgs, FLEETD], { env: this.fleetdEnv(h, extraEnv), stdio: ['ignore', log, log] });
+      // As the bin's #! line: NODE_EXTRA_CA_CERTS moved aside (src/tls/extra-ca-certs.ts); env execs, so the PID is node's.
+      const env = { ...this.fleetdEnv(h, extraEnv), [MOVED_EXTRA_CA_CERTS_VAR]: process.env.NODE_EXTRA_CA_CERTS ?? '' };
+      h.fleetd = h.host.spawnInHost('/usr/bin/env', ['-u', 'NODE_EXTRA_CA_CERTS', process.execPath, ...nodeArgs, FLEETD], { env, stdio: ['ignore', log, log] });
     } finally {
       closeSync(log);
     }
