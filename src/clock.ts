@@ -59,6 +59,17 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
+/**
+ * A signal that aborts with `reason` once `ms` have passed on `clock` (a
+ * deadline for work that checks `signal.aborted` before each step).
+ * `dispose` clears the timer when the work ends first.
+ */
+export function deadlineSignal(clock: Clock, ms: number, reason: Error): { readonly signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const timer = clock.setTimeout(() => controller.abort(reason), ms);
+  return { signal: controller.signal, dispose: () => clock.clearTimeout(timer) };
+}
+
 interface ManualTimer {
   readonly at: number;
   readonly seq: number;

@@ -2,12 +2,13 @@
  * Bulk writes over the API (`POST /fleet/v1/units`): items go out in
  * batches (bounded in count and bytes, a few in flight), every item gets its
  * own outcome, items the server answered 503 for are sent again with
- * backoff within the request budget, and a server without the batch
+ * backoff within the request budget (renewed whenever a send got some
+ * items done), and a server without the batch
  * resource (fleet, an older fleetd: 405) gets one request per unit instead.
  */
 import { pooled } from '../../src/pool.js';
 import { ApiError } from './errors.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+import { retryDelayMs, withRetry, type RetryPolicy } from './retry.js';
 import type { UnitWriteRequest } from './types.js';
 
 /** Items per batch request (the server takes up to 1,000). */
@@ -96,21 +97,30 @@ export async function writeInBatches(transport: BatchTransport, items: readonly 
     if (unsupported) return singles(batch);
     let pending = batch;
     try {
-      await withRetry(transport.retry, async () => {
-        const results = await transport.send(pending.map((i) => items[i]!));
-        const again: number[] = [];
-        let transient: ApiError | undefined;
-        pending.forEach((i, k) => {
-          const error = results[k];
-          if (error instanceof ApiError && error.retryable) {
-            again.push(i);
-            transient = error;
-          } else order.set(i, error);
+      // A send that got some items done (a busy server answers what it did
+      // not get to before its deadline with 503) starts a fresh budget for
+      // the rest: a slow server that keeps making progress is not given up
+      // on, one that makes none is, after the budget.
+      for (let progressed = true; progressed; ) {
+        progressed = false;
+        await withRetry(transport.retry, async () => {
+          const results = await transport.send(pending.map((i) => items[i]!));
+          const again: number[] = [];
+          let transient: ApiError | undefined;
+          pending.forEach((i, k) => {
+            const error = results[k];
+            if (error instanceof ApiError && error.retryable) {
+              again.push(i);
+              transient = error;
+            } else order.set(i, error);
+          });
+          progressed = again.length > 0 && again.length < pending.length;
+          pending = again;
+          // Only the items the server could not do yet go out again, after the retry policy's pause.
+          if (transient !== undefined && !progressed) throw transient;
         });
-        pending = again;
-        // Only the items the server could not do yet go out again, after the retry policy's pause.
-        if (transient !== undefined) throw transient;
-      });
+        if (progressed) await transport.retry.sleep(retryDelayMs(0, (transport.retry.random ?? Math.random)()));
+      }
     } catch (err) {
       if (err instanceof BatchUnsupportedError) {
         unsupported = true;

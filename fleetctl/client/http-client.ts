@@ -6,7 +6,7 @@
 import type { RolloutControl, RolloutRecord, RolloutSettingsInput } from '../../src/rollout/index.js';
 import type { UnitExplanation } from '../../src/engine/explain.js';
 import { resourcesViewFrom, type ResourcesView } from '../../src/resources/index.js';
-import type { ApiMachine, ApiMachinePage, ApiUnit, ApiUnitPage, ApiUnitState, ApiUnitStatePage } from '../../src/api/schema.js';
+import { REQUEST_TIMEOUT_HEADER, type ApiMachine, type ApiMachinePage, type ApiUnit, type ApiUnitPage, type ApiUnitState, type ApiUnitStatePage } from '../../src/api/schema.js';
 import { ApiError, TransportError, UnitNotRunningError } from './errors.js';
 import { apiPath, requestJson, type HttpTarget, type JsonResponse } from './http-transport.js';
 import { requestEvents } from './event-stream.js';
@@ -90,11 +90,11 @@ export class HttpFleetClient implements FleetClient {
   ) {}
 
   /** One API call, retried within the policy's budget (`retry`, default the client's) while it fails transiently. */
-  private call(method: string, resource: string, body?: unknown, retry: RetryPolicy = this.retry): Promise<JsonResponse> {
+  private call(method: string, resource: string, body?: unknown, retry: RetryPolicy = this.retry, headers?: Readonly<Record<string, string>>): Promise<JsonResponse> {
     const sep = resource.includes('?') ? '&' : '?';
     const path = `${apiPath(this.target, resource)}${sep}alt=json`;
     return withRetry(retry, async () => {
-      const res = await requestJson(this.target, method, path, body);
+      const res = await requestJson(this.target, method, path, body, headers);
       if (res.status >= 400) throw failure(res);
       if (res.status >= 300 || res.status < 200) throw new TransportError(`unexpected HTTP status ${res.status} from the fleet API`);
       return res;
@@ -163,7 +163,12 @@ export class HttpFleetClient implements FleetClient {
     );
   }
 
-  /** One `POST /units` (no retry of its own: `writeInBatches` retries what the server could not do). */
+  /**
+   * One `POST /units` (no retry of its own: `writeInBatches` retries what the
+   * server could not do), saying how long we wait for the answer so that the
+   * server answers what it did not get to with 503 in time instead of
+   * letting us time out.
+   */
   private async sendBatch(items: readonly UnitWriteRequest[]): Promise<unknown[]> {
     const requests = items.map((item) =>
       item.kind === 'destroy'
@@ -172,7 +177,8 @@ export class HttpFleetClient implements FleetClient {
     );
     let res: JsonResponse;
     try {
-      res = await this.call('POST', '/units', { requests }, NO_RETRY);
+      const timeout = this.target.idleTimeoutMs > 0 ? { [REQUEST_TIMEOUT_HEADER]: String(Math.round(this.target.idleTimeoutMs)) } : undefined;
+      res = await this.call('POST', '/units', { requests }, NO_RETRY, timeout);
     } catch (err) {
       // fleet, and a fleetd from before batches, answer 405 ("only GET supported").
       if (err instanceof ApiError && err.status === 405) throw new BatchUnsupportedError('the fleet API has no unit batches');

@@ -100,6 +100,14 @@ function describe(target: HttpTarget): string {
   return ep.kind === 'unix' ? `unix://${ep.socketPath}` : `${ep.protocol}//${ep.host}:${ep.port}`;
 }
 
+/** Options of one request: a JSON body, extra headers, cancellation, and whether the idle timeout applies (default yes). */
+export interface SendOptions {
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+  readonly idle?: boolean;
+}
+
 /**
  * Sends one request and resolves with the response head (body unread).
  * A 429 is retried as `target.rateLimit` says (the caller is told before
@@ -110,7 +118,7 @@ export async function send(
   target: HttpTarget,
   method: string,
   path: string,
-  options: { body?: unknown; signal?: AbortSignal; idle?: boolean } = {},
+  options: SendOptions = {},
 ): Promise<IncomingMessage> {
   const retry = target.rateLimit;
   for (let attempt = 0; ; attempt++) {
@@ -142,10 +150,13 @@ async function sendOnce(
   target: HttpTarget,
   method: string,
   path: string,
-  options: { body?: unknown; signal?: AbortSignal; idle?: boolean },
+  options: SendOptions,
 ): Promise<IncomingMessage> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const headers: Record<string, string> = payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) };
+  const headers: Record<string, string> = {
+    ...options.headers,
+    ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }),
+  };
   const opts = requestOptions(target, method, path, headers);
   const isHttps = target.endpoint.kind === 'tcp' && target.endpoint.protocol === 'https:';
   const request = await requestFunction(isHttps);
@@ -185,8 +196,8 @@ export async function readText(res: IncomingMessage): Promise<string> {
  * Sends a JSON request and buffers the answer.
  * @throws {TransportError} when the connection fails.
  */
-export async function requestJson(target: HttpTarget, method: string, path: string, body?: unknown): Promise<JsonResponse> {
-  const res = await send(target, method, path, { body });
+export async function requestJson(target: HttpTarget, method: string, path: string, body?: unknown, headers?: Readonly<Record<string, string>>): Promise<JsonResponse> {
+  const res = await send(target, method, path, { body, ...(headers === undefined ? {} : { headers }) });
   const text = await readText(res);
   let parsed: unknown;
   if (text.trim() !== '') {

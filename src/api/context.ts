@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { ApiRegistry } from '../registry/index.js';
 import type { EventStreamSettings } from './events.js';
 import type { LocalCommands } from './local-commands.js';
@@ -30,6 +31,8 @@ export interface ApiContext {
   readonly logger: ApiLogger;
   /** How `GET /events` streams (heartbeat, stream cap, clock). */
   readonly events: EventStreamSettings;
+  /** Time for request deadlines (unit batches). */
+  readonly clock: Clock;
   /** Token management; undefined = the tokens resource answers 404. */
   readonly tokens?: TokenApi;
 }

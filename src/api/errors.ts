@@ -4,7 +4,7 @@
  * from the registry and the unit library propagate; {@link toApiError}
  * turns anything into what the client sees.
  */
-import { AlreadyBootstrappedError, InvalidNameError, RegistryClosedError, RegistryUnavailableError, TokenNotFoundError, UnitExistsError, UnitNotFoundError } from '../registry/index.js';
+import { AlreadyBootstrappedError, InvalidNameError, NotStartedError, RegistryClosedError, RegistryUnavailableError, TokenNotFoundError, UnitExistsError, UnitNotFoundError } from '../registry/index.js';
 import { InvalidUnitNameError, UnitParseError, UnitPutRejectedError, UnitValidationError } from '../units/index.js';
 import { RolloutRejectedError } from '../rollout/index.js';
 import { LocalCommandError, LocalCommandsBusyError } from './local-commands.js';
@@ -28,7 +28,8 @@ export class ApiError extends Error {
 
 /**
  * Translates any thrown value into an {@link ApiError}:
- * unavailable/closed registry ⇒ 503 (fleet's message); bad page token,
+ * unavailable/closed registry ⇒ 503 (fleet's message); a bulk write not
+ * started (its request's deadline passed) ⇒ 503 saying so; bad page token,
  * invalid unit name, options or registry name ⇒ 400; a PUT the unit
  * policy refuses ⇒ 400 (invalid request) or 409 (conflicts with what is
  * stored); unknown unit ⇒ 404
@@ -45,6 +46,7 @@ export function toApiError(err: unknown): { error: ApiError; internal: boolean }
 
 function translate(err: unknown): ApiError | undefined {
   if (err instanceof RegistryUnavailableError || err instanceof RegistryClosedError) return new ApiError(503, ETCD_UNAVAILABLE_MESSAGE);
+  if (err instanceof NotStartedError) return new ApiError(503, err.message);
   if (err instanceof InvalidPageTokenError) return new ApiError(400, err.message);
   if (err instanceof InvalidUnitNameError || err instanceof UnitValidationError || err instanceof UnitParseError) return new ApiError(400, err.message);
   if (err instanceof InvalidNameError) return new ApiError(400, err.message);

@@ -7,6 +7,14 @@
 import type { DesiredState } from '../domain/index.js';
 import type { ResourcesView } from '../resources/machine.js';
 
+/**
+ * Ours: the request header in which a client says how long it waits for the
+ * answer, in whole milliseconds (fleetctl: its `--request-timeout`). A unit
+ * batch (`POST /units`) stops starting writes after half of it and answers
+ * the rest 503 (`src/api/batch-deadline.ts`).
+ */
+export const REQUEST_TIMEOUT_HEADER = 'X-Fleet-Request-Timeout-Ms';
+
 export interface ApiUnitOption {
   section: string;
   name: string;

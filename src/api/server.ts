@@ -26,7 +26,7 @@ import { UnitsView } from './units-view.js';
 import { sendFile } from './static-files.js';
 import type { TokenApi } from './tokens.js';
 import { eventStreamSettings } from './events.js';
-import type { Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 
 /** Where to listen; at least one listener must result. */
 export interface ApiListenOptions {
@@ -79,6 +79,8 @@ export interface StartApiServerOptions {
   readonly units?: UnitsView;
   /** `GET /events`: heartbeat interval while idle (ms, default 15 s), streams open at once (default unlimited; fleetd: `api_max_streams`), clock. */
   readonly events?: { readonly heartbeatMs?: number; readonly maxStreams?: number; readonly clock?: Clock };
+  /** Time for request deadlines (a unit batch's, see `batch-deadline.ts`); default the system clock. */
+  readonly clock?: Clock;
 }
 
 /** A running API server. */
@@ -117,6 +119,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     commands: options.commands,
     logger,
     events: eventStreamSettings(options.events),
+    clock: options.clock ?? systemClock,
     ...(options.tokens !== undefined ? { tokens: options.tokens } : {}),
   };
   const closing = new AbortController();

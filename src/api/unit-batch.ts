@@ -11,6 +11,10 @@
  */
 import { unitNameProblem, type UnitOption } from '../units/index.js';
 import { runUnitBatch, type UnitBatchItem, type UnitBatchOutcome } from '../registry/unit-put.js';
+import { NotStartedError } from '../registry/errors.js';
+import { deadlineSignal } from '../clock.js';
+import { batchBudget, deadlineReason, type BatchBudget } from './batch-deadline.js';
+import { REQUEST_TIMEOUT_HEADER } from './schema.js';
 import type { ApiContext } from './context.js';
 import { ApiError, toApiError } from './errors.js';
 import { json, type Reply } from './reply.js';
@@ -78,12 +82,26 @@ function successStatus(item: UnitBatchItem, outcome: Extract<UnitBatchOutcome, {
   return item.kind === 'destroy' || outcome.plan?.kind === 'setDesired' ? 204 : 201;
 }
 
-/** `POST /units`. Throws ApiError for an undecodable batch; every item's own problem is in its result. */
+/**
+ * `POST /units`. Throws ApiError for an undecodable batch (or a bad
+ * `X-Fleet-Request-Timeout-Ms`); every item's own problem is in its result.
+ * No write starts after the batch's deadline (`batch-deadline.ts`) or once
+ * the client went away; the items not started answer 503.
+ */
 export async function postUnitBatch(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
-  requireJsonContentType(req.raw);
-  const decoded = decodeBatch(await readJson(req.raw, ctx.maxBodyBytes));
-  const runnable = decoded.flatMap((d) => ('item' in d ? [d.item] : []));
-  const outcomes = await runUnitBatch(ctx.registry, runnable);
+  const budget = batchBudget(req.raw.headers[REQUEST_TIMEOUT_HEADER.toLowerCase()]);
+  const deadline = deadlineSignal(ctx.clock, budget.ms, deadlineReason(budget));
+  let outcomes: UnitBatchOutcome[];
+  let decoded: Decoded[];
+  try {
+    requireJsonContentType(req.raw);
+    decoded = decodeBatch(await readJson(req.raw, ctx.maxBodyBytes));
+    const runnable = decoded.flatMap((d) => ('item' in d ? [d.item] : []));
+    outcomes = await runUnitBatch(ctx.registry, runnable, AbortSignal.any([deadline.signal, req.signal]));
+  } finally {
+    deadline.dispose();
+  }
+  logNotStarted(ctx, decoded, outcomes, budget);
   let k = 0;
   const results = decoded.map((d): BatchResult => {
     if (!('item' in d)) return { name: d.name, status: d.error.status, error: { code: d.error.status, message: d.error.message } };
@@ -94,10 +112,21 @@ export async function postUnitBatch(req: ApiRequest, ctx: ApiContext): Promise<R
     }
     const { error, internal } = toApiError(outcome.error);
     if (internal) ctx.logger.error({ err: outcome.error, unit: d.item.name }, 'batch item failed');
-    else if (error.status >= 500) ctx.logger.warn({ unit: d.item.name, status: error.status, cause: error.message }, 'batch item answered with a server error');
+    else if (error.status >= 500 && !(outcome.error instanceof NotStartedError)) ctx.logger.warn({ unit: d.item.name, status: error.status, cause: error.message }, 'batch item answered with a server error');
     return { name: d.item.name, status: error.status, error: { code: error.status, message: error.message } };
   });
   return json(200, { results });
+}
+
+/** One line for all the items a batch did not start (they answer 503), with the cause. */
+function logNotStarted(ctx: ApiContext, decoded: readonly Decoded[], outcomes: readonly UnitBatchOutcome[], budget: BatchBudget): void {
+  const names = decoded.flatMap((d) => ('item' in d ? [d.item.name] : []));
+  const notStarted = outcomes.flatMap((o, i) => (!o.ok && o.error instanceof NotStartedError ? [{ unit: names[i]!, cause: o.error.reason }] : []));
+  if (notStarted.length === 0) return;
+  ctx.logger.warn(
+    { status: 503, notStarted: notStarted.length, items: decoded.length, budgetMs: budget.ms, firstUnit: notStarted[0]!.unit, cause: notStarted[0]!.cause },
+    'unit batch: items not started answered 503',
+  );
 }
 
 function logOutcome(ctx: ApiContext, item: UnitBatchItem, outcome: Extract<UnitBatchOutcome, { ok: true }>): void {

@@ -1,4 +1,4 @@
-import { CorruptRecordError, InvalidNameError, UnitExistsError, UnitNotFoundError } from './errors.js';
+import { abortReason, CorruptRecordError, InvalidNameError, NotStartedError, UnitExistsError, UnitNotFoundError } from './errors.js';
 import { agree, decodeChange, decodeEventOrAbsent, type RegistryChange } from './events.js';
 import { checkMachineId, checkMetadataKey, checkUnitName, type KeyLayout } from './keys.js';
 import type { Compare, KeyValue, KvBackend, Subscription, TxnOp } from './kv.js';
@@ -93,7 +93,7 @@ export class KvApiRegistry implements ApiRegistry {
     ];
   }
 
-  async writeUnits(writes: readonly UnitWrite[]): Promise<Array<unknown>> {
+  async writeUnits(writes: readonly UnitWrite[], signal?: AbortSignal): Promise<Array<unknown>> {
     const outcomes = new Array<unknown>(writes.length).fill(undefined);
     const one = async (i: number): Promise<void> => {
       try {
@@ -103,6 +103,11 @@ export class KvApiRegistry implements ApiRegistry {
       }
     };
     await pooled(chunkWrites(writes, (w) => this.writeTxn(w), this.maxOpsPerTxn), BULK_TXNS_IN_FLIGHT, async (chunk) => {
+      if (signal?.aborted === true) {
+        const error = new NotStartedError(abortReason(signal));
+        for (const i of 'alone' in chunk ? [chunk.alone] : chunk.indexes) outcomes[i] = error;
+        return;
+      }
       if ('alone' in chunk) return one(chunk.alone);
       let succeeded = false;
       try {

@@ -17,7 +17,8 @@ export type RegistryErrorCode =
   | 'REGISTRY_INTERNAL'
   | 'DUPLICATE_MACHINE'
   | 'TOKEN_NOT_FOUND'
-  | 'ALREADY_BOOTSTRAPPED';
+  | 'ALREADY_BOOTSTRAPPED'
+  | 'NOT_STARTED';
 
 /** Base class: `code` names the failure, `retryable` says whether the same call may succeed later. */
 export abstract class RegistryError extends Error {
@@ -94,6 +95,26 @@ export class LeaseLostError extends RegistryError {
   constructor(readonly leaseId: string, options?: { cause?: unknown }) {
     super(`lease ${leaseId} no longer exists`, options);
   }
+}
+
+/**
+ * A write of a bulk request that was never started because the request was
+ * cancelled first (its deadline passed, its client went away): nothing of it
+ * was written, so sending it again is safe. Retryable.
+ */
+export class NotStartedError extends RegistryError {
+  readonly code = 'NOT_STARTED';
+  readonly retryable = true;
+  constructor(readonly reason: string) {
+    super(`not started: ${reason}`);
+  }
+}
+
+/** What an aborted signal's reason says, for a {@link NotStartedError}: an Error's message, a string as is, else `cancelled`. */
+export function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (r instanceof Error && r.name !== 'AbortError') return r.message;
+  return typeof r === 'string' && r !== '' ? r : 'cancelled';
 }
 
 /** A unit name, machine id or metadata key cannot be used in a key (it could escape its prefix). */

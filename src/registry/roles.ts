@@ -274,11 +274,14 @@ export interface ApiRegistry {
   /**
    * Many writes in few transactions (each chunk of writes atomic; a chunk
    * whose preconditions do not all hold is retried write by write).
+   * Once `signal` is aborted no further chunk is started (chunks already
+   * started finish); the writes of the chunks not started get a
+   * `NotStartedError` naming the signal's reason.
    * @returns per write, in order: undefined when it was made, else the error
    *   its one-unit method would have thrown (`UnitExistsError`,
-   *   `UnitNotFoundError`, unavailable).
+   *   `UnitNotFoundError`, unavailable) or `NotStartedError`.
    */
-  writeUnits(writes: readonly UnitWrite[]): Promise<Array<unknown>>;
+  writeUnits(writes: readonly UnitWrite[], signal?: AbortSignal): Promise<Array<unknown>>;
   /** One unit; undefined when it does not exist. */
   getUnit(name: string): Promise<UnitWithDesired | undefined>;
   /** Several units by name in few reads, in the order of `names`; undefined where one does not exist. */

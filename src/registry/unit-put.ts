@@ -6,7 +6,7 @@
  */
 import { checkUnitPut, planUnitPut, templateNeeded, templateOf, type Unit, type UnitPutPlan, type UnitPutRequest } from '../units/index.js';
 import type { UnitWithText } from './records.js';
-import { UnitExistsError, UnitNotFoundError } from './errors.js';
+import { abortReason, NotStartedError, UnitExistsError, UnitNotFoundError } from './errors.js';
 import type { ApiRegistry, UnitWithDesired, UnitWrite } from './roles.js';
 
 /** The reads and writes a unit PUT makes (a subset of the registry's API role). */
@@ -65,15 +65,25 @@ export type UnitBatchOutcome = { readonly ok: true; readonly plan?: UnitPutPlan 
  * naming a unit (or the template of a unit) that an earlier item of the same
  * round names goes to the next round, so the outcome is the one the requests
  * made one after another would have had.
+ *
+ * Once `signal` is aborted (the request's deadline passed, its client went
+ * away) no new round and no new write chunk starts: what was already
+ * written keeps its outcome, every item not written yet gets a
+ * `NotStartedError` (nothing of it was written, so it can be sent again).
  * @returns per item, in order, its outcome; never rejects for one item's
  *   problem (the policy's refusals, `UnitExistsError`, `UnitNotFoundError`,
- *   an unavailable store are each item's error).
+ *   an unavailable store, `NotStartedError` are each item's error).
  */
-export async function runUnitBatch(store: UnitBatchStore, items: readonly UnitBatchItem[]): Promise<UnitBatchOutcome[]> {
+export async function runUnitBatch(store: UnitBatchStore, items: readonly UnitBatchItem[], signal?: AbortSignal): Promise<UnitBatchOutcome[]> {
   const outcomes = new Array<UnitBatchOutcome>(items.length);
   let pending = items.map((_, i) => i);
   const replanned = new Set<number>();
   while (pending.length > 0) {
+    if (signal?.aborted === true) {
+      const error = new NotStartedError(abortReason(signal));
+      for (const i of pending) outcomes[i] = { ok: false, error };
+      break;
+    }
     const round: number[] = [];
     const later: number[] = [];
     const named = new Set<string>();
@@ -84,7 +94,7 @@ export async function runUnitBatch(store: UnitBatchStore, items: readonly UnitBa
       else round.push(i);
       named.add(item.name);
     }
-    await runRound(store, items, round, outcomes);
+    await runRound(store, items, round, outcomes, signal);
     // A PUT planned on what it read, whose write then found the unit created
     // (or destroyed) by someone else in between, is decided once more on a
     // fresh read: the outcome a request arriving after that writer would get
@@ -99,7 +109,7 @@ export async function runUnitBatch(store: UnitBatchStore, items: readonly UnitBa
   return outcomes;
 }
 
-async function runRound(store: UnitBatchStore, items: readonly UnitBatchItem[], round: readonly number[], outcomes: UnitBatchOutcome[]): Promise<void> {
+async function runRound(store: UnitBatchStore, items: readonly UnitBatchItem[], round: readonly number[], outcomes: UnitBatchOutcome[], signal: AbortSignal | undefined): Promise<void> {
   const fail = (i: number, error: unknown): void => void (outcomes[i] = { ok: false, error });
   const puts = new Set<number>();
   for (const i of round) {
@@ -145,7 +155,7 @@ async function runRound(store: UnitBatchStore, items: readonly UnitBatchItem[], 
       fail(i, err);
     }
   }
-  const results = await store.writeUnits(writes);
+  const results = await store.writeUnits(writes, signal);
   writers.forEach(({ index, plan }, k) => {
     const error = results[k];
     outcomes[index] = error === undefined ? { ok: true, ...(plan === undefined ? {} : { plan }) } : { ok: false, error };

@@ -100,3 +100,38 @@ test('HttpFleetClient.writeUnits against a fleet API without batches (405): fall
     ['DELETE /fleet/v1/units/c.service', 'POST /fleet/v1/units', 'PUT /fleet/v1/units/a.service', 'PUT /fleet/v1/units/b.service'],
   );
 });
+
+test('writeInBatches: a server that gets part of each send done before its deadline (503 for the rest) is not given up on while it makes progress', async () => {
+  const retry = fakePolicy(300);
+  let now = 0;
+  const clocked: RetryPolicy = { ...retry, now: () => now + retry.now() };
+  const sent: number[] = [];
+  const transport: BatchTransport = {
+    retry: clocked,
+    concurrency: 4,
+    // Each send takes 200 ms and gets 40 items done; the rest answer 503 (not started).
+    send: async (batch) => {
+      now += 200;
+      sent.push(batch.length);
+      return batch.map((_, k) => (k < 40 ? undefined : new ApiError(503, "not started: the batch's deadline of 1500 ms passed first; send it again")));
+    },
+    single: () => Promise.reject(new Error('not used')),
+  };
+  const out = await writeInBatches(transport, items(130));
+  assert.deepEqual(out, items(130).map(() => undefined), 'every item done although the sends took longer than the 300 ms budget together');
+  assert.deepEqual(sent, [130, 90, 50, 10]);
+});
+
+test('a batch request tells the server how long fleetctl waits (X-Fleet-Request-Timeout-Ms = --request-timeout)', async (t) => {
+  let header: unknown;
+  const stub = await startStub('unix', {
+    'POST /fleet/v1/units': (req, res) => {
+      header = req.headers['x-fleet-request-timeout-ms'];
+      json(res, 200, { results: [{ name: 'a.service', status: 204 }] });
+    },
+  });
+  t.after(() => stub.close());
+  const client = new HttpFleetClient({ endpoint: parseApiEndpoint(stub.endpoint).endpoint, idleTimeoutMs: 2500 });
+  assert.deepEqual(await client.writeUnits([{ kind: 'destroy', name: 'a.service' }]), [undefined]);
+  assert.equal(header, '2500');
+});
