@@ -89,7 +89,10 @@ function requestOptions(target: HttpTarget, method: string, path: string, header
   const ep = target.endpoint;
   const auth: Record<string, string> = target.token !== undefined && target.token !== '' ? { Authorization: `Bearer ${target.token}` } : {};
   const common = { method, path, headers: { 'User-Agent': 'fleetctl', ...auth, ...headers } };
-  if (ep.kind === 'unix') return { ...common, socketPath: ep.socketPath, host: 'domain-sock' };
+  // No TLS, no SNI: an empty servername keeps Node's agent from testing the host against its IPv6
+  // pattern, whose first use compiled for ~10 ms of every invocation.
+  if (ep.kind === 'unix') return { ...common, socketPath: ep.socketPath, host: 'domain-sock', servername: '' };
+  if (ep.protocol === 'http:') return { ...common, host: ep.host, port: ep.port, servername: '' };
   const tls = target.tls ?? {};
   // fleet disabled verification when only a CA was given (quirk 11); we verify whenever TLS is used.
   return { ...common, host: ep.host, port: ep.port, key: tls.key, cert: tls.cert, ca: typeof tls.ca === 'string' || tls.ca === undefined ? tls.ca : [...tls.ca] };
