@@ -16,6 +16,7 @@
 // whole life; the bundle costs ~8 MiB less resident memory (README, "fleetd
 // RSS on a host running 1,000 units").
 import { build } from 'esbuild';
+import { buildFleetctlSnapshot, lazyChildProcess } from './fleetctl-snapshot.mjs';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 
 const fleetctlDir = 'dist/fleetctl-bundle';
@@ -31,6 +32,7 @@ await build({
   // module loader cost ~20 ms per invocation); the etcd client stays in
   // node_modules, loaded only by the etcd driver's chunk.
   external: ['etcd3', 'etcd3/*', 'cockatiel'],
+  plugins: [lazyChildProcess],
   banner: { js: "import { createRequire as __fleetctlCreateRequire } from 'node:module';\nconst require = __fleetctlCreateRequire(import.meta.url);" },
   minifyWhitespace: true,
   minifySyntax: true,
@@ -39,6 +41,8 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(`${fleetctlDir}/main.js`, 0o755);
+// The `fleetctl` launcher and its start-up snapshot (fleetctl/snapshot.ts); the flags are fleetctl/cli/node-flags.ts's.
+await buildFleetctlSnapshot(fleetctlDir, ['--no-opt', '--max-semi-space-size=1']);
 
 /**
  * etcd3 loads its protocol definition from `${__dirname}/../proto/rpc.proto`;

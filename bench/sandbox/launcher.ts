@@ -56,11 +56,11 @@ export class RegistryLauncher implements UnitLauncher {
 }
 
 /** Compiled fleetctl entry point (this file lives in dist/bench/sandbox/). */
-const FLEETCTL = new URL('../../fleetctl-bundle/main.js', import.meta.url).pathname;
+const FLEETCTL = new URL('../../fleetctl-bundle/fleetctl', import.meta.url).pathname;
 
 /**
- * Launches with the real fleetctl binary, executed as operators run it (its
- * shebang picks the Node flags): `dist/fleetctl-bundle/main.js
+ * Launches with the real fleetctl binary, executed as operators run it (the
+ * launcher, from fleetctl's start-up snapshot): `dist/fleetctl-bundle/fleetctl
  * --driver etcd --endpoint <url> start --no-block <files>` and `destroy
  * <names>`, one invocation per call (as an operator would type it). With
  * `driver` `api`, through a fleetd's API (`--endpoint unix://...`), the way

@@ -11,12 +11,12 @@ import { freePort } from './etcd.js';
 import { demoHints } from './demo-hints.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const fleetctlBin = fileURLToPath(new URL('../../fleetctl-bundle/main.js', import.meta.url));
+const fleetctlBin = fileURLToPath(new URL('../../fleetctl-bundle/fleetctl', import.meta.url));
 const REGIONS = ['us-east', 'us-west', 'eu-central', 'ap-south'];
 
 function fleetctl(endpoint: string, ...args: string[]): number {
   process.stdout.write(`\n$ fleetctl ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [fleetctlBin, '--endpoint', endpoint, ...args], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(fleetctlBin, ['--endpoint', endpoint, ...args], { cwd: root, stdio: 'inherit' });
   return r.status ?? 1;
 }
 
@@ -80,7 +80,7 @@ async function main(): Promise<number> {
     const started = fleetctl(endpoint, 'start', 'examples/hello.service', 'examples/monitor.service', 'examples/web@1.service', 'examples/web@2.service', 'examples/web@3.service');
     fleetctl(endpoint, 'list-machines');
     fleetctl(endpoint, 'list-units');
-    const token = spawnSync(process.execPath, [fleetctlBin, '--endpoint', endpoint, 'token', 'create', '--name', 'demo-dashboard', '--role', 'operate'], { cwd: root, encoding: 'utf8' });
+    const token = spawnSync(fleetctlBin, ['--endpoint', endpoint, 'token', 'create', '--name', 'demo-dashboard', '--role', 'operate'], { cwd: root, encoding: 'utf8' });
     const dashboard = token.status === 0 ? [`Web dashboard: http://127.0.0.1:${uiPort}/ui/  (token, role operate: ${token.stdout.trim()})`] : [`Web dashboard: http://127.0.0.1:${uiPort}/ui/  (create a token: fleetctl token create --name me --role operate)`];
     process.stdout.write(
       [

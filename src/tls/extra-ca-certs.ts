@@ -12,10 +12,9 @@
  * TLS reads the file, and it trusts exactly what Node would have.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 
 /** node:tls on first use: a bin that never makes a TLS connection never loads it. */
-const bundledRoots = (): readonly string[] => (createRequire(import.meta.url)('node:tls') as typeof import('node:tls')).rootCertificates;
+const bundledRoots = (): readonly string[] => process.getBuiltinModule('node:tls').rootCertificates;
 
 /** Where the bins' shebang moves `NODE_EXTRA_CA_CERTS` (empty when it was unset). */
 export const MOVED_EXTRA_CA_CERTS_VAR = 'FLEET_EXTRA_CA_CERTS';

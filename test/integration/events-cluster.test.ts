@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxCluster } from '../../src/sandbox/cluster.js';
 import { waitFor } from '../support/wait.js';
-import { FLEETCTL_MAIN, runFleetctl } from '../support/run-fleetctl.js';
+import { FLEETCTL_BIN, runFleetctl } from '../support/run-fleetctl.js';
 
 let c: SandboxCluster;
 let dir: string;
@@ -34,7 +34,7 @@ test('fleetctl events --follow sees a unit submitted, scheduled with the engine\
   const endpoint = `unix://${c.hosts[0]!.apiSocket}`;
   // From the next revision, so nothing done below can happen before the stream opens.
   const from = (await c.registry.api.headRevision()) + 1n;
-  const child = spawn(process.execPath, [FLEETCTL_MAIN, '--endpoint', endpoint, 'events', '--follow', '--from', String(from), '--unit', 'ev.service', '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(FLEETCTL_BIN, ['--endpoint', endpoint, 'events', '--follow', '--from', String(from), '--unit', 'ev.service', '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   follower = child;
   let out = '';
   let err = '';

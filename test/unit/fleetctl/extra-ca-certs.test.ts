@@ -21,7 +21,7 @@ import {
   trustedRootCertificates,
 } from '../../../src/tls/extra-ca-certs.js';
 import { generateTestCerts } from '../../support/test-certs.js';
-import { FLEETCTL_MAIN } from '../../support/run-fleetctl.js';
+import { FLEETCTL_BIN, FLEETCTL_MAIN } from '../../support/run-fleetctl.js';
 
 const PEM = (body: string): string => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
 
@@ -62,12 +62,12 @@ test('trustedRootCertificates (gRPC\'s explicit list) includes a NODE_EXTRA_CA_C
   assert.deepEqual(pemCertificates('none here'), []);
 });
 
-/** Executes the bundle itself (so its shebang applies) with `env` replacing these variables. */
-function runBin(args: readonly string[], env: Record<string, string | undefined>): Promise<{ code: number | null; out: string; err: string }> {
+/** Executes `bin` itself (the launcher, or the bundle through its shebang) with `env` replacing these variables. */
+function runBin(bin: string, args: readonly string[], env: Record<string, string | undefined>): Promise<{ code: number | null; out: string; err: string }> {
   const childEnv = { ...process.env, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(FLEETCTL_MAIN, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
+    const child = spawn(bin, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -81,9 +81,10 @@ function runBin(args: readonly string[], env: Record<string, string | undefined>
   });
 }
 
-test('the bin does not read NODE_EXTRA_CA_CERTS at start-up, yet trusts its CAs for an https API', async (t) => {
+for (const [name, bin] of [['launcher (start-up snapshot)', FLEETCTL_BIN], ['plain bundle (shebang)', FLEETCTL_MAIN]] as const) {
+test(`the ${name} does not read NODE_EXTRA_CA_CERTS at start-up, yet trusts its CAs for an https API`, async (t) => {
   // Node warns at start-up when it cannot load the file: the bin must not even try.
-  const version = await runBin(['version'], { NODE_EXTRA_CA_CERTS: '/nonexistent/extra-ca.pem', [MOVED_EXTRA_CA_CERTS_VAR]: undefined });
+  const version = await runBin(bin, ['version'], { NODE_EXTRA_CA_CERTS: '/nonexistent/extra-ca.pem', [MOVED_EXTRA_CA_CERTS_VAR]: undefined });
   assert.equal(version.code, 0, version.err);
   assert.equal(version.err, '');
   const plainNode = await new Promise<string>((resolve) => {
@@ -105,10 +106,11 @@ test('the bin does not read NODE_EXTRA_CA_CERTS at start-up, yet trusts its CAs 
   t.after(() => server.close());
   const endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const args = ['--endpoint', endpoint, '--request-timeout', '5', 'list-machines', '--no-legend'];
-  const trusted = await runBin(args, { NODE_EXTRA_CA_CERTS: certs.caCert, [MOVED_EXTRA_CA_CERTS_VAR]: undefined });
+  const trusted = await runBin(bin, args, { NODE_EXTRA_CA_CERTS: certs.caCert, [MOVED_EXTRA_CA_CERTS_VAR]: undefined });
   assert.equal(trusted.code, 0, trusted.err);
   assert.match(trusted.out, /^a1b2c3d4\.\.\.\s+127\.0\.0\.1/);
-  const untrusted = await runBin(args, { NODE_EXTRA_CA_CERTS: undefined, [MOVED_EXTRA_CA_CERTS_VAR]: undefined });
+  const untrusted = await runBin(bin, args, { NODE_EXTRA_CA_CERTS: undefined, [MOVED_EXTRA_CA_CERTS_VAR]: undefined });
   assert.equal(untrusted.code, 1);
   assert.match(untrusted.err, /unable to reach the fleet API at https:\/\/127\.0\.0\.1:\d+: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/);
 });
+}

@@ -10,3 +10,11 @@ test('the fleetctl bin, and the bundle installed as fleetctl, start Node with th
     assert.equal(shebang, `#!/usr/bin/env -S ${[DEFER_EXTRA_CA_CERTS_ENV_ARGS, 'node', ...FLEETCTL_NODE_FLAGS].join(' ')}`, bin);
   }
 });
+
+test('the fleetctl launcher starts Node with the same flags, from the snapshot or the plain bundle, NODE_EXTRA_CA_CERTS moved aside', () => {
+  const launcher = readFileSync(new URL('../../../fleetctl-bundle/fleetctl', import.meta.url), 'utf8');
+  const flags = FLEETCTL_NODE_FLAGS.join(' ');
+  assert.ok(launcher.includes(`exec "$node" ${flags} --snapshot-blob "$dir/fleetctl.blob" -- "$@"`), launcher);
+  assert.ok(launcher.includes(`exec "$node" ${flags} "$dir/main.js" "$@"`), launcher);
+  assert.ok(launcher.includes('FLEET_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS-}') && launcher.includes('unset NODE_EXTRA_CA_CERTS'), launcher);
+});
