@@ -39,6 +39,8 @@ export interface FleetdConfig {
   readonly api: ApiConfig;
   /** Anomaly detection (on the engine leader) and where anomalies are sent. */
   readonly anomalies: { readonly thresholds: AnomalyThresholds; readonly webhook?: string; readonly log: boolean };
+  /** Tests and benchmarks only, not an option: `FLEET_TEST_API_ETCD_WRITE_DELAY_MS`, a delay before each etcd transaction of the API that writes (etcd on a slow disk); 0 = none. */
+  readonly testApiEtcdWriteDelayMs: number;
 }
 
 /** The API's listeners, authentication, TLS and limits. */
@@ -189,8 +191,18 @@ export function resolveConfig(sources: ConfigSources): ResolvedConfig {
       ...optional('webhook', values.notify_webhook),
       log: values.notify_log,
     },
+    testApiEtcdWriteDelayMs: testDelay(sources.env[TEST_API_ETCD_WRITE_DELAY]),
   };
   return { config, warnings };
+}
+
+/** The variable that slows the API's etcd writes in tests and benchmarks (see {@link FleetdConfig.testApiEtcdWriteDelayMs}). */
+const TEST_API_ETCD_WRITE_DELAY = 'FLEET_TEST_API_ETCD_WRITE_DELAY_MS';
+
+function testDelay(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  if (!/^\d{1,6}$/.test(raw)) throw new ConfigError('test_api_etcd_write_delay_ms', TEST_API_ETCD_WRITE_DELAY, `expected a whole number of milliseconds, got ${JSON.stringify(raw)}`);
+  return Number(raw);
 }
 
 /** The API part of the config, with the pairing rules of the TLS options and the exposure check. */

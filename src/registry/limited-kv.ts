@@ -1,3 +1,4 @@
+import { sleep, systemClock, type Clock } from '../clock.js';
 import type { Compare, KeyValue, KvBackend, KvWatchListener, KvWatchOptions, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
 
 /**
@@ -6,6 +7,12 @@ import type { Compare, KeyValue, KvBackend, KvWatchListener, KvWatchOptions, Lea
  * order. Watches are not limited (they are long-lived streams). Used for the
  * API's etcd client, so a burst of API requests queues in fleetd instead of
  * flooding etcd with hundreds of concurrent ranges.
+ *
+ * `writeDelayMs` (tests and benchmarks only; fleetd's
+ * `FLEET_TEST_API_ETCD_WRITE_DELAY_MS`) makes every transaction that writes
+ * wait that long on `clock` once it has its slot, before it goes to `inner`:
+ * an etcd whose disk is slow (each write waits for its fsync, reads do not),
+ * so a test can watch the API degrade.
  */
 export class LimitedKv implements KvBackend {
   private active = 0;
@@ -14,6 +21,8 @@ export class LimitedKv implements KvBackend {
   constructor(
     private readonly inner: KvBackend,
     private readonly limit: number,
+    private readonly writeDelayMs = 0,
+    private readonly clock: Clock = systemClock,
   ) {
     if (!(limit >= 1)) throw new RangeError(`limit must be at least 1, got ${limit}`);
   }
@@ -23,10 +32,11 @@ export class LimitedKv implements KvBackend {
     return { active: this.active, waiting: this.waiting.length };
   }
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
+  private async run<T>(fn: () => Promise<T>, delayMs = 0): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active++;
     try {
+      if (delayMs > 0) await sleep(this.clock, delayMs);
       return await fn();
     } finally {
       // Hand the slot straight to the next waiter (active stays the same), or free it.
@@ -54,7 +64,8 @@ export class LimitedKv implements KvBackend {
   }
 
   txn(compares: readonly Compare[], success: readonly TxnOp[], failure?: readonly TxnOp[]): Promise<TxnResult> {
-    return this.run(() => this.inner.txn(compares, success, failure));
+    const writes = this.writeDelayMs > 0 && [...success, ...(failure ?? [])].some((op) => op.type !== 'get');
+    return this.run(() => this.inner.txn(compares, success, failure), writes ? this.writeDelayMs : 0);
   }
 
   watch(prefix: string, fromRevision: bigint, listener: KvWatchListener, options?: KvWatchOptions): Subscription {
