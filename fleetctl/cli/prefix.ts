@@ -8,17 +8,27 @@
  */
 export function expandCommandPrefix(argv: readonly string[], commands: readonly string[], valueFlags: ReadonlySet<string>): string[] {
   const out = [...argv];
-  for (let i = 0; i < out.length; i++) {
-    const a = out[i]!;
-    if (a === '--') return out;
+  const i = commandIndex(out, valueFlags);
+  if (i < 0 || commands.includes(out[i]!)) return out;
+  const matches = commands.filter((c) => c.startsWith(out[i]!));
+  if (matches.length === 1) out[i] = matches[0]!;
+  return out;
+}
+
+/**
+ * Where the command name is in `argv`: the first positional argument, after
+ * root flags (those in `valueFlags` consume the next argument unless written
+ * `--flag=value`); -1 when there is none (or it follows `--`). Pure.
+ */
+export function commandIndex(argv: readonly string[], valueFlags: ReadonlySet<string>): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return -1;
     if (a.startsWith('-')) {
       if (valueFlags.has(a)) i++;
       continue;
     }
-    if (commands.includes(a)) return out;
-    const matches = commands.filter((c) => c.startsWith(a));
-    if (matches.length === 1) out[i] = matches[0]!;
-    return out;
+    return i;
   }
-  return out;
+  return -1;
 }

@@ -39,7 +39,7 @@ import { FLEET_TIMING, type WaitTiming } from '../wait/timing.js';
 import { createClient as defaultCreateClient } from './create-client.js';
 import { withDebugLog } from './debug-client.js';
 import { GLOBAL_FLAGS, resolveGlobalOptions, VALUE_FLAGS, type GlobalOptions } from './global-options.js';
-import { expandCommandPrefix } from './prefix.js';
+import { commandIndex, expandCommandPrefix } from './prefix.js';
 
 /** Commands that talk to the cluster. */
 export const CLUSTER_COMMANDS: readonly CommandSpec[] = [
@@ -111,8 +111,13 @@ async function runClusterCommand(spec: CommandSpec, program: Command, cmd: Comma
   }
 }
 
-/** Builds the commander program; `setCode` receives each action's exit code. */
-function buildProgram(deps: CliDeps, setCode: (code: number) => void): Command {
+/**
+ * Builds the commander program; `setCode` receives each action's exit code.
+ * `clusterCommands` are the cluster commands it can run: all of them, or
+ * only the one named on the command line (building ~20 commands with their
+ * flags is work each invocation would otherwise pay for nothing).
+ */
+function buildProgram(deps: CliDeps, setCode: (code: number) => void, clusterCommands: readonly CommandSpec[] = CLUSTER_COMMANDS): Command {
   const { out } = deps;
   const program = new Command('fleetctl');
   program.exitOverride().configureOutput({ writeOut: (s) => out.stdout.write(s), writeErr: (s) => out.stderr.write(s) });
@@ -122,7 +127,7 @@ function buildProgram(deps: CliDeps, setCode: (code: number) => void): Command {
     formatHelp: (cmd) => (cmd === program ? rootHelp(ALL_COMMANDS, GLOBAL_FLAGS) : commandHelp(byName.get(cmd.name()) ?? ALL_COMMANDS[0]!, GLOBAL_FLAGS)),
   });
   program.helpCommand('help [command]', 'Show a list of commands or help for one command');
-  for (const spec of CLUSTER_COMMANDS) {
+  for (const spec of clusterCommands) {
     const cmd = program.command(spec.name).description(spec.summary).allowExcessArguments(spec.usage !== '');
     if (spec.usage !== '') cmd.argument('[args...]');
     for (const f of spec.flags) cmd.addOption(toOption(f));
@@ -155,10 +160,12 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   }
   if (argv[0] === '--version' || argv[0] === '-v') return runVersion(out);
   let code = 0;
-  const program = buildProgram(deps, (c) => (code = c));
-  const names = ALL_COMMANDS.map((c) => c.name);
+  const expanded = expandCommandPrefix(argv, ALL_COMMANDS.map((c) => c.name), VALUE_FLAGS);
+  // A known cluster command needs only itself; anything else (help, an unknown name) gets every command.
+  const named = CLUSTER_COMMANDS.find((c) => c.name === expanded[commandIndex(expanded, VALUE_FLAGS)]);
+  const program = buildProgram(deps, (c) => (code = c), named !== undefined ? [named] : CLUSTER_COMMANDS);
   try {
-    await program.parseAsync(expandCommandPrefix(argv, names, VALUE_FLAGS), { from: 'user' });
+    await program.parseAsync(expanded, { from: 'user' });
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
