@@ -62,6 +62,27 @@ const etcd3ProtoPath = {
   },
 };
 
+/**
+ * long (64-bit integers for gRPC and protobufjs) compiles a small
+ * WebAssembly module at load for faster multiply/divide. That first wasm
+ * compilation brings in V8's wasm engine: ~0.8 MiB more resident (Node's
+ * binary pages) for the process's life, while fleetd only converts etcd
+ * revisions and lease ids now and then. Its plain-JavaScript path (the one
+ * it takes wherever WebAssembly is unavailable) gives the same results.
+ * Fails the build if long no longer creates the module that way.
+ */
+const longWithoutWasm = {
+  name: 'long-without-wasm',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]long[\\/]umd[\\/]index\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const create = 'wasm = new WebAssembly.Instance(';
+      if (!source.includes(create)) throw new Error(`${args.path} no longer contains ${create}: update scripts/bundle.mjs`);
+      return { contents: source.replace(create, 'wasm = null && new WebAssembly.Instance('), loader: 'js' };
+    });
+  },
+};
+
 const fleetdDir = 'dist/fleetd-bundle';
 rmSync(fleetdDir, { recursive: true, force: true });
 await build({
@@ -73,7 +94,7 @@ await build({
   // The CommonJS dependencies call require() for Node's own modules (and
   // etcd3 for its .proto file).
   banner: { js: "import { createRequire as __fleetdCreateRequire } from 'node:module';\nconst require = __fleetdCreateRequire(import.meta.url);" },
-  plugins: [etcd3ProtoPath],
+  plugins: [etcd3ProtoPath, longWithoutWasm],
   minifyWhitespace: true,
   minifySyntax: true,
   outdir: fleetdDir,
