@@ -141,3 +141,20 @@ export class ManualClock implements Clock {
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
 }
+
+/**
+ * `new Date(ms).toISOString()` (`2026-01-01T00:00:00.000Z`), the same text,
+ * but from the UTC fields alone: V8's `toISOString` first sets up its
+ * local-time-zone cache, which pulls ~0.9 MiB of ICU's time zone data and
+ * code into fleetd's resident memory for its whole life, though the result
+ * is UTC. Years outside 0-9999 (signed six-digit years) go to `toISOString`.
+ * @throws {RangeError} for a time that is not a valid date, as `toISOString`.
+ */
+export function isoTime(ms: number): string {
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  if (!(year >= 0 && year <= 9999)) return d.toISOString(); // NaN too: its RangeError
+  const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+  const millis = d.getUTCMilliseconds();
+  return `${String(year).padStart(4, '0')}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+}

@@ -6,7 +6,7 @@
  * The wire format is documented in `src/api/README.md`.
  */
 import type { ServerResponse } from 'node:http';
-import { systemClock, type Clock } from '../clock.js';
+import { isoTime, systemClock, type Clock } from '../clock.js';
 import { EventFilterError, EventsCompactedError, openEventStream, parseEventFilter, type EventFilter, type FleetEvent, type OpenedEventStream } from '../events/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
@@ -156,7 +156,7 @@ export function eventChunk(sse: boolean, e: FleetEvent): string {
 
 /** The heartbeat: `{"type":"heartbeat","revision":R,"time":...}`, R being the revision the stream has seen up to (resume with R + 1). */
 export function heartbeatChunk(sse: boolean, revision: bigint, nowMs: number): string {
-  const data = JSON.stringify({ type: 'heartbeat', revision: Number(revision), time: new Date(nowMs).toISOString() });
+  const data = JSON.stringify({ type: 'heartbeat', revision: Number(revision), time: isoTime(nowMs) });
   return sse ? `id: ${revision}\nevent: heartbeat\ndata: ${data}\n\n` : `${data}\n`;
 }
 

@@ -4,6 +4,7 @@
  * the token. Server and fleetctl both convert through here.
  */
 import { isRole, type TokenInfo } from '../auth/index.js';
+import { isoTime } from '../clock.js';
 
 /** `GET /tokens` items and the body of `POST /tokens` / `POST /auth/bootstrap` answers. */
 export interface ApiToken {
@@ -35,8 +36,8 @@ export function toApiToken(t: TokenInfo, bearer?: string): ApiToken {
     id: t.id,
     name: t.name,
     role: t.role,
-    createdAt: new Date(t.createdAt).toISOString(),
-    ...(t.expiresAt !== undefined ? { expiresAt: new Date(t.expiresAt).toISOString() } : {}),
+    createdAt: isoTime(t.createdAt),
+    ...(t.expiresAt !== undefined ? { expiresAt: isoTime(t.expiresAt) } : {}),
     ...(bearer !== undefined ? { token: bearer } : {}),
   };
 }

@@ -6,7 +6,7 @@
  * notifiers. Writes nothing unless an anomaly is detected, so an idle
  * cluster stays idle.
  */
-import type { Clock, TimerHandle } from '../clock.js';
+import { isoTime, type Clock, type TimerHandle } from '../clock.js';
 import type { AnomalyRecord, ApiRegistry, EngineRegistry, LeaderElection, Subscription } from '../registry/index.js';
 import { AnomalyDetector, leaderChangedAnomaly, type AnomalyThresholds } from './anomalies.js';
 import { deriveBatch } from './derive.js';
@@ -74,7 +74,7 @@ export class AnomalyMonitor {
     if (gen !== this.generation) return;
     if (gone !== undefined) {
       const now = this.o.clock.now();
-      detector.observe({ revision: Number(head), time: new Date(now).toISOString(), type: 'machine.left', machine: gone }, now);
+      detector.observe({ revision: Number(head), time: isoTime(now), type: 'machine.left', machine: gone }, now);
       this.arm(gen);
     }
     this.sub = this.o.api.watchChanges(head + 1n, {
@@ -120,7 +120,7 @@ export class AnomalyMonitor {
       }
       const event = {
         revision: Number(revision),
-        time: new Date(record.detectedAt).toISOString(),
+        time: isoTime(record.detectedAt),
         type: `anomaly.${record.anomaly}`,
         message: record.message,
         ...(record.unit !== undefined ? { unit: record.unit } : {}),

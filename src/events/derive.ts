@@ -4,6 +4,7 @@
  * cluster has to be kept: "submitted" is a unit key that did not exist,
  * "failed" a state report whose ActiveState became `failed`, and so on.
  */
+import { isoTime } from '../clock.js';
 import type { DecisionNote, RegistryChange, RegistryEvent, UnitStateRecord } from '../registry/index.js';
 import { rolloutEvents } from './rollout-events.js';
 import type { FleetEvent, UnitStates } from './types.js';
@@ -53,13 +54,9 @@ function decisionReasons(changes: readonly RegistryChange[]): Reasons {
   return out;
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
 function eventsOf({ event: ev, before }: RegistryChange, reasons: Reasons, nowMs: number): FleetEvent[] {
   const revision = Number(ev.revision);
-  const time = iso(nowMs);
+  const time = isoTime(nowMs);
   switch (ev.kind) {
     case 'unit': {
       const was = before?.kind === 'unit' ? before.unit : undefined;
@@ -111,7 +108,7 @@ function eventsOf({ event: ev, before }: RegistryChange, reasons: Reasons, nowMs
       return [
         {
           revision,
-          time: iso(a.detectedAt),
+          time: isoTime(a.detectedAt),
           type: type as `anomaly.${'unit-failing'}`,
           message: a.message,
           ...(a.unit !== undefined ? { unit: a.unit } : {}),
@@ -135,7 +132,7 @@ function states(s: UnitStateRecord): UnitStates {
 }
 
 function stateEvents(revision: number, s: UnitStateRecord, was: UnitStateRecord | undefined): FleetEvent[] {
-  const time = iso(s.timestamp);
+  const time = isoTime(s.timestamp);
   const same = was !== undefined && was.loadState === s.loadState && was.activeState === s.activeState && was.subState === s.subState && was.hash === s.hash;
   if (same && was.restarts === s.restarts) return [];
   const out: FleetEvent[] = [
