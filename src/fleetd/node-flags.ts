@@ -15,13 +15,18 @@
  *   so every later one of up to 32 MiB (gRPC, HTTP/2 and D-Bus buffers of a
  *   1,000-unit burst) is carved from the heap and its pages stay resident
  *   after free. Fixed, they are mapped and unmapped: with 1,000 units a few
- *   MiB less resident after a burst (README).
+ *   MiB less resident after a burst (README);
+ * - bytecode not run since the last full collection is dropped (V8's
+ *   default waits for the fifth): code that ran once (start-up, a burst's
+ *   rare paths) is compiled again if it runs again. With 1,000 units the
+ *   committed heap was ~1 MiB lower after a burst; no placement slowdown
+ *   measurable (README).
  * Measured in the README (fleetd RSS with many units). The price is CPU:
  * more frequent scavenges make a 10,000-unit scheduling pass ~1.3-1.6x
  * slower (bench/placement). `--optimize-for-size` and `--lite-mode` save
  * more memory but make scheduling 3-5x slower.
  */
-export const FLEETD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=512'];
+export const FLEETD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=512', '--bytecode-old-age=1'];
 
 /**
  * Environment fleetd is started with (see {@link FLEETD_NODE_FLAGS}). The #!
