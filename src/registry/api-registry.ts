@@ -5,6 +5,7 @@ import type { Compare, KeyValue, KvBackend, Subscription, TxnOp } from './kv.js'
 import { chunkWrites, type WriteTxn } from './unit-writes.js';
 import { DEFAULT_MAX_TXN_OPS } from './fenced.js';
 import { pooled } from '../pool.js';
+import { scanPrefixes } from './scan.js';
 import {
   decodeApplied,
   decodeDesired,
@@ -16,6 +17,7 @@ import {
   mergeMetadata,
   type MachineRecord,
   type ScheduleEntry,
+  type UnitRecord,
   type UnitStateRecord,
   type UnplacedRecord,
   type UnitWithText,
@@ -180,29 +182,51 @@ export class KvApiRegistry implements ApiRegistry {
   }
 
   async listUnits(): Promise<UnitWithDesired[]> {
-    const [units, desired] = await this.listTwo(this.layout.units(), this.layout.desiredAll());
-    return this.unitsOf(units.kvs, desired.kvs);
+    return (await this.scanUnits(false)).units;
   }
 
   async unitsSnapshot(): Promise<UnitsSnapshot> {
-    const prefixes = [this.layout.units(), this.layout.desiredAll(), this.layout.statesAll()];
-    // One read at one revision when the backend can; else the earliest revision, so following replays what a later read already had (idempotent).
-    const { lists, revision } = this.kv.listPrefixes
-      ? await this.kv.listPrefixes(prefixes)
-      : await Promise.all(prefixes.map((p) => this.kv.list(p))).then((r) => ({ lists: r.map((x) => x.kvs), revision: r.reduce((min, x) => (x.revision < min ? x.revision : min), r[0]!.revision) }));
-    return { units: this.unitsOf(lists[0] ?? [], lists[1] ?? []), states: this.statesOf(lists[2] ?? []), revision };
+    return this.scanUnits(true);
   }
 
-  private unitsOf(unitKvs: readonly KeyValue[], desiredKvs: readonly KeyValue[]): UnitWithDesired[] {
-    const byName = new Map(desiredKvs.map((kv) => [kv.key.slice(this.layout.desiredAll().length), kv]));
-    const out: UnitWithDesired[] = [];
-    for (const kv of unitKvs) {
-      const parsed = this.layout.parse(kv.key);
-      if (parsed?.kind !== 'unit') continue;
-      const u = this.withDesired(kv, byName.get(parsed.name));
-      if (u) out.push(u);
-    }
-    return out;
+  /**
+   * Units with their desired states (and, with `withStates`, every state
+   * report) at one revision, each page decoded as it arrives so that only
+   * the records stay in memory, not the keys and values they came from.
+   */
+  private async scanUnits(withStates: boolean): Promise<UnitsSnapshot> {
+    const units: UnitRecord[] = [];
+    const desired = new Map<string, DesiredState | CorruptRecordError>();
+    const states: UnitStateRecord[] = [];
+    const prefixes = [this.layout.units(), this.layout.desiredAll(), ...(withStates ? [this.layout.statesAll()] : [])];
+    const revision = await scanPrefixes(this.kv, prefixes, (i, kvs) => {
+      if (i === 0) {
+        for (const kv of kvs) {
+          const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
+          if (ev?.kind === 'unit' && ev.unit !== undefined) units.push(ev.unit);
+        }
+      } else if (i === 1) {
+        for (const kv of kvs) {
+          const parsed = this.layout.parse(kv.key);
+          if (parsed?.kind !== 'desired') continue;
+          try {
+            desired.set(parsed.name, decodeDesired(kv.key, kv.value));
+          } catch (err) {
+            if (!(err instanceof CorruptRecordError)) throw err;
+            // Reported only for a unit that exists (below), as a read of that unit would.
+            desired.set(parsed.name, err);
+          }
+        }
+      } else {
+        for (const s of this.statesOf(kvs)) states.push(s);
+      }
+    });
+    const out = units.map((unit): UnitWithDesired => {
+      const d = desired.get(unit.name) ?? 'inactive';
+      if (d instanceof CorruptRecordError) this.warn(d);
+      return { unit, desired: d instanceof CorruptRecordError ? 'inactive' : d };
+    });
+    return { units: out, states, revision };
   }
 
   async listApplySets(): Promise<ApplySet[]> {
@@ -255,10 +279,12 @@ export class KvApiRegistry implements ApiRegistry {
   }
 
   async scheduleSnapshot(): Promise<{ entries: ScheduleEntry[]; revision: bigint }> {
-    const { kvs, revision } = await this.kv.list(this.layout.scheduleAll());
-    const entries = kvs.flatMap((kv) => {
-      const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
-      return ev?.kind === 'schedule' && ev.entry ? [ev.entry] : [];
+    const entries: ScheduleEntry[] = [];
+    const revision = await scanPrefixes(this.kv, [this.layout.scheduleAll()], (_, kvs) => {
+      for (const kv of kvs) {
+        const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
+        if (ev?.kind === 'schedule' && ev.entry) entries.push(ev.entry);
+      }
     });
     return { entries, revision };
   }

@@ -1,7 +1,8 @@
-import type { Etcd3, ICompare, IKeyValue, IRequestOp, Watcher } from 'etcd3';
+import type { Etcd3, ICompare, IKeyValue, IRangeRequest, IRequestOp, Watcher } from 'etcd3';
 import { createEtcdClient, resolveEtcdClientOptions, type EtcdClientOptions } from './etcd-client.js';
 import { translateEtcdError } from './etcd-errors.js';
 import { KeepAliveChannel } from './etcd-keepalive.js';
+import { DirectRanges, type RangePage, type RangesPage } from './etcd-range.js';
 import { RegistryClosedError } from './errors.js';
 import type { Compare, KeyValue, KvBackend, KvEvent, KvWatchListener, KvWatchOptions, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
 import { backoffDelay } from '../domain/index.js';
@@ -22,6 +23,8 @@ export class EtcdKv implements KvBackend {
   private readonly watches = new Set<EtcdWatch>();
   private readonly keepAlives: KeepAliveChannel;
   private readonly memberCount: number;
+  /** Range reads decoded straight from etcd's answer (see etcd-range.ts); undefined: through etcd3's decoder. */
+  private readonly direct: DirectRanges | undefined;
   private closed = false;
 
   /** Connects lazily (the first call dials). */
@@ -33,6 +36,7 @@ export class EtcdKv implements KvBackend {
     this.backoffInitialMs = o.watchBackoffInitialMs;
     this.memberCount = o.endpoints.length;
     this.keepAlives = new KeepAliveChannel(() => this.client.leaseClient.leaseKeepAlive(), this.requestTimeoutMs);
+    this.direct = DirectRanges.of(this.client);
   }
 
   /**
@@ -67,42 +71,64 @@ export class EtcdKv implements KvBackend {
    * over gRPC's 4 MiB message limit fails (10,000 unit records do).
    */
   async list(prefix: string): Promise<{ kvs: KeyValue[]; revision: bigint }> {
-    const res = await this.call('list', () => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), limit: RANGE_PAGE_KEYS }), undefined, 'read');
-    const revision = BigInt(res.header.revision);
-    return { kvs: await this.rest(prefix, res.kvs, res.more, revision), revision };
+    const first = await this.call('list', () => this.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), limit: RANGE_PAGE_KEYS }), undefined, 'read');
+    const kvs: KeyValue[] = [];
+    await this.pages(prefix, first, (page) => {
+      for (const kv of page) kvs.push(kv);
+    });
+    return { kvs, revision: first.revision };
   }
 
   /** Several prefixes at one revision: one transaction of paged ranges, then the rest of each at that revision (see {@link list}). */
   async listPrefixes(prefixes: readonly string[]): Promise<{ lists: KeyValue[][]; revision: bigint }> {
-    const res = await this.call('list', () =>
-      this.client.kv.txn({
-        compare: [],
-        success: prefixes.map((p) => ({ request_range: { key: Buffer.from(p), range_end: prefixEnd(p), limit: RANGE_PAGE_KEYS } })),
-        failure: [],
-      }),
-      undefined,
-      'read',
-    );
-    const revision = BigInt(res.header.revision);
-    const lists = await Promise.all(prefixes.map((p, i) => {
-      const range = res.responses[i]?.response_range;
-      return this.rest(p, range?.kvs ?? [], range?.more ?? false, revision);
-    }));
+    const lists = prefixes.map((): KeyValue[] => []);
+    const revision = await this.scanPrefixes(prefixes, (i, page) => {
+      for (const kv of page) lists[i]!.push(kv);
+    });
     return { lists, revision };
   }
 
-  /** `first` (a page of `prefix`'s range) and, when etcd said there is `more`, the following pages at `revision`. */
-  private async rest(prefix: string, first: readonly IKeyValue[], more: boolean, revision: bigint): Promise<KeyValue[]> {
-    const out = first.map(toKv);
-    let last = first[first.length - 1];
-    while (more && last !== undefined) {
-      const from = Buffer.concat([last.key, Buffer.from([0])]);
-      const page = await this.call('list', () => this.client.kv.range({ key: from, range_end: prefixEnd(prefix), limit: RANGE_PAGE_KEYS, revision: revision.toString() }), undefined, 'read');
-      for (const kv of page.kvs) out.push(toKv(kv));
-      more = page.more;
-      last = page.kvs[page.kvs.length - 1];
+  /**
+   * As {@link listPrefixes}, page by page: one transaction of the first
+   * pages, then each prefix's next page is requested before the current one
+   * is handed to `onPage`, so the caller decodes while etcd reads.
+   */
+  async scanPrefixes(prefixes: readonly string[], onPage: (prefixIndex: number, kvs: readonly KeyValue[]) => void): Promise<bigint> {
+    const first = await this.call('list', () => this.ranges(prefixes.map((p) => ({ key: Buffer.from(p), range_end: prefixEnd(p), limit: RANGE_PAGE_KEYS }))), undefined, 'read');
+    await Promise.all(prefixes.map((p, i) => this.pages(p, { kvs: first.ranges[i]?.kvs ?? [], more: first.ranges[i]?.more ?? false, revision: first.revision }, (page) => onPage(i, page))));
+    return first.revision;
+  }
+
+  /** Hands `first` (a page of `prefix`'s range) and the pages after it, read at its revision, to `onPage` in key order. */
+  private async pages(prefix: string, first: RangePage, onPage: (kvs: readonly KeyValue[]) => void): Promise<void> {
+    const revision = first.revision.toString();
+    for (let page = first; ; ) {
+      const last = page.kvs[page.kvs.length - 1];
+      const next = page.more && last !== undefined
+        ? this.call('list', () => this.range({ key: Buffer.concat([Buffer.from(last.key), Buffer.from([0])]), range_end: prefixEnd(prefix), limit: RANGE_PAGE_KEYS, revision }), undefined, 'read')
+        : undefined;
+      // Awaited below; if onPage throws first, its failure must not count as unhandled.
+      next?.catch(() => undefined);
+      onPage(page.kvs);
+      if (next === undefined) return;
+      page = await next;
     }
-    return out;
+  }
+
+  /** One range read, decoded by {@link DirectRanges} when available. */
+  private async range(req: IRangeRequest): Promise<RangePage> {
+    if (this.direct !== undefined) return this.direct.range(req);
+    const res = await this.client.kv.range(req);
+    return { kvs: res.kvs.map(toKv), more: res.more, revision: BigInt(res.header.revision) };
+  }
+
+  /** A read-only transaction of ranges, decoded by {@link DirectRanges} when available. */
+  private async ranges(ranges: IRangeRequest[]): Promise<RangesPage> {
+    const req = { compare: [], success: ranges.map((r) => ({ request_range: r })), failure: [] };
+    if (this.direct !== undefined) return this.direct.ranges(req);
+    const res = await this.client.kv.txn(req);
+    const revision = BigInt(res.header.revision);
+    return { ranges: res.responses.map((op) => ({ kvs: (op.response_range?.kvs ?? []).map(toKv), more: op.response_range?.more ?? false, revision })), revision };
   }
 
   async txn(compares: readonly Compare[], success: readonly TxnOp[], failure: readonly TxnOp[] = []): Promise<TxnResult> {

@@ -127,6 +127,15 @@ export interface KvBackend {
    * prefix and filter (same result, more bytes).
    */
   listPrefixes?(prefixes: readonly string[]): Promise<{ lists: KeyValue[][]; revision: bigint }>;
+  /**
+   * As {@link listPrefixes}, handing each prefix's keys to `onPage` as they
+   * arrive (in key order per prefix; pages of different prefixes
+   * interleave), so a reader can decode one page while the next is read and
+   * keep only what it decoded. Resolves with the revision once every page
+   * was handed over; rejects (after `onPage` threw, with that error).
+   * Optional: see `scanPrefixes` in scan.ts for the fallback.
+   */
+  scanPrefixes?(prefixes: readonly string[], onPage: (prefixIndex: number, kvs: readonly KeyValue[]) => void): Promise<bigint>;
   /** Atomically: if every compare holds run `success`, else `failure`. */
   txn(compares: readonly Compare[], success: readonly TxnOp[], failure?: readonly TxnOp[]): Promise<TxnResult>;
   /** Watches keys starting with `prefix` from `fromRevision` (inclusive). */

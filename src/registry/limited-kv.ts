@@ -1,4 +1,5 @@
 import { sleep, systemClock, type Clock } from '../clock.js';
+import { scanPrefixes } from './scan.js';
 import type { Compare, KeyValue, KvBackend, KvWatchListener, KvWatchOptions, LeaseGrant, Subscription, TxnOp, TxnResult } from './kv.js';
 
 /**
@@ -61,6 +62,10 @@ export class LimitedKv implements KvBackend {
       const results = await Promise.all(prefixes.map((p) => inner.list(p)));
       return { lists: results.map((r) => r.kvs), revision: results.reduce((max, r) => (r.revision > max ? r.revision : max), 0n) };
     });
+  }
+
+  scanPrefixes(prefixes: readonly string[], onPage: (prefixIndex: number, kvs: readonly KeyValue[]) => void): Promise<bigint> {
+    return this.run(() => scanPrefixes(this.inner, prefixes, onPage));
   }
 
   txn(compares: readonly Compare[], success: readonly TxnOp[], failure?: readonly TxnOp[]): Promise<TxnResult> {

@@ -22,5 +22,10 @@ export function meteredKv(kv: KvBackend, metrics: RegistryOpMetrics): KvBackend 
     close: () => kv.close(),
   };
   const listPrefixes = kv.listPrefixes?.bind(kv);
-  return listPrefixes === undefined ? m : { ...m, listPrefixes: (prefixes) => metrics.time('get_all', () => listPrefixes(prefixes)) };
+  const scanPrefixes = kv.scanPrefixes?.bind(kv);
+  return {
+    ...m,
+    ...(listPrefixes !== undefined ? { listPrefixes: (prefixes: readonly string[]) => metrics.time('get_all', () => listPrefixes(prefixes)) } : {}),
+    ...(scanPrefixes !== undefined ? { scanPrefixes: (prefixes: readonly string[], onPage: Parameters<typeof scanPrefixes>[1]) => metrics.time('get_all', () => scanPrefixes(prefixes, onPage)) } : {}),
+  };
 }

@@ -42,6 +42,45 @@ describe('etcd lists larger than one answer', () => {
     assert.equal(kvs[count - 1]!.value, value(count - 1));
   });
 
+  test('scanPrefixes hands over every page of each prefix in key order, at the listing's revision', async () => {
+    const seen: Array<[number, number]> = [];
+    const keys: string[][] = [[], []];
+    const revision = await kv!.scanPrefixes(['/paged/a/', '/paged/b/'], (i, page) => {
+      seen.push([i, page.length]);
+      for (const k of page) keys[i]!.push(k.key);
+    });
+    assert.deepEqual(keys[0], Array.from({ length: count }, (_, i) => key('a', i)));
+    assert.deepEqual(keys[1], [key('b', 0)]);
+    assert.deepEqual(seen.filter(([i]) => i === 0).map(([, n]) => n), [RANGE_PAGE_KEYS, RANGE_PAGE_KEYS, count - 2 * RANGE_PAGE_KEYS]);
+    assert.equal(revision, (await kv!.get('/paged/none')).revision);
+  });
+
+  test('a page handler that throws fails the scan with its error', async () => {
+    await assert.rejects(
+      kv!.scanPrefixes(['/paged/a/'], () => {
+        throw new Error('handler failed');
+      }),
+      /handler failed/,
+    );
+  });
+
+  test('keys decoded from the wire equal what etcd3 decodes: UTF-8 values, revisions, 64-bit lease ids', async () => {
+    const lease = await kv!.grantLease(60);
+    await kv!.txn([], [
+      { type: 'put', key: '/decode/a', value: 'Grüße, ☃ and 🚀' },
+      { type: 'put', key: '/decode/b', value: '' },
+      { type: 'put', key: '/decode/c', value: 'on a lease', lease: lease.id },
+    ]);
+    await kv!.txn([], [{ type: 'put', key: '/decode/a', value: 'Grüße again' }]);
+    const { kvs } = await kv!.list('/decode/');
+    const one = await Promise.all(['/decode/a', '/decode/b', '/decode/c'].map(async (k) => (await kv!.get(k)).kv));
+    assert.deepEqual(kvs, one);
+    assert.equal(kvs[2]!.lease, lease.id);
+    assert.ok(BigInt(lease.id) > BigInt(Number.MAX_SAFE_INTEGER), `etcd lease ids use 64 bits (${lease.id})`);
+    assert.ok(kvs[0]!.modRevision > kvs[0]!.createRevision);
+    await kv!.revokeLease(lease.id);
+  });
+
   test('listPrefixes pages each prefix at the same revision', async () => {
     const { lists, revision } = await kv!.listPrefixes(['/paged/a/', '/paged/b/']);
     assert.equal(lists[0]!.length, count);
