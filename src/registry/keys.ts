@@ -251,31 +251,43 @@ export class KeyLayout {
    */
   parse(key: string): ParsedKey | undefined {
     if (!key.startsWith(this.prefix)) return undefined;
-    const parts = key.slice(this.prefix.length).split('/');
-    const [dir, a, b] = parts;
-    if (parts.length === 1 && dir === 'policy') return { kind: 'policy' };
-    if (a === undefined) return undefined;
-    switch (parts.length === 2 ? dir : parts.length === 3 ? `${dir}/` : '') {
-      case 'units':
-        return isUnitName(a) ? { kind: 'unit', name: a } : undefined;
-      case 'bodies':
-        return isToken(a) ? { kind: 'body', hash: a } : undefined;
-      case 'desired':
-        return isUnitName(a) ? { kind: 'desired', name: a } : undefined;
-      case 'rollouts':
-        return isUnitName(a) ? { kind: 'rollout', group: a } : undefined;
-      case 'machines':
-        return isToken(a) ? { kind: 'machine', machineId: a } : undefined;
+    // Segments by indexOf, not split: every key a listing reads comes through here (~46,000 at 10,000 units).
+    const start = this.prefix.length;
+    const s1 = key.indexOf('/', start);
+    if (s1 === -1) return key.length - start === 6 && key.endsWith('policy') ? { kind: 'policy' } : undefined;
+    const dir = key.slice(start, s1);
+    const s2 = key.indexOf('/', s1 + 1);
+    if (s2 === -1) {
+      const a = key.slice(s1 + 1);
+      switch (dir) {
+        case 'units':
+          return isUnitName(a) ? { kind: 'unit', name: a } : undefined;
+        case 'bodies':
+          return isToken(a) ? { kind: 'body', hash: a } : undefined;
+        case 'desired':
+          return isUnitName(a) ? { kind: 'desired', name: a } : undefined;
+        case 'rollouts':
+          return isUnitName(a) ? { kind: 'rollout', group: a } : undefined;
+        case 'machines':
+          return isToken(a) ? { kind: 'machine', machineId: a } : undefined;
+        case 'engine':
+          return a === 'leader' ? { kind: 'leader' } : a === 'decisions' ? { kind: 'decisions' } : a === 'anomaly' ? { kind: 'anomaly' } : undefined;
+        default:
+          return undefined;
+      }
+    }
+    if (key.indexOf('/', s2 + 1) !== -1) return undefined;
+    const a = key.slice(s1 + 1, s2);
+    const b = key.slice(s2 + 1);
+    switch (dir) {
       case 'engine':
-        return a === 'leader' ? { kind: 'leader' } : a === 'decisions' ? { kind: 'decisions' } : a === 'anomaly' ? { kind: 'anomaly' } : undefined;
-      case 'engine/':
-        return a === 'unplaced' && isUnitName(b!) ? { kind: 'unplaced', name: b! } : undefined;
-      case 'machine-metadata/':
-        return isToken(a) && isToken(b!) ? { kind: 'machineMetadata', machineId: a, key: b! } : undefined;
-      case 'schedule/':
-        return isToken(a) && isUnitName(b!) ? { kind: 'schedule', machineId: a, name: b! } : undefined;
-      case 'state/':
-        return isUnitName(a) && isToken(b!) ? { kind: 'state', name: a, machineId: b! } : undefined;
+        return a === 'unplaced' && isUnitName(b) ? { kind: 'unplaced', name: b } : undefined;
+      case 'machine-metadata':
+        return isToken(a) && isToken(b) ? { kind: 'machineMetadata', machineId: a, key: b } : undefined;
+      case 'schedule':
+        return isToken(a) && isUnitName(b) ? { kind: 'schedule', machineId: a, name: b } : undefined;
+      case 'state':
+        return isUnitName(a) && isToken(b) ? { kind: 'state', name: a, machineId: b } : undefined;
       default:
         return undefined;
     }

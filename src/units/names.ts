@@ -27,11 +27,21 @@ export const UNIT_TYPES: readonly string[] = Object.freeze([
 /** Unit types that may be templates or instances (names with `@`). */
 export const TEMPLATE_UNIT_TYPES: readonly string[] = Object.freeze(['path', 'service', 'socket', 'target', 'timer']);
 
+/**
+ * Names that certainly pass every rule below, in one test: systemd's alphabet
+ * (ASCII, so characters are bytes), not starting with `@` or `.`, a known
+ * type after the last dot; with an `@` only a template type. The registry
+ * checks every key it reads (~46,000 at 10,000 units); anything else (and
+ * every invalid name) takes the long way, which names the problem.
+ */
+const PLAIN_VALID = new RegExp(`^[0-9a-zA-Z:_\\-\\\\][0-9a-zA-Z:_.\\-\\\\]*\\.(?:${UNIT_TYPES.join('|')})$`);
+const TEMPLATED_VALID = new RegExp(`^[0-9a-zA-Z:_\\-\\\\][0-9a-zA-Z:_.@\\-\\\\]*\\.(?:${TEMPLATE_UNIT_TYPES.join('|')})$`);
 const VALID_CHAR = /^[0-9a-zA-Z:_.@\-\\]$/;
 const VALID_BASE = /^[0-9a-zA-Z:_.@\-\\]*$/;
 
 /** Returns fleet's message for the first rule `name` breaks, or undefined when it is valid. */
 export function unitNameProblem(name: string): string | undefined {
+  if (name.length <= MAX_UNIT_NAME_LENGTH && (PLAIN_VALID.test(name) || TEMPLATED_VALID.test(name))) return undefined;
   const length = utf8Length(name);
   if (length === 0) return 'unit name cannot be empty';
   if (length > MAX_UNIT_NAME_LENGTH) return `unit name exceeds maximum length (${MAX_UNIT_NAME_LENGTH})`;

@@ -126,3 +126,35 @@ test('unescape: uppercase hex, and malformed escapes', () => {
   assert.equal(unescapeUnitNamePart('a\\xzz'), undefined);
   assert.equal(unescapeUnitNamePart('\\xff'), undefined, 'not UTF-8');
 });
+
+/** The rule as documented, written out independently of names.ts (an oracle for its one-regex fast path). */
+function validBySpec(name: string): boolean {
+  const bytes = Buffer.byteLength(name);
+  const dot = name.lastIndexOf('.');
+  if (bytes === 0 || bytes > 256 || dot <= -1 || dot === name.length - 1) return false;
+  const type = name.slice(dot + 1);
+  const types = ['automount', 'busname', 'device', 'mount', 'path', 'scope', 'service', 'slice', 'snapshot', 'socket', 'swap', 'target', 'timer'];
+  if (!types.includes(type)) return false;
+  if (name.includes('@') && !['path', 'service', 'socket', 'target', 'timer'].includes(type)) return false;
+  if ([...name.slice(0, dot)].some((c) => !/[0-9a-zA-Z:_.@\-\\]/.test(c))) return false;
+  return !name.startsWith('@') && !name.startsWith('.');
+}
+
+test('unitNameProblem agrees with the written-out rule on 20,000 generated names (fast path and long way alike)', () => {
+  const parts = ['a', 'Z', '9', ':', '_', '-', '\\', '.', '@', '/', ' ', 'é', '☃', 'service', 'mount', 'timer', 'link', 'servICE', ''];
+  let seed = 12345;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  let valid = 0;
+  for (let i = 0; i < 20_000; i++) {
+    let name = Array.from({ length: 1 + next(6) }, () => parts[next(parts.length)]!).join('');
+    if (next(2) === 0) name += `.${parts[13 + next(6)]}`;
+    if (next(50) === 0) name = 'a'.repeat(240 + next(20)) + name;
+    const ok = unitNameProblem(name) === undefined;
+    assert.equal(ok, validBySpec(name), `${JSON.stringify(name)}: ${unitNameProblem(name) ?? 'valid'}`);
+    if (ok) valid++;
+  }
+  assert.ok(valid > 1000, `enough valid names generated (${valid})`);
+});
