@@ -32,6 +32,8 @@ export interface ApiUnit {
   machineID?: string;
   /** Not in fleet's schema: the unit's `[X-Fleet] Priority=`; present only when the unit sets it. */
   priority?: number;
+  /** Not in fleet's schema: `true` for a global unit, only in listings asked for without options (`GET /units?options=false`). */
+  global?: boolean;
 }
 
 export interface ApiUnitState {

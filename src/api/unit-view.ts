@@ -68,7 +68,8 @@ export function isGlobalUnit(u: UnitWithDesired): boolean {
 
 /** What {@link toApiUnit} reads from a unit record alone: its options on the wire, Global= and Priority=. */
 interface RecordView {
-  readonly options: NonNullable<ApiUnit['options']>;
+  /** Shared by every answer that shows the record: never modified. */
+  readonly options: Readonly<NonNullable<ApiUnit['options']>>;
   readonly global: boolean;
   readonly priority: number | undefined;
 }
@@ -83,22 +84,27 @@ function recordView(unit: UnitRecord): RecordView {
     const requirements = unit.options.some((o) => o.section === 'X-Fleet' && (o.name === 'Global' || o.name === 'Priority'))
       ? extractRequirements(unit.options, unit.name).requirements
       : { global: false, priority: undefined };
-    const options = unit.options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : { section: o.section, name: o.name, value: o.value }));
+    // A record's option already has the wire's shape and field order unless its value is empty (fleet omits it then): reused, not copied.
+    const options = unit.options.some((o) => o.value === '') ? unit.options.map((o) => (o.value === '' ? { section: o.section, name: o.name } : o)) : unit.options;
     view = { options, global: requirements.global, priority: requirements.priority };
     recordViews.set(unit, view);
   }
   return view;
 }
 
-/** The unit as fleet's API shows it, with currentState and machineID derived as documented above. */
-export function toApiUnit(u: UnitWithDesired, runtime: UnitRuntimeIndex): ApiUnit {
+/**
+ * The unit as fleet's API shows it, with currentState and machineID derived
+ * as documented above; without `withOptions`, no `options` but `global: true`
+ * on a global unit (ours, `GET /units?options=false`).
+ */
+export function toApiUnit(u: UnitWithDesired, runtime: UnitRuntimeIndex, withOptions = true): ApiUnit {
   const entries = runtime.entries.get(u.unit.name) ?? [];
   const reports = runtime.states.get(u.unit.name);
   const stateOf = (e: ScheduleEntry) => entryState(e, reports?.get(e.machineId));
-  const { options, ...requirements } = recordView(u.unit);
+  const view = recordView(u.unit);
   let currentState: DesiredState = 'inactive';
   let machineID: string | undefined;
-  if (requirements.global) {
+  if (view.global) {
     if (entries.length > 0) currentState = entries.map(stateOf).reduce(leastAdvanced);
   } else if (entries[0] !== undefined) {
     currentState = stateOf(entries[0]);
@@ -108,9 +114,10 @@ export function toApiUnit(u: UnitWithDesired, runtime: UnitRuntimeIndex): ApiUni
   const out: ApiUnit = { currentState, desiredState: u.desired } as ApiUnit;
   if (machineID !== undefined) out.machineID = machineID;
   out.name = u.unit.name;
-  if (options.length > 0) out.options = options;
+  if (withOptions && view.options.length > 0) out.options = view.options as NonNullable<ApiUnit['options']>;
   // Additive and only when set, so units without Priority= look exactly as in fleet.
-  if (requirements.priority !== undefined) out.priority = requirements.priority;
+  if (view.priority !== undefined) out.priority = view.priority;
+  if (!withOptions && view.global) out.global = true;
   return out;
 }
 

@@ -5,33 +5,49 @@ import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { paginate, requestedPage } from './pagination.js';
 import { empty, json, type Reply } from './reply.js';
-import { readJson, requireJsonContentType, type ApiRequest } from './request.js';
+import { firstQuery, readJson, requireJsonContentType, type ApiRequest } from './request.js';
 import type { ApiUnit, ApiUnitPage } from './schema.js';
 import type { ScheduleEntry, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
 import { checkPutRequest, decodePutBody, planUnitPut } from './unit-put.js';
 import { indexRuntime, toApiUnit } from './unit-view.js';
 
-/** `GET /units`: one page of units sorted by name. Throws ApiError / registry errors. */
+/**
+ * `GET /units`: one page of units sorted by name; with `options=false` (ours)
+ * each without its options and marked `global` when it is one (the
+ * dashboard's first view needs where units run, not their files).
+ * Throws ApiError / registry errors.
+ */
 export async function listUnits(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
   const token = requestedPage(req.query, ctx.tokenLimit);
+  const withOptions = optionsWanted(req.query);
   const [units, schedule, states] = await Promise.all([ctx.units.units(), ctx.schedule.all(), ctx.units.states()]);
-  const page = paginate(apiUnits(ctx, units, schedule, states), token);
+  const page = paginate(apiUnits(ctx, units, schedule, states, withOptions), token);
   const body: ApiUnitPage = {};
   if (page.items.length > 0) body.units = page.items;
   if (page.nextPageToken !== undefined) body.nextPageToken = page.nextPageToken;
   return json(200, body);
 }
 
-/** The last listing built per API, reused while its inputs are the same arrays (the views keep theirs until something changes). */
-const lastListing = new WeakMap<ApiContext, { readonly inputs: readonly unknown[]; readonly units: ApiUnit[] }>();
+/** `options=false|true` (default true). Throws ApiError 400 for another value. */
+function optionsWanted(query: URLSearchParams): boolean {
+  const v = firstQuery(query, 'options');
+  if (v === undefined || v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ApiError(400, `invalid options ${JSON.stringify(v)}: expected true or false`);
+}
+
+/** The last listing built per API and form, reused while its inputs are the same arrays (the views keep theirs until something changes). */
+const lastListing = new WeakMap<ApiContext, Map<boolean, { readonly inputs: readonly unknown[]; readonly units: ApiUnit[] }>>();
 
 /** Every unit on the wire; the previous answer when units, schedule and states are unchanged. */
-function apiUnits(ctx: ApiContext, units: readonly UnitWithDesired[], schedule: readonly ScheduleEntry[], states: readonly UnitStateRecord[]): ApiUnit[] {
-  const last = lastListing.get(ctx);
+function apiUnits(ctx: ApiContext, units: readonly UnitWithDesired[], schedule: readonly ScheduleEntry[], states: readonly UnitStateRecord[], withOptions: boolean): ApiUnit[] {
+  let forms = lastListing.get(ctx);
+  if (forms === undefined) lastListing.set(ctx, (forms = new Map()));
+  const last = forms.get(withOptions);
   if (last !== undefined && last.inputs[0] === units && last.inputs[1] === schedule && last.inputs[2] === states) return last.units;
   const runtime = indexRuntime(schedule, states);
-  const out = units.map((u) => toApiUnit(u, runtime));
-  lastListing.set(ctx, { inputs: [units, schedule, states], units: out });
+  const out = units.map((u) => toApiUnit(u, runtime, withOptions));
+  forms.set(withOptions, { inputs: [units, schedule, states], units: out });
   return out;
 }
 

@@ -149,6 +149,8 @@ test('dashboard: overview, live updates, a stop from the page, read-only token, 
   await ro.page.waitForSelector('.unit-head', { timeout: 10_000 });
   assert.equal(await ro.page.$('#action-stop'), null, 'no action buttons for a read token');
   assert.equal(await ro.page.$('.actions'), null);
+  // The listing leaves options out: the page reads the unit whole for its file.
+  await ro.page.waitForFunction(`document.querySelector('.unit-file')?.textContent.includes('ExecStart=')`, { timeout: 10_000 });
   const status = await ro.page.evaluate(`fetch('/fleet/v1/units/hello.service', {
       method: 'PUT',
       headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + sessionStorage.getItem('fleet.token') },

@@ -66,12 +66,12 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return (await (await request(path, signal !== undefined ? { signal } : {})).json()) as T;
 }
 
-/** Every page of a list. */
-async function listAll<P extends { nextPageToken?: string }, T>(path: string, items: (p: P) => T[] | undefined, signal?: AbortSignal): Promise<T[]> {
+/** Every page of a list (`query`: further parameters of each request). */
+async function listAll<P extends { nextPageToken?: string }, T>(path: string, items: (p: P) => T[] | undefined, signal?: AbortSignal, query: Record<string, string> = {}): Promise<T[]> {
   const out: T[] = [];
   let token: string | undefined;
   do {
-    const q = new URLSearchParams({ pageSize: String(PAGE_SIZE) });
+    const q = new URLSearchParams({ ...query, pageSize: String(PAGE_SIZE) });
     if (token !== undefined) q.set('nextPageToken', token);
     const page = await getJson<P>(`${path}?${q}`, signal);
     out.push(...(items(page) ?? []));
@@ -81,7 +81,11 @@ async function listAll<P extends { nextPageToken?: string }, T>(path: string, it
 }
 
 export const listMachines = (signal?: AbortSignal): Promise<ApiMachine[]> => listAll<ApiMachinePage, ApiMachine>('/machines', (p) => p.machines, signal);
-export const listUnits = (signal?: AbortSignal): Promise<ApiUnit[]> => listAll<ApiUnitPage, ApiUnit>('/units', (p) => p.units, signal);
+/** Every unit without its options (`global` set instead): what the views list; the unit page fetches its unit whole ({@link getUnit}). */
+export const listUnits = (signal?: AbortSignal): Promise<ApiUnit[]> => listAll<ApiUnitPage, ApiUnit>('/units', (p) => p.units, signal, { options: 'false' });
+
+/** `GET /units/<name>`: the unit with its options. */
+export const getUnit = (name: string, signal?: AbortSignal): Promise<ApiUnit> => getJson<ApiUnit>(`/units/${encodeURIComponent(name)}`, signal);
 export const listStates = (signal?: AbortSignal): Promise<ApiUnitState[]> => listAll<ApiUnitStatePage, ApiUnitState>('/state', (p) => p.states, signal);
 
 /** `GET /auth/whoami`. */

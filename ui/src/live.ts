@@ -7,7 +7,7 @@
  * revision seen; a compacted one (410) re-lists. A fleetd without the
  * stream (404) is polled instead.
  */
-import { ApiError, listMachines, listStates, listUnits, request } from './api.js';
+import { ApiError, getUnit, listMachines, listStates, listUnits, request } from './api.js';
 import { clusterFrom } from './model/cluster.js';
 import { isEventType } from '../../src/events/types.js';
 import { applyEvents, type ClusterEvent } from './model/events.js';
@@ -153,16 +153,8 @@ class Refresher {
     }
   }
 
-  private async fetchUnit(name: string): Promise<void> {
-    try {
-      const unit = await (await request(`/units/${encodeURIComponent(name)}`, { signal: this.signal })).json();
-      if (this.store.data.units.has(name)) {
-        this.store.data.units.set(name, unit);
-        this.store.changed();
-      }
-    } catch {
-      // destroyed meanwhile, or fleetd unreachable: the next event or listing repairs it
-    }
+  private fetchUnit(name: string): Promise<void> {
+    return fetchUnit(this.store, name, this.signal);
   }
 
   private async fetchMachines(): Promise<void> {
@@ -174,6 +166,23 @@ class Refresher {
     } catch {
       // the next refresh repairs it
     }
+  }
+}
+
+/**
+ * Reads unit `name` whole (with its options, which listings leave out) into
+ * the store, if the store still has it. Never throws: a unit destroyed
+ * meanwhile, or an unreachable fleetd, is repaired by the next event or listing.
+ */
+export async function fetchUnit(store: Store, name: string, signal?: AbortSignal): Promise<void> {
+  try {
+    const unit = await getUnit(name, signal);
+    if (store.data.units.has(name)) {
+      store.data.units.set(name, unit);
+      store.changed();
+    }
+  } catch {
+    // see above
   }
 }
 

@@ -300,6 +300,41 @@ describe('currentState and machineID', () => {
   });
 });
 
+describe('GET /units?options=false (ours: the dashboard\'s listing)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.stop());
+
+  test('each unit as the full listing shows it, without options, global units marked; the full listing is unchanged', async () => {
+    const global = opts(['Service', 'ExecStart', '/bin/true'], ['X-Fleet', 'Global', 'true']);
+    await h.put(`${U}/g.service`, { desiredState: 'launched', options: global });
+    await h.put(`${U}/p.service`, { desiredState: 'loaded', options: opts(['Service', 'ExecStart', '/bin/true'], ['X-Fleet', 'Priority', '7']) });
+    await h.put(`${U}/w.service`, { desiredState: 'launched', options: SERVICE });
+    const hash = (await h.registry.api.getUnit('w.service'))!.unit.hash;
+    await h.schedule({ machineId: 'm1', name: 'w.service', hash, targetState: 'launched' });
+    await h.report({ name: 'w.service', machineId: 'm1', hash, activeState: 'active' });
+    await waitFor('w.service launched in the listing', async () => (await h.request('GET', U)).json.units.find((u: { name: string }) => u.name === 'w.service')?.currentState === 'launched');
+    const full = (await h.request('GET', U)).json.units as Array<Record<string, unknown>>;
+    const res = await h.request('GET', `${U}?options=false`);
+    assert.equal(res.status, 200);
+    const expected = full.map(({ options: _options, ...rest }) => (rest['name'] === 'g.service' ? { ...rest, global: true } : rest));
+    assert.deepEqual(res.json.units, expected);
+    assert.ok(full.every((u) => Array.isArray(u['options']) && u['global'] === undefined), 'the full listing keeps fleet\'s shape');
+    assert.deepEqual(res.json.units.find((u: { name: string }) => u.name === 'p.service').priority, 7);
+    // The two forms are remembered apart.
+    assert.deepEqual((await h.request('GET', U)).json.units, full);
+    assert.deepEqual((await h.request('GET', `${U}?options=true`)).json.units, full);
+  });
+
+  test('another value is refused by name', async () => {
+    const res = await h.request('GET', `${U}?options=no`);
+    assert.equal(res.status, 400);
+    assert.equal(res.json.error.message, 'invalid options "no": expected true or false');
+  });
+});
+
 describe('GET /units from the views: a listing is reused only while nothing changed', () => {
   let h: Harness;
   before(async () => {

@@ -115,3 +115,13 @@ test('events: each kind changes the picture as the stream means it, twice is the
   applyEvents(twice, events);
   assert.deepEqual(twice, once);
 });
+
+test('events: a unit listed without options is global when the listing said so, else not', () => {
+  const data = sample();
+  data.units.set('g.service', { name: 'g.service', desiredState: 'launched', currentState: 'inactive', global: true });
+  data.units.set('o.service', { name: 'o.service', desiredState: 'launched', currentState: 'inactive' });
+  const scheduled = (unit: string): ClusterEvent => ({ revision: 11, time: '2026-01-01T00:00:00Z', type: 'unit.scheduled', unit, machine: 'm1aaaaaa' }) as ClusterEvent;
+  applyEvents(data, [scheduled('g.service'), scheduled('o.service')]);
+  assert.equal(data.units.get('g.service')!.machineID, undefined);
+  assert.equal(data.units.get('o.service')!.machineID, 'm1aaaaaa');
+});

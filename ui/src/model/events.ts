@@ -20,8 +20,9 @@ export interface ApplyResult {
   readonly machines: boolean;
 }
 
-/** True when `unit`'s `[X-Fleet]` says `Global=true` (the scheduler's reading). */
+/** True when `unit`'s `[X-Fleet]` says `Global=true` (the scheduler's reading), or a listing without options said it is global. */
 export function isGlobal(unit: ApiUnit): boolean {
+  if (unit.global === true) return true;
   const options = (unit.options ?? []).map((o) => ({ section: o.section, name: o.name, value: o.value ?? '' }));
   return extractRequirements(options, unit.name).requirements.global;
 }

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { VNode } from 'preact';
 import { runAction, type UnitAction } from '../actions.js';
 import { ApiError, explainUnit, journalTail, type UnitExplanation } from '../api.js';
+import { fetchUnit } from '../live.js';
 import { healthOfState, healthOfUnit, statesOf } from '../model/cluster.js';
 import { unitFileText } from '../model/unit-file.js';
 import type { Store } from '../store.js';
@@ -25,6 +26,11 @@ export function UnitPage({ store, name, canOperate, here }: { readonly store: St
   const actions = store.actions.filter((a) => a.unit === name);
   // Re-ask the engine and the journal when something about the unit changed.
   const stamp = `${unit?.desiredState}|${unit?.machineID}|${states.map((s) => `${s.machineID}:${s.systemdActiveState}:${s.hash}`).join(',')}`;
+  // Listings carry no options: the unit file comes with the unit read whole (again after a re-listing dropped it).
+  const listed = unit !== undefined && unit.options === undefined;
+  useEffect(() => {
+    if (listed) void fetchUnit(store, name);
+  }, [name, listed]);
   if (unit === undefined) {
     return html`<main class="unit"><h1 class="mono">${name}</h1><p class="empty">${store.status.kind === 'loading' ? 'Loading…' : 'No such unit (destroyed, or not submitted yet).'}</p>${actions.map((a) => html`<${ActionLog} run=${a} />`)}</main>`;
   }
