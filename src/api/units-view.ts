@@ -95,7 +95,7 @@ export class UnitsView {
   async states(filter: StateFilter = {}): Promise<UnitStateRecord[]> {
     const cache = await this.current();
     if (cache === undefined) return this.source.listStates(filter);
-    cache.stateList ??= [...cache.states.values()].flatMap((m) => [...m.values()]).sort((a, b) => cmp(stateKey(a), stateKey(b)));
+    cache.stateList ??= [...cache.states.values()].flatMap((m) => [...m.values()]).sort(byStateKey);
     const names = filter.names ? new Set(filter.names) : undefined;
     const machines = filter.machineIds ? new Set(filter.machineIds) : undefined;
     if (names === undefined && machines === undefined) return cache.stateList;
@@ -158,7 +158,8 @@ export class UnitsView {
       { list: () => this.source.unitsSnapshot(), watch: (from, listener) => this.source.watchChanges(from, listener) },
       {
         onSnapshot: (snap) => {
-          const cache: Cache = { units: new Map(), desired: new Map(), states: new Map(), unitList: undefined, stateList: undefined };
+          // A listing is in key order, which is the listings' order (names and machine ids are ASCII): kept as the first answers.
+          const cache: Cache = { units: new Map(), desired: new Map(), states: new Map(), unitList: snap.units, stateList: snap.states };
           for (const u of snap.units) {
             cache.units.set(u.unit.name, u.unit);
             cache.desired.set(u.unit.name, u.desired);
@@ -209,9 +210,16 @@ export class UnitsView {
   }
 }
 
-/** The order of the state keys in etcd (`state/<name>/<machine>`), which listings keep. */
-function stateKey(s: UnitStateRecord): string {
-  return `${s.name}/${s.machineId}`;
+/** The order of the state keys in etcd (`state/<name>/<machine>`), which listings keep: `name/machine` compared without building it. */
+function byStateKey(a: UnitStateRecord, b: UnitStateRecord): number {
+  if (a.name === b.name) return cmp(a.machineId, b.machineId);
+  const n = Math.min(a.name.length, b.name.length);
+  for (let i = 0; i < n; i++) {
+    const d = a.name.charCodeAt(i) - b.name.charCodeAt(i);
+    if (d !== 0) return d;
+  }
+  // One name is a prefix of the other: its key continues with '/'.
+  return (a.name.length > n ? a.name.charCodeAt(n) : 0x2f) - (b.name.length > n ? b.name.charCodeAt(n) : 0x2f);
 }
 
 function cmp(a: string, b: string): number {

@@ -42,7 +42,7 @@ describe('etcd lists larger than one answer', () => {
     assert.equal(kvs[count - 1]!.value, value(count - 1));
   });
 
-  test('scanPrefixes hands over every page of each prefix in key order, at the listing's revision', async () => {
+  test('scanPrefixes hands over every page of each prefix in key order, at the revision of the listing', async () => {
     const seen: Array<[number, number]> = [];
     const keys: string[][] = [[], []];
     const revision = await kv!.scanPrefixes(['/paged/a/', '/paged/b/'], (i, page) => {

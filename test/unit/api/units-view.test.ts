@@ -22,8 +22,10 @@ const state = (name: string, machineId: string, activeState: UnitStateRecord['ac
 test('UnitsView: listings equal the registry\'s, and every write is in the next read', async () => {
   const reg = createMemoryRegistry();
   const putState = (s: UnitStateRecord) => reg.kv.txn([], [{ type: 'put', key: reg.layout.state(s.name, s.machineId), value: encodeState(s) }]);
-  // Names whose key order differs from a plain sort of "name then machine" ('-' < '/' < '.').
-  for (const n of ['a.b.service', 'a.b-x.service', 'z.service']) await reg.api.createUnit(unit(n), 'launched');
+  // Names whose key order differs from a plain sort of "name then machine" ('-' < '/' < '.'), one the prefix of another.
+  for (const n of ['a.b.service', 'a.b-x.service', 'z.service', 'x.service', 'x.service.service']) await reg.api.createUnit(unit(n), 'launched');
+  await putState(state('x.service', 'm1'));
+  await putState(state('x.service.service', 'm1'));
   await putState(state('a.b.service', 'm2'));
   await putState(state('a.b.service', 'm1'));
   await putState(state('a.b-x.service', 'm1'));
