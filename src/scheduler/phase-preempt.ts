@@ -12,7 +12,7 @@
  * (the newcomer takes exactly what its victims and the free room gave).
  */
 import type { MachineIndex, PlanUnit } from './model.js';
-import type { PlacementState, PlacementView } from './state.js';
+import type { PlacementState } from './state.js';
 import type { Pipeline } from './pipeline.js';
 import type { Journal } from './journal.js';
 import type { OnRemoved } from './evict.js';
@@ -20,6 +20,7 @@ import type { Preemption } from './types.js';
 import type { PlaceResult } from './phase-place.js';
 import { displaceReplaced, removeWithFollowers } from './evict.js';
 import { runFilters } from './filter.js';
+import { hasRoom } from './filters/resources.js';
 import { unitPriority } from './preempt.js';
 import { VictimSearch } from './victim-search.js';
 
@@ -111,13 +112,6 @@ function fitsOnAny(machines: readonly MachineIndex[], state: PlacementState, pip
     if (fits === undefined) known.set(unit.signature, (fits = check(unit)));
     return fits;
   };
-}
-
-/** What the Resources filter accepts, without its message: `m` is not over-committed and has each request free. */
-function hasRoom(unit: PlanUnit, m: MachineIndex, view: PlacementView): boolean {
-  if (view.resources.overcommitted(m) !== undefined) return false;
-  for (const [name, need] of unit.requests) if (view.resources.free(m, name) < need) return false;
-  return true;
 }
 
 /** Takes the victims off `m` and places `unit` there, journaling why. */

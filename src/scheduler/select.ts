@@ -11,18 +11,54 @@ import { runFilters, type Filter, type FilterName } from './filter.js';
 import { intersectCandidates, type CandidateSet } from './candidates.js';
 import { rankCandidates } from './scorers/ranker.js';
 import { conflictExclusion, conflictsFilter } from './filters/conflicts.js';
+import { resourcesFilter } from './filters/resources.js';
 
-/** The best feasible machine for `unit` in the current state, or undefined when no machine can take it. */
+/**
+ * The best feasible machine for `unit` in the current state, or undefined
+ * when no machine can take it. After the first few machines of the ranked
+ * order, a unit with requests ranks only the machines with room for them
+ * when those are few (a full cluster, where the order would go on past
+ * hundreds of machines without room), in the order the walk would have
+ * reached them (`rankCandidates`' `only`): the Resources filter rejects
+ * every other machine, so the first feasible machine is the same.
+ */
 export function selectMachine(unit: PlanUnit, view: PlacementView, pipeline: Pipeline): MachineIndex | undefined {
   const { candidates, applied } = narrowCandidates(unit, view, pipeline);
   if (candidates.machines.length === 0) return undefined;
   // Pre-filters return exactly what their filter accepts: no need to ask twice.
   const filters = applied.length === 0 ? pipeline.filters : filtersBesides(pipeline, applied);
   const exclusion = filters.includes(conflictsFilter) ? conflictExclusion(unit, view) : undefined;
-  for (const m of rankCandidates(unit, candidates, view, pipeline.scorers, exclusion)) {
-    if (runFilters(filters, unit, m, view).ok) return m;
+  let tries = unit.requests.length > 0 && filters.includes(resourcesFilter) ? TRIES_BEFORE_ROOM : -1;
+  const ranked = rankCandidates(unit, candidates, view, pipeline.scorers, exclusion)[Symbol.iterator]();
+  try {
+    for (let next = ranked.next(); !next.done; next = ranked.next()) {
+      if (runFilters(filters, unit, next.value, view).ok) return next.value;
+      if (--tries !== 0) continue;
+      const roomy = withRoom(unit, candidates, view);
+      if (roomy === undefined) continue;
+      ranked.return?.();
+      for (const m of rankCandidates(unit, candidates, view, pipeline.scorers, exclusion, roomy)) {
+        if (runFilters(filters, unit, m, view).ok) return m;
+      }
+      return undefined;
+    }
+    return undefined;
+  } finally {
+    ranked.return?.();
   }
-  return undefined;
+}
+
+/** Machines of the ranked order tried before asking which have room (most units take one of the first). */
+const TRIES_BEFORE_ROOM = 8;
+
+/** At most this many machines with room are ranked as a list; with more, the walk goes on (they are common in it). */
+const FEW_WITH_ROOM = 1024;
+
+/** The candidates (ascending) with room for `unit`'s requests when there are at most {@link FEW_WITH_ROOM}, else undefined. */
+function withRoom(unit: PlanUnit, candidates: CandidateSet, view: PlacementView): MachineIndex[] | undefined {
+  const room = view.roomIndex().withRoom(unit.requests, FEW_WITH_ROOM);
+  if (room === undefined || candidates.key === '*') return room;
+  return room.filter((m) => candidates.has(m));
 }
 
 /** Per pipeline: the filters left once the named pre-filters have run, by their names joined. */

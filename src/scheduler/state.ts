@@ -10,6 +10,7 @@ import { LoadOrder, type LoadOrderView } from './scorers/load-order.js';
 import { allCandidates, type CandidateSet } from './candidates.js';
 import { ResourceUsage, type ResourceUsageView } from './resource-usage.js';
 import { AllocationOrder } from './scorers/allocation-order.js';
+import { RoomIndex } from './room-index.js';
 
 const NONE: ReadonlySet<never> = new Set();
 const NO_INSTANCES: ReadonlyMap<MachineIndex, number> = new Map();
@@ -58,6 +59,8 @@ export interface PlacementView {
   readonly tick: number;
   /** `spread`'s machine order, grouped by shape and by metadata key `groupBy` (undefined: shape only); kept up to date. */
   allocationOrder(groupBy: string | undefined): AllocationOrder;
+  /** Which machines have room for a set of requests (what the Resources filter accepts); kept up to date. */
+  roomIndex(): RoomIndex;
 }
 
 /** Mutable {@link PlacementView} used by the planner. */
@@ -84,6 +87,7 @@ export class PlacementState implements PlacementView {
   private readonly ids = new Map<string, MachineIndex[]>();
   private readonly memos = new Map<string, unknown>();
   private readonly orders = new Map<string, AllocationOrder>();
+  private room: RoomIndex | undefined;
   /** metadata key -> template -> value -> instances, for the keys asked for. */
   private readonly byValue = new Map<string, Map<string, Map<string, number>>>();
   /** Told after every add and remove, with the machine (the preemption phase's victim index). */
@@ -155,6 +159,15 @@ export class PlacementState implements PlacementView {
       this.orders.set(id, (order = o));
     }
     return order;
+  }
+
+  roomIndex(): RoomIndex {
+    if (this.room === undefined) {
+      const room = new RoomIndex(this.resources, this.machines.length);
+      this.onChange((m) => room.changed(m));
+      this.room = room;
+    }
+    return this.room;
   }
 
   /** Calls `listener` after every add and remove, with the machine whose units changed and whether a unit was added (else removed). */

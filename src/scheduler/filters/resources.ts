@@ -9,6 +9,8 @@
  * A machine too small even when empty says `never`; a full one `not-now`.
  */
 import { OK, reject, type Filter } from '../filter.js';
+import type { MachineIndex, PlanUnit } from '../model.js';
+import type { PlacementView } from '../state.js';
 import { formatQuantity, fromFixedUnits } from '../../resources/index.js';
 
 const show = (name: string, fixed: number): string => formatQuantity(name, fromFixedUnits(name, Math.max(0, fixed)));
@@ -41,3 +43,10 @@ export const resourcesFilter: Filter = {
     return out;
   },
 };
+
+/** What {@link resourcesFilter} accepts, without its message: `m` is not over-committed and has each of `unit`'s requests free. */
+export function hasRoom(unit: PlanUnit, m: MachineIndex, view: PlacementView): boolean {
+  if (view.resources.overcommitted(m) !== undefined) return false;
+  for (const [name, need] of unit.requests) if (view.resources.free(m, name) < need) return false;
+  return true;
+}

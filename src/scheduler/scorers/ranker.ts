@@ -14,7 +14,7 @@ import type { MachineIndex, PlanUnit } from '../model.js';
 import type { PlacementView } from '../state.js';
 import type { CandidateSet } from '../candidates.js';
 import type { WeightedScorer } from './scorer.js';
-import type { Exclusion } from '../candidates.js';
+import { candidateList, type Exclusion } from '../candidates.js';
 import { leastLoaded } from './least-loaded.js';
 import { leastAllocated } from './least-allocated.js';
 
@@ -22,6 +22,8 @@ import { leastAllocated } from './least-allocated.js';
  * `candidates` best first for `unit`. Must not be iterated across a
  * placement. `exclusion`: machines the caller's filters reject anyway,
  * which an ordered walk may leave out (the rest keep their order).
+ * `only`: a short list of the candidates (ascending), to hand out in the
+ * order the candidates would be, without visiting the others.
  */
 export function rankCandidates(
   unit: PlanUnit,
@@ -29,12 +31,14 @@ export function rankCandidates(
   view: PlacementView,
   scorers: readonly WeightedScorer[],
   exclusion?: Exclusion,
+  only?: readonly MachineIndex[],
 ): Iterable<MachineIndex> {
   const { dense, sparse, leastLoadedOnly } = split(scorers);
+  const member = only === undefined ? candidates : candidateList(only);
   let favoured: ReadonlySet<MachineIndex> = NONE;
   for (const s of sparse) {
     for (const m of s.scorer.favoured!(unit, view)) {
-      if (!candidates.has(m)) continue;
+      if (!member.has(m)) continue;
       if (favoured === NONE) favoured = new Set<MachineIndex>();
       (favoured as Set<MachineIndex>).add(m);
     }
@@ -46,22 +50,19 @@ export function rankCandidates(
     return t;
   };
   if (leastLoadedOnly) {
-    const walk = leastLoadedWalk(candidates, view, exclusion);
+    const walk = only !== undefined ? byLoad(only, view) : leastLoadedWalk(candidates, view, exclusion);
     if (favoured.size === 0) return walk;
     return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
   }
   const groupBy = spreadGroups(unit, candidates, view, dense);
   if (groupBy !== false) {
-    const walk = view.allocationOrder(groupBy).walk(
-      unit.scoreRequests.map(([name]) => name),
-      candidates,
-      total,
-      exclusion,
-    );
+    const names = unit.scoreRequests.map(([name]) => name);
+    const order = view.allocationOrder(groupBy);
+    const walk = only !== undefined ? order.order(names, only, total) : order.walk(names, candidates, total, exclusion);
     if (favoured.size === 0) return walk;
     return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
   }
-  return bestFirst(candidates.machines, total);
+  return bestFirst(only ?? candidates.machines, total);
 }
 
 const NONE: ReadonlySet<MachineIndex> = new Set();
@@ -107,7 +108,11 @@ function spreadGroups(unit: PlanUnit, candidates: CandidateSet, view: PlacementV
 /** Candidates by ascending load, then index: descending least-loaded score. */
 function leastLoadedWalk(candidates: CandidateSet, view: PlacementView, exclusion: Exclusion | undefined): Iterable<MachineIndex> {
   if (candidates.key !== undefined) return view.loads.walk(candidates.key, candidates.machines, exclusion);
-  return [...candidates.machines].sort((a, b) => view.loads.load(a) - view.loads.load(b) || a - b);
+  return byLoad(candidates.machines, view);
+}
+
+function byLoad(machines: readonly MachineIndex[], view: PlacementView): MachineIndex[] {
+  return [...machines].sort((a, b) => view.loads.load(a) - view.loads.load(b) || a - b);
 }
 
 function byTotal(machines: MachineIndex[], total: (m: MachineIndex) => number): Array<{ m: MachineIndex; t: number }> {
