@@ -12,10 +12,10 @@ import { apiPath, requestJson, type HttpTarget, type JsonResponse } from './http
 import { requestEvents } from './event-stream.js';
 import { EXPLAINED } from './explained.js';
 import { requestStream, streamFromMachine, streamResource } from './remote-stream.js';
-import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget, UnitWriteRequest } from './types.js';
+import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, FleetUnitSummary, JournalOptions, StateFilter, StreamTarget, UnitWriteRequest } from './types.js';
 import { BatchUnsupportedError, writeInBatches } from './batch.js';
 import type { ApplySet, DesiredState } from '../../src/domain/index.js';
-import type { UnitOption } from '../../src/units/index.js';
+import { extractRequirements, type UnitOption } from '../../src/units/index.js';
 import { NO_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import { fromApiToken } from '../../src/api/token-wire.js';
 import type { Role, TokenInfo } from '../../src/auth/index.js';
@@ -30,6 +30,17 @@ export function fromApiUnit(u: ApiUnit): FleetUnit {
     ...(u.currentState ? { currentState: u.currentState } : {}),
     ...(u.machineID ? { machineId: u.machineID } : {}),
   };
+}
+
+/**
+ * Converts a wire unit listed without options (`global` marks a global
+ * unit). A fleet API that ignores `options=false` sends the options: then
+ * they say whether the unit is global.
+ */
+export function fromApiUnitSummary(u: ApiUnit): FleetUnitSummary {
+  const { options: _options, ...rest } = fromApiUnit(u);
+  const global = u.global === true || (u.options !== undefined && extractRequirements(_options, u.name).requirements.global);
+  return { ...rest, global };
 }
 
 /** Converts a wire machine; `apiEndpoint` is our addition to fleet's entity. */
@@ -126,6 +137,11 @@ export class HttpFleetClient implements FleetClient {
   async listUnits(): Promise<FleetUnit[]> {
     const units = await this.pages('/units', (p) => ({ items: (p as ApiUnitPage).units, nextPageToken: (p as ApiUnitPage).nextPageToken }));
     return units.map(fromApiUnit).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async listUnitSummaries(): Promise<FleetUnitSummary[]> {
+    const units = await this.pages('/units?options=false', (p) => ({ items: (p as ApiUnitPage).units, nextPageToken: (p as ApiUnitPage).nextPageToken }));
+    return units.map(fromApiUnitSummary).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async getUnit(name: string): Promise<FleetUnit | undefined> {

@@ -23,12 +23,12 @@ import { indexRuntime, toApiUnit } from '../../src/api/unit-view.js';
 import { buildUnit, planUnitPut, UnitError, UnitPutRejectedError, type UnitOption, type UnitPutRequest } from '../../src/units/index.js';
 import { ApiError, UnitNotRunningError } from './errors.js';
 import { EXPLAINED } from './explained.js';
-import { fromApiUnit, withResources } from './http-client.js';
+import { fromApiUnit, fromApiUnitSummary, withResources } from './http-client.js';
 import { resourcesView } from '../../src/resources/index.js';
 import { parsePolicy, policyDocument, readPolicyDocument } from '../../src/scheduler/policy.js';
 import type { TlsFiles } from './http-transport.js';
 import { streamFromMachine, streamResource } from './remote-stream.js';
-import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, JournalOptions, StateFilter, StreamTarget, UnitWriteRequest } from './types.js';
+import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, FleetUnitSummary, JournalOptions, StateFilter, StreamTarget, UnitWriteRequest } from './types.js';
 import { followEventsDirect } from './event-stream.js';
 import type { ApplySet, DesiredState } from '../../src/domain/index.js';
 import { compareTokens, issueToken, tokenInfo, type Role, type TokenInfo } from '../../src/auth/index.js';
@@ -71,6 +71,12 @@ export class RegistryFleetClient implements FleetClient {
     const [units, schedule, states] = await Promise.all([this.api.listUnits(), this.api.listSchedule(), this.api.listStates()]);
     const runtime = indexRuntime(schedule, states);
     return units.map((u) => fromApiUnit(toApiUnit(u, runtime)));
+  }
+
+  async listUnitSummaries(): Promise<FleetUnitSummary[]> {
+    const [units, schedule, states] = await Promise.all([this.api.listUnits(), this.api.listSchedule(), this.api.listStates()]);
+    const runtime = indexRuntime(schedule, states);
+    return units.map((u) => fromApiUnitSummary(toApiUnit(u, runtime, false)));
   }
 
   async getUnit(name: string): Promise<FleetUnit | undefined> {

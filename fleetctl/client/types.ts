@@ -28,6 +28,15 @@ export interface FleetUnit {
   readonly machineId?: string;
 }
 
+/**
+ * A unit as a listing without unit files shows it (`GET /units?options=false`):
+ * names, states, targets and whether it is global, for the lists that show
+ * nothing else (`list-unit-files --fields=unit`, as shell completion asks).
+ */
+export interface FleetUnitSummary extends Omit<FleetUnit, 'options'> {
+  readonly global: boolean;
+}
+
 /** A present machine. */
 export interface FleetMachine {
   readonly id: string;
@@ -124,6 +133,8 @@ export type UnitWriteRequest =
 export interface FleetClient {
   /** All units, sorted by name. */
   listUnits(): Promise<FleetUnit[]>;
+  /** All units without their unit files, sorted by name (a fraction of the bytes and work of {@link listUnits}). */
+  listUnitSummaries(): Promise<FleetUnitSummary[]>;
   /** One unit; undefined when it does not exist. */
   getUnit(name: string): Promise<FleetUnit | undefined>;
   /**

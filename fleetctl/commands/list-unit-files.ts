@@ -1,33 +1,41 @@
 /** `fleetctl list-unit-files`: one row per unit in the cluster, with desired and current state. */
 import { extractRequirements, optionsHash, priorityOf, unitDescription, type UnitRequirements } from '../../src/units/index.js';
 import { errorMessage } from '../client/errors.js';
-import type { FleetMachine, FleetUnit } from '../client/types.js';
+import type { FleetMachine, FleetUnit, FleetUnitSummary } from '../client/types.js';
 import { machineLegend, type FieldSet } from '../output/fields.js';
 import { listFlags, printList, readListOptions } from '../output/list.js';
 import type { CommandSpec } from './spec.js';
 
 /**
  * One unit's row. Its hash and [X-Fleet] requirements are worked out when a
- * field asks for them: shell completion lists only names (`--fields=unit`),
- * and parsing 1,000 units' requirements cost it ~12 ms.
+ * field asks for them; a unit listed without its unit file (a summary) has
+ * only what the name, state and target columns need.
  */
 class Row {
   #requirements: UnitRequirements | undefined;
   #hash: string | undefined;
   constructor(
-    readonly unit: FleetUnit,
+    readonly unit: FleetUnit | FleetUnitSummary,
     readonly machine?: FleetMachine,
   ) {}
+  /** The unit's options (only rows of full units have them; see {@link SUMMARY_FIELDS}). */
+  get options(): FleetUnit['options'] {
+    if (!('options' in this.unit)) throw new Error(`internal: ${this.unit.name} was listed without its unit file`);
+    return this.unit.options;
+  }
   get requirements(): UnitRequirements {
-    return (this.#requirements ??= extractRequirements(this.unit.options, this.unit.name).requirements);
+    return (this.#requirements ??= extractRequirements(this.options, this.unit.name).requirements);
   }
   get global(): boolean {
-    return this.requirements.global;
+    return 'global' in this.unit ? this.unit.global : this.requirements.global;
   }
   get hash(): string {
-    return (this.#hash ??= optionsHash(this.unit.options));
+    return (this.#hash ??= optionsHash(this.options));
   }
 }
+
+/** Columns a unit's summary fills (no unit file needed): shell completion asks for `unit` alone. */
+const SUMMARY_FIELDS: ReadonlySet<string> = new Set(['unit', 'dstate', 'state', 'target', 'tmachine', 'global']);
 
 const DEFAULT_FIELDS = 'unit,hash,dstate,state,target';
 
@@ -46,7 +54,7 @@ export const LIST_UNIT_FILES_FIELDS: FieldSet<Row> = {
   target,
   tmachine: target,
   global: (r) => String(r.global),
-  desc: (r) => unitDescription(r.unit.options) || '-',
+  desc: (r) => unitDescription(r.options) || '-',
   priority: (r) => String(priorityOf(r.requirements)),
 };
 
@@ -58,7 +66,7 @@ function toJson(r: Row): object {
     state: r.global ? null : (r.unit.currentState ?? null),
     target: r.global ? 'global' : (r.unit.machineId ?? null),
     global: r.global,
-    desc: unitDescription(r.unit.options) || null,
+    desc: unitDescription(r.options) || null,
     // Only for units that set Priority=, so clusters without it print exactly as before.
     ...(r.requirements.priority !== undefined ? { priority: r.requirements.priority } : {}),
   };
@@ -79,7 +87,11 @@ export const listUnitFilesCommand: CommandSpec = {
     try {
       // Machines only name a target's IP: not fetched when no column shows one.
       const wantsMachines = opts.format === 'table' && opts.fields.some((f) => f === 'target' || f === 'tmachine');
-      const [units, machines] = await Promise.all([ctx.client.listUnits(), wantsMachines ? ctx.client.listMachines() : []]);
+      const summaries = opts.format === 'table' && opts.fields.every((f) => SUMMARY_FIELDS.has(f));
+      const [units, machines] = await Promise.all([
+        summaries ? ctx.client.listUnitSummaries() : ctx.client.listUnits(),
+        wantsMachines ? ctx.client.listMachines() : [],
+      ]);
       const byId = new Map(machines.map((m) => [m.id, m]));
       rows = units.map((unit) => new Row(unit, unit.machineId !== undefined ? byId.get(unit.machineId) : undefined));
     } catch (err) {

@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { buildUnit } from '../../../src/units/index.js';
+import { runCli } from '../../../fleetctl/cli/program.js';
+import { bufferOutput } from '../../../fleetctl/output/io.js';
 import { FakeCluster, HELLO, M1, M2, fleetctl, unitDir } from './support/cluster.js';
+import { json, startStub } from './support/stub-server.js';
 
 const GLOBAL = `${HELLO}\n[X-Fleet]\nGlobal=true\n`;
 
@@ -150,4 +153,48 @@ test('list-unit-files --fields priority: Priority= or 0; JSON has priority only 
     ['idle.service', false, undefined],
     ['vip.service', true, 500],
   ]);
+});
+
+test('list-unit-files with summary columns only lists units without their files, same output', async () => {
+  const c = await cluster();
+  const calls: string[] = [];
+  const client = new Proxy(c.client, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v === 'function' && typeof prop === 'string') calls.push(prop);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  assert.deepEqual(await fleetctl(c, ['list-unit-files', '--no-legend', '--fields=unit,global,dstate,target'], { client }), {
+    code: 0,
+    out: 'g.service\ttrue\tinactive\tglobal\nhello.service\tfalse\tlaunched\t113f16a7.../172.17.8.101\nidle.service\tfalse\tinactive\t-\n',
+    err: '',
+  });
+  assert.deepEqual(calls, ['listUnitSummaries', 'listMachines', 'close']);
+  calls.length = 0;
+  assert.equal((await fleetctl(c, ['list-unit-files', '--no-legend', '--fields=unit'], { client })).out, 'g.service\nhello.service\nidle.service\n');
+  assert.deepEqual(calls, ['listUnitSummaries', 'close'], 'no machines fetched when no column shows one');
+  calls.length = 0;
+  await fleetctl(c, ['list-unit-files', '--no-legend', '--fields=unit,hash'], { client });
+  assert.deepEqual(calls, ['listUnits', 'close'], 'the hash needs the unit file');
+});
+
+test('the API driver asks for units without options, and still knows globals from a fleet API that sends them', async (t) => {
+  const units = [
+    { name: 'a.service', desiredState: 'launched', currentState: 'launched', machineID: M1 },
+    { name: 'g.service', desiredState: 'launched', global: true },
+  ];
+  const withOptions = [
+    { name: 'a.service', desiredState: 'launched', options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }] },
+    { name: 'g.service', desiredState: 'launched', options: [{ section: 'X-Fleet', name: 'Global', value: 'true' }] },
+  ];
+  for (const [label, listed] of [['ours', units], ['fleet', withOptions]] as const) {
+    const stub = await startStub('unix', { 'GET /fleet/v1/units': (_req, res) => json(res, 200, { units: listed }) });
+    t.after(() => stub.close());
+    const out = bufferOutput(false);
+    const code = await runCli(['--endpoint', stub.endpoint, 'list-unit-files', '--no-legend', '--fields=unit,global'], { out, env: {} });
+    assert.equal(code, 0, out.err());
+    assert.equal(out.out(), 'a.service\tfalse\ng.service\ttrue\n', label);
+    assert.deepEqual(stub.requests, ['GET /fleet/v1/units?options=false&pageSize=1000&alt=json'], label);
+  }
 });
