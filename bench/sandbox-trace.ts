@@ -267,7 +267,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   try {
     for (let r = 0; r < runs; r++) {
       figures.push(await tracedRun(c, n, r));
-      await c.clean();
+      // With profiles, the last run's units stay: the profiles then hold the start alone, not the clean-up after it.
+      if (!cpuProf || r < runs - 1) await c.clean();
     }
     if (cpuProf) {
       // A profile is written when the process exits normally: SIGTERM (nothing is loaded any more).

@@ -17,11 +17,14 @@ import { StatePublisher } from './state-publisher.js';
 import { runTasks, type TaskHooks, type TaskOutcome } from './task-runner.js';
 import { UnitBodies } from './unit-bodies.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
-import { isRunning } from '../domain/index.js';
+import { Backoff, isRunning } from '../domain/index.js';
 import { Allocation, sameAmounts } from './allocation.js';
 import { enforcementDropIn } from './enforcement.js';
 import { readPolicyDocument } from '../scheduler/policy.js';
 import { registryWasReset, settleHold, startHold, type ResetHold } from './reset-hold.js';
+
+/** The first retry after failed tasks, ms (then doubling up to `retryIntervalMs`). */
+const FIRST_RETRY_MS = 250;
 
 /** Options of {@link Agent}. */
 export interface AgentOptions {
@@ -35,7 +38,13 @@ export interface AgentOptions {
   readonly clock?: Clock;
   /** Quiet time after a schedule change before tasks run; default 5 ms. */
   readonly debounceMs?: number;
-  /** How soon failed tasks are retried; default 5000 ms (fleet's agent interval). */
+  /**
+   * Longest wait before failed tasks are retried; default 5000 ms (fleet's
+   * agent interval). The first retry comes after 250 ms (or this, if less),
+   * doubling up to it while retries keep failing: a transient failure (a
+   * body read past etcd's deadline, a StartUnit a busy systemd answered
+   * late) costs a fraction of a second, not fleet's whole interval.
+   */
   readonly retryIntervalMs?: number;
   /** Prometheus recorder (`fleet_agent_task_count_total`); default none. */
   readonly metrics?: AgentMetrics;
@@ -98,6 +107,9 @@ export class Agent {
   private machine: MachineRecord;
   private readonly allocation = new Allocation();
   private timer: TimerHandle | undefined;
+  /** The pending retry after failed tasks (one at a time) and its backoff. */
+  private retryTimer: TimerHandle | undefined;
+  private readonly retries: Backoff;
   /** The registry epoch last read; undefined before the first read. */
   private epoch: string | undefined;
   /** In force after a registry reset (see `reset-hold.ts`). */
@@ -114,6 +126,8 @@ export class Agent {
     this.clock = opts.clock ?? systemClock;
     this.bodies = new UnitBodies(opts.registry);
     this.machine = opts.machine;
+    const maxMs = opts.retryIntervalMs ?? 5000;
+    this.retries = new Backoff({ initialMs: Math.min(FIRST_RETRY_MS, maxMs), maxMs });
   }
 
   /** The machine's presence (after `start`). */
@@ -328,8 +342,11 @@ export class Agent {
   }
 
   private retryLater(): void {
-    if (this.stopped) return;
-    this.clock.setTimeout(() => this.kick(0), this.opts.retryIntervalMs ?? 5000);
+    if (this.stopped || this.retryTimer !== undefined) return;
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.kick(0);
+    }, this.retries.next());
   }
 
   private async reconcile(): Promise<void> {
@@ -489,11 +506,12 @@ export class Agent {
       });
   }
 
-  /** After tasks ran: states reported, tasks counted, failures retried later. */
+  /** After tasks ran: states reported, tasks counted, failures retried later (a run without failures resets the retry backoff). */
   private finished(outcomes: readonly TaskOutcome[]): void {
     this.publishKnownStates();
     for (const o of outcomes) if (!o.skipped) this.opts.metrics?.task(o.task.kind, o.error === undefined);
     if (outcomes.some((o) => o.error !== undefined)) this.retryLater();
+    else if (outcomes.length > 0) this.retries.reset();
   }
 
   /** What the task runner calls around tasks: bodies for loads, and the agent's bookkeeping. */

@@ -1,7 +1,7 @@
 import { createMemoryRegistry, type MachineRecord, type MemoryRegistry } from '../../src/registry/index.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Agent } from '../../src/agent/agent.js';
-import { FakeSystemdDriver } from '../../src/systemd/fake-driver.js';
+import { FakeSystemdDriver, type FakeDriverOptions } from '../../src/systemd/fake-driver.js';
 import { silentLogger } from '../../src/fleetd/logger.js';
 import type { MachineResources } from '../../src/resources/index.js';
 
@@ -24,10 +24,11 @@ export class MemoryCluster {
   readonly hosts = new Map<string, MemoryHost>();
   readonly engine: Engine;
 
-  /** `agent.resetHoldMs`: the agents' hold after a registry reset (default none). */
+  /** `agentOptions`: the agents' hold after a registry reset (default none) and longest retry wait (default 200 ms); `driverOptions`: every host's fake systemd. */
   constructor(
     private readonly ttlMs = 5000,
-    private readonly agentOptions: { readonly resetHoldMs?: number } = {},
+    private readonly agentOptions: { readonly resetHoldMs?: number; readonly retryIntervalMs?: number } = {},
+    private readonly driverOptions: FakeDriverOptions = {},
   ) {
     this.engine = new Engine({ registry: this.registry.engine, election: this.registry.election({ machineId: 'engine', ttlSeconds: 5 }), logger: silentLogger(), reconcileIntervalMs: 200 });
   }
@@ -37,7 +38,7 @@ export class MemoryCluster {
   }
 
   async addHost(id: string, metadata: Record<string, string> = {}, resources?: MachineResources): Promise<MemoryHost> {
-    const driver = new FakeSystemdDriver();
+    const driver = new FakeSystemdDriver(this.driverOptions);
     const machine: MachineRecord = { id, publicIP: '127.0.0.1', metadata, version: 'test', capabilities: {}, ...(resources !== undefined ? { resources } : {}) };
     const makeAgent = () => new Agent({ registry: this.registry.agent, driver, machine, ttlMs: this.ttlMs, logger: silentLogger(), retryIntervalMs: 200, ...this.agentOptions });
     const host: MemoryHost = {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryCluster } from '../../support/memory-cluster.js';
 import { sleeper, unitRecord } from '../../support/units.js';
 import { waitFor } from '../../support/wait.js';
+import { ManualClock } from '../../../src/clock.js';
 
 const running = async (c: MemoryCluster, name: string): Promise<string[]> => {
   const out: string[] = [];
@@ -269,6 +270,25 @@ test('a unit destroyed while its start waits in the queue is never started', asy
     assert.equal(h.driver.callCounts.get('StartUnit'), sent, 'no StartUnit after the units were unloaded');
     assert.deepEqual((await h.driver.listStates(names)).filter((s) => s.activeState !== 'inactive'), []);
     assert.deepEqual(h.agent.launchedUnits(), []);
+  } finally {
+    await c.stop();
+  }
+});
+
+test('a StartUnit that systemd answered too late is retried within a fraction of a second, not after the whole retry interval', async () => {
+  // The fake systemd's calls time out on a clock of their own; the agent's longest retry wait is a minute.
+  const systemdClock = new ManualClock();
+  const c = new MemoryCluster(5000, { retryIntervalMs: 60_000 }, { clock: systemdClock, callTimeoutMs: 1000 });
+  try {
+    await c.start();
+    const h = await c.addHost('a');
+    h.driver.stall(['StartUnit']);
+    await c.registry.api.createUnit(sleeper('late.service'), 'launched');
+    await waitFor('StartUnit sent', async () => (h.driver.callCounts.get('StartUnit') ?? 0) >= 1);
+    await systemdClock.advance(1000); // it times out: the start task fails
+    h.driver.resume();
+    await waitFor('started by the retry', async () => (await h.driver.listStates(['late.service']))[0]?.subState === 'running', 10_000);
+    assert.equal(h.driver.callCounts.get('StartUnit'), 2);
   } finally {
     await c.stop();
   }
