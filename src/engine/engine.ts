@@ -29,6 +29,9 @@ import { Backoff } from '../domain/index.js';
 /** First delay of the early pass after a failed schedule write, ms. */
 const WRITE_RETRY_MS = 200;
 
+/** See {@link EngineOptions.debounceMs}. */
+const DEFAULT_DEBOUNCE_MS = 20;
+
 /** Options of {@link Engine}; see fleet.conf for the user-facing ones. */
 export interface EngineOptions {
   readonly registry: EngineRegistry;
@@ -42,7 +45,13 @@ export interface EngineOptions {
    * missed is repaired by the next one.
    */
   readonly reconcileIntervalMs: number;
-  /** Quiet time after a change before a pass runs, so a burst becomes one pass; default 5 ms. */
+  /**
+   * Quiet time after a change before a pass runs, so a burst becomes one
+   * pass; default 20 ms. The API writes a batch of units in a few
+   * transactions whose watch events arrive up to tens of ms apart: with 5 ms
+   * the first of them often got a pass of its own, and the rest (and every
+   * agent's load of them) waited for that pass to finish.
+   */
   readonly debounceMs?: number;
   /** A pass runs at the latest this long after the first change of a burst; default 100 ms. */
   readonly maxDelayMs?: number;
@@ -135,7 +144,7 @@ export class Engine {
   constructor(private readonly opts: EngineOptions) {
     this.clock = opts.clock ?? systemClock;
     this.observe = fanOut([logObserver(opts.logger), opts.metrics && metricsObserver(opts.metrics), ...(opts.observers ?? [])]);
-    this.debounceMs = opts.debounceMs ?? 5;
+    this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.maxDelayMs = opts.maxDelayMs ?? 100;
     this.writeRetry = new Backoff({ initialMs: Math.min(WRITE_RETRY_MS, opts.reconcileIntervalMs), maxMs: opts.reconcileIntervalMs });
   }
