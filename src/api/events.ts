@@ -7,7 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { isoTime, systemClock, type Clock } from '../clock.js';
-import { EventFilterError, EventsCompactedError, openEventStream, parseEventFilter, type EventFilter, type FleetEvent, type OpenedEventStream } from '../events/index.js';
+import { ChangeHub, EventFilterError, EventsCompactedError, openEventStream, parseEventFilter, type EventFilter, type FleetEvent, type OpenedEventStream } from '../events/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import type { Reply } from './reply.js';
@@ -22,6 +22,8 @@ export interface EventStreamSettings {
   readonly slots: StreamSlots;
   /** A replay without `follow` ends after this long without a change once it has caught up, ms. */
   readonly replayIdleMs: number;
+  /** The one registry watch the streams share; undefined: each stream watches for itself. */
+  readonly hub?: ChangeHub;
 }
 
 /** Default heartbeat: every 15 s of silence. */
@@ -117,7 +119,9 @@ export async function streamEvents(req: ApiRequest, ctx: ApiContext): Promise<Re
   if (release === undefined) throw new ApiError(503, `too many event streams open on this host (api_max_streams=${settings.slots.limit}); try again later`);
   try {
     const timing = { clock: settings.clock, heartbeatMs: q.heartbeatMs ?? settings.heartbeatMs, replayIdleMs: settings.replayIdleMs };
-    const stream = await openEventStream(ctx.registry, { filter: q.filter, follow: q.follow, ...(q.from !== undefined ? { from: q.from } : {}) }, timing).catch((err: unknown) => {
+    const hub = settings.hub;
+    const source = hub === undefined ? ctx.registry : { headRevision: () => ctx.registry.headRevision(), isCompacted: (r: bigint) => ctx.registry.isCompacted(r), watchChanges: hub.watchChanges.bind(hub) };
+    const stream = await openEventStream(source, { filter: q.filter, follow: q.follow, ...(q.from !== undefined ? { from: q.from } : {}) }, timing).catch((err: unknown) => {
       throw err instanceof EventsCompactedError ? new ApiError(410, err.message) : err;
     });
     return { kind: 'stream', write: (res) => writeStream(res, req, settings.clock, q.format === 'sse', stream).finally(release) };
@@ -167,11 +171,12 @@ export function errorChunk(sse: boolean, code: number, message: string): string 
 }
 
 /** Settings with defaults. */
-export function eventStreamSettings(o: { clock?: Clock; heartbeatMs?: number; maxStreams?: number; replayIdleMs?: number } = {}): EventStreamSettings {
+export function eventStreamSettings(o: { clock?: Clock; heartbeatMs?: number; maxStreams?: number; replayIdleMs?: number; hub?: ChangeHub } = {}): EventStreamSettings {
   return {
     clock: o.clock ?? systemClock,
     heartbeatMs: o.heartbeatMs ?? DEFAULT_EVENT_HEARTBEAT_MS,
     slots: new StreamSlots(o.maxStreams),
     replayIdleMs: o.replayIdleMs ?? 300,
+    ...(o.hub !== undefined ? { hub: o.hub } : {}),
   };
 }

@@ -22,10 +22,11 @@ import { DEFAULT_MAX_BODY_BYTES, type ApiRequest } from './request.js';
 import { matchRoute, type Handler, type RouteSpec } from './router.js';
 import { apiRoutes, type StaticMount } from './routes.js';
 import { ScheduleView } from './schedule-view.js';
-import { UnitsView } from './units-view.js';
+import { UnitsView, type UnitsSource } from './units-view.js';
 import { sendFile } from './static-files.js';
 import type { TokenApi } from './tokens.js';
 import { eventStreamSettings } from './events.js';
+import { ChangeHub } from '../events/index.js';
 import { systemClock, type Clock } from '../clock.js';
 
 /** Where to listen; at least one listener must result. */
@@ -108,7 +109,9 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
   const logger = options.logger ?? SILENT;
   const metrics = options.metrics ?? createFleetMetrics();
   const schedule = options.schedule ?? new ScheduleView(options.registry);
-  const units = options.units ?? new UnitsView(options.registry);
+  // One watch of the registry's changes for every event stream and the units view.
+  const hub = new ChangeHub(options.registry, options.events?.clock !== undefined ? { clock: options.events.clock } : {});
+  const units = options.units ?? new UnitsView(sharingWatch(options.registry, hub));
   const ctx: ApiContext = {
     registry: options.registry,
     schedule,
@@ -118,7 +121,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     commands: options.commands,
     logger,
-    events: eventStreamSettings(options.events),
+    events: eventStreamSettings({ ...options.events, hub }),
     clock: options.clock ?? systemClock,
     ...(options.tokens !== undefined ? { tokens: options.tokens } : {}),
   };
@@ -178,7 +181,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     if (servers.length === 0) throw new Error('the API has no listener: configure a socket or TCP address, or start fleetd socket-activated');
   } catch (err) {
     await closeServers(servers, 0);
-    await Promise.all([schedule.close(), units.close()]);
+    await Promise.all([schedule.close(), units.close(), hub.close()]);
     throw err;
   }
   logger.info({ addresses }, 'API listening');
@@ -190,7 +193,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
       closed ??= (async () => {
         closing.abort();
         await closeServers(servers, options.shutdownGraceMs ?? 5000);
-        await Promise.all([schedule.close(), units.close()]);
+        await Promise.all([schedule.close(), units.close(), hub.close()]);
         logger.info({ addresses }, 'API closed');
       })();
       return closed;
@@ -285,4 +288,15 @@ async function closeServers(servers: readonly Server[], graceMs: number): Promis
         }),
     ),
   );
+}
+
+/** `registry` with its changes watched through `hub` (what the units view reads). */
+function sharingWatch(registry: ApiRegistry, hub: ChangeHub): UnitsSource {
+  return {
+    unitsSnapshot: () => registry.unitsSnapshot(),
+    headRevision: () => registry.headRevision(),
+    listUnits: () => registry.listUnits(),
+    listStates: (filter) => registry.listStates(filter),
+    watchChanges: (from, listener) => hub.watchChanges(from, listener),
+  };
 }

@@ -2,6 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
 import { SERVICE, startHarness, type Harness } from './harness.js';
+import { createRegistry } from '../../../src/registry/index.js';
+import { buildUnit } from '../../../src/units/index.js';
+import { WatchCountingKv } from '../../support/watch-counting-kv.js';
 
 const E = '/fleet/v1/events';
 
@@ -155,5 +158,36 @@ describe('GET /events', () => {
     b.close();
     c.close();
     await Promise.all([b.ended, c.ended]);
+  });
+});
+
+describe('GET /events: the streams of a fleetd share one store watch', () => {
+  const kv = new WatchCountingKv();
+  const registry = createRegistry(kv);
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ registry: registry.api });
+  });
+  after(() => h.stop());
+
+  test('four streams and the units listing: one watch of the registry\'s changes; a resumed stream reads memory; a compacted one ends with 410 in-band', async () => {
+    const streams = await Promise.all(Array.from({ length: 4 }, () => open(h, E)));
+    assert.equal((await h.request('GET', '/fleet/v1/units')).status, 200);
+    await registry.api.createUnit({ ...buildUnit('one.service', '[Service]\nExecStart=/bin/true\n') }, 'launched');
+    const texts = await Promise.all(streams.map((s) => s.until((t) => lines(t).some((e) => e.type === 'unit.desired'))));
+    for (const t of texts) assert.deepEqual(lines(t).map((e) => e.type), ['unit.submitted', 'unit.desired']);
+    assert.equal(kv.openedOn(registry.layout.prefix), 1, 'one watch of every change for four streams and the units view');
+    // A stream resuming from the first event's revision: from the hub's memory, no new watch.
+    const from = lines(texts[0]!)[0].revision;
+    const resumed = await open(h, `${E}?from=${from}`);
+    assert.deepEqual(lines(await resumed.until((t) => lines(t).length === 2)).map((e) => e.type), ['unit.submitted', 'unit.desired']);
+    assert.equal(kv.openedOn(registry.layout.prefix), 1);
+    // etcd drops the shared watch (it lagged behind a compaction): every stream ends with 410 in its body.
+    kv.dropWatches('compacted');
+    for (const s of [...streams, resumed]) {
+      const last = lines(await s.until((t) => lines(t).some((e) => e.type === 'error'))).at(-1);
+      assert.equal(last.error.code, 410);
+      await s.ended;
+    }
   });
 });
