@@ -68,6 +68,17 @@ function pct(xs: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }
 
+/** Sizes of the bursts in `times` (ms): runs of times less than `gapMs` apart, in time order. */
+function burstSizes(times: readonly number[], gapMs = 30): number[] {
+  const sorted = [...times].sort((a, b) => a - b);
+  const sizes: number[] = [];
+  sorted.forEach((t, i) => {
+    if (i > 0 && t - sorted[i - 1]! < gapMs) sizes[sizes.length - 1]!++;
+    else sizes.push(1);
+  });
+  return sizes;
+}
+
 /** One line per stage: how many units reached it and when (ms after the command started). */
 function stageLine(name: string, times: readonly number[], total: number): string {
   const f = (x: number) => (Number.isNaN(x) ? '-' : `${Math.round(x)}`.padStart(6));
@@ -207,6 +218,8 @@ async function tracedRun(c: BenchCluster, n: number, run: number): Promise<numbe
   const loadAt = new Map<string, number>();
   const startAt = new Map<string, number>();
   const passes: string[] = [];
+  const scheduledAt: number[] = [];
+  const loadPasses: string[] = [];
   for (const h of hosts) {
     const lines = logLines(c, h, logFrom.get(h)!);
     for (const l of lines) {
@@ -217,8 +230,10 @@ async function tracedRun(c: BenchCluster, n: number, run: number): Promise<numbe
       if (l['msg'] === 'AgentReconciler completed task') {
         if (l['task'] === 'load') loadAt.set(unit, at);
         else if (l['task'] === 'start') startAt.set(unit, at);
-      }
+      } else if (l['msg'] === 'Scheduled unit') scheduledAt.push(at);
     }
+    const loads = lines.filter((l) => l['msg'] === 'AgentReconciler completed task' && l['task'] === 'load' && wanted.has(String(l['unit'])));
+    loadPasses.push(`host ${h.index} ${burstSizes(loads.map((l) => Number(l['time']))).join('+')}`);
     const starts = lines.filter((l) => l['msg'] === 'AgentReconciler completed task' && l['task'] === 'start' && wanted.has(String(l['unit'])));
     passes.push(`host ${h.index}: ${starts.length} started`);
   }
@@ -236,6 +251,8 @@ async function tracedRun(c: BenchCluster, n: number, run: number): Promise<numbe
   console.log(stageLine('  lag: loaded -> StartUnit answered', lag(loadAt, startAt), n));
   console.log(stageLine('  lag: StartUnit -> running (probe)', lag(startAt, runningAt), n));
   console.log(`  ${passes.join('; ')}`);
+  // A pass logs all its units within a few ms, so bursts of log times count passes (load-independent, unlike the times).
+  console.log(`  engine passes that scheduled them: ${burstSizes(scheduledAt).join('+')} units; agent load passes: ${loadPasses.join(', ')}`);
   const cpuTotal = [...cpu.values()].filter((v) => !Number.isNaN(v)).reduce((a, b) => a + b, 0);
   console.log(`  CPU until all running (ms; ${Math.round(cpuTotal)} in all, the machine had ${Math.round(2 * runningMs)}): ${[...cpu].map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
   hosts.forEach((h, i) => {
