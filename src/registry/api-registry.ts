@@ -97,11 +97,13 @@ export class KvApiRegistry implements ApiRegistry {
 
   async writeUnits(writes: readonly UnitWrite[], signal?: AbortSignal): Promise<Array<unknown>> {
     const outcomes = new Array<unknown>(writes.length).fill(undefined);
-    const one = async (i: number): Promise<void> => {
+    /** `afterLostAnswer`: the chunk's own transaction may have committed (etcd's answer was lost), so a destroy finding the unit gone was ours. */
+    const one = async (i: number, afterLostAnswer = false): Promise<void> => {
+      const w = writes[i]!;
       try {
-        await this.writeOne(writes[i]!);
+        await this.writeOne(w);
       } catch (err) {
-        outcomes[i] = err;
+        outcomes[i] = afterLostAnswer && w.kind === 'destroy' && err instanceof UnitNotFoundError ? undefined : err;
       }
     };
     await pooled(chunkWrites(writes, (w) => this.writeTxn(w), this.maxOpsPerTxn), BULK_TXNS_IN_FLIGHT, async (chunk) => {
@@ -112,12 +114,14 @@ export class KvApiRegistry implements ApiRegistry {
       }
       if ('alone' in chunk) return one(chunk.alone);
       let succeeded = false;
+      let lostAnswer = false;
       try {
         succeeded = (await this.kv.txn(chunk.compares, chunk.ops)).succeeded;
       } catch {
         // Retried one by one below: each write then gets its own error (or succeeds).
+        lostAnswer = true;
       }
-      if (!succeeded) for (const i of chunk.indexes) await one(i);
+      if (!succeeded) for (const i of chunk.indexes) await one(i, lostAnswer);
     });
     return outcomes;
   }

@@ -273,7 +273,9 @@ export interface ApiRegistry {
   destroyUnit(name: string): Promise<void>;
   /**
    * Many writes in few transactions (each chunk of writes atomic; a chunk
-   * whose preconditions do not all hold is retried write by write).
+   * whose preconditions do not all hold is retried write by write; so is a
+   * chunk whose answer was lost, and a destroy of it that then finds the
+   * unit gone counts as made, since that chunk may have committed).
    * Once `signal` is aborted no further chunk is started (chunks already
    * started finish); the writes of the chunks not started get a
    * `NotStartedError` naming the signal's reason.

@@ -11,7 +11,7 @@ import { createRegistry, type Registry } from '../../src/registry/registry.js';
 import { MemoryKv } from '../../src/registry/memory-kv.js';
 import { EtcdKv } from '../../src/registry/etcd-kv.js';
 import type { KvBackend } from '../../src/registry/kv.js';
-import { UnitExistsError, UnitNotFoundError } from '../../src/registry/errors.js';
+import { RegistryUnavailableError, UnitExistsError, UnitNotFoundError } from '../../src/registry/errors.js';
 import { runUnitBatch } from '../../src/registry/unit-put.js';
 import { chunkWrites } from '../../src/registry/unit-writes.js';
 import type { UnitWrite } from '../../src/registry/roles.js';
@@ -119,6 +119,37 @@ function contract(backend: string, makeKv: () => KvBackend): void {
     assert.ok(o?.ok && o.plan?.kind === 'setDesired', JSON.stringify(o));
     assert.equal((await registry.api.getUnit('x.service'))?.desired, 'launched');
     await registry.close();
+  });
+
+  test(`${backend}: a chunk whose answer is lost after it committed: its destroys count as done, not "does not exist"`, async () => {
+    const { registry } = fresh();
+    const all = names(6, 'l');
+    assert.deepEqual(await registry.api.writeUnits(all.map((n) => ({ kind: 'create', unit: unit(n), desired: 'launched' }))), all.map(() => undefined));
+    // The next transaction commits, then its answer is lost (etcd's deadline passed first), as under load.
+    let lose = true;
+    const store = createRegistry(
+      new Proxy(registry.kv, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          if (prop === 'txn' && typeof v === 'function') {
+            return async (...a: unknown[]) => {
+              const res = await (v as (...x: unknown[]) => Promise<unknown>).apply(target, a);
+              if (lose) {
+                lose = false;
+                throw new RegistryUnavailableError('txn');
+              }
+              return res;
+            };
+          }
+          return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+        },
+      }),
+      { prefix: registry.layout.prefix },
+    );
+    const outcomes = await store.api.writeUnits(all.map((name) => ({ kind: 'destroy', name })));
+    assert.deepEqual(outcomes, all.map(() => undefined), 'every destroy done, none "does not exist"');
+    assert.deepEqual(await registry.api.getUnits(all), all.map(() => undefined));
+    await registry.close(); // `store` shares its kv
   });
 
   test(`${backend}: 1,000 destroys in few transactions`, async () => {
