@@ -3,8 +3,8 @@
  * reads the whole `schedule/` directory (its keys are per machine, so one
  * unit's entries cannot be read without scanning it).
  *
- * The house cache pattern (`follow`: list at R, watch from R+1, re-list on a
- * gap), started by the first request and stopped again after `idleMs`
+ * The house cache pattern (a {@link FollowedView}: list at R, watch from R+1,
+ * re-list on a gap), started by the first request and stopped again after `idleMs`
  * without one, so a fleetd whose API nobody uses watches nothing (an
  * uninvolved host still sees no schedule traffic). Until the first listing
  * arrives, and while the watch has lost its connection, readers get a
@@ -14,9 +14,8 @@
  * nothing a client could not also see from a slower engine.
  */
 import { systemClock, type Clock } from '../clock.js';
-import { IdleStop, setNested } from './view-support.js';
-import { follow } from '../registry/watch.js';
-import type { ApiRegistry, RegistryEvent, ScheduleEntry, Subscription } from '../registry/index.js';
+import { FollowedView, setNested } from './view-support.js';
+import type { ApiRegistry, RegistryEvent, ScheduleEntry } from '../registry/index.js';
 
 /** Options of {@link ScheduleView}. */
 export interface ScheduleViewOptions {
@@ -28,30 +27,43 @@ export interface ScheduleViewOptions {
 /** What {@link ScheduleView} needs of the registry. */
 export type ScheduleSource = Pick<ApiRegistry, 'scheduleSnapshot' | 'watchSchedule'>;
 
+/** The followed entries. */
+interface Cache {
+  /** Unit name -> machine id -> entry. */
+  readonly byUnit: Map<string, Map<string, ScheduleEntry>>;
+  /** {@link ScheduleView.all}'s answer, kept until the entries change. */
+  sorted: ScheduleEntry[] | undefined;
+}
+
 /** Schedule entries by unit name, kept current by a watch while the API is in use. */
 export class ScheduleView {
-  private readonly idleMs: number;
-  private readonly clock: Clock;
-  private sub: Subscription | undefined;
-  /** Unit name -> machine id -> entry; undefined until the first listing (and after a stop). */
-  private byUnit: Map<string, Map<string, ScheduleEntry>> | undefined;
-  private connected = true;
-  /** {@link all}'s answer, kept until the entries change. */
-  private sorted: ScheduleEntry[] | undefined;
-  private readonly idle: IdleStop;
+  private readonly view: FollowedView<{ entries: ScheduleEntry[]; revision: bigint }, RegistryEvent, Cache>;
 
   constructor(
     private readonly source: ScheduleSource,
     options: ScheduleViewOptions = {},
   ) {
-    this.idleMs = options.idleMs ?? 60_000;
-    this.clock = options.clock ?? systemClock;
-    this.idle = new IdleStop(this.clock, this.idleMs, () => void this.close());
+    this.view = new FollowedView(
+      { list: () => source.scheduleSnapshot(), watch: (from, listener) => source.watchSchedule(from, listener) },
+      {
+        fromSnapshot: (snap) => {
+          const byUnit = new Map<string, Map<string, ScheduleEntry>>();
+          for (const e of snap.entries) setNested(byUnit, e.name, e.machineId, e);
+          return { byUnit, sorted: undefined };
+        },
+        apply: (cache, events) => {
+          for (const ev of events) if (ev.kind === 'schedule') setNested(cache.byUnit, ev.name, ev.machineId, ev.entry);
+          cache.sorted = undefined;
+        },
+        revisionOf: (events) => events[events.length - 1]?.revision,
+      },
+      { idleMs: options.idleMs ?? 60_000, clock: options.clock ?? systemClock },
+    );
   }
 
   /** Whether reads are currently answered from memory (for tests and metrics). */
   get live(): boolean {
-    return this.byUnit !== undefined && this.connected;
+    return this.view.live;
   }
 
   /**
@@ -59,8 +71,8 @@ export class ScheduleView {
    * @throws the registry's error when the view is not live and etcd cannot be read.
    */
   async entriesOf(name: string): Promise<ScheduleEntry[]> {
-    this.touch();
-    if (this.live) return sortByMachine([...(this.byUnit!.get(name)?.values() ?? [])]);
+    const cache = this.view.now();
+    if (cache !== undefined) return sortByMachine([...(cache.byUnit.get(name)?.values() ?? [])]);
     return sortByMachine((await this.source.scheduleSnapshot()).entries.filter((e) => e.name === name));
   }
 
@@ -70,8 +82,8 @@ export class ScheduleView {
    * @throws the registry's error when the view is not live and etcd cannot be read.
    */
   async all(): Promise<readonly ScheduleEntry[]> {
-    this.touch();
-    if (this.live) return (this.sorted ??= [...this.byUnit!.values()].flatMap((m) => [...m.values()]).sort((a, b) => cmp(a.machineId, b.machineId) || cmp(a.name, b.name)));
+    const cache = this.view.now();
+    if (cache !== undefined) return (cache.sorted ??= [...cache.byUnit.values()].flatMap((m) => [...m.values()]).sort((a, b) => cmp(a.machineId, b.machineId) || cmp(a.name, b.name)));
     return (await this.source.scheduleSnapshot()).entries;
   }
 
@@ -81,49 +93,12 @@ export class ScheduleView {
    * dashboard's page, see `StaticMount.startsViews`).
    */
   start(): void {
-    this.touch();
+    this.view.use();
   }
 
   /** Stops following (idempotent); the next read starts again. */
-  async close(): Promise<void> {
-    this.idle.cancel();
-    const sub = this.sub;
-    this.sub = undefined;
-    this.byUnit = undefined;
-    this.sorted = undefined;
-    await sub?.close();
-  }
-
-  private touch(): void {
-    this.idle.touch();
-    if (this.sub !== undefined) return;
-    this.connected = true;
-    this.sub = follow<{ entries: ScheduleEntry[]; revision: bigint }, RegistryEvent>(
-      { list: () => this.source.scheduleSnapshot(), watch: (from, listener) => this.source.watchSchedule(from, listener) },
-      {
-        onSnapshot: (snap) => {
-          const byUnit = new Map<string, Map<string, ScheduleEntry>>();
-          for (const e of snap.entries) setNested(byUnit, e.name, e.machineId, e);
-          this.byUnit = byUnit;
-          this.sorted = undefined;
-          this.connected = true;
-        },
-        onEvents: (events) => {
-          const byUnit = this.byUnit;
-          if (byUnit === undefined) return;
-          for (const ev of events) if (ev.kind === 'schedule') setNested(byUnit, ev.name, ev.machineId, ev.entry);
-          this.sorted = undefined;
-        },
-        onResync: () => {
-          this.byUnit = undefined;
-          this.sorted = undefined;
-        },
-        onConnection: (connected) => {
-          this.connected = connected;
-        },
-      },
-      { clock: this.clock },
-    );
+  close(): Promise<void> {
+    return this.view.close();
   }
 }
 

@@ -4,8 +4,8 @@
  * list-units`) is served from memory instead of reading and decoding every
  * record from etcd per request.
  *
- * The house cache pattern (`follow`: list at R, watch from R+1, re-list on a
- * gap), as {@link ScheduleView}: started by the first list request, stopped
+ * The house cache pattern (a {@link FollowedView}: list at R, watch from R+1,
+ * re-list on a gap), as {@link ScheduleView}: started by the first list request, stopped
  * after `idleMs` without one, so a fleetd whose API nobody lists watches
  * nothing. Reads keep etcd's read-your-writes guarantee: each asks etcd
  * for its current revision (one small read) and is answered from memory
@@ -17,9 +17,8 @@
  * reading the same records a second time.
  */
 import { systemClock, type Clock } from '../clock.js';
-import { IdleStop, setNested } from './view-support.js';
-import { follow } from '../registry/watch.js';
-import type { ApiRegistry, RegistryChange, StateFilter, Subscription, UnitRecord, UnitsSnapshot, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
+import { FollowedView, setNested } from './view-support.js';
+import type { ApiRegistry, RegistryChange, StateFilter, UnitRecord, UnitsSnapshot, UnitStateRecord, UnitWithDesired } from '../registry/index.js';
 import type { DesiredState } from '../domain/index.js';
 
 /** Options of {@link UnitsView}. */
@@ -49,32 +48,26 @@ interface Cache {
 
 /** Units and state reports, kept current by a watch while the API is listed. */
 export class UnitsView {
-  private readonly idleMs: number;
   private readonly catchUpMs: number;
   private readonly listWaitMs: number;
-  private readonly clock: Clock;
-  private sub: Subscription | undefined;
-  private cache: Cache | undefined;
-  private connected = true;
-  /** Every change up to this revision is in {@link cache}. */
-  private seen = 0n;
-  private waiters: Array<{ readonly revision: bigint; readonly done: () => void }> = [];
-  private readonly idle: IdleStop;
+  private readonly view: FollowedView<UnitsSnapshot, RegistryChange, Cache>;
 
   constructor(
     private readonly source: UnitsSource,
     options: UnitsViewOptions = {},
   ) {
-    this.idleMs = options.idleMs ?? 60_000;
     this.catchUpMs = options.catchUpMs ?? 500;
     this.listWaitMs = options.listWaitMs ?? 10_000;
-    this.clock = options.clock ?? systemClock;
-    this.idle = new IdleStop(this.clock, this.idleMs, () => void this.close());
+    this.view = new FollowedView<UnitsSnapshot, RegistryChange, Cache>(
+      { list: () => source.unitsSnapshot(), watch: (from, listener) => source.watchChanges(from, listener) },
+      { fromSnapshot, apply, revisionOf: (changes) => changes[changes.length - 1]?.event.revision },
+      { idleMs: options.idleMs ?? 60_000, clock: options.clock ?? systemClock },
+    );
   }
 
   /** Whether reads can be answered from memory (for tests and metrics). */
   get live(): boolean {
-    return this.cache !== undefined && this.connected;
+    return this.view.live;
   }
 
   /**
@@ -108,105 +101,50 @@ export class UnitsView {
    * dashboard's page, see `StaticMount.startsViews`).
    */
   start(): void {
-    this.touch();
+    this.view.use();
   }
 
   /** Stops following (idempotent); the next read starts again. */
-  async close(): Promise<void> {
-    this.idle.cancel();
-    const sub = this.sub;
-    this.sub = undefined;
-    this.cache = undefined;
-    this.seen = 0n;
-    this.release(true);
-    await sub?.close();
+  close(): Promise<void> {
+    return this.view.close();
   }
 
   /** The cache when it holds everything up to etcd's current revision, else undefined (read etcd). */
   private async current(): Promise<Cache | undefined> {
-    this.touch();
-    const listing = this.cache === undefined;
-    if (!listing && !this.connected) return undefined;
+    this.view.use();
+    const listing = this.view.listing;
+    if (!listing && !this.view.isConnected) return undefined;
     const head = await this.source.headRevision();
     // The (first) listing is the same read a direct one would be: wait for it rather than read twice.
-    if (!this.live || this.seen < head) await this.waitFor(head, listing ? this.listWaitMs : this.catchUpMs);
-    return this.live && this.seen >= head ? this.cache : undefined;
+    return this.view.at(head, listing ? this.listWaitMs : this.catchUpMs);
   }
+}
 
-  private waitFor(revision: bigint, ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = this.clock.setTimeout(() => finish(), ms);
-      const finish = (): void => {
-        this.clock.clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w.done !== finish);
-        resolve();
-      };
-      this.waiters.push({ revision, done: finish });
-    });
+function fromSnapshot(snap: UnitsSnapshot): Cache {
+  // A listing is in key order, which is the listings' order (names and machine ids are ASCII): kept as the first answers.
+  const cache: Cache = { units: new Map(), desired: new Map(), states: new Map(), unitList: snap.units, stateList: snap.states };
+  for (const u of snap.units) {
+    cache.units.set(u.unit.name, u.unit);
+    cache.desired.set(u.unit.name, u.desired);
   }
+  for (const s of snap.states) setNested(cache.states, s.name, s.machineId, s);
+  return cache;
+}
 
-  /** Wakes the reads waiting for a revision the view has now; `all`: every read (they read etcd instead). */
-  private release(all = false): void {
-    for (const w of [...this.waiters]) if (all || (this.live && w.revision <= this.seen)) w.done();
-  }
-
-  private touch(): void {
-    this.idle.touch();
-    if (this.sub !== undefined) return;
-    this.connected = true;
-    this.sub = follow<UnitsSnapshot, RegistryChange>(
-      { list: () => this.source.unitsSnapshot(), watch: (from, listener) => this.source.watchChanges(from, listener) },
-      {
-        onSnapshot: (snap) => {
-          // A listing is in key order, which is the listings' order (names and machine ids are ASCII): kept as the first answers.
-          const cache: Cache = { units: new Map(), desired: new Map(), states: new Map(), unitList: snap.units, stateList: snap.states };
-          for (const u of snap.units) {
-            cache.units.set(u.unit.name, u.unit);
-            cache.desired.set(u.unit.name, u.desired);
-          }
-          for (const s of snap.states) setNested(cache.states, s.name, s.machineId, s);
-          this.cache = cache;
-          this.seen = snap.revision;
-          this.connected = true;
-          this.release();
-        },
-        onEvents: (changes) => {
-          const cache = this.cache;
-          if (cache === undefined) return;
-          for (const { event: ev } of changes) {
-            if (ev.kind === 'unit') {
-              if (ev.unit === undefined) cache.units.delete(ev.name);
-              else cache.units.set(ev.name, ev.unit);
-              cache.unitList = undefined;
-            } else if (ev.kind === 'desired') {
-              if (ev.desired === undefined) cache.desired.delete(ev.name);
-              else cache.desired.set(ev.name, ev.desired);
-              cache.unitList = undefined;
-            } else if (ev.kind === 'state') {
-              setNested(cache.states, ev.name, ev.machineId, ev.state);
-              cache.stateList = undefined;
-            }
-          }
-          const last = changes[changes.length - 1]?.event.revision;
-          if (last !== undefined && last > this.seen) this.seen = last;
-          this.release();
-        },
-        onResync: () => {
-          // Listed again next; reads meanwhile wait for that listing.
-          this.cache = undefined;
-          this.seen = 0n;
-        },
-        onConnection: (connected) => {
-          this.connected = connected;
-          this.release(!connected);
-        },
-        onError: () => {
-          // The listing failed (retried with backoff): reads go to etcd meanwhile, and fail as etcd does.
-          this.release(true);
-        },
-      },
-      { clock: this.clock },
-    );
+function apply(cache: Cache, changes: readonly RegistryChange[]): void {
+  for (const { event: ev } of changes) {
+    if (ev.kind === 'unit') {
+      if (ev.unit === undefined) cache.units.delete(ev.name);
+      else cache.units.set(ev.name, ev.unit);
+      cache.unitList = undefined;
+    } else if (ev.kind === 'desired') {
+      if (ev.desired === undefined) cache.desired.delete(ev.name);
+      else cache.desired.set(ev.name, ev.desired);
+      cache.unitList = undefined;
+    } else if (ev.kind === 'state') {
+      setNested(cache.states, ev.name, ev.machineId, ev.state);
+      cache.stateList = undefined;
+    }
   }
 }
 
