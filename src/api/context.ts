@@ -4,6 +4,7 @@ import type { EventStreamSettings } from './events.js';
 import type { LocalCommands } from './local-commands.js';
 import type { ScheduleView } from './schedule-view.js';
 import type { UnitsView } from './units-view.js';
+import type { MachinesView } from './machines-view.js';
 import type { TokenApi } from './tokens.js';
 
 /** The logging the API does (pino's `Logger` fits). */
@@ -21,6 +22,8 @@ export interface ApiContext {
   readonly schedule: ScheduleView;
   /** Units and state reports (read these, not `registry.listUnits`/`listStates`, for whole listings). */
   readonly units: UnitsView;
+  /** Machines with their dynamic metadata (read this, not `registry.listMachines`). */
+  readonly machines: MachinesView;
   /** This fleetd's machine id (status/journal run only for units scheduled here). */
   readonly machineId: string;
   /** Page size (fleet's `token_limit`). */

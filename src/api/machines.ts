@@ -11,7 +11,8 @@ import type { ApiMachine, ApiMachinePage } from './schema.js';
 /** `GET /machines`: one page of machines sorted by id. Throws ApiError / registry errors. */
 export async function listMachines(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
   const token = requestedPage(req.query, ctx.tokenLimit);
-  const page = paginate(await ctx.registry.listMachines(), token);
+  // From the watch-fed view (machines-view.ts): no listing of machines/ per request.
+  const page = paginate(await ctx.machines.machines(), token);
   const body: ApiMachinePage = {};
   if (page.items.length > 0) body.machines = page.items.map(toApiMachine);
   if (page.nextPageToken !== undefined) body.nextPageToken = page.nextPageToken;

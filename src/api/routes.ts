@@ -160,6 +160,7 @@ function staticHandler(mount: StaticMount): RouteHandler {
     if (mount.startsViews === true && safeRelativePath(rest) === 'index.html') {
       ctx.units.start();
       ctx.schedule.start();
+      ctx.machines.start();
     }
     return reply;
   };

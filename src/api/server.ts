@@ -23,6 +23,7 @@ import { matchRoute, type Handler, type RouteSpec } from './router.js';
 import { apiRoutes, type StaticMount } from './routes.js';
 import { ScheduleView } from './schedule-view.js';
 import { UnitsView, type UnitsSource } from './units-view.js';
+import { MachinesView, type MachinesSource } from './machines-view.js';
 import { sendFile } from './static-files.js';
 import type { TokenApi } from './tokens.js';
 import { eventStreamSettings } from './events.js';
@@ -112,10 +113,12 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
   // One watch of the registry's changes for every event stream and the units view.
   const hub = new ChangeHub(options.registry, options.events?.clock !== undefined ? { clock: options.events.clock } : {});
   const units = options.units ?? new UnitsView(sharingWatch(options.registry, hub));
+  const machines = new MachinesView(sharingWatch(options.registry, hub));
   const ctx: ApiContext = {
     registry: options.registry,
     schedule,
     units,
+    machines,
     machineId: options.machineId,
     tokenLimit: options.tokenLimit ?? 100,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -181,7 +184,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     if (servers.length === 0) throw new Error('the API has no listener: configure a socket or TCP address, or start fleetd socket-activated');
   } catch (err) {
     await closeServers(servers, 0);
-    await Promise.all([schedule.close(), units.close(), hub.close()]);
+    await Promise.all([schedule.close(), units.close(), machines.close(), hub.close()]);
     throw err;
   }
   logger.info({ addresses }, 'API listening');
@@ -193,7 +196,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
       closed ??= (async () => {
         closing.abort();
         await closeServers(servers, options.shutdownGraceMs ?? 5000);
-        await Promise.all([schedule.close(), units.close(), hub.close()]);
+        await Promise.all([schedule.close(), units.close(), machines.close(), hub.close()]);
         logger.info({ addresses }, 'API closed');
       })();
       return closed;
@@ -290,10 +293,12 @@ async function closeServers(servers: readonly Server[], graceMs: number): Promis
   );
 }
 
-/** `registry` with its changes watched through `hub` (what the units view reads). */
-function sharingWatch(registry: ApiRegistry, hub: ChangeHub): UnitsSource {
+/** `registry` with its changes watched through `hub` (what the units and machines views read). */
+function sharingWatch(registry: ApiRegistry, hub: ChangeHub): UnitsSource & MachinesSource {
   return {
     unitsSnapshot: () => registry.unitsSnapshot(),
+    machinesSnapshot: () => registry.machinesSnapshot(),
+    listMachines: () => registry.listMachines(),
     headRevision: () => registry.headRevision(),
     listUnits: () => registry.listUnits(),
     listStates: (filter) => registry.listStates(filter),

@@ -14,7 +14,7 @@ import {
   encodeApplied,
   encodeDesired,
   encodeUnit,
-  mergeMetadata,
+  withDynamicMetadata,
   type MachineRecord,
   type ScheduleEntry,
   type UnitRecord,
@@ -22,7 +22,7 @@ import {
   type UnplacedRecord,
   type UnitWithText,
 } from './records.js';
-import type { ApiRegistry, RegistryWatchListener, StateFilter, StoredRollout, UnitsSnapshot, UnitWithDesired, UnitWrite } from './roles.js';
+import type { ApiRegistry, MachinesSnapshot, RegistryWatchListener, StateFilter, StoredRollout, UnitsSnapshot, UnitWithDesired, UnitWrite } from './roles.js';
 import { encodeRollout } from './rollout-records.js';
 import type { RolloutRecord } from '../rollout/types.js';
 import { groupApplySets, type ApplySet, type DesiredState } from '../domain/index.js';
@@ -252,22 +252,25 @@ export class KvApiRegistry implements ApiRegistry {
   }
 
   async listMachines(): Promise<MachineRecord[]> {
-    const [machines, meta] = await this.listTwo(this.layout.machines(), this.layout.machineMetadataAll());
+    const { machines, dynamic } = await this.machinesSnapshot();
+    return withDynamicMetadata(machines, dynamic);
+  }
+
+  async machinesSnapshot(): Promise<MachinesSnapshot> {
+    const machines: MachineRecord[] = [];
     const dynamic = new Map<string, Map<string, string>>();
-    for (const kv of meta.kvs) {
-      const p = this.layout.parse(kv.key);
-      if (p?.kind !== 'machineMetadata') continue;
-      let m = dynamic.get(p.machineId);
-      if (!m) dynamic.set(p.machineId, (m = new Map()));
-      m.set(p.key, kv.value);
-    }
-    const out: MachineRecord[] = [];
-    for (const kv of machines.kvs) {
-      const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
-      if (ev?.kind !== 'machine' || !ev.machine) continue;
-      out.push({ ...ev.machine, metadata: mergeMetadata(ev.machine.metadata, dynamic.get(ev.machineId) ?? new Map()) });
-    }
-    return out;
+    const revision = await scanPrefixes(this.kv, [this.layout.machines(), this.layout.machineMetadataAll()], (i, kvs) => {
+      for (const kv of kvs) {
+        const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
+        if (i === 0 && ev?.kind === 'machine' && ev.machine) machines.push(ev.machine);
+        if (i === 1 && ev?.kind === 'machineMetadata' && ev.value !== undefined) {
+          let m = dynamic.get(ev.machineId);
+          if (!m) dynamic.set(ev.machineId, (m = new Map()));
+          m.set(ev.key, ev.value);
+        }
+      }
+    });
+    return { machines, dynamic, revision };
   }
 
   async getPolicy(): Promise<string | undefined> {
@@ -395,15 +398,6 @@ export class KvApiRegistry implements ApiRegistry {
   private storedRollout(kv: KeyValue): StoredRollout | undefined {
     const ev = decodeEventOrAbsent(this.layout, { type: 'put', kv }, this.warn);
     return ev?.kind === 'rollout' && ev.rollout !== undefined ? { record: ev.rollout, modRevision: kv.modRevision } : undefined;
-  }
-
-  /** Two directories in one read at one revision when the backend can, else two reads. */
-  private async listTwo(a: string, b: string): Promise<[{ kvs: KeyValue[] }, { kvs: KeyValue[] }]> {
-    if (this.kv.listPrefixes) {
-      const { lists } = await this.kv.listPrefixes([a, b]);
-      return [{ kvs: lists[0] ?? [] }, { kvs: lists[1] ?? [] }];
-    }
-    return Promise.all([this.kv.list(a), this.kv.list(b)]);
   }
 
   private withDesired(unitKv: KeyValue, desiredKv: KeyValue | undefined): UnitWithDesired | undefined {

@@ -331,6 +331,11 @@ export function mergeMetadata(
   return Object.fromEntries([...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** Each machine with its dynamic metadata merged in ({@link mergeMetadata}), in the given order. */
+export function withDynamicMetadata(machines: readonly MachineRecord[], dynamic: ReadonlyMap<string, ReadonlyMap<string, string>>): MachineRecord[] {
+  return machines.map((m) => ({ ...m, metadata: mergeMetadata(m.metadata, dynamic.get(m.id) ?? new Map()) }));
+}
+
 /**
  * `engine/unplaced/<name>`: why the engine leader left an active unit without
  * a machine, as it decided it (written fenced, only when it changes, deleted

@@ -240,6 +240,15 @@ export interface UnitsSnapshot {
   readonly revision: bigint;
 }
 
+/** Machines as announced and their dynamic metadata, as of `revision` (what {@link ApiRegistry.listMachines} merges). */
+export interface MachinesSnapshot {
+  /** Sorted by id; metadata as the agent announced it (dynamic metadata not merged). */
+  readonly machines: MachineRecord[];
+  /** Machine id -> dynamic metadata key -> value (`''`: the announced key is removed). */
+  readonly dynamic: Map<string, Map<string, string>>;
+  readonly revision: bigint;
+}
+
 /** Filters for {@link ApiRegistry.listStates}; an absent field matches everything. */
 export interface StateFilter {
   readonly names?: readonly string[];
@@ -322,6 +331,8 @@ export interface ApiRegistry {
   listStates(filter?: StateFilter): Promise<UnitStateRecord[]>;
   /** {@link ApiRegistry.listUnits} and every state report at one revision (to follow them with {@link ApiRegistry.watchChanges}). */
   unitsSnapshot(): Promise<UnitsSnapshot>;
+  /** Machines and their dynamic metadata at one revision, unmerged (for a watch-fed view; `listMachines` merges them). */
+  machinesSnapshot(): Promise<MachinesSnapshot>;
   /** Sets dynamic metadata (kept when the machine leaves). Empty values are rejected with `RangeError`. */
   setMachineMetadata(machineId: string, key: string, value: string): Promise<void>;
   /** Hides a metadata key (also a configured one), as fleet does, by storing ''. */

@@ -101,6 +101,29 @@ describe('API read cost', () => {
     assert.ok(c.keysRead <= 1);
   });
 
+  test('GET /machines lists machines and their metadata once (the machines view), then reads only etcd\'s revision; a PATCH is in the next answer', async () => {
+    const l = registry.layout;
+    const machine = (id: string) => JSON.stringify({ id, publicIP: '10.0.0.1', metadata: { disk: 'hdd' }, version: 'x', capabilities: {} });
+    await kv.txn([], MACHINES.map((m) => ({ type: 'put' as const, key: l.machine(m), value: machine(m) })));
+    kv.take();
+    const first = await get('/fleet/v1/machines');
+    assert.deepEqual(first.json.machines.map((m: { id: string }) => m.id), MACHINES);
+    assert.equal(kv.take().keysRead, MACHINES.length, 'one listing of machines/ (and machine-metadata/, empty)');
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual((await get('/fleet/v1/machines')).json, first.json);
+      const c = kv.take();
+      assert.equal(c.reads, 1, `request ${i}: etcd's revision only`);
+      assert.ok(c.keysRead <= 1);
+    }
+    const patch = await rawRequest(socket, 'PATCH', '/fleet/v1/machines', { body: JSON.stringify([{ op: 'add', path: '/m2/metadata/disk', value: 'ssd' }]), headers: { 'Content-Type': 'application/json' } });
+    assert.equal(patch.status, 204);
+    const after = await get('/fleet/v1/machines');
+    assert.deepEqual(after.json.machines.find((m: { id: string }) => m.id === 'm2').metadata, { disk: 'ssd' });
+    await kv.txn([], [{ type: 'delete', key: l.machine('m3') }]);
+    assert.deepEqual((await get('/fleet/v1/machines')).json.machines.map((m: { id: string }) => m.id), ['m1', 'm2'], 'a machine that left is gone from the next answer');
+    assert.ok(kv.take().keysRead <= 6, 'no listing after the first');
+  });
+
   test('a schedule change reaches the view without any read', async () => {
     const l = registry.layout;
     await kv.txn([], [{ type: 'delete', key: l.schedule('m2', name(1)) }]);
