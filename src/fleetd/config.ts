@@ -39,8 +39,8 @@ export interface FleetdConfig {
   readonly api: ApiConfig;
   /** Anomaly detection (on the engine leader) and where anomalies are sent. */
   readonly anomalies: { readonly thresholds: AnomalyThresholds; readonly webhook?: string; readonly log: boolean };
-  /** Tests and benchmarks only, not an option: `FLEET_TEST_API_ETCD_WRITE_DELAY_MS`, a delay before each etcd transaction of the API that writes (etcd on a slow disk); 0 = none. */
-  readonly testApiEtcdWriteDelayMs: number;
+  /** Tests and benchmarks only, not an option: `FLEET_TEST_API_ETCD_DELAY_MS`, a delay before each of the API's etcd requests (a slow etcd); 0 = none. */
+  readonly testApiEtcdDelayMs: number;
 }
 
 /** The API's listeners, authentication, TLS and limits. */
@@ -191,17 +191,17 @@ export function resolveConfig(sources: ConfigSources): ResolvedConfig {
       ...optional('webhook', values.notify_webhook),
       log: values.notify_log,
     },
-    testApiEtcdWriteDelayMs: testDelay(sources.env[TEST_API_ETCD_WRITE_DELAY]),
+    testApiEtcdDelayMs: testDelay(sources.env[TEST_API_ETCD_DELAY]),
   };
   return { config, warnings };
 }
 
-/** The variable that slows the API's etcd writes in tests and benchmarks (see {@link FleetdConfig.testApiEtcdWriteDelayMs}). */
-const TEST_API_ETCD_WRITE_DELAY = 'FLEET_TEST_API_ETCD_WRITE_DELAY_MS';
+/** The variable that slows the API's etcd requests in tests and benchmarks (see {@link FleetdConfig.testApiEtcdDelayMs}). */
+const TEST_API_ETCD_DELAY = 'FLEET_TEST_API_ETCD_DELAY_MS';
 
 function testDelay(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 0;
-  if (!/^\d{1,6}$/.test(raw)) throw new ConfigError('test_api_etcd_write_delay_ms', TEST_API_ETCD_WRITE_DELAY, `expected a whole number of milliseconds, got ${JSON.stringify(raw)}`);
+  if (!/^\d{1,6}$/.test(raw)) throw new ConfigError('test_api_etcd_delay_ms', TEST_API_ETCD_DELAY, `expected a whole number of milliseconds, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 

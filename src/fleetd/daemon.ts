@@ -67,7 +67,7 @@ export async function startDaemon(config: FleetdConfig, logger: Logger, hooks: D
   // The API gets its own etcd connection with a bound on requests in flight:
   // a burst of API calls queues here instead of starving the agent's lease
   // keepalives and watches on the shared connection.
-  const apiRegistry = createRegistry(new LimitedKv(new EtcdKv({ ...etcdOptions, ownConnection: true }), API_ETCD_CONCURRENCY, config.testApiEtcdWriteDelayMs), etcdOptions);
+  const apiRegistry = createRegistry(new LimitedKv(new EtcdKv({ ...etcdOptions, ownConnection: true }), API_ETCD_CONCURRENCY, config.testApiEtcdDelayMs), etcdOptions);
   let driver: SystemdDriver | undefined;
   let api: ApiServer | undefined;
   let security: ApiSecuritySetup | undefined;

@@ -9,11 +9,11 @@ import type { Compare, KeyValue, KvBackend, KvWatchListener, KvWatchOptions, Lea
  * API's etcd client, so a burst of API requests queues in fleetd instead of
  * flooding etcd with hundreds of concurrent ranges.
  *
- * `writeDelayMs` (tests and benchmarks only; fleetd's
- * `FLEET_TEST_API_ETCD_WRITE_DELAY_MS`) makes every transaction that writes
- * wait that long on `clock` once it has its slot, before it goes to `inner`:
- * an etcd whose disk is slow (each write waits for its fsync, reads do not),
- * so a test can watch the API degrade.
+ * `delayMs` (tests and benchmarks only; fleetd's
+ * `FLEET_TEST_API_ETCD_DELAY_MS`) makes every request wait that long on
+ * `clock` once it has its slot, before it goes to `inner`: an etcd slow to
+ * answer (a starved host, a far member), so a test can watch the API
+ * degrade.
  */
 export class LimitedKv implements KvBackend {
   private active = 0;
@@ -22,7 +22,7 @@ export class LimitedKv implements KvBackend {
   constructor(
     private readonly inner: KvBackend,
     private readonly limit: number,
-    private readonly writeDelayMs = 0,
+    private readonly delayMs = 0,
     private readonly clock: Clock = systemClock,
   ) {
     if (!(limit >= 1)) throw new RangeError(`limit must be at least 1, got ${limit}`);
@@ -33,11 +33,11 @@ export class LimitedKv implements KvBackend {
     return { active: this.active, waiting: this.waiting.length };
   }
 
-  private async run<T>(fn: () => Promise<T>, delayMs = 0): Promise<T> {
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active++;
     try {
-      if (delayMs > 0) await sleep(this.clock, delayMs);
+      if (this.delayMs > 0) await sleep(this.clock, this.delayMs);
       return await fn();
     } finally {
       // Hand the slot straight to the next waiter (active stays the same), or free it.
@@ -69,8 +69,7 @@ export class LimitedKv implements KvBackend {
   }
 
   txn(compares: readonly Compare[], success: readonly TxnOp[], failure?: readonly TxnOp[]): Promise<TxnResult> {
-    const writes = this.writeDelayMs > 0 && [...success, ...(failure ?? [])].some((op) => op.type !== 'get');
-    return this.run(() => this.inner.txn(compares, success, failure), writes ? this.writeDelayMs : 0);
+    return this.run(() => this.inner.txn(compares, success, failure));
   }
 
   watch(prefix: string, fromRevision: bigint, listener: KvWatchListener, options?: KvWatchOptions): Subscription {
