@@ -3,7 +3,9 @@
  * which anomalies to record. Runs on the engine leader only (see
  * `src/events/anomaly-monitor.ts`), so each is recorded once; the detector
  * keeps only what it learned from events since it started (the monitor adds
- * a previous leader whose machine record was gone before it took over).
+ * a previous leader whose machine record was gone before it took over),
+ * and hands that memory over to the next leader ({@link AnomalyDetector.memory},
+ * kept in etcd by the monitor).
  */
 import type { AnomalyRecord } from '../registry/index.js';
 import type { FleetEvent } from './types.js';
@@ -24,6 +26,30 @@ export interface AnomalyThresholds {
 export const DEFAULT_ANOMALY_THRESHOLDS: AnomalyThresholds = { flapRestarts: 5, flapWindowMs: 10 * 60_000, unplacedAfterMs: 5 * 60_000, machineLostAfterMs: 60_000 };
 
 const key = (unit: string, machine: string): string => `${unit}\0${machine}`;
+const unkey = (k: string): [string, string] => {
+  const i = k.indexOf('\0');
+  return [k.slice(0, i), k.slice(i + 1)];
+};
+
+/**
+ * What the detectors remember that a new leader must not forget: who is
+ * failing, restarts within the window, flap alerts' quiet times, since when
+ * units wait to be placed, since when machines are gone. Times are ms since
+ * the Unix epoch. Restart counters are kept for the units with restarts in
+ * the window (for the others the first report a leader sees is the baseline).
+ */
+export interface AnomalyMemory {
+  /** [unit, machine] reported failed and not up since. */
+  readonly failing: ReadonlyArray<readonly [string, string]>;
+  /** [unit, machine, restart times, systemd's restart counter as last reported (-1: none)]. */
+  readonly restarts: ReadonlyArray<readonly [string, string, readonly number[], number]>;
+  /** [unit, machine, no flapping alert before]. */
+  readonly flapQuiet: ReadonlyArray<readonly [string, string, number]>;
+  /** [unit, since, the engine's message, already said]. */
+  readonly unplaced: ReadonlyArray<readonly [string, number, string, boolean]>;
+  /** [machine, left at]. */
+  readonly left: ReadonlyArray<readonly [string, number]>;
+}
 const UP = new Set(['activating', 'active', 'reloading', 'refreshing']);
 
 /**
@@ -42,7 +68,37 @@ export class AnomalyDetector {
   /** Machine -> when it left (cleared when it comes back). */
   private readonly left = new Map<string, number>();
 
-  constructor(private readonly t: AnomalyThresholds = DEFAULT_ANOMALY_THRESHOLDS) {}
+  /** `memory`: what a previous leader's detector remembered (see {@link memory}). */
+  constructor(
+    private readonly t: AnomalyThresholds = DEFAULT_ANOMALY_THRESHOLDS,
+    memory?: AnomalyMemory,
+  ) {
+    if (memory === undefined) return;
+    for (const [u, m] of memory.failing) this.failing.add(key(u, m));
+    for (const [u, m, times, counter] of memory.restarts) {
+      this.restarts.set(key(u, m), [...times]);
+      if (counter >= 0) this.counters.set(key(u, m), counter);
+    }
+    for (const [u, m, until] of memory.flapQuiet) this.flapQuiet.set(key(u, m), until);
+    for (const [u, since, message, said] of memory.unplaced) this.unplaced.set(u, { since, message, said });
+    for (const [m, at] of memory.left) this.left.set(m, at);
+  }
+
+  /** What this detector remembers at `nowMs` (restarts and quiet times past the window dropped), sorted, for the next leader. */
+  memory(nowMs: number): AnomalyMemory {
+    const byKey = <T>(a: readonly [string, ...T[]], b: readonly [string, ...T[]]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+    return {
+      failing: [...this.failing].sort().map(unkey),
+      restarts: [...this.restarts]
+        .map(([k, times]) => [k, times.filter((at) => at > nowMs - this.t.flapWindowMs)] as const)
+        .filter(([, times]) => times.length > 0)
+        .sort(byKey)
+        .map(([k, times]) => [...unkey(k), times, this.counters.get(k) ?? -1] as const),
+      flapQuiet: [...this.flapQuiet].filter(([, until]) => until > nowMs).sort(byKey).map(([k, until]) => [...unkey(k), until] as const),
+      unplaced: [...this.unplaced].sort(byKey).map(([u, x]) => [u, x.since, x.message, x.said] as const),
+      left: [...this.left].sort(byKey),
+    };
+  }
 
   /** The anomalies `event`, seen at `nowMs`, reveals. */
   observe(event: FleetEvent, nowMs: number): AnomalyRecord[] {

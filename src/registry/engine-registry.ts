@@ -136,6 +136,15 @@ export class KvEngineRegistry implements EngineRegistry {
     return res.revision;
   }
 
+  async saveAnomalyMemory(document: string, fence: LeaderFence): Promise<void> {
+    const res = await this.kv.txn(fenceCompares(this.layout, fence), [{ type: 'put', key: this.layout.anomalyMemory(), value: document }]);
+    if (!res.succeeded) throw new NotLeaderError(fence.machineId, fence.createRevision, 0);
+  }
+
+  async loadAnomalyMemory(): Promise<string | undefined> {
+    return (await this.kv.get(this.layout.anomalyMemory())).kv?.value;
+  }
+
   async applyUnplaced(ops: readonly UnplacedOp[], fence: LeaderFence): Promise<void> {
     const txnOps: TxnOp[] = ops.map((op) =>
       op.type === 'put' ? { type: 'put', key: this.layout.unplaced(op.record.name), value: encodeUnplaced(op.record) } : { type: 'delete', key: this.layout.unplaced(op.name) },

@@ -216,6 +216,11 @@ export class KeyLayout {
     return `${this.prefix}engine/anomaly`;
   }
 
+  /** `engine/anomaly-memory`: what the leader's anomaly detectors remember, for the next leader (no event). */
+  anomalyMemory(): string {
+    return `${this.prefix}engine/anomaly-memory`;
+  }
+
   /** `applied/<name>`: the apply set that created the unit (written with the unit, deleted with it). */
   applied(name: string): string {
     return `${this.appliedAll()}${checkUnitName(name)}`;

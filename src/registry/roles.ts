@@ -110,6 +110,10 @@ export interface EngineRegistry {
   listUnplaced(): Promise<UnplacedRecord[]>;
   /** Records an anomaly the leader detected (`engine/anomaly`, overwriting the last), fenced; resolves with the revision written; rejects with `NotLeaderError`. */
   recordAnomaly(record: AnomalyRecord, fence: LeaderFence): Promise<bigint>;
+  /** Stores what the anomaly detectors remember (an opaque document), fenced on leadership. Throws `NotLeaderError` when no longer leader. */
+  saveAnomalyMemory(document: string, fence: LeaderFence): Promise<void>;
+  /** The anomaly detectors' memory as the last leader stored it; undefined when none was. */
+  loadAnomalyMemory(): Promise<string | undefined>;
   /** Writes unplaced records, fenced and chunked like {@link EngineRegistry.applySchedule}. */
   applyUnplaced(ops: readonly UnplacedOp[], fence: LeaderFence): Promise<void>;
   /**

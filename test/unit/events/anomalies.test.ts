@@ -74,3 +74,29 @@ test('leader-changed: only when taking over from another machine', () => {
   assert.equal(leaderChangedAnomaly('m2', 'm2', 0), undefined);
   assert.deepEqual(leaderChangedAnomaly('m1', 'm2', 5), { anomaly: 'leader-changed', machine: 'm2', message: 'engine leadership moved from m1 to m2', detectedAt: 5 });
 });
+
+test('memory: a detector built from another\'s memory (through its stored form) remembers what it did; expired restarts are dropped; a bad document is refused by name', async () => {
+  const { decodeAnomalyMemory, encodeAnomalyMemory } = await import('../../../src/events/anomaly-memory.js');
+  const t = { flapRestarts: 3, flapWindowMs: 60_000, unplacedAfterMs: 30_000, machineLostAfterMs: 10_000 };
+  const ev = (e: Record<string, unknown>) => ({ revision: 1, time: '2026-01-01T00:00:00Z', ...e }) as FleetEvent;
+  const state = (restarts: number) => ev({ type: 'unit.state', unit: 'f.service', machine: 'm1', hash: 'h', loadState: 'loaded', activeState: 'active', subState: 'running', restarts, previous: { loadState: 'loaded', activeState: 'active', subState: 'running' } });
+  const one = new AnomalyDetector(t);
+  one.observe(ev({ type: 'unit.failed', unit: 'x.service', machine: 'm2', subState: 'failed' }), 0);
+  one.observe(state(0), 0);
+  one.observe(state(1), 1000);
+  one.observe(ev({ type: 'unit.unplaceable', unit: 'u.service', status: 'unschedulable', message: 'no machine' }), 2000);
+  one.observe(ev({ type: 'machine.left', machine: 'm3' }), 3000);
+  const stored = encodeAnomalyMemory(one.memory(5000));
+  const memory = decodeAnomalyMemory(stored);
+  assert.ok(!('problem' in memory));
+  const two = new AnomalyDetector(t, memory);
+  assert.deepEqual(two.memory(5000), one.memory(5000));
+  assert.deepEqual(two.observe(ev({ type: 'unit.failed', unit: 'x.service', machine: 'm2', subState: 'failed' }), 6000), [], 'failing is not said twice');
+  assert.deepEqual(two.observe(state(2), 7000), [], 'the second restart (counter 1 -> 2)');
+  assert.equal(two.observe(state(3), 8000)[0]?.anomaly, 'unit-flapping', 'the third, counted on from the first leader\'s counter');
+  assert.deepEqual(two.due(13_000).map((a) => a.anomaly), ['machine-lost'], 'm3 left at 3 s: lost at 13 s, not 10 s after the handover');
+  assert.deepEqual(two.due(32_000).map((a) => a.anomaly), ['unit-unplaced']);
+  assert.deepEqual(new AnomalyDetector(t, memory).memory(120_000).restarts, [], 'restarts past the window are forgotten');
+  assert.deepEqual(decodeAnomalyMemory('{"version":2}'), { problem: 'unknown format 2' });
+  assert.deepEqual(decodeAnomalyMemory(stored.replace('"left":[["m3",3000]]', '"left":[["m3","x"]]')), { problem: 'field left is malformed' });
+});
