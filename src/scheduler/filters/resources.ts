@@ -8,12 +8,31 @@
  * that requests nothing, until what runs there fits again).
  * A machine too small even when empty says `never`; a full one `not-now`.
  */
-import { OK, reject, type Filter } from '../filter.js';
+import { OK, reject, type Filter, type Rejection, type RejectionKind } from '../filter.js';
 import type { MachineIndex, PlanUnit } from '../model.js';
 import type { PlacementView } from '../state.js';
 import { formatQuantity, fromFixedUnits } from '../../resources/index.js';
 
 const show = (name: string, fixed: number): string => formatQuantity(name, fromFixedUnits(name, Math.max(0, fixed)));
+
+/**
+ * The rejection for a machine short of `name`. Its reason is written when
+ * first read: placement on a full cluster is told "no" by thousands of
+ * machines per unit and reads none of the reasons (only an explanation reads
+ * one per filter).
+ */
+function shortfall(kind: RejectionKind, name: string, need: number, free: number): Rejection {
+  let reason: string | undefined;
+  return {
+    ok: false,
+    filter: 'Resources',
+    kind,
+    get reason() {
+      return (reason ??= `${name}: needs ${show(name, need)}, free ${show(name, free)}`);
+    },
+    constraint: name,
+  };
+}
 
 /** Rejects machines without room for the unit's requests. */
 export const resourcesFilter: Filter = {
@@ -25,8 +44,7 @@ export const resourcesFilter: Filter = {
     for (const [name, need] of unit.requests) {
       const free = view.resources.free(m, name);
       if (free >= need) continue;
-      const kind = view.resources.allocatable(m, name) < need ? 'never' : 'not-now';
-      return reject('Resources', kind, `${name}: needs ${show(name, need)}, free ${show(name, free)}`, name);
+      return shortfall(view.resources.allocatable(m, name) < need ? 'never' : 'not-now', name, need, free);
     }
     return OK;
   },
