@@ -23,7 +23,9 @@ import { leastAllocated } from './least-allocated.js';
  * placement. `exclusion`: machines the caller's filters reject anyway,
  * which an ordered walk may leave out (the rest keep their order).
  * `only`: a short list of the candidates (ascending), to hand out in the
- * order the candidates would be, without visiting the others.
+ * order the candidates would be, without visiting the others. `rejects`:
+ * true for machines the caller's filters reject now, which may be left out
+ * unscored (the rest keep their order).
  */
 export function rankCandidates(
   unit: PlanUnit,
@@ -32,6 +34,7 @@ export function rankCandidates(
   scorers: readonly WeightedScorer[],
   exclusion?: Exclusion,
   only?: readonly MachineIndex[],
+  rejects?: (m: MachineIndex) => boolean,
 ): Iterable<MachineIndex> {
   const { dense, sparse, leastLoadedOnly } = split(scorers);
   const member = only === undefined ? candidates : candidateList(only);
@@ -58,11 +61,12 @@ export function rankCandidates(
   if (groupBy !== false) {
     const names = unit.scoreRequests.map(([name]) => name);
     const order = view.allocationOrder(groupBy);
-    const walk = only !== undefined ? order.order(names, only, total) : order.walk(names, candidates, total, exclusion);
+    const walk = only !== undefined ? order.order(names, only, total) : order.walk(names, candidates, total, exclusion, rejects);
     if (favoured.size === 0) return walk;
     return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
   }
-  return bestFirst(only ?? candidates.machines, total);
+  const machines = only ?? candidates.machines;
+  return bestFirst(rejects === undefined ? machines : machines.filter((m) => !rejects(m)), total);
 }
 
 const NONE: ReadonlySet<MachineIndex> = new Set();
