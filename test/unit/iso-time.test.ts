@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isoTime } from '../../src/clock.js';
+import { httpDate, isoTime } from '../../src/clock.js';
 
-test('isoTime gives exactly what toISOString gives, across the range of dates', () => {
+test('isoTime and httpDate give exactly what toISOString and toUTCString give, across the range of dates', () => {
   const cases = [0, 1, 9, 10, 99, 100, 999, 1000, -1, Date.UTC(2026, 11, 3, 9, 5, 7, 42), Date.UTC(2026, 0, 1), Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2000, 1, 29, 12)];
   cases.push(Date.UTC(0, 0, 1) - 1, Date.UTC(0, 0, 1), Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(10000, 0, 1), 8.64e15, -8.64e15);
   let seed = 12345;
@@ -14,7 +14,10 @@ test('isoTime gives exactly what toISOString gives, across the range of dates', 
     const t = d.getTime();
     assert.equal(isoTime(t), new Date(t).toISOString(), String(t));
     assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
+    assert.equal(httpDate(t), new Date(t).toUTCString(), String(t));
+    assert.equal(httpDate(ms), new Date(ms).toUTCString(), String(ms));
   }
+  assert.equal(httpDate(NaN), 'Invalid Date');
 });
 
 test('isoTime throws RangeError for what is not a valid date, as toISOString', () => {

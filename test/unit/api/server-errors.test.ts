@@ -22,3 +22,20 @@ test('every 5xx the API returns is logged with its cause (503 while etcd is unre
     await h.stop();
   }
 });
+
+test('every answer carries one HTTP Date header (written by the API, as Node would), for successes and errors alike', async () => {
+  const h = await startHarness();
+  try {
+    for (const [path, status] of [['/fleet/v1/units', 200], ['/fleet/v1/units/nope.service', 404]] as const) {
+      const before = Math.floor(Date.now() / 1000) * 1000;
+      const res = await h.request('GET', path);
+      assert.equal(res.status, status);
+      const date = res.headers.date;
+      assert.match(date ?? '', /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$/, path);
+      const at = Date.parse(date!);
+      assert.ok(at >= before && at <= Date.now(), `${date} is now`);
+    }
+  } finally {
+    await h.stop();
+  }
+});
