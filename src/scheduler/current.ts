@@ -8,6 +8,7 @@ import type { MachineIndex } from './model.js';
 import type { Prepared } from './prepare.js';
 import type { Journal } from './journal.js';
 import { compareStrings } from './name-index.js';
+import type { DesiredState } from '../domain/index.js';
 
 /** The usable part of the current schedule. */
 export interface CurrentSchedule {
@@ -33,18 +34,35 @@ export function readSchedule(snapshot: ClusterSnapshot, prepared: Prepared, jour
         continue;
       }
     }
-    const on: MachineIndex[] = [];
-    // Sorted, so the recorded cause does not depend on the order of the list.
-    for (const id of ids.length === 1 ? ids : [...new Set(ids)].sort(compareStrings)) {
-      const m = byId.get(id);
-      if (desired === undefined) journal.unplaced(unit, id, 'unit no longer exists');
-      else if (desired === 'inactive') journal.unplaced(unit, id, 'desired state inactive');
-      else if (m === undefined) {
-        journal.unplaced(unit, id, `machine ${id} went away`);
-        causes.set(unit, `machine ${id} went away`);
-      } else on.push(m); // ids are distinct, so are their machines
-    }
+    const on = readEntry(unit, ids, desired, byId, journal, causes);
     if (on.length > 0) placements.set(unit, on.length === 1 ? on : on.sort((a, b) => a - b));
   }
   return { placements, causes };
+}
+
+/**
+ * The known machines of one schedule entry (`unit` on `ids`), distinct, in
+ * machine id order, for an active unit; journals the entries that go (unit gone or
+ * inactive, machine gone; the last also recorded in `causes`).
+ */
+export function readEntry(
+  unit: string,
+  ids: readonly string[],
+  desired: DesiredState | undefined,
+  byId: ReadonlyMap<string, MachineIndex>,
+  journal: Journal,
+  causes: Map<string, string>,
+): MachineIndex[] {
+  const on: MachineIndex[] = [];
+  // Sorted, so the recorded cause does not depend on the order of the list.
+  for (const id of ids.length === 1 ? ids : [...new Set(ids)].sort(compareStrings)) {
+    const m = byId.get(id);
+    if (desired === undefined) journal.unplaced(unit, id, 'unit no longer exists');
+    else if (desired === 'inactive') journal.unplaced(unit, id, 'desired state inactive');
+    else if (m === undefined) {
+      journal.unplaced(unit, id, `machine ${id} went away`);
+      causes.set(unit, `machine ${id} went away`);
+    } else on.push(m); // ids are distinct, so are their machines
+  }
+  return on;
 }

@@ -3,7 +3,7 @@
  * counted per filter, as data (for the API) and as one line (for fleetctl):
  * `0 of 5 machines eligible: 3 by Conflicts (web@*), 2 by MachineMetadata (region=eu)`.
  */
-import type { FilterName, Filter, RejectionKind } from './filter.js';
+import type { FilterName, Filter, FilterResult, RejectionKind } from './filter.js';
 import { runFilters } from './filter.js';
 import type { MachineIndex, PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
@@ -35,10 +35,18 @@ export interface Explanation {
 
 /** Runs every filter on every machine for `unit` (which must not be placed) and counts the first rejection of each. */
 export function explainUnplaced(unit: PlanUnit, view: PlacementView, filters: readonly Filter[]): Explanation {
+  return summariseRejections(unit, view, filters, (m) => runFilters(filters, unit, m, view));
+}
+
+/**
+ * The explanation of `unit` from each machine's answer (`answerOn(m)`:
+ * the first failing filter's rejection, or OK), asked in machine order.
+ */
+export function summariseRejections(unit: PlanUnit, view: PlacementView, filters: readonly Filter[], answerOn: (m: MachineIndex) => FilterResult): Explanation {
   const byFilter = new Map<FilterName, { kind: RejectionKind; machines: number; constraints: Set<string>; example: string; rejected: MachineIndex[] }>();
   let eligible = 0;
   for (const machine of view.machines) {
-    const r = runFilters(filters, unit, machine.index, view);
+    const r = answerOn(machine.index);
     if (r.ok) {
       eligible++;
       continue;

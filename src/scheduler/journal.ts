@@ -24,6 +24,11 @@ class Reasons {
     else this.byUnit.set(unit, new Map([had, [machineId, reason]]));
   }
 
+  /** Units with a reason recorded. */
+  units(): Iterable<string> {
+    return this.byUnit.keys();
+  }
+
   get(unit: string, machineId: string): string | undefined {
     const had = this.byUnit.get(unit);
     if (had === undefined) return undefined;
@@ -45,6 +50,13 @@ export class Journal {
   /** Records why `unit` is (to be) off machine `machineId`. */
   unplaced(unit: string, machineId: string, reason: string): void {
     this.removed.set(unit, machineId, reason);
+  }
+
+  /** Every unit a reason was recorded for (an incremental pass diffs only these, see `carry.ts`). */
+  units(): Set<string> {
+    const out = new Set(this.added.units());
+    for (const u of this.removed.units()) out.add(u);
+    return out;
   }
 
   /**

@@ -48,7 +48,8 @@ function sameMachine(a: MachineSnapshot, b: MachineSnapshot): boolean {
   );
 }
 
-function sameRecord<V>(a: Readonly<Record<string, V>> | undefined, b: Readonly<Record<string, V>> | undefined): boolean {
+/** True when both records have the same keys with identical values (or are both undefined). */
+export function sameRecord<V>(a: Readonly<Record<string, V>> | undefined, b: Readonly<Record<string, V>> | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
   const keys = Object.keys(a);

@@ -80,6 +80,8 @@ export class PlacementState implements PlacementView {
   readonly lastAdded = new Map<string, number>();
 
   private readonly names: Array<Map<string, PlanUnit>>;
+  /** Per machine, see {@link versionOf}. */
+  private readonly versions: Int32Array;
   /** unit name -> its machine, or its machines once it has more than one (global units). */
   private readonly placed = new Map<string, MachineIndex | Set<MachineIndex>>();
   /** Per machine, the one-machine set {@link machinesOf} answers for units placed only there (built on first use). */
@@ -103,6 +105,7 @@ export class PlacementState implements PlacementView {
     this.replaces = new PatternCounts(n);
     this.loads = new LoadOrder(n);
     this.names = Array.from({ length: n }, () => new Map());
+    this.versions = new Int32Array(n);
     this.singles = new Array<ReadonlySet<MachineIndex> | undefined>(n);
     this.resources = new ResourceUsage(machines, (m) => [...this.names[m]!.values()].map((u) => u.scoreRequests));
     for (const m of machines) {
@@ -136,6 +139,21 @@ export class PlacementState implements PlacementView {
 
   machinesWithId(id: string): readonly MachineIndex[] {
     return this.ids.get(id) ?? [];
+  }
+
+  /** How many units are placed on at least one machine. */
+  get placedCount(): number {
+    return this.placed.size;
+  }
+
+  /** True when unit `name` is on some machine. */
+  isPlaced(name: string): boolean {
+    return this.placed.has(name);
+  }
+
+  /** Increases whenever a unit arrives on or leaves `m`: equal versions, equal units on `m`. */
+  versionOf(m: MachineIndex): number {
+    return this.versions[m]!;
   }
 
   instancesByValue(template: string, key: string): { readonly perValue: ReadonlyMap<string, number>; readonly most: number } {
@@ -195,6 +213,7 @@ export class PlacementState implements PlacementView {
     this.resources.update(m, unit.requests, 1);
     this.resources.updateScoring(m, unit.scoreRequests, 1);
     if (unit.template !== undefined) this.countInstance(unit.template, m, 1);
+    this.versions[m]!++;
     ++this.tick;
     if (unit.followers.length > 0) this.lastAdded.set(unit.name, this.tick);
     for (const l of this.changeListeners) l(m, true);
@@ -212,6 +231,7 @@ export class PlacementState implements PlacementView {
     this.resources.update(m, unit.requests, -1);
     this.resources.updateScoring(m, unit.scoreRequests, -1);
     if (unit.template !== undefined) this.countInstance(unit.template, m, -1);
+    this.versions[m]!++;
     this.lastRemoval = ++this.tick;
     for (const l of this.changeListeners) l(m, false);
   }
