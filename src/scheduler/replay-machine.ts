@@ -78,4 +78,6 @@ function placeGlobals(m: MachineIndex, state: PlacementState, input: ReplayInput
     }
   }
   for (const u of ordinary) if (u.requests.length > 0) state.resources.update(m, u.requests, -1);
+  // The indexes kept from earlier passes heard of the additions above while reservations were held.
+  state.resourcesChanged(m);
 }

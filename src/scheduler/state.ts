@@ -188,6 +188,16 @@ export class PlacementState implements PlacementView {
     return this.room;
   }
 
+  /**
+   * Tells the indexes that `m`'s resource usage was changed directly
+   * (`resources.update`, phase 1's reservations) and is final again; they
+   * hear it as a removal (what frees room). Not needed while no index exists.
+   */
+  resourcesChanged(m: MachineIndex): void {
+    this.versions[m]!++;
+    for (const l of this.changeListeners) l(m, false);
+  }
+
   /** Calls `listener` after every add and remove, with the machine whose units changed and whether a unit was added (else removed). */
   onChange(listener: (m: MachineIndex, added: boolean) => void): void {
     this.changeListeners.push(listener);

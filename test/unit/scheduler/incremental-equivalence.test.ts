@@ -19,9 +19,9 @@ import { req } from './fixtures.js';
 const G = 1024 ** 3;
 
 /** A cluster with every kind of constraint: global units (some requesting resources, some conflicting), templates conflicting with themselves, metadata, MachineOf pairs, Replaces, pinned units, resources. */
-function cluster(r: Rng, requests: boolean): ClusterSnapshot {
+function cluster(r: Rng, requests: boolean, crowd = 1): ClusterSnapshot {
   const machines: MachineSnapshot[] = [];
-  const count = r.between(6, 24);
+  const count = crowd > 1 ? r.between(16, 32) : r.between(6, 24);
   for (let i = 0; i < count; i++) {
     const metadata: Record<string, string> = { az: r.pick(['a', 'b', 'c']) };
     if (r.chance(0.4)) metadata['disk'] = 'ssd';
@@ -36,7 +36,7 @@ function cluster(r: Rng, requests: boolean): ClusterSnapshot {
   add('agent.service', { global: true, ...(requests ? { resources: { cpu: 0.1, memory: 0.25 * G } } : {}) });
   if (r.chance(0.5)) add('edge.service', { global: true, metadata: { disk: ['ssd'] }, conflicts: ['cache@*.service'] });
   if (r.chance(0.15)) add('zz-global.service', { global: true, conflicts: ['agent.service'] });
-  const n = r.between(20, 90);
+  const n = r.between(20, 90) * crowd;
   for (let i = 0; i < n; i++) {
     const kind = r.int(9);
     if (kind === 0) add(`cache@${i}.service`, { conflicts: ['cache@*.service'], ...resources() });
@@ -99,19 +99,21 @@ function change(r: Rng, snap: ClusterSnapshot, plan: Plan): ClusterSnapshot {
 }
 
 test('incremental passes plan exactly as passes from scratch (random change sequences)', () => {
-  const policies: Array<[string, Record<string, unknown> | undefined, boolean]> = [
+  // The last: a full cluster, where placement ranks only the machines with room (`room-index.ts`) after a few misses.
+  const policies: Array<[string, Record<string, unknown> | undefined, boolean, number?]> = [
     ['default, no requests', undefined, false],
     ['spread with requests', { strategy: 'spread' }, true],
     ['spread + spreadBy + balanced', { strategy: 'spread', spreadBy: 'az', scorers: { balanced: 1 } }, true],
     ['binpack', { strategy: 'binpack' }, true],
     ['random', { strategy: 'random' }, true],
+    ['spread, full cluster', { strategy: 'spread', spreadBy: 'az' }, true, 6],
   ];
   const seeds = Number(process.env.INCREMENTAL_SEEDS ?? 12);
   const kinds = { 'same-input': 0, incremental: 0, full: 0 };
   for (let seed = 1; seed <= seeds; seed++) {
-    for (const [name, doc, requests] of policies) {
+    for (const [name, doc, requests, crowd] of policies) {
       const r = new Rng(seed * 7919 + name.length);
-      const base = cluster(r, requests);
+      const base = cluster(r, requests, crowd);
       let snap: ClusterSnapshot = doc === undefined ? base : { ...base, policy: parsePolicy(doc) };
       for (let pass = 0; pass < 16; pass++) {
         const plan = planSchedule(snap);
