@@ -30,9 +30,12 @@ const derivedCache = new WeakMap<UnitSnapshot['requirements'], Derived>();
 export const NO_REQUESTS: ReadonlyArray<readonly [string, number]> = Object.freeze([]);
 
 export function derivedOf(r: UnitSnapshot['requirements']): Derived {
+  // Units without constraints (most of them) share one value, found without a per-object entry:
+  // a cold pass over 10,000 new units spent much of its time inserting into the WeakMap and collecting it.
+  if (isPlain(r)) return plainDerived();
   let d = derivedCache.get(r);
   if (d === undefined) {
-    d = isPlain(r) ? plainDerived() : derive(r);
+    d = derive(r);
     derivedCache.set(r, d);
   }
   return d;
