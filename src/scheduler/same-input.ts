@@ -12,6 +12,8 @@ import type { PlacementPolicy } from './policy.js';
 /** True when planning `a` and `b` must give the same plan (false when unsure). */
 export function sameInput(a: ClusterSnapshot, b: ClusterSnapshot): boolean {
   if (a === b) return true;
+  // Counts first: an input that gained or lost a unit, machine or entry differs at no cost.
+  if (a.units.length !== b.units.length || a.machines.length !== b.machines.length || a.schedule.size !== b.schedule.size) return false;
   return (
     samePolicy(a.policy, b.policy) &&
     sameSet(a.shielded, b.shielded) &&
