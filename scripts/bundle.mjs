@@ -41,8 +41,10 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(`${fleetctlDir}/main.js`, 0o755);
-// The `fleetctl` launcher and its start-up snapshot (fleetctl/snapshot.ts); the flags are fleetctl/cli/node-flags.ts's.
-await buildFleetctlSnapshot(fleetctlDir, ['--no-opt', '--max-semi-space-size=1']);
+// The `fleetctl` launcher and its start-up snapshot (fleetctl/snapshot.ts), built with the flags the
+// launcher starts Node with (tsc has compiled fleetctl/cli/node-flags.ts by now; a test pins the launcher's).
+const { FLEETCTL_NODE_FLAGS } = await import('../dist/fleetctl/cli/node-flags.js');
+await buildFleetctlSnapshot(fleetctlDir, FLEETCTL_NODE_FLAGS);
 
 /**
  * etcd3 loads its protocol definition from `${__dirname}/../proto/rpc.proto`;
