@@ -7,7 +7,7 @@
  * resource (fleet, an older fleetd: 405) gets one request per unit instead.
  */
 import { pooled } from '../../src/pool.js';
-import { ApiError } from './errors.js';
+import { ApiError, TransportError } from './errors.js';
 import { retryDelayMs, withRetry, type RetryPolicy } from './retry.js';
 import type { UnitWriteRequest } from './types.js';
 
@@ -17,6 +17,14 @@ export const BATCH_MAX_ITEMS = 250;
 export const BATCH_MAX_BYTES = 256 * 1024;
 /** Batch requests in flight at once. */
 export const BATCHES_IN_FLIGHT = 2;
+/**
+ * How many times a batch whose request got no answer within
+ * --request-timeout is sent again, each time with the whole timeout: a
+ * server slowed by a burst (etcd writes taking seconds) usually did the work
+ * and answers the repeat at once, while one that answers nothing at all
+ * still fails the command after (1 + this) timeouts.
+ */
+export const TIMED_OUT_RESENDS = 2;
 
 /** How to reach the server: one batch, or one item on its own. */
 export interface BatchTransport {
@@ -76,6 +84,14 @@ class InOrder {
 }
 
 /**
+ * Whether `error` answers a destroy whose unit is gone: done, when an
+ * earlier send of the same item may have destroyed it.
+ */
+function goneAlready(item: UnitWriteRequest, error: unknown): boolean {
+  return item.kind === 'destroy' && error instanceof ApiError && error.status === 404;
+}
+
+/**
  * Writes `items` through `transport`, in batches, falling back to one
  * request per item when the server has no batch resource.
  * @returns each item's outcome, in order. Never rejects for an item's failure.
@@ -96,30 +112,48 @@ export async function writeInBatches(transport: BatchTransport, items: readonly 
   await pooled(splitBatches(items), BATCHES_IN_FLIGHT, async (batch) => {
     if (unsupported) return singles(batch);
     let pending = batch;
+    // Items of a send whose outcome is unknown (no answer in time, a dropped
+    // connection): the server may have done them already.
+    const maybeDone = new Set<number>();
+    const send = (indexes: readonly number[]): Promise<unknown[]> =>
+      transport.send(indexes.map((i) => items[i]!)).catch((err: unknown) => {
+        if (err instanceof TransportError && (err.timedOut || err.retryable)) for (const i of indexes) maybeDone.add(i);
+        throw err;
+      });
     try {
-      // A send that got some items done (a busy server answers what it did
-      // not get to before its deadline with 503) starts a fresh budget for
-      // the rest: a slow server that keeps making progress is not given up
-      // on, one that makes none is, after the budget.
-      for (let progressed = true; progressed; ) {
-        progressed = false;
-        await withRetry(transport.retry, async () => {
-          const results = await transport.send(pending.map((i) => items[i]!));
-          const again: number[] = [];
-          let transient: ApiError | undefined;
-          pending.forEach((i, k) => {
-            const error = results[k];
-            if (error instanceof ApiError && error.retryable) {
-              again.push(i);
-              transient = error;
-            } else order.set(i, error);
-          });
-          progressed = again.length > 0 && again.length < pending.length;
-          pending = again;
-          // Only the items the server could not do yet go out again, after the retry policy's pause.
-          if (transient !== undefined && !progressed) throw transient;
-        });
-        if (progressed) await transport.retry.sleep(retryDelayMs(0, (transport.retry.random ?? Math.random)()));
+      for (let timeouts = 0; ; ) {
+        try {
+          // A send that got some items done (a busy server answers what it did
+          // not get to before its deadline with 503) starts a fresh budget for
+          // the rest: a slow server that keeps making progress is not given up
+          // on, one that makes none is, after the budget.
+          for (let progressed = true; progressed; ) {
+            progressed = false;
+            await withRetry(transport.retry, async () => {
+              const results = await send(pending);
+              const again: number[] = [];
+              let transient: ApiError | undefined;
+              pending.forEach((i, k) => {
+                const error = results[k];
+                if (error instanceof ApiError && error.retryable) {
+                  again.push(i);
+                  transient = error;
+                } else order.set(i, maybeDone.has(i) && goneAlready(items[i]!, error) ? undefined : error);
+              });
+              progressed = again.length > 0 && again.length < pending.length;
+              pending = again;
+              // Only the items the server could not do yet go out again, after the retry policy's pause.
+              if (transient !== undefined && !progressed) throw transient;
+            });
+            if (progressed) await transport.retry.sleep(retryDelayMs(0, (transport.retry.random ?? Math.random)()));
+          }
+          break;
+        } catch (err) {
+          if (!(err instanceof TransportError && err.timedOut) || timeouts++ >= TIMED_OUT_RESENDS) {
+            if (err instanceof TransportError && err.timedOut && timeouts > 1) err.message = `${err.message} (no answer to ${timeouts} sends of this batch)`;
+            throw err;
+          }
+        }
       }
     } catch (err) {
       if (err instanceof BatchUnsupportedError) {

@@ -37,11 +37,17 @@ export class ApiError extends FleetClientError {
 export class TransportError extends FleetClientError {
   readonly code = 'TRANSPORT_ERROR';
   private readonly transient: boolean;
-  /** `transient`: the connection was reset or refused (a restarting or overloaded fleetd), so a retry may work. */
-  constructor(message: string, options?: { cause?: unknown; transient?: boolean }) {
+  /** The request went out but no answer came within --request-timeout: the server may still have carried it out. */
+  readonly timedOut: boolean;
+  /**
+   * `transient`: the connection was reset or refused (a restarting or
+   * overloaded fleetd), so a retry may work. `timedOut`: see {@link timedOut}.
+   */
+  constructor(message: string, options?: { cause?: unknown; transient?: boolean; timedOut?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TransportError';
     this.transient = options?.transient === true;
+    this.timedOut = options?.timedOut === true;
   }
 
   override get retryable(): boolean {

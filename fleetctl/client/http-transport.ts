@@ -168,7 +168,7 @@ async function sendOnce(
     const timedOut = new Error('request timed out');
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err.name === 'AbortError') reject(err);
-      else if (err === timedOut) reject(new TransportError(timeoutMessage(target), { cause: err, transient: false }));
+      else if (err === timedOut) reject(new TransportError(timeoutMessage(target), { cause: err, transient: false, timedOut: true }));
       else reject(new TransportError(`unable to reach the fleet API at ${describe(target)}: ${err.code ?? err.message}`, { cause: err, transient: TRANSIENT_CODES.has(err.code ?? '') }));
     });
     if (options.idle !== false && target.idleTimeoutMs > 0) {

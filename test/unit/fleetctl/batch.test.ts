@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../../fleetctl/client/errors.js';
-import { BATCH_MAX_ITEMS, BatchUnsupportedError, splitBatches, writeInBatches, type BatchTransport } from '../../../fleetctl/client/batch.js';
+import { ApiError, TransportError } from '../../../fleetctl/client/errors.js';
+import { BATCH_MAX_ITEMS, BatchUnsupportedError, splitBatches, TIMED_OUT_RESENDS, writeInBatches, type BatchTransport } from '../../../fleetctl/client/batch.js';
 import { HttpFleetClient } from '../../../fleetctl/client/http-client.js';
 import { parseApiEndpoint } from '../../../fleetctl/client/endpoint.js';
 import type { RetryPolicy } from '../../../fleetctl/client/retry.js';
@@ -134,4 +134,71 @@ test('a batch request tells the server how long fleetctl waits (X-Fleet-Request-
   const client = new HttpFleetClient({ endpoint: parseApiEndpoint(stub.endpoint).endpoint, idleTimeoutMs: 2500 });
   assert.deepEqual(await client.writeUnits([{ kind: 'destroy', name: 'a.service' }]), [undefined]);
   assert.equal(header, '2500');
+});
+
+const noAnswer = () => new TransportError('the fleet API did not answer within 3.0 s', { timedOut: true });
+
+test('writeInBatches: a batch that got no answer in time is sent again; a destroy it may have done (404 now) counts as done, other refusals stay', async () => {
+  const sent: string[][] = [];
+  const mixed: UnitWriteRequest[] = [
+    { kind: 'put', name: 'a.service', options: [], desiredState: 'launched' },
+    { kind: 'destroy', name: 'b.service' },
+    { kind: 'put', name: 'c.service', options: [], desiredState: 'launched' },
+  ];
+  const transport: BatchTransport = {
+    retry: fakePolicy(3000),
+    concurrency: 4,
+    send: async (batch) => {
+      sent.push(batch.map((b) => b.name));
+      // The first send was carried out, but its answer came too late.
+      if (sent.length === 1) throw noAnswer();
+      return batch.map((b) => (b.name === 'b.service' ? new ApiError(404, 'unit does not exist') : b.name === 'c.service' ? new ApiError(409, 'unit already exists') : undefined));
+    },
+    single: () => Promise.reject(new Error('not used')),
+  };
+  const out = await writeInBatches(transport, mixed);
+  assert.deepEqual(sent, [['a.service', 'b.service', 'c.service'], ['a.service', 'b.service', 'c.service']]);
+  assert.deepEqual(out.map((e) => (e instanceof ApiError ? e.status : e)), [undefined, undefined, 409]);
+});
+
+test('writeInBatches: a destroy answered 404 on its first send is still reported (it did not exist)', async () => {
+  const transport: BatchTransport = {
+    retry: fakePolicy(3000),
+    concurrency: 4,
+    send: async (batch) => batch.map(() => new ApiError(404, 'unit does not exist')),
+    single: () => Promise.reject(new Error('not used')),
+  };
+  const out = await writeInBatches(transport, [{ kind: 'destroy', name: 'b.service' }]);
+  assert.ok(out[0] instanceof ApiError && out[0].status === 404);
+});
+
+test('writeInBatches: a server that never answers fails the batch after a bounded number of sends, saying so', async () => {
+  let sends = 0;
+  const transport: BatchTransport = {
+    retry: fakePolicy(3000),
+    concurrency: 4,
+    send: async () => {
+      sends++;
+      throw noAnswer();
+    },
+    single: () => Promise.reject(new Error('not used')),
+  };
+  const out = await writeInBatches(transport, items(3));
+  assert.equal(sends, 1 + TIMED_OUT_RESENDS);
+  for (const e of out) assert.ok(e instanceof TransportError && e.message.endsWith(`(no answer to ${1 + TIMED_OUT_RESENDS} sends of this batch)`), String(e));
+});
+
+test('HttpFleetClient.writeUnits: a batch whose answer does not come within --request-timeout is sent again and its result used', async (t) => {
+  let posts = 0;
+  const stub = await startStub('unix', {
+    'POST /fleet/v1/units': (_q, res) => {
+      // The first answer comes after the client's timeout; the repeat is answered at once.
+      if (++posts === 1) setTimeout(() => json(res, 200, { results: [{ name: 'a.service', status: 201 }] }), 600).unref();
+      else json(res, 200, { results: [{ name: 'a.service', status: 204 }] });
+    },
+  });
+  t.after(() => stub.close());
+  const client = new HttpFleetClient({ endpoint: parseApiEndpoint(stub.endpoint).endpoint, idleTimeoutMs: 250 });
+  assert.deepEqual(await client.writeUnits([{ kind: 'put', name: 'a.service', options: [], desiredState: 'launched' }]), [undefined]);
+  assert.equal(posts, 2);
 });
