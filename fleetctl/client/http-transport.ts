@@ -45,6 +45,8 @@ export interface HttpTarget {
   readonly token?: string;
   /** Waiting on 429; undefined = a 429 is the answer at once. */
   readonly rateLimit?: RateLimitRetry;
+  /** Sends the request; default Node's `http.request` (`https.request` for https), loaded on first use. */
+  readonly request?: RequestFn;
 }
 
 /**
@@ -135,7 +137,8 @@ export async function send(
   }
 }
 
-type RequestFn = typeof httpRequest;
+/** Node's `http.request` (or anything that behaves as it does). */
+export type RequestFn = typeof httpRequest;
 let httpModule: Promise<RequestFn> | undefined;
 let httpsModule: Promise<RequestFn> | undefined;
 
@@ -162,7 +165,7 @@ async function sendOnce(
   };
   const opts = requestOptions(target, method, path, headers);
   const isHttps = target.endpoint.kind === 'tcp' && target.endpoint.protocol === 'https:';
-  const request = await requestFunction(isHttps);
+  const request = target.request ?? (await requestFunction(isHttps));
   return new Promise((resolve, reject) => {
     const req = request({ ...opts, signal: options.signal }, resolve);
     const timedOut = new Error('request timed out');

@@ -69,19 +69,20 @@ test('an unreachable endpoint is a TransportError naming it', async () => {
 });
 
 test('a server that does not answer in time gets a message that says so, not "unable to reach"', async (t) => {
-  let answer: (() => void) | undefined;
+  const answers: (() => void)[] = [];
   const stub = await startStub('unix', {
     // Answers only when the test ends: the client's idle timeout must fire first.
-    'POST /fleet/v1/units': (_req, res) => void (answer = () => json(res, 200, { results: [] })),
+    'POST /fleet/v1/units': (_req, res) => void answers.push(() => json(res, 200, { results: [] })),
   });
   t.after(async () => {
-    answer?.();
+    for (const answer of answers) answer();
     await stub.close();
   });
   const client = new HttpFleetClient({ endpoint: parseApiEndpoint(stub.endpoint).endpoint, idleTimeoutMs: 200 });
   const [outcome] = await client.writeUnits([{ kind: 'destroy', name: 'a.service' }]);
   assert.ok(outcome instanceof TransportError && !outcome.retryable, String(outcome));
-  assert.equal(outcome.message, `the fleet API at ${stub.endpoint} did not answer within 0.2 s (--request-timeout; raise it for a busy cluster); the request may still have been carried out`);
+  assert.equal(outcome.message, `the fleet API at ${stub.endpoint} did not answer within 0.2 s (--request-timeout; raise it for a busy cluster); the request may still have been carried out (no answer to 3 sends of this batch)`);
+  assert.equal(answers.length, 3, 'the batch was sent three times');
 });
 
 test('status streams with the exit code from the trailer', async (t) => {
