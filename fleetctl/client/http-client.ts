@@ -89,8 +89,12 @@ function unitPath(name: string): string {
   return `/units/${encodeURIComponent(name)}`;
 }
 
-/** Items per page fleetctl asks the API for when it lists. */
-export const LIST_PAGE_SIZE = 1000;
+/**
+ * Items per page fleetctl asks the API for when it lists. fleetd builds the
+ * whole listing for every page it serves, so fewer, larger pages are cheaper
+ * for both sides: a cluster of 1,005 units took two round trips at 1,000.
+ */
+export const LIST_PAGE_SIZE = 10_000;
 
 /** The API driver. */
 export class HttpFleetClient implements FleetClient {

@@ -33,7 +33,7 @@ test('lists follow nextPageToken with alt=json and map the wire entities', async
     { name: 'a.service', options: [{ section: 'Unit', name: 'Description', value: '' }], desiredState: 'inactive', currentState: 'inactive' },
     { name: 'b.service', options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }], desiredState: 'launched', currentState: 'launched', machineId: 'm1' },
   ]);
-  assert.deepEqual(stub.requests.slice(0, 2), ['GET /fleet/v1/units?pageSize=1000&alt=json', 'GET /fleet/v1/units?pageSize=1000&nextPageToken=P2&alt=json']);
+  assert.deepEqual(stub.requests.slice(0, 2), ['GET /fleet/v1/units?pageSize=10000&alt=json', 'GET /fleet/v1/units?pageSize=10000&nextPageToken=P2&alt=json']);
   assert.deepEqual(await client.listMachines(), [
     { id: 'm0', metadata: {} },
     { id: 'm1', primaryIP: '10.0.0.1', metadata: { a: 'b' }, apiEndpoint: 'http://10.0.0.1:1' },
@@ -41,7 +41,7 @@ test('lists follow nextPageToken with alt=json and map the wire entities', async
   assert.deepEqual(await client.listUnitStates({ unitName: 'b.service' }), [
     { name: 'b.service', machineId: 'm1', hash: 'abc', loadState: 'loaded', activeState: 'active', subState: 'running' },
   ]);
-  assert.equal(stub.requests.at(-1), 'GET /fleet/v1/state?unitName=b.service&pageSize=1000&alt=json');
+  assert.equal(stub.requests.at(-1), 'GET /fleet/v1/state?unitName=b.service&pageSize=10000&alt=json');
 });
 
 test('API errors carry status and message; 404 on GET is undefined', async (t) => {

@@ -195,6 +195,6 @@ test('the API driver asks for units without options, and still knows globals fro
     const code = await runCli(['--endpoint', stub.endpoint, 'list-unit-files', '--no-legend', '--fields=unit,global'], { out, env: {} });
     assert.equal(code, 0, out.err());
     assert.equal(out.out(), 'a.service\tfalse\ng.service\ttrue\n', label);
-    assert.deepEqual(stub.requests, ['GET /fleet/v1/units?options=false&pageSize=1000&alt=json'], label);
+    assert.deepEqual(stub.requests, ['GET /fleet/v1/units?options=false&pageSize=10000&alt=json'], label);
   }
 });
