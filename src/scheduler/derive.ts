@@ -1,7 +1,7 @@
 /**
  * What a pass derives from one unit's own requirements alone (metadata key,
  * deduplicated globs, requests in fixed units, the requirements part of its
- * signature), memoised per requirements object, and its scoring requests.
+ * signature), and its scoring requests (memoised per requests value).
  */
 import type { UnitSnapshot } from './types.js';
 import { compareStrings } from './name-index.js';
@@ -17,28 +17,17 @@ export interface Derived {
   readonly signature: string;
 }
 
-/**
- * Derived data per requirements object. Requirements are immutable and the
- * engine hands the scheduler the same object for a unit until its content
- * changes, so at 10,000 units every pass after the first reuses these
- * instead of rebuilding strings (most of a settled pass's cost was here and
- * in the garbage it made).
- */
-const derivedCache = new WeakMap<UnitSnapshot['requirements'], Derived>();
-
 /** What a unit requesting nothing reserves: one shared, frozen value, so per-requests caches ({@link scoringRequests}) hit for every such unit. */
 export const NO_REQUESTS: ReadonlyArray<readonly [string, number]> = Object.freeze([]);
 
+/**
+ * What a pass derives from `r`. Not memoised here: `prepare.ts` keeps the
+ * latest model's derivations by unit and requirements object.
+ */
 export function derivedOf(r: UnitSnapshot['requirements']): Derived {
-  // Units without constraints (most of them) share one value, found without a per-object entry:
-  // a cold pass over 10,000 new units spent much of its time inserting into the WeakMap and collecting it.
+  // Units without constraints (most of them) share one value.
   if (isPlain(r)) return plainDerived();
-  let d = derivedCache.get(r);
-  if (d === undefined) {
-    d = derive(r);
-    derivedCache.set(r, d);
-  }
-  return d;
+  return derive(r);
 }
 
 function derive(r: UnitSnapshot['requirements']): Derived {

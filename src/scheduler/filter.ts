@@ -85,8 +85,8 @@ export interface PreFilter {
 
 /** Runs `filters` in order; returns the first rejection, or {@link OK}. */
 export function runFilters(filters: readonly Filter[], unit: PlanUnit, m: MachineIndex, view: PlacementView): FilterResult {
-  for (const f of filters) {
-    const r = f.check(unit, m, view);
+  for (let i = 0; i < filters.length; i++) {
+    const r = filters[i]!.check(unit, m, view);
     if (!r.ok) return r;
   }
   return OK;

@@ -14,6 +14,8 @@ export type Edges = ReadonlyMap<string, readonly string[]>;
  * Iterative Tarjan so long chains cannot overflow the stack.
  */
 export function cycles(nodes: readonly string[], edges: Edges): string[][] {
+  // A node on a cycle has an edge in and an edge out: without such a node (the usual graph: leaders and their followers) there is none.
+  if (!hasInnerNode(edges)) return [];
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const onStack = new Set<string>();
@@ -61,39 +63,55 @@ export function cycles(nodes: readonly string[], edges: Edges): string[][] {
   return out.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
 }
 
+/** True when some successor has successors of its own. */
+function hasInnerNode(edges: Edges): boolean {
+  for (const tos of edges.values()) for (const to of tos) if ((edges.get(to)?.length ?? 0) > 0) return true;
+  return false;
+}
+
 /**
  * Topological order of `sortedNodes` (which must be sorted) along `edges`,
  * breaking ties by name. Nodes on or behind a cycle are appended in name order.
  */
 export function topologicalOrder(sortedNodes: readonly string[], edges: Edges): string[] {
-  if (edges.size === 0) return [...sortedNodes];
   const rank = new Map<string, number>();
   sortedNodes.forEach((n, i) => rank.set(n, i));
-  const indegree = new Array<number>(sortedNodes.length).fill(0);
+  return topologicalPositions(sortedNodes.length, edges, (i) => sortedNodes[i]!, (n) => rank.get(n)).map((i) => sortedNodes[i]!);
+}
+
+/**
+ * {@link topologicalOrder} as positions: the `count` nodes are `nameAt(0..count-1)`
+ * (sorted) and `positionOf` finds a node's position (undefined: not a node),
+ * so a caller that has positions already builds no name map.
+ */
+export function topologicalPositions(count: number, edges: Edges, nameAt: (i: number) => string, positionOf: (node: string) => number | undefined): number[] {
+  const out: number[] = new Array<number>(count);
+  if (edges.size === 0) {
+    for (let i = 0; i < count; i++) out[i] = i;
+    return out;
+  }
+  const indegree = new Int32Array(count);
   for (const [from, tos] of edges) {
-    if (!rank.has(from)) continue;
+    if (positionOf(from) === undefined) continue;
     for (const to of tos) {
-      const r = rank.get(to);
+      const r = positionOf(to);
       if (r !== undefined) indegree[r]!++;
     }
   }
   const ready = new MinHeap();
-  indegree.forEach((d, i) => {
-    if (d === 0) ready.push(i);
-  });
-  const out: string[] = [];
-  const done = new Array<boolean>(sortedNodes.length).fill(false);
+  for (let i = 0; i < count; i++) if (indegree[i] === 0) ready.push(i);
+  let n = 0;
+  const done = new Uint8Array(count);
   for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
-    const node = sortedNodes[i]!;
-    out.push(node);
-    done[i] = true;
-    for (const to of edges.get(node) ?? []) {
-      const r = rank.get(to);
+    out[n++] = i;
+    done[i] = 1;
+    const tos = edges.get(nameAt(i));
+    if (tos === undefined) continue;
+    for (const to of tos) {
+      const r = positionOf(to);
       if (r !== undefined && --indegree[r]! === 0) ready.push(r);
     }
   }
-  sortedNodes.forEach((n, i) => {
-    if (!done[i]) out.push(n);
-  });
+  for (let i = 0; i < count; i++) if (done[i] === 0) out[n++] = i;
   return out;
 }

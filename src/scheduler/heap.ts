@@ -52,9 +52,60 @@ export class Heap<T> {
   }
 }
 
-/** A heap of numbers, smallest first. */
-export class MinHeap extends Heap<number> {
-  constructor() {
-    super((a, b) => a < b);
+/**
+ * A heap of non-negative integers below 2^31, smallest first, in a typed
+ * array (no closure call per comparison, no boxed numbers): the pending
+ * queue pushes and pops every unit of a pass.
+ */
+export class MinHeap {
+  private items = new Int32Array(64);
+  private count = 0;
+
+  /** Number of items held. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds `value` (duplicates allowed). */
+  push(value: number): void {
+    if (this.count === this.items.length) {
+      const grown = new Int32Array(this.items.length * 2);
+      grown.set(this.items);
+      this.items = grown;
+    }
+    const a = this.items;
+    let i = this.count++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pv = a[p]!;
+      if (pv <= value) break;
+      a[i] = pv;
+      i = p;
+    }
+    a[i] = value;
+  }
+
+  /** Removes and returns the smallest item; undefined when empty. */
+  pop(): number | undefined {
+    if (this.count === 0) return undefined;
+    const a = this.items;
+    const top = a[0]!;
+    const n = --this.count;
+    if (n > 0) {
+      const last = a[n]!;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && a[r]! < a[l]! ? r : l;
+        const cv = a[c]!;
+        if (cv >= last) break;
+        a[i] = cv;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
   }
 }

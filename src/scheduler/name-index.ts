@@ -9,16 +9,18 @@ import { globMatch, isLiteralGlob } from '../units/glob.js';
  */
 export class NameIndex {
   private readonly sorted: readonly string[];
-  private readonly members: ReadonlySet<string>;
 
+  /** `names`: any order, duplicates allowed; a list already sorted without duplicates (the planner's) is used as it is. */
   constructor(names: Iterable<string>) {
-    this.members = new Set(names);
-    this.sorted = [...this.members].sort(compareStrings);
+    this.sorted = Array.isArray(names) && isStrictlyAscending(names as readonly string[]) ? (names as readonly string[]) : [...new Set(names)].sort(compareStrings);
   }
 
   /** Names matching `pattern` (Go path.Match), ascending; empty for a malformed pattern. */
   match(pattern: string): string[] {
-    if (isLiteralGlob(pattern)) return this.members.has(pattern) ? [pattern] : [];
+    if (isLiteralGlob(pattern)) {
+      const at = lowerBound(this.sorted, pattern);
+      return this.sorted[at] === pattern ? [pattern] : [];
+    }
     const prefix = literalPrefix(pattern);
     const out: string[] = [];
     for (let i = lowerBound(this.sorted, prefix); i < this.sorted.length; i++) {
@@ -33,6 +35,11 @@ export class NameIndex {
 /** Code-unit string order, the tie-break order used everywhere in the scheduler. */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isStrictlyAscending(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) return false;
+  return true;
 }
 
 function literalPrefix(pattern: string): string {

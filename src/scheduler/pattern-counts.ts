@@ -39,7 +39,9 @@ export class PatternCounts implements PatternCountsView {
 }
 
 function bump(counts: Map<string, number>, patterns: readonly string[], delta: 1 | -1): void {
-  for (const p of patterns) {
+  // Index loops here and in other per-placement paths: a for-of over these (often frozen, shared) arrays is not always optimised and allocates an iterator.
+  for (let i = 0; i < patterns.length; i++) {
+    const p = patterns[i]!;
     const n = (counts.get(p) ?? 0) + delta;
     if (n === 0) counts.delete(p);
     else counts.set(p, n);

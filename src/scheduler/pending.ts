@@ -8,17 +8,20 @@ import { MinHeap } from './heap.js';
  */
 export class PendingQueue {
   private readonly heap = new MinHeap();
-  private readonly queued = new Set<string>();
+  /** Per rank: 1 while the unit is queued. */
+  private readonly queued: Uint8Array;
   private readonly causes = new Map<string, string>();
 
   /** `order` is the pass's placement order: `order[u.rank] === u`. */
-  constructor(private readonly order: readonly PlanUnit[]) {}
+  constructor(private readonly order: readonly PlanUnit[]) {
+    this.queued = new Uint8Array(order.length);
+  }
 
   /** Queues `unit` (once); `cause` says why it left its machine (undefined: it never had one). */
   push(unit: PlanUnit, cause?: string): void {
     if (cause !== undefined) this.causes.set(unit.name, cause);
-    if (this.queued.has(unit.name)) return;
-    this.queued.add(unit.name);
+    if (this.queued[unit.rank] === 1) return;
+    this.queued[unit.rank] = 1;
     this.heap.push(unit.rank);
   }
 
@@ -26,9 +29,8 @@ export class PendingQueue {
   pop(): PlanUnit | undefined {
     const rank = this.heap.pop();
     if (rank === undefined) return undefined;
-    const unit = this.order[rank]!;
-    this.queued.delete(unit.name);
-    return unit;
+    this.queued[rank] = 0;
+    return this.order[rank]!;
   }
 
   /** Why `name` was queued after leaving a machine; undefined for a unit that had none. */

@@ -7,9 +7,9 @@
 import type { ClusterSnapshot, MachineSnapshot, PlanWarning, UnitSnapshot } from './types.js';
 import type { MachineIndex, MachineInfo, PlanUnit } from './model.js';
 import { NameIndex, compareStrings } from './name-index.js';
-import { cycles, topologicalOrder } from './graph.js';
+import { cycles, topologicalPositions } from './graph.js';
 import type { DesiredState } from '../domain/index.js';
-import { derivedOf, scoringRequests } from './derive.js';
+import { derivedOf, scoringRequests, type Derived } from './derive.js';
 import { samePolicy, sameUnits } from './same-input.js';
 import { DEFAULT_POLICY, type PlacementPolicy } from './policy.js';
 import { priorityOf } from '../units/requirements.js';
@@ -74,30 +74,40 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
   const bestEffort = policy.bestEffort;
   const desired = new Map<string, DesiredState>();
   const active: UnitSnapshot[] = [];
-  for (const u of snapshot.units) {
-    if (desired.has(u.name)) {
+  const list = snapshot.units;
+  for (let i = 0; i < list.length; i++) {
+    const u = list[i]!;
+    // One hash operation per unit: a name seen before leaves the size unchanged (rare: the first one's state is put back).
+    const size = desired.size;
+    desired.set(u.name, u.desiredState);
+    if (desired.size === size) {
+      desired.set(u.name, list.find((x) => x.name === u.name)!.desiredState);
       warnings.push({ units: [u.name], message: `unit ${u.name} appears more than once in the snapshot; the first is used` });
       continue;
     }
-    desired.set(u.name, u.desiredState);
     if (u.desiredState !== 'inactive') active.push(u);
   }
   active.sort((a, b) => compareStrings(a.name, b.name));
-  const names = new NameIndex(active.map((u) => u.name));
+  const sortedNames = active.map((u) => u.name);
+  const names = new NameIndex(sortedNames);
   const conflictedBy = matchDeclared(active, (u) => u.requirements.conflicts, names);
   const replacedBy = matchDeclared(active, (u) => u.requirements.replaces, names);
+  const derivations = derivationsOf(active, sortedNames);
 
   const units = new Map<string, MutableUnit>();
-  for (const u of active) {
+  /** The units in name order (as `units` iterates), to walk without the map. */
+  const all = new Array<MutableUnit>(active.length);
+  for (let i = 0; i < active.length; i++) {
+    const u = active[i]!;
     const req = u.requirements;
-    const derived = derivedOf(req);
+    const derived = derivations[i]!;
     let replaceTargets: ReadonlySet<string> = NO_NAMES;
     if (derived.replaces.length > 0) {
       const targets = new Set<string>();
       for (const p of derived.replaces) for (const n of names.match(p)) if (n !== u.name) targets.add(n);
       replaceTargets = targets;
     }
-    units.set(u.name, {
+    const unit: MutableUnit = {
       name: u.name,
       rank: 0,
       desiredState: u.desiredState as 'loaded' | 'launched',
@@ -105,20 +115,26 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
       requirements: req,
       metadataKey: derived.metadataKey,
       conflicts: derived.conflicts,
-      conflictedBy: conflictedBy.get(u.name) ?? NO_NAME_LIST,
+      conflictedBy: NO_NAME_LIST,
       replaces: derived.replaces,
-      replacedBy: replacedBy.get(u.name) ?? NO_NAME_LIST,
+      replacedBy: NO_NAME_LIST,
       replaceTargets,
       replaceCycle: undefined,
       followers: NO_NAME_LIST,
       requests: derived.requests,
       scoreRequests: scoringRequests(derived.requests, bestEffort),
-      heldOn: heldOn.get(u.name) ?? NO_MACHINES,
+      heldOn: heldOn.size === 0 ? NO_MACHINES : (heldOn.get(u.name) ?? NO_MACHINES),
       template: u.name.includes('@') ? u.name.slice(0, u.name.indexOf('@')) : undefined,
       signature: undefined,
-    });
+    };
+    units.set(u.name, unit);
+    all[i] = unit;
   }
-  for (const u of units.values()) {
+  // Only the names some declared glob matches (few) have relations to set.
+  for (const [name, globs] of conflictedBy) units.get(name)!.conflictedBy = globs;
+  for (const [name, globs] of replacedBy) units.get(name)!.replacedBy = globs;
+  for (let i = 0; i < all.length; i++) {
+    const u = all[i]!;
     const peers = u.requirements.machineOf;
     if (peers.length === 0) continue;
     for (const peer of peers.length === 1 ? peers : new Set(peers)) {
@@ -129,10 +145,9 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
     }
   }
 
-  for (const u of units.values()) u.signature = signature(u);
-  const sortedNames = active.map((u) => u.name);
+  for (let i = 0; i < all.length; i++) all[i]!.signature = signature(all[i]!, derivations[i]!);
   const replaceEdges = new Map<string, string[]>();
-  for (const u of units.values()) if (u.replaceTargets.size > 0) replaceEdges.set(u.name, [...u.replaceTargets].sort(compareStrings));
+  for (const u of all) if (u.replaceTargets.size > 0) replaceEdges.set(u.name, [...u.replaceTargets].sort(compareStrings));
   const replaceCycles = cycles([...replaceEdges.keys()], replaceEdges);
   replaceCycles.forEach((members, id) => {
     for (const n of members) units.get(n)!.replaceCycle = id;
@@ -142,7 +157,7 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
     });
   });
   const peerEdges = new Map<string, string[]>();
-  for (const u of units.values()) if (u.followers.length > 0) peerEdges.set(u.name, [...u.followers].sort(compareStrings));
+  for (const u of all) if (u.followers.length > 0) peerEdges.set(u.name, [...u.followers].sort(compareStrings));
   for (const members of cycles([...peerEdges.keys()], peerEdges)) {
     warnings.push({ units: members, message: `circular MachineOf among ${members.join(', ')}: these units can never be placed` });
   }
@@ -155,12 +170,16 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
   }
   // More important units are placed first (ties, and every unit of a cluster without priorities, by name).
   const prioritised = active.some((u) => priorityOf(u.requirements) > 0);
-  const byImportance = prioritised ? [...active].sort((a, b) => priorityOf(b.requirements) - priorityOf(a.requirements) || compareStrings(a.name, b.name)).map((u) => u.name) : sortedNames;
-  const order = topologicalOrder(byImportance, orderEdges).map((n, rank) => {
-    const u = units.get(n)!;
+  const byImportance = prioritised ? [...all].sort((a, b) => priorityOf(b.requirements) - priorityOf(a.requirements) || compareStrings(a.name, b.name)) : all;
+  // Positions in byImportance, for the edges' ends (rank is overwritten below).
+  for (let i = 0; i < byImportance.length; i++) byImportance[i]!.rank = i;
+  const positions = topologicalPositions(byImportance.length, orderEdges, (i) => byImportance[i]!.name, (n) => units.get(n)?.rank);
+  const order = new Array<PlanUnit>(positions.length);
+  for (let rank = 0; rank < positions.length; rank++) {
+    const u = byImportance[positions[rank]!]!;
     u.rank = rank;
-    return u as PlanUnit;
-  });
+    order[rank] = u;
+  }
   const requestsAnything = order.some((u) => u.requests.length > 0);
   return { units, order, names: sortedNames, desired, warnings, policy, requestsAnything, prioritised };
 }
@@ -178,6 +197,36 @@ function prepareMachines(list: readonly MachineSnapshot[], warnings: PlanWarning
     const m = byId.get(id)!;
     return { index, id, metadata: m.metadata, capacity: m.capacity, cordoned: m.cordoned };
   });
+}
+
+/**
+ * The derivations of the latest unit model built, by unit name (sorted) and
+ * requirements object. Requirements are immutable and the engine hands the
+ * scheduler the same object for a unit until its content changes, so a
+ * model rebuilt because some units changed derives only those; found by
+ * walking both sorted name lists together, without hashing (a per-object
+ * WeakMap cost a cold pass over 10,000 new units more in insertions and
+ * garbage collection than it saved).
+ */
+let lastDerived: { readonly names: readonly string[]; readonly units: readonly UnitSnapshot[]; readonly derived: readonly Derived[] } | undefined;
+
+/** Per unit of `active` (sorted by name, names `sortedNames`), its derivation: the latest model's for the same name and requirements object, else derived now. */
+function derivationsOf(active: readonly UnitSnapshot[], sortedNames: readonly string[]): Derived[] {
+  const out = new Array<Derived>(active.length);
+  const prev = lastDerived;
+  let j = 0;
+  for (let i = 0; i < active.length; i++) {
+    const u = active[i]!;
+    let d: Derived | undefined;
+    if (prev !== undefined) {
+      const name = sortedNames[i]!;
+      while (j < prev.names.length && prev.names[j]! < name) j++;
+      if (j < prev.names.length && prev.names[j] === name && prev.units[j]!.requirements === u.requirements) d = prev.derived[j];
+    }
+    out[i] = d ?? derivedOf(u.requirements);
+  }
+  lastDerived = { names: sortedNames, units: active, derived: out };
+  return out;
 }
 
 /** Unit name -> machines holding it (`MachineSnapshot.held`), ascending; empty when no machine holds anything (the usual case costs one scan). */
@@ -225,9 +274,9 @@ function matchDeclared(
   return out;
 }
 
-function signature(u: PlanUnit): string | undefined {
+function signature(u: PlanUnit, derived: Derived): string | undefined {
   if (u.replaces.length > 0) return undefined;
-  const own = derivedOf(u.requirements).signature;
+  const own = derived.signature;
   const held = u.heldOn.length === 0 ? '' : `|held:${u.heldOn.join(',')}`;
   if (u.conflictedBy.length === 0 && u.replacedBy.length === 0) return own + held;
   return `${own}|${relationsKey(u.conflictedBy, u.replacedBy)}${held}`;

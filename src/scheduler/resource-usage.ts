@@ -120,12 +120,13 @@ export class ResourceUsage implements ResourceUsageView {
   updateScoring(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>, sign: 1 | -1): void {
     const scoring = this.scoring;
     if (scoring === undefined) return;
-    for (const [name, v] of requests) scoring[this.slot(name)]![m] += sign * v;
+    for (let i = 0; i < requests.length; i++) scoring[this.slot(requests[i]![0])]![m] += sign * requests[i]![1];
   }
 
   /** Adds (`sign` 1) or removes (-1) `requests` on `m`. */
   update(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>, sign: 1 | -1): void {
-    for (const [name, v] of requests) {
+    for (let i = 0; i < requests.length; i++) {
+      const [name, v] = requests[i]!;
       const s = this.slot(name);
       const usage = this.usage[s]!;
       const now = usage[m]! + sign * v;

@@ -63,15 +63,17 @@ function withRoom(unit: PlanUnit, candidates: CandidateSet, view: PlacementView)
   return room.filter((m) => candidates.has(m));
 }
 
-/** Per pipeline: the filters left once the named pre-filters have run, by their names joined. */
-const remaining = new WeakMap<Pipeline, Map<string, readonly Filter[]>>();
+/** Per pipeline: the filters left once some pre-filters have run, by the bit set of those pre-filters' positions (no key text per unit). */
+const remaining = new WeakMap<Pipeline, Array<readonly Filter[] | undefined>>();
 
 function filtersBesides(pipeline: Pipeline, applied: readonly FilterName[]): readonly Filter[] {
   let byApplied = remaining.get(pipeline);
-  if (byApplied === undefined) remaining.set(pipeline, (byApplied = new Map()));
-  const key = applied.join(',');
-  let filters = byApplied.get(key);
-  if (filters === undefined) byApplied.set(key, (filters = pipeline.filters.filter((f) => !applied.includes(f.name))));
+  if (byApplied === undefined) remaining.set(pipeline, (byApplied = []));
+  const pre = pipeline.preFilters;
+  let key = 0;
+  for (let i = 0; i < pre.length; i++) if (applied.includes(pre[i]!.name)) key |= 1 << i;
+  let filters = byApplied[key];
+  if (filters === undefined) byApplied[key] = filters = pipeline.filters.filter((f) => !applied.includes(f.name));
   return filters;
 }
 

@@ -226,7 +226,8 @@ export class PlacementState implements PlacementView {
     this.versions[m]!++;
     ++this.tick;
     if (unit.followers.length > 0) this.lastAdded.set(unit.name, this.tick);
-    for (const l of this.changeListeners) l(m, true);
+    const listeners = this.changeListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(m, true);
   }
 
   /** Removes `unit` from `m`; a no-op when it is not there. */
@@ -243,7 +244,8 @@ export class PlacementState implements PlacementView {
     if (unit.template !== undefined) this.countInstance(unit.template, m, -1);
     this.versions[m]!++;
     this.lastRemoval = ++this.tick;
-    for (const l of this.changeListeners) l(m, false);
+    const listeners = this.changeListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(m, false);
   }
 
   private countInstance(template: string, m: MachineIndex, delta: 1 | -1): void {

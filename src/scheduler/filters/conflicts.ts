@@ -11,12 +11,16 @@ import type { Exclusion } from '../candidates.js';
 export const conflictsFilter: Filter = {
   name: 'Conflicts',
   check(unit, m, view) {
-    for (const p of unit.conflicts) {
+    const conflicts = unit.conflicts;
+    for (let i = 0; i < conflicts.length; i++) {
+      const p = conflicts[i]!;
       if (view.conflicts.hosted(m, p) === 0) continue;
       const other = findOn(view, m, unit, (o) => o.conflictedBy.includes(p));
       return reject('Conflicts', 'not-now', `conflicts with ${other}`, p);
     }
-    for (const p of unit.conflictedBy) {
+    const conflictedBy = unit.conflictedBy;
+    for (let i = 0; i < conflictedBy.length; i++) {
+      const p = conflictedBy[i]!;
       if (view.conflicts.declared(m, p) === 0) continue;
       const other = findOn(view, m, unit, (o) => o.conflicts.includes(p));
       return reject('Conflicts', 'not-now', `${other} conflicts with it (${p})`, p);
@@ -27,8 +31,10 @@ export const conflictsFilter: Filter = {
 
 /** True when `m` hosts a unit `unit` conflicts with, in either direction: exactly the machines {@link conflictsFilter} rejects. */
 export function conflictBlocked(unit: PlanUnit, m: MachineIndex, view: PlacementView): boolean {
-  for (const p of unit.conflicts) if (view.conflicts.hosted(m, p) > 0) return true;
-  for (const p of unit.conflictedBy) if (view.conflicts.declared(m, p) > 0) return true;
+  const conflicts = unit.conflicts;
+  for (let i = 0; i < conflicts.length; i++) if (view.conflicts.hosted(m, conflicts[i]!) > 0) return true;
+  const conflictedBy = unit.conflictedBy;
+  for (let i = 0; i < conflictedBy.length; i++) if (view.conflicts.declared(m, conflictedBy[i]!) > 0) return true;
   return false;
 }
 

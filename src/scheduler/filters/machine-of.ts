@@ -11,7 +11,9 @@ import type { MachineIndex } from '../model.js';
 export const machineOfFilter: Filter = {
   name: 'MachineOf',
   check(unit, m, view) {
-    for (const peer of unit.requirements.machineOf) {
+    const peers = unit.requirements.machineOf;
+    for (let i = 0; i < peers.length; i++) {
+      const peer = peers[i]!;
       if (!view.hosts(m, peer)) return reject('MachineOf', 'not-now', `required peer ${peer} is not on this machine`, peer);
     }
     return OK;

@@ -14,12 +14,16 @@ import { findOn } from './conflicts.js';
 export const replacesFilter: Filter = {
   name: 'Replaces',
   check(unit, m, view) {
-    for (const p of unit.replacedBy) {
+    const replacedBy = unit.replacedBy;
+    for (let i = 0; i < replacedBy.length; i++) {
+      const p = replacedBy[i]!;
       if (view.replaces.declared(m, p) === 0) continue;
       const other = findOn(view, m, unit, (o) => o.replaces.includes(p));
       return reject('Replaces', 'not-now', `replaced by ${other} on this machine`, p);
     }
-    for (const p of unit.replaces) {
+    const replaces = unit.replaces;
+    for (let i = 0; i < replaces.length; i++) {
+      const p = replaces[i]!;
       if (view.replaces.hosted(m, p) === 0) continue;
       for (const [n, other] of view.unitsOn(m)) {
         if (n === unit.name || !other.replacedBy.includes(p)) continue;

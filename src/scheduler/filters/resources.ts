@@ -41,7 +41,9 @@ export const resourcesFilter: Filter = {
   check(unit, m, view) {
     const over = view.resources.overcommitted(m);
     if (over !== undefined) return reject('Resources', 'not-now', `machine is over-committed on ${over}; it takes no new units until they fit`, 'over-committed');
-    for (const [name, need] of unit.requests) {
+    const requests = unit.requests;
+    for (let i = 0; i < requests.length; i++) {
+      const [name, need] = requests[i]!;
       const free = view.resources.free(m, name);
       if (free >= need) continue;
       return shortfall(view.resources.allocatable(m, name) < need ? 'never' : 'not-now', name, need, free);
@@ -65,6 +67,7 @@ export const resourcesFilter: Filter = {
 /** What {@link resourcesFilter} accepts, without its message: `m` is not over-committed and has each of `unit`'s requests free. */
 export function hasRoom(unit: PlanUnit, m: MachineIndex, view: PlacementView): boolean {
   if (view.resources.overcommitted(m) !== undefined) return false;
-  for (const [name, need] of unit.requests) if (view.resources.free(m, name) < need) return false;
+  const requests = unit.requests;
+  for (let i = 0; i < requests.length; i++) if (view.resources.free(m, requests[i]![0]) < requests[i]![1]) return false;
   return true;
 }

@@ -304,7 +304,8 @@ export class AllocationOrder {
   /** Sum over `names` of the used fraction of `m` (scoring usage / allocatable; resources it lacks add 0: the same for its whole group). */
   private key(m: MachineIndex, names: readonly string[]): number {
     let k = 0;
-    for (const name of names) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       const alloc = this.usage.allocatable(m, name);
       if (alloc > 0) k += this.usage.scoringUsed(m, name) / alloc;
     }

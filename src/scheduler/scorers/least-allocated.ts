@@ -17,7 +17,9 @@ export const leastAllocated: Scorer = {
   score(unit, m, view) {
     if (unit.scoreRequests.length === 0) return 100;
     let free = 0;
-    for (const [name, v] of unit.scoreRequests) {
+    const requests = unit.scoreRequests;
+    for (let i = 0; i < requests.length; i++) {
+      const [name, v] = requests[i]!;
       const alloc = view.resources.allocatable(m, name);
       if (alloc > 0) free += 1 - (view.resources.scoringUsed(m, name) + v) / alloc;
     }

@@ -39,8 +39,10 @@ export function rankCandidates(
   const { dense, sparse, leastLoadedOnly } = split(scorers);
   const member = only === undefined ? candidates : candidateList(only);
   let favoured: ReadonlySet<MachineIndex> = NONE;
-  for (const s of sparse) {
-    for (const m of s.scorer.favoured!(unit, view)) {
+  for (let i = 0; i < sparse.length; i++) {
+    const list = sparse[i]!.scorer.favoured!(unit, view);
+    for (let j = 0; j < list.length; j++) {
+      const m = list[j]!;
       if (!member.has(m)) continue;
       if (favoured === NONE) favoured = new Set<MachineIndex>();
       (favoured as Set<MachineIndex>).add(m);
@@ -48,8 +50,8 @@ export function rankCandidates(
   }
   const total = (m: MachineIndex): number => {
     let t = 0;
-    for (const s of dense) t += s.weight * s.scorer.score(unit, m, view);
-    if (favoured.has(m)) for (const s of sparse) t += s.weight * s.scorer.score(unit, m, view);
+    for (let i = 0; i < dense.length; i++) t += dense[i]!.weight * dense[i]!.scorer.score(unit, m, view);
+    if (favoured.has(m)) for (let i = 0; i < sparse.length; i++) t += sparse[i]!.weight * sparse[i]!.scorer.score(unit, m, view);
     return t;
   };
   if (leastLoadedOnly) {
