@@ -27,6 +27,12 @@ export interface Exclusion {
   excluded(m: MachineIndex): boolean;
 }
 
+/** Machines either exclusion leaves out (undefined when neither is given). */
+export function joinExclusions(a: Exclusion | undefined, b: Exclusion | undefined): Exclusion | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return { key: `${a.key}&${b.key}`, excluded: (m) => a.excluded(m) || b.excluded(m) };
+}
+
 class ListCandidates implements CandidateSet {
   private members: Set<MachineIndex> | undefined;
   constructor(

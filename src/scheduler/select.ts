@@ -11,7 +11,7 @@ import { runFilters, type Filter, type FilterName } from './filter.js';
 import { intersectCandidates, type CandidateSet } from './candidates.js';
 import { rankCandidates } from './scorers/ranker.js';
 import { conflictExclusion, conflictsFilter } from './filters/conflicts.js';
-import { hasRoom, resourcesFilter } from './filters/resources.js';
+import { resourcesFilter, roomExclusion } from './filters/resources.js';
 
 /**
  * The best feasible machine for `unit` in the current state, or undefined
@@ -30,7 +30,7 @@ export function selectMachine(unit: PlanUnit, view: PlacementView, pipeline: Pip
   const exclusion = filters.includes(conflictsFilter) ? conflictExclusion(unit, view) : undefined;
   const checksRoom = unit.requests.length > 0 && filters.includes(resourcesFilter);
   let tries = checksRoom ? TRIES_BEFORE_ROOM : -1;
-  const noRoom = checksRoom ? (m: MachineIndex) => !hasRoom(unit, m, view) : undefined;
+  const noRoom = checksRoom ? roomExclusion(unit, view) : undefined;
   const ranked = rankCandidates(unit, candidates, view, pipeline.scorers, exclusion, undefined, noRoom)[Symbol.iterator]();
   try {
     for (let next = ranked.next(); !next.done; next = ranked.next()) {

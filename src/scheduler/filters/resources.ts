@@ -11,6 +11,7 @@
 import { OK, reject, type Filter, type Rejection, type RejectionKind } from '../filter.js';
 import type { MachineIndex, PlanUnit } from '../model.js';
 import type { PlacementView } from '../state.js';
+import type { Exclusion } from '../candidates.js';
 import { formatQuantity, fromFixedUnits } from '../../resources/index.js';
 
 const show = (name: string, fixed: number): string => formatQuantity(name, fromFixedUnits(name, Math.max(0, fixed)));
@@ -63,6 +64,19 @@ export const resourcesFilter: Filter = {
     return out;
   },
 };
+
+/**
+ * The machines without room for `unit`'s requests, as an exclusion: usage
+ * only grows while units are added, so a machine without room gets some
+ * back only when a unit leaves it. Units asking the same amounts share a key.
+ */
+export function roomExclusion(unit: PlanUnit, view: PlacementView): Exclusion {
+  let key = roomKeys.get(unit.requests);
+  if (key === undefined) roomKeys.set(unit.requests, (key = `Room:${unit.requests.map(([name, v]) => `${name}=${v}`).join(',')}`));
+  return { key, excluded: (m) => !hasRoom(unit, m, view) };
+}
+
+const roomKeys = new WeakMap<PlanUnit['requests'], string>();
 
 /** What {@link resourcesFilter} accepts, without its message: `m` is not over-committed and has each of `unit`'s requests free. */
 export function hasRoom(unit: PlanUnit, m: MachineIndex, view: PlacementView): boolean {

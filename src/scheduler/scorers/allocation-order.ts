@@ -181,17 +181,14 @@ export class AllocationOrder {
   /**
    * The candidates best first for a unit scored on resources `names`, given
    * `total` (the exact weighted score, which must be decreasing in the used
-   * fractions within a group), less the machines `exclusion` leaves out
-   * and those `rejects` says the caller's filters reject now (taken out for
-   * this walk only, unscored). Lazily yields; must not be iterated across a
-   * placement.
+   * fractions within a group), less the machines `exclusion` leaves out.
+   * Lazily yields; must not be iterated across a placement.
    */
   *walk(
     names: readonly string[],
     candidates: CandidateSet,
     total: (m: MachineIndex) => number,
     exclusion?: Exclusion,
-    rejects?: (m: MachineIndex) => boolean,
   ): Generator<MachineIndex> {
     // A stable candidate set (e.g. "disk=ssd") and an exclusion get orderings of their own, so the walk does not pop past their outsiders.
     const own = candidates.key !== undefined && candidates.key !== '*';
@@ -199,7 +196,7 @@ export class AllocationOrder {
     const admits =
       exclusion === undefined ? (own ? (m: MachineIndex) => candidates.has(m) : () => true) : own ? (m: MachineIndex) => candidates.has(m) && !exclusion.excluded(m) : (m: MachineIndex) => !exclusion.excluded(m);
     const heads: Head[] = [];
-    // Entries taken out of a heap during the walk (yielded, not candidates, or rejected), pushed back at the end: heap, key, machine, version.
+    // Entries taken out of a heap during the walk (yielded or not candidates), pushed back at the end: heap, key, machine, version.
     const held: Array<[EntryHeap, number, MachineIndex, number]> = [];
     // Leaves the first usable entry of `h`'s heap on top (without taking it out) and scores it.
     const advance = (h: Head): void => {
@@ -218,7 +215,7 @@ export class AllocationOrder {
         }
         // Excluded now: dropped, and pushed again when the machine changes (a removal, `touched`).
         else if (exclusion !== undefined && exclusion.excluded(m)) heap.pop();
-        else if ((!own && !candidates.has(m)) || (rejects !== undefined && rejects(m))) {
+        else if (!own && !candidates.has(m)) {
           held.push([heap, heap.k, m, heap.v]);
           heap.pop();
         } else {

@@ -14,7 +14,7 @@ import type { MachineIndex, PlanUnit } from '../model.js';
 import type { PlacementView } from '../state.js';
 import type { CandidateSet } from '../candidates.js';
 import type { WeightedScorer } from './scorer.js';
-import { candidateList, type Exclusion } from '../candidates.js';
+import { candidateList, joinExclusions, type Exclusion } from '../candidates.js';
 import { leastLoaded } from './least-loaded.js';
 import { leastAllocated } from './least-allocated.js';
 
@@ -24,8 +24,9 @@ import { leastAllocated } from './least-allocated.js';
  * which an ordered walk may leave out (the rest keep their order).
  * `only`: a short list of the candidates (ascending), to hand out in the
  * order the candidates would be, without visiting the others. `rejects`:
- * true for machines the caller's filters reject now, which may be left out
- * unscored (the rest keep their order).
+ * machines the caller's filters reject now, which may be left out unscored
+ * (the rest keep their order); an ordered walk leaves them out as it does
+ * `exclusion`'s, so they must stay rejected until a unit leaves them.
  */
 export function rankCandidates(
   unit: PlanUnit,
@@ -34,7 +35,7 @@ export function rankCandidates(
   scorers: readonly WeightedScorer[],
   exclusion?: Exclusion,
   only?: readonly MachineIndex[],
-  rejects?: (m: MachineIndex) => boolean,
+  rejects?: Exclusion,
 ): Iterable<MachineIndex> {
   const { dense, sparse, leastLoadedOnly } = split(scorers);
   const member = only === undefined ? candidates : candidateList(only);
@@ -63,12 +64,12 @@ export function rankCandidates(
   if (groupBy !== false) {
     const names = unit.scoreRequests.map(([name]) => name);
     const order = view.allocationOrder(groupBy);
-    const walk = only !== undefined ? order.order(names, only, total) : order.walk(names, candidates, total, exclusion, rejects);
+    const walk = only !== undefined ? order.order(names, only, total) : order.walk(names, candidates, total, joinExclusions(exclusion, rejects));
     if (favoured.size === 0) return walk;
     return mergeFavoured(byTotal([...favoured], total), walk, favoured, total);
   }
   const machines = only ?? candidates.machines;
-  return bestFirst(rejects === undefined ? machines : machines.filter((m) => !rejects(m)), total);
+  return bestFirst(rejects === undefined ? machines : machines.filter((m) => !rejects.excluded(m)), total);
 }
 
 const NONE: ReadonlySet<MachineIndex> = new Set();
