@@ -16,9 +16,11 @@
  * in the same order. So once the dirty machines are rebuilt, the state is
  * the one a pass from scratch reaches after phase 2, provided every
  * ordinary unit keeps its machine; when one would not, or anything else
- * than the schedule changed (units, machines, policy, pipeline), or the
- * pass may preempt, the planner makes a full pass (which leaves a new
- * carry). `test/unit/scheduler/incremental-equivalence.test.ts` compares
+ * than the schedule changed (units, machines, policy, pipeline), the
+ * planner makes a full pass (which leaves a new carry). Phase 4
+ * (preemption) runs after phase 3 on the same state either way, so it
+ * decides the same; its victim search is kept with the state too
+ * (`victim-search.ts`). `test/unit/scheduler/incremental-equivalence.test.ts` compares
  * both over random change sequences.
  */
 import type { ClusterSnapshot, Plan } from './types.js';
@@ -88,9 +90,9 @@ export interface Started {
 /** The filters whose answers for a machine depend on that machine alone (the premise of `replay-machine.ts`). */
 const LOCAL_FILTERS: ReadonlySet<object> = new Set([machineIdFilter, machineMetadataFilter, machineOfFilter, conflictsFilter, replacesFilter, cordonFilter, resourcesFilter]);
 
-/** True when a pass's state may be carried to the next (and a carry used): no preemption, only known filters. */
-export function carriable(prepared: Prepared, pipeline: Pipeline): boolean {
-  return !(prepared.policy.preemption && prepared.prioritised) && pipeline.filters.every((f) => LOCAL_FILTERS.has(f));
+/** True when a pass's state may be carried to the next (and a carry used): only known filters. */
+export function carriable(pipeline: Pipeline): boolean {
+  return pipeline.filters.every((f) => LOCAL_FILTERS.has(f));
 }
 
 /**

@@ -22,7 +22,7 @@ import { displaceReplaced, removeWithFollowers } from './evict.js';
 import { runFilters } from './filter.js';
 import { hasRoom } from './filters/resources.js';
 import { unitPriority } from './preempt.js';
-import { VictimSearch } from './victim-search.js';
+import { victimSearchOn } from './victim-search.js';
 
 /** The reason a victim is given, and its explanation while it waits: `preempted by <unit> (priority N)`. */
 export function preemptedReason(unit: string, priority: number): string {
@@ -47,8 +47,7 @@ export function preemptWaiting(
 ): { result: PlaceResult; preemptions: Preemption[] } {
   const preemptions: Preemption[] = [];
   let result = first;
-  const search = new VictimSearch(state, pipeline, shielded);
-  state.onChange((m) => search.changed(m));
+  const search = victimSearchOn(state, pipeline, shielded);
   for (;;) {
     const waiting = result.unplaced.filter((u) => !u.global && unitPriority(u) > 0 && u.requests.length > 0);
     if (waiting.length === 0 || preemptions.length >= budget) break;

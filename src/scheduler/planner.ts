@@ -76,7 +76,7 @@ function planPass(snapshot: ClusterSnapshot, given: Pipeline | undefined): Plan 
   const pipeline = given ?? createPipeline(prepared.policy, prepared.requestsAnything);
   const from = carry;
   carry = undefined;
-  const canCarry = carriable(prepared, pipeline);
+  const canCarry = carriable(pipeline);
   // A pass that moves more than an eighth of the units is cheaper in full.
   const incremental = from !== undefined && canCarry && from.given === given ? startFromCarry(snapshot, prepared, pipeline, from, (prepared.order.length >> 3) + 64) : undefined;
   const started = incremental ?? startFull(snapshot, prepared, pipeline);

@@ -23,9 +23,14 @@
  * Units with MachineOf peers (their candidates follow the peers, and the
  * peers may not be victims), units without a signature and units with few
  * candidates are answered by weighing their candidates directly.
+ *
+ * A search is kept with its placement state across the passes that share
+ * it (`carry.ts`), as it hears of every change there: a settled cluster's
+ * waiting units then weigh only the machines that changed since the last
+ * pass ({@link victimSearchOn}).
  */
 import type { MachineIndex, PlanUnit } from './model.js';
-import type { PlacementView } from './state.js';
+import type { PlacementState, PlacementView } from './state.js';
 import type { Pipeline } from './pipeline.js';
 import type { CandidateSet } from './candidates.js';
 import { runFilters, type Filter } from './filter.js';
@@ -83,7 +88,31 @@ interface ChoiceClass {
   cursor: number;
 }
 
-/** Victim search over one pass's placement state; see the module doc. */
+/** Beyond this many changes (plus a few per machine), a kept search is replaced: its log would only grow. */
+const LOG_LIMIT = 100_000;
+
+const searches = new WeakMap<PlacementState, { search: VictimSearch | undefined }>();
+
+/**
+ * The victim search kept with `state` (module doc), or a new one when there
+ * is none yet for `pipeline` and `shielded` or its change log grew long.
+ */
+export function victimSearchOn(state: PlacementState, pipeline: Pipeline, shielded: ReadonlySet<string>): VictimSearch {
+  let kept = searches.get(state);
+  if (kept === undefined) {
+    const slot: { search: VictimSearch | undefined } = { search: undefined };
+    state.onChange((m) => slot.search?.changed(m));
+    searches.set(state, (kept = slot));
+  }
+  if (kept.search === undefined || !kept.search.serves(pipeline, shielded)) kept.search = new VictimSearch(state, pipeline, shielded);
+  return kept.search;
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
+/** Victim search over a placement state; see the module doc. */
 export class VictimSearch {
   private readonly victims: MachineVictims;
   /** Per machine, how many times its units changed. */
@@ -96,6 +125,8 @@ export class VictimSearch {
   /** Scratch marks for deduplicating machines, and the current mark. */
   private readonly marks: Int32Array;
   private mark = 0;
+  /** The units it may not stop, as when it was made. */
+  private readonly shielded: ReadonlySet<string>;
 
   /**
    * `few`: units with at most this many candidates (or a sixteenth of all
@@ -107,9 +138,22 @@ export class VictimSearch {
     shielded: ReadonlySet<string>,
     private readonly few = FEW_CANDIDATES,
   ) {
-    this.victims = new MachineVictims(view, shielded);
+    this.shielded = new Set(shielded);
+    this.victims = new MachineVictims(view, this.shielded);
     this.version = new Int32Array(view.machines.length);
     this.marks = new Int32Array(view.machines.length);
+  }
+
+  /**
+   * True when its answers hold for `pipeline` (the same pre-filters and
+   * filters: each pass makes its pipeline anew, and scorers do not matter
+   * here) and `shielded`, and its change log is not long.
+   */
+  serves(pipeline: Pipeline, shielded: ReadonlySet<string>): boolean {
+    if (!sameList(pipeline.preFilters, this.pipeline.preFilters) || !sameList(pipeline.filters, this.pipeline.filters)) return false;
+    if (shielded.size !== this.shielded.size || this.log.length > LOG_LIMIT + 8 * this.view.machines.length) return false;
+    for (const name of shielded) if (!this.shielded.has(name)) return false;
+    return true;
   }
 
   /** Call after the units on `m` changed (`PlacementState.onChange`). */

@@ -18,8 +18,14 @@ import { req } from './fixtures.js';
 
 const G = 1024 ** 3;
 
-/** A cluster with every kind of constraint: global units (some requesting resources, some conflicting), templates conflicting with themselves, metadata, MachineOf pairs, Replaces, pinned units, resources. */
-function cluster(r: Rng, requests: boolean, crowd = 1): ClusterSnapshot {
+/**
+ * A cluster with every kind of constraint: global units (some requesting
+ * resources, some conflicting), templates conflicting with themselves,
+ * metadata, MachineOf pairs, Replaces, pinned units, resources; with
+ * `priorities`, ordinary units at priorities 0, 10 and 100, some not
+ * preemptible (passes then preempt).
+ */
+function cluster(r: Rng, requests: boolean, crowd = 1, priorities = false): ClusterSnapshot {
   const machines: MachineSnapshot[] = [];
   const count = crowd > 1 ? r.between(16, 32) : r.between(6, 24);
   for (let i = 0; i < count; i++) {
@@ -31,8 +37,9 @@ function cluster(r: Rng, requests: boolean, crowd = 1): ClusterSnapshot {
   }
   const units: UnitSnapshot[] = [];
   const resources = () => (requests && r.chance(0.8) ? { resources: { cpu: r.pick([0.25, 0.5, 1]), memory: r.pick([0.5, 1, 2]) * G } } : {});
+  const importance = () => (r.chance(0.1) ? { priority: r.pick([0, 10, 100]), preemptible: false } : { priority: r.pick([0, 0, 0, 10, 100]) });
   const add = (name: string, spec: Parameters<typeof req>[0], state: UnitSnapshot['desiredState'] = r.chance(0.1) ? 'loaded' : 'launched') =>
-    units.push({ name, desiredState: state, requirements: req(spec) });
+    units.push({ name, desiredState: state, requirements: req(priorities && spec?.global !== true ? { ...spec, ...importance() } : spec) });
   add('agent.service', { global: true, ...(requests ? { resources: { cpu: 0.1, memory: 0.25 * G } } : {}) });
   if (r.chance(0.5)) add('edge.service', { global: true, metadata: { disk: ['ssd'] }, conflicts: ['cache@*.service'] });
   if (r.chance(0.15)) add('zz-global.service', { global: true, conflicts: ['agent.service'] });
@@ -100,30 +107,69 @@ function change(r: Rng, snap: ClusterSnapshot, plan: Plan): ClusterSnapshot {
 
 test('incremental passes plan exactly as passes from scratch (random change sequences)', () => {
   // The last: a full cluster, where placement ranks only the machines with room (`room-index.ts`) after a few misses.
-  const policies: Array<[string, Record<string, unknown> | undefined, boolean, number?]> = [
+  const policies: Array<[string, Record<string, unknown> | undefined, boolean, number?, boolean?]> = [
     ['default, no requests', undefined, false],
     ['spread with requests', { strategy: 'spread' }, true],
     ['spread + spreadBy + balanced', { strategy: 'spread', spreadBy: 'az', scorers: { balanced: 1 } }, true],
     ['binpack', { strategy: 'binpack' }, true],
     ['random', { strategy: 'random' }, true],
     ['spread, full cluster', { strategy: 'spread', spreadBy: 'az' }, true, 6],
+    // Priorities on a full cluster: passes preempt, and the victim search is kept with the state.
+    ['spread, full cluster, priorities', { strategy: 'spread', spreadBy: 'az' }, true, 6, true],
   ];
   const seeds = Number(process.env.INCREMENTAL_SEEDS ?? 12);
   const kinds = { 'same-input': 0, incremental: 0, full: 0 };
+  let preemptingIncremental = 0;
   for (let seed = 1; seed <= seeds; seed++) {
-    for (const [name, doc, requests, crowd] of policies) {
+    for (const [name, doc, requests, crowd, priorities] of policies) {
       const r = new Rng(seed * 7919 + name.length);
-      const base = cluster(r, requests, crowd);
+      const base = cluster(r, requests, crowd, priorities);
       let snap: ClusterSnapshot = doc === undefined ? base : { ...base, policy: parsePolicy(doc) };
       for (let pass = 0; pass < 16; pass++) {
         const plan = planSchedule(snap);
         kinds[lastPassKind()]++;
+        if (lastPassKind() === 'incremental' && plan.preemptions !== undefined) preemptingIncremental++;
         assert.deepEqual(plan, planFromScratch(snap), `seed ${seed}, ${name}, pass ${pass}`);
         snap = change(r, snap, plan);
+        // The engine's flap guard shields units now and then (a new victim search).
+        if (priorities && r.chance(0.2)) snap = { ...snap, shielded: new Set(snap.units.filter(() => r.chance(0.1)).map((u) => u.name)) };
       }
     }
   }
   // The comparison means something only if many passes took the incremental path.
   const all = kinds['same-input'] + kinds.incremental + kinds.full;
   assert.ok(kinds.incremental > all / 3, `incremental passes: ${JSON.stringify(kinds)}`);
+  assert.ok(preemptingIncremental > 0, 'no incremental pass preempted');
+});
+
+test('incremental passes that preempt plan exactly as passes from scratch (the victim search kept with the state)', () => {
+  const policy = parsePolicy({ strategy: 'spread', spreadBy: 'az' });
+  let preempting = 0;
+  let passes = 0;
+  for (let seed = 1; seed <= Number(process.env.INCREMENTAL_SEEDS ?? 12); seed++) {
+    const r = new Rng(seed * 104729);
+    let snap: ClusterSnapshot = { ...cluster(r, true, 6, true), policy };
+    for (let pass = 0; pass < 24; pass++) {
+      const plan = planSchedule(snap);
+      if (lastPassKind() === 'incremental') {
+        passes++;
+        if (plan.preemptions !== undefined) preempting++;
+      }
+      assert.deepEqual(plan, planFromScratch(snap), `seed ${seed}, pass ${pass}`);
+      // The plan applied, then some units with a priority give their machine to a waiting unit (as if written by an older engine): they come back by preempting.
+      const next = applyPlan(snap, plan);
+      const schedule = new Map(next.schedule);
+      const important = next.units.filter((u) => (u.requirements.priority ?? 0) > 0 && !u.requirements.global && schedule.get(u.name)?.length === 1);
+      const waiting = plan.unplaced.map((e) => e.unit).filter((u) => !schedule.has(u));
+      for (let i = r.int(4); i > 0 && important.length > 0; i--) {
+        const u = r.pick(important).name;
+        const on = schedule.get(u);
+        schedule.delete(u);
+        if (on !== undefined && waiting.length > 0) schedule.set(r.pick(waiting), on);
+      }
+      snap = { ...next, schedule, machines: next.machines.map((m) => ({ ...m })), units: next.units.map((u) => ({ ...u })) };
+      if (r.chance(0.1)) snap = { ...snap, shielded: new Set(snap.units.filter(() => r.chance(0.1)).map((u) => u.name)) };
+    }
+  }
+  assert.ok(preempting > passes / 4, `incremental passes that preempted: ${preempting} of ${passes}`);
 });
