@@ -179,7 +179,7 @@ export function startFromCarry(snapshot: ClusterSnapshot, prepared: Prepared, pi
   // A global unit that fits nowhere is explained as phase 1 left the state, which only a full pass has.
   for (const g of carry.globals) if (state.machinesOf(g.name).size === 0) return undefined;
   const pending = new PendingQueue(prepared.order);
-  for (const unit of prepared.order) if (!unit.global && !state.isPlaced(unit.name)) pending.push(unit, causes.get(unit.name));
+  for (const unit of prepared.order) if (!unit.global && !state.isPlaced(unit)) pending.push(unit, causes.get(unit.name));
   carry.recorder.machines.clear();
   carry.recorder.mode = 'all';
   return { state, recorder: carry.recorder, journal, pending, affected };

@@ -5,7 +5,7 @@
  * back) yields no spurious writes.
  */
 import type { ClusterSnapshot, Decision } from './types.js';
-import type { MachineIndex, MachineInfo } from './model.js';
+import type { MachineIndex, MachineInfo, PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
 import { compareStrings } from './name-index.js';
 
@@ -61,10 +61,10 @@ export class Journal {
 
   /**
    * Unschedules (schedule entries not in the final state) then schedules (the
-   * reverse), each sorted by unit then machine id. `names`: every unit the
-   * final state may hold, sorted; `machines` sorted by id, as in the pass.
+   * reverse), each sorted by unit then machine id. `units`: every unit the
+   * final state may hold, sorted by name; `machines` sorted by id, as in the pass.
    */
-  diff(schedule: ClusterSnapshot['schedule'], state: PlacementView, machines: readonly MachineInfo[], names: readonly string[]): Decision[] {
+  diff(schedule: ClusterSnapshot['schedule'], state: PlacementView, machines: readonly MachineInfo[], units: readonly PlanUnit[]): Decision[] {
     const unschedules: Decision[] = [];
     const byId = new Map(machines.map((m) => [m.id, m.index]));
     for (const [unit, list] of schedule) {
@@ -78,8 +78,10 @@ export class Journal {
     unschedules.sort((a, b) => compareStrings(a.unit, b.unit) || compareStrings(a.machine, b.machine));
     // Names and machine indexes are in id order already: the schedules come out sorted.
     const schedules: Decision[] = [];
-    for (const unit of names) {
-      const on = state.machinesOf(unit);
+    for (let i = 0; i < units.length; i++) {
+      const u = units[i]!;
+      const unit = u.name;
+      const on = state.machinesOf(u);
       if (on.size === 0) continue;
       const had = schedule.get(unit);
       const wasOn = had === undefined || had.length < 16 ? had : new Set(had);

@@ -46,7 +46,7 @@ export function placePending(
   let attempts = 0;
   for (;;) {
     for (let unit = pending.pop(); unit !== undefined; unit = pending.pop()) {
-      if (state.machinesOf(unit.name).size > 0) continue;
+      if (state.isPlaced(unit)) continue;
       if (++attempts > budget) {
         failed.set(unit.name, { unit, tick: state.tick });
         continue;

@@ -9,6 +9,7 @@
  */
 import type { ClusterSnapshot, Decision, Plan, PlanWarning, Preemption } from './types.js';
 import type { OnRemoved } from './evict.js';
+import type { PlanUnit } from './model.js';
 import { prepare, type Prepared } from './prepare.js';
 import { PlacementState } from './state.js';
 import { Journal } from './journal.js';
@@ -147,15 +148,16 @@ function finish(snapshot: ClusterSnapshot, prepared: Prepared, pipeline: Pipelin
 /** The final state against the schedule; after an incremental start, only for the units whose entries may differ. */
 function diff(snapshot: ClusterSnapshot, prepared: Prepared, started: Started): Decision[] {
   const { state, journal, affected } = started;
-  if (affected === undefined) return journal.diff(snapshot.schedule, state, prepared.machines, prepared.names);
+  if (affected === undefined) return journal.diff(snapshot.schedule, state, prepared.machines, prepared.byName);
   const units = journal.units();
   for (const u of affected) units.add(u);
   const schedule = new Map<string, readonly string[]>();
-  const names: string[] = [];
+  const active: PlanUnit[] = [];
   for (const u of units) {
     const entry = snapshot.schedule.get(u);
     if (entry !== undefined) schedule.set(u, entry);
-    if (prepared.units.has(u)) names.push(u);
+    const unit = prepared.units.get(u);
+    if (unit !== undefined) active.push(unit);
   }
-  return journal.diff(schedule, state, state.machines, names.sort(compareStrings));
+  return journal.diff(schedule, state, state.machines, active.sort((a, b) => compareStrings(a.name, b.name)));
 }

@@ -22,8 +22,8 @@ export interface Prepared {
   readonly units: ReadonlyMap<string, PlanUnit>;
   /** Active units in placement order (rank order). */
   readonly order: readonly PlanUnit[];
-  /** Names of the active units, sorted (code-unit order). */
-  readonly names: readonly string[];
+  /** The active units sorted by name (code-unit order). */
+  readonly byName: readonly PlanUnit[];
   /** Desired state of every unit in the snapshot, active or not. */
   readonly desired: ReadonlyMap<string, DesiredState>;
   readonly warnings: readonly PlanWarning[];
@@ -181,7 +181,7 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
     order[rank] = u;
   }
   const requestsAnything = order.some((u) => u.requests.length > 0);
-  return { units, order, names: sortedNames, desired, warnings, policy, requestsAnything, prioritised };
+  return { units, order, byName: all, desired, warnings, policy, requestsAnything, prioritised };
 }
 
 function prepareMachines(list: readonly MachineSnapshot[], warnings: PlanWarning[]): MachineInfo[] {
