@@ -62,7 +62,7 @@ export function placePending(
         if (unit.signature !== undefined) hopeless.set(unit.signature, state.tick);
         continue;
       }
-      failed.delete(unit.name);
+      if (failed.size > 0) failed.delete(unit.name);
       const cause = pending.cause(unit.name);
       state.add(unit, m);
       journal.placed(

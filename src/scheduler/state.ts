@@ -96,7 +96,8 @@ export class PlacementState implements PlacementView {
   private placedUnits = 0;
   /** Per machine, the one-machine set {@link machinesOf} answers for units placed only there (built on first use). */
   private readonly singles: Array<ReadonlySet<MachineIndex> | undefined>;
-  private readonly ids = new Map<string, MachineIndex[]>();
+  /** Machine id and short id -> machines; built on first use (only units with `MachineID=` ask). */
+  private ids: Map<string, MachineIndex[]> | undefined;
   private readonly memos = new Map<string, unknown>();
   private readonly orders = new Map<string, AllocationOrder>();
   private room: RoomIndex | undefined;
@@ -119,10 +120,6 @@ export class PlacementState implements PlacementView {
     this.singles = new Array<ReadonlySet<MachineIndex> | undefined>(n);
     this.where = new Int32Array(units.size).fill(NOWHERE);
     this.resources = new ResourceUsage(machines, (m) => [...this.names[m]!.values()].map((u) => u.scoreRequests));
-    for (const m of machines) {
-      this.indexId(m.id, m.index);
-      if (m.id.length > 8) this.indexId(m.id.slice(0, 8), m.index);
-    }
   }
 
   instancesOf(template: string): ReadonlyMap<MachineIndex, number> {
@@ -151,6 +148,13 @@ export class PlacementState implements PlacementView {
   }
 
   machinesWithId(id: string): readonly MachineIndex[] {
+    if (this.ids === undefined) {
+      this.ids = new Map();
+      for (const m of this.machines) {
+        this.indexId(m.id, m.index);
+        if (m.id.length > 8) this.indexId(m.id.slice(0, 8), m.index);
+      }
+    }
     return this.ids.get(id) ?? [];
   }
 
@@ -232,11 +236,11 @@ export class PlacementState implements PlacementView {
 
   /** Places `unit` on `m`; a no-op when it is already there. */
   add(unit: PlanUnit, m: MachineIndex): void {
-    const names = this.names[m]!;
-    if (names.has(unit.name)) return;
-    names.set(unit.name, unit);
+    // Whether it is there already, from `where` (a typed array) rather than the machine's name map.
     const r = unit.rank;
     const on = this.where[r]!;
+    if (on === m || (on === SEVERAL && this.several.get(r)!.has(m))) return;
+    this.names[m]!.set(unit.name, unit);
     if (on === NOWHERE) {
       this.where[r] = m;
       this.placedUnits++;
@@ -296,8 +300,8 @@ export class PlacementState implements PlacementView {
   }
 
   private indexId(id: string, m: MachineIndex): void {
-    const list = this.ids.get(id);
-    if (list === undefined) this.ids.set(id, [m]);
+    const list = this.ids!.get(id);
+    if (list === undefined) this.ids!.set(id, [m]);
     else if (!list.includes(m)) list.push(m);
   }
 }

@@ -129,6 +129,8 @@ interface Group {
 /** `spread`'s machine order, kept up to date as units are placed. */
 export class AllocationOrder {
   private readonly groups: Group[] = [];
+  /** Walk id -> its ordering in each group (in `groups` order): one lookup per walk instead of one per group. */
+  private readonly byWalk = new Map<string, Ordering[]>();
   private readonly groupOf: Group[];
   private readonly version: number[];
 
@@ -226,9 +228,11 @@ export class AllocationOrder {
       }
       h.m = -1;
     };
+    let orderings = this.byWalk.get(id);
+    if (orderings === undefined) this.byWalk.set(id, (orderings = this.groups.map((g) => this.orderingOf(g, id, names, admits))));
     try {
-      for (const g of this.groups) {
-        const ordering = this.orderingOf(g, id, names, admits);
+      for (let i = 0; i < orderings.length; i++) {
+        const ordering = orderings[i]!;
         const h: Head = { heap: ordering.heap, ordering, m: -1, t: 0 };
         advance(h);
         if (h.m >= 0) heads.push(h);
