@@ -105,7 +105,7 @@ export function startFromCarry(snapshot: ClusterSnapshot, prepared: Prepared, pi
   const state = carry.state;
   if (prepared.units !== carry.units || !sameMachines(prepared.machines, state.machines)) return undefined;
   carry.recorder.mode = 'off';
-  const journal = new Journal();
+  const journal = new Journal(prepared.units);
   const dirty = carry.dirty;
   const byId = new Map<string, MachineIndex>();
   for (const m of state.machines) byId.set(m.id, m.index);

@@ -9,46 +9,87 @@ import type { MachineIndex, MachineInfo, PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
 import { compareStrings } from './name-index.js';
 
+/** One unit's reasons: most units get one reason for one machine, kept as a pair; a second machine turns it into a map. */
+type Entry = readonly [string, string] | Map<string, string>;
+
+function withReason(had: Entry | undefined, machineId: string, reason: string): Entry {
+  if (had === undefined || (!(had instanceof Map) && had[0] === machineId)) return [machineId, reason];
+  if (had instanceof Map) {
+    had.set(machineId, reason);
+    return had;
+  }
+  return new Map([had, [machineId, reason]]);
+}
+
 /**
- * Reasons by (unit, machine id); the last one recorded wins. Most units get
- * one reason for one machine, kept as a pair; a second machine turns the
- * unit's entry into a map.
+ * Reasons by (unit, machine id); the last one recorded wins. A unit of the
+ * pass's model (given as itself, or by name when the journal knows the
+ * model) is kept by rank, in an array: at 100,000 units a map by name cost
+ * a pass more than anything else the journal does. Other names (units no
+ * longer active) go in a map.
  */
 class Reasons {
-  private readonly byUnit = new Map<string, readonly [string, string] | Map<string, string>>();
+  private readonly byName = new Map<string, Entry>();
+  private readonly byRank: Array<Entry | undefined>;
+  /** The units with an entry in byRank. */
+  private readonly ranked: PlanUnit[] = [];
 
-  set(unit: string, machineId: string, reason: string): void {
-    const had = this.byUnit.get(unit);
-    if (had === undefined || (!(had instanceof Map) && had[0] === machineId)) this.byUnit.set(unit, [machineId, reason]);
-    else if (had instanceof Map) had.set(machineId, reason);
-    else this.byUnit.set(unit, new Map([had, [machineId, reason]]));
+  constructor(private readonly model: ReadonlyMap<string, PlanUnit> | undefined) {
+    this.byRank = new Array<Entry | undefined>(model?.size ?? 0);
+  }
+
+  set(unit: string | PlanUnit, machineId: string, reason: string): void {
+    const u = this.resolve(unit);
+    if (u === undefined) {
+      const name = typeof unit === 'string' ? unit : unit.name;
+      this.byName.set(name, withReason(this.byName.get(name), machineId, reason));
+      return;
+    }
+    const had = this.byRank[u.rank];
+    if (had === undefined) this.ranked.push(u);
+    this.byRank[u.rank] = withReason(had, machineId, reason);
   }
 
   /** Units with a reason recorded. */
   units(): Iterable<string> {
-    return this.byUnit.keys();
+    const out = [...this.byName.keys()];
+    for (const u of this.ranked) out.push(u.name);
+    return out;
   }
 
-  get(unit: string, machineId: string): string | undefined {
-    const had = this.byUnit.get(unit);
+  get(unit: string | PlanUnit, machineId: string): string | undefined {
+    const u = this.resolve(unit);
+    const had = u === undefined ? this.byName.get(typeof unit === 'string' ? unit : unit.name) : this.byRank[u.rank];
     if (had === undefined) return undefined;
     if (had instanceof Map) return had.get(machineId);
     return had[0] === machineId ? had[1] : undefined;
+  }
+
+  /** The model's unit `unit` is (undefined: not one, or no model). */
+  private resolve(unit: string | PlanUnit): PlanUnit | undefined {
+    if (this.model === undefined) return undefined;
+    return typeof unit === 'string' ? this.model.get(unit) : unit;
   }
 }
 
 /** Reasons by (unit, machine id). The last reason recorded wins. */
 export class Journal {
-  private readonly added = new Reasons();
-  private readonly removed = new Reasons();
+  private readonly added: Reasons;
+  private readonly removed: Reasons;
 
-  /** Records why `unit` is (to be) on machine `machineId`. */
-  placed(unit: string, machineId: string, reason: string): void {
+  /** `model`: the pass's units by name (`Prepared.units`), whose reasons are then kept by rank; a unit given as itself must be one of them. */
+  constructor(model?: ReadonlyMap<string, PlanUnit>) {
+    this.added = new Reasons(model);
+    this.removed = new Reasons(model);
+  }
+
+  /** Records why `unit` (a name, or the unit itself: no lookup) is (to be) on machine `machineId`. */
+  placed(unit: string | PlanUnit, machineId: string, reason: string): void {
     this.added.set(unit, machineId, reason);
   }
 
-  /** Records why `unit` is (to be) off machine `machineId`. */
-  unplaced(unit: string, machineId: string, reason: string): void {
+  /** Records why `unit` (a name, or the unit itself) is (to be) off machine `machineId`. */
+  unplaced(unit: string | PlanUnit, machineId: string, reason: string): void {
     this.removed.set(unit, machineId, reason);
   }
 
@@ -88,7 +129,7 @@ export class Journal {
       const add = (m: MachineIndex): void => {
         const id = machines[m]!.id;
         if (wasOn !== undefined && (Array.isArray(wasOn) ? (wasOn as readonly string[]).includes(id) : (wasOn as ReadonlySet<string>).has(id))) return;
-        schedules.push({ kind: 'schedule', unit, machine: id, reason: this.added.get(unit, id) ?? 'placed' });
+        schedules.push({ kind: 'schedule', unit, machine: id, reason: this.added.get(u, id) ?? 'placed' });
       };
       if (on.size === 1) for (const m of on) add(m);
       else for (const m of [...on].sort((a, b) => a - b)) add(m);

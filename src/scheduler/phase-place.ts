@@ -66,7 +66,7 @@ export function placePending(
       const cause = pending.cause(unit.name);
       state.add(unit, m);
       journal.placed(
-        unit.name,
+        unit,
         state.machines[m]!.id,
         cause === undefined ? NEW_UNIT[unit.desiredState] : `rescheduled: ${cause}`,
       );

@@ -91,7 +91,7 @@ function planPass(snapshot: ClusterSnapshot, given: Pipeline | undefined): Plan 
 function startFull(snapshot: ClusterSnapshot, prepared: Prepared, pipeline: Pipeline): Started & { readonly globalsUnplaced: Explanation[] } {
   const state = new PlacementState(prepared.machines, prepared.units);
   const recorder = TouchRecorder.on(state);
-  const journal = new Journal();
+  const journal = new Journal(prepared.units);
   const pending = new PendingQueue(prepared.order);
   const onRemoved = removedHandler(state, journal, pending);
   const current = readSchedule(snapshot, prepared, journal);
