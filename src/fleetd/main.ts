@@ -4,7 +4,8 @@ import { loadConfig } from './load-config.js';
 import { createLogger, type Logger } from './logger.js';
 import { startDaemon, type Daemon, type DaemonHooks } from './daemon.js';
 import { Backoff, type BackoffPolicy } from '../domain/index.js';
-import { keepAliveClock, sleep, type Clock } from '../clock.js';
+import { keepAliveClock, sleep, systemClock, type Clock } from '../clock.js';
+import { compactingGc, startHeapSettler, type HeapSettler } from './heap-settle.js';
 
 const USAGE = `Usage: fleetd [--config PATH] [--version]
 
@@ -76,10 +77,12 @@ export async function main(argv: readonly string[], hooks: DaemonHooks = {}): Pr
   let daemon: Daemon | undefined;
   let stopping: Promise<void> | undefined;
   let reloading = Promise.resolve();
+  const settler = heapSettler(() => logger);
 
   const shutdown = (graceful: boolean): Promise<void> => {
     stopping ??= (async () => {
       abort.abort();
+      settler?.stop();
       await reloading;
       await daemon?.stop({ graceful });
       logger.info('fleetd stopped');
@@ -132,6 +135,22 @@ export async function main(argv: readonly string[], hooks: DaemonHooks = {}): Pr
     return 1;
   }
   return done;
+}
+
+/**
+ * Gives the V8 heap back once fleetd is quiet (src/fleetd/heap-settle.ts);
+ * undefined when Node runs without `--expose-gc`
+ * (the bin passes it; a fleetd run another way keeps V8's default).
+ */
+function heapSettler(logger: () => Logger): HeapSettler | undefined {
+  const gc = compactingGc();
+  if (gc === undefined) return undefined;
+  const mib = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
+  return startHeapSettler({
+    gc,
+    clock: systemClock,
+    onCollect: ({ beforeBytes, afterBytes, ms }) => logger().debug({ heapCommittedMiB: mib(beforeBytes), afterMiB: mib(afterBytes), ms }, 'quiet: compacted the V8 heap'),
+  });
 }
 
 /** fleet's start-up retry pacing: 1 s doubling to 60 s. */

@@ -20,13 +20,16 @@
  *   default waits for the fifth): code that ran once (start-up, a burst's
  *   rare paths) is compiled again if it runs again. With 1,000 units the
  *   committed heap was ~1 MiB lower after a burst; no placement slowdown
- *   measurable (README).
+ *   measurable (README);
+ * - `gc` exposed, for one compacting collection once fleetd is quiet after
+ *   a burst (src/fleetd/heap-settle.ts): V8 otherwise keeps the heap a burst
+ *   grew to. With 1,000 units ~8 MiB less resident after a burst (README).
  * Measured in the README (fleetd RSS with many units). The price is CPU:
  * more frequent scavenges make a 10,000-unit scheduling pass ~1.3-1.6x
  * slower (bench/placement). `--optimize-for-size` and `--lite-mode` save
  * more memory but make scheduling 3-5x slower.
  */
-export const FLEETD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=512', '--bytecode-old-age=1'];
+export const FLEETD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=512', '--bytecode-old-age=1', '--expose-gc'];
 
 /**
  * Environment fleetd is started with (see {@link FLEETD_NODE_FLAGS}). The #!

@@ -199,17 +199,7 @@ export class AllocationOrder {
       exclusion === undefined ? (own ? (m: MachineIndex) => candidates.has(m) : () => true) : own ? (m: MachineIndex) => candidates.has(m) && !exclusion.excluded(m) : (m: MachineIndex) => !exclusion.excluded(m);
     const heads: Head[] = [];
     // Entries taken out of a heap during the walk (yielded or not candidates), pushed back at the end: heap, key, machine, version.
-    // In parallel arrays, not a tuple per entry (keys stay unboxed doubles).
-    const heldHeaps: EntryHeap[] = [];
-    const heldKeys: number[] = [];
-    const heldMachines: MachineIndex[] = [];
-    const heldVersions: number[] = [];
-    const hold = (heap: EntryHeap, m: MachineIndex): void => {
-      heldHeaps.push(heap);
-      heldKeys.push(heap.k);
-      heldMachines.push(m);
-      heldVersions.push(heap.v);
-    };
+    const held: Array<[EntryHeap, number, MachineIndex, number]> = [];
     // Leaves the first usable entry of `h`'s heap on top (without taking it out) and scores it.
     const advance = (h: Head): void => {
       const heap = h.heap;
@@ -228,7 +218,7 @@ export class AllocationOrder {
         // Excluded now: dropped, and pushed again when the machine changes (a removal, `touched`).
         else if (exclusion !== undefined && exclusion.excluded(m)) heap.pop();
         else if (!own && !candidates.has(m)) {
-          hold(heap, m);
+          held.push([heap, heap.k, m, heap.v]);
           heap.pop();
         } else {
           h.m = m;
@@ -249,25 +239,20 @@ export class AllocationOrder {
       }
       for (;;) {
         let best: Head | undefined;
-        for (let i = 0; i < heads.length; i++) {
-          const h = heads[i]!;
+        for (const h of heads) {
           if (h.m < 0) continue;
           if (best === undefined || h.t > best.t || (h.t === best.t && h.m < best.m)) best = h;
         }
         if (best === undefined) return;
         const m = best.m;
         const heap = best.heap;
-        hold(heap, m);
+        held.push([heap, heap.k, m, heap.v]);
         heap.pop();
         advance(best);
         yield m;
       }
     } finally {
-      for (let i = 0; i < heldHeaps.length; i++) {
-        const m = heldMachines[i]!;
-        const v = heldVersions[i]!;
-        if (v === this.version[m]) heldHeaps[i]!.push(heldKeys[i]!, m, v);
-      }
+      for (const [heap, k, m, v] of held) if (v === this.version[m]) heap.push(k, m, v);
     }
   }
 
@@ -319,6 +304,12 @@ export class AllocationOrder {
 
   /** Sum over `names` of the used fraction of `m` (scoring usage / allocatable; resources it lacks add 0: the same for its whole group). */
   private key(m: MachineIndex, names: readonly string[]): number {
-    return this.usage.scoringFractionSum(m, names);
+    let k = 0;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const alloc = this.usage.allocatable(m, name);
+      if (alloc > 0) k += this.usage.scoringUsed(m, name) / alloc;
+    }
+    return k;
   }
 }

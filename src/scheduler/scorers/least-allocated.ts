@@ -16,7 +16,13 @@ export const leastAllocated: Scorer = {
   name: 'LeastAllocated',
   score(unit, m, view) {
     if (unit.scoreRequests.length === 0) return 100;
-    const free = view.resources.freeFractionSumWith(m, unit.scoreRequests);
+    let free = 0;
+    const requests = unit.scoreRequests;
+    for (let i = 0; i < requests.length; i++) {
+      const [name, v] = requests[i]!;
+      const alloc = view.resources.allocatable(m, name);
+      if (alloc > 0) free += 1 - (view.resources.scoringUsed(m, name) + v) / alloc;
+    }
     return (100 * free) / unit.scoreRequests.length;
   },
 };
