@@ -30,11 +30,13 @@ export function selectMachine(unit: PlanUnit, view: PlacementView, pipeline: Pip
   const exclusion = filters.includes(conflictsFilter) ? conflictExclusion(unit, view) : undefined;
   const checksRoom = unit.requests.length > 0 && filters.includes(resourcesFilter);
   let tries = checksRoom ? TRIES_BEFORE_ROOM : -1;
-  const noRoom = checksRoom ? roomExclusion(unit, view) : undefined;
-  const ranked = rankCandidates(unit, candidates, view, pipeline.scorers, exclusion, undefined, noRoom)[Symbol.iterator]();
+  const room = checksRoom ? roomExclusion(unit, view) : undefined;
+  const crowded = room !== undefined && crowdedOn(view).has(room.key);
+  const ranked = rankCandidates(unit, candidates, view, pipeline.scorers, exclusion, undefined, crowded ? room : undefined)[Symbol.iterator]();
   try {
     for (let next = ranked.next(); !next.done; next = ranked.next()) {
       if (runFilters(filters, unit, next.value, view).ok) return next.value;
+      if (room !== undefined && !crowded && room.excluded(next.value)) crowdedOn(view).add(room.key);
       if (--tries !== 0) continue;
       const roomy = withRoom(unit, candidates, view);
       if (roomy === undefined) continue;
@@ -48,6 +50,22 @@ export function selectMachine(unit: PlanUnit, view: PlacementView, pipeline: Pip
   } finally {
     ranked.return?.();
   }
+}
+
+/**
+ * Per placement state, the requests (room exclusion keys) a walk has met a
+ * machine without room for: later walks for them leave such machines out
+ * (`roomExclusion`), in an order of their own per requests. Until then a
+ * walk uses the order shared by all requests: on a cluster with room to
+ * spare, one order per request vector only costs upkeep (every placement
+ * makes its machine stale in each).
+ */
+const crowdedRequests = new WeakMap<PlacementView, Set<string>>();
+
+function crowdedOn(view: PlacementView): Set<string> {
+  let keys = crowdedRequests.get(view);
+  if (keys === undefined) crowdedRequests.set(view, (keys = new Set()));
+  return keys;
 }
 
 /** Machines of the ranked order tried before asking which have room (most units take one of the first). */
