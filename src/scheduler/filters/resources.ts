@@ -80,8 +80,5 @@ const roomKeys = new WeakMap<PlanUnit['requests'], string>();
 
 /** What {@link resourcesFilter} accepts, without its message: `m` is not over-committed and has each of `unit`'s requests free. */
 export function hasRoom(unit: PlanUnit, m: MachineIndex, view: PlacementView): boolean {
-  if (view.resources.overcommitted(m) !== undefined) return false;
-  const requests = unit.requests;
-  for (let i = 0; i < requests.length; i++) if (view.resources.free(m, requests[i]![0]) < requests[i]![1]) return false;
-  return true;
+  return view.resources.overcommitted(m) === undefined && view.resources.hasFree(m, unit.requests);
 }

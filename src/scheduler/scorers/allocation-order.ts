@@ -199,7 +199,17 @@ export class AllocationOrder {
       exclusion === undefined ? (own ? (m: MachineIndex) => candidates.has(m) : () => true) : own ? (m: MachineIndex) => candidates.has(m) && !exclusion.excluded(m) : (m: MachineIndex) => !exclusion.excluded(m);
     const heads: Head[] = [];
     // Entries taken out of a heap during the walk (yielded or not candidates), pushed back at the end: heap, key, machine, version.
-    const held: Array<[EntryHeap, number, MachineIndex, number]> = [];
+    // In parallel arrays, not a tuple per entry (keys stay unboxed doubles).
+    const heldHeaps: EntryHeap[] = [];
+    const heldKeys: number[] = [];
+    const heldMachines: MachineIndex[] = [];
+    const heldVersions: number[] = [];
+    const hold = (heap: EntryHeap, m: MachineIndex): void => {
+      heldHeaps.push(heap);
+      heldKeys.push(heap.k);
+      heldMachines.push(m);
+      heldVersions.push(heap.v);
+    };
     // Leaves the first usable entry of `h`'s heap on top (without taking it out) and scores it.
     const advance = (h: Head): void => {
       const heap = h.heap;
@@ -218,7 +228,7 @@ export class AllocationOrder {
         // Excluded now: dropped, and pushed again when the machine changes (a removal, `touched`).
         else if (exclusion !== undefined && exclusion.excluded(m)) heap.pop();
         else if (!own && !candidates.has(m)) {
-          held.push([heap, heap.k, m, heap.v]);
+          hold(heap, m);
           heap.pop();
         } else {
           h.m = m;
@@ -239,20 +249,25 @@ export class AllocationOrder {
       }
       for (;;) {
         let best: Head | undefined;
-        for (const h of heads) {
+        for (let i = 0; i < heads.length; i++) {
+          const h = heads[i]!;
           if (h.m < 0) continue;
           if (best === undefined || h.t > best.t || (h.t === best.t && h.m < best.m)) best = h;
         }
         if (best === undefined) return;
         const m = best.m;
         const heap = best.heap;
-        held.push([heap, heap.k, m, heap.v]);
+        hold(heap, m);
         heap.pop();
         advance(best);
         yield m;
       }
     } finally {
-      for (const [heap, k, m, v] of held) if (v === this.version[m]) heap.push(k, m, v);
+      for (let i = 0; i < heldHeaps.length; i++) {
+        const m = heldMachines[i]!;
+        const v = heldVersions[i]!;
+        if (v === this.version[m]) heldHeaps[i]!.push(heldKeys[i]!, m, v);
+      }
     }
   }
 
@@ -304,12 +319,6 @@ export class AllocationOrder {
 
   /** Sum over `names` of the used fraction of `m` (scoring usage / allocatable; resources it lacks add 0: the same for its whole group). */
   private key(m: MachineIndex, names: readonly string[]): number {
-    let k = 0;
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const alloc = this.usage.allocatable(m, name);
-      if (alloc > 0) k += this.usage.scoringUsed(m, name) / alloc;
-    }
-    return k;
+    return this.usage.scoringFractionSum(m, names);
   }
 }

@@ -16,13 +16,7 @@ export const leastAllocated: Scorer = {
   name: 'LeastAllocated',
   score(unit, m, view) {
     if (unit.scoreRequests.length === 0) return 100;
-    let free = 0;
-    const requests = unit.scoreRequests;
-    for (let i = 0; i < requests.length; i++) {
-      const [name, v] = requests[i]!;
-      const alloc = view.resources.allocatable(m, name);
-      if (alloc > 0) free += 1 - (view.resources.scoringUsed(m, name) + v) / alloc;
-    }
+    const free = view.resources.freeFractionSumWith(m, unit.scoreRequests);
     return (100 * free) / unit.scoreRequests.length;
   },
 };
