@@ -31,6 +31,22 @@ export async function lookupUnits(client: FleetClient, names: readonly string[])
   return new Map(found.flatMap((u) => (u === undefined ? [] : [[u.name, u] as const])));
 }
 
+/** A unit as a wait sees it each round: where it is scheduled and in what state, not its unit file. */
+export type UnitPosition = Pick<FleetUnit, 'name' | 'desiredState' | 'currentState' | 'machineId'>;
+
+/**
+ * The units called `names` that exist, by name, without their unit files
+ * (what a wait reads every round): many names take one listing without
+ * options (`listUnitSummaries`: a fraction of the bytes and work of a full
+ * listing on both sides), a few one GET each.
+ * @throws the client's error when the registry cannot be read.
+ */
+export async function lookupUnitPositions(client: FleetClient, names: readonly string[]): Promise<Map<string, UnitPosition>> {
+  if (names.length <= PER_UNIT_LOOKUP_LIMIT) return lookupUnits(client, names);
+  const wanted = new Set(names);
+  return new Map((await client.listUnitSummaries()).filter((u) => wanted.has(u.name)).map((u) => [u.name, u]));
+}
+
 /**
  * The state reports of the units called `names`, by name (a unit without
  * reports is absent). One listing for many names, one call each for a few.

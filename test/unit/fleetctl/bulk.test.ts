@@ -79,7 +79,7 @@ async function cluster(): Promise<FakeCluster> {
   return c;
 }
 
-test(`start of ${N} units: one lookup listing, one create request each (already launched), one listing of units and states per wait round`, async () => {
+test(`start of ${N} units: one lookup listing, one create request each (already launched), one listing of units (without files) and states per wait round`, async () => {
   const c = await cluster();
   const dir = unitDir(Object.fromEntries(names.map((n) => [n, HELLO])));
   const { client, calls, peak } = instrument(c.client);
@@ -90,7 +90,8 @@ test(`start of ${N} units: one lookup listing, one create request each (already 
   assert.equal(calls.putUnit, N);
   assert.equal(calls.writeUnits, 1, 'one batch of creates');
   assert.equal(calls.setDesiredState ?? 0, 0, 'created launched in the same request');
-  assert.equal(calls.listUnits, 1 + r.rounds, 'the lookup, then one per wait round');
+  assert.equal(calls.listUnits, 1, 'the lookup (with unit files, to compare them)');
+  assert.equal(calls.listUnitSummaries, r.rounds, 'one listing without unit files per wait round');
   assert.equal(calls.listUnitStates, r.rounds);
   assert.ok(peak() <= REQUEST_CONCURRENCY, `at most ${REQUEST_CONCURRENCY} requests in flight, saw ${peak()}`);
   for (const n of names) assert.equal((await c.client.getUnit(n))?.currentState, 'launched');
@@ -120,7 +121,8 @@ test('stop and destroy of many units: per-round listings; a unit whose write fai
   assert.deepEqual(destroy.err, 'Error destroying units: u05.service: fleet server unable to communicate with etcd\n');
   assert.deepEqual(destroy.out, names.filter((n) => n !== 'u05.service').map((n) => `Destroyed ${n}\n`).join(''), 'in argument order');
   assert.equal(d.calls.getUnit ?? 0, 0);
-  assert.equal(d.calls.listUnits, 1 + destroy.rounds + 1, 'lookup, then one per wait round (the last one sees them gone)');
+  assert.equal(d.calls.listUnits, 1, 'the lookup');
+  assert.equal(d.calls.listUnitSummaries, destroy.rounds + 1, 'one listing without unit files per wait round (the last one sees them gone)');
   assert.deepEqual((await c.client.listUnits()).map((u) => u.name), ['u05.service']);
   assert.deepEqual((await c.client.listUnitStates()).map((s) => s.name), ['u05.service']);
 });
