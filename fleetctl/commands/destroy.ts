@@ -9,7 +9,7 @@
 import type { CommandContext } from '../context.js';
 import { ApiError, errorMessage } from '../client/errors.js';
 import { forEachUnit, unitErrorText } from '../units/each.js';
-import { findUnits, lookupStates, lookupUnitPositions, reportMissing } from '../units/find.js';
+import { findUnits, lookupStates, lookupUnitSummaries, reportMissing } from '../units/find.js';
 import { pollBudget, resolveBlockAttempts } from '../wait/timing.js';
 import { BLOCK_FLAGS, IGNORE_MISSING_FLAG, count, ignoreMissing, noBlock, type CommandSpec } from './spec.js';
 
@@ -19,7 +19,7 @@ async function waitGone(ctx: CommandContext, names: readonly string[], attempts:
   let pending = [...names];
   try {
     for (let polls = 0; ; polls++) {
-      const [units, states] = await Promise.all([lookupUnitPositions(ctx.client, pending), lookupStates(ctx.client, pending)]);
+      const [units, states] = await Promise.all([lookupUnitSummaries(ctx.client, pending), lookupStates(ctx.client, pending)]);
       pending = pending.filter((n) => units.has(n) || states.has(n));
       if (pending.length === 0) return [];
       if (polls >= budget) {

@@ -6,8 +6,8 @@
  */
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../client/errors.js';
-import type { FleetUnit } from '../client/types.js';
-import { isGlobalUnit } from '../client/unit-view.js';
+import type { FleetUnitSummary } from '../client/types.js';
+import { unitSummary } from '../client/unit-view.js';
 import { createUnits } from '../units/create.js';
 import { forEachUnit, unitErrorText } from '../units/each.js';
 import { findUnits } from '../units/find.js';
@@ -41,7 +41,7 @@ async function waitGlobal(ctx: CommandContext, name: string, target: DesiredStat
   }
 }
 
-async function restartGlobal(ctx: CommandContext, unit: FleetUnit, attempts: number): Promise<boolean> {
+async function restartGlobal(ctx: CommandContext, unit: FleetUnitSummary, attempts: number): Promise<boolean> {
   for (const target of ['loaded', 'launched'] as const) {
     await ctx.client.setDesiredState(unit.name, target);
     const err = await waitGlobal(ctx, unit.name, target, attempts);
@@ -58,10 +58,10 @@ async function restartGlobal(ctx: CommandContext, unit: FleetUnit, attempts: num
  * reported and left out of the rest.
  * @returns false when anything failed (already reported).
  */
-async function restartBatch(ctx: CommandContext, units: readonly FleetUnit[], attempts: number, legends: MachineLegends): Promise<boolean> {
+async function restartBatch(ctx: CommandContext, units: readonly FleetUnitSummary[], attempts: number, legends: MachineLegends): Promise<boolean> {
   const { client, out } = ctx;
   let ok = true;
-  const setAll = (list: readonly FleetUnit[], target: DesiredState) =>
+  const setAll = (list: readonly FleetUnitSummary[], target: DesiredState) =>
     forEachUnit(
       client,
       list,
@@ -102,8 +102,8 @@ export const restartCommand: CommandSpec = {
       return 1;
     }
     const attempts = count(flags, 'blockAttempts', 0);
-    let existing: FleetUnit[];
-    let fresh: FleetUnit[] = [];
+    let existing: FleetUnitSummary[];
+    let fresh: FleetUnitSummary[] = [];
     try {
       const found = await findUnits(client, args);
       existing = found.units;
@@ -111,7 +111,10 @@ export const restartCommand: CommandSpec = {
         // Units that did not exist are created from local files and started.
         const created = await createUnits(ctx, found.missing, 'start', false);
         if (!created.ok) return 1;
-        fresh = found.missing.flatMap((n) => created.known.get(n) ?? []);
+        fresh = found.missing.flatMap((n) => {
+          const u = created.known.get(n);
+          return u === undefined ? [] : [unitSummary(u)];
+        });
       }
     } catch (err) {
       out.stderr.write(`Error restarting units: ${errorMessage(err)}\n`);
@@ -119,14 +122,14 @@ export const restartCommand: CommandSpec = {
     }
     let code = 0;
     const legends = new MachineLegends(client);
-    const batch: FleetUnit[] = [];
+    const batch: FleetUnitSummary[] = [];
     for (const unit of [...existing, ...fresh]) {
-      if (existing.includes(unit) && !isGlobalUnit(unit) && (unit.currentState ?? 'inactive') === 'inactive') {
+      if (existing.includes(unit) && !unit.global && (unit.currentState ?? 'inactive') === 'inactive') {
         out.stderr.write(`Unable to restart unit ${unit.name} in state inactive\n`);
         code = 1;
         continue;
       }
-      if (!isGlobalUnit(unit)) {
+      if (!unit.global) {
         batch.push(unit);
         continue;
       }

@@ -6,8 +6,7 @@
  */
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../client/errors.js';
-import type { FleetUnit } from '../client/types.js';
-import { isGlobalUnit } from '../client/unit-view.js';
+import type { FleetUnitSummary } from '../client/types.js';
 import { resolveBlockAttempts } from '../wait/timing.js';
 import { waitForStates, type StateGoal } from '../wait/states.js';
 import { forEachUnit } from './each.js';
@@ -33,7 +32,7 @@ export async function deactivate(
 ): Promise<number> {
   const { out, client } = ctx;
   const verb = VERBS[command];
-  let units: FleetUnit[];
+  let units: FleetUnitSummary[];
   let missingFails: boolean;
   try {
     const found = await findUnits(client, args);
@@ -45,7 +44,7 @@ export async function deactivate(
   }
   if (units.length === 0) return missingFails ? 1 : 0;
   if (command === 'stop') {
-    const refused = units.find((u) => !isGlobalUnit(u) && (u.currentState ?? 'inactive') === 'inactive');
+    const refused = units.find((u) => !u.global && (u.currentState ?? 'inactive') === 'inactive');
     if (refused) {
       out.stderr.write(`Unable to stop unit ${refused.name} in state inactive\n`);
       return 1;
@@ -68,7 +67,7 @@ export async function deactivate(
   const goals: StateGoal[] = [];
   for (const u of units) {
     if (failed.has(u.name)) continue;
-    const global = isGlobalUnit(u);
+    const global = u.global;
     if (!global && u.desiredState === verb.target && u.currentState === verb.target) continue;
     if (global) out.stdout.write(`Triggered global unit ${u.name} ${command}\n`);
     else goals.push({ name: u.name, target: verb.target });

@@ -4,7 +4,8 @@
  * with one listing, and writes go out at most {@link REQUEST_CONCURRENCY} at
  * a time, so 1,000 units never mean 1,000 simultaneous requests.
  */
-import type { FleetClient, FleetUnit, FleetUnitState } from '../client/types.js';
+import type { FleetClient, FleetUnit, FleetUnitState, FleetUnitSummary } from '../client/types.js';
+import { unitSummary } from '../client/unit-view.js';
 import type { Output } from '../output/io.js';
 import { mangleUnitName } from '../../src/units/index.js';
 import { pooled } from '../../src/pool.js';
@@ -31,18 +32,15 @@ export async function lookupUnits(client: FleetClient, names: readonly string[])
   return new Map(found.flatMap((u) => (u === undefined ? [] : [[u.name, u] as const])));
 }
 
-/** A unit as a wait sees it each round: where it is scheduled and in what state, not its unit file. */
-export type UnitPosition = Pick<FleetUnit, 'name' | 'desiredState' | 'currentState' | 'machineId'>;
-
 /**
  * The units called `names` that exist, by name, without their unit files
- * (what a wait reads every round): many names take one listing without
- * options (`listUnitSummaries`: a fraction of the bytes and work of a full
- * listing on both sides), a few one GET each.
+ * (what stop, unload, destroy and every wait round need): many names take
+ * one listing without options (`listUnitSummaries`: a fraction of the bytes
+ * and work of a full listing on both sides), a few one GET each.
  * @throws the client's error when the registry cannot be read.
  */
-export async function lookupUnitPositions(client: FleetClient, names: readonly string[]): Promise<Map<string, UnitPosition>> {
-  if (names.length <= PER_UNIT_LOOKUP_LIMIT) return lookupUnits(client, names);
+export async function lookupUnitSummaries(client: FleetClient, names: readonly string[]): Promise<Map<string, FleetUnitSummary>> {
+  if (names.length <= PER_UNIT_LOOKUP_LIMIT) return new Map([...(await lookupUnits(client, names))].map(([name, u]) => [name, unitSummary(u)]));
   const wanted = new Set(names);
   return new Map((await client.listUnitSummaries()).filter((u) => wanted.has(u.name)).map((u) => [u.name, u]));
 }
@@ -66,14 +64,14 @@ export async function lookupStates(client: FleetClient, names: readonly string[]
 }
 
 /**
- * The existing units for `args` (mangled names), in argument order without
- * duplicates. Missing units are left out; `missing` lists their names.
+ * The existing units for `args` (mangled names), without their unit files,
+ * in argument order without duplicates. Missing units are left out; `missing` lists their names.
  * @throws the client's error when the registry cannot be read.
  */
-export async function findUnits(client: FleetClient, args: readonly string[]): Promise<{ units: FleetUnit[]; missing: string[] }> {
+export async function findUnits(client: FleetClient, args: readonly string[]): Promise<{ units: FleetUnitSummary[]; missing: string[] }> {
   const names = [...new Set(args.map(mangleUnitName))];
-  const found = await lookupUnits(client, names);
-  const units: FleetUnit[] = [];
+  const found = await lookupUnitSummaries(client, names);
+  const units: FleetUnitSummary[] = [];
   const missing: string[] = [];
   for (const n of names) {
     const u = found.get(n);

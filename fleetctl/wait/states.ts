@@ -5,9 +5,9 @@
  * unit that cannot be scheduled says why (when the cluster can tell).
  */
 import type { CommandContext } from '../context.js';
-import type { FleetUnitState } from '../client/types.js';
+import type { FleetUnitState, FleetUnitSummary } from '../client/types.js';
 import { errorMessage } from '../client/errors.js';
-import { lookupStates, lookupUnitPositions, type UnitPosition } from '../units/find.js';
+import { lookupStates, lookupUnitSummaries } from '../units/find.js';
 import type { MachineLegends } from '../units/legend.js';
 import { WaitProgress } from './progress.js';
 import { pollBudget, windowText } from './timing.js';
@@ -43,7 +43,7 @@ interface Pending {
   /** Polls spent in the current phase. */
   polls: number;
   done: boolean;
-  unit?: UnitPosition;
+  unit?: FleetUnitSummary;
   /** Why it is not scheduled, as last explained. */
   reason?: string;
   /** What systemd reported last (systemd phase). */
@@ -51,7 +51,7 @@ interface Pending {
 }
 
 /** Whether `unit` reached the goal's state (and body, after --replace). A unit without a current state is `inactive` (nothing runs it), never its desired state. */
-function reached(unit: UnitPosition, goal: StateGoal, states: readonly FleetUnitState[] | undefined): boolean {
+function reached(unit: FleetUnitSummary, goal: StateGoal, states: readonly FleetUnitState[] | undefined): boolean {
   const current = unit.currentState ?? 'inactive';
   if (current !== goal.target) return false;
   if (goal.hash === undefined || goal.target === 'inactive') return true;
@@ -59,7 +59,7 @@ function reached(unit: UnitPosition, goal: StateGoal, states: readonly FleetUnit
 }
 
 /** Whether systemd on the unit's machine reports it loaded and started (src/domain `isStarted`); else what it reports. */
-function systemdActive(unit: UnitPosition, states: readonly FleetUnitState[] | undefined): FleetUnitState | true | undefined {
+function systemdActive(unit: FleetUnitSummary, states: readonly FleetUnitState[] | undefined): FleetUnitState | true | undefined {
   const s = (states ?? []).find((x) => x.machineId === unit.machineId);
   return s !== undefined && s.loadState === 'loaded' && isStarted(s.activeState) ? true : s;
 }
@@ -68,7 +68,7 @@ function systemdActive(unit: UnitPosition, states: readonly FleetUnitState[] | u
  * Waits for every goal, printing `Unit X <state>[ on <legend>]` as each
  * arrives. Each round is one observation of the cluster for all pending
  * units (one listing without unit files when there are many: see
- * `lookupUnitPositions`), not a request
+ * `lookupUnitSummaries`), not a request
  * per unit. Each goal gets `attempts` windows for its state and, for
  * `systemdActive`, as many again for systemd's confirmation; 0 waits forever.
  * @returns the failures, in goal order; empty when all arrived.
@@ -103,7 +103,7 @@ export async function waitForStates(ctx: CommandContext, goals: readonly StateGo
       round++;
       const names = pending.map((p) => p.goal.name);
       const needStates = pending.some((p) => p.phase === 'systemd' || p.goal.systemdActive === true || (p.goal.hash !== undefined && p.goal.target !== 'inactive'));
-      const [units, states] = await Promise.all([lookupUnitPositions(client, names), needStates ? lookupStates(client, names) : undefined]);
+      const [units, states] = await Promise.all([lookupUnitSummaries(client, names), needStates ? lookupStates(client, names) : undefined]);
       let explained = 0;
       for (const p of pending) {
         p.polls++;
