@@ -15,7 +15,8 @@ import { requestStream, streamFromMachine, streamResource } from './remote-strea
 import type { EventsQuery, EventsTarget, IssuedToken, FleetClient, FleetMachine, FleetUnit, FleetUnitState, FleetUnitSummary, JournalOptions, StateFilter, StreamTarget, UnitWriteRequest } from './types.js';
 import { BatchUnsupportedError, writeInBatches } from './batch.js';
 import type { ApplySet, DesiredState } from '../../src/domain/index.js';
-import { extractRequirements, type UnitOption } from '../../src/units/index.js';
+import type { UnitOption } from '../../src/units/index.js';
+import { unitSummary } from './unit-view.js';
 import { NO_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import { fromApiToken } from '../../src/api/token-wire.js';
 import type { Role, TokenInfo } from '../../src/auth/index.js';
@@ -38,9 +39,8 @@ export function fromApiUnit(u: ApiUnit): FleetUnit {
  * they say whether the unit is global.
  */
 export function fromApiUnitSummary(u: ApiUnit): FleetUnitSummary {
-  const { options: _options, ...rest } = fromApiUnit(u);
-  const global = u.global === true || (u.options !== undefined && extractRequirements(_options, u.name).requirements.global);
-  return { ...rest, global };
+  const summary = unitSummary(fromApiUnit(u));
+  return u.global === true ? { ...summary, global: true } : summary;
 }
 
 /** Converts a wire machine; `apiEndpoint` is our addition to fleet's entity. */

@@ -10,5 +10,5 @@ export function isGlobalUnit(unit: { readonly name: string; readonly options: Fl
 /** The unit without its file, as `listUnitSummaries` lists it. */
 export function unitSummary(unit: FleetUnit): FleetUnitSummary {
   const { options, ...rest } = unit;
-  return { ...rest, global: isGlobalUnit({ name: unit.name, options }) };
+  return { ...rest, global: options.length > 0 && isGlobalUnit({ name: unit.name, options }) };
 }
