@@ -19,6 +19,7 @@ const BENCHES = {
   'api-flood': ['api-flood.js', "one fleetd's API flooded at 10x its rate limit with/without tokens: a second identity's latency, RSS, the host's lease (--seconds, --factor)"],
   'unplaced-writes': ['unplaced-writes.js', 'store writes for publishing why units are unplaced: submit, idle, machine joins, destroy ([units] [machines])'],
   'fleetctl-startup': ['fleetctl-startup.js', 'fleetctl per-invocation wall time and peak RSS through the bundled binary, beside node -e 0 (--runs, --endpoint)'],
+  'fleetctl-bulk-rss': ['fleetctl-bulk-rss.js', 'fleetctl peak RSS, wall and CPU time of start --no-block, stop --no-block and destroy of 1,000 unit files through the launcher, beside the 50 MB target (--endpoint, --units, --runs, --fleetctl)'],
   sandbox: ['sandbox-scenarios.js', "fleet's six scenarios + 1,000 units + RSS on real systemd (--runs, --scenarios, --launcher)"],
   'sandbox-trace': ['sandbox-trace.js', 'where the time of a bulk start goes on real systemd: per-stage times, D-Bus calls and registry ops per unit, fleetd CPU profiles (--units, --runs, --cpu-prof, --launcher)'],
 };
