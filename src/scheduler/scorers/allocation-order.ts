@@ -102,14 +102,6 @@ class EntryHeap {
   }
 }
 
-/** A walk's position in one group's ordering: its first usable entry (m -1: none), and that machine's total. */
-interface Head {
-  readonly heap: EntryHeap;
-  readonly ordering: Ordering;
-  m: MachineIndex;
-  t: number;
-}
-
 /** One kept order within a group: its machines (a candidate set, less excluded machines) by key for one set of resource names. */
 interface Ordering {
   readonly heap: EntryHeap;
@@ -130,9 +122,11 @@ interface Group {
 export class AllocationOrder {
   private readonly groups: Group[] = [];
   /** Walk id -> its ordering in each group (in `groups` order): one lookup per walk instead of one per group. */
-  private readonly byWalk = new Map<string, Ordering[]>();
+  private readonly byWalk = new Map<string, Map<string, Map<string, Ordering[]>>>();
   private readonly groupOf: Group[];
   private readonly version: number[];
+  /** A finished walk's buffers, for the next walk (walks do not overlap in a pass; one that did would get its own). */
+  spare: WalkBuffers | undefined;
 
   /** `groupKey`: an extra per-machine value the order must not mix (the spreadBy value), or undefined. */
   constructor(
@@ -186,89 +180,37 @@ export class AllocationOrder {
    * fractions within a group), less the machines `exclusion` leaves out.
    * Lazily yields; must not be iterated across a placement.
    */
-  *walk(
-    names: readonly string[],
-    candidates: CandidateSet,
-    total: (m: MachineIndex) => number,
-    exclusion?: Exclusion,
-  ): Generator<MachineIndex> {
+  walk(names: readonly string[], candidates: CandidateSet, total: (m: MachineIndex) => number, exclusion?: Exclusion): Iterable<MachineIndex> {
     // A stable candidate set (e.g. "disk=ssd") and an exclusion get orderings of their own, so the walk does not pop past their outsiders.
     const own = candidates.key !== undefined && candidates.key !== '*';
-    const id = `${names.join(',')}|${own ? candidates.key : '*'}|${exclusion?.key ?? ''}`;
-    const admits =
-      exclusion === undefined ? (own ? (m: MachineIndex) => candidates.has(m) : () => true) : own ? (m: MachineIndex) => candidates.has(m) && !exclusion.excluded(m) : (m: MachineIndex) => !exclusion.excluded(m);
-    const heads: Head[] = [];
-    // Entries taken out of a heap during the walk (yielded or not candidates), pushed back at the end: heap, key, machine, version.
-    // In parallel arrays, not a tuple per entry (keys stay unboxed doubles).
-    const heldHeaps: EntryHeap[] = [];
-    const heldKeys: number[] = [];
-    const heldMachines: MachineIndex[] = [];
-    const heldVersions: number[] = [];
-    const hold = (heap: EntryHeap, m: MachineIndex): void => {
-      heldHeaps.push(heap);
-      heldKeys.push(heap.k);
-      heldMachines.push(m);
-      heldVersions.push(heap.v);
-    };
-    // Leaves the first usable entry of `h`'s heap on top (without taking it out) and scores it.
-    const advance = (h: Head): void => {
-      const heap = h.heap;
-      while (heap.size > 0) {
-        const m = heap.m;
-        const v = this.version[m]!;
-        if (heap.v !== v) {
-          // Stale: dropped, and the machine re-keyed here once (see `touched`).
-          heap.pop();
-          const o = h.ordering;
-          if (o.pushed[m] !== v && o.admits(m)) {
-            heap.push(this.key(m, o.names), m, v);
-            o.pushed[m] = v;
-          }
-        }
-        // Excluded now: dropped, and pushed again when the machine changes (a removal, `touched`).
-        else if (exclusion !== undefined && exclusion.excluded(m)) heap.pop();
-        else if (!own && !candidates.has(m)) {
-          hold(heap, m);
-          heap.pop();
-        } else {
-          h.m = m;
-          h.t = total(m);
-          return;
-        }
-      }
-      h.m = -1;
-    };
-    let orderings = this.byWalk.get(id);
-    if (orderings === undefined) this.byWalk.set(id, (orderings = this.groups.map((g) => this.orderingOf(g, id, names, admits))));
-    try {
-      for (let i = 0; i < orderings.length; i++) {
-        const ordering = orderings[i]!;
-        const h: Head = { heap: ordering.heap, ordering, m: -1, t: 0 };
-        advance(h);
-        if (h.m >= 0) heads.push(h);
-      }
-      for (;;) {
-        let best: Head | undefined;
-        for (let i = 0; i < heads.length; i++) {
-          const h = heads[i]!;
-          if (h.m < 0) continue;
-          if (best === undefined || h.t > best.t || (h.t === best.t && h.m < best.m)) best = h;
-        }
-        if (best === undefined) return;
-        const m = best.m;
-        const heap = best.heap;
-        hold(heap, m);
-        heap.pop();
-        advance(best);
-        yield m;
-      }
-    } finally {
-      for (let i = 0; i < heldHeaps.length; i++) {
-        const m = heldMachines[i]!;
-        const v = heldVersions[i]!;
-        if (v === this.version[m]) heldHeaps[i]!.push(heldKeys[i]!, m, v);
-      }
+    const orderings = this.orderingsFor(names, own ? candidates.key! : '*', exclusion?.key ?? '', () =>
+      exclusion === undefined ? (own ? (m: MachineIndex) => candidates.has(m) : () => true) : own ? (m: MachineIndex) => candidates.has(m) && !exclusion.excluded(m) : (m: MachineIndex) => !exclusion.excluded(m),
+    );
+    const buffers = this.spare ?? new WalkBuffers(orderings.length);
+    this.spare = undefined;
+    return new Walk(this, orderings, buffers, own ? undefined : candidates, exclusion, total);
+  }
+
+  /** The orderings (one per group, in `groups` order) of walks for `names`, candidate set key `candidates` and exclusion key `excluding`. */
+  private orderingsFor(names: readonly string[], candidates: string, excluding: string, admits: () => (m: MachineIndex) => boolean): Ordering[] {
+    // Nested maps of strings the caller already has, not one key text built per walk.
+    const namesKey = names.length === 1 ? names[0]! : names.join(',');
+    let byCandidates = this.byWalk.get(namesKey);
+    if (byCandidates === undefined) this.byWalk.set(namesKey, (byCandidates = new Map()));
+    let byExclusion = byCandidates.get(candidates);
+    if (byExclusion === undefined) byCandidates.set(candidates, (byExclusion = new Map()));
+    let orderings = byExclusion.get(excluding);
+    if (orderings === undefined) {
+      const id = `${names.join(',')}|${candidates}|${excluding}`;
+      const a = admits();
+      byExclusion.set(excluding, (orderings = this.groups.map((g) => this.orderingOf(g, id, names, a))));
     }
+    return orderings;
+  }
+
+  /** The version of machine `m` (see {@link touched}). */
+  versionOf(m: MachineIndex): number {
+    return this.version[m]!;
   }
 
   /**
@@ -318,7 +260,152 @@ export class AllocationOrder {
   }
 
   /** Sum over `names` of the used fraction of `m` (scoring usage / allocatable; resources it lacks add 0: the same for its whole group). */
-  private key(m: MachineIndex, names: readonly string[]): number {
+  key(m: MachineIndex, names: readonly string[]): number {
     return this.usage.scoringFractionSum(m, names);
+  }
+}
+
+/** Per-walk working arrays, reused by the next walk once one finishes (a 100,000-unit pass walks once per unit). */
+class WalkBuffers {
+  /** Per ordering: the machine of its first usable entry (-1: none), and that machine's total. */
+  readonly headM: Int32Array;
+  readonly headT: Float64Array;
+  // Entries taken out of a heap during the walk (yielded or not candidates), pushed back at the end: heap, key, machine, version.
+  // Typed and kept between walks (a walk usually holds one or two): no allocation per walk, keys unboxed.
+  held = 0;
+  heldHeaps: EntryHeap[] = [];
+  heldKeys = new Float64Array(16);
+  heldMachines = new Int32Array(16);
+  heldVersions = new Int32Array(16);
+
+  constructor(groups: number) {
+    this.headM = new Int32Array(groups);
+    this.headT = new Float64Array(groups);
+  }
+
+  hold(heap: EntryHeap, m: MachineIndex): void {
+    const i = this.held++;
+    if (i === this.heldKeys.length) this.grow();
+    this.heldHeaps[i] = heap;
+    this.heldKeys[i] = heap.k;
+    this.heldMachines[i] = m;
+    this.heldVersions[i] = heap.v;
+  }
+
+  private grow(): void {
+    const n = this.heldKeys.length * 2;
+    const keys = new Float64Array(n);
+    const machines = new Int32Array(n);
+    const versions = new Int32Array(n);
+    keys.set(this.heldKeys);
+    machines.set(this.heldMachines);
+    versions.set(this.heldVersions);
+    this.heldKeys = keys;
+    this.heldMachines = machines;
+    this.heldVersions = versions;
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * One walk of {@link AllocationOrder.walk}: merges the heads of the groups'
+ * orderings by total (ties by index). An iterator object rather than a
+ * generator, so a walk allocates no closures; a group's head is advanced
+ * only when the next machine is asked for (most units take the first).
+ */
+class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
+  /** Ordering whose head was handed out last and is not advanced yet; -1: none; -2: not started. */
+  private last = -2;
+
+  constructor(
+    private readonly order: AllocationOrder,
+    private readonly orderings: readonly Ordering[],
+    private buffers: WalkBuffers | undefined,
+    /** The candidate set when it has no orderings of its own (its outsiders are skipped), else undefined. */
+    private readonly candidates: CandidateSet | undefined,
+    private readonly exclusion: Exclusion | undefined,
+    private readonly total: (m: MachineIndex) => number,
+  ) {}
+
+  [Symbol.iterator](): Iterator<MachineIndex> {
+    return this;
+  }
+
+  next(): IteratorResult<MachineIndex> {
+    const b = this.buffers;
+    if (b === undefined) return DONE;
+    const n = this.orderings.length;
+    if (this.last === -2) for (let i = 0; i < n; i++) this.advance(b, i);
+    else if (this.last >= 0) this.advance(b, this.last);
+    const headM = b.headM;
+    const headT = b.headT;
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      const m = headM[i]!;
+      if (m < 0) continue;
+      if (best < 0 || headT[i]! > headT[best]! || (headT[i] === headT[best] && m < headM[best]!)) best = i;
+    }
+    if (best < 0) {
+      this.finish();
+      return DONE;
+    }
+    const m = headM[best]!;
+    b.hold(this.orderings[best]!.heap, m);
+    this.orderings[best]!.heap.pop();
+    this.last = best;
+    return { value: m, done: false };
+  }
+
+  return(): IteratorResult<MachineIndex> {
+    this.finish();
+    return DONE;
+  }
+
+  /** Pushes back the entries taken out that are still current, and hands the buffers to the next walk. */
+  private finish(): void {
+    const b = this.buffers;
+    if (b === undefined) return;
+    this.buffers = undefined;
+    const order = this.order;
+    for (let i = 0; i < b.held; i++) {
+      const m = b.heldMachines[i]!;
+      const v = b.heldVersions[i]!;
+      if (v === order.versionOf(m)) b.heldHeaps[i]!.push(b.heldKeys[i]!, m, v);
+    }
+    b.held = 0;
+    if (b.headM.length === this.orderings.length) order.spare = b;
+  }
+
+  /** Leaves the first usable entry of ordering `i`'s heap on top (without taking it out) and scores it. */
+  private advance(b: WalkBuffers, i: number): void {
+    const o = this.orderings[i]!;
+    const heap = o.heap;
+    const order = this.order;
+    const exclusion = this.exclusion;
+    const candidates = this.candidates;
+    while (heap.size > 0) {
+      const m = heap.m;
+      const v = order.versionOf(m);
+      if (heap.v !== v) {
+        // Stale: dropped, and the machine re-keyed here once (see `touched`).
+        heap.pop();
+        if (o.pushed[m] !== v && o.admits(m)) {
+          heap.push(order.key(m, o.names), m, v);
+          o.pushed[m] = v;
+        }
+      }
+      // Excluded now: dropped, and pushed again when the machine changes (a removal, `touched`).
+      else if (exclusion !== undefined && exclusion.excluded(m)) heap.pop();
+      else if (candidates !== undefined && !candidates.has(m)) {
+        b.hold(heap, m);
+        heap.pop();
+      } else {
+        b.headM[i] = m;
+        b.headT[i] = this.total(m);
+        return;
+      }
+    }
+    b.headM[i] = -1;
   }
 }

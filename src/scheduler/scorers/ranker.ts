@@ -62,7 +62,7 @@ export function rankCandidates(
   }
   const groupBy = spreadGroups(unit, candidates, view, dense);
   if (groupBy !== false) {
-    const names = unit.scoreRequests.map(([name]) => name);
+    const names = scoredNames(unit.scoreRequests);
     const order = view.allocationOrder(groupBy);
     const walk = only !== undefined ? order.order(names, only, total) : order.walk(names, candidates, total, joinExclusions(exclusion, rejects));
     if (favoured.size === 0) return walk;
@@ -73,6 +73,15 @@ export function rankCandidates(
 }
 
 const NONE: ReadonlySet<MachineIndex> = new Set();
+
+/** The resource names of scoring requests, one list per requests value (units asking the same amounts share it): no list per placement. */
+const namesByRequests = new WeakMap<PlanUnit['scoreRequests'], readonly string[]>();
+
+function scoredNames(requests: PlanUnit['scoreRequests']): readonly string[] {
+  let list = namesByRequests.get(requests);
+  if (list === undefined) namesByRequests.set(requests, (list = requests.map(([name]) => name)));
+  return list;
+}
 
 /** Dense and sparse scorers of a pipeline, and whether least-loaded is the only dense one (memoised per scorer list). */
 interface Split {
