@@ -11,7 +11,7 @@ import { runFilters, type Filter, type FilterName } from './filter.js';
 import { intersectCandidates, type CandidateSet } from './candidates.js';
 import { rankCandidates } from './scorers/ranker.js';
 import { conflictExclusion, conflictsFilter } from './filters/conflicts.js';
-import { resourcesFilter, roomExclusion } from './filters/resources.js';
+import { hasRoom, resourcesFilter, roomExclusion, roomExclusionKey } from './filters/resources.js';
 
 /**
  * The best feasible machine for `unit` in the current state, or undefined
@@ -30,13 +30,14 @@ export function selectMachine(unit: PlanUnit, view: PlacementView, pipeline: Pip
   const exclusion = filters.includes(conflictsFilter) ? conflictExclusion(unit, view) : undefined;
   const checksRoom = unit.requests.length > 0 && filters.includes(resourcesFilter);
   let tries = checksRoom ? TRIES_BEFORE_ROOM : -1;
-  const room = checksRoom ? roomExclusion(unit, view) : undefined;
-  const crowded = room !== undefined && crowdedOn(view).has(room.key);
-  const ranked = rankCandidates(unit, candidates, view, pipeline.scorers, exclusion, undefined, crowded ? room : undefined)[Symbol.iterator]();
+  // The room exclusion's key only, until a walk needs the exclusion itself (most units take the first machine).
+  const roomKey = checksRoom ? roomExclusionKey(unit) : undefined;
+  const crowded = roomKey !== undefined && crowdedOn(view).has(roomKey);
+  const ranked = rankCandidates(unit, candidates, view, pipeline.scorers, exclusion, undefined, crowded ? roomExclusion(unit, view) : undefined)[Symbol.iterator]();
   try {
     for (let next = ranked.next(); !next.done; next = ranked.next()) {
       if (runFilters(filters, unit, next.value, view).ok) return next.value;
-      if (room !== undefined && !crowded && room.excluded(next.value)) crowdedOn(view).add(room.key);
+      if (roomKey !== undefined && !crowded && !hasRoom(unit, next.value, view)) crowdedOn(view).add(roomKey);
       if (--tries !== 0) continue;
       const roomy = withRoom(unit, candidates, view);
       if (roomy === undefined) continue;

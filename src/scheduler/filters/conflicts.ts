@@ -2,7 +2,7 @@
  * Conflicts: two units may not share a machine when either one's
  * `Conflicts=` globs match the other's name (symmetric, as in fleet).
  */
-import { OK, reject, type Filter } from '../filter.js';
+import { OK, type Filter, type Rejection } from '../filter.js';
 import type { MachineIndex, PlanUnit } from '../model.js';
 import type { PlacementView } from '../state.js';
 import type { Exclusion } from '../candidates.js';
@@ -15,19 +15,41 @@ export const conflictsFilter: Filter = {
     for (let i = 0; i < conflicts.length; i++) {
       const p = conflicts[i]!;
       if (view.conflicts.hosted(m, p) === 0) continue;
-      const other = findOn(view, m, unit, (o) => o.conflictedBy.includes(p));
-      return reject('Conflicts', 'not-now', `conflicts with ${other}`, p);
+      return conflictRejection(view, m, unit, p, false);
     }
     const conflictedBy = unit.conflictedBy;
     for (let i = 0; i < conflictedBy.length; i++) {
       const p = conflictedBy[i]!;
       if (view.conflicts.declared(m, p) === 0) continue;
-      const other = findOn(view, m, unit, (o) => o.conflicts.includes(p));
-      return reject('Conflicts', 'not-now', `${other} conflicts with it (${p})`, p);
+      return conflictRejection(view, m, unit, p, true);
     }
     return OK;
   },
 };
+
+/**
+ * The rejection for pattern `p` on `m`: a unit there matching it
+ * (`declared` false) or declaring it (true). Its reason, which names that
+ * unit, is written when first read, which must be before the units on `m`
+ * change (as every reader does: at once): an explanation asks every
+ * machine and reads one reason per filter.
+ */
+function conflictRejection(view: PlacementView, m: MachineIndex, unit: PlanUnit, p: string, declared: boolean): Rejection {
+  let reason: string | undefined;
+  return {
+    ok: false,
+    filter: 'Conflicts',
+    kind: 'not-now',
+    get reason() {
+      if (reason === undefined) {
+        const other = declared ? findOn(view, m, unit, (o) => o.conflicts.includes(p)) : findOn(view, m, unit, (o) => o.conflictedBy.includes(p));
+        reason = declared ? `${other} conflicts with it (${p})` : `conflicts with ${other}`;
+      }
+      return reason;
+    },
+    constraint: p,
+  };
+}
 
 /** True when `m` hosts a unit `unit` conflicts with, in either direction: exactly the machines {@link conflictsFilter} rejects. */
 export function conflictBlocked(unit: PlanUnit, m: MachineIndex, view: PlacementView): boolean {
@@ -55,8 +77,9 @@ const exclusionKeys = new WeakMap<PlanUnit, string>();
 
 /** Name of the first other unit on `m` satisfying `test` (the counters guarantee there is one). */
 export function findOn(view: PlacementView, m: MachineIndex, unit: PlanUnit, test: (other: PlanUnit) => boolean): string {
-  for (const [name, other] of view.unitsOn(m)) {
-    if (name !== unit.name && test(other)) return name;
+  // Over the values (each unit is kept under its name): no [name, unit] pair per unit looked at.
+  for (const other of view.unitsOn(m).values()) {
+    if (other.name !== unit.name && test(other)) return other.name;
   }
   return 'another unit';
 }

@@ -12,11 +12,10 @@ export const machineMetadataFilter: Filter = {
   check(unit, m, view) {
     const required = unit.requirements.metadata;
     if (required.size === 0) return OK;
-    const missing = unmet(required, view.machines[m]!);
-    if (missing === undefined) return OK;
-    const [key, values] = missing;
+    const key = unmet(required, view.machines[m]!);
+    if (key === undefined) return OK;
     const have = ownValue(view.machines[m]!.metadata, key);
-    const constraint = `${key}=${values.join('|')}`;
+    const constraint = constraintOf(required, key);
     return reject('MachineMetadata', 'never',
       have === undefined ? `machine has no ${key} metadata (needs ${constraint})` : `machine has ${key}=${have} (needs ${constraint})`,
       constraint,
@@ -40,16 +39,24 @@ export const machineMetadataPreFilter: PreFilter = {
 };
 
 /** The first required key the machine does not satisfy, or undefined when it satisfies all. */
-function unmet(
-  required: ReadonlyMap<string, readonly string[]>,
-  machine: MachineInfo,
-): [string, readonly string[]] | undefined {
+function unmet(required: ReadonlyMap<string, readonly string[]>, machine: MachineInfo): string | undefined {
   for (const [key, values] of required) {
     const have = ownValue(machine.metadata, key);
-    if (have === undefined || !values.includes(have)) return [key, values];
+    if (have === undefined || !values.includes(have)) return key;
   }
   return undefined;
 }
+
+/** `key=value|value` for required `key`, written once per requirement (an explanation asks every machine). */
+function constraintOf(required: ReadonlyMap<string, readonly string[]>, key: string): string {
+  let byKey = constraints.get(required);
+  if (byKey === undefined) constraints.set(required, (byKey = new Map()));
+  let text = byKey.get(key);
+  if (text === undefined) byKey.set(key, (text = `${key}=${required.get(key)!.join('|')}`));
+  return text;
+}
+
+const constraints = new WeakMap<ReadonlyMap<string, readonly string[]>, Map<string, string>>();
 
 function ownValue(metadata: Readonly<Record<string, string>>, key: string): string | undefined {
   return Object.hasOwn(metadata, key) ? metadata[key] : undefined;

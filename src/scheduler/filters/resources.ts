@@ -71,9 +71,14 @@ export const resourcesFilter: Filter = {
  * back only when a unit leaves it. Units asking the same amounts share a key.
  */
 export function roomExclusion(unit: PlanUnit, view: PlacementView): Exclusion {
+  return { key: roomExclusionKey(unit), excluded: (m) => !hasRoom(unit, m, view) };
+}
+
+/** The key of `unit`'s {@link roomExclusion}, without building the exclusion. */
+export function roomExclusionKey(unit: PlanUnit): string {
   let key = roomKeys.get(unit.requests);
   if (key === undefined) roomKeys.set(unit.requests, (key = `Room:${unit.requests.map(([name, v]) => `${name}=${v}`).join(',')}`));
-  return { key, excluded: (m) => !hasRoom(unit, m, view) };
+  return key;
 }
 
 const roomKeys = new WeakMap<PlanUnit['requests'], string>();
