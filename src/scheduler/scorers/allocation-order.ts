@@ -15,6 +15,13 @@ import type { MachineIndex, MachineInfo } from '../model.js';
 import type { ResourceUsage } from '../resource-usage.js';
 import type { CandidateSet, Exclusion } from '../candidates.js';
 
+/** A copy of `a` twice as long (the rest zero). */
+function doubled<T extends Float64Array | Int32Array>(a: T): T {
+  const out = new (a.constructor as new (n: number) => T)(a.length * 2);
+  out.set(a);
+  return out;
+}
+
 /**
  * A binary min-heap of entries (k, m, v) by (k, m): machine `m` keyed by
  * `k`, pushed at the machine's version `v` (an entry with an older version
@@ -89,16 +96,9 @@ class EntryHeap {
   }
 
   private grow(): void {
-    const n = this.ks.length * 2;
-    const ks = new Float64Array(n);
-    const ms = new Int32Array(n);
-    const vs = new Int32Array(n);
-    ks.set(this.ks);
-    ms.set(this.ms);
-    vs.set(this.vs);
-    this.ks = ks;
-    this.ms = ms;
-    this.vs = vs;
+    this.ks = doubled(this.ks);
+    this.ms = doubled(this.ms);
+    this.vs = doubled(this.vs);
   }
 }
 
@@ -293,16 +293,9 @@ class WalkBuffers {
   }
 
   private grow(): void {
-    const n = this.heldKeys.length * 2;
-    const keys = new Float64Array(n);
-    const machines = new Int32Array(n);
-    const versions = new Int32Array(n);
-    keys.set(this.heldKeys);
-    machines.set(this.heldMachines);
-    versions.set(this.heldVersions);
-    this.heldKeys = keys;
-    this.heldMachines = machines;
-    this.heldVersions = versions;
+    this.heldKeys = doubled(this.heldKeys);
+    this.heldMachines = doubled(this.heldMachines);
+    this.heldVersions = doubled(this.heldVersions);
   }
 }
 
