@@ -7,16 +7,16 @@
  * A settled cluster's waiting units are then explained without running the
  * filters on every machine again.
  */
-import type { Filter, FilterResult } from './filter.js';
+import type { Filter, Verdict } from './filter.js';
 import type { MachineIndex, PlanUnit } from './model.js';
 import type { PlacementState } from './state.js';
-import { runFilters } from './filter.js';
+import { verdictOf } from './filter.js';
 import { explainUnplaced, summariseRejections, type Explanation } from './explain.js';
 
 /** One signature's answers: per machine, the answer and the machine's version when it was asked. */
 interface Answers {
   readonly filters: readonly Filter[];
-  readonly results: FilterResult[];
+  readonly results: Verdict[];
   readonly versions: Int32Array;
 }
 
@@ -30,14 +30,14 @@ export function explainKept(unit: PlanUnit, state: PlacementState, filters: read
   let answers = cache.get(unit.signature);
   if (answers === undefined || !sameFilters(answers.filters, filters)) {
     const n = state.machines.length;
-    answers = { filters, results: new Array<FilterResult>(n), versions: new Int32Array(n).fill(-1) };
+    answers = { filters, results: new Array<Verdict>(n), versions: new Int32Array(n).fill(-1) };
     cache.set(unit.signature, answers);
   }
   const { results, versions } = answers;
   return summariseRejections(unit, state, filters, (m: MachineIndex) => {
     const v = state.versionOf(m);
     if (versions[m] !== v) {
-      results[m] = runFilters(filters, unit, m, state);
+      results[m] = verdictOf(filters, unit, m, state);
       versions[m] = v;
     }
     return results[m]!;

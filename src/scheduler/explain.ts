@@ -3,8 +3,8 @@
  * counted per filter, as data (for the API) and as one line (for fleetctl):
  * `0 of 5 machines eligible: 3 by Conflicts (web@*), 2 by MachineMetadata (region=eu)`.
  */
-import type { FilterName, Filter, FilterResult, RejectionKind } from './filter.js';
-import { runFilters } from './filter.js';
+import type { FilterName, Filter, RejectionKind, Verdict } from './filter.js';
+import { runFilters, verdictOf } from './filter.js';
 import type { MachineIndex, PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
 import { compareStrings } from './name-index.js';
@@ -35,14 +35,16 @@ export interface Explanation {
 
 /** Runs every filter on every machine for `unit` (which must not be placed) and counts the first rejection of each. */
 export function explainUnplaced(unit: PlanUnit, view: PlacementView, filters: readonly Filter[]): Explanation {
-  return summariseRejections(unit, view, filters, (m) => runFilters(filters, unit, m, view));
+  return summariseRejections(unit, view, filters, (m) => verdictOf(filters, unit, m, view));
 }
 
 /**
  * The explanation of `unit` from each machine's answer (`answerOn(m)`:
- * the first failing filter's rejection, or OK), asked in machine order.
+ * the first failing filter's verdict, or OK), asked in machine order. Only
+ * the example of each filter (its first machine) needs a reason: that
+ * machine's filters are run again for it, in the current state.
  */
-export function summariseRejections(unit: PlanUnit, view: PlacementView, filters: readonly Filter[], answerOn: (m: MachineIndex) => FilterResult): Explanation {
+export function summariseRejections(unit: PlanUnit, view: PlacementView, filters: readonly Filter[], answerOn: (m: MachineIndex) => Verdict): Explanation {
   const byFilter = new Map<FilterName, { kind: RejectionKind; machines: number; constraints: Set<string>; example: string; rejected: MachineIndex[] }>();
   let eligible = 0;
   for (const machine of view.machines) {
@@ -53,7 +55,7 @@ export function summariseRejections(unit: PlanUnit, view: PlacementView, filters
     }
     let entry = byFilter.get(r.filter);
     if (entry === undefined) {
-      entry = { kind: r.kind, machines: 0, constraints: new Set(), example: `${machine.id}: ${r.reason}`, rejected: [] };
+      entry = { kind: r.kind, machines: 0, constraints: new Set(), example: `${machine.id}: ${reasonOn(filters, unit, machine.index, view)}`, rejected: [] };
       byFilter.set(r.filter, entry);
     } else if (r.kind === 'not-now') entry.kind = 'not-now';
     entry.machines++;
@@ -75,6 +77,12 @@ export function summariseRejections(unit: PlanUnit, view: PlacementView, filters
     }))
     .sort((a, b) => b.machines - a.machines || compareStrings(a.filter, b.filter));
   return { unit: unit.name, machines: view.machines.length, eligible, rejections };
+}
+
+/** The reason of the first failing filter on `m` (empty when none fails, which a verdict of "no" rules out). */
+function reasonOn(filters: readonly Filter[], unit: PlanUnit, m: MachineIndex, view: PlacementView): string {
+  const r = runFilters(filters, unit, m, view);
+  return r.ok ? '' : r.reason;
 }
 
 /** One line for operators, e.g. `0 of 5 machines eligible: 3 by Conflicts (web@*), 2 by MachineMetadata (region=eu)`. */

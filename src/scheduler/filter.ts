@@ -42,6 +42,13 @@ export interface Rejection {
 /** A filter's answer for one unit on one machine. */
 export type FilterResult = { readonly ok: true } | Rejection;
 
+/**
+ * A filter's answer without the rejection's reason: which filter, how
+ * lasting, which requirement. What counting and yes/no need; a filter may
+ * give it without writing a reason per machine ({@link Filter.verdict}).
+ */
+export type Verdict = { readonly ok: true } | Omit<Rejection, 'reason'>;
+
 /** The shared "yes". */
 export const OK: FilterResult = Object.freeze({ ok: true as const });
 
@@ -59,6 +66,13 @@ export interface Filter {
    */
   readonly newPlacementsOnly?: boolean;
   check(unit: PlanUnit, m: MachineIndex, view: PlacementView): FilterResult;
+  /**
+   * Optional: {@link check}'s answer as a {@link Verdict}, cheaper where a
+   * reason costs (it names another unit or formats amounts) and "no" is
+   * common: on a full cluster placement and explanations are told "no" by
+   * thousands of machines per unit and read at most one reason per filter.
+   */
+  verdict?(unit: PlanUnit, m: MachineIndex, view: PlacementView): Verdict;
   /**
    * For explanations: the constraints to show for the machines this filter
    * rejected first (`rejected`, ascending), instead of each rejection's own
@@ -91,6 +105,35 @@ export function runFilters(filters: readonly Filter[], unit: PlanUnit, m: Machin
   }
   return OK;
 }
+
+/** {@link runFilters} as a {@link Verdict}: the first failing filter, without writing its reason (same filter, kind and constraint). */
+export function verdictOf(filters: readonly Filter[], unit: PlanUnit, m: MachineIndex, view: PlacementView): Verdict {
+  for (let i = 0; i < filters.length; i++) {
+    const f = filters[i]!;
+    const r = f.verdict !== undefined ? f.verdict(unit, m, view) : f.check(unit, m, view);
+    if (!r.ok) return r;
+  }
+  return OK;
+}
+
+/** The verdict of a rejection by `filter` of `kind` for `constraint`: one shared, frozen value per distinct answer. */
+export function sharedVerdict(filter: FilterName, kind: RejectionKind, constraint: string): Verdict {
+  const byFilter = kind === 'never' ? never : notNow;
+  let byConstraint = byFilter.get(filter);
+  if (byConstraint === undefined) byFilter.set(filter, (byConstraint = new Map()));
+  let v = byConstraint.get(constraint);
+  if (v === undefined) {
+    // Constraints are the units' own requirements (few), but a long-lived process must not keep them all.
+    if (byConstraint.size >= MAX_VERDICTS) byConstraint.clear();
+    byConstraint.set(constraint, (v = Object.freeze({ ok: false as const, filter, kind, constraint })));
+  }
+  return v;
+}
+
+/** Per kind, filter and constraint: the shared verdicts (no text built per machine to look one up). */
+const never = new Map<FilterName, Map<string, Verdict>>();
+const notNow = new Map<FilterName, Map<string, Verdict>>();
+const MAX_VERDICTS = 10_000;
 
 /** Builds a rejection. */
 export function reject(filter: FilterName, kind: RejectionKind, reason: string, constraint: string): Rejection {

@@ -2,7 +2,7 @@
  * Conflicts: two units may not share a machine when either one's
  * `Conflicts=` globs match the other's name (symmetric, as in fleet).
  */
-import { OK, type Filter, type Rejection } from '../filter.js';
+import { OK, sharedVerdict, type Filter, type Rejection } from '../filter.js';
 import type { MachineIndex, PlanUnit } from '../model.js';
 import type { PlacementView } from '../state.js';
 import type { Exclusion } from '../candidates.js';
@@ -23,6 +23,13 @@ export const conflictsFilter: Filter = {
       if (view.conflicts.declared(m, p) === 0) continue;
       return conflictRejection(view, m, unit, p, true);
     }
+    return OK;
+  },
+  verdict(unit, m, view) {
+    const conflicts = unit.conflicts;
+    for (let i = 0; i < conflicts.length; i++) if (view.conflicts.hosted(m, conflicts[i]!) > 0) return sharedVerdict('Conflicts', 'not-now', conflicts[i]!);
+    const conflictedBy = unit.conflictedBy;
+    for (let i = 0; i < conflictedBy.length; i++) if (view.conflicts.declared(m, conflictedBy[i]!) > 0) return sharedVerdict('Conflicts', 'not-now', conflictedBy[i]!);
     return OK;
   },
 };

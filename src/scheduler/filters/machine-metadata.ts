@@ -2,7 +2,7 @@
  * MachineMetadata: for every required key the machine must have that key with
  * one of the accepted values (AND across keys, OR within a key), as in fleet.
  */
-import { OK, reject, type Filter, type PreFilter } from '../filter.js';
+import { OK, reject, sharedVerdict, type Filter, type PreFilter } from '../filter.js';
 import { candidateList, type CandidateSet } from '../candidates.js';
 import type { MachineInfo } from '../model.js';
 
@@ -20,6 +20,12 @@ export const machineMetadataFilter: Filter = {
       have === undefined ? `machine has no ${key} metadata (needs ${constraint})` : `machine has ${key}=${have} (needs ${constraint})`,
       constraint,
     );
+  },
+  verdict(unit, m, view) {
+    const required = unit.requirements.metadata;
+    if (required.size === 0) return OK;
+    const key = unmet(required, view.machines[m]!);
+    return key === undefined ? OK : sharedVerdict('MachineMetadata', 'never', constraintOf(required, key));
   },
 };
 

@@ -8,7 +8,7 @@
  * that requests nothing, until what runs there fits again).
  * A machine too small even when empty says `never`; a full one `not-now`.
  */
-import { OK, reject, type Filter, type Rejection, type RejectionKind } from '../filter.js';
+import { OK, reject, sharedVerdict, type Filter, type Rejection, type RejectionKind } from '../filter.js';
 import type { MachineIndex, PlanUnit } from '../model.js';
 import type { PlacementView } from '../state.js';
 import type { Exclusion } from '../candidates.js';
@@ -48,6 +48,16 @@ export const resourcesFilter: Filter = {
       const free = view.resources.free(m, name);
       if (free >= need) continue;
       return shortfall(view.resources.allocatable(m, name) < need ? 'never' : 'not-now', name, need, free);
+    }
+    return OK;
+  },
+  verdict(unit, m, view) {
+    if (view.resources.overcommitted(m) !== undefined) return sharedVerdict('Resources', 'not-now', 'over-committed');
+    const requests = unit.requests;
+    for (let i = 0; i < requests.length; i++) {
+      const [name, need] = requests[i]!;
+      if (view.resources.free(m, name) >= need) continue;
+      return sharedVerdict('Resources', view.resources.allocatable(m, name) < need ? 'never' : 'not-now', name);
     }
     return OK;
   },
