@@ -119,7 +119,7 @@ export function startFromCarry(snapshot: ClusterSnapshot, prepared: Prepared, pi
   const place = (unit: PlanUnit, m: MachineIndex): boolean => {
     matched++;
     // An ordinary unit is on one machine at most.
-    if (state.hosts(m, unit.name)) return true;
+    if (state.hosts(m, unit)) return true;
     if (++moves > maxMoves) return false;
     for (const was of [...state.machinesOf(unit.name)]) {
       state.remove(unit, was);

@@ -18,7 +18,7 @@ export function removeWithFollowers(
   reason: string,
   onRemoved: OnRemoved,
 ): void {
-  if (!state.hosts(m, unit.name)) return;
+  if (!state.hosts(m, unit)) return;
   state.remove(unit, m);
   onRemoved(unit, m, reason);
   for (const name of unit.followers) {

@@ -38,8 +38,8 @@ export interface PlacementView {
   unit(name: string): PlanUnit | undefined;
   /** The units currently on `m`, by name (in arrival order). */
   unitsOn(m: MachineIndex): ReadonlyMap<string, PlanUnit>;
-  /** True when unit `name` is currently on `m`. */
-  hosts(m: MachineIndex, name: string): boolean;
+  /** True when unit `unit` (a name, or the unit itself: no lookup) is currently on `m`. */
+  hosts(m: MachineIndex, unit: string | PlanUnit): boolean;
   /** Machines unit `unit` (a name, or the unit itself: no lookup) is currently on (empty when none). */
   machinesOf(unit: string | PlanUnit): ReadonlySet<MachineIndex>;
   /** Machines whose id is `id` or whose 8-character short id is `id`, ascending. */
@@ -82,7 +82,10 @@ export class PlacementState implements PlacementView {
   /** unit name -> tick it was last added somewhere, for units others follow (a new MachineOf peer can make room for its followers). */
   readonly lastAdded = new Map<string, number>();
 
-  private readonly names: Array<Map<string, PlanUnit>>;
+  /** Per machine, its units in arrival order (a Map per machine cost a 100,000-unit pass more than anything else in `add`). */
+  private readonly lists: PlanUnit[][];
+  /** Per machine, its units by name: built when first asked for ({@link unitsOn}), then kept up to date. */
+  private readonly names: Array<Map<string, PlanUnit> | undefined>;
   /** Per machine, see {@link versionOf}. */
   private readonly versions: Int32Array;
   /**
@@ -115,11 +118,12 @@ export class PlacementState implements PlacementView {
     this.conflicts = new PatternCounts(n);
     this.replaces = new PatternCounts(n);
     this.loads = new LoadOrder(n);
-    this.names = Array.from({ length: n }, () => new Map());
+    this.lists = Array.from({ length: n }, () => []);
+    this.names = new Array<Map<string, PlanUnit> | undefined>(n);
     this.versions = new Int32Array(n);
     this.singles = new Array<ReadonlySet<MachineIndex> | undefined>(n);
     this.where = new Int32Array(units.size).fill(NOWHERE);
-    this.resources = new ResourceUsage(machines, (m) => [...this.names[m]!.values()].map((u) => u.scoreRequests));
+    this.resources = new ResourceUsage(machines, (m) => this.lists[m]!.map((u) => u.scoreRequests));
   }
 
   instancesOf(template: string): ReadonlyMap<MachineIndex, number> {
@@ -131,11 +135,21 @@ export class PlacementState implements PlacementView {
   }
 
   unitsOn(m: MachineIndex): ReadonlyMap<string, PlanUnit> {
-    return this.names[m]!;
+    let names = this.names[m];
+    if (names === undefined) {
+      names = new Map();
+      for (const u of this.lists[m]!) names.set(u.name, u);
+      this.names[m] = names;
+    }
+    return names;
   }
 
-  hosts(m: MachineIndex, name: string): boolean {
-    return this.names[m]!.has(name);
+  hosts(m: MachineIndex, unit: string | PlanUnit): boolean {
+    const u = typeof unit === 'string' ? this.units.get(unit) : unit;
+    // Every unit placed is one of the pass's units: from `where`, as `add` asks, not from the machine's list.
+    if (u === undefined) return false;
+    const on = this.where[u.rank]!;
+    return on === m || (on === SEVERAL && this.several.get(u.rank)!.has(m));
   }
 
   machinesOf(unit: string | PlanUnit): ReadonlySet<MachineIndex> {
@@ -240,7 +254,8 @@ export class PlacementState implements PlacementView {
     const r = unit.rank;
     const on = this.where[r]!;
     if (on === m || (on === SEVERAL && this.several.get(r)!.has(m))) return;
-    this.names[m]!.set(unit.name, unit);
+    this.lists[m]!.push(unit);
+    this.names[m]?.set(unit.name, unit);
     if (on === NOWHERE) {
       this.where[r] = m;
       this.placedUnits++;
@@ -264,8 +279,13 @@ export class PlacementState implements PlacementView {
 
   /** Removes `unit` from `m`; a no-op when it is not there. */
   remove(unit: PlanUnit, m: MachineIndex): void {
-    const names = this.names[m]!;
-    if (!names.delete(unit.name)) return;
+    const list = this.lists[m]!;
+    // By name, as the map was: the unit given may be another pass's object for the same unit.
+    let at = list.length - 1;
+    while (at >= 0 && list[at]!.name !== unit.name) at--;
+    if (at < 0) return;
+    list.splice(at, 1);
+    this.names[m]?.delete(unit.name);
     const r = unit.rank;
     if (this.where[r] !== SEVERAL) {
       this.where[r] = NOWHERE;
