@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { sleeper } from '../../test/support/units.js';
 import type { ClusterHost } from '../../src/sandbox/cluster.js';
-import { rssOf } from '../lib/machine.js';
+import { cpuMsOf, rssOf } from '../lib/machine.js';
 import { waitUntil } from '../lib/wait.js';
 import type { BenchCluster } from './bench-cluster.js';
 import { SystemdTimeoutError } from '../../src/systemd/errors.js';
@@ -73,6 +73,22 @@ async function waitRunningPatiently(c: BenchCluster, unitNames: readonly string[
 }
 
 const SECOND = 1000;
+
+/**
+ * Watches the fleetd on `h` for `ms` without asking it anything: its VmRSS
+ * each second (the most seen) and the CPU time it used (user+sys, ms).
+ */
+async function idleWindow(h: ClusterHost, ms: number): Promise<{ maxRss: number; cpuMs: number }> {
+  const pid = h.fleetd?.pid;
+  if (pid === undefined) throw new Error(`no fleetd on host ${h.index}`);
+  const cpu0 = cpuMsOf(pid) ?? NaN;
+  let maxRss = 0;
+  for (let t = 0; t < ms; t += SECOND) {
+    await new Promise((r) => setTimeout(r, Math.min(SECOND, ms - t)));
+    maxRss = Math.max(maxRss, rssOf(pid) ?? NaN);
+  }
+  return { maxRss, cpuMs: (cpuMsOf(pid) ?? NaN) - cpu0 };
+}
 
 /** What the 1,000-unit scenarios share: no fleet v1.0 figure, issue 10's 10 s target. */
 const THOUSAND = { fleet: 'n/a (documented unfit past 1,000 units)', target: '<= 10 s', targetValue: 10 * SECOND, unit: 'ms', agentTtl: '30s' } as const;
@@ -255,14 +271,16 @@ export const SCENARIOS: readonly Scenario[] = [
   ),
   {
     name: 'rss-1000-one-host',
-    description: 'fleetd RSS on a host running 1000 units, 3 s after all run (MachineID-pinned; extra: whether it leads the engine, RSS before, start time, V8 heap, the same 30 s later)',
+    description:
+      'fleetd RSS on a host running 1000 units, the most from 3 s to 30 s after all run (VmRSS each second, idle; MachineID-pinned to the engine leader; extra: whether it leads the engine, RSS before, start time, V8 heap at 3 s and 30 s, fleetd CPU in between)',
     fleet: 'n/a',
     target: '<= 80 MB',
     targetValue: 80 * 1e6,
     unit: 'bytes',
     agentTtl: '30s',
     async run(c) {
-      const h = c.liveHosts()[0]!;
+      // The engine leader (its heap is 4-6 MiB larger after the burst: its cache and passes), so every run measures the larger role.
+      const h = (await c.leaderHost()) ?? c.liveHosts()[0]!;
       const before = await fleetdMemory(h);
       const unitNames = names('packed', 1000);
       const t0 = performance.now();
@@ -271,12 +289,17 @@ export const SCENARIOS: readonly Scenario[] = [
       const ms = performance.now() - t0;
       await new Promise((r) => setTimeout(r, 3000)); // let batches and GC settle
       const at3s = await fleetdMemory(h);
-      await new Promise((r) => setTimeout(r, 27_000)); // V8's memory reducer runs once fleetd is idle
+      // Idle with 1,000 units: the target must hold here too, not only right after the burst.
+      const idle = await idleWindow(h, 27_000);
       const at30s = await fleetdMemory(h);
-      // The engine leader's heap is 4-6 MiB larger after the burst (its cache and passes): say which role was measured.
+      // Leadership may have moved meanwhile: say which role was measured.
       const leads = (await c.leaderHost()) === h ? 1 : 0;
       await c.clean();
-      return { value: at3s.rss, extra: { leads, ...memoryExtras('before', before), startMs: ms, ...memoryExtras('at3s', at3s), ...memoryExtras('at30s', at30s) } };
+      const most = Math.max(at3s.rss, idle.maxRss, at30s.rss);
+      return {
+        value: most,
+        extra: { leads, ...memoryExtras('before', before), startMs: ms, ...memoryExtras('at3s', at3s), ...memoryExtras('at30s', at30s), idleMaxRssMiB: most / 2 ** 20, idleCpuMs: idle.cpuMs },
+      };
     },
   },
 ];
