@@ -1,4 +1,4 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS FLEET_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=1 --max-old-space-size=512 --bytecode-old-age=1 --expose-gc
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS FLEET_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=1 --max-old-space-size=512 --bytecode-old-age=1 --expose-gc --no-allocation-site-pretenuring
 // Memory settings: see src/fleetd/node-flags.ts (keep the two in sync). The
 // CA file of NODE_EXTRA_CA_CERTS is moved aside and read only when fleetd
 // makes a TLS client connection (src/tls/extra-ca-certs.ts). The line must

@@ -23,13 +23,19 @@
  *   measurable (README);
  * - `gc` exposed, for one compacting collection once fleetd is quiet after
  *   a burst (src/fleetd/heap-settle.ts): V8 otherwise keeps the heap a burst
- *   grew to. With 1,000 units ~8 MiB less resident after a burst (README).
+ *   grew to. With 1,000 units ~8 MiB less resident after a burst (README);
+ * - no allocation-site pretenuring: V8 otherwise decides, from what survived
+ *   a burst's scavenges, to allocate straight into the old generation at
+ *   those sites, and keeps doing so for the short-lived objects the same
+ *   code makes later (the systemd resync, the engine's periodic pass): an
+ *   idle leader with 1,000 units grew its old generation by 0.08-0.12
+ *   MiB/s, ~0.01 MiB/s without; no placement slowdown measurable (README).
  * Measured in the README (fleetd RSS with many units). The price is CPU:
  * more frequent scavenges make a 10,000-unit scheduling pass ~1.3-1.6x
  * slower (bench/placement). `--optimize-for-size` and `--lite-mode` save
  * more memory but make scheduling 3-5x slower.
  */
-export const FLEETD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=512', '--bytecode-old-age=1', '--expose-gc'];
+export const FLEETD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=512', '--bytecode-old-age=1', '--expose-gc', '--no-allocation-site-pretenuring'];
 
 /**
  * Environment fleetd is started with (see {@link FLEETD_NODE_FLAGS}). The #!
