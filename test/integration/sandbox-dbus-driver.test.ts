@@ -207,7 +207,11 @@ describe('D-Bus driver on a sandbox host', () => {
       assert.ok((calls.get('ListUnitsByNames') ?? 0) - reads <= 2, `${(calls.get('ListUnitsByNames') ?? 0) - reads} state reads of 20 idle units in 1.5 s`);
       await Promise.all(names.map((n) => d.start(n)));
       await until(() => running() === names.length, 'every unit reported running (resync is 60 s: by signal)');
-      assert.deepEqual([...signals.keys()].filter((k) => !['JobRemoved', 'Reloading', 'PropertiesChanged(Unit)'].includes(k)), [], JSON.stringify([...signals]));
+      // NameAcquired is the bus daemon's message to every new connection, sent to it alone whatever its match rules; whether it
+      // is counted depends on when the connection's handler is in place (it was, in 1 of 3 runs at load 12).
+      const matched = ['JobRemoved', 'Reloading', 'PropertiesChanged(Unit)', 'NameAcquired'];
+      assert.deepEqual([...signals.keys()].filter((k) => !matched.includes(k)), [], JSON.stringify([...signals]));
+      assert.ok((signals.get('NameAcquired') ?? 0) <= 1, JSON.stringify([...signals]));
       assert.ok((signals.get('JobRemoved') ?? 0) >= names.length, JSON.stringify([...signals]));
     } finally {
       await close();
