@@ -48,7 +48,7 @@ async function start(ctx: CommandContext, file: string, flags: Flags): Promise<n
   const { name, path } = unitArg(file);
   let unitText: string | undefined;
   try {
-    unitText = await readLocal(path);
+    unitText = readLocal(path);
   } catch (err) {
     ctx.out.stderr.write(`Error reading unit file ${path}: ${errorMessage(err)}\n`);
     return 1;

@@ -58,27 +58,27 @@ function build(name: string, source: string | FleetUnit['options'], what: 'file'
   }
 }
 
-async function read(path: string): Promise<string | undefined> {
+function read(path: string): string | undefined {
   try {
-    return await readLocal(path);
+    return readLocal(path);
   } catch (err) {
     throw new CreateError(`failed reading ${path}: ${errorMessage(err)}`);
   }
 }
 
 /** The local body of `a`: its file, or for an instance the template file beside it. */
-async function localBody(a: UnitArg): Promise<{ text: string; template?: string } | undefined> {
-  const text = await read(a.path);
+function localBody(a: UnitArg): { text: string; template?: string } | undefined {
+  const text = read(a.path);
   if (text !== undefined) return { text };
   const template = templateOf(a.name);
   if (template === undefined) return undefined;
-  const tText = await read(templatePath(a.path, template));
+  const tText = read(templatePath(a.path, template));
   return tText === undefined ? undefined : { text: tText, template };
 }
 
 /** Decides what to do for an argument whose unit already exists. */
-async function planExisting(ctx: CommandContext, a: UnitArg, existing: FleetUnit, command: CreatingCommand, replace: boolean): Promise<Planned | undefined> {
-  const local = await localBody(a);
+function planExisting(ctx: CommandContext, a: UnitArg, existing: FleetUnit, command: CreatingCommand, replace: boolean): Planned | undefined {
+  const local = localBody(a);
   const differs = local !== undefined && !sameBody(a.name, local.text, existing.options);
   if (!replace) {
     if (differs) {
@@ -101,13 +101,13 @@ async function planExisting(ctx: CommandContext, a: UnitArg, existing: FleetUnit
 
 /** Decides how to create an argument's unit that does not exist yet; `registered` finds a template in the registry. */
 async function planNew(a: UnitArg, registered: (template: string) => Promise<FleetUnit | undefined>, warn: (line: string) => void): Promise<Planned> {
-  const text = await read(a.path);
+  const text = read(a.path);
   if (text !== undefined) return { unit: build(a.name, text, 'file'), kind: 'create' };
   const template = templateOf(a.name);
   if (template === undefined) throw new CreateError(`unable to find Unit(${a.name}) in Registry or on filesystem`);
   const localPath = templatePath(a.path, template);
   const fromRegistry = await registered(template);
-  const localText = await read(localPath);
+  const localText = read(localPath);
   if (fromRegistry !== undefined) {
     if (localText !== undefined && !sameBody(template, localText, fromRegistry.options)) {
       warn(`WARNING: Unit ${template} in registry differs from local template unit file ${localPath}. Add --replace to override.`);
@@ -165,7 +165,7 @@ export async function createUnits(ctx: CommandContext, args: readonly string[], 
   for (const a of unitArgs) {
     try {
       const ex = existing.get(a.name);
-      const plan = ex === undefined ? await planNew(a, registered, warn) : await planExisting(ctx, a, ex, command, replace);
+      const plan = ex === undefined ? await planNew(a, registered, warn) : planExisting(ctx, a, ex, command, replace);
       if (plan !== undefined) planned.push(plan);
     } catch (err) {
       failures.push(err instanceof CreateError ? err.message : `failed getting Unit(${a.name}): ${errorMessage(err)}`);
