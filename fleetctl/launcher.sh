@@ -14,6 +14,6 @@ FLEET_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS-}
 export FLEET_EXTRA_CA_CERTS
 unset NODE_EXTRA_CA_CERTS
 if [ -r "$dir/fleetctl.blob" ] && read -r built < "$dir/fleetctl.blob.node" && [ "$built" = "$(stat -L -c '%s %Y %i' -- "$node" 2>/dev/null)" ]; then
-  exec "$node" --no-opt --max-semi-space-size=1 --snapshot-blob "$dir/fleetctl.blob" -- "$@"
+  exec "$node" --no-opt --jitless --no-expose-wasm --max-semi-space-size=1 --snapshot-blob "$dir/fleetctl.blob" -- "$@"
 fi
-exec "$node" --no-opt --max-semi-space-size=1 "$dir/main.js" "$@"
+exec "$node" --no-opt --jitless --no-expose-wasm --max-semi-space-size=1 "$dir/main.js" "$@"

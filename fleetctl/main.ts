@@ -1,4 +1,4 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS FLEET_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --no-opt --max-semi-space-size=1
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS FLEET_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --no-opt --jitless --no-expose-wasm --max-semi-space-size=1
 /**
  * fleetctl's entry point (`dist/fleetctl-bundle/main.js`, started with the
  * Node flags of `cli/node-flags.ts` by its first line): real stdout/stderr,
