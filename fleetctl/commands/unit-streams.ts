@@ -7,7 +7,7 @@
 import { selectStreamMachines } from '../../src/domain/index.js';
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../client/errors.js';
-import { isGlobalUnit } from '../client/unit-view.js';
+import { isGlobalUnit } from '../../src/units/index.js';
 import { machineLegend } from '../output/fields.js';
 import type { FlagSpec } from './spec.js';
 

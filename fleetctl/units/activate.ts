@@ -4,8 +4,7 @@
  * `Triggered unit X start` line (fleet printed it twice).
  */
 import type { CommandContext } from '../context.js';
-import { mangleUnitName } from '../../src/units/index.js';
-import { isGlobalUnit } from '../client/unit-view.js';
+import { isGlobalUnit, mangleUnitName } from '../../src/units/index.js';
 import { resolveBlockAttempts } from '../wait/timing.js';
 import { waitForStates, type StateGoal } from '../wait/states.js';
 import { createUnits } from './create.js';

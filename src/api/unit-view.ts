@@ -61,11 +61,6 @@ export function entryState(entry: ScheduleEntry, state: UnitStateRecord | undefi
   return isRunning(state.activeState) ? 'launched' : 'loaded';
 }
 
-/** True when the unit's `[X-Fleet]` says `Global=true` (unreadable sections count as not global). */
-export function isGlobalUnit(u: UnitWithDesired): boolean {
-  return recordView(u.unit).global;
-}
-
 /** What {@link toApiUnit} reads from a unit record alone: its options on the wire, Global= and Priority=. */
 interface RecordView {
   /** Shared by every answer that shows the record: never modified. */

@@ -6,7 +6,7 @@
  * leader then starts it.
  */
 import type { UnitRecord } from '../registry/records.js';
-import { buildUnit, shortHash, type Unit } from '../units/index.js';
+import { buildUnit, isGlobalUnit, shortHash, type Unit } from '../units/index.js';
 import { RolloutRejectedError } from './errors.js';
 import { inGroup, isTemplateGroup } from './group.js';
 import { resolveRolloutSettings, type RolloutSettingsInput } from './settings.js';
@@ -61,7 +61,7 @@ export function planRolloutCreate(req: RolloutCreateRequest, inputs: RolloutCrea
   // The text must suit every instance it will become (specifiers in [X-Fleet] are expanded per instance).
   for (const inst of instances) buildUnit(inst.name, unit.options);
   const kind: RolloutKind = template ? 'template' : unit.requirements.global ? 'global' : 'unit';
-  if (!template && own !== undefined && isGlobal(own) !== unit.requirements.global) {
+  if (!template && own !== undefined && isGlobalUnit(own) !== unit.requirements.global) {
     throw new RolloutRejectedError('invalid', group, `a rollout cannot change Global= of ${group} (it changes where the unit runs, not its text); destroy and submit it instead`);
   }
   return {
@@ -81,14 +81,3 @@ export function planRolloutCreate(req: RolloutCreateRequest, inputs: RolloutCrea
   };
 }
 
-function isGlobal(u: UnitRecord): boolean {
-  return buildUnitSafe(u)?.requirements.global === true;
-}
-
-function buildUnitSafe(u: UnitRecord): Unit | undefined {
-  try {
-    return buildUnit(u.name, u.options);
-  } catch {
-    return undefined;
-  }
-}

@@ -110,6 +110,11 @@ export function parseMultivalueLine(value: string): string[] {
   return values;
 }
 
+/** True when the unit's `[X-Fleet]` says `Global=true` (unreadable values count as not global). Never throws. */
+export function isGlobalUnit(unit: { readonly name: string; readonly options: readonly UnitOption[] }): boolean {
+  return extractRequirements(unit.options, unit.name).requirements.global;
+}
+
 /**
  * Builds the requirements of a unit from its options. `unitName` (when
  * given and containing a dot) is used for specifier expansion and to prefix

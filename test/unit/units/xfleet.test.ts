@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractRequirements, parseMultivalueLine, parseUnitFile } from '../../../src/units/index.js';
+import { extractRequirements, isGlobalUnit, parseMultivalueLine, parseUnitFile } from '../../../src/units/index.js';
 
 // fleet unit/unit_test.go TestParseMultivalueLine.
 const multivalue: Array<[string, string[]]> = [
@@ -236,4 +236,12 @@ test('MachineOf with %%: a literal % makes an invalid unit name, for the templat
   assert.deepEqual(extractRequirements(xf('MachineOf=x%%.service'), 'a@.service').problems, [
     'MachineOf value "x%.service" ("x%%.service" expanded for a@.service) is not a valid unit name: invalid character \'%\' in unit name',
   ]);
+});
+
+test('isGlobalUnit: Global= as extractRequirements reads it, false for unreadable values and other problems', () => {
+  assert.equal(isGlobalUnit({ name: 'a.service', options: xf('Global=true') }), true);
+  assert.equal(isGlobalUnit({ name: 'a.service', options: xf('Global=maybe') }), false);
+  assert.equal(isGlobalUnit({ name: 'a.service', options: xf('Global=yes\nResources=cpu=-1') }), true);
+  assert.equal(isGlobalUnit({ name: 'a.service', options: xf('Global=yes\nGlobal=0') }), false);
+  assert.equal(isGlobalUnit({ name: 'a.service', options: [] }), false);
 });
