@@ -70,3 +70,10 @@ test('derivedOf: units without constraints share one derivation and the one empt
   // The scoring cache is keyed by the requests value: every unit requesting nothing hits it.
   assert.equal(scoringRequests(derivedOf({ ...NO_REQUIREMENTS }).requests, bestEffort), scoringRequests(derivedOf({ ...NO_REQUIREMENTS }).requests, bestEffort));
 });
+
+test('derivedOf: requirements of the same content share one derivation (a cold pass derives each content once)', () => {
+  const make = (cpu: number) => ({ ...NO_REQUIREMENTS, conflicts: ['db@*.service'], metadata: new Map([['disk', ['ssd']]]), resources: { cpu, memory: 2 ** 28 } });
+  assert.equal(derivedOf(make(0.5)), derivedOf(make(0.5)));
+  assert.notEqual(derivedOf(make(0.5)), derivedOf(make(0.25)));
+  assert.deepEqual(derivedOf(make(0.25)).requests.map(([name]) => name), ['cpu', 'memory']);
+});
