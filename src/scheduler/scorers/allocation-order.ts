@@ -31,10 +31,18 @@ function doubled<T extends Float64Array | Int32Array>(a: T): T {
  * because its compare function cannot be inlined there.
  */
 class EntryHeap {
-  private ks = new Float64Array(64);
-  private ms = new Int32Array(64);
-  private vs = new Int32Array(64);
+  private ks: Float64Array;
+  private ms: Int32Array;
+  private vs: Int32Array;
   size = 0;
+
+  /** `room`: the entries it starts with room for (it grows past them). */
+  constructor(room: number) {
+    const n = Math.max(16, room);
+    this.ks = new Float64Array(n);
+    this.ms = new Int32Array(n);
+    this.vs = new Int32Array(n);
+  }
 
   /** Key, machine and version of the first entry (size must be > 0). */
   get k(): number {
@@ -248,7 +256,8 @@ export class AllocationOrder {
   private orderingOf(g: Group, id: string, names: readonly string[], admits: (m: MachineIndex) => boolean): Ordering {
     let o = g.orderings.get(id);
     if (o === undefined) {
-      o = { heap: new EntryHeap(), names, admits, pushed: new Int32Array(this.version.length).fill(-1) };
+      // Room for the group and as many stale copies again (each placement leaves one until it comes up).
+      o = { heap: new EntryHeap(2 * g.machines.length), names, admits, pushed: new Int32Array(this.version.length).fill(-1) };
       for (const m of g.machines) {
         if (!admits(m)) continue;
         o.heap.push(this.key(m, names), m, this.version[m]!);
