@@ -30,8 +30,27 @@ export interface Exclusion {
 /** Machines either exclusion leaves out (undefined when neither is given). */
 export function joinExclusions(a: Exclusion | undefined, b: Exclusion | undefined): Exclusion | undefined {
   if (a === undefined || b === undefined) return a ?? b;
-  return { key: `${a.key}&${b.key}`, excluded: (m) => a.excluded(m) || b.excluded(m) };
+  return { key: joinedKey(a.key, b.key), excluded: (m) => a.excluded(m) || b.excluded(m) };
 }
+
+/**
+ * `a&b`, one text per pair of keys: a walk looks its order up by this key,
+ * and a text built per walk is hashed anew on every lookup. Emptied past
+ * {@link MAX_JOINED_KEYS} pairs.
+ */
+function joinedKey(a: string, b: string): string {
+  let byB = joinedKeys.get(a);
+  if (byB === undefined) {
+    if (joinedKeys.size >= MAX_JOINED_KEYS) joinedKeys.clear();
+    joinedKeys.set(a, (byB = new Map()));
+  }
+  let key = byB.get(b);
+  if (key === undefined) byB.set(b, (key = `${a}&${b}`));
+  return key;
+}
+
+const joinedKeys = new Map<string, Map<string, string>>();
+const MAX_JOINED_KEYS = 10_000;
 
 class ListCandidates implements CandidateSet {
   private members: Set<MachineIndex> | undefined;

@@ -75,12 +75,24 @@ export function conflictBlocked(unit: PlanUnit, m: MachineIndex, view: Placement
  */
 export function conflictExclusion(unit: PlanUnit, view: PlacementView): Exclusion | undefined {
   if (unit.conflicts.length === 0 && unit.conflictedBy.length === 0) return undefined;
-  let key = exclusionKeys.get(unit);
-  if (key === undefined) exclusionKeys.set(unit, (key = `Conflicts:${JSON.stringify([unit.conflicts, unit.conflictedBy])}`));
-  return { key, excluded: (m) => conflictBlocked(unit, m, view) };
+  return { key: exclusionKey(unit.conflicts, unit.conflictedBy), excluded: (m) => conflictBlocked(unit, m, view) };
 }
 
-const exclusionKeys = new WeakMap<PlanUnit, string>();
+/**
+ * Per `conflicts` list, per `conflictedBy` list: the key text. Units with
+ * one content share their lists (`derive.ts`, `prepare.ts`), so a pass
+ * builds a few keys, not one per unit with Conflicts (and no per-unit entry
+ * for the garbage collector to trace).
+ */
+const exclusionKeys = new WeakMap<readonly string[], WeakMap<readonly string[], string>>();
+
+function exclusionKey(conflicts: readonly string[], conflictedBy: readonly string[]): string {
+  let byConflictedBy = exclusionKeys.get(conflicts);
+  if (byConflictedBy === undefined) exclusionKeys.set(conflicts, (byConflictedBy = new WeakMap()));
+  let key = byConflictedBy.get(conflictedBy);
+  if (key === undefined) byConflictedBy.set(conflictedBy, (key = `Conflicts:${JSON.stringify([conflicts, conflictedBy])}`));
+  return key;
+}
 
 /** Name of the first other unit on `m` satisfying `test` (the counters guarantee there is one). */
 export function findOn(view: PlacementView, m: MachineIndex, unit: PlanUnit, test: (other: PlanUnit) => boolean): string {

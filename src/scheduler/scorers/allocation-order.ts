@@ -14,6 +14,9 @@
 import type { MachineIndex, MachineInfo } from '../model.js';
 import type { ResourceUsage } from '../resource-usage.js';
 import type { CandidateSet, Exclusion } from '../candidates.js';
+import { ContentMemo } from '../content-memo.js';
+
+const NO_CAPACITY: Readonly<Record<string, number>> = Object.freeze({});
 
 /** A copy of `a` twice as long (the rest zero). */
 function doubled<T extends Float64Array | Int32Array>(a: T): T {
@@ -142,16 +145,17 @@ export class AllocationOrder {
     private readonly usage: ResourceUsage,
     groupKey: ((m: MachineInfo) => string) | undefined,
   ) {
-    const byKey = new Map<string, MachineIndex[]>();
-    for (const m of machines) {
-      const cap = Object.entries(m.capacity ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      const key = JSON.stringify([cap, groupKey?.(m) ?? '']);
-      let list = byKey.get(key);
-      if (list === undefined) byKey.set(key, (list = []));
-      list.push(m.index);
-    }
+    // Machines by content of their capacity (as published: the same amounts in another order only make one more group) and group value.
+    const byShape = new ContentMemo<MachineIndex[]>(machines.length + 1);
+    const lists: MachineIndex[][] = [];
+    const newList = (): MachineIndex[] => {
+      const list: MachineIndex[] = [];
+      lists.push(list);
+      return list;
+    };
+    for (const m of machines) byShape.get([m.capacity ?? NO_CAPACITY, groupKey?.(m) ?? ''], newList).push(m.index);
     this.groupOf = new Array<Group>(machines.length);
-    for (const list of byKey.values()) {
+    for (const list of lists) {
       const g: Group = { machines: list, orderings: new Map() };
       this.groups.push(g);
       for (const m of list) this.groupOf[m] = g;
@@ -202,7 +206,7 @@ export class AllocationOrder {
   /** The orderings (one per group, in `groups` order) of walks for `names`, candidate set key `candidates` and exclusion key `excluding`. */
   private orderingsFor(names: readonly string[], candidates: string, excluding: string, admits: () => (m: MachineIndex) => boolean): Ordering[] {
     // Nested maps of strings the caller already has, not one key text built per walk.
-    const namesKey = names.length === 1 ? names[0]! : names.join(',');
+    const namesKey = names.length === 1 ? names[0]! : joinedNames(names);
     let byCandidates = this.byWalk.get(namesKey);
     if (byCandidates === undefined) this.byWalk.set(namesKey, (byCandidates = new Map()));
     let byExclusion = byCandidates.get(candidates);
@@ -273,6 +277,15 @@ export class AllocationOrder {
     return this.usage.scoringFractionSum(m, names);
   }
 }
+
+/** `names` joined by commas, one text per list (a list is shared by the units asking the same amounts, see `ranker.ts`): not one built and hashed per walk. */
+function joinedNames(names: readonly string[]): string {
+  let key = namesKeys.get(names);
+  if (key === undefined) namesKeys.set(names, (key = names.join(',')));
+  return key;
+}
+
+const namesKeys = new WeakMap<readonly string[], string>();
 
 /** Per-walk working arrays, reused by the next walk once one finishes (a 100,000-unit pass walks once per unit). */
 class WalkBuffers {
