@@ -47,6 +47,16 @@ export class ClusterCache {
   readonly referencesSeen = { units: 0n, schedule: 0n, rollouts: 0n };
   /** Rollout records by group, with the revision each was written at (for compare-and-set writes). */
   readonly rollouts = new Map<string, StoredRollout>();
+  /**
+   * Counts the changes a plan depends on (`pass-input.ts`): loads, watch
+   * events `apply` calls relevant, the engine's own schedule and rollout
+   * writes. Unit states, bodies and the echo of the engine's own writes do
+   * not count, nor do cordons (compared by what is in force at a pass).
+   */
+  get version(): number {
+    return this.changes;
+  }
+  private changes = 0;
   /** Merged metadata per machine, valid while the machine record is the same object (dropped on metadata events). */
   private readonly merged = new Map<string, { readonly record: MachineRecord; readonly metadata: Record<string, string> }>();
 
@@ -73,6 +83,7 @@ export class ClusterCache {
     this.referencesSeen.units = snap.revision;
     this.referencesSeen.schedule = snap.revision;
     this.referencesSeen.rollouts = snap.revision;
+    this.changes++;
   }
 
   /**
@@ -144,11 +155,13 @@ export class ClusterCache {
           break;
       }
     }
+    if (relevant) this.changes++;
     return relevant;
   }
 
   /** Records schedule writes the engine just made, before their watch events arrive. */
   applyOps(ops: readonly ScheduleOp[]): void {
+    if (ops.length > 0) this.changes++;
     for (const op of ops) {
       if (op.type === 'put') this.putEntry(op.entry);
       else this.deleteEntry(op.machineId, op.name);
@@ -157,6 +170,7 @@ export class ClusterCache {
 
   /** Records a rollout record (and unit records) the engine just wrote at `revision`, before their watch events arrive. */
   applyRolloutWrite(rollout: StoredRollout, units: readonly UnitRecord[]): void {
+    this.changes++;
     this.rollouts.set(rollout.record.group, rollout);
     for (const u of units) this.units.set(u.name, u);
   }

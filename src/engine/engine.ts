@@ -14,7 +14,8 @@ import type { Pipeline } from '../scheduler/index.js';
 import type { EngineMetrics } from '../metrics/engine.js';
 import { BodyCollector } from './body-collector.js';
 import { ClusterCache } from './cluster-cache.js';
-import { planReconcile } from './plan-reconcile.js';
+import { planReconcile, type ReconcilePlan } from './plan-reconcile.js';
+import { passInput, samePassInput, type PassInput } from './pass-input.js';
 import { RequirementsCache } from './requirements-cache.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { previousLeaderCordon } from './cordon.js';
@@ -102,6 +103,8 @@ export interface EngineStats {
   lastPlanMs: number;
   /** `engine/unplaced/<name>` puts and deletes written. */
   unplacedWrites: number;
+  /** Passes that reused the previous pass's plan: nothing it depends on had changed (`pass-input.ts`). */
+  reusedPlans: number;
 }
 
 /**
@@ -111,7 +114,7 @@ export interface EngineStats {
  * cache and does nothing but wait in the election.
  */
 export class Engine {
-  readonly stats: EngineStats = { passes: 0, failedPasses: 0, opsWritten: 0, lastPlanMs: 0, unplacedWrites: 0 };
+  readonly stats: EngineStats = { passes: 0, failedPasses: 0, opsWritten: 0, lastPlanMs: 0, unplacedWrites: 0, reusedPlans: 0 };
   private readonly clock: Clock;
   private readonly observe: Required<EngineObserver>;
   private readonly debounceMs: number;
@@ -121,6 +124,8 @@ export class Engine {
   private requirements = new RequirementsCache();
   /** Preemption causes and counts of this leadership (`preemption-log.ts`). */
   private preemptions = new PreemptionLog();
+  /** The latest planned pass's input and plan, reused while the input stays the same; undefined when not leading. */
+  private lastPlan: { readonly input: PassInput; readonly result: ReconcilePlan } | undefined;
   /** Unplaced records as stored (name -> encoded), read once per leadership; undefined until read. */
   private published: Map<string, string> | undefined;
   private sub: Subscription | undefined;
@@ -254,6 +259,7 @@ export class Engine {
 
   private dropCache(): void {
     this.cache = undefined;
+    this.lastPlan = undefined;
     this.collector?.stop();
     this.collector = undefined;
     void this.sub?.close();
@@ -321,7 +327,14 @@ export class Engine {
     if (cache.rollouts.size > 0 && !(await this.stepRollouts(cache))) return;
     const t0 = performance.now();
     const now = this.clock.now();
-    const { ops, plan, broken, policyProblem } = planReconcile(cache, this.requirements, now, this.opts.pipeline, this.preemptions.shielded(now));
+    const shielded = this.preemptions.shielded(now);
+    const input = passInput(cache, now, shielded);
+    // An idle leader passes every reconcile interval: with nothing changed, the plan is the last one.
+    const last = this.lastPlan;
+    const planned = last !== undefined && samePassInput(last.input, input) ? last : { input, result: planReconcile(cache, this.requirements, now, this.opts.pipeline, shielded) };
+    if (planned === last) this.stats.reusedPlans++;
+    else this.lastPlan = planned;
+    const { ops, plan, broken, policyProblem } = planned.result;
     if (policyProblem !== this.policyProblem) {
       this.policyProblem = policyProblem;
       if (policyProblem !== undefined) this.opts.logger.warn({ problem: policyProblem }, 'placement policy cannot be used; placing with the default policy');

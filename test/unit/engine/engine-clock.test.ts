@@ -116,3 +116,78 @@ test('a failed schedule write is retried after 200 ms, then 400 ms..., not only 
     await close();
   }
 });
+
+test('an idle leader reuses its plan on every periodic pass; a change, a machine\'s TTL expiry and a failed write are planned again', async () => {
+  const clock = new ManualClock();
+  let failures = 0;
+  const { reg, engine, close } = await leader(clock, (r) =>
+    Object.create(r, {
+      applySchedule: {
+        value: async (...args: Parameters<EngineRegistry['applySchedule']>) => {
+          if (failures-- > 0) throw new RegistryUnavailableError('txn');
+          return r.applySchedule(...args);
+        },
+      },
+    }),
+  );
+  const m2 = await reg.agent.announce(machine('m2'), { ttlSeconds: 10 });
+  const placed = async () => (await reg.api.listSchedule()).map((e) => `${e.name}@${e.machineId}`).sort();
+  const planned = () => engine.stats.passes - engine.stats.reusedPlans;
+  try {
+    await reg.api.createUnit(sleeper('a.service', 'MachineID=m2'), 'launched');
+    await advanceUntil(clock, 'a.service scheduled', async () => (await placed()).length === 1);
+    await clock.advance(2 * INTERVAL);
+    const passes = engine.stats.passes;
+    const plans = planned();
+    await clock.advance(3 * INTERVAL);
+    assert.equal(engine.stats.passes, passes + 3, 'the periodic passes still run');
+    assert.equal(planned(), plans, 'but plan nothing: the cache has not changed');
+
+    await reg.api.createUnit(sleeper('b.service'), 'launched');
+    await advanceUntil(clock, 'b.service scheduled', async () => (await placed()).length === 2);
+    assert.ok(planned() > plans, 'a new unit is planned');
+
+    // m2 stops renewing its registration: the TTL expiry reaches the cache as a change, and a.service loses its machine.
+    await m2.stop({ graceful: false });
+    await advanceUntil(clock, 'a.service unscheduled after m2 expired', async () => !(await placed()).some((p) => p.startsWith('a.service@')), 15_000, 100);
+    assert.deepEqual(await placed(), ['b.service@m1']);
+
+    // A write that fails leaves the cache as it was; the retry still writes (the reused plan's ops).
+    failures = 1;
+    await reg.api.createUnit(sleeper('c.service'), 'launched');
+    await advanceUntil(clock, 'the failed write', () => engine.stats.failedPasses === 1);
+    await advanceUntil(clock, 'c.service scheduled by the retry', async () => (await placed()).includes('c.service@m1'), 3 * INTERVAL);
+  } finally {
+    await m2.stop({ graceful: true }).catch(() => undefined);
+    await close();
+  }
+});
+
+test('a cordon\'s end is planned although nothing else changed: a unit pinned to the cordoned previous leader is placed then', async () => {
+  const clock = new ManualClock();
+  const reg = createMemoryRegistry({ clock });
+  const mk = (id: string) => new Engine({ registry: reg.engine, election: reg.election({ machineId: id, ttlSeconds: 5 }), logger: silentLogger(), reconcileIntervalMs: 200, suspectPreviousLeaderMs: 1000, clock });
+  const e1 = mk('m1');
+  const e2 = mk('m2');
+  const presences = [await reg.agent.announce(machine('m1'), { ttlSeconds: 30 }), await reg.agent.announce(machine('m2'), { ttlSeconds: 30 })];
+  const placedOn = async (name: string) => (await reg.api.listSchedule()).find((e) => e.name === name)?.machineId;
+  try {
+    await e1.start();
+    await advanceUntil(clock, 'm1 leads', () => e1.active);
+    await e2.start();
+    await e1.stop(); // m2 leads and cordons m1, which stays registered
+    const failoverAt = clock.now();
+    await advanceUntil(clock, 'm2 leads', () => e2.active);
+    await reg.api.createUnit(sleeper('pin.service', 'MachineID=m1'), 'launched');
+    await advanceUntil(clock, 'pin.service judged', () => e2.stats.passes > 0 && clock.now() - failoverAt > 300);
+    const reusedBefore = e2.stats.reusedPlans;
+    await clock.advance(Math.max(0, failoverAt + 900 - clock.now()));
+    assert.equal(await placedOn('pin.service'), undefined, 'waits while m1 is cordoned');
+    assert.ok(e2.stats.reusedPlans > reusedBefore, 'the periodic passes meanwhile reuse the plan');
+    await advanceUntil(clock, 'pin.service placed once the cordon ended', async () => (await placedOn('pin.service')) === 'm1', 500);
+  } finally {
+    await e2.stop();
+    for (const p of presences) await p.stop({ graceful: true }).catch(() => undefined);
+    await reg.close();
+  }
+});
