@@ -18,6 +18,21 @@ test('plain() unwraps variants and makes 64-bit values JSON-safe', () => {
   assert.doesNotThrow(() => JSON.stringify(v));
 });
 
+test('plain() leaves an array with nothing to convert as it is, and copies one that has (the input is never changed)', () => {
+  const row = ['a.service', 'A unit', 'loaded', 'active', 'running', '', '/org/freedesktop/systemd1/unit/a_2eservice', 0, '', '/'];
+  const rows = [row, [...row]];
+  assert.equal(plain(rows), rows, 'a ListUnitsByNames reply: no copy');
+  const mixed = ['x', 3n, new Variant('s', 'y')];
+  const out = plain(mixed);
+  assert.notEqual(out, mixed);
+  assert.deepEqual(out, ['x', 3, 'y']);
+  assert.equal(mixed[1], 3n, 'the input is left alone');
+  const nested = [row, ['z', 4n]];
+  const converted = plain(nested) as unknown[];
+  assert.equal(converted[0], row, 'unchanged elements are shared');
+  assert.deepEqual(converted[1], ['z', 4]);
+});
+
 test('job waiter: early and late JobRemoved, timeout, connection loss', async () => {
   const clock = new ManualClock();
   const w = new JobWaiter(clock);
