@@ -57,6 +57,8 @@ export class BodyCollector {
   private running = false;
   private stopped = false;
   private delayMs: number;
+  /** The cache's versions when a poke last found every body referenced (see {@link poke}). */
+  private clean: { readonly version: number; readonly bodies: number } | undefined;
 
   constructor(
     private readonly cache: ClusterCache,
@@ -65,11 +67,20 @@ export class BodyCollector {
     this.delayMs = opts.delayMs ?? 1000;
   }
 
-  /** After a pass: arms a collection if some body is unreferenced and none is pending. */
+  /**
+   * After a pass: arms a collection if some body is unreferenced and none is
+   * pending. An idle leader pokes after every periodic pass, and with 1,000
+   * units each look went through every unit and schedule entry; the answer
+   * changes only with the cache (its `version` counts units, entries and
+   * rollouts, `bodiesVersion` the bodies), so an unchanged cache is not
+   * looked at again.
+   */
   poke(): void {
     if (this.stopped || this.timer !== undefined || this.running) return;
-    if (unreferencedBodies(this.cache).length === 0) return;
-    this.arm();
+    const at = { version: this.cache.version, bodies: this.cache.bodiesVersion };
+    if (this.clean !== undefined && this.clean.version === at.version && this.clean.bodies === at.bodies) return;
+    if (unreferencedBodies(this.cache).length > 0) this.arm();
+    else this.clean = at;
   }
 
   /** Stops collecting (leadership lost); an in-flight write finishes. */
@@ -96,7 +107,7 @@ export class BodyCollector {
     try {
       const { deleted, complete } = await this.opts.registry.deleteBodies(candidates, view, fence);
       // Like the engine's own schedule writes: recorded before the watch echo.
-      for (const b of candidates.slice(0, deleted)) if (this.cache.bodies.get(b.hash) === b.revision) this.cache.bodies.delete(b.hash);
+      for (const b of candidates.slice(0, deleted)) this.cache.forgetBody(b.hash, b.revision);
       if (deleted > 0) this.opts.observe.bodiesCollected(candidates.slice(0, deleted).map((b) => b.hash));
       if (complete) {
         this.delayMs = this.opts.delayMs ?? 1000;

@@ -57,6 +57,11 @@ export class ClusterCache {
     return this.changes;
   }
   private changes = 0;
+  /** Counts changes to `bodies` (body events, loads, {@link forgetBody}): with `version`, all the body collector's answer depends on. */
+  get bodiesVersion(): number {
+    return this.bodyChanges;
+  }
+  private bodyChanges = 0;
   /** Merged metadata per machine, valid while the machine record is the same object (dropped on metadata events). */
   private readonly merged = new Map<string, { readonly record: MachineRecord; readonly metadata: Record<string, string> }>();
 
@@ -84,6 +89,7 @@ export class ClusterCache {
     this.referencesSeen.schedule = snap.revision;
     this.referencesSeen.rollouts = snap.revision;
     this.changes++;
+    this.bodyChanges++;
   }
 
   /**
@@ -104,6 +110,7 @@ export class ClusterCache {
         case 'body':
           // Not a placement input: no pass.
           setOrDelete(this.bodies, ev.hash, ev.text === undefined ? undefined : ev.revision);
+          this.bodyChanges++;
           break;
         case 'desired':
           setOrDelete(this.desired, ev.name, ev.desired);
@@ -173,6 +180,13 @@ export class ClusterCache {
     this.changes++;
     this.rollouts.set(rollout.record.group, rollout);
     for (const u of units) this.units.set(u.name, u);
+  }
+
+  /** Records that the body `hash` seen at `revision` was deleted (by the body collector), before its watch event arrives; a body written again since stays. */
+  forgetBody(hash: string, revision: bigint): void {
+    if (this.bodies.get(hash) !== revision) return;
+    this.bodies.delete(hash);
+    this.bodyChanges++;
   }
 
   /** A machine's metadata with dynamic metadata merged in (fleet's rule). */

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryRegistry, type MachineRecord, type ScheduleEntry } from '../../../src/registry/index.js';
 import { Engine } from '../../../src/engine/engine.js';
-import { unreferencedBodies } from '../../../src/engine/body-collector.js';
+import { BodyCollector, unreferencedBodies } from '../../../src/engine/body-collector.js';
+import { ClusterCache } from '../../../src/engine/cluster-cache.js';
+import { ManualClock } from '../../../src/clock.js';
 import { silentLogger } from '../../../src/fleetd/logger.js';
 import { sleeper } from '../../support/units.js';
 import { waitFor } from '../../support/wait.js';
@@ -26,6 +28,43 @@ test('unreferencedBodies: named cases', () => {
   ];
   for (const [name, v, want] of cases) assert.deepEqual(unreferencedBodies(v).map((b) => b.hash), want, name);
   assert.deepEqual(unreferencedBodies(view(['h1', 'h2'], {})), [{ hash: 'h1', revision: 1n }, { hash: 'h2', revision: 2n }], 'with the revision each was seen at');
+});
+
+test('a poke looks for unreferenced bodies again only when the cache changed (an idle leader pokes after every pass)', () => {
+  class CountingCache extends ClusterCache {
+    scans = 0;
+    override *entries() {
+      this.scans++;
+      yield* super.entries();
+    }
+  }
+  const a = sleeper('a.service');
+  const cache = new CountingCache();
+  cache.load({ revision: 5n, units: [a], desired: new Map(), machines: [], machineMetadata: new Map(), schedule: [], bodies: new Map([[a.hash, 5n]]) });
+  const clock = new ManualClock();
+  const collector = new BodyCollector(cache, { registry: { deleteBodies: async () => ({ deleted: 0, complete: true }) }, fence: () => undefined, clock, observe: { bodiesCollected() {}, trouble() {} } });
+  collector.poke();
+  assert.equal(cache.scans, 1);
+  collector.poke();
+  collector.poke();
+  assert.equal(cache.scans, 1, 'nothing changed: not looked at again');
+  assert.equal(clock.pendingTimers(), 0, 'every body in use');
+  cache.apply([{ revision: 6n, kind: 'state', name: 'a.service', machineId: 'm1', state: undefined }]);
+  collector.poke();
+  assert.equal(cache.scans, 1, 'a unit state is no reference');
+  cache.apply([{ revision: 7n, kind: 'body', hash: 'h2', text: 'x' }]);
+  collector.poke();
+  assert.equal(cache.scans, 2, 'a new body');
+  assert.equal(clock.pendingTimers(), 1, 'unreferenced: a collection is armed');
+  const b = sleeper('b.service');
+  const fresh = new CountingCache();
+  fresh.load({ revision: 5n, units: [a], desired: new Map(), machines: [], machineMetadata: new Map(), schedule: [], bodies: new Map([[a.hash, 5n], [b.hash, 5n]]) });
+  fresh.apply([{ revision: 6n, kind: 'unit', name: 'b.service', unit: b }]);
+  const other = new BodyCollector(fresh, { registry: { deleteBodies: async () => ({ deleted: 0, complete: true }) }, fence: () => undefined, clock: new ManualClock(), observe: { bodiesCollected() {}, trouble() {} } });
+  other.poke();
+  fresh.apply([{ revision: 7n, kind: 'unit', name: 'b.service', unit: undefined }]);
+  other.poke();
+  assert.equal(fresh.scans, 2, 'a destroyed unit: its body may be unreferenced now');
 });
 
 const machine: MachineRecord = { id: 'm1', publicIP: '127.0.0.1', metadata: {}, version: 'test', capabilities: {} };
