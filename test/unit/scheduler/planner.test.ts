@@ -268,3 +268,16 @@ test('planSchedule: explanation data carries counts, constraints and an example'
     },
   ]);
 });
+
+test('planSchedule: a unit given twice: the first one given is used, whatever the order of names, with one warning per repeat', () => {
+  const warning = (name: string) => ({ units: [name], message: `unit ${name} appears more than once in the snapshot; the first is used` });
+  // b.service first inactive then launched: it stays inactive (its entry is removed); a.service three times, launched first.
+  const snap = snapshot(
+    AB,
+    [unit('b.service', {}, 'inactive'), unit('a.service'), unit('b.service'), unit('a.service', {}, 'inactive'), unit('a.service', { machineId: 'B' })],
+    { 'b.service': ['A'] },
+  );
+  const plan = planSchedule(snap);
+  assert.deepEqual(summary(plan), ['-b.service@A', '+a.service@A']);
+  assert.deepEqual(plan.warnings, [warning('a.service'), warning('a.service'), warning('b.service')]);
+});
