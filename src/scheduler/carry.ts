@@ -34,6 +34,7 @@ import { keepFilters } from './filter.js';
 import { readEntry } from './current.js';
 import { sameRecord } from './same-input.js';
 import { replayMachine, type ReplayInput } from './replay-machine.js';
+import { ScheduleOrder, type ScheduleReading } from './schedule-order.js';
 import { machineIdFilter } from './filters/machine-id.js';
 import { machineMetadataFilter } from './filters/machine-metadata.js';
 import { machineOfFilter } from './filters/machine-of.js';
@@ -75,6 +76,8 @@ export interface Carry {
    * other machine, redoing them over the state's own units gives the state.
    */
   readonly dirty: Set<MachineIndex>;
+  /** What the pass read of the schedule, in its order; undefined after a full pass (the next pass looks every entry up). */
+  readonly reading: ScheduleReading | undefined;
 }
 
 /** The pass's outcome before explanations and the diff: what `planner.ts` finishes. */
@@ -85,6 +88,8 @@ export interface Started {
   readonly pending: PendingQueue;
   /** Units whose schedule entries the diff must look at (undefined: all). */
   readonly affected: ReadonlySet<string> | undefined;
+  /** What the pass read of the schedule, when it started from a carry (see `schedule-order.ts`). */
+  readonly reading?: ScheduleReading;
 }
 
 /** The filters whose answers for a machine depend on that machine alone (the premise of `replay-machine.ts`). */
@@ -129,12 +134,15 @@ export function startFromCarry(snapshot: ClusterSnapshot, prepared: Prepared, pi
     dirty.add(m);
     return true;
   };
+  const entries = new ScheduleOrder(snapshot.schedule.size, carry.reading, prepared.order, prepared.units, byId);
   for (const [name, ids] of snapshot.schedule) {
-    const unit = prepared.units.get(name);
+    const unit = entries.unitOf(name);
     if (unit !== undefined && !unit.global && ids.length === 1) {
-      const m = byId.get(ids[0]!);
+      const id = ids[0]!;
+      const m = entries.machineOf(id);
       if (m !== undefined) {
         if (!place(unit, m)) return undefined;
+        entries.record(name, id, unit, m);
         continue;
       }
     }
@@ -182,7 +190,7 @@ export function startFromCarry(snapshot: ClusterSnapshot, prepared: Prepared, pi
   for (const unit of prepared.order) if (!unit.global && !state.isPlaced(unit)) pending.push(unit, causes.get(unit.name));
   carry.recorder.machines.clear();
   carry.recorder.mode = 'all';
-  return { state, recorder: carry.recorder, journal, pending, affected };
+  return { state, recorder: carry.recorder, journal, pending, affected, reading: entries.reading() };
 }
 
 /**
@@ -198,7 +206,7 @@ export function carryOf(started: Started, prepared: Prepared, given: Pipeline | 
     if (m !== undefined) dirty.add(m);
   }
   started.recorder.mode = 'off';
-  return { state: started.state, recorder: started.recorder, units: prepared.units, given, globals: prepared.order.filter((u) => u.global), dirty };
+  return { state: started.state, recorder: started.recorder, units: prepared.units, given, globals: prepared.order.filter((u) => u.global), dirty, reading: started.reading };
 }
 
 function sameMachines(a: readonly MachineInfo[], b: readonly MachineInfo[]): boolean {

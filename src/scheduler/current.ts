@@ -9,6 +9,7 @@ import type { Prepared } from './prepare.js';
 import type { Journal } from './journal.js';
 import { compareStrings } from './name-index.js';
 import type { DesiredState } from '../domain/index.js';
+import type { ScheduleOrder } from './schedule-order.js';
 
 /** The usable part of the current schedule. */
 export interface CurrentSchedule {
@@ -18,23 +19,29 @@ export interface CurrentSchedule {
   readonly causes: ReadonlyMap<string, string>;
 }
 
-/** Splits the schedule into usable placements and journaled removals. */
-export function readSchedule(snapshot: ClusterSnapshot, prepared: Prepared, journal: Journal): CurrentSchedule {
+/**
+ * Splits the schedule into usable placements and journaled removals.
+ * `order`: where to record the single-machine entries of ordinary units, for the next pass (see `schedule-order.ts`).
+ */
+export function readSchedule(snapshot: ClusterSnapshot, prepared: Prepared, journal: Journal, order?: ScheduleOrder): CurrentSchedule {
   const byId = new Map(prepared.machines.map((m) => [m.id, m.index]));
   const placements = new Map<string, readonly MachineIndex[]>();
   const causes = new Map<string, string>();
   // Most units are on one machine: they share that machine's one-element list.
   const singles = new Array<readonly MachineIndex[] | undefined>(prepared.machines.length);
   for (const [unit, ids] of snapshot.schedule) {
-    const desired = prepared.desired.get(unit);
-    if (ids.length === 1 && desired !== undefined && desired !== 'inactive') {
-      const m = byId.get(ids[0]!);
+    // The active units are the pass's units: one lookup gives the unit (for `order`) and its desired state.
+    const active = prepared.units.get(unit);
+    if (ids.length === 1 && active !== undefined) {
+      const id = ids[0]!;
+      const m = byId.get(id);
       if (m !== undefined) {
         placements.set(unit, (singles[m] ??= Object.freeze([m])));
+        if (order !== undefined && !active.global) order.record(unit, id, active, m);
         continue;
       }
     }
-    const on = readEntry(unit, ids, desired, byId, journal, causes);
+    const on = readEntry(unit, ids, active !== undefined ? active.desiredState : prepared.desired.get(unit), byId, journal, causes);
     if (on.length > 0) placements.set(unit, on.length === 1 ? on : on.sort((a, b) => a - b));
   }
   return { placements, causes };

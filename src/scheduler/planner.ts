@@ -24,6 +24,7 @@ import type { Explanation } from './explain.js';
 import { explainKept } from './explain-cache.js';
 import { compareStrings } from './name-index.js';
 import { sameInput } from './same-input.js';
+import { ScheduleOrder } from './schedule-order.js';
 import { carriable, carryOf, startFromCarry, TouchRecorder, type Carry, type Started } from './carry.js';
 
 /**
@@ -94,11 +95,12 @@ function startFull(snapshot: ClusterSnapshot, prepared: Prepared, pipeline: Pipe
   const journal = new Journal(prepared.units);
   const pending = new PendingQueue(prepared.order);
   const onRemoved = removedHandler(state, journal, pending);
-  const current = readSchedule(snapshot, prepared, journal);
+  const order = new ScheduleOrder(snapshot.schedule.size, undefined, prepared.order, prepared.units);
+  const current = readSchedule(snapshot, prepared, journal, order);
   const globalsUnplaced = placeGlobalUnits(prepared, current, state, pipeline, journal);
   keepCurrentPlacements(prepared, current, state, pipeline, journal, pending, onRemoved);
   recorder.mode = 'all';
-  return { state, recorder, journal, pending, affected: undefined, globalsUnplaced };
+  return { state, recorder, journal, pending, affected: undefined, globalsUnplaced, reading: order.reading() };
 }
 
 function removedHandler(state: PlacementState, journal: Journal, pending: PendingQueue): OnRemoved {
