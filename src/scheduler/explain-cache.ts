@@ -4,20 +4,24 @@
  * only on the unit (what its signature covers) and on that machine (its
  * record and the units on it, see `Filter`), so an answer is asked again
  * only on machines whose units changed since (`PlacementState.versionOf`).
- * A settled cluster's waiting units are then explained without running the
- * filters on every machine again.
+ * The counts are kept too and updated for the answers that changed; only
+ * the texts read from a changed machine (a filter's example, a filter's
+ * summary of the machines it rejected) are written again. A settled
+ * cluster's waiting units are then explained without running the filters
+ * on every machine again, nor counting every machine's answer again.
  */
 import type { Filter, Verdict } from './filter.js';
-import type { MachineIndex, PlanUnit } from './model.js';
+import type { PlanUnit } from './model.js';
 import type { PlacementState } from './state.js';
 import { verdictOf } from './filter.js';
-import { explainUnplaced, summariseRejections, type Explanation } from './explain.js';
+import { explainUnplaced, explanationOf, retally, tally, touched, type Explanation, type Tally } from './explain.js';
 
-/** One signature's answers: per machine, the answer and the machine's version when it was asked. */
+/** One signature's answers: per machine, the answer and the machine's version when it was asked; their tally once made. */
 interface Answers {
   readonly filters: readonly Filter[];
   readonly results: Verdict[];
   readonly versions: Int32Array;
+  tally: Tally | undefined;
 }
 
 const bySignature = new WeakMap<PlacementState, Map<string, Answers>>();
@@ -30,18 +34,30 @@ export function explainKept(unit: PlanUnit, state: PlacementState, filters: read
   let answers = cache.get(unit.signature);
   if (answers === undefined || !sameFilters(answers.filters, filters)) {
     const n = state.machines.length;
-    answers = { filters, results: new Array<Verdict>(n), versions: new Int32Array(n).fill(-1) };
+    answers = { filters, results: new Array<Verdict>(n), versions: new Int32Array(n).fill(-1), tally: undefined };
     cache.set(unit.signature, answers);
   }
   const { results, versions } = answers;
-  return summariseRejections(unit, state, filters, (m: MachineIndex) => {
+  const counted = answers.tally;
+  const n = state.machines.length;
+  for (let m = 0; m < n; m++) {
     const v = state.versionOf(m);
-    if (versions[m] !== v) {
-      results[m] = verdictOf(filters, unit, m, state);
-      versions[m] = v;
-    }
-    return results[m]!;
-  });
+    if (versions[m] === v) continue;
+    const was = results[m];
+    const now = verdictOf(filters, unit, m, state);
+    results[m] = now;
+    versions[m] = v;
+    if (counted === undefined) continue;
+    if (sameVerdict(was!, now)) touched(counted, m, now);
+    else retally(counted, m, was!, now);
+  }
+  return explanationOf(unit, state, filters, (answers.tally ??= tally(state, (m) => results[m]!)));
+}
+
+/** True when both answers are the same (same filter, kind and constraint for a "no"). */
+function sameVerdict(a: Verdict, b: Verdict): boolean {
+  if (a === b || (a.ok && b.ok)) return true;
+  return !a.ok && !b.ok && a.filter === b.filter && a.kind === b.kind && a.constraint === b.constraint;
 }
 
 function sameFilters(a: readonly Filter[], b: readonly Filter[]): boolean {

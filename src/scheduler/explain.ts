@@ -35,48 +35,149 @@ export interface Explanation {
 
 /** Runs every filter on every machine for `unit` (which must not be placed) and counts the first rejection of each. */
 export function explainUnplaced(unit: PlanUnit, view: PlacementView, filters: readonly Filter[]): Explanation {
-  return summariseRejections(unit, view, filters, (m) => verdictOf(filters, unit, m, view));
+  return explanationOf(unit, view, filters, tally(view, (m) => verdictOf(filters, unit, m, view)));
+}
+
+/** The machines one filter rejected first, as an explanation is made from them. */
+export interface FilterTally {
+  /** How many machines. */
+  machines: number;
+  /** How many of them said `not-now` (the others `never`). */
+  notNow: number;
+  /** The verdicts' constraints, with how many machines gave each. */
+  readonly constraints: Map<string, number>;
+  /** The machines, ascending: the first is the example. */
+  readonly rejected: MachineIndex[];
+  /** The example's text, once written ({@link explanationOf}); undefined: to write (again). */
+  example: string | undefined;
+  /** The constraints shown (the filter's `summarise`, else `constraints`), sorted, once written; undefined: to write (again). */
+  shown: readonly string[] | undefined;
+}
+
+/** Each machine's answer for one unit, counted per filter that said "no" first. */
+export interface Tally {
+  eligible: number;
+  readonly byFilter: Map<FilterName, FilterTally>;
 }
 
 /**
- * The explanation of `unit` from each machine's answer (`answerOn(m)`:
- * the first failing filter's verdict, or OK), asked in machine order. Only
- * the example of each filter (its first machine) needs a reason: that
- * machine's filters are run again for it, in the current state.
+ * Counts each machine's answer (`answerOn(m)`: the first failing filter's
+ * verdict, or OK), asked in machine order. Verdicts are shared values
+ * (`sharedVerdict`) and neighbouring machines mostly give the same one:
+ * a run of one verdict is counted at once.
  */
-export function summariseRejections(unit: PlanUnit, view: PlacementView, filters: readonly Filter[], answerOn: (m: MachineIndex) => Verdict): Explanation {
-  const byFilter = new Map<FilterName, { kind: RejectionKind; machines: number; constraints: Set<string>; example: string; rejected: MachineIndex[] }>();
-  let eligible = 0;
-  for (const machine of view.machines) {
-    const r = answerOn(machine.index);
+export function tally(view: PlacementView, answerOn: (m: MachineIndex) => Verdict): Tally {
+  const t: Tally = { eligible: 0, byFilter: new Map() };
+  let last: No | undefined;
+  let lastEntry: FilterTally | undefined;
+  let run = 0;
+  const n = view.machines.length;
+  for (let m = 0; m < n; m++) {
+    const r = answerOn(m);
     if (r.ok) {
-      eligible++;
+      t.eligible++;
       continue;
     }
-    let entry = byFilter.get(r.filter);
-    if (entry === undefined) {
-      entry = { kind: r.kind, machines: 0, constraints: new Set(), example: `${machine.id}: ${reasonOn(filters, unit, machine.index, view)}`, rejected: [] };
-      byFilter.set(r.filter, entry);
-    } else if (r.kind === 'not-now') entry.kind = 'not-now';
-    entry.machines++;
-    entry.constraints.add(r.constraint);
-    entry.rejected.push(machine.index);
+    if (r !== last) {
+      if (run > 0) count(lastEntry!, last!, run);
+      last = r;
+      lastEntry = entryOf(t, r.filter);
+      run = 0;
+    }
+    run++;
+    lastEntry!.rejected.push(m);
   }
-  // A filter that can say more about its machines as a group (e.g. the most free memory) does.
+  if (run > 0) count(lastEntry!, last!, run);
+  return t;
+}
+
+/**
+ * Updates `t` for machine `m`, whose answer was `was` and is `now`: the
+ * counts, and the texts to write again (those read from `m`).
+ */
+export function retally(t: Tally, m: MachineIndex, was: Verdict, now: Verdict): void {
+  if (was.ok) t.eligible--;
+  else {
+    const entry = t.byFilter.get(was.filter)!;
+    count(entry, was, -1);
+    const rejected = entry.rejected;
+    const at = positionIn(rejected, m);
+    rejected.splice(at, 1);
+    if (entry.machines === 0) t.byFilter.delete(was.filter);
+    if (at === 0) entry.example = undefined;
+    entry.shown = undefined;
+  }
+  if (now.ok) t.eligible++;
+  else {
+    const entry = entryOf(t, now.filter);
+    count(entry, now, 1);
+    const rejected = entry.rejected;
+    const at = positionIn(rejected, m);
+    rejected.splice(at, 0, m);
+    if (at === 0) entry.example = undefined;
+    entry.shown = undefined;
+  }
+}
+
+/** Marks the texts read from `m` (answering `r`, unchanged) to be written again. */
+export function touched(t: Tally, m: MachineIndex, r: Verdict): void {
+  if (r.ok) return;
+  const entry = t.byFilter.get(r.filter)!;
+  if (entry.rejected[0] === m) entry.example = undefined;
+  entry.shown = undefined;
+}
+
+/** A verdict of "no". */
+type No = Exclude<Verdict, { ok: true }>;
+
+function entryOf(t: Tally, filter: FilterName): FilterTally {
+  let entry = t.byFilter.get(filter);
+  if (entry === undefined) t.byFilter.set(filter, (entry = { machines: 0, notNow: 0, constraints: new Map(), rejected: [], example: undefined, shown: undefined }));
+  return entry;
+}
+
+/** Adds `n` machines answering `r` (a "no" of `entry`'s filter; `n` below 0 takes them off). */
+function count(entry: FilterTally, r: No, n: number): void {
+  entry.machines += n;
+  if (r.kind === 'not-now') entry.notNow += n;
+  const c = (entry.constraints.get(r.constraint) ?? 0) + n;
+  if (c === 0) entry.constraints.delete(r.constraint);
+  else entry.constraints.set(r.constraint, c);
+}
+
+/** Where `m` is, or would go, in ascending `list`. */
+function positionIn(list: readonly MachineIndex[], m: MachineIndex): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < m) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The explanation of `unit` from `t`, in the current state. Writes what
+ * `t` does not have yet: each filter's example (its first machine's filters
+ * are run again for a reason) and the constraints shown (a filter that can
+ * say more about its machines as a group, e.g. the most free memory, does).
+ */
+export function explanationOf(unit: PlanUnit, view: PlacementView, filters: readonly Filter[], t: Tally): Explanation {
   for (const f of filters) {
-    const entry = byFilter.get(f.name);
-    if (entry !== undefined && f.summarise !== undefined) entry.constraints = new Set(f.summarise(unit, entry.rejected, view));
+    const entry = t.byFilter.get(f.name);
+    if (entry === undefined) continue;
+    if (entry.example === undefined) {
+      const first = entry.rejected[0]!;
+      entry.example = `${view.machines[first]!.id}: ${reasonOn(filters, unit, first, view)}`;
+    }
+    // Frozen: kept with the tally and shared by the explanations made from it.
+    entry.shown ??= Object.freeze([...(f.summarise !== undefined ? new Set(f.summarise(unit, entry.rejected, view)) : entry.constraints.keys())].sort(compareStrings));
   }
-  const rejections = [...byFilter]
-    .map(([filter, e]) => ({
-      filter,
-      kind: e.kind,
-      machines: e.machines,
-      constraints: [...e.constraints].sort(compareStrings),
-      example: e.example,
-    }))
+  const rejections = [...t.byFilter]
+    .map(([filter, e]): RejectionCount => ({ filter, kind: e.notNow > 0 ? 'not-now' : 'never', machines: e.machines, constraints: e.shown!, example: e.example! }))
     .sort((a, b) => b.machines - a.machines || compareStrings(a.filter, b.filter));
-  return { unit: unit.name, machines: view.machines.length, eligible, rejections };
+  return { unit: unit.name, machines: view.machines.length, eligible: t.eligible, rejections };
 }
 
 /** The reason of the first failing filter on `m` (empty when none fails, which a verdict of "no" rules out). */
