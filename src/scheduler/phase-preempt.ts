@@ -19,7 +19,7 @@ import type { OnRemoved } from './evict.js';
 import type { Preemption } from './types.js';
 import type { PlaceResult } from './phase-place.js';
 import { displaceReplaced, removeWithFollowers } from './evict.js';
-import { runFilters } from './filter.js';
+import { verdictOf } from './filter.js';
 import { hasRoom } from './filters/resources.js';
 import { unitPriority } from './preempt.js';
 import { victimSearchOn } from './victim-search.js';
@@ -101,7 +101,7 @@ function fitsOnAny(machines: readonly MachineIndex[], state: PlacementState, pip
   const check = (unit: PlanUnit): boolean => {
     for (const m of distinct) {
       if (!hasRoom(unit, m, state)) continue;
-      if (runFilters(pipeline.filters, unit, m, state).ok) return true;
+      if (verdictOf(pipeline.filters, unit, m, state).ok) return true;
     }
     return false;
   };

@@ -27,7 +27,7 @@
 import type { MachineIndex, PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
 import type { Pipeline } from './pipeline.js';
-import { runFilters, type Filter } from './filter.js';
+import { verdictOf, type Filter } from './filter.js';
 import { narrowCandidates } from './select.js';
 import { compareStrings } from './name-index.js';
 import { priorityOf } from '../units/requirements.js';
@@ -84,7 +84,7 @@ export function choosePreemption(unit: PlanUnit, view: PlacementView, pipeline: 
   const victims = new MachineVictims(view, shielded);
   let best: PreemptionChoice | undefined;
   for (const m of candidates.machines) {
-    if (!runFilters(others, unit, m, view).ok) continue;
+    if (!verdictOf(others, unit, m, view).ok) continue;
     const choice = victims.choiceOn(unit, m);
     if (choice !== undefined && (best === undefined || better(choice, best))) best = choice;
   }

@@ -33,7 +33,7 @@ import type { MachineIndex, PlanUnit } from './model.js';
 import type { PlacementState, PlacementView } from './state.js';
 import type { Pipeline } from './pipeline.js';
 import type { CandidateSet } from './candidates.js';
-import { runFilters, type Filter } from './filter.js';
+import { verdictOf, type Filter } from './filter.js';
 import { Heap } from './heap.js';
 import { narrowCandidates } from './select.js';
 import { better, MachineVictims, mayPreemptAny, otherFilters, unitPriority, type PreemptionChoice } from './preempt.js';
@@ -191,7 +191,7 @@ export class VictimSearch {
   private weigh(unit: PlanUnit, machines: Iterable<MachineIndex>, others: readonly Filter[]): PreemptionChoice | undefined {
     let best: PreemptionChoice | undefined;
     for (const m of machines) {
-      if (!runFilters(others, unit, m, this.view).ok) continue;
+      if (!verdictOf(others, unit, m, this.view).ok) continue;
       const choice = this.victims.choiceOn(unit, m);
       if (choice !== undefined && (best === undefined || better(choice, best))) best = choice;
     }
@@ -258,7 +258,7 @@ export class VictimSearch {
     const known = this.victims.knownAnswer(m, cls.key);
     if (known === null) return;
     const bound = known === undefined ? this.victims.boundFor(cls.unit, m, cls.key) : undefined;
-    if ((known === undefined && bound === undefined) || !runFilters(cls.others, cls.unit, m, this.view).ok) return;
+    if ((known === undefined && bound === undefined) || !verdictOf(cls.others, cls.unit, m, this.view).ok) return;
     if (known !== undefined) cls.heap.push(exact(known, version));
     else cls.heap.push({ machine: m, highest: bound!.highest, count: 1, freed: bound!.freed, version, choice: undefined });
   }
