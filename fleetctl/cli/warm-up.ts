@@ -6,9 +6,10 @@
  * (shell completion's `list-unit-files --no-legend --fields=unit`, the list
  * commands) go once through the real CLI, API client and output code,
  * against canned answers from an in-memory `request` function: nothing is
- * sent anywhere and the output is discarded. Node's HTTP client itself
- * cannot be in a snapshot (Node has not verified it there), so its code is
- * the part still compiled at run time.
+ * sent anywhere and the output is discarded. The connection code itself
+ * (`client/plain-http.ts` on `node:net` for JSON requests, Node's HTTP
+ * client for streams and https) cannot run while the snapshot is built, so
+ * it is the part still compiled at run time.
  */
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';

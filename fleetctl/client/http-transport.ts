@@ -7,6 +7,7 @@ import type { IncomingMessage, request as httpRequest } from 'node:http';
 import type { RequestOptions } from 'node:https';
 import type { ApiEndpoint } from './endpoint.js';
 import { TransportError } from './errors.js';
+import { CutAnswerError, exchange, type PlainAnswer } from './plain-http.js';
 
 /** Connection failures a retry may get past: a reset or refused connection (fleetd overloaded or restarting). */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
@@ -113,6 +114,31 @@ export interface SendOptions {
   readonly idle?: boolean;
 }
 
+/** What the 429 loop needs of an answer. */
+interface Answer {
+  readonly status: number;
+  readonly retryAfter: string | undefined;
+  /** Drops the answer's unread body. */
+  discard(): void;
+}
+
+/**
+ * Makes a request with `once` until it is not answered 429, as
+ * `target.rateLimit` says (the caller is told before each wait); the last
+ * 429 is returned when the retries run out.
+ */
+async function rateLimited<A extends Answer>(target: HttpTarget, signal: AbortSignal | undefined, once: () => Promise<A>): Promise<A> {
+  const retry = target.rateLimit;
+  for (let attempt = 0; ; attempt++) {
+    const answer = await once();
+    if (answer.status !== 429 || retry === undefined || attempt >= retry.attempts || signal?.aborted === true) return answer;
+    answer.discard();
+    const ms = retryDelayMs(answer.retryAfter, attempt, retry.maxDelayMs);
+    retry.notify(`fleetctl: the fleet API is rate-limiting this identity (429); waiting ${(ms / 1000).toFixed(ms < 1000 ? 1 : 0)} s before retrying (retry ${attempt + 1} of ${retry.attempts})`);
+    await (retry.sleep ?? timerSleep)(ms, signal);
+  }
+}
+
 /**
  * Sends one request and resolves with the response head (body unread).
  * A 429 is retried as `target.rateLimit` says (the caller is told before
@@ -125,16 +151,12 @@ export async function send(
   path: string,
   options: SendOptions = {},
 ): Promise<IncomingMessage> {
-  const retry = target.rateLimit;
-  for (let attempt = 0; ; attempt++) {
+  const answer = await rateLimited(target, options.signal, async () => {
     const res = await sendOnce(target, method, path, options);
-    if (res.statusCode !== 429 || retry === undefined || attempt >= retry.attempts || options.signal?.aborted === true) return res;
     const header = res.headers['retry-after'];
-    res.resume();
-    const ms = retryDelayMs(Array.isArray(header) ? header[0] : header, attempt, retry.maxDelayMs);
-    retry.notify(`fleetctl: the fleet API is rate-limiting this identity (429); waiting ${(ms / 1000).toFixed(ms < 1000 ? 1 : 0)} s before retrying (retry ${attempt + 1} of ${retry.attempts})`);
-    await (retry.sleep ?? timerSleep)(ms, options.signal);
-  }
+    return { status: res.statusCode ?? 0, retryAfter: Array.isArray(header) ? header[0] : header, discard: () => void res.resume(), res };
+  });
+  return answer.res;
 }
 
 /** Node's `http.request` (or anything that behaves as it does). */
@@ -152,6 +174,11 @@ function requestFunction(isHttps: boolean): Promise<RequestFn> {
   return (httpModule ??= import('node:http').then((m) => m.request));
 }
 
+/** `headers` plus the JSON payload's Content-Type and Content-Length. */
+function bodyHeaders(headers: Readonly<Record<string, string>> | undefined, payload: string | undefined): Record<string, string> {
+  return { ...headers, ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }) };
+}
+
 async function sendOnce(
   target: HttpTarget,
   method: string,
@@ -159,26 +186,25 @@ async function sendOnce(
   options: SendOptions,
 ): Promise<IncomingMessage> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const headers: Record<string, string> = {
-    ...options.headers,
-    ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }),
-  };
-  const opts = requestOptions(target, method, path, headers);
+  const opts = requestOptions(target, method, path, bodyHeaders(options.headers, payload));
   const isHttps = target.endpoint.kind === 'tcp' && target.endpoint.protocol === 'https:';
   const request = target.request ?? (await requestFunction(isHttps));
   return new Promise((resolve, reject) => {
     const req = request({ ...opts, signal: options.signal }, resolve);
     const timedOut = new Error('request timed out');
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.name === 'AbortError') reject(err);
-      else if (err === timedOut) reject(new TransportError(timeoutMessage(target), { cause: err, transient: false, timedOut: true }));
-      else reject(new TransportError(`unable to reach the fleet API at ${describe(target)}: ${err.code ?? err.message}`, { cause: err, transient: TRANSIENT_CODES.has(err.code ?? '') }));
-    });
+    req.on('error', (err: NodeJS.ErrnoException) => reject(requestError(target, err, timedOut)));
     if (options.idle !== false && target.idleTimeoutMs > 0) {
       req.setTimeout(target.idleTimeoutMs, () => req.destroy(timedOut));
     }
     req.end(payload);
   });
+}
+
+/** The error a failed request rejects with: cancellation as is, else a {@link TransportError} (timed out, or what the connection said). */
+function requestError(target: HttpTarget, err: NodeJS.ErrnoException, timedOut: Error): Error {
+  if (err.name === 'AbortError') return err;
+  if (err === timedOut) return new TransportError(timeoutMessage(target), { cause: err, transient: false, timedOut: true });
+  return new TransportError(`unable to reach the fleet API at ${describe(target)}: ${err.code ?? err.message}`, { cause: err, transient: TRANSIENT_CODES.has(err.code ?? '') });
 }
 
 /**
@@ -199,12 +225,49 @@ export async function readText(res: IncomingMessage): Promise<string> {
 }
 
 /**
+ * Sends one JSON request over a unix socket or plain http without Node's
+ * HTTP client (plain-http.ts); resolves with the answer's status, Retry-After
+ * and body text.
+ * @throws {TransportError} when the connection fails or times out before an answer.
+ */
+async function exchangeOnce(target: HttpTarget, method: string, path: string, body: unknown, headers: Readonly<Record<string, string>> | undefined): Promise<Answer & { readonly text: string }> {
+  const ep = target.endpoint;
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  // The headers Node's client sent besides its own (Host, Connection).
+  const { headers: sent } = requestOptions(target, method, path, bodyHeaders(headers, payload));
+  const timedOut = new Error('request timed out');
+  const address = ep.kind === 'unix' ? { path: ep.socketPath } : { host: ep.host, port: ep.port };
+  // The Host header Node's client sent: `domain-sock` for a socket, else host[:port] (IPv6 bracketed).
+  const host = ep.kind === 'unix' ? 'domain-sock' : `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}${ep.port === 80 ? '' : `:${ep.port}`}`;
+  let answer: PlainAnswer;
+  try {
+    answer = await exchange(address, { method, path, host, headers: sent as Record<string, string>, ...(payload === undefined ? {} : { payload }), idleTimeoutMs: target.idleTimeoutMs, timedOut });
+  } catch (err) {
+    // A body cut short reached the server: reported as is, as when Node's client read it.
+    throw err instanceof CutAnswerError ? err : requestError(target, err as NodeJS.ErrnoException, timedOut);
+  }
+  return { status: answer.status, retryAfter: answer.headers.get('retry-after'), discard: () => undefined, text: answer.body.toString('utf8') };
+}
+
+/** Whether JSON requests to `target` go through {@link exchangeOnce}: plain connections, unless a `request` function is given. */
+function plainExchange(target: HttpTarget): boolean {
+  return target.request === undefined && !(target.endpoint.kind === 'tcp' && target.endpoint.protocol === 'https:');
+}
+
+/**
  * Sends a JSON request and buffers the answer.
  * @throws {TransportError} when the connection fails.
  */
 export async function requestJson(target: HttpTarget, method: string, path: string, body?: unknown, headers?: Readonly<Record<string, string>>): Promise<JsonResponse> {
-  const res = await send(target, method, path, { body, ...(headers === undefined ? {} : { headers }) });
-  const text = await readText(res);
+  let status: number;
+  let text: string;
+  if (plainExchange(target)) {
+    ({ status, text } = await rateLimited(target, undefined, () => exchangeOnce(target, method, path, body, headers)));
+  } else {
+    const res = await send(target, method, path, { body, ...(headers === undefined ? {} : { headers }) });
+    status = res.statusCode ?? 0;
+    text = await readText(res);
+  }
   let parsed: unknown;
   if (text.trim() !== '') {
     try {
@@ -213,5 +276,5 @@ export async function requestJson(target: HttpTarget, method: string, path: stri
       parsed = undefined;
     }
   }
-  return { status: res.statusCode ?? 0, body: parsed, text };
+  return { status, body: parsed, text };
 }

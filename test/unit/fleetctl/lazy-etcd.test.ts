@@ -67,11 +67,16 @@ function bundleBuiltins(argv: readonly string[]): string[] {
   return JSON.parse(line.slice('BUILTINS '.length));
 }
 
-test('start-up: `version` loads neither the HTTP client nor commander; an http endpoint never loads TLS', () => {
+test('start-up: `version` loads neither the HTTP client nor commander; API requests over a plain connection load neither node:http nor TLS', () => {
   const version = bundleBuiltins(['version']);
   assert.ok(!version.includes('http') && !version.includes('https'), version.join(' '));
   assert.ok(!version.includes('child_process'), `commander (which loads child_process) was loaded: ${version.join(' ')}`);
-  const list = bundleBuiltins(['--endpoint', 'unix:///nonexistent/fleet.sock', 'list-units']);
-  assert.ok(list.includes('http'), 'the check above must see node:http when a request is made');
-  assert.ok(!list.includes('https') && !list.includes('tls'), list.join(' '));
+  for (const endpoint of ['unix:///nonexistent/fleet.sock', 'http://127.0.0.1:1']) {
+    const list = bundleBuiltins(['--endpoint', endpoint, '--request-timeout', '0.2', 'list-units']);
+    assert.ok(list.includes('net'), list.join(' '));
+    assert.ok(!list.includes('http') && !list.includes('_http_client') && !list.includes('https') && !list.includes('tls'), `${endpoint}: ${list.join(' ')}`);
+  }
+  // An https endpoint does (so the check above can see them).
+  const tls = bundleBuiltins(['--endpoint', 'https://127.0.0.1:1', '--request-timeout', '0.2', 'list-units']);
+  assert.ok(tls.includes('https') && tls.includes('tls'), tls.join(' '));
 });
