@@ -5,7 +5,7 @@
  */
 import type { FilterName, Filter, RejectionKind, Verdict } from './filter.js';
 import { runFilters, verdictOf } from './filter.js';
-import type { MachineIndex, PlanUnit } from './model.js';
+import { machinePosition, type MachineIndex, type PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
 import { compareStrings } from './name-index.js';
 
@@ -101,7 +101,7 @@ export function retally(t: Tally, m: MachineIndex, was: Verdict, now: Verdict): 
     const entry = t.byFilter.get(was.filter)!;
     count(entry, was, -1);
     const rejected = entry.rejected;
-    const at = positionIn(rejected, m);
+    const at = machinePosition(rejected, m);
     rejected.splice(at, 1);
     if (entry.machines === 0) t.byFilter.delete(was.filter);
     if (at === 0) entry.example = undefined;
@@ -112,7 +112,7 @@ export function retally(t: Tally, m: MachineIndex, was: Verdict, now: Verdict): 
     const entry = entryOf(t, now.filter);
     count(entry, now, 1);
     const rejected = entry.rejected;
-    const at = positionIn(rejected, m);
+    const at = machinePosition(rejected, m);
     rejected.splice(at, 0, m);
     if (at === 0) entry.example = undefined;
     entry.shown = undefined;
@@ -143,18 +143,6 @@ function count(entry: FilterTally, r: No, n: number): void {
   const c = (entry.constraints.get(r.constraint) ?? 0) + n;
   if (c === 0) entry.constraints.delete(r.constraint);
   else entry.constraints.set(r.constraint, c);
-}
-
-/** Where `m` is, or would go, in ascending `list`. */
-function positionIn(list: readonly MachineIndex[], m: MachineIndex): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! < m) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -7,6 +7,18 @@ import type { UnitRequirements } from '../units/requirements.js';
 /** Position of a machine in the pass's machine list, which is sorted by id (string compare). */
 export type MachineIndex = number;
 
+/** Where `m` is, or would go, in `list` (ascending, no repeats): the index of the first entry not below it. */
+export function machinePosition(list: readonly MachineIndex[], m: MachineIndex): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < m) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** A machine during planning. */
 export interface MachineInfo {
   readonly index: MachineIndex;

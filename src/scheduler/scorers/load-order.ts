@@ -1,4 +1,4 @@
-import type { MachineIndex } from '../model.js';
+import { machinePosition, type MachineIndex } from '../model.js';
 import type { Exclusion } from '../candidates.js';
 
 /**
@@ -93,11 +93,11 @@ class BucketQueue implements Iterable<MachineIndex> {
     // splice moves the tail natively (a JS loop was several times slower on buckets of hundreds).
     if (wasIn) {
       const src = this.bucket(from);
-      src.splice(lowerBound(src, m), 1);
+      src.splice(machinePosition(src, m), 1);
     }
     if (isIn) {
       const dst = this.bucket(to);
-      dst.splice(lowerBound(dst, m), 0, m);
+      dst.splice(machinePosition(dst, m), 0, m);
     }
     if (wasIn !== isIn) {
       if (isIn) this.out!.delete(m);
@@ -118,15 +118,4 @@ class BucketQueue implements Iterable<MachineIndex> {
     while (this.buckets.length <= load) this.buckets.push([]);
     return this.buckets[load]!;
   }
-}
-
-function lowerBound(a: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -32,6 +32,27 @@ async function leader(clock: ManualClock, registry?: (r: EngineRegistry) => Engi
   return { reg, engine, close };
 }
 
+/** Schedule writes to fail: the next `left` fail as an unavailable etcd would; `attempts` counts every write tried. */
+interface FailingWrites {
+  left: number;
+  attempts: number;
+}
+
+/** A leader whose schedule writes fail as `writes` says. */
+function leaderWithFailingWrites(clock: ManualClock, writes: FailingWrites) {
+  return leader(clock, (r) =>
+    Object.create(r, {
+      applySchedule: {
+        value: async (...args: Parameters<EngineRegistry['applySchedule']>) => {
+          writes.attempts++;
+          if (writes.left-- > 0) throw new RegistryUnavailableError('txn');
+          return r.applySchedule(...args);
+        },
+      },
+    }),
+  );
+}
+
 test('engine_reconcile_interval: while leader, a full pass from the cache runs every interval, with nothing to write', async () => {
   const clock = new ManualClock();
   const { reg, engine, close } = await leader(clock);
@@ -54,17 +75,8 @@ test('engine_reconcile_interval: while leader, a full pass from the cache runs e
 
 test('a failed schedule write is retried; stop leaves no engine timer behind', async () => {
   const clock = new ManualClock();
-  let failures = 1;
-  const { reg, engine, close } = await leader(clock, (r) =>
-    Object.create(r, {
-      applySchedule: {
-        value: async (...args: Parameters<EngineRegistry['applySchedule']>) => {
-          if (failures-- > 0) throw new RegistryUnavailableError('txn');
-          return r.applySchedule(...args);
-        },
-      },
-    }),
-  );
+  const failures: FailingWrites = { left: 1, attempts: 0 };
+  const { reg, engine, close } = await leaderWithFailingWrites(clock, failures);
   let closed = false;
   try {
     await reg.api.createUnit(sleeper('a.service'), 'launched');
@@ -89,29 +101,18 @@ test('a failed schedule write is retried; stop leaves no engine timer behind', a
 
 test('a failed schedule write is retried after 200 ms, then 400 ms..., not only by the next periodic pass (2 s)', async () => {
   const clock = new ManualClock();
-  let failures = 2;
-  let attempts = 0;
-  const { reg, engine, close } = await leader(clock, (r) =>
-    Object.create(r, {
-      applySchedule: {
-        value: async (...args: Parameters<EngineRegistry['applySchedule']>) => {
-          attempts++;
-          if (failures-- > 0) throw new RegistryUnavailableError('txn');
-          return r.applySchedule(...args);
-        },
-      },
-    }),
-  );
+  const failures: FailingWrites = { left: 2, attempts: 0 };
+  const { reg, engine, close } = await leaderWithFailingWrites(clock, failures);
   try {
     await reg.api.createUnit(sleeper('a.service'), 'launched');
     await advanceUntil(clock, 'the first failed write', () => engine.stats.failedPasses === 1);
     await clock.advance(190);
-    assert.equal(attempts, 1, 'no retry before 200 ms');
-    await advanceUntil(clock, 'the second attempt (fails too)', () => attempts === 2, 50);
+    assert.equal(failures.attempts, 1, 'no retry before 200 ms');
+    await advanceUntil(clock, 'the second attempt (fails too)', () => failures.attempts === 2, 50);
     await clock.advance(390);
-    assert.equal(attempts, 2, 'the next one after 400 ms');
+    assert.equal(failures.attempts, 2, 'the next one after 400 ms');
     await advanceUntil(clock, 'the schedule written by the third', async () => (await reg.api.listSchedule()).length === 1, 50);
-    assert.equal(attempts, 3);
+    assert.equal(failures.attempts, 3);
   } finally {
     await close();
   }
@@ -119,17 +120,8 @@ test('a failed schedule write is retried after 200 ms, then 400 ms..., not only 
 
 test('an idle leader reuses its plan on every periodic pass; a change, a machine\'s TTL expiry and a failed write are planned again', async () => {
   const clock = new ManualClock();
-  let failures = 0;
-  const { reg, engine, close } = await leader(clock, (r) =>
-    Object.create(r, {
-      applySchedule: {
-        value: async (...args: Parameters<EngineRegistry['applySchedule']>) => {
-          if (failures-- > 0) throw new RegistryUnavailableError('txn');
-          return r.applySchedule(...args);
-        },
-      },
-    }),
-  );
+  const failures: FailingWrites = { left: 0, attempts: 0 };
+  const { reg, engine, close } = await leaderWithFailingWrites(clock, failures);
   const m2 = await reg.agent.announce(machine('m2'), { ttlSeconds: 10 });
   const placed = async () => (await reg.api.listSchedule()).map((e) => `${e.name}@${e.machineId}`).sort();
   const planned = () => engine.stats.passes - engine.stats.reusedPlans;
@@ -153,7 +145,7 @@ test('an idle leader reuses its plan on every periodic pass; a change, a machine
     assert.deepEqual(await placed(), ['b.service@m1']);
 
     // A write that fails leaves the cache as it was; the retry still writes (the reused plan's ops).
-    failures = 1;
+    failures.left = 1;
     await reg.api.createUnit(sleeper('c.service'), 'launched');
     await advanceUntil(clock, 'the failed write', () => engine.stats.failedPasses === 1);
     await advanceUntil(clock, 'c.service scheduled by the retry', async () => (await placed()).includes('c.service@m1'), 3 * INTERVAL);
