@@ -4,24 +4,37 @@
  * and Maps of the same members) get one result, found without building a key
  * text. The input is walked as a path of tokens through nested Maps (a
  * trie): a primitive is its own token, a structure a marker, its length and
- * its members. Each step is one Map lookup on a value whose hash is already
- * known (property names, small numbers, shared strings), where a key text
- * would be built, hashed and thrown away per input. Inputs holding anything
+ * its members. Each step is an identity comparison with the token most
+ * inputs take there (a property name, a marker: one successor), else one Map
+ * lookup on a value whose hash is already known (small numbers, shared
+ * strings), where a key text would be built, hashed and thrown away per
+ * input. Inputs holding anything
  * else (a Set, a class instance, a function) are not shared: computed each
  * time.
  */
 
-/** One step of the trie: token -> the next step; {@link RESULT} holds the result of a path that ends here. */
-type Step = Map<unknown, unknown>;
+/**
+ * One step of the trie: the token most paths take from here and its step
+ * inline (compared by identity: most steps, a property name or a structure's
+ * marker, have one successor, reached without hashing), others in a Map;
+ * and the result of a path that ends here.
+ */
+class Step {
+  key: unknown = NONE;
+  step: Step | undefined = undefined;
+  more: Map<unknown, Step> | undefined = undefined;
+  done = false;
+  result: unknown = undefined;
+}
 
+const NONE = Symbol('none');
 const ARRAY = Symbol('array');
 const MAP = Symbol('map');
 const OBJECT = Symbol('object');
 const END = Symbol('end');
-const RESULT = Symbol('result');
 
 export class ContentMemo<V> {
-  private root: Step = new Map();
+  private root = new Step();
   private results = 0;
 
   /** `max`: the results kept at most; past it the memo starts again empty (a long-lived process must not keep every content it saw). */
@@ -29,24 +42,36 @@ export class ContentMemo<V> {
 
   /** `compute(value)`, or the result of an earlier call for a value of the same content. */
   get(value: object, compute: (value: object) => V): V {
-    const last = walk(this.root, value);
+    let last = walk(this.root, value);
     if (last === undefined) return compute(value);
-    if (last.has(RESULT)) return last.get(RESULT) as V;
+    if (last.done) return last.result as V;
     const result = compute(value);
     if (this.results >= this.max) {
-      this.root = new Map();
+      this.root = new Step();
       this.results = 0;
-      walk(this.root, value)!.set(RESULT, result);
-    } else last.set(RESULT, result);
+      last = walk(this.root, value)!;
+    }
+    last.done = true;
+    last.result = result;
     this.results++;
     return result;
   }
 }
 
-/** The step after `token`, made when missing. */
+/** The step after `token`, made when missing (tokens equal as Map keys are: SameValueZero). */
 function next(step: Step, token: unknown): Step {
-  let out = step.get(token) as Step | undefined;
-  if (out === undefined) step.set(token, (out = new Map()));
+  if (step.key === token) return step.step!;
+  if (step.key === NONE) {
+    // NaN is never === itself: it lives in the Map, as any token does there.
+    if (token === token) {
+      step.key = token;
+      return (step.step = new Step());
+    }
+  }
+  let more = step.more;
+  if (more === undefined) step.more = more = new Map();
+  let out = more.get(token);
+  if (out === undefined) more.set(token, (out = new Step()));
   return out;
 }
 

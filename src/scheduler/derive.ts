@@ -59,6 +59,10 @@ function plainDerived(): Derived {
 
 /** True when `r` has exactly the fields of a unit without an `[X-Fleet]` section, all empty (its Derived is {@link plainDerived}). */
 function isPlain(r: UnitSnapshot['requirements']): boolean {
+  // More keys than a plain unit has (a unit with requests, a priority): not plain, told by counting alone.
+  let keys = 0;
+  for (const _ in r) keys++;
+  if (keys > PLAIN_KEYS.size) return false;
   if (r.global || r.machineOf.length > 0 || r.conflicts.length > 0 || r.replaces.length > 0 || r.metadata.size > 0) return false;
   for (const key in r) if (!PLAIN_KEYS.has(key)) return false;
   return true;
@@ -161,9 +165,12 @@ const scoringCache = new WeakMap<object, { bestEffort: ResourceAmounts; value: R
 
 /** `requests`, or merged with `bestEffort` when they name neither cpu nor memory (memoised per requests array). */
 export function scoringRequests(requests: ReadonlyArray<readonly [string, number]>, bestEffort: ResourceAmounts): ReadonlyArray<readonly [string, number]> {
-  if (requests.some(([name]) => name === 'cpu' || name === 'memory')) return requests;
   const hit = scoringCache.get(requests);
   if (hit !== undefined && hit.bestEffort === bestEffort) return hit.value;
+  if (requests.some(([name]) => name === 'cpu' || name === 'memory')) {
+    scoringCache.set(requests, { bestEffort, value: requests });
+    return requests;
+  }
   const merged = new Map(requests);
   for (const name of Object.keys(bestEffort).sort(compareStrings)) if (!merged.has(name)) merged.set(name, toFixedUnits(name, bestEffort[name]!));
   const value = [...merged].filter(([, v]) => v > 0).sort((a, b) => compareStrings(a[0], b[0]));
