@@ -17,18 +17,29 @@ export class NameIndex {
 
   /** Names matching `pattern` (Go path.Match), ascending; empty for a malformed pattern. */
   match(pattern: string): string[] {
+    return this.matchPositions(pattern).map((i) => this.sorted[i]!);
+  }
+
+  /** Where the names matching `pattern` are in the sorted names (of a list given sorted: in that list), ascending. */
+  matchPositions(pattern: string): number[] {
     if (isLiteralGlob(pattern)) {
       const at = lowerBound(this.sorted, pattern);
-      return this.sorted[at] === pattern ? [pattern] : [];
+      return this.sorted[at] === pattern ? [at] : [];
     }
     const prefix = literalPrefix(pattern);
-    const out: string[] = [];
+    const out: number[] = [];
     for (let i = lowerBound(this.sorted, prefix); i < this.sorted.length; i++) {
       const name = this.sorted[i]!;
       if (!name.startsWith(prefix)) break;
-      if (globMatch(pattern, name)) out.push(name);
+      if (globMatch(pattern, name)) out.push(i);
     }
     return out;
+  }
+
+  /** Where `name` is in the sorted names; undefined when it is not one of them. */
+  position(name: string): number | undefined {
+    const at = lowerBound(this.sorted, name);
+    return this.sorted[at] === name ? at : undefined;
   }
 }
 

@@ -49,9 +49,9 @@ export function placeGlobalUnits(
       if (r.ok) {
         state.add(unit, machine.index);
         placed++;
-        if (!was.has(machine.index)) journal.placed(unit.name, machine.id, 'global unit: machine eligible');
+        if (!was.has(machine.index)) journal.placed(unit, machine.id, 'global unit: machine eligible');
       } else if (was.has(machine.index)) {
-        journal.unplaced(unit.name, machine.id, `machine no longer eligible for global unit: ${r.filter}: ${r.reason}`);
+        journal.unplaced(unit, machine.id, `machine no longer eligible for global unit: ${r.filter}: ${r.reason}`);
       }
     }
     if (placed === 0) unplaced.push(explainUnplaced(unit, state, pipeline.filters));

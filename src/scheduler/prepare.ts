@@ -87,17 +87,30 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
   const desired = new DesiredStates(list);
   const sortedNames = active.map((u) => u.name);
   const names = new NameIndex(sortedNames);
-  const conflictedBy = matchDeclared(active, (u) => u.requirements.conflicts, names);
-  const replacedBy = matchDeclared(active, (u) => u.requirements.replaces, names);
   const derivations = derivationsOf(active, sortedNames);
 
-  const units = new Map<string, MutableUnit>();
-  /** The units in name order (as `units` iterates), to walk without the map. */
+  /** The units in name order: a unit's position is its name's in `names`. */
   const all = new Array<MutableUnit>(active.length);
+  // What else the model reads of each unit's requirements, read in this one walk over them.
+  const conflictGlobs = new Set<string>();
+  const replaceGlobs = new Set<string>();
+  /** Positions of the units with MachineOf peers (few). */
+  const withPeers: number[] = [];
+  const priorities = new Float64Array(active.length);
+  /** False when some priority is not a finite number (see {@link byPriority}). */
+  let finite = true;
+  let prioritised = false;
   for (let i = 0; i < active.length; i++) {
     const u = active[i]!;
     const req = u.requirements;
     const derived = derivations[i]!;
+    if (req.conflicts.length > 0) for (const p of req.conflicts) conflictGlobs.add(p);
+    if (req.replaces.length > 0) for (const p of req.replaces) replaceGlobs.add(p);
+    if (req.machineOf.length > 0) withPeers.push(i);
+    const priority = priorityOf(req);
+    if (priority > 0) prioritised = true;
+    if (typeof priority !== 'number' || !Number.isFinite(priority)) finite = false;
+    priorities[i] = priority;
     let replaceTargets: ReadonlySet<string> = NO_NAMES;
     if (derived.replaces.length > 0) {
       const targets = new Set<string>();
@@ -124,18 +137,21 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
       template: u.name.includes('@') ? u.name.slice(0, u.name.indexOf('@')) : undefined,
       signature: undefined,
     };
-    units.set(u.name, unit);
     all[i] = unit;
   }
+  /** The active unit named `name`; undefined when there is none. */
+  const named = (name: string): MutableUnit | undefined => {
+    const at = names.position(name);
+    return at === undefined ? undefined : all[at];
+  };
   // Only the names some declared glob matches (few) have relations to set.
-  for (const [name, globs] of conflictedBy) units.get(name)!.conflictedBy = globs;
-  for (const [name, globs] of replacedBy) units.get(name)!.replacedBy = globs;
-  for (let i = 0; i < all.length; i++) {
+  for (const [at, globs] of matchDeclared(conflictGlobs, names)) all[at]!.conflictedBy = globs;
+  for (const [at, globs] of matchDeclared(replaceGlobs, names)) all[at]!.replacedBy = globs;
+  for (const i of withPeers) {
     const u = all[i]!;
     const peers = u.requirements.machineOf;
-    if (peers.length === 0) continue;
     for (const peer of peers.length === 1 ? peers : new Set(peers)) {
-      const leader = units.get(peer);
+      const leader = named(peer);
       if (leader === undefined || leader === u) continue;
       if (leader.followers === NO_NAME_LIST) leader.followers = [u.name];
       else (leader.followers as string[]).push(u.name);
@@ -147,7 +163,7 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
   for (const u of all) if (u.replaceTargets.size > 0) replaceEdges.set(u.name, [...u.replaceTargets].sort(compareStrings));
   const replaceCycles = cycles([...replaceEdges.keys()], replaceEdges);
   replaceCycles.forEach((members, id) => {
-    for (const n of members) units.get(n)!.replaceCycle = id;
+    for (const n of members) named(n)!.replaceCycle = id;
     warnings.push({
       units: members,
       message: `circular Replaces among ${members.join(', ')}: none displaces another; they are kept apart like Conflicts`,
@@ -161,16 +177,15 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
 
   const orderEdges = new Map<string, string[]>(peerEdges);
   for (const [from, tos] of replaceEdges) {
-    const cycle = units.get(from)!.replaceCycle;
-    const acyclic = tos.filter((t) => cycle === undefined || units.get(t)!.replaceCycle !== cycle);
+    const cycle = named(from)!.replaceCycle;
+    const acyclic = tos.filter((t) => cycle === undefined || named(t)!.replaceCycle !== cycle);
     orderEdges.set(from, [...(orderEdges.get(from) ?? []), ...acyclic]);
   }
   // More important units are placed first (ties, and every unit of a cluster without priorities, by name).
-  const prioritised = active.some((u) => priorityOf(u.requirements) > 0);
-  const byImportance = prioritised ? byPriority(all) : all;
+  const byImportance = !prioritised ? all : finite ? byPriority(all, priorities) : [...all].sort((a, b) => priorityOf(b.requirements) - priorityOf(a.requirements) || compareStrings(a.name, b.name));
   // Positions in byImportance, for the edges' ends (rank is overwritten below).
   for (let i = 0; i < byImportance.length; i++) byImportance[i]!.rank = i;
-  const positions = topologicalPositions(byImportance.length, orderEdges, (i) => byImportance[i]!.name, (n) => units.get(n)?.rank);
+  const positions = topologicalPositions(byImportance.length, orderEdges, (i) => byImportance[i]!.name, (n) => named(n)?.rank);
   const order = new Array<PlanUnit>(positions.length);
   for (let rank = 0; rank < positions.length; rank++) {
     const u = byImportance[positions[rank]!]!;
@@ -178,27 +193,32 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
     order[rank] = u;
   }
   const requestsAnything = order.some((u) => u.requests.length > 0);
-  return { units, order, byName: all, desired, warnings, policy, requestsAnything, prioritised };
+  return { units: new UnitsByName(all), order, byName: all, desired, warnings, policy, requestsAnything, prioritised };
 }
 
 /**
- * `units` (sorted by name, names distinct) by priority, highest first, ties
- * by name: the units of each priority in their order, the priorities
- * descending (a cluster has a few). Sorting every unit by both cost a cold
- * pass over 10,000 units ~2 ms.
+ * `units` (sorted by name, names distinct) by priority (`priorities[i]`,
+ * finite numbers), highest first, ties by name: the units of each priority
+ * in their order, the priorities descending (a cluster has a few), each
+ * unit put in its place once. Sorting every unit by both cost a cold pass
+ * over 10,000 units ~2 ms.
  */
-function byPriority(units: readonly MutableUnit[]): MutableUnit[] {
-  const groups = new Map<number, MutableUnit[]>();
-  for (const u of units) {
-    const p = priorityOf(u.requirements);
-    // Only what the requirements parser gives (finite numbers) is grouped; anything else sorts as it always did.
-    if (typeof p !== 'number' || !Number.isFinite(p)) return [...units].sort((a, b) => priorityOf(b.requirements) - priorityOf(a.requirements) || compareStrings(a.name, b.name));
-    const group = groups.get(p);
-    if (group === undefined) groups.set(p, [u]);
-    else group.push(u);
+function byPriority(units: readonly MutableUnit[], priorities: Float64Array): MutableUnit[] {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < units.length; i++) counts.set(priorities[i]!, (counts.get(priorities[i]!) ?? 0) + 1);
+  // Where each priority's run starts.
+  const next = new Map<number, number>();
+  let start = 0;
+  for (const p of [...counts.keys()].sort((a, b) => b - a)) {
+    next.set(p, start);
+    start += counts.get(p)!;
   }
-  const out: MutableUnit[] = [];
-  for (const p of [...groups.keys()].sort((a, b) => b - a)) for (const u of groups.get(p)!) out.push(u);
+  const out = new Array<MutableUnit>(units.length);
+  for (let i = 0; i < units.length; i++) {
+    const at = next.get(priorities[i]!)!;
+    out[at] = units[i]!;
+    next.set(priorities[i]!, at + 1);
+  }
   return out;
 }
 
@@ -221,6 +241,62 @@ export class DesiredStates {
       this.map = map;
     }
     return this.map.get(name);
+  }
+}
+
+/**
+ * The active units by name, the map built on the first lookup: a pass from
+ * scratch looks up almost none by name (the schedule is empty, and the
+ * model finds a name's unit by its position in the sorted names), and a
+ * map of every name cost a cold pass over 100,000 units ~10% of its model.
+ * A model reused by later passes builds it once.
+ */
+export class UnitsByName implements ReadonlyMap<string, PlanUnit> {
+  private map: Map<string, PlanUnit> | undefined;
+
+  /** `sorted`: the active units, sorted by name, names distinct. */
+  constructor(private readonly sorted: readonly PlanUnit[]) {}
+
+  get size(): number {
+    return this.sorted.length;
+  }
+
+  /** The active unit named `name`; undefined when there is none. */
+  get(name: string): PlanUnit | undefined {
+    return this.built().get(name);
+  }
+
+  has(name: string): boolean {
+    return this.built().has(name);
+  }
+
+  forEach(callback: (unit: PlanUnit, name: string, map: ReadonlyMap<string, PlanUnit>) => void, thisArg?: unknown): void {
+    for (const u of this.sorted) callback.call(thisArg, u, u.name, this);
+  }
+
+  entries(): MapIterator<[string, PlanUnit]> {
+    return this.built().entries();
+  }
+
+  keys(): MapIterator<string> {
+    return this.built().keys();
+  }
+
+  values(): MapIterator<PlanUnit> {
+    return this.built().values();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, PlanUnit]> {
+    return this.built()[Symbol.iterator]();
+  }
+
+  private built(): Map<string, PlanUnit> {
+    if (this.map === undefined) {
+      const map = new Map<string, PlanUnit>();
+      for (let i = 0; i < this.sorted.length; i++) map.set(this.sorted[i]!.name, this.sorted[i]!);
+      this.map = map;
+    }
+    return this.map;
   }
 }
 
@@ -287,30 +363,25 @@ function heldUnits(list: readonly MachineSnapshot[], machines: readonly MachineI
   return out;
 }
 
-/** name -> the distinct declared patterns (over all active units) that match it. */
-function matchDeclared(
-  units: readonly UnitSnapshot[],
-  patternsOf: (u: UnitSnapshot) => readonly string[],
-  names: NameIndex,
-): Map<string, string[]> {
-  const patterns = new Set<string>();
-  for (const u of units) for (const p of patternsOf(u)) patterns.add(p);
-  const out = new Map<string, string[]>();
+/** Position in `names` -> the distinct `patterns` (declared by some active unit) that match the name there. */
+function matchDeclared(patterns: ReadonlySet<string>, names: NameIndex): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  if (patterns.size === 0) return out;
   for (const p of [...patterns].sort(compareStrings)) {
-    for (const n of names.match(p)) {
-      const list = out.get(n);
+    for (const at of names.matchPositions(p)) {
+      const list = out.get(at);
       if (list) list.push(p);
-      else out.set(n, [p]);
+      else out.set(at, [p]);
     }
   }
   // Names matched by the same patterns share one list (and so its signature part, see `relationsKey`).
   const shared = new Map<string, string[]>();
-  for (const [n, list] of out) {
+  out.forEach((list, at) => {
     const key = list.length === 1 ? list[0]! : list.join('\0');
     const known = shared.get(key);
     if (known === undefined) shared.set(key, list);
-    else out.set(n, known);
-  }
+    else out.set(at, known);
+  });
   return out;
 }
 

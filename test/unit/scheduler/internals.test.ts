@@ -6,6 +6,7 @@ import { cycles, topologicalOrder } from '../../../src/scheduler/graph.js';
 import { LoadOrder } from '../../../src/scheduler/scorers/load-order.js';
 import { MinHeap } from '../../../src/scheduler/heap.js';
 import { applyPlan } from '../../../src/scheduler/index.js';
+import { prepare } from '../../../src/scheduler/prepare.js';
 import { machine, snapshot, unit } from './fixtures.js';
 
 test('NameIndex: matches like globMatch, using the literal prefix', () => {
@@ -17,6 +18,32 @@ test('NameIndex: matches like globMatch, using the literal prefix', () => {
   assert.deepEqual(idx.match('missing.service'), []);
   assert.deepEqual(idx.match('[web'), []);
   assert.deepEqual(idx.match('a\\/b.service'), ['a/b.service']);
+});
+
+test('NameIndex: positions of the matching names and of one name in the sorted list', () => {
+  const idx = new NameIndex(['a.service', 'web@1.service', 'web@2.service', 'wex.service']);
+  assert.deepEqual(idx.matchPositions('web@*.service'), [1, 2]);
+  assert.deepEqual(idx.matchPositions('wex.service'), [3]);
+  assert.equal(idx.position('web@2.service'), 2);
+  assert.equal(idx.position('web@3.service'), undefined);
+});
+
+test('prepare: the units by name are the active units, first given wins, without inactive ones', () => {
+  const first = unit('b.service', { conflicts: ['a*'] });
+  const p = prepare(snapshot([machine('m1')], [first, unit('a.service'), unit('c.service', {}, 'inactive'), unit('b.service')]));
+  assert.equal(p.units.size, 2);
+  assert.deepEqual([...p.units.keys()], ['a.service', 'b.service']);
+  assert.equal(p.units.get('b.service')!.requirements, first.requirements);
+  assert.equal(p.units.has('c.service'), false);
+  assert.equal(p.units.get('missing.service'), undefined);
+  const seen: string[] = [];
+  p.units.forEach((u, name, map) => {
+    assert.equal(u.name, name);
+    assert.equal(map, p.units);
+    seen.push(name);
+  });
+  assert.deepEqual(seen, ['a.service', 'b.service']);
+  assert.deepEqual(p.units.get('a.service')!.conflictedBy, ['a*']);
 });
 
 test('topologicalOrder: leaders first, ties by name, cycles appended in name order', () => {
