@@ -118,6 +118,9 @@ export function verdictOf(filters: readonly Filter[], unit: PlanUnit, m: Machine
 
 /** The verdict of a rejection by `filter` of `kind` for `constraint`: one shared, frozen value per distinct answer. */
 export function sharedVerdict(filter: FilterName, kind: RejectionKind, constraint: string): Verdict {
+  // An explanation asks every machine for one unit: consecutive calls mostly want the same verdict.
+  const latest = latestVerdict;
+  if (latest !== undefined && latest.constraint === constraint && latest.filter === filter && latest.kind === kind) return latest;
   const byFilter = kind === 'never' ? never : notNow;
   let byConstraint = byFilter.get(filter);
   if (byConstraint === undefined) byFilter.set(filter, (byConstraint = new Map()));
@@ -127,8 +130,12 @@ export function sharedVerdict(filter: FilterName, kind: RejectionKind, constrain
     if (byConstraint.size >= MAX_VERDICTS) byConstraint.clear();
     byConstraint.set(constraint, (v = Object.freeze({ ok: false as const, filter, kind, constraint })));
   }
+  latestVerdict = v as Exclude<Verdict, { ok: true }>;
   return v;
 }
+
+/** The verdict {@link sharedVerdict} gave last. */
+let latestVerdict: Exclude<Verdict, { ok: true }> | undefined;
 
 /** Per kind, filter and constraint: the shared verdicts (no text built per machine to look one up). */
 const never = new Map<FilterName, Map<string, Verdict>>();

@@ -63,13 +63,24 @@ export const resourcesFilter: Filter = {
   },
   summarise(unit, rejected, view) {
     const out: string[] = [];
-    const over = rejected.filter((m) => view.resources.overcommitted(m) !== undefined).length;
+    // The machines not over-committed, each asked once (an explanation summarises thousands).
+    const fitting: number[] = [];
+    for (let i = 0; i < rejected.length; i++) if (view.resources.overcommitted(rejected[i]!) === undefined) fitting.push(rejected[i]!);
+    const over = rejected.length - fitting.length;
     if (over > 0) out.push(`${over} over-committed`);
     for (const [name, need] of unit.requests) {
+      // The first machine (by id) with the most free below the request.
       let best: number | undefined;
-      for (const m of rejected) if (view.resources.overcommitted(m) === undefined && view.resources.free(m, name) < need && (best === undefined || view.resources.free(m, name) > view.resources.free(best, name))) best = m;
+      let bestFree = 0;
+      for (let i = 0; i < fitting.length; i++) {
+        const free = view.resources.free(fitting[i]!, name);
+        if (free < need && (best === undefined || free > bestFree)) {
+          best = fitting[i]!;
+          bestFree = free;
+        }
+      }
       if (best === undefined) continue;
-      out.push(`${name}: needs ${show(name, need)}, most free ${show(name, view.resources.free(best, name))} on ${view.machines[best]!.id.slice(0, 8)}`);
+      out.push(`${name}: needs ${show(name, need)}, most free ${show(name, bestFree)} on ${view.machines[best]!.id.slice(0, 8)}`);
     }
     return out;
   },
