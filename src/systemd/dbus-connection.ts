@@ -1,4 +1,6 @@
 import type { EventEmitter } from 'node:events';
+import { Readable } from 'node:stream';
+import { readMessages, SIGNAL_TYPE, type WireMessage } from './dbus-wire.js';
 import { DBusError, Message, MessageType, sessionBus, type MessageBus } from '@jellybrick/dbus-next';
 import { SystemdCallError, SystemdTimeoutError, SystemdUnavailableError } from './errors.js';
 import type { Clock } from '../clock.js';
@@ -14,12 +16,18 @@ export interface BusCall {
   readonly body?: readonly unknown[];
 }
 
-/** A received signal, body already converted by {@link plain}. */
+/** A received signal. */
 export interface BusSignal {
   readonly path: string;
   readonly interface: string;
   readonly member: string;
-  readonly body: readonly unknown[];
+  /**
+   * The body's argument at `index` converted by {@link plain} (undefined past
+   * the end), converted when asked: a PropertiesChanged body is a map of
+   * ~30 variants (timestamps as BigInts) that the driver never reads past
+   * its interface name, six of them per started unit.
+   */
+  arg(index: number): unknown;
 }
 
 /**
@@ -32,6 +40,8 @@ export interface BusSignal {
 export class BusConnection {
   private readonly pending = new Set<(err: Error) => void>();
   private lost = false;
+  /** Whether {@link takeOverReading} replaced the library's reader (signals then come from it, not from the library). */
+  private tookOver = false;
 
   private constructor(
     private readonly bus: MessageBus,
@@ -57,6 +67,22 @@ export class BusConnection {
   ): Promise<BusConnection> {
     const bus = sessionBus({ busAddress: address });
     const conn = new BusConnection(bus, clock, handlers.onLost, handlers.onCall);
+    const raw = (bus as unknown as { _connection?: EventEmitter & { stream?: unknown } })._connection;
+    let signalsWanted = false;
+    if (raw !== undefined) {
+      const signal = (s: BusSignal): void => {
+        if (signalsWanted) handlers.onSignal(s);
+      };
+      raw.once('connect', () => {
+        const stream = raw.stream;
+        if (!(stream instanceof Readable)) return;
+        const before = new Set(stream.listeners('readable'));
+        // The library starts its reader right after this event, in the same turn.
+        queueMicrotask(() => {
+          conn.tookOver = takeOverReading(raw, stream, before, signal);
+        });
+      });
+    }
     // One permanent listener: an 'error' event with none would crash the process.
     let failOpen: ((err: unknown) => void) | undefined;
     // MessageBus emits 'error' although its typings do not declare it.
@@ -84,16 +110,12 @@ export class BusConnection {
       });
     // The library does not forward the socket's 'end' to the bus; without it a
     // closed bus would only show up as timeouts.
-    const raw = (bus as unknown as { _connection?: EventEmitter })._connection;
     raw?.on('end', () => conn.markLost(new Error('D-Bus connection closed by peer')));
+    signalsWanted = true;
     bus.on('message', (msg: Message) => {
-      if (msg.type !== MessageType.SIGNAL) return;
-      handlers.onSignal({
-        path: msg.path,
-        interface: msg.interface,
-        member: msg.member,
-        body: (msg.body ?? []).map(plain),
-      });
+      if (msg.type !== MessageType.SIGNAL || conn.tookOver) return;
+      const body: readonly unknown[] = msg.body ?? [];
+      handlers.onSignal({ path: msg.path, interface: msg.interface, member: msg.member, arg: (index) => plain(body[index]) });
     });
     return conn;
   }
@@ -181,4 +203,50 @@ export class BusConnection {
     for (const reject of [...this.pending]) reject(err);
     this.pending.clear();
   }
+}
+
+/**
+ * Replaces dbus-next's reader on the bus socket with {@link readMessages}
+ * (the library's listener is the one added since `before`); returns false,
+ * leaving the library's reader, when it cannot be told apart.
+ *
+ * Why: the library decodes every message fully, and twice (to an
+ * intermediate tree, then to JS values, then a validated Message object).
+ * Six PropertiesChanged signals reach fleetd per started unit, each a map of
+ * ~30 variants with BigInt timestamps, of which the driver reads the path
+ * and the interface name: that decoding and its garbage were ~1 s of each
+ * fleetd's CPU in a 1,000-unit start. Now a signal's header is decoded and
+ * its body only as far as asked ({@link BusSignal.arg}); every other message
+ * (replies, errors, calls to us) is decoded here to the values the library
+ * would produce and handed to it as a Message, so its reply handling is
+ * unchanged. A message that cannot be decoded is the library's 'error',
+ * as before (the connection is then lost).
+ */
+function takeOverReading(raw: EventEmitter, stream: Readable, before: ReadonlySet<unknown>, onSignal: (s: BusSignal) => void): boolean {
+  const added = stream.listeners('readable').filter((l) => !before.has(l));
+  if (added.length !== 1) return false;
+  stream.off('readable', added[0] as (...args: unknown[]) => void);
+  const fail = (err: unknown): void => {
+    raw.emit('error', err instanceof Error ? err : new Error(String(err)));
+  };
+  readMessages(
+    stream,
+    (m: WireMessage) => {
+      try {
+        if (m.type === SIGNAL_TYPE) onSignal(toSignal(m));
+        else raw.emit('message', new Message({ type: m.type, serial: m.serial, flags: m.flags, ...m.fields, signature: m.signature, body: [...m.args()] }));
+      } catch (err) {
+        fail(err);
+      }
+    },
+    fail,
+  );
+  return true;
+}
+
+/** A wire signal as the driver sees it; throws when it lacks a path, interface or member (as the library's Message does). */
+function toSignal(m: WireMessage): BusSignal {
+  const { path, interface: iface, member } = m.fields;
+  if (typeof path !== 'string' || typeof iface !== 'string' || typeof member !== 'string') throw new Error('D-Bus signal without path, interface or member');
+  return { path, interface: iface, member, arg: (index) => plain(m.args(index)[index]) };
 }

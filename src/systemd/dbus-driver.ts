@@ -290,10 +290,10 @@ export class DbusSystemdDriver implements SystemdDriver {
       if (name !== undefined && this.tracker.has(name)) this.markDirty(name);
     } else if (s.interface === 'org.freedesktop.systemd1.Manager') {
       if (s.member === 'JobRemoved') {
-        this.jobs.removed(String(s.body[1]), String(s.body[3]));
-        this.markDirtyIfTracked(s.body[2]);
+        this.jobs.removed(String(s.arg(1)), String(s.arg(3)));
+        this.markDirtyIfTracked(s.arg(2));
       }
-      else if (s.member === 'Reloading' && s.body[0] === false) for (const n of this.tracker.names()) this.markDirty(n);
+      else if (s.member === 'Reloading' && s.arg(0) === false) for (const n of this.tracker.names()) this.markDirty(n);
     }
   }
 
@@ -389,7 +389,7 @@ export class DbusSystemdDriver implements SystemdDriver {
 /** A signal's name for counting: its member, and for PropertiesChanged the interface whose properties changed (`PropertiesChanged(Unit)`). */
 export function signalName(s: BusSignal): string {
   if (s.member !== 'PropertiesChanged') return s.member;
-  const iface = String(s.body[0] ?? '');
+  const iface = String(s.arg(0) ?? '');
   return `PropertiesChanged(${iface.startsWith('org.freedesktop.systemd1.') ? iface.slice('org.freedesktop.systemd1.'.length) : iface})`;
 }
 
