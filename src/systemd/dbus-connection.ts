@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { readMessages, SIGNAL_TYPE, type WireMessage } from './dbus-wire.js';
+import { encodeCall, type OutgoingCall } from './dbus-encode.js';
 import { DBusError, Message, MessageType, sessionBus, type MessageBus } from '@jellybrick/dbus-next';
 import { SystemdCallError, SystemdTimeoutError, SystemdUnavailableError } from './errors.js';
 import type { Clock } from '../clock.js';
@@ -80,6 +81,7 @@ export class BusConnection {
         // The library starts its reader right after this event, in the same turn.
         queueMicrotask(() => {
           conn.tookOver = takeOverReading(raw, stream, before, signal);
+          takeOverWriting(raw, stream);
         });
       });
     }
@@ -249,4 +251,20 @@ function toSignal(m: WireMessage): BusSignal {
   const { path, interface: iface, member } = m.fields;
   if (typeof path !== 'string' || typeof iface !== 'string' || typeof member !== 'string') throw new Error('D-Bus signal without path, interface or member');
   return { path, interface: iface, member, arg: (index) => plain(m.args(index)[index]) };
+}
+
+/**
+ * Has the library's connection write the method calls {@link encodeCall}
+ * can encode with it (the same bytes, built directly) and leave the rest
+ * to its own `_write`, which also still reports a closed socket.
+ */
+function takeOverWriting(raw: EventEmitter, stream: Readable): void {
+  const lib = raw as unknown as { _write?: (msg: OutgoingCall) => void };
+  const original = lib._write;
+  if (typeof original !== 'function' || !(stream instanceof Writable) || (stream as { supportsUnixFd?: unknown }).supportsUnixFd) return;
+  lib._write = (msg) => {
+    const bytes = stream.writable ? encodeCall(msg) : undefined;
+    if (bytes === undefined) original.call(raw, msg);
+    else stream.write(bytes);
+  };
 }

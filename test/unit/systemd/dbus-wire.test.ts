@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Message, MessageType, sessionBus, Variant } from '@jellybrick/dbus-next';
 import { decodeMessage, readMessages, WireFormatError, type WireMessage } from '../../../src/systemd/dbus-wire.js';
+import { encodeCall } from '../../../src/systemd/dbus-encode.js';
 
 /**
  * The bytes dbus-next writes for `messages`, captured by a minimal bus that
@@ -149,4 +150,37 @@ test('dbus wire: a body is decoded only as far as asked; what cannot be decoded 
   await flush();
   assert.equal(errors.length, 1, 'one error, then reading stops');
   assert.equal(seen.length, 0);
+});
+
+test('dbus wire: the calls fleet makes encode to the bytes the library writes for them; anything else is left to it', async () => {
+  const systemd = { destination: 'org.freedesktop.systemd1', path: '/org/freedesktop/systemd1', interface: 'org.freedesktop.systemd1.Manager' };
+  let serial = 100;
+  const build = (): Message[] => {
+    serial = 100;
+    const call = (fields: Partial<Message> & { member: string }, signature = '', body: unknown[] = []): Message =>
+      new Message({ type: MessageType.METHOD_CALL, ...systemd, serial: ++serial, signature, body, ...fields });
+    return [
+      call({ member: 'Subscribe' }),
+      call({ member: 'StartUnit' }, 'ss', ['a.service', 'replace']),
+      call({ member: 'ListUnitsByNames' }, 'as', [['a.service', 'b-é.service', 'c.service']]),
+      call({ member: 'ListUnitsByPatterns' }, 'asas', [[], ['a.service']]),
+      call({ member: 'LinkUnitFiles' }, 'asbb', [['/run/x/a.service'], true, false]),
+      call({ member: 'Counts' }, 'ui', [4000000000, -7]),
+      call({ member: 'Get', path: '/org/freedesktop/systemd1/unit/a_2eservice', interface: 'org.freedesktop.DBus.Properties' }, 'ss', ['org.freedesktop.systemd1.Service', 'NRestarts']),
+      call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'AddMatch' }, 's', ["type='signal',member='JobRemoved'"]),
+    ];
+  };
+  const bytes = await encodedByLibrary(build());
+  const ours = Buffer.concat(build().map((m) => encodeCall(m) ?? assert.fail(`not encoded: ${m.member}`)));
+  assert.deepStrictEqual(bytes.subarray(bytes.length - ours.length), ours, 'byte for byte what the library writes');
+  const before = await readAll(bytes.subarray(0, bytes.length - ours.length));
+  assert.deepStrictEqual(before.map((m) => m.fields.member), ['Hello'], 'only Hello precedes them');
+
+  const left = (m: Message): void => assert.equal(encodeCall(m), undefined, `${m.member} is left to the library`);
+  left(new Message({ type: MessageType.METHOD_CALL, ...systemd, serial: 1, member: 'Variant', signature: 'v', body: [new Variant('s', 'x')] }));
+  left(new Message({ type: MessageType.METHOD_CALL, ...systemd, serial: 1, member: 'Nul', signature: 's', body: ['a\0b'] }));
+  left(new Message({ type: MessageType.METHOD_CALL, ...systemd, serial: 1, member: 'Short', signature: 'ss', body: ['a'] }));
+  left(new Message({ type: MessageType.METHOD_CALL, ...systemd, serial: 1, member: 'Kind', signature: 'b', body: ['yes'] }));
+  left(new Message({ type: MessageType.METHOD_CALL, ...systemd, member: 'NoSerial' }));
+  left(new Message({ type: MessageType.SIGNAL, ...systemd, serial: 1, member: 'Signal' }));
 });
