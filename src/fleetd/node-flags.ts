@@ -21,8 +21,8 @@
  *   rare paths) is compiled again if it runs again. With 1,000 units the
  *   committed heap was ~1 MiB lower after a burst; no placement slowdown
  *   measurable (README);
- * - `gc` exposed, for one compacting collection once fleetd is quiet after
- *   a burst (src/fleetd/heap-settle.ts): V8 otherwise keeps the heap a burst
+ * - `gc` exposed, for the collections that compact the heap once fleetd is
+ *   quiet after a burst (src/fleetd/heap-settle.ts): V8 otherwise keeps the heap a burst
  *   grew to. With 1,000 units ~8 MiB less resident after a burst (README);
  * - no allocation-site pretenuring: V8 otherwise decides, from what survived
  *   a burst's scavenges, to allocate straight into the old generation at
