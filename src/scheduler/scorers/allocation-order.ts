@@ -82,13 +82,34 @@ class EntryHeap {
   pop(): void {
     const n = --this.size;
     if (n === 0) return;
+    this.down(0, this.ks[n]!, this.ms[n]!, this.vs[n]!);
+  }
+
+  /** Replaces the first entry (size must be > 0) by (k, m, v): one pass down instead of a pop and a push (a re-keyed head). */
+  replaceTop(k: number, m: MachineIndex, v: number): void {
+    this.down(0, k, m, v);
+  }
+
+  /** Adds (k, m, v) out of order: {@link heapify} must run before the heap is read again. */
+  append(k: number, m: MachineIndex, v: number): void {
+    if (this.size === this.ks.length) this.grow();
+    const i = this.size++;
+    this.ks[i] = k;
+    this.ms[i] = m;
+    this.vs[i] = v;
+  }
+
+  /** Restores heap order after {@link append}s (linear time: a new ordering is built in one go, not pushed entry by entry). */
+  heapify(): void {
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.down(i, this.ks[i]!, this.ms[i]!, this.vs[i]!);
+  }
+
+  /** Puts (k, m, v) at slot `i` or below it, moving smaller children up (slots past `size` are free). */
+  private down(i: number, k: number, m: MachineIndex, v: number): void {
+    const n = this.size;
     const ks = this.ks;
     const ms = this.ms;
     const vs = this.vs;
-    const k = ks[n]!;
-    const m = ms[n]!;
-    const v = vs[n]!;
-    let i = 0;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
@@ -113,13 +134,25 @@ class EntryHeap {
   }
 }
 
+/**
+ * The keys of one set of resource names, each machine's read once per
+ * version: every ordering for those names re-keys a touched machine when it
+ * comes up, and a new ordering keys its whole group.
+ */
+interface Keys {
+  readonly names: readonly string[];
+  readonly keys: Float64Array;
+  /** Per machine, the version its key was read at (-1: never). */
+  readonly at: Int32Array;
+}
+
 /** One kept order within a group: its machines (a candidate set, less excluded machines) by key for one set of resource names. */
 interface Ordering {
   readonly heap: EntryHeap;
-  readonly names: readonly string[];
+  readonly keys: Keys;
   /** False for machines this ordering leaves out (not pushed when touched). */
   readonly admits: (m: MachineIndex) => boolean;
-  /** Per machine, the version of its latest push here (-1: none), so a stale entry is re-keyed once, not once per stale copy. */
+  /** Per machine of the group (by its place there), the version of its latest push here (-1: none), so a stale entry is re-keyed once, not once per stale copy. */
   readonly pushed: Int32Array;
 }
 
@@ -135,7 +168,11 @@ export class AllocationOrder {
   /** Walk id -> its ordering in each group (in `groups` order): one lookup per walk instead of one per group. */
   private readonly byWalk = new Map<string, Map<string, Map<string, Ordering[]>>>();
   private readonly groupOf: Group[];
-  private readonly version: number[];
+  /** Per machine, its place in its group's `machines`. */
+  private readonly place: Int32Array;
+  private readonly version: Int32Array;
+  /** Per set of resource names (joined by commas), their keys. */
+  private readonly keysByNames = new Map<string, Keys>();
   /** A finished walk's buffers, for the next walk (walks do not overlap in a pass; one that did would get its own). */
   spare: WalkBuffers | undefined;
 
@@ -155,12 +192,16 @@ export class AllocationOrder {
     };
     for (const m of machines) byShape.get([m.capacity ?? NO_CAPACITY, groupKey?.(m) ?? ''], newList).push(m.index);
     this.groupOf = new Array<Group>(machines.length);
+    this.place = new Int32Array(machines.length);
     for (const list of lists) {
       const g: Group = { machines: list, orderings: new Map() };
       this.groups.push(g);
-      for (const m of list) this.groupOf[m] = g;
+      for (let i = 0; i < list.length; i++) {
+        this.groupOf[list[i]!] = g;
+        this.place[list[i]!] = i;
+      }
     }
-    this.version = machines.map(() => 0);
+    this.version = new Int32Array(machines.length);
   }
 
   /** Number of groups (shapes x spreadBy values). */
@@ -179,10 +220,11 @@ export class AllocationOrder {
   touched(m: MachineIndex, added: boolean): void {
     const v = ++this.version[m]!;
     if (added) return;
+    const p = this.place[m]!;
     for (const o of this.groupOf[m]!.orderings.values()) {
       if (!o.admits(m)) continue;
-      o.heap.push(this.key(m, o.names), m, v);
-      o.pushed[m] = v;
+      o.heap.push(this.keyOf(o.keys, m), m, v);
+      o.pushed[p] = v;
     }
   }
 
@@ -213,9 +255,10 @@ export class AllocationOrder {
     if (byExclusion === undefined) byCandidates.set(candidates, (byExclusion = new Map()));
     let orderings = byExclusion.get(excluding);
     if (orderings === undefined) {
-      const id = `${names.join(',')}|${candidates}|${excluding}`;
+      const id = `${namesKey}|${candidates}|${excluding}`;
       const a = admits();
-      byExclusion.set(excluding, (orderings = this.groups.map((g) => this.orderingOf(g, id, names, a))));
+      const keys = this.keysOf(namesKey, names);
+      byExclusion.set(excluding, (orderings = this.groups.map((g) => this.orderingOf(g, id, keys, a))));
     }
     return orderings;
   }
@@ -223,6 +266,11 @@ export class AllocationOrder {
   /** The version of machine `m` (see {@link touched}). */
   versionOf(m: MachineIndex): number {
     return this.version[m]!;
+  }
+
+  /** Machine `m`'s place in its group (see {@link Ordering.pushed}). */
+  placeOf(m: MachineIndex): number {
+    return this.place[m]!;
   }
 
   /**
@@ -257,23 +305,43 @@ export class AllocationOrder {
     }
   }
 
-  private orderingOf(g: Group, id: string, names: readonly string[], admits: (m: MachineIndex) => boolean): Ordering {
+  private orderingOf(g: Group, id: string, keys: Keys, admits: (m: MachineIndex) => boolean): Ordering {
     let o = g.orderings.get(id);
     if (o === undefined) {
       // Room for the group and as many stale copies again (each placement leaves one until it comes up).
-      o = { heap: new EntryHeap(2 * g.machines.length), names, admits, pushed: new Int32Array(this.version.length).fill(-1) };
-      for (const m of g.machines) {
+      const machines = g.machines;
+      o = { heap: new EntryHeap(2 * machines.length), keys, admits, pushed: new Int32Array(machines.length).fill(-1) };
+      for (let i = 0; i < machines.length; i++) {
+        const m = machines[i]!;
         if (!admits(m)) continue;
-        o.heap.push(this.key(m, names), m, this.version[m]!);
-        o.pushed[m] = this.version[m]!;
+        o.heap.append(this.keyOf(keys, m), m, this.version[m]!);
+        o.pushed[i] = this.version[m]!;
       }
+      o.heap.heapify();
       g.orderings.set(id, o);
     }
     return o;
   }
 
+  /** The keys of `names` (joined: `namesKey`). */
+  private keysOf(namesKey: string, names: readonly string[]): Keys {
+    let keys = this.keysByNames.get(namesKey);
+    if (keys === undefined) this.keysByNames.set(namesKey, (keys = { names, keys: new Float64Array(this.version.length), at: new Int32Array(this.version.length).fill(-1) }));
+    return keys;
+  }
+
+  /** Machine `m`'s key in `keys` now (read anew once per version). */
+  keyOf(keys: Keys, m: MachineIndex): number {
+    const v = this.version[m]!;
+    if (keys.at[m] === v) return keys.keys[m]!;
+    const k = this.key(m, keys.names);
+    keys.keys[m] = k;
+    keys.at[m] = v;
+    return k;
+  }
+
   /** Sum over `names` of the used fraction of `m` (scoring usage / allocatable; resources it lacks add 0: the same for its whole group). */
-  key(m: MachineIndex, names: readonly string[]): number {
+  private key(m: MachineIndex, names: readonly string[]): number {
     return this.usage.scoringFractionSum(m, names);
   }
 }
@@ -403,12 +471,12 @@ class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
       const m = heap.m;
       const v = order.versionOf(m);
       if (heap.v !== v) {
-        // Stale: dropped, and the machine re-keyed here once (see `touched`).
-        heap.pop();
-        if (o.pushed[m] !== v && o.admits(m)) {
-          heap.push(order.key(m, o.names), m, v);
-          o.pushed[m] = v;
-        }
+        // Stale: re-keyed in place, once (see `touched`), or dropped.
+        const p = order.placeOf(m);
+        if (o.pushed[p] !== v && o.admits(m)) {
+          heap.replaceTop(order.keyOf(o.keys, m), m, v);
+          o.pushed[p] = v;
+        } else heap.pop();
       }
       // Excluded now: dropped, and pushed again when the machine changes (a removal, `touched`).
       else if (exclusion !== undefined && exclusion.excluded(m)) heap.pop();
