@@ -199,11 +199,14 @@ export function startFromCarry(snapshot: ClusterSnapshot, prepared: Prepared, pi
  */
 export function carryOf(started: Started, prepared: Prepared, given: Pipeline | undefined, plan: Plan): Carry {
   const dirty = new Set(started.recorder.machines);
-  const byId = new Map<string, MachineIndex>();
-  for (const m of started.state.machines) byId.set(m.id, m.index);
-  for (const d of plan.decisions) {
-    const m = byId.get(d.machine);
-    if (m !== undefined) dirty.add(m);
+  // A pass that changed every machine (one from scratch, usually) has nothing to add.
+  if (dirty.size < started.state.machines.length) {
+    const byId = new Map<string, MachineIndex>();
+    for (const m of started.state.machines) byId.set(m.id, m.index);
+    for (const d of plan.decisions) {
+      const m = byId.get(d.machine);
+      if (m !== undefined) dirty.add(m);
+    }
   }
   started.recorder.mode = 'off';
   return { state: started.state, recorder: started.recorder, units: prepared.units, given, globals: prepared.order.filter((u) => u.global), dirty, reading: started.reading };

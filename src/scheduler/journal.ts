@@ -107,10 +107,10 @@ export class Journal {
    */
   diff(schedule: ClusterSnapshot['schedule'], state: PlacementView, machines: readonly MachineInfo[], units: readonly PlanUnit[]): Decision[] {
     const unschedules: Decision[] = [];
-    const byId = new Map(machines.map((m) => [m.id, m.index]));
+    const byId = schedule.size === 0 ? undefined : new Map(machines.map((m) => [m.id, m.index]));
     for (const [unit, list] of schedule) {
       for (const id of list.length === 1 ? list : new Set(list)) {
-        const m = byId.get(id);
+        const m = byId!.get(id);
         if (m !== undefined && state.hosts(m, unit)) continue;
         const reason = this.removed.get(unit, id) ?? 'no longer placed here';
         unschedules.push({ kind: 'unschedule', unit, machine: id, reason });
@@ -124,7 +124,8 @@ export class Journal {
       const unit = u.name;
       const on = state.machinesOf(u);
       if (on.size === 0) continue;
-      const had = schedule.get(unit);
+      // An empty schedule (a pass from scratch): no lookup per unit.
+      const had = schedule.size === 0 ? undefined : schedule.get(unit);
       const wasOn = had === undefined || had.length < 16 ? had : new Set(had);
       const add = (m: MachineIndex): void => {
         const id = machines[m]!.id;
@@ -134,6 +135,6 @@ export class Journal {
       if (on.size === 1) for (const m of on) add(m);
       else for (const m of [...on].sort((a, b) => a - b)) add(m);
     }
-    return unschedules.concat(schedules);
+    return unschedules.length === 0 ? schedules : unschedules.concat(schedules);
   }
 }

@@ -68,6 +68,8 @@ export function placeGlobalUnits(
  */
 function reserveCurrent(prepared: Prepared, current: CurrentSchedule, state: PlacementState, kept: readonly Filter[]): Map<PlanUnit, readonly MachineIndex[]> {
   const out = new Map<PlanUnit, readonly MachineIndex[]>();
+  // An empty schedule (a pass from scratch) holds nothing to reserve: no lookup per unit.
+  if (current.placements.size === 0) return out;
   for (const unit of prepared.order) {
     if (unit.requests.length === 0) continue;
     const on = current.placements.get(unit.name);

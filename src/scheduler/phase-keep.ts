@@ -25,6 +25,11 @@ export function keepCurrentPlacements(
   pending: PendingQueue,
   onRemoved: OnRemoved,
 ): void {
+  // An empty schedule (a pass from scratch) keeps nothing: every ordinary unit waits, with no lookup per unit.
+  if (current.placements.size === 0 && current.causes.size === 0) {
+    for (const unit of prepared.order) if (!unit.global) pending.push(unit);
+    return;
+  }
   const filters = keepFilters(pipeline.filters);
   for (const unit of prepared.order) {
     if (unit.global) continue;

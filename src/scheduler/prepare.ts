@@ -100,6 +100,8 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
   /** False when some priority is not a finite number (see {@link byPriority}). */
   let finite = true;
   let prioritised = false;
+  /** The latest instance's template: instances of one template are next to each other in name order, and share it (one string, hashed once where it is a key). */
+  let template: string | undefined;
   for (let i = 0; i < active.length; i++) {
     const u = active[i]!;
     const req = u.requirements;
@@ -117,6 +119,8 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
       for (const p of derived.replaces) for (const n of names.match(p)) if (n !== u.name) targets.add(n);
       replaceTargets = targets;
     }
+    const at = u.name.indexOf('@');
+    if (at >= 0 && !(template !== undefined && template.length === at && u.name.startsWith(template))) template = u.name.slice(0, at);
     const unit: MutableUnit = {
       name: u.name,
       rank: 0,
@@ -134,7 +138,7 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
       requests: derived.requests,
       scoreRequests: scoringRequests(derived.requests, bestEffort),
       heldOn: heldOn.size === 0 ? NO_MACHINES : (heldOn.get(u.name) ?? NO_MACHINES),
-      template: u.name.includes('@') ? u.name.slice(0, u.name.indexOf('@')) : undefined,
+      template: at >= 0 ? template : undefined,
       signature: undefined,
     };
     all[i] = unit;
