@@ -13,12 +13,14 @@
 import type { Filter, Verdict } from './filter.js';
 import type { PlanUnit } from './model.js';
 import type { PlacementState } from './state.js';
-import { verdictOf } from './filter.js';
+import { filtersFor, verdictOf } from './filter.js';
 import { explainUnplaced, explanationOf, retally, tally, touched, type Explanation, type Tally } from './explain.js';
 
 /** One signature's answers: per machine, the answer and the machine's version when it was asked; their tally once made. */
 interface Answers {
   readonly filters: readonly Filter[];
+  /** The filters that may say "no" to a unit with this signature (`filtersFor`), the ones asked. */
+  readonly asked: readonly Filter[];
   readonly results: Verdict[];
   readonly versions: Int32Array;
   tally: Tally | undefined;
@@ -34,24 +36,33 @@ export function explainKept(unit: PlanUnit, state: PlacementState, filters: read
   let answers = cache.get(unit.signature);
   if (answers === undefined || !sameFilters(answers.filters, filters)) {
     const n = state.machines.length;
-    answers = { filters, results: new Array<Verdict>(n), versions: new Int32Array(n).fill(-1), tally: undefined };
+    answers = { filters, asked: filtersFor(filters, unit, state), results: new Array<Verdict>(n), versions: new Int32Array(n).fill(-1), tally: undefined };
     cache.set(unit.signature, answers);
   }
-  const { results, versions } = answers;
+  const { results, versions, asked } = answers;
   const counted = answers.tally;
   const n = state.machines.length;
+  if (counted === undefined) {
+    // New answers: each machine is asked as it is counted, in one loop.
+    answers.tally = tally(state, (m) => {
+      const v = state.versionOf(m);
+      if (versions[m] === v) return results[m]!;
+      versions[m] = v;
+      return (results[m] = verdictOf(asked, unit, m, state));
+    });
+    return explanationOf(unit, state, filters, answers.tally);
+  }
   for (let m = 0; m < n; m++) {
     const v = state.versionOf(m);
     if (versions[m] === v) continue;
-    const was = results[m];
-    const now = verdictOf(filters, unit, m, state);
+    const was = results[m]!;
+    const now = verdictOf(asked, unit, m, state);
     results[m] = now;
     versions[m] = v;
-    if (counted === undefined) continue;
-    if (sameVerdict(was!, now)) touched(counted, m, now);
-    else retally(counted, m, was!, now);
+    if (sameVerdict(was, now)) touched(counted, m, now);
+    else retally(counted, m, was, now);
   }
-  return explanationOf(unit, state, filters, (answers.tally ??= tally(state, (m) => results[m]!)));
+  return explanationOf(unit, state, filters, counted);
 }
 
 /** True when both answers are the same (same filter, kind and constraint for a "no"). */

@@ -4,7 +4,7 @@
  * `0 of 5 machines eligible: 3 by Conflicts (web@*), 2 by MachineMetadata (region=eu)`.
  */
 import type { FilterName, Filter, RejectionKind, Verdict } from './filter.js';
-import { runFilters, verdictOf } from './filter.js';
+import { filtersFor, runFilters, verdictOf } from './filter.js';
 import { machinePosition, type MachineIndex, type PlanUnit } from './model.js';
 import type { PlacementView } from './state.js';
 import { compareStrings } from './name-index.js';
@@ -35,7 +35,8 @@ export interface Explanation {
 
 /** Runs every filter on every machine for `unit` (which must not be placed) and counts the first rejection of each. */
 export function explainUnplaced(unit: PlanUnit, view: PlacementView, filters: readonly Filter[]): Explanation {
-  return explanationOf(unit, view, filters, tally(view, (m) => verdictOf(filters, unit, m, view)));
+  const asked = filtersFor(filters, unit, view);
+  return explanationOf(unit, view, filters, tally(view, (m) => verdictOf(asked, unit, m, view)));
 }
 
 /** The machines one filter rejected first, as an explanation is made from them. */

@@ -74,6 +74,14 @@ export interface Filter {
    */
   verdict?(unit: PlanUnit, m: MachineIndex, view: PlacementView): Verdict;
   /**
+   * Optional: true when this filter accepts `unit` on every machine of
+   * `view` whatever runs where (e.g. the unit has no such requirement, or
+   * no machine is cordoned); read only through what the unit's signature
+   * covers and the machines' records. An explanation asks every machine,
+   * and does not ask such a filter ({@link filtersFor}).
+   */
+  acceptsAll?(unit: PlanUnit, view: PlacementView): boolean;
+  /**
    * For explanations: the constraints to show for the machines this filter
    * rejected first (`rejected`, ascending), instead of each rejection's own
    * `constraint`; e.g. `memory: needs 2.0G, most free 1.5G on 1b83f385`.
@@ -84,6 +92,17 @@ export interface Filter {
 /** The filters that decide whether a unit may keep a machine it already has. */
 export function keepFilters(filters: readonly Filter[]): readonly Filter[] {
   return filters.some((f) => f.newPlacementsOnly) ? filters.filter((f) => !f.newPlacementsOnly) : filters;
+}
+
+/** `filters` less those that accept `unit` on every machine ({@link Filter.acceptsAll}): the same first "no" on each machine. */
+export function filtersFor(filters: readonly Filter[], unit: PlanUnit, view: PlacementView): readonly Filter[] {
+  let out: Filter[] | undefined;
+  for (let i = 0; i < filters.length; i++) {
+    const f = filters[i]!;
+    if (f.acceptsAll?.(unit, view) === true) out ??= filters.slice(0, i);
+    else out?.push(f);
+  }
+  return out ?? filters;
 }
 
 /**

@@ -28,6 +28,12 @@ export interface ResourceUsageView {
   overcommitted(m: MachineIndex): string | undefined;
   /** True when `m` has at least each of `requests` free (over-commitment not considered). */
   hasFree(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>): boolean;
+  /** The position in `requests` of the first one `m` has less than free (over-commitment not considered); -1 when it has each. */
+  firstShort(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>): number;
+  /** True when `m` can give less than request `i` of `requests` (the {@link firstShort} position) even with nothing on it. */
+  neverFits(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>, i: number): boolean;
+  /** The first of `machines` with the most free `name` below `need`, and that amount; undefined when each has at least `need` free. */
+  mostFreeBelow(machines: readonly MachineIndex[], name: string, need: number): { readonly machine: MachineIndex; readonly free: number } | undefined;
   /** Sum over `names` of scoring usage / allocatable on `m` (a resource `m` offers none of adds 0). */
   scoringFractionSum(m: MachineIndex, names: readonly string[]): number;
   /** Sum over `requests` of the free fraction of `m` once they are added to its scoring usage (a resource `m` offers none of adds 0). */
@@ -51,6 +57,10 @@ export class ResourceUsage implements ResourceUsageView {
   /** Per machine, the resources where used > allocatable. */
   private readonly over: Array<Set<string> | undefined>;
   private readonly count: number;
+  /** Per requests list (units with one content share theirs), the slot of each request; and the latest asked. */
+  private readonly requestSlots = new WeakMap<ReadonlyArray<readonly [string, number]>, Int32Array>();
+  private lastRequests: ReadonlyArray<readonly [string, number]> | undefined;
+  private lastSlots: Int32Array | undefined;
 
   /** `scoringOf(m)`: the scoring requests of every unit placed on `m` so far (read once, when scoring usage is first asked for). */
   constructor(
@@ -77,6 +87,24 @@ export class ResourceUsage implements ResourceUsageView {
       this.scoring?.push(new Float64Array(this.count));
     }
     return s;
+  }
+
+  /**
+   * The slots of `requests`' names, in order (a name without a slot gets
+   * one: 0 everywhere, as an unknown name reads): per machine asked, slot
+   * numbers instead of a lookup by name per request.
+   */
+  private slotsOf(requests: ReadonlyArray<readonly [string, number]>): Int32Array {
+    if (requests === this.lastRequests) return this.lastSlots!;
+    let slots = this.requestSlots.get(requests);
+    if (slots === undefined) {
+      slots = new Int32Array(requests.length);
+      for (let i = 0; i < requests.length; i++) slots[i] = this.slot(requests[i]![0]);
+      this.requestSlots.set(requests, slots);
+    }
+    this.lastRequests = requests;
+    this.lastSlots = slots;
+    return slots;
   }
 
   private scoringUsage(): Float64Array[] {
@@ -119,13 +147,41 @@ export class ResourceUsage implements ResourceUsageView {
   // The three below do in one call what callers did with several: a double returned from a call that is
   // not inlined is boxed, and at 100,000 units those boxes were most of a pass's allocation.
   hasFree(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>): boolean {
-    for (let i = 0; i < requests.length; i++) {
-      const [name, need] = requests[i]!;
-      const s = this.slots.get(name);
-      const free = s === undefined ? 0 : this.capacity[s]![m]! - this.usage[s]![m]!;
-      if (free < need) return false;
+    return this.firstShort(m, requests) < 0;
+  }
+
+  firstShort(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>): number {
+    const slots = this.slotsOf(requests);
+    const capacity = this.capacity;
+    const usage = this.usage;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (capacity[s]![m]! - usage[s]![m]! < requests[i]![1]) return i;
     }
-    return true;
+    return -1;
+  }
+
+  neverFits(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>, i: number): boolean {
+    return this.capacity[this.slotsOf(requests)[i]!]![m]! < requests[i]![1];
+  }
+
+  mostFreeBelow(machines: readonly MachineIndex[], name: string, need: number): { readonly machine: MachineIndex; readonly free: number } | undefined {
+    const s = this.slots.get(name);
+    // A name no machine offers: each has 0 free.
+    if (s === undefined) return machines.length === 0 || need <= 0 ? undefined : { machine: machines[0]!, free: 0 };
+    const capacity = this.capacity[s]!;
+    const usage = this.usage[s]!;
+    let best = -1;
+    let bestFree = 0;
+    for (let i = 0; i < machines.length; i++) {
+      const m = machines[i]!;
+      const free = capacity[m]! - usage[m]!;
+      if (free < need && (best < 0 || free > bestFree)) {
+        best = m;
+        bestFree = free;
+      }
+    }
+    return best < 0 ? undefined : { machine: best, free: bestFree };
   }
 
   scoringFractionSum(m: MachineIndex, names: readonly string[]): number {
@@ -168,14 +224,14 @@ export class ResourceUsage implements ResourceUsageView {
 
   /** Adds (`sign` 1) or removes (-1) `requests` on `m`. */
   update(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>, sign: 1 | -1): void {
-    for (let i = 0; i < requests.length; i++) {
-      const [name, v] = requests[i]!;
-      const s = this.slot(name);
+    const slots = this.slotsOf(requests);
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
       const usage = this.usage[s]!;
-      const now = usage[m]! + sign * v;
+      const now = usage[m]! + sign * requests[i]![1];
       usage[m] = now;
-      if (now > this.capacity[s]![m]!) (this.over[m] ??= new Set()).add(name);
-      else this.over[m]?.delete(name);
+      if (now > this.capacity[s]![m]!) (this.over[m] ??= new Set()).add(requests[i]![0]);
+      else this.over[m]?.delete(requests[i]![0]);
     }
   }
 }

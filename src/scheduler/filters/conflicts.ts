@@ -10,6 +10,7 @@ import type { Exclusion } from '../candidates.js';
 /** Rejects machines hosting a unit this one conflicts with, in either direction. */
 export const conflictsFilter: Filter = {
   name: 'Conflicts',
+  acceptsAll: (unit) => unit.conflicts.length === 0 && unit.conflictedBy.length === 0,
   check(unit, m, view) {
     const conflicts = unit.conflicts;
     for (let i = 0; i < conflicts.length; i++) {

@@ -9,6 +9,7 @@ import { candidateList } from '../candidates.js';
 /** Rejects machines whose id (full or short) is not the unit's `MachineID=`. */
 export const machineIdFilter: Filter = {
   name: 'MachineID',
+  acceptsAll: (unit) => unit.requirements.machineId === undefined,
   check(unit, m, view) {
     const want = unit.requirements.machineId;
     if (want === undefined) return OK;

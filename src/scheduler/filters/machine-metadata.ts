@@ -2,13 +2,15 @@
  * MachineMetadata: for every required key the machine must have that key with
  * one of the accepted values (AND across keys, OR within a key), as in fleet.
  */
-import { OK, reject, sharedVerdict, type Filter, type PreFilter } from '../filter.js';
+import { OK, reject, sharedVerdict, type Filter, type PreFilter, type Verdict } from '../filter.js';
 import { candidateList, type CandidateSet } from '../candidates.js';
-import type { MachineInfo } from '../model.js';
+import type { MachineInfo, PlanUnit } from '../model.js';
+import type { PlacementView } from '../state.js';
 
 /** Rejects machines whose metadata does not satisfy the unit's `MachineMetadata=`. */
 export const machineMetadataFilter: Filter = {
   name: 'MachineMetadata',
+  acceptsAll: (unit) => unit.requirements.metadata.size === 0,
   check(unit, m, view) {
     const required = unit.requirements.metadata;
     if (required.size === 0) return OK;
@@ -22,10 +24,7 @@ export const machineMetadataFilter: Filter = {
     );
   },
   verdict(unit, m, view) {
-    const required = unit.requirements.metadata;
-    if (required.size === 0) return OK;
-    const key = unmet(required, view.machines[m]!);
-    return key === undefined ? OK : sharedVerdict('MachineMetadata', 'never', constraintOf(required, key));
+    return unit.requirements.metadata.size === 0 ? OK : verdictsOn(view, unit)[m]!;
   },
 };
 
@@ -43,6 +42,33 @@ export const machineMetadataPreFilter: PreFilter = {
     );
   },
 };
+
+/** Per view: per requirement (`metadataKey`), every machine's verdict; and the latest asked. */
+const verdicts = new WeakMap<PlacementView, { key: string; latest: readonly Verdict[]; readonly byKey: Map<string, readonly Verdict[]> }>();
+
+/**
+ * Every machine's verdict for `unit`'s requirement, worked out once per
+ * view: it reads only the machines' records, fixed for the view's life, and
+ * an explanation asks every machine for each signature with a requirement
+ * (units that differ in anything else share these).
+ */
+function verdictsOn(view: PlacementView, unit: PlanUnit): readonly Verdict[] {
+  let known = verdicts.get(view);
+  if (known !== undefined && known.key === unit.metadataKey) return known.latest;
+  if (known === undefined) verdicts.set(view, (known = { key: '', latest: [], byKey: new Map() }));
+  let all = known.byKey.get(unit.metadataKey);
+  if (all === undefined) {
+    const required = unit.requirements.metadata;
+    all = view.machines.map((machine) => {
+      const key = unmet(required, machine);
+      return key === undefined ? OK : sharedVerdict('MachineMetadata', 'never', constraintOf(required, key));
+    });
+    known.byKey.set(unit.metadataKey, all);
+  }
+  known.key = unit.metadataKey;
+  known.latest = all;
+  return all;
+}
 
 /** The first required key the machine does not satisfy, or undefined when it satisfies all. */
 function unmet(required: ReadonlyMap<string, readonly string[]>, machine: MachineInfo): string | undefined {

@@ -10,6 +10,7 @@ import type { MachineIndex } from '../model.js';
 /** Rejects machines that do not currently host every peer. */
 export const machineOfFilter: Filter = {
   name: 'MachineOf',
+  acceptsAll: (unit) => unit.requirements.machineOf.length === 0,
   check(unit, m, view) {
     const peers = unit.requirements.machineOf;
     for (let i = 0; i < peers.length; i++) {

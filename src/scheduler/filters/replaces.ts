@@ -13,6 +13,7 @@ import { findOn } from './conflicts.js';
 /** Rejects machines hosting a unit that replaces this one, or one this one replaces but may not displace. */
 export const replacesFilter: Filter = {
   name: 'Replaces',
+  acceptsAll: (unit) => unit.replacedBy.length === 0 && unit.replaces.length === 0,
   check(unit, m, view) {
     const replacedBy = unit.replacedBy;
     for (let i = 0; i < replacedBy.length; i++) {

@@ -42,24 +42,16 @@ export const resourcesFilter: Filter = {
   check(unit, m, view) {
     const over = view.resources.overcommitted(m);
     if (over !== undefined) return reject('Resources', 'not-now', `machine is over-committed on ${over}; it takes no new units until they fit`, 'over-committed');
-    const requests = unit.requests;
-    for (let i = 0; i < requests.length; i++) {
-      const [name, need] = requests[i]!;
-      const free = view.resources.free(m, name);
-      if (free >= need) continue;
-      return shortfall(view.resources.allocatable(m, name) < need ? 'never' : 'not-now', name, need, free);
-    }
-    return OK;
+    const short = view.resources.firstShort(m, unit.requests);
+    if (short < 0) return OK;
+    const [name, need] = unit.requests[short]!;
+    return shortfall(view.resources.allocatable(m, name) < need ? 'never' : 'not-now', name, need, view.resources.free(m, name));
   },
   verdict(unit, m, view) {
     if (view.resources.overcommitted(m) !== undefined) return sharedVerdict('Resources', 'not-now', 'over-committed');
-    const requests = unit.requests;
-    for (let i = 0; i < requests.length; i++) {
-      const [name, need] = requests[i]!;
-      if (view.resources.free(m, name) >= need) continue;
-      return sharedVerdict('Resources', view.resources.allocatable(m, name) < need ? 'never' : 'not-now', name);
-    }
-    return OK;
+    const short = view.resources.firstShort(m, unit.requests);
+    if (short < 0) return OK;
+    return sharedVerdict('Resources', view.resources.neverFits(m, unit.requests, short) ? 'never' : 'not-now', unit.requests[short]![0]);
   },
   summarise(unit, rejected, view) {
     const out: string[] = [];
@@ -70,17 +62,9 @@ export const resourcesFilter: Filter = {
     if (over > 0) out.push(`${over} over-committed`);
     for (const [name, need] of unit.requests) {
       // The first machine (by id) with the most free below the request.
-      let best: number | undefined;
-      let bestFree = 0;
-      for (let i = 0; i < fitting.length; i++) {
-        const free = view.resources.free(fitting[i]!, name);
-        if (free < need && (best === undefined || free > bestFree)) {
-          best = fitting[i]!;
-          bestFree = free;
-        }
-      }
-      if (best === undefined) continue;
-      out.push(`${name}: needs ${show(name, need)}, most free ${show(name, bestFree)} on ${view.machines[best]!.id.slice(0, 8)}`);
+      const most = view.resources.mostFreeBelow(fitting, name, need);
+      if (most === undefined) continue;
+      out.push(`${name}: needs ${show(name, need)}, most free ${show(name, most.free)} on ${view.machines[most.machine]!.id.slice(0, 8)}`);
     }
     return out;
   },

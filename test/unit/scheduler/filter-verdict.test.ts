@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createPipeline } from '../../../src/scheduler/pipeline.js';
-import { runFilters, sharedVerdict, verdictOf, type FilterResult, type Verdict } from '../../../src/scheduler/filter.js';
+import { filtersFor, runFilters, sharedVerdict, verdictOf, type FilterResult, type Verdict } from '../../../src/scheduler/filter.js';
 import type { ClusterSnapshot, MachineSnapshot, UnitSnapshot } from '../../../src/scheduler/types.js';
 import { req, stateFor } from './fixtures.js';
 
@@ -117,6 +117,33 @@ test('property: verdictOf is runFilters without the reason', () => {
     }),
     RUNS,
   );
+});
+
+test('property: a filter that accepts a unit everywhere (acceptsAll) accepts it on each machine; filtersFor leaves out only those', () => {
+  let left = 0;
+  let kept = 0;
+  fc.assert(
+    fc.property(arbCluster, (snap) => {
+      const { state, unit, m } = stateFor(snap);
+      for (const [name, id] of pairs(snap)) {
+        const u = unit(name);
+        const asked = filtersFor(FILTERS, u, state);
+        for (const f of FILTERS) {
+          if (asked.includes(f)) kept++;
+          else {
+            left++;
+            assert.equal(f.acceptsAll?.(u, state), true, `${f.name} left out for ${name}`);
+            assert.deepEqual(f.check(u, m(id), state), { ok: true }, `${f.name} accepts ${name} on ${id}`);
+          }
+        }
+        assert.deepEqual(asked, FILTERS.filter((f) => asked.includes(f)), 'in pipeline order');
+        assert.deepEqual({ ...verdictOf(asked, u, m(id), state) }, { ...verdictOf(FILTERS, u, m(id), state) }, `${name} on ${id}`);
+      }
+    }),
+    RUNS,
+  );
+  // Guards the generator: both cases occur.
+  assert.ok(left > 0 && kept > 0, `left out ${left}, asked ${kept}`);
 });
 
 test('the generated states reach every kind of answer each filter gives', () => {
