@@ -9,60 +9,104 @@
  * summary of the machines it rejected) are written again. A settled
  * cluster's waiting units are then explained without running the filters
  * on every machine again, nor counting every machine's answer again.
+ *
+ * Signatures that differ only in what the last filter asked reads (e.g.
+ * their resource requests) share the answers of the filters before it
+ * (`Filter.key`); when those say "no" on every machine, the last filter is
+ * never reached and they share the whole explanation.
  */
 import type { Filter, Verdict } from './filter.js';
-import type { PlanUnit } from './model.js';
+import type { MachineIndex, PlanUnit } from './model.js';
 import type { PlacementState } from './state.js';
 import { filtersFor, verdictOf } from './filter.js';
 import { explainUnplaced, explanationOf, retally, tally, touched, type Explanation, type Tally } from './explain.js';
 
-/** One signature's answers: per machine, the answer and the machine's version when it was asked; their tally once made. */
+/** Answers for one signature (or one set of leading filters' keys): per machine, the answer and the machine's version when it was asked; their tally. */
 interface Answers {
   readonly filters: readonly Filter[];
-  /** The filters that may say "no" to a unit with this signature (`filtersFor`), the ones asked. */
-  readonly asked: readonly Filter[];
   readonly results: Verdict[];
   readonly versions: Int32Array;
   tally: Tally | undefined;
 }
 
+/** Per state: the answers of every filter, by signature. */
 const bySignature = new WeakMap<PlacementState, Map<string, Answers>>();
+/** Per state: the answers of the leading filters (all those asked but the last), by their names and keys. */
+const byLeading = new WeakMap<PlacementState, Map<string, Answers>>();
 
-/** {@link explainUnplaced} of `unit`, asking again only the machines that changed since a unit with its signature was explained on `state`. */
+/** {@link explainUnplaced} of `unit`, asking again only the machines that changed since a unit with its signature (or its leading filters' keys) was explained on `state`. */
 export function explainKept(unit: PlanUnit, state: PlacementState, filters: readonly Filter[]): Explanation {
   if (unit.signature === undefined) return explainUnplaced(unit, state, filters);
-  let cache = bySignature.get(state);
-  if (cache === undefined) bySignature.set(state, (cache = new Map()));
-  let answers = cache.get(unit.signature);
+  const asked = filtersFor(filters, unit, state);
+  const leading = leadingAnswers(unit, state, filters, asked);
+  // No machine gets past the leading filters: the last one's answers would be theirs.
+  if (leading !== undefined && leading.tally!.eligible === 0) return explanationOf(unit, state, filters, leading.tally!);
+  const answers = answersIn(bySignature, unit.signature, state, filters);
+  if (leading === undefined) refresh(answers, state, (m) => verdictOf(asked, unit, m, state));
+  else {
+    const last = asked.slice(-1);
+    const before = leading.results;
+    refresh(answers, state, (m) => (before[m]!.ok ? verdictOf(last, unit, m, state) : before[m]!));
+  }
+  return explanationOf(unit, state, filters, answers.tally!);
+}
+
+/**
+ * The answers of `asked` less its last filter, brought up to date; undefined
+ * when fewer than two filters are asked or one of the leading ones has no
+ * {@link Filter.key} (only the whole signature then says what they read).
+ */
+function leadingAnswers(unit: PlanUnit, state: PlacementState, filters: readonly Filter[], asked: readonly Filter[]): Answers | undefined {
+  if (asked.length < 2) return undefined;
+  let key = '';
+  for (let i = 0; i < asked.length - 1; i++) {
+    const k = asked[i]!.key?.(unit);
+    if (k === undefined) return undefined;
+    key += `${asked[i]!.name}:${k}\n`;
+  }
+  const leading = asked.slice(0, -1);
+  const answers = answersIn(byLeading, key, state, filters);
+  refresh(answers, state, (m) => verdictOf(leading, unit, m, state));
+  return answers;
+}
+
+function answersIn(cache: WeakMap<PlacementState, Map<string, Answers>>, key: string, state: PlacementState, filters: readonly Filter[]): Answers {
+  let byKey = cache.get(state);
+  if (byKey === undefined) cache.set(state, (byKey = new Map()));
+  let answers = byKey.get(key);
   if (answers === undefined || !sameFilters(answers.filters, filters)) {
     const n = state.machines.length;
-    answers = { filters, asked: filtersFor(filters, unit, state), results: new Array<Verdict>(n), versions: new Int32Array(n).fill(-1), tally: undefined };
-    cache.set(unit.signature, answers);
+    answers = { filters, results: new Array<Verdict>(n), versions: new Int32Array(n).fill(-1), tally: undefined };
+    byKey.set(key, answers);
   }
-  const { results, versions, asked } = answers;
+  return answers;
+}
+
+/** Asks `answerOn(m)` again on each machine whose units changed since it was asked, and brings the tally up to date (makes it, for new answers). */
+function refresh(answers: Answers, state: PlacementState, answerOn: (m: MachineIndex) => Verdict): void {
+  const { results, versions } = answers;
   const counted = answers.tally;
-  const n = state.machines.length;
   if (counted === undefined) {
     // New answers: each machine is asked as it is counted, in one loop.
     answers.tally = tally(state, (m) => {
       const v = state.versionOf(m);
       if (versions[m] === v) return results[m]!;
       versions[m] = v;
-      return (results[m] = verdictOf(asked, unit, m, state));
+      return (results[m] = answerOn(m));
     });
-    return explanationOf(unit, state, filters, answers.tally);
+    return;
   }
+  const n = state.machines.length;
   for (let m = 0; m < n; m++) {
     const v = state.versionOf(m);
     if (versions[m] === v) continue;
     const was = results[m]!;
-    const now = verdictOf(asked, unit, m, state);
+    const now = answerOn(m);
     results[m] = now;
     versions[m] = v;
     if (sameVerdict(was, now)) touched(counted, m, now);
     else retally(counted, m, was, now);
   }
-  return explanationOf(unit, state, filters, counted);
 }
 
 /** True when both answers are the same (same filter, kind and constraint for a "no"). */

@@ -82,6 +82,14 @@ export interface Filter {
    */
   acceptsAll?(unit: PlanUnit, view: PlacementView): boolean;
   /**
+   * Optional: what this filter reads of `unit`, as text: units with equal
+   * keys get equal answers from {@link check}, {@link verdict} and
+   * {@link summarise} on every machine. Explanations of units whose
+   * signatures differ only in what later filters read share this one's
+   * answers (`explain-cache.ts`). Without it only the signature says.
+   */
+  key?(unit: PlanUnit): string;
+  /**
    * For explanations: the constraints to show for the machines this filter
    * rejected first (`rejected`, ascending), instead of each rejection's own
    * `constraint`; e.g. `memory: needs 2.0G, most free 1.5G on 1b83f385`.

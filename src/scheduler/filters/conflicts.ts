@@ -11,6 +11,7 @@ import type { Exclusion } from '../candidates.js';
 export const conflictsFilter: Filter = {
   name: 'Conflicts',
   acceptsAll: (unit) => unit.conflicts.length === 0 && unit.conflictedBy.length === 0,
+  key: (unit) => exclusionKey(unit.conflicts, unit.conflictedBy),
   check(unit, m, view) {
     const conflicts = unit.conflicts;
     for (let i = 0; i < conflicts.length; i++) {

@@ -12,6 +12,7 @@ import { OK, reject, type Filter } from '../filter.js';
 export const cordonFilter: Filter = {
   name: 'Cordon',
   newPlacementsOnly: true,
+  key: (unit) => unit.heldOn.join(','),
   acceptsAll: (_unit, view) => view.memo('Cordon:none', () => view.machines.every((m) => m.cordoned === undefined)),
   check(unit, m, view) {
     const why = view.machines[m]!.cordoned;

@@ -10,6 +10,7 @@ import { candidateList } from '../candidates.js';
 export const machineIdFilter: Filter = {
   name: 'MachineID',
   acceptsAll: (unit) => unit.requirements.machineId === undefined,
+  key: (unit) => unit.requirements.machineId ?? '',
   check(unit, m, view) {
     const want = unit.requirements.machineId;
     if (want === undefined) return OK;

@@ -11,6 +11,7 @@ import type { PlacementView } from '../state.js';
 export const machineMetadataFilter: Filter = {
   name: 'MachineMetadata',
   acceptsAll: (unit) => unit.requirements.metadata.size === 0,
+  key: (unit) => unit.metadataKey,
   check(unit, m, view) {
     const required = unit.requirements.metadata;
     if (required.size === 0) return OK;

@@ -39,6 +39,7 @@ function shortfall(kind: RejectionKind, name: string, need: number, free: number
 export const resourcesFilter: Filter = {
   name: 'Resources',
   newPlacementsOnly: true,
+  key: roomExclusionKey,
   check(unit, m, view) {
     const over = view.resources.overcommitted(m);
     if (over !== undefined) return reject('Resources', 'not-now', `machine is over-committed on ${over}; it takes no new units until they fit`, 'over-committed');
