@@ -35,6 +35,7 @@ export class PendingQueue {
 
   /** Why `name` was queued after leaving a machine; undefined for a unit that had none. */
   cause(name: string): string | undefined {
-    return this.causes.get(name);
+    // Asked for every unit placed; none has a cause in a pass from scratch (no name hashed for nothing).
+    return this.causes.size === 0 ? undefined : this.causes.get(name);
   }
 }

@@ -106,6 +106,8 @@ export class PlacementState implements PlacementView {
   private room: RoomIndex | undefined;
   /** metadata key -> template -> value -> instances, for the keys asked for. */
   private readonly byValue = new Map<string, Map<string, Map<string, number>>>();
+  /** The same counts, with each machine's value of the key (machines without it: ''), for the updates of every placement. */
+  private readonly valueCounts: Array<{ readonly perTemplate: Map<string, Map<string, number>>; readonly valueOn: readonly string[] }> = [];
   /** Told after every add and remove, with the machine (the preemption phase's victim index). */
   private readonly changeListeners: Array<(m: MachineIndex, added: boolean) => void> = [];
 
@@ -192,6 +194,7 @@ export class PlacementState implements PlacementView {
     let perTemplate = this.byValue.get(key);
     if (perTemplate === undefined) {
       this.byValue.set(key, (perTemplate = new Map()));
+      this.valueCounts.push({ perTemplate, valueOn: this.machines.map((machine) => machine.metadata[key] ?? '') });
       for (const [t, perMachine] of this.instances) for (const [m, n] of perMachine) bump(perTemplate, t, this.machines[m]!.metadata[key] ?? '', n);
     }
     // A walk asks once per machine it scores, with nothing placed in between: the same answer.
@@ -316,7 +319,9 @@ export class PlacementState implements PlacementView {
     const n = (perMachine.get(m) ?? 0) + delta;
     if (n === 0) perMachine.delete(m);
     else perMachine.set(m, n);
-    for (const [key, perTemplate] of this.byValue) bump(perTemplate, template, this.machines[m]!.metadata[key] ?? '', delta);
+    // Index loop, each machine's value read from an array: no iterator nor metadata lookup per placement.
+    const counts = this.valueCounts;
+    for (let i = 0; i < counts.length; i++) bump(counts[i]!.perTemplate, template, counts[i]!.valueOn[m]!, delta);
   }
 
   private indexId(id: string, m: MachineIndex): void {
