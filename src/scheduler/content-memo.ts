@@ -4,7 +4,7 @@
  * and Maps of the same members) get one result, found without building a key
  * text. The input is walked as a path of tokens through nested Maps (a
  * trie): a primitive is its own token, a structure a marker, its length and
- * its members. Each step is an identity comparison with the token most
+ * its members (an empty array or Map one token). Each step is an identity comparison with the token most
  * inputs take there (a property name, a marker: one successor), else one Map
  * lookup on a value whose hash is already known (small numbers, shared
  * strings), where a key text would be built, hashed and thrown away per
@@ -32,6 +32,9 @@ const ARRAY = Symbol('array');
 const MAP = Symbol('map');
 const OBJECT = Symbol('object');
 const END = Symbol('end');
+/** An empty array or Map, as one token (most lists of a unit's requirements are empty). */
+const EMPTY_ARRAY = Symbol('[]');
+const EMPTY_MAP = Symbol('map 0');
 
 export class ContentMemo<V> {
   private root = new Step();
@@ -82,7 +85,7 @@ function walk(step: Step, value: unknown): Step | undefined {
     case 'number':
     case 'boolean':
     case 'undefined':
-      return next(step, value);
+      return step.key === value ? step.step! : next(step, value);
     case 'object':
       break;
     default:
@@ -91,11 +94,22 @@ function walk(step: Step, value: unknown): Step | undefined {
   if (value === null) return next(step, null);
   let at: Step | undefined;
   if (Array.isArray(value)) {
+    if (value.length === 0) return step.key === EMPTY_ARRAY ? step.step! : next(step, EMPTY_ARRAY);
     at = next(next(step, ARRAY), value.length);
     for (let i = 0; i < value.length && at !== undefined; i++) at = walk(at, value[i]);
     return at;
   }
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    // A step's inline token is compared here, before a call: a plain object's keys and end marker nearly always match it.
+    at = step.key === OBJECT ? step.step! : next(step, OBJECT);
+    for (const k in value) {
+      at = walk(at.key === k ? at.step! : next(at, k), (value as Record<string, unknown>)[k]);
+      if (at === undefined) return undefined;
+    }
+    return at.key === END ? at.step! : next(at, END);
+  }
   if (value instanceof Map) {
+    if (value.size === 0) return step.key === EMPTY_MAP ? step.step! : next(step, EMPTY_MAP);
     at = next(next(step, MAP), value.size);
     for (const [k, v] of value) {
       at = walk(at, k);
@@ -104,11 +118,5 @@ function walk(step: Step, value: unknown): Step | undefined {
     }
     return at;
   }
-  if (Object.getPrototypeOf(value) !== Object.prototype) return undefined;
-  at = next(step, OBJECT);
-  for (const k in value) {
-    at = walk(next(at, k), (value as Record<string, unknown>)[k]);
-    if (at === undefined) return undefined;
-  }
-  return next(at, END);
+  return undefined;
 }

@@ -21,21 +21,31 @@ function withReason(had: Entry | undefined, machineId: string, reason: string): 
   return new Map([had, [machineId, reason]]);
 }
 
+/** {@link Reasons}' machine id of a unit with reasons for several machines (they are in its map). */
+const SEVERAL = Symbol('several');
+
 /**
  * Reasons by (unit, machine id); the last one recorded wins. A unit of the
  * pass's model (given as itself, or by name when the journal knows the
- * model) is kept by rank, in an array: at 100,000 units a map by name cost
- * a pass more than anything else the journal does. Other names (units no
- * longer active) go in a map.
+ * model) is kept by rank, in arrays: at 100,000 units a map by name cost
+ * a pass more than anything else the journal does, and a pair per reason
+ * was garbage the collector copied. Other names (units no longer active)
+ * go in a map.
  */
 class Reasons {
   private readonly byName = new Map<string, Entry>();
-  private readonly byRank: Array<Entry | undefined>;
-  /** The units with an entry in byRank. */
+  /** Per rank: the machine id of the unit's one reason, {@link SEVERAL} when it has reasons for several machines (in `several`), undefined when none. */
+  private readonly ids: Array<string | typeof SEVERAL | undefined>;
+  /** Per rank: the reason for the machine in `ids`. */
+  private readonly texts: Array<string | undefined>;
+  /** Per rank of a unit with reasons for several machines: machine id -> reason. */
+  private readonly several = new Map<number, Map<string, string>>();
+  /** The units with an entry by rank. */
   private readonly ranked: PlanUnit[] = [];
 
   constructor(private readonly model: ReadonlyMap<string, PlanUnit> | undefined) {
-    this.byRank = new Array<Entry | undefined>(model?.size ?? 0);
+    this.ids = new Array<string | typeof SEVERAL | undefined>(model?.size ?? 0);
+    this.texts = new Array<string | undefined>(model?.size ?? 0);
   }
 
   set(unit: string | PlanUnit, machineId: string, reason: string): void {
@@ -45,9 +55,19 @@ class Reasons {
       this.byName.set(name, withReason(this.byName.get(name), machineId, reason));
       return;
     }
-    const had = this.byRank[u.rank];
-    if (had === undefined) this.ranked.push(u);
-    this.byRank[u.rank] = withReason(had, machineId, reason);
+    const r = u.rank;
+    const had = this.ids[r];
+    if (had === undefined) {
+      this.ranked.push(u);
+      this.ids[r] = machineId;
+      this.texts[r] = reason;
+    } else if (had === machineId) this.texts[r] = reason;
+    else if (had === SEVERAL) this.several.get(r)!.set(machineId, reason);
+    else {
+      this.several.set(r, new Map([[had, this.texts[r]!], [machineId, reason]]));
+      this.ids[r] = SEVERAL;
+      this.texts[r] = undefined;
+    }
   }
 
   /** Units with a reason recorded. */
@@ -59,7 +79,13 @@ class Reasons {
 
   get(unit: string | PlanUnit, machineId: string): string | undefined {
     const u = this.resolve(unit);
-    const had = u === undefined ? this.byName.get(typeof unit === 'string' ? unit : unit.name) : this.byRank[u.rank];
+    if (u !== undefined) {
+      const had = this.ids[u.rank];
+      if (had === undefined) return undefined;
+      if (had === SEVERAL) return this.several.get(u.rank)!.get(machineId);
+      return had === machineId ? this.texts[u.rank] : undefined;
+    }
+    const had = this.byName.get(typeof unit === 'string' ? unit : unit.name);
     if (had === undefined) return undefined;
     if (had instanceof Map) return had.get(machineId);
     return had[0] === machineId ? had[1] : undefined;
@@ -126,6 +152,14 @@ export class Journal {
       if (on.size === 0) continue;
       // An empty schedule (a pass from scratch): no lookup per unit.
       const had = schedule.size === 0 ? undefined : schedule.get(unit);
+      if (had === undefined && on.size === 1) {
+        // The usual unit of a pass from scratch: on one machine, scheduled nowhere.
+        for (const m of on) {
+          const id = machines[m]!.id;
+          schedules.push({ kind: 'schedule', unit, machine: id, reason: this.added.get(u, id) ?? 'placed' });
+        }
+        continue;
+      }
       const wasOn = had === undefined || had.length < 16 ? had : new Set(had);
       const add = (m: MachineIndex): void => {
         const id = machines[m]!.id;

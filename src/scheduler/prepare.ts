@@ -94,8 +94,9 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
   // What else the model reads of each unit's requirements, read in this one walk over them.
   const conflictGlobs = new Set<string>();
   const replaceGlobs = new Set<string>();
-  /** Positions of the units with MachineOf peers (few). */
+  /** Positions of the units with MachineOf peers, and of those whose Replaces globs match some other unit (few). */
   const withPeers: number[] = [];
+  const replacers: number[] = [];
   const priorities = new Float64Array(active.length);
   /** False when some priority is not a finite number (see {@link byPriority}). */
   let finite = true;
@@ -141,6 +142,9 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
       template: at >= 0 ? template : undefined,
       signature: undefined,
     };
+    // Without the relations of others' globs: the few units some glob matches get theirs again below.
+    unit.signature = signature(unit, derived);
+    if (replaceTargets.size > 0) replacers.push(i);
     all[i] = unit;
   }
   /** The active unit named `name`; undefined when there is none. */
@@ -148,23 +152,32 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
     const at = names.position(name);
     return at === undefined ? undefined : all[at];
   };
-  // Only the names some declared glob matches (few) have relations to set.
-  for (const [at, globs] of matchDeclared(conflictGlobs, names)) all[at]!.conflictedBy = globs;
-  for (const [at, globs] of matchDeclared(replaceGlobs, names)) all[at]!.replacedBy = globs;
+  // Only the names some declared glob matches (few) have relations to set, and so signatures to redo.
+  const conflicted = matchDeclared(conflictGlobs, names);
+  const replaced = matchDeclared(replaceGlobs, names);
+  for (const [at, globs] of conflicted) all[at]!.conflictedBy = globs;
+  for (const [at, globs] of replaced) all[at]!.replacedBy = globs;
+  for (const at of conflicted.keys()) all[at]!.signature = signature(all[at]!, derivations[at]!);
+  for (const at of replaced.keys()) all[at]!.signature = signature(all[at]!, derivations[at]!);
+  /** Positions of the units some MachineOf names. */
+  const leaders: number[] = [];
   for (const i of withPeers) {
     const u = all[i]!;
     const peers = u.requirements.machineOf;
     for (const peer of peers.length === 1 ? peers : new Set(peers)) {
-      const leader = named(peer);
+      const at = names.position(peer);
+      const leader = at === undefined ? undefined : all[at]!;
       if (leader === undefined || leader === u) continue;
-      if (leader.followers === NO_NAME_LIST) leader.followers = [u.name];
-      else (leader.followers as string[]).push(u.name);
+      if (leader.followers === NO_NAME_LIST) {
+        leader.followers = [u.name];
+        leaders.push(at!);
+      } else (leader.followers as string[]).push(u.name);
     }
   }
 
-  for (let i = 0; i < all.length; i++) all[i]!.signature = signature(all[i]!, derivations[i]!);
+  // Edges in name order of their sources (as the cycles and the placement order read them).
   const replaceEdges = new Map<string, string[]>();
-  for (const u of all) if (u.replaceTargets.size > 0) replaceEdges.set(u.name, [...u.replaceTargets].sort(compareStrings));
+  for (const i of replacers) replaceEdges.set(all[i]!.name, [...all[i]!.replaceTargets].sort(compareStrings));
   const replaceCycles = cycles([...replaceEdges.keys()], replaceEdges);
   replaceCycles.forEach((members, id) => {
     for (const n of members) named(n)!.replaceCycle = id;
@@ -174,7 +187,7 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
     });
   });
   const peerEdges = new Map<string, string[]>();
-  for (const u of all) if (u.followers.length > 0) peerEdges.set(u.name, [...u.followers].sort(compareStrings));
+  for (const i of leaders.sort((a, b) => a - b)) peerEdges.set(all[i]!.name, [...all[i]!.followers].sort(compareStrings));
   for (const members of cycles([...peerEdges.keys()], peerEdges)) {
     warnings.push({ units: members, message: `circular MachineOf among ${members.join(', ')}: these units can never be placed` });
   }
@@ -187,14 +200,21 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
   }
   // More important units are placed first (ties, and every unit of a cluster without priorities, by name).
   const byImportance = !prioritised ? all : finite ? byPriority(all, priorities) : [...all].sort((a, b) => priorityOf(b.requirements) - priorityOf(a.requirements) || compareStrings(a.name, b.name));
-  // Positions in byImportance, for the edges' ends (rank is overwritten below).
-  for (let i = 0; i < byImportance.length; i++) byImportance[i]!.rank = i;
-  const positions = topologicalPositions(byImportance.length, orderEdges, (i) => byImportance[i]!.name, (n) => named(n)?.rank);
-  const order = new Array<PlanUnit>(positions.length);
-  for (let rank = 0; rank < positions.length; rank++) {
-    const u = byImportance[positions[rank]!]!;
-    u.rank = rank;
-    order[rank] = u;
+  let order: MutableUnit[];
+  if (orderEdges.size === 0) {
+    // No leader or replacer to put first (the usual cluster): the order is byImportance.
+    order = byImportance === all ? all.slice() : byImportance;
+    for (let rank = 0; rank < order.length; rank++) order[rank]!.rank = rank;
+  } else {
+    // Positions in byImportance, for the edges' ends (rank is overwritten below).
+    for (let i = 0; i < byImportance.length; i++) byImportance[i]!.rank = i;
+    const positions = topologicalPositions(byImportance.length, orderEdges, (i) => byImportance[i]!.name, (n) => named(n)?.rank);
+    order = new Array<MutableUnit>(positions.length);
+    for (let rank = 0; rank < positions.length; rank++) {
+      const u = byImportance[positions[rank]!]!;
+      u.rank = rank;
+      order[rank] = u;
+    }
   }
   const requestsAnything = order.some((u) => u.requests.length > 0);
   return { units: new UnitsByName(all), order, byName: all, desired, warnings, policy, requestsAnything, prioritised };
@@ -208,6 +228,42 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
  * over 10,000 units ~2 ms.
  */
 function byPriority(units: readonly MutableUnit[], priorities: Float64Array): MutableUnit[] {
+  // Each unit's priority as a small number (its class), found without a map lookup per unit while there are few.
+  const values: number[] = [];
+  const classOf = new Int32Array(units.length);
+  let last = 0;
+  let lastClass = -1;
+  for (let i = 0; i < units.length; i++) {
+    const p = priorities[i]!;
+    if (lastClass < 0 || p !== last) {
+      lastClass = values.indexOf(p);
+      if (lastClass < 0) {
+        if (values.length === MAX_CLASSES) return byPriorityMaps(units, priorities);
+        lastClass = values.push(p) - 1;
+      }
+      last = p;
+    }
+    classOf[i] = lastClass;
+  }
+  const counts = new Int32Array(values.length);
+  for (let i = 0; i < units.length; i++) counts[classOf[i]!]!++;
+  // Where each class's run starts: the priorities descending.
+  const next = new Int32Array(values.length);
+  let start = 0;
+  for (const c of values.map((_, c) => c).sort((a, b) => values[b]! - values[a]!)) {
+    next[c] = start;
+    start += counts[c]!;
+  }
+  const out = new Array<MutableUnit>(units.length);
+  for (let i = 0; i < units.length; i++) out[next[classOf[i]!]!++] = units[i]!;
+  return out;
+}
+
+/** Distinct priorities {@link byPriority} tells apart by a scan; more go to {@link byPriorityMaps}. */
+const MAX_CLASSES = 32;
+
+/** {@link byPriority} with maps (for a cluster with many distinct priorities). */
+function byPriorityMaps(units: readonly MutableUnit[], priorities: Float64Array): MutableUnit[] {
   const counts = new Map<number, number>();
   for (let i = 0; i < units.length; i++) counts.set(priorities[i]!, (counts.get(priorities[i]!) ?? 0) + 1);
   // Where each priority's run starts.
