@@ -40,6 +40,12 @@ export interface ResourceUsageView {
   freeFractionSumWith(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>): number;
 }
 
+/** The last list a reader resolved to slots, and those slots. */
+interface SlotMemo {
+  list: object | undefined;
+  slots: Int32Array;
+}
+
 /** Mutable {@link ResourceUsageView}. */
 export class ResourceUsage implements ResourceUsageView {
   /** Resource name -> its slot in the per-resource arrays below (added as names are first seen). */
@@ -57,10 +63,13 @@ export class ResourceUsage implements ResourceUsageView {
   /** Per machine, the resources where used > allocatable. */
   private readonly over: Array<Set<string> | undefined>;
   private readonly count: number;
-  /** Per requests list (units with one content share theirs), the slot of each request; and the latest asked. */
-  private readonly requestSlots = new WeakMap<ReadonlyArray<readonly [string, number]>, Int32Array>();
-  private lastRequests: ReadonlyArray<readonly [string, number]> | undefined;
-  private lastSlots: Int32Array | undefined;
+  /** Per requests or names list (units with one content share theirs), the slot of each name. */
+  private readonly listSlots = new WeakMap<object, Int32Array>();
+  // The latest list each reader asked, with its slots: a walk asks one unit's lists for every machine it looks at,
+  // and readers alternate (the room check, the score, the key).
+  private readonly requestMemo: SlotMemo = { list: undefined, slots: new Int32Array(0) };
+  private readonly keyMemo: SlotMemo = { list: undefined, slots: new Int32Array(0) };
+  private readonly scoreMemo: SlotMemo = { list: undefined, slots: new Int32Array(0) };
 
   /** `scoringOf(m)`: the scoring requests of every unit placed on `m` so far (read once, when scoring usage is first asked for). */
   constructor(
@@ -90,20 +99,24 @@ export class ResourceUsage implements ResourceUsageView {
   }
 
   /**
-   * The slots of `requests`' names, in order (a name without a slot gets
-   * one: 0 everywhere, as an unknown name reads): per machine asked, slot
-   * numbers instead of a lookup by name per request.
+   * The slots of `list`'s names (requests or resource names), in order (a
+   * name without a slot gets one: 0 everywhere, as an unknown name reads):
+   * per machine asked, slot numbers instead of a lookup by name per
+   * request. `memo`: the asking reader's latest list.
    */
-  private slotsOf(requests: ReadonlyArray<readonly [string, number]>): Int32Array {
-    if (requests === this.lastRequests) return this.lastSlots!;
-    let slots = this.requestSlots.get(requests);
+  private slotsOf(list: ReadonlyArray<readonly [string, number]> | readonly string[], memo: SlotMemo = this.requestMemo): Int32Array {
+    if (memo.list === list) return memo.slots;
+    let slots = this.listSlots.get(list);
     if (slots === undefined) {
-      slots = new Int32Array(requests.length);
-      for (let i = 0; i < requests.length; i++) slots[i] = this.slot(requests[i]![0]);
-      this.requestSlots.set(requests, slots);
+      slots = new Int32Array(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i]!;
+        slots[i] = this.slot(typeof r === 'string' ? r : r[0]);
+      }
+      this.listSlots.set(list, slots);
     }
-    this.lastRequests = requests;
-    this.lastSlots = slots;
+    memo.list = list;
+    memo.slots = slots;
     return slots;
   }
 
@@ -186,10 +199,10 @@ export class ResourceUsage implements ResourceUsageView {
 
   scoringFractionSum(m: MachineIndex, names: readonly string[]): number {
     const scoring = this.scoringUsage();
+    const slots = this.slotsOf(names, this.keyMemo);
     let k = 0;
-    for (let i = 0; i < names.length; i++) {
-      const s = this.slots.get(names[i]!);
-      if (s === undefined) continue;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
       const alloc = this.capacity[s]![m]!;
       if (alloc > 0) k += scoring[s]![m]! / alloc;
     }
@@ -198,13 +211,12 @@ export class ResourceUsage implements ResourceUsageView {
 
   freeFractionSumWith(m: MachineIndex, requests: ReadonlyArray<readonly [string, number]>): number {
     const scoring = this.scoringUsage();
+    const slots = this.slotsOf(requests, this.scoreMemo);
     let free = 0;
-    for (let i = 0; i < requests.length; i++) {
-      const [name, v] = requests[i]!;
-      const s = this.slots.get(name);
-      if (s === undefined) continue;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
       const alloc = this.capacity[s]![m]!;
-      if (alloc > 0) free += 1 - (scoring[s]![m]! + v) / alloc;
+      if (alloc > 0) free += 1 - (scoring[s]![m]! + requests[i]![1]) / alloc;
     }
     return free;
   }
