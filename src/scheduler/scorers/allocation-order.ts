@@ -242,7 +242,7 @@ export class AllocationOrder {
     );
     const buffers = this.spare ?? new WalkBuffers(orderings.length);
     this.spare = undefined;
-    return new Walk(this, orderings, buffers, own ? undefined : candidates, exclusion, total);
+    return new Walk(this, orderings, buffers, own ? undefined : candidates, total);
   }
 
   /** The orderings (one per group, in `groups` order) of walks for `names`, candidate set key `candidates` and exclusion key `excluding`. */
@@ -398,7 +398,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
  * only when the next machine is asked for (most units take the first).
  */
 class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
-  /** Ordering whose head was handed out last and is not advanced yet; -1: none; -2: not started. */
+  /** Ordering whose head was handed out last and is still on top of its heap (taken out when the walk goes on); -1: none; -2: not started. */
   private last = -2;
 
   constructor(
@@ -407,7 +407,6 @@ class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
     private buffers: WalkBuffers | undefined,
     /** The candidate set when it has no orderings of its own (its outsiders are skipped), else undefined. */
     private readonly candidates: CandidateSet | undefined,
-    private readonly exclusion: Exclusion | undefined,
     private readonly total: (m: MachineIndex) => number,
   ) {}
 
@@ -420,7 +419,12 @@ class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
     if (b === undefined) return DONE;
     const n = this.orderings.length;
     if (this.last === -2) for (let i = 0; i < n; i++) this.advance(b, i);
-    else if (this.last >= 0) this.advance(b, this.last);
+    else if (this.last >= 0) {
+      const heap = this.orderings[this.last]!.heap;
+      b.hold(heap, heap.m);
+      heap.pop();
+      this.advance(b, this.last);
+    }
     const headM = b.headM;
     const headT = b.headT;
     let best = -1;
@@ -433,11 +437,9 @@ class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
       this.finish();
       return DONE;
     }
-    const m = headM[best]!;
-    b.hold(this.orderings[best]!.heap, m);
-    this.orderings[best]!.heap.pop();
+    // Left on top of its heap: most walks end here, and nothing is taken out or pushed back.
     this.last = best;
-    return { value: m, done: false };
+    return { value: headM[best]!, done: false };
   }
 
   return(): IteratorResult<MachineIndex> {
@@ -460,12 +462,16 @@ class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
     if (b.headM.length === this.orderings.length) order.spare = b;
   }
 
-  /** Leaves the first usable entry of ordering `i`'s heap on top (without taking it out) and scores it. */
+  /**
+   * Leaves the first usable entry of ordering `i`'s heap on top (without
+   * taking it out) and scores it. A current entry needs no exclusion check:
+   * each was admitted at its machine's version (when pushed, re-keyed or
+   * built), and what an exclusion leaves out changes only with that version.
+   */
   private advance(b: WalkBuffers, i: number): void {
     const o = this.orderings[i]!;
     const heap = o.heap;
     const order = this.order;
-    const exclusion = this.exclusion;
     const candidates = this.candidates;
     while (heap.size > 0) {
       const m = heap.m;
@@ -478,8 +484,6 @@ class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
           o.pushed[p] = v;
         } else heap.pop();
       }
-      // Excluded now: dropped, and pushed again when the machine changes (a removal, `touched`).
-      else if (exclusion !== undefined && exclusion.excluded(m)) heap.pop();
       else if (candidates !== undefined && !candidates.has(m)) {
         b.hold(heap, m);
         heap.pop();
