@@ -25,6 +25,13 @@ export interface CandidateSet {
 export interface Exclusion {
   readonly key: string;
   excluded(m: MachineIndex): boolean;
+  /**
+   * Coarser exclusions, each leaving out only machines this one leaves out
+   * (a room exclusion's, one per requested resource), or undefined: a walk
+   * may use the order kept for one of them and skip the rest of this one's
+   * machines itself, so that units asking different amounts share orders.
+   */
+  readonly parts?: readonly Exclusion[];
 }
 
 /** Machines either exclusion leaves out (undefined when neither is given). */

@@ -56,10 +56,10 @@ export function selectMachine(unit: PlanUnit, view: PlacementView, pipeline: Pip
 /**
  * Per placement state, the requests (room exclusion keys) a walk has met a
  * machine without room for: later walks for them leave such machines out
- * (`roomExclusion`), in an order of their own per requests. Until then a
- * walk uses the order shared by all requests: on a cluster with room to
- * spare, one order per request vector only costs upkeep (every placement
- * makes its machine stale in each).
+ * (`roomExclusion`), in an order kept per requested amount of one resource
+ * (the exclusion's parts). Until then a walk uses the order shared by all
+ * requests: on a cluster with room to spare, more orders only cost upkeep
+ * (every placement makes its machine stale in each).
  */
 const crowdedRequests = new WeakMap<PlacementView, Set<string>>();
 

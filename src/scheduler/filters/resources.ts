@@ -75,16 +75,41 @@ export const resourcesFilter: Filter = {
  * The machines without room for `unit`'s requests, as an exclusion: usage
  * only grows while units are added, so a machine without room gets some
  * back only when a unit leaves it. Units asking the same amounts share a key.
+ * With several requests, its parts are the machines without room for each
+ * one alone (shared by every unit asking that amount of that resource).
  */
 export function roomExclusion(unit: PlanUnit, view: PlacementView): Exclusion {
-  return { key: roomExclusionKey(unit), excluded: (m) => !hasRoom(unit, m, view) };
+  const key = roomExclusionKey(unit);
+  const excluded = (m: MachineIndex): boolean => !hasRoom(unit, m, view);
+  return unit.requests.length < 2 ? { key, excluded } : { key, excluded, parts: roomParts(unit.requests, view) };
+}
+
+/** Per placement state, per requests list: the room exclusions of each request alone. */
+const partsByView = new WeakMap<PlacementView, WeakMap<PlanUnit['requests'], readonly Exclusion[]>>();
+
+function roomParts(requests: PlanUnit['requests'], view: PlacementView): readonly Exclusion[] {
+  let byRequests = partsByView.get(view);
+  if (byRequests === undefined) partsByView.set(view, (byRequests = new WeakMap()));
+  let parts = byRequests.get(requests);
+  if (parts === undefined) {
+    parts = requests.map((r) => {
+      const one = [r] as const;
+      return { key: roomKey(one), excluded: (m: MachineIndex) => view.resources.overcommitted(m) !== undefined || !view.resources.hasFree(m, one) };
+    });
+    byRequests.set(requests, parts);
+  }
+  return parts;
 }
 
 /** The key of `unit`'s {@link roomExclusion}, without building the exclusion. */
 export function roomExclusionKey(unit: PlanUnit): string {
   let key = roomKeys.get(unit.requests);
-  if (key === undefined) roomKeys.set(unit.requests, (key = `Room:${unit.requests.map(([name, v]) => `${name}=${v}`).join(',')}`));
+  if (key === undefined) roomKeys.set(unit.requests, (key = roomKey(unit.requests)));
   return key;
+}
+
+function roomKey(requests: PlanUnit['requests']): string {
+  return `Room:${requests.map(([name, v]) => `${name}=${v}`).join(',')}`;
 }
 
 const roomKeys = new WeakMap<PlanUnit['requests'], string>();

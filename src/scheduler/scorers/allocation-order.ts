@@ -232,17 +232,38 @@ export class AllocationOrder {
    * The candidates best first for a unit scored on resources `names`, given
    * `total` (the exact weighted score, which must be decreasing in the used
    * fractions within a group), less the machines `exclusion` leaves out.
-   * Lazily yields; must not be iterated across a placement.
+   * An exclusion with parts (a room exclusion: one per requested resource)
+   * walks the orderings kept for one part and skips the rest itself: units
+   * asking different amounts share orderings, and each ordering a placement
+   * makes stale costs a re-key when its head comes up (#13's workload asks
+   * 30 request vectors but 5 cpu amounts). Lazily yields; must not be
+   * iterated across a placement.
    */
   walk(names: readonly string[], candidates: CandidateSet, total: (m: MachineIndex) => number, exclusion?: Exclusion): Iterable<MachineIndex> {
     // A stable candidate set (e.g. "disk=ssd") and an exclusion get orderings of their own, so the walk does not pop past their outsiders.
     const own = candidates.key !== undefined && candidates.key !== '*';
-    const orderings = this.orderingsFor(names, own ? candidates.key! : '*', exclusion?.key ?? '', () =>
-      exclusion === undefined ? (own ? (m: MachineIndex) => candidates.has(m) : () => true) : own ? (m: MachineIndex) => candidates.has(m) && !exclusion.excluded(m) : (m: MachineIndex) => !exclusion.excluded(m),
-    );
-    const buffers = this.spare ?? new WalkBuffers(orderings.length);
+    const kept = own ? candidates : undefined;
+    const candidatesKey = own ? candidates.key! : '*';
+    const parts = exclusion?.parts;
+    let orderings: Ordering[] | undefined;
+    if (parts === undefined || parts.length === 0) orderings = this.orderingsFor(names, candidatesKey, exclusion?.key ?? '', () => admitsOf(kept, exclusion));
+    else {
+      // An exclusion with parts walks the orderings of the part that keeps the fewest entries (the fewest machines to skip), skipping the rest itself.
+      let fewest = Infinity;
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i]!;
+        const of = this.orderingsFor(names, candidatesKey, part.key, () => admitsOf(kept, part));
+        let size = 0;
+        for (let j = 0; j < of.length; j++) size += of[j]!.heap.size;
+        if (size < fewest) {
+          fewest = size;
+          orderings = of;
+        }
+      }
+    }
+    const buffers = this.spare ?? new WalkBuffers(orderings!.length);
     this.spare = undefined;
-    return new Walk(this, orderings, buffers, own ? undefined : candidates, total);
+    return new Walk(this, orderings!, buffers, kept === undefined && candidates.key !== '*' ? candidates : undefined, parts === undefined || parts.length === 0 ? undefined : exclusion, total);
   }
 
   /** The orderings (one per group, in `groups` order) of walks for `names`, candidate set key `candidates` and exclusion key `excluding`. */
@@ -346,6 +367,12 @@ export class AllocationOrder {
   }
 }
 
+/** Whether an ordering for candidate set `candidates` (undefined: every machine) less `exclusion` holds machine `m`. */
+function admitsOf(candidates: CandidateSet | undefined, exclusion: Exclusion | undefined): (m: MachineIndex) => boolean {
+  if (exclusion === undefined) return candidates === undefined ? () => true : (m) => candidates.has(m);
+  return candidates === undefined ? (m) => !exclusion.excluded(m) : (m) => candidates.has(m) && !exclusion.excluded(m);
+}
+
 /** `names` joined by commas, one text per list (a list is shared by the units asking the same amounts, see `ranker.ts`): not one built and hashed per walk. */
 function joinedNames(names: readonly string[]): string {
   let key = namesKeys.get(names);
@@ -407,6 +434,8 @@ class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
     private buffers: WalkBuffers | undefined,
     /** The candidate set when it has no orderings of its own (its outsiders are skipped), else undefined. */
     private readonly candidates: CandidateSet | undefined,
+    /** An exclusion whose part's orderings the walk uses: the machines it leaves out besides are skipped here (undefined: none). */
+    private readonly check: Exclusion | undefined,
     private readonly total: (m: MachineIndex) => number,
   ) {}
 
@@ -473,6 +502,7 @@ class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
     const heap = o.heap;
     const order = this.order;
     const candidates = this.candidates;
+    const check = this.check;
     while (heap.size > 0) {
       const m = heap.m;
       const v = order.versionOf(m);
@@ -484,7 +514,7 @@ class Walk implements Iterator<MachineIndex>, Iterable<MachineIndex> {
           o.pushed[p] = v;
         } else heap.pop();
       }
-      else if (candidates !== undefined && !candidates.has(m)) {
+      else if ((candidates !== undefined && !candidates.has(m)) || (check !== undefined && check.excluded(m))) {
         b.hold(heap, m);
         heap.pop();
       } else {
