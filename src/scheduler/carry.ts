@@ -47,15 +47,35 @@ import { resourcesFilter } from './filters/resources.js';
 export class TouchRecorder {
   /** 'removals': record machines a unit leaves (phases 1 and 2 of a full pass, where additions rebuild); 'all': every change; 'off': none. */
   mode: 'off' | 'removals' | 'all' = 'removals';
-  readonly machines = new Set<MachineIndex>();
+  private readonly recorded = new Set<MachineIndex>();
+  /** Per machine: 1 once recorded, so a change to a machine recorded already (most, in a pass that places many units) costs no set lookup. */
+  private readonly seen: Uint8Array;
+
+  private constructor(machines: number) {
+    this.seen = new Uint8Array(machines);
+  }
 
   /** Records on `state` from now on. */
   static on(state: PlacementState): TouchRecorder {
-    const r = new TouchRecorder();
+    const r = new TouchRecorder(state.machines.length);
     state.onChange((m, added) => {
-      if (r.mode === 'all' || (r.mode === 'removals' && !added)) r.machines.add(m);
+      if (r.seen[m] === 0 && (r.mode === 'all' || (r.mode === 'removals' && !added))) {
+        r.seen[m] = 1;
+        r.recorded.add(m);
+      }
     });
     return r;
+  }
+
+  /** The machines recorded. */
+  get machines(): ReadonlySet<MachineIndex> {
+    return this.recorded;
+  }
+
+  /** Forgets the machines recorded. */
+  clear(): void {
+    this.recorded.clear();
+    this.seen.fill(0);
   }
 }
 
@@ -188,7 +208,7 @@ export function startFromCarry(snapshot: ClusterSnapshot, prepared: Prepared, pi
   for (const g of carry.globals) if (state.machinesOf(g.name).size === 0) return undefined;
   const pending = new PendingQueue(prepared.order);
   for (const unit of prepared.order) if (!unit.global && !state.isPlaced(unit)) pending.push(unit, causes.get(unit.name));
-  carry.recorder.machines.clear();
+  carry.recorder.clear();
   carry.recorder.mode = 'all';
   return { state, recorder: carry.recorder, journal, pending, affected, reading: entries.reading() };
 }

@@ -59,6 +59,8 @@ function plainDerived(): Derived {
 
 /** True when `r` has exactly the fields of a unit without an `[X-Fleet]` section, all empty (its Derived is {@link plainDerived}). */
 function isPlain(r: UnitSnapshot['requirements']): boolean {
+  // A unit with requests (most of a large cluster) is not plain, told without counting its keys.
+  if (r.resources !== undefined) return false;
   // More keys than a plain unit has (a unit with requests, a priority): not plain, told by counting alone.
   let keys = 0;
   for (const _ in r) keys++;
