@@ -12,7 +12,7 @@
  *   but the one nudged unit) and the same input again.
  *
  *   npm run build && node dist/bench/placement-preemption.js [--quick]
- *       [--units 100000] [--machines 5000] [--full-runs 1] [--full-warmup 0]
+ *       [--units 100000] [--machines 5000] [--full-runs 5] [--full-warmup 1]
  *       [--cases scratch,arrive,settled] [--small-units 10000] [--small-machines 1000] [--runs 9] [--warmup 3]
  *
  * `--quick`: 3,000 x 150 only, one run (a smoke run). `--units 0` skips the
@@ -25,7 +25,10 @@
  * process CPU against 130-165 ms on the planning thread, and whichever
  * case came first showed 243-277 ms instead of 133-156 ms (model2's
  * measurements, 2026-12-04). An engine plans with warm code after its
- * first passes.
+ * first passes. The full size is timed like `placement-resources.ts` times
+ * issue 12's 100,000 x 5,000 figure: 1 warm-up and 5 timed runs. It was 1
+ * timed run and no warm-up, one sample, which gave 1.55 and 1.24 s in two
+ * quiet runs of the same code (2026-12-04 20:01-20:12 UTC).
  */
 import { pathToFileURL } from 'node:url';
 import { applyPlan, parsePolicy, planSchedule } from '../src/scheduler/index.js';
@@ -185,7 +188,7 @@ function main(): void {
   const cases = args.list('cases', ['scratch', 'arrive', 'settled']);
   const ctx = runContext();
   const small = smallUnits > 0 ? runSize(smallUnits, smallMachines, quick ? 1 : args.number('runs', 9), quick ? 0 : args.number('warmup', 3), cases) : undefined;
-  const full = units > 0 ? runSize(units, machines, args.number('full-runs', 1), args.number('full-warmup', 0), cases) : undefined;
+  const full = units > 0 ? runSize(units, machines, args.number('full-runs', 5), args.number('full-warmup', 1), cases) : undefined;
   if (!quick) saveResults('placement-preemption', { small, full }, ctx);
 }
 
