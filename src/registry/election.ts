@@ -16,6 +16,15 @@ export interface ElectionOptions {
   readonly clock?: Clock;
   /** Cap of the retry backoff after failed attempts, ms; default 2000. */
   readonly retryMaxMs?: number;
+  /**
+   * How long a candidate that just stopped leading waits before it campaigns
+   * again, ms; default half the TTL, at most 1000. The other candidates learn
+   * of the deletion from their watches, which etcd may deliver up to ~100 ms
+   * late (a watch that starts behind the head is caught up in batches); without
+   * the wait the deposed leader, which sees its own deletion first, would
+   * usually win the key back and a revoked or expired leader would never fail over.
+   */
+  readonly stepDownHoldoffMs?: number;
   /** Told when one of this election's listeners throws; default a process warning. */
   readonly onListenerError?: ListenerErrorHandler;
 }
@@ -38,6 +47,10 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
   private readonly clock: Clock;
   private readonly ttlSeconds: number;
   private readonly retryMaxMs: number;
+  private readonly holdoffMs: number;
+  /** Clock time before which no campaign attempt starts (set when this candidate stops leading). */
+  private holdUntil = -Infinity;
+  private holdTimer: TimerHandle | undefined;
   private keeper: LeaseKeeper | undefined;
   private leading: LeaderFence | undefined;
   private leader: string | undefined;
@@ -62,6 +75,7 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
     this.clock = options.clock ?? systemClock;
     this.ttlSeconds = options.ttlSeconds ?? 10;
     this.retryMaxMs = options.retryMaxMs ?? 2000;
+    this.holdoffMs = options.stepDownHoldoffMs ?? Math.min(1000, (this.ttlSeconds * 1000) / 2);
   }
 
   get isLeader(): boolean {
@@ -102,6 +116,10 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
     this.keeper = undefined;
     if (fence) this.depose('resigned', false);
     if (this.retryTimer) this.clock.clearTimeout(this.retryTimer);
+    if (!this.running && this.holdTimer) {
+      this.clock.clearTimeout(this.holdTimer);
+      this.holdTimer = undefined;
+    }
     if (keeper) {
       // Revoking the lease deletes the key (if still ours) in the same step.
       await keeper.stop({ revoke: true });
@@ -117,13 +135,21 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
     this.watch = undefined;
   }
 
-  /** Requests a campaign attempt; attempts never overlap. */
+  /** Requests a campaign attempt; attempts never overlap, and none starts during a step-down holdoff. */
   private kick(): void {
     this.pending = true;
     if (this.looping) return;
     this.looping = true;
     void (async () => {
       while (this.pending && this.running) {
+        const wait = this.holdUntil - this.clock.now();
+        if (wait > 0) {
+          this.holdTimer ??= this.clock.setTimeout(() => {
+            this.holdTimer = undefined;
+            if (this.running) this.kick();
+          }, wait);
+          break;
+        }
         this.pending = false;
         await this.attemptOnce();
       }
@@ -164,6 +190,7 @@ export class KvElection extends TypedEmitter<ElectionEvents> implements LeaderEl
   private depose(reason: string, campaignAgain: boolean): void {
     if (this.leading) {
       this.leading = undefined;
+      this.holdUntil = this.clock.now() + this.holdoffMs;
       this.emit('deposed', reason);
     }
     if (campaignAgain && this.running) this.kick();

@@ -133,3 +133,50 @@ test('election: a partitioned leader steps down by its own deadline, never overl
   await a.stop();
   await b.stop();
 });
+
+/** A client whose watch events arrive `delayMs` late, as etcd delivers them to a watch that started behind the head. */
+class LateWatchKv extends PartitionableKv {
+  constructor(inner: KvBackend, private readonly clock: ManualClock, private readonly delayMs: number) {
+    super(inner);
+  }
+  override watch(prefix: string, from: bigint, l: KvWatchListener, o?: KvWatchOptions): Subscription {
+    return super.watch(prefix, from, { ...l, onEvents: (evs) => void this.clock.setTimeout(() => l.onEvents(evs), this.delayMs) }, o);
+  }
+}
+
+test('election: a leader whose lease is revoked holds off before campaigning again, so a candidate that hears of it late still takes over', async () => {
+  const clock = new ManualClock();
+  const kv = new MemoryKv({ clock });
+  const a = createRegistry(kv, { clock }).election({ machineId: 'ma', ttlSeconds: 4 });
+  const b = createRegistry(new LateWatchKv(kv, clock, 100), { clock }).election({ machineId: 'mb', ttlSeconds: 4 });
+  await a.start();
+  await b.start();
+  assert.ok(a.isLeader && !b.isLeader);
+  const { kv: key } = await kv.get('/fleet/engine/leader');
+  await kv.revokeLease(key!.lease);
+  await clock.advance(50);
+  assert.ok(!a.isLeader, 'the old leader saw its key go');
+  await clock.advance(100);
+  assert.ok(b.isLeader, 'the other candidate took over once it heard');
+  await clock.advance(5000);
+  assert.ok(b.isLeader && !a.isLeader, 'and keeps the key');
+  assert.equal(a.currentLeader(), 'mb');
+  await a.stop();
+  await b.stop();
+});
+
+test('election: a lone candidate whose lease is revoked leads again after the holdoff (half the TTL, at most 1 s)', async () => {
+  const clock = new ManualClock();
+  const kv = new MemoryKv({ clock });
+  const a = createRegistry(kv, { clock }).election({ machineId: 'ma', ttlSeconds: 4 });
+  await a.start();
+  assert.ok(a.isLeader);
+  const { kv: key } = await kv.get('/fleet/engine/leader');
+  await kv.revokeLease(key!.lease);
+  await clock.advance(990);
+  assert.ok(!a.isLeader, 'still holding off');
+  await clock.advance(20);
+  assert.ok(a.isLeader, 'campaigned again after 1 s');
+  await a.stop();
+  assert.equal(clock.pendingTimers(), 0);
+});
