@@ -122,10 +122,22 @@ interface VictimList {
   readonly amounts: Map<string, Float64Array>;
   /** Resource name -> the sum of its column in `amounts`. */
   readonly totals: Map<string, number>;
-  /** Per class of units (see {@link MachineVictims.answerFor}): the answer on this machine, null for none. */
-  readonly answers: Map<string, PreemptionChoice | null>;
-  /** Per class of units: the bound on this machine, null for none. */
-  readonly bounds: Map<string, { highest: number; freed: number } | null>;
+}
+
+/**
+ * What {@link MachineVictims} remembers for one class of units (see
+ * {@link MachineVictims.memoOf}), per machine, as of the machine's version:
+ * the answer and the bound. Arrays indexed by machine, so the victim search
+ * asks without a lookup by key per machine.
+ */
+export interface ClassMemo {
+  /** The answer on each machine (null: none), current where `answerAt[m]` is the machine's stamp. */
+  readonly answers: Array<PreemptionChoice | null | undefined>;
+  readonly answerAt: Int32Array;
+  /** The bound on each machine (`boundHighest` NaN: none), current where `boundAt[m]` is the machine's stamp. */
+  readonly boundHighest: Float64Array;
+  readonly boundFreed: Float64Array;
+  readonly boundAt: Int32Array;
 }
 
 /**
@@ -136,17 +148,37 @@ interface VictimList {
  */
 export class MachineVictims {
   private readonly lists: Array<VictimList | undefined>;
+  /** Per machine, 1 + how many times its units changed: what a {@link ClassMemo} entry is stamped with. */
+  private readonly stamps: Int32Array;
+  private readonly memos = new Map<string, ClassMemo>();
 
   constructor(
     private readonly view: PlacementView,
     private readonly shielded: ReadonlySet<string>,
   ) {
     this.lists = new Array<VictimList | undefined>(view.machines.length);
+    this.stamps = new Int32Array(view.machines.length).fill(1);
   }
 
   /** Forgets what is known of `m` (its units changed). */
   invalidate(m: MachineIndex): void {
     this.lists[m] = undefined;
+    this.stamps[m]!++;
+  }
+
+  /**
+   * The memo of one class of units: `key` names the units' priority and
+   * requests, which are all {@link choiceOn} and {@link boundOn} read of a
+   * unit without MachineOf peers, so its members share answers and bounds.
+   */
+  memoOf(key: string): ClassMemo {
+    let memo = this.memos.get(key);
+    if (memo === undefined) {
+      const n = this.stamps.length;
+      memo = { answers: new Array(n), answerAt: new Int32Array(n), boundHighest: new Float64Array(n), boundFreed: new Float64Array(n), boundAt: new Int32Array(n) };
+      this.memos.set(key, memo);
+    }
+    return memo;
   }
 
   /**
@@ -206,29 +238,35 @@ export class MachineVictims {
     return { machine: m, victims: chosen.map((i) => units[i]!), highest, freed };
   }
 
+  /** {@link choiceOn} for a member of `memo`'s class, remembered until `m` changes. */
+  answerFor(unit: PlanUnit, m: MachineIndex, memo: ClassMemo): PreemptionChoice | undefined {
+    const stamp = this.stamps[m]!;
+    if (memo.answerAt[m] !== stamp) {
+      memo.answers[m] = this.choiceOn(unit, m) ?? null;
+      memo.answerAt[m] = stamp;
+    }
+    return memo.answers[m] ?? undefined;
+  }
+
+  /** What {@link answerFor} remembers on `m`: null for no answer, undefined when not weighed since `m` changed. */
+  knownAnswer(m: MachineIndex, memo: ClassMemo): PreemptionChoice | null | undefined {
+    return memo.answerAt[m] === this.stamps[m] ? memo.answers[m] : undefined;
+  }
+
   /**
-   * {@link choiceOn}, remembered until `m` changes for every unit of one
-   * class: `key` names the units' priority and requests, which are all the
-   * answer reads of a unit without MachineOf peers.
+   * {@link boundOn} for a member of `memo`'s class, remembered as
+   * {@link answerFor} is: false when there is none, else true with the bound
+   * in `memo.boundHighest[m]` and `memo.boundFreed[m]`.
    */
-  answerFor(unit: PlanUnit, m: MachineIndex, key: string): PreemptionChoice | undefined {
-    const answers = this.listOn(m).answers;
-    let answer = answers.get(key);
-    if (answer === undefined) answers.set(key, (answer = this.choiceOn(unit, m) ?? null));
-    return answer ?? undefined;
-  }
-
-  /** What {@link answerFor} remembers of `key` on `m`: null for no answer, undefined when not weighed since `m` changed. */
-  knownAnswer(m: MachineIndex, key: string): PreemptionChoice | null | undefined {
-    return this.lists[m]?.answers.get(key);
-  }
-
-  /** {@link boundOn}, remembered as {@link answerFor} is. */
-  boundFor(unit: PlanUnit, m: MachineIndex, key: string): { highest: number; freed: number } | undefined {
-    const bounds = this.listOn(m).bounds;
-    let bound = bounds.get(key);
-    if (bound === undefined) bounds.set(key, (bound = this.boundOn(unit, m) ?? null));
-    return bound ?? undefined;
+  boundFor(unit: PlanUnit, m: MachineIndex, memo: ClassMemo): boolean {
+    const stamp = this.stamps[m]!;
+    if (memo.boundAt[m] !== stamp) {
+      const bound = this.boundOn(unit, m);
+      memo.boundHighest[m] = bound === undefined ? NaN : bound.highest;
+      memo.boundFreed[m] = bound === undefined ? NaN : bound.freed;
+      memo.boundAt[m] = stamp;
+    }
+    return !Number.isNaN(memo.boundHighest[m]!);
   }
 
   /**
@@ -295,8 +333,6 @@ export class MachineVictims {
       shares: entries.map((e) => e.share),
       amounts: new Map(),
       totals: new Map(),
-      answers: new Map(),
-      bounds: new Map(),
     };
     this.lists[m] = list;
     return list;

@@ -36,7 +36,7 @@ import type { CandidateSet } from './candidates.js';
 import { verdictOf, type Filter } from './filter.js';
 import { Heap } from './heap.js';
 import { narrowCandidates } from './select.js';
-import { better, MachineVictims, mayPreemptAny, otherFilters, unitPriority, type PreemptionChoice } from './preempt.js';
+import { better, MachineVictims, mayPreemptAny, otherFilters, unitPriority, type ClassMemo, type PreemptionChoice } from './preempt.js';
 
 /** Below this many candidates (or a sixteenth of all machines), weighing them directly is cheaper than a class heap. */
 const FEW_CANDIDATES = 64;
@@ -76,8 +76,8 @@ const exact = (choice: PreemptionChoice, version: number): Entry => ({
 interface ChoiceClass {
   /** A member: what the answers are computed for. */
   readonly unit: PlanUnit;
-  /** The members' priority and requests: the key their answers are remembered under per machine. */
-  readonly key: string;
+  /** Answers and bounds per machine, shared by every class whose members have the same priority and requests. */
+  readonly memo: ClassMemo;
   readonly candidates: CandidateSet;
   /** The filters besides Resources that the candidates do not answer. */
   readonly others: readonly Filter[];
@@ -219,7 +219,7 @@ export class VictimSearch {
       if (e.version !== this.version[m]) continue; // the machine changed since: a newer entry stands for it
       if (e.choice === undefined) {
         // A bound: weigh the machine now; its answer is no better than the bound, so it goes back in order.
-        const choice = this.victims.answerFor(cls.unit, m, cls.key);
+        const choice = this.victims.answerFor(cls.unit, m, cls.memo);
         if (choice !== undefined) cls.heap.push(exact(choice, e.version));
         continue;
       }
@@ -234,7 +234,7 @@ export class VictimSearch {
     if (cls === undefined) {
       const key = `${unitPriority(unit)}|${unit.requests.map(([name, v]) => `${name}=${v}`).join(',')}`;
       const seen = new Int32Array(this.view.machines.length).fill(-1);
-      cls = { unit, key, candidates, others, heap: new Heap(before), seen, cursor: this.log.length };
+      cls = { unit, memo: this.victims.memoOf(key), candidates, others, heap: new Heap(before), seen, cursor: this.log.length };
       for (const m of candidates.machines) this.weighFor(cls, m);
       this.classes.set(signature, cls);
     }
@@ -254,12 +254,12 @@ export class VictimSearch {
   private weighFor(cls: ChoiceClass, m: MachineIndex): void {
     const version = this.version[m]!;
     cls.seen[m] = version;
-    // Weighed already for another signature with the same key: the answer itself.
-    const known = this.victims.knownAnswer(m, cls.key);
+    // Weighed already for another signature with the same priority and requests: the answer itself.
+    const memo = cls.memo;
+    const known = this.victims.knownAnswer(m, memo);
     if (known === null) return;
-    const bound = known === undefined ? this.victims.boundFor(cls.unit, m, cls.key) : undefined;
-    if ((known === undefined && bound === undefined) || !verdictOf(cls.others, cls.unit, m, this.view).ok) return;
+    if ((known === undefined && !this.victims.boundFor(cls.unit, m, memo)) || !verdictOf(cls.others, cls.unit, m, this.view).ok) return;
     if (known !== undefined) cls.heap.push(exact(known, version));
-    else cls.heap.push({ machine: m, highest: bound!.highest, count: 1, freed: bound!.freed, version, choice: undefined });
+    else cls.heap.push({ machine: m, highest: memo.boundHighest[m]!, count: 1, freed: memo.boundFreed[m]!, version, choice: undefined });
   }
 }
