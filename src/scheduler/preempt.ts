@@ -151,6 +151,12 @@ export class MachineVictims {
   /** Per machine, 1 + how many times its units changed: what a {@link ClassMemo} entry is stamped with. */
   private readonly stamps: Int32Array;
   private readonly memos = new Map<string, ClassMemo>();
+  /** Scratch of {@link shortage} (the short resources and by how much) and {@link choiceOn}: reused, so a search allocates only its answers. */
+  private readonly shortNames: string[] = [];
+  private shortBy = new Float64Array(4);
+  private readonly columns: Float64Array[] = [];
+  private totals = new Float64Array(4);
+  private readonly chosen: number[] = [];
 
   constructor(
     private readonly view: PlacementView,
@@ -188,20 +194,21 @@ export class MachineVictims {
    * filters are the caller's business.
    */
   choiceOn(unit: PlanUnit, m: MachineIndex): PreemptionChoice | undefined {
-    const short = this.shortage(unit, m);
-    if (short === undefined) return undefined; // not a resource shortage this can fix
-    const { names: shortNames, by: shortBy } = short;
-    const k = shortNames.length;
+    const k = this.shortage(unit, m);
+    if (k === 0) return undefined; // not a resource shortage this can fix
+    const { shortNames, shortBy } = this;
     const list = this.listOn(m);
     const n = list.units.length;
     if (n === 0) return undefined;
     const priority = unitPriority(unit);
     const { priorities, units } = list;
     // What each listed unit frees of each short resource (exact: fixed units are integers).
-    const columns = shortNames.map((name) => amountsOf(list, name));
+    const columns = this.columns; // the first k are this call's
+    for (let r = 0; r < k; r++) columns[r] = amountsOf(list, shortNames[r]!);
     const peers = unit.requirements.machineOf;
     const barred = peers.length === 0 ? undefined : (i: number) => peers.includes(units[i]!.name);
-    const totals = new Float64Array(k);
+    if (this.totals.length < k) this.totals = new Float64Array(k);
+    const totals = this.totals.fill(0, 0, k);
     // The lowest priority level whose victims (and all below it) free enough:
     // the list ends with the lowest priorities, so walk it from the end.
     let from = n;
@@ -219,7 +226,8 @@ export class MachineVictims {
     }
     if (!enough) return undefined;
     // Spare victims in spare order while the unit still fits.
-    const chosen: number[] = [];
+    const chosen = this.chosen;
+    chosen.length = 0;
     for (let i = from; i < n; i++) {
       if (barred !== undefined && barred(i)) continue;
       let spare = true;
@@ -231,11 +239,14 @@ export class MachineVictims {
     if (chosen.length > 1) chosen.sort((a, b) => compareStrings(units[a]!.name, units[b]!.name));
     let freed = 0;
     let highest = priorities[chosen[0]!]!;
-    for (const i of chosen) {
+    const victims = new Array<PlanUnit>(chosen.length);
+    for (let j = 0; j < chosen.length; j++) {
+      const i = chosen[j]!;
+      victims[j] = units[i]!;
       freed += list.shares[i]!;
       if (priorities[i]! > highest) highest = priorities[i]!;
     }
-    return { machine: m, victims: chosen.map((i) => units[i]!), highest, freed };
+    return { machine: m, victims, highest, freed };
   }
 
   /** {@link choiceOn} for a member of `memo`'s class, remembered until `m` changes. */
@@ -276,34 +287,40 @@ export class MachineVictims {
    * walk over the machine's units.
    */
   boundOn(unit: PlanUnit, m: MachineIndex): { highest: number; freed: number } | undefined {
-    const short = this.shortage(unit, m);
-    if (short === undefined) return undefined;
+    const k = this.shortage(unit, m);
+    if (k === 0) return undefined;
     const list = this.listOn(m);
     const n = list.units.length;
     if (n === 0 || list.priorities[n - 1]! >= unitPriority(unit)) return undefined;
+    const { shortNames, shortBy } = this;
     let freed = 0;
-    for (let r = 0; r < short.names.length; r++) {
-      const name = short.names[r]!;
-      if (totalOf(list, name) < short.by[r]!) return undefined; // even every unit there together frees too little
+    for (let r = 0; r < k; r++) {
+      const name = shortNames[r]!;
+      if (totalOf(list, name) < shortBy[r]!) return undefined; // even every unit there together frees too little
       // Victims free at least the shortfall, and a victim's share counts each resource it requests.
       const alloc = this.view.resources.allocatable(m, name);
-      if (alloc > 0) freed += short.by[r]! / alloc;
+      if (alloc > 0) freed += shortBy[r]! / alloc;
     }
     // Shares are sums of floating-point fractions: leave room for rounding.
     return { highest: list.priorities[n - 1]!, freed: freed * (1 - 1e-9) };
   }
 
-  /** Per resource, what must be freed on `m` for `unit` to fit there; undefined when nothing. */
-  private shortage(unit: PlanUnit, m: MachineIndex): { names: string[]; by: number[] } | undefined {
+  /**
+   * Per resource, what must be freed on `m` for `unit` to fit there, into
+   * the first entries of `shortNames` and `shortBy` (scratch, valid until
+   * the next call); returns how many resources are short (0: none).
+   */
+  private shortage(unit: PlanUnit, m: MachineIndex): number {
     const view = this.view;
+    let k = 0;
     // The unit's request beyond what is free, and any over-commitment (a
     // machine over-committed takes nothing new).
-    const names: string[] = [];
-    const by: number[] = [];
     if (view.resources.overcommitted(m) === undefined) {
-      for (const [name, need] of unit.requests) {
-        const short = need - view.resources.free(m, name);
-        if (short > 0) names.push(name), by.push(short);
+      const requests = unit.requests;
+      for (let i = 0; i < requests.length; i++) {
+        const request = requests[i]!;
+        const short = request[1] - view.resources.free(m, request[0]);
+        if (short > 0) this.noteShort(k++, request[0], short);
       }
     } else {
       // Over-committed resources must be freed too; only then do the other units' requests matter.
@@ -311,10 +328,20 @@ export class MachineVictims {
       for (const u of view.unitsOn(m).values()) for (const [name] of u.requests) all.add(name);
       for (const name of all) {
         const short = requestOf(unit, name) - view.resources.free(m, name);
-        if (short > 0) names.push(name), by.push(short);
+        if (short > 0) this.noteShort(k++, name, short);
       }
     }
-    return names.length === 0 ? undefined : { names, by };
+    return k;
+  }
+
+  private noteShort(r: number, name: string, by: number): void {
+    if (r >= this.shortBy.length) {
+      const grown = new Float64Array(2 * this.shortBy.length);
+      grown.set(this.shortBy);
+      this.shortBy = grown;
+    }
+    this.shortNames[r] = name;
+    this.shortBy[r] = by;
   }
 
   private listOn(m: MachineIndex): VictimList {
