@@ -120,24 +120,18 @@ interface VictimList {
   readonly shares: readonly number[];
   /** Resource name -> what each unit requests of it, filled as asked for. */
   readonly amounts: Map<string, Float64Array>;
-  /** Resource name -> the sum of its column in `amounts`. */
-  readonly totals: Map<string, number>;
 }
 
 /**
  * What {@link MachineVictims} remembers for one class of units (see
- * {@link MachineVictims.memoOf}), per machine, as of the machine's version:
- * the answer and the bound. Arrays indexed by machine, so the victim search
- * asks without a lookup by key per machine.
+ * {@link MachineVictims.memoOf}): the answer on each machine as of the
+ * machine's version. Arrays indexed by machine, so the victim search asks
+ * without a lookup by key per machine.
  */
 export interface ClassMemo {
   /** The answer on each machine (null: none), current where `answerAt[m]` is the machine's stamp. */
   readonly answers: Array<PreemptionChoice | null | undefined>;
   readonly answerAt: Int32Array;
-  /** The bound on each machine (`boundHighest` NaN: none), current where `boundAt[m]` is the machine's stamp. */
-  readonly boundHighest: Float64Array;
-  readonly boundFreed: Float64Array;
-  readonly boundAt: Int32Array;
 }
 
 /**
@@ -174,14 +168,14 @@ export class MachineVictims {
 
   /**
    * The memo of one class of units: `key` names the units' priority and
-   * requests, which are all {@link choiceOn} and {@link boundOn} read of a
-   * unit without MachineOf peers, so its members share answers and bounds.
+   * requests, which are all {@link choiceOn} reads of a unit without
+   * MachineOf peers, so its members share answers.
    */
   memoOf(key: string): ClassMemo {
     let memo = this.memos.get(key);
     if (memo === undefined) {
       const n = this.stamps.length;
-      memo = { answers: new Array(n), answerAt: new Int32Array(n), boundHighest: new Float64Array(n), boundFreed: new Float64Array(n), boundAt: new Int32Array(n) };
+      memo = { answers: new Array(n), answerAt: new Int32Array(n) };
       this.memos.set(key, memo);
     }
     return memo;
@@ -265,47 +259,6 @@ export class MachineVictims {
   }
 
   /**
-   * {@link boundOn} for a member of `memo`'s class, remembered as
-   * {@link answerFor} is: false when there is none, else true with the bound
-   * in `memo.boundHighest[m]` and `memo.boundFreed[m]`.
-   */
-  boundFor(unit: PlanUnit, m: MachineIndex, memo: ClassMemo): boolean {
-    const stamp = this.stamps[m]!;
-    if (memo.boundAt[m] !== stamp) {
-      const bound = this.boundOn(unit, m);
-      memo.boundHighest[m] = bound === undefined ? NaN : bound.highest;
-      memo.boundFreed[m] = bound === undefined ? NaN : bound.freed;
-      memo.boundAt[m] = stamp;
-    }
-    return !Number.isNaN(memo.boundHighest[m]!);
-  }
-
-  /**
-   * A lower bound of {@link choiceOn}'s answer for `unit` on `m` (a highest
-   * victim priority and a freed amount no answer there beats, with one
-   * victim at least), or undefined when there is certainly none. Cheap: no
-   * walk over the machine's units.
-   */
-  boundOn(unit: PlanUnit, m: MachineIndex): { highest: number; freed: number } | undefined {
-    const k = this.shortage(unit, m);
-    if (k === 0) return undefined;
-    const list = this.listOn(m);
-    const n = list.units.length;
-    if (n === 0 || list.priorities[n - 1]! >= unitPriority(unit)) return undefined;
-    const { shortNames, shortBy } = this;
-    let freed = 0;
-    for (let r = 0; r < k; r++) {
-      const name = shortNames[r]!;
-      if (totalOf(list, name) < shortBy[r]!) return undefined; // even every unit there together frees too little
-      // Victims free at least the shortfall, and a victim's share counts each resource it requests.
-      const alloc = this.view.resources.allocatable(m, name);
-      if (alloc > 0) freed += shortBy[r]! / alloc;
-    }
-    // Shares are sums of floating-point fractions: leave room for rounding.
-    return { highest: list.priorities[n - 1]!, freed: freed * (1 - 1e-9) };
-  }
-
-  /**
    * Per resource, what must be freed on `m` for `unit` to fit there, into
    * the first entries of `shortNames` and `shortBy` (scratch, valid until
    * the next call); returns how many resources are short (0: none).
@@ -359,7 +312,6 @@ export class MachineVictims {
       priorities: entries.map((e) => e.priority),
       shares: entries.map((e) => e.share),
       amounts: new Map(),
-      totals: new Map(),
     };
     this.lists[m] = list;
     return list;
@@ -371,18 +323,10 @@ function amountsOf(list: VictimList, name: string): Float64Array {
   let column = list.amounts.get(name);
   if (column === undefined) {
     column = new Float64Array(list.units.length);
-    let total = 0;
-    for (let i = 0; i < column.length; i++) total += column[i] = requestOf(list.units[i]!, name);
+    for (let i = 0; i < column.length; i++) column[i] = requestOf(list.units[i]!, name);
     list.amounts.set(name, column);
-    list.totals.set(name, total);
   }
   return column;
-}
-
-/** What the units of `list` request of `name` together. */
-function totalOf(list: VictimList, name: string): number {
-  amountsOf(list, name);
-  return list.totals.get(name)!;
 }
 
 /** What `unit` requests of `name`, fixed units; 0 when nothing. */
