@@ -142,7 +142,7 @@ export interface ClassMemo {
  */
 export class MachineVictims {
   private readonly lists: Array<VictimList | undefined>;
-  /** Per machine, 1 + how many times its units changed: what a {@link ClassMemo} entry is stamped with. */
+  /** Per machine, 1 + how many times its units changed (`invalidate`): see {@link version}. */
   private readonly stamps: Int32Array;
   private readonly memos = new Map<string, ClassMemo>();
   /** Scratch of {@link shortage} (the short resources and by how much) and {@link choiceOn}: reused, so a search allocates only its answers. */
@@ -164,6 +164,11 @@ export class MachineVictims {
   invalidate(m: MachineIndex): void {
     this.lists[m] = undefined;
     this.stamps[m]!++;
+  }
+
+  /** `m`'s version: 1 at first, one more after each {@link invalidate}. What is remembered of `m` holds while it stays. */
+  version(m: MachineIndex): number {
+    return this.stamps[m]!;
   }
 
   /**

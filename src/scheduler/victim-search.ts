@@ -84,7 +84,7 @@ interface ChoiceClass {
   /** The filters besides Resources that the candidates do not answer. */
   readonly others: readonly Filter[];
   readonly heap: Heap<Entry>;
-  /** Per machine, the version its entry was computed at (-1: never). */
+  /** Per machine, the version its entry was computed at (0: never; versions start at 1). */
   readonly seen: Int32Array;
   /** How far into the change log the entries are up to date. */
   cursor: number;
@@ -117,8 +117,6 @@ function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
 /** Victim search over a placement state; see the module doc. */
 export class VictimSearch {
   private readonly victims: MachineVictims;
-  /** Per machine, how many times its units changed. */
-  private readonly version: Int32Array;
   /** Machines in the order their units changed (with repeats). */
   private readonly log: MachineIndex[] = [];
   private readonly classes = new Map<string, ChoiceClass>();
@@ -142,7 +140,6 @@ export class VictimSearch {
   ) {
     this.shielded = new Set(shielded);
     this.victims = new MachineVictims(view, this.shielded);
-    this.version = new Int32Array(view.machines.length);
     this.marks = new Int32Array(view.machines.length);
   }
 
@@ -160,7 +157,6 @@ export class VictimSearch {
 
   /** Call after the units on `m` changed (`PlacementState.onChange`). */
   changed(m: MachineIndex): void {
-    this.version[m]!++;
     this.log.push(m);
     this.victims.invalidate(m);
   }
@@ -217,7 +213,7 @@ export class VictimSearch {
   private walk(cls: ChoiceClass): PreemptionChoice | undefined {
     this.sync(cls);
     for (let e = cls.heap.pop(); e !== undefined; e = cls.heap.pop()) {
-      if (e.version !== this.version[e.machine]) continue; // the machine changed since: a newer entry stands for it
+      if (e.version !== this.victims.version(e.machine)) continue; // the machine changed since: a newer entry stands for it
       cls.heap.push(e);
       return e.choice;
     }
@@ -228,7 +224,7 @@ export class VictimSearch {
     let cls = this.classes.get(signature);
     if (cls === undefined) {
       const key = `${unitPriority(unit)}|${unit.requests.map(([name, v]) => `${name}=${v}`).join(',')}`;
-      const seen = new Int32Array(this.view.machines.length).fill(-1);
+      const seen = new Int32Array(this.view.machines.length);
       cls = { unit, memo: this.victims.memoOf(key), candidates, others, heap: new Heap(before), seen, cursor: this.log.length };
       for (const m of candidates.machines) this.weighFor(cls, m);
       this.classes.set(signature, cls);
@@ -240,14 +236,14 @@ export class VictimSearch {
   private sync(cls: ChoiceClass): void {
     for (let i = cls.cursor; i < this.log.length; i++) {
       const m = this.log[i]!;
-      if (cls.seen[m] !== this.version[m] && cls.candidates.has(m)) this.weighFor(cls, m);
+      if (cls.seen[m] !== this.victims.version(m) && cls.candidates.has(m)) this.weighFor(cls, m);
     }
     cls.cursor = this.log.length;
   }
 
   /** Enters `m` into the class with its answer if its members may take it (the answer weighed once per machine version for every class with the same priority and requests). */
   private weighFor(cls: ChoiceClass, m: MachineIndex): void {
-    const version = this.version[m]!;
+    const version = this.victims.version(m);
     cls.seen[m] = version;
     const memo = cls.memo;
     if (this.victims.knownAnswer(m, memo) === null || !verdictOf(cls.others, cls.unit, m, this.view).ok) return;
