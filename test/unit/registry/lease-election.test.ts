@@ -11,6 +11,7 @@ import type { KvBackend, KvWatchListener, KvWatchOptions, Subscription, TxnOp, C
 import { LeaseKeeper } from '../../../src/registry/lease.js';
 import { MemoryKv } from '../../../src/registry/memory-kv.js';
 import { createRegistry } from '../../../src/registry/registry.js';
+import type { LeaderElection } from '../../../src/registry/roles.js';
 
 /** One client's view of a shared store, which the test can cut off (a network partition of that client only). */
 class PartitionableKv implements KvBackend {
@@ -144,16 +145,26 @@ class LateWatchKv extends PartitionableKv {
   }
 }
 
-test('election: a leader whose lease is revoked holds off before campaigning again, so a candidate that hears of it late still takes over', async () => {
+/** A store on a manual clock with candidate `ma` leading (TTL 4 s); `revoke()` revokes the leader's lease, as an operator forcing a failover would. */
+async function leaderOnManualClock(): Promise<{ clock: ManualClock; kv: MemoryKv; a: LeaderElection; revoke: () => Promise<void> }> {
   const clock = new ManualClock();
   const kv = new MemoryKv({ clock });
   const a = createRegistry(kv, { clock }).election({ machineId: 'ma', ttlSeconds: 4 });
-  const b = createRegistry(new LateWatchKv(kv, clock, 100), { clock }).election({ machineId: 'mb', ttlSeconds: 4 });
   await a.start();
+  assert.ok(a.isLeader);
+  const revoke = async () => {
+    const { kv: key } = await kv.get('/fleet/engine/leader');
+    await kv.revokeLease(key!.lease);
+  };
+  return { clock, kv, a, revoke };
+}
+
+test('election: a leader whose lease is revoked holds off before campaigning again, so a candidate that hears of it late still takes over', async () => {
+  const { clock, kv, a, revoke } = await leaderOnManualClock();
+  const b = createRegistry(new LateWatchKv(kv, clock, 100), { clock }).election({ machineId: 'mb', ttlSeconds: 4 });
   await b.start();
   assert.ok(a.isLeader && !b.isLeader);
-  const { kv: key } = await kv.get('/fleet/engine/leader');
-  await kv.revokeLease(key!.lease);
+  await revoke();
   await clock.advance(50);
   assert.ok(!a.isLeader, 'the old leader saw its key go');
   await clock.advance(100);
@@ -166,13 +177,8 @@ test('election: a leader whose lease is revoked holds off before campaigning aga
 });
 
 test('election: a lone candidate whose lease is revoked leads again after the holdoff (half the TTL, at most 1 s)', async () => {
-  const clock = new ManualClock();
-  const kv = new MemoryKv({ clock });
-  const a = createRegistry(kv, { clock }).election({ machineId: 'ma', ttlSeconds: 4 });
-  await a.start();
-  assert.ok(a.isLeader);
-  const { kv: key } = await kv.get('/fleet/engine/leader');
-  await kv.revokeLease(key!.lease);
+  const { clock, a, revoke } = await leaderOnManualClock();
+  await revoke();
   await clock.advance(990);
   assert.ok(!a.isLeader, 'still holding off');
   await clock.advance(20);
