@@ -38,7 +38,9 @@ export interface ElectionOptions {
  *   every read;
  * - every engine write is fenced on the key's create revision and value
  *   (`fenced.ts`), so a leader that missed its own demotion still cannot write;
- * - losers watch the key and retry the moment it is deleted.
+ * - losers watch the key and retry the moment it is deleted, while a
+ *   candidate that just stopped leading waits `stepDownHoldoffMs` first, so
+ *   a revoked or expired leader hands over instead of winning its key back.
  * A stale key holding our own id on another lease (a previous run of this
  * machine) is deleted so a restarted fleetd leads again immediately, as fleet
  * re-adopts its own lease.
