@@ -228,19 +228,18 @@ function prepareUnits(snapshot: ClusterSnapshot, heldOn: ReadonlyMap<string, rea
  * over 10,000 units ~2 ms.
  */
 function byPriority(units: readonly MutableUnit[], priorities: Float64Array): MutableUnit[] {
-  // Each unit's priority as a small number (its class), found without a map lookup per unit while there are few.
+  // Each unit's priority as a small number (its class); looked up only where it differs from the unit before (runs of one priority are the rule).
   const values: number[] = [];
+  const classes = new Map<number, number>();
   const classOf = new Int32Array(units.length);
   let last = 0;
   let lastClass = -1;
   for (let i = 0; i < units.length; i++) {
     const p = priorities[i]!;
     if (lastClass < 0 || p !== last) {
-      lastClass = values.indexOf(p);
-      if (lastClass < 0) {
-        if (values.length === MAX_CLASSES) return byPriorityMaps(units, priorities);
-        lastClass = values.push(p) - 1;
-      }
+      let c = classes.get(p);
+      if (c === undefined) classes.set(p, (c = values.push(p) - 1));
+      lastClass = c;
       last = p;
     }
     classOf[i] = lastClass;
@@ -256,29 +255,6 @@ function byPriority(units: readonly MutableUnit[], priorities: Float64Array): Mu
   }
   const out = new Array<MutableUnit>(units.length);
   for (let i = 0; i < units.length; i++) out[next[classOf[i]!]!++] = units[i]!;
-  return out;
-}
-
-/** Distinct priorities {@link byPriority} tells apart by a scan; more go to {@link byPriorityMaps}. */
-const MAX_CLASSES = 32;
-
-/** {@link byPriority} with maps (for a cluster with many distinct priorities). */
-function byPriorityMaps(units: readonly MutableUnit[], priorities: Float64Array): MutableUnit[] {
-  const counts = new Map<number, number>();
-  for (let i = 0; i < units.length; i++) counts.set(priorities[i]!, (counts.get(priorities[i]!) ?? 0) + 1);
-  // Where each priority's run starts.
-  const next = new Map<number, number>();
-  let start = 0;
-  for (const p of [...counts.keys()].sort((a, b) => b - a)) {
-    next.set(p, start);
-    start += counts.get(p)!;
-  }
-  const out = new Array<MutableUnit>(units.length);
-  for (let i = 0; i < units.length; i++) {
-    const at = next.get(priorities[i]!)!;
-    out[at] = units[i]!;
-    next.set(priorities[i]!, at + 1);
-  }
   return out;
 }
 

@@ -94,7 +94,7 @@ function roomParts(requests: PlanUnit['requests'], view: PlacementView): readonl
   if (parts === undefined) {
     parts = requests.map((r) => {
       const one = [r] as const;
-      return { key: roomKey(one), excluded: (m: MachineIndex) => view.resources.overcommitted(m) !== undefined || !view.resources.hasFree(m, one) };
+      return { key: roomKey(one), excluded: (m: MachineIndex) => !hasRoomFor(one, m, view) };
     });
     byRequests.set(requests, parts);
   }
@@ -116,5 +116,10 @@ const roomKeys = new WeakMap<PlanUnit['requests'], string>();
 
 /** What {@link resourcesFilter} accepts, without its message: `m` is not over-committed and has each of `unit`'s requests free. */
 export function hasRoom(unit: PlanUnit, m: MachineIndex, view: PlacementView): boolean {
-  return view.resources.overcommitted(m) === undefined && view.resources.hasFree(m, unit.requests);
+  return hasRoomFor(unit.requests, m, view);
+}
+
+/** {@link hasRoom} for a list of requests (a room exclusion's part asks one alone). */
+function hasRoomFor(requests: PlanUnit['requests'], m: MachineIndex, view: PlacementView): boolean {
+  return view.resources.overcommitted(m) === undefined && view.resources.hasFree(m, requests);
 }
